@@ -1,0 +1,61 @@
+/**
+ * Shared test utilities: a Deno.test wrapper that provides the GPU engine, and
+ * comparisons against the CPU reference.
+ */
+import assert from "node:assert/strict";
+import { initEngine } from "../src/tensor/init.ts";
+import { fromArray } from "../src/tensor/creation.ts";
+import type { Tensor } from "../src/tensor/tensor.ts";
+import type { Gpu } from "../src/gpu/gpu.ts";
+
+/**
+ * A test that needs the GPU. WebGPU keeps internal async ops and resources alive
+ * across tests (the device is shared per process), so the sanitizers are off.
+ */
+export function gpuTest(name: string, fn: (gpu: Gpu) => Promise<void> | void): void {
+  Deno.test({
+    name,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async () => {
+      const gpu = await initEngine();
+      await fn(gpu);
+      gpu.throwIfFailed(name);
+    },
+  });
+}
+
+/** Uploads a reference tensor ({shape, data: Float64Array}) as a GPU tensor. */
+export function toGpu(
+  host: { shape: readonly number[]; data: ArrayLike<number> },
+  name = "input",
+): Tensor {
+  return fromArray(host.shape, Float32Array.from(host.data), { name });
+}
+
+/**
+ * Normwise relative error max|a−e| / max|e|: element-wise relative error is
+ * meaningless where the expected value is near zero.
+ */
+export function relError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  assert.equal(actual.length, expected.length, "length mismatch");
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const d = Math.abs(actual[i] - expected[i]);
+    if (!(d <= diff)) diff = Number.isNaN(d) ? Infinity : Math.max(diff, d);
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  return diff / Math.max(scale, 1e-12);
+}
+
+/** Asserts relError ≤ tol, naming what was compared. */
+export function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  label: string,
+  tol = 1e-4,
+): void {
+  const e = relError(actual, expected);
+  assert.ok(e <= tol, `${label}: relative error ${e.toExponential(2)} > ${tol}`);
+}
