@@ -48,8 +48,8 @@ Deno.test("conv2dOutputSize follows floor((H + 2pad − k)/stride) + 1", () => {
 });
 
 Deno.test("conv2d of ones with a 3×3 ones kernel counts the in-image neighbours", () => {
-  const x = hostTensor([1, 1, 3, 3]).data.fill(1);
-  const ones = { shape: [1, 1, 3, 3], data: x };
+  const ones = hostTensor([1, 1, 3, 3]);
+  ones.data.fill(1);
   const y = conv2d(ones, ones, { stride: 1, groups: 1 });
   assert.deepEqual(y.shape, [1, 1, 3, 3]);
   assert.deepEqual([...y.data], [4, 6, 4, 6, 9, 6, 4, 6, 4]);
@@ -121,7 +121,10 @@ Deno.test("grouped and depthwise conv equal independent convs on channel slices"
     const cG = c / groups;
     for (let g = 0; g < groups; g++) {
       const xg = sliceChannels(x, g * cG, (g + 1) * cG);
-      const wg = { shape: [coG, cG, 3, 3], data: w.data.slice(g * coG * cG * 9, (g + 1) * coG * cG * 9) };
+      const wg = {
+        shape: [coG, cG, 3, 3],
+        data: w.data.slice(g * coG * cG * 9, (g + 1) * coG * cG * 9),
+      };
       const yg = conv2d(xg, wg, { stride: 2, groups: 1 });
       const part = sliceChannels(y, g * coG, (g + 1) * coG);
       assert.ok(maxRelError(part.data, yg.data) < 1e-14, `groups=${groups}, group ${g}`);
