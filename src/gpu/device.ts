@@ -68,6 +68,10 @@ export async function requestGpuDevice(
     throw new GpuError("WebGPU is not available in this runtime (navigator.gpu is missing)");
   }
   const preference = options.adapter ?? envAdapterPreference();
+  // Headless machines have no runtime dir; wgpu's Vulkan loader warns without one.
+  try {
+    if (!Deno.env.get("XDG_RUNTIME_DIR")) Deno.env.set("XDG_RUNTIME_DIR", "/tmp");
+  } catch { /* no --allow-env: the warning is harmless */ }
   const adapter = await navigator.gpu.requestAdapter({
     powerPreference: "high-performance",
     forceFallbackAdapter: preference === "cpu",

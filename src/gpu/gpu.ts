@@ -117,7 +117,7 @@ export class Gpu {
     this.device.queue.writeBuffer(
       rawBuffer(target),
       byteOffset,
-      data.buffer,
+      data.buffer as ArrayBuffer,
       data.byteOffset,
       data.byteLength,
     );

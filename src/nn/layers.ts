@@ -1,0 +1,137 @@
+/**
+ * The basic trainable layers: convolution (dense or depthwise, no bias: BN follows),
+ * batch norm, linear, and the conv → BN → activation unit every network here is
+ * made of.
+ */
+import { conv2d } from "../ops/conv2d.ts";
+import { depthwiseConv2d } from "../ops/depthwise_conv2d.ts";
+import { batchNorm2d } from "../ops/batch_norm.ts";
+import { linear } from "../ops/linear.ts";
+import { activation, type UnaryOp } from "../ops/elementwise.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import type { Rng } from "../util/rng.ts";
+import { kaimingConvInit, normalInit } from "./init.ts";
+import { Module } from "./module.ts";
+
+export type Activation = UnaryOp | "none";
+
+export interface Conv2dOptions {
+  kernel: number;
+  stride?: 1 | 2;
+  /** Depthwise: one k×k filter per channel (requires cin = cout). */
+  depthwise?: boolean;
+}
+
+export class Conv2d extends Module {
+  readonly weight: Tensor;
+  readonly stride: 1 | 2;
+  readonly depthwise: boolean;
+
+  constructor(readonly cin: number, readonly cout: number, opts: Conv2dOptions, rng: Rng) {
+    super();
+    this.stride = opts.stride ?? 1;
+    this.depthwise = opts.depthwise ?? false;
+    if (this.depthwise && cin !== cout) {
+      throw new Error(`Conv2d: depthwise needs cin = cout, got ${cin} → ${cout}`);
+    }
+    const k = opts.kernel;
+    const cinPerGroup = this.depthwise ? 1 : cin;
+    this.weight = this.param(
+      "weight",
+      [cout, cinPerGroup, k, k],
+      kaimingConvInit(cout, cinPerGroup, k, rng),
+      true,
+    );
+  }
+
+  get kernel(): number {
+    return this.weight.shape[2];
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.depthwise
+      ? depthwiseConv2d(x, this.weight, { stride: this.stride })
+      : conv2d(x, this.weight, { stride: this.stride });
+  }
+}
+
+export class BatchNorm2d extends Module {
+  readonly gamma: Tensor;
+  readonly beta: Tensor;
+  readonly runningMean: Tensor;
+  readonly runningVar: Tensor;
+
+  constructor(readonly channels: number, readonly momentum = 0.1, readonly eps = 1e-5) {
+    super();
+    this.gamma = this.param("weight", [channels], new Float32Array(channels).fill(1), false);
+    this.beta = this.param("bias", [channels], new Float32Array(channels), false);
+    this.runningMean = this.buffer("running_mean", [channels], 0);
+    this.runningVar = this.buffer("running_var", [channels], 1);
+  }
+
+  forward(x: Tensor): Tensor {
+    return batchNorm2d(x, this.gamma, this.beta, this.runningMean, this.runningVar, {
+      training: this.training,
+      momentum: this.momentum,
+      eps: this.eps,
+    });
+  }
+}
+
+export class Linear extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+
+  constructor(readonly inFeatures: number, readonly outFeatures: number, rng: Rng) {
+    super();
+    this.weight = this.param(
+      "weight",
+      [outFeatures, inFeatures],
+      normalInit(outFeatures * inFeatures, 0.01, rng),
+      true,
+    );
+    this.bias = this.param("bias", [outFeatures], new Float32Array(outFeatures), false);
+  }
+
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias);
+  }
+}
+
+/** conv → BN → activation (the inverted residual block's unit). */
+export class ConvBnAct extends Module {
+  readonly conv: Conv2d;
+  readonly bn: BatchNorm2d;
+
+  constructor(
+    cin: number,
+    cout: number,
+    opts: Conv2dOptions & { act: Activation },
+    rng: Rng,
+    readonly act: Activation = opts.act,
+  ) {
+    super();
+    this.conv = this.child("conv", new Conv2d(cin, cout, opts, rng));
+    this.bn = this.child("bn", new BatchNorm2d(cout));
+  }
+
+  forward(x: Tensor): Tensor {
+    return activation(this.act, this.bn.forward(this.conv.forward(x)));
+  }
+}
+
+/** Applies modules in order. */
+export class Sequential extends Module {
+  readonly layers: Module[];
+
+  constructor(layers: Module[]) {
+    super();
+    this.layers = layers.map((m, i) => this.child(String(i), m));
+  }
+
+  forward(x: Tensor): Tensor {
+    let y = x;
+    for (const m of this.layers) y = m.forward(y);
+    return y;
+  }
+}
