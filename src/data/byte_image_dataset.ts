@@ -106,7 +106,9 @@ export class ByteImageDataset implements Dataset {
     for (let k = 0; k < indices.length; k++) {
       const index = indices[k];
       if (!(index >= 0 && index < this.length)) {
-        throw new RangeError(`${this.source}: example index ${index} outside 0..${this.length - 1}`);
+        throw new RangeError(
+          `${this.source}: example index ${index} outside 0..${this.length - 1}`,
+        );
       }
       const src = pixels.subarray(index * size, (index + 1) * size);
       const out = x.subarray(k * size, (k + 1) * size);

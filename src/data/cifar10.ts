@@ -4,11 +4,7 @@
  * 32×32 red, green and blue planes, row-major), so images are already CHW.
  */
 import { join } from "node:path";
-import {
-  ByteImageDataset,
-  NO_AUGMENTATION,
-  type SmallImageAugmentation,
-} from "./byte_image_dataset.ts";
+import { ByteImageDataset, type SmallImageAugmentation } from "./byte_image_dataset.ts";
 import { CIFAR10_NORMALIZATION } from "./normalization.ts";
 
 /** Bytes per image: 3 channels of 32×32. */

@@ -1,3 +1,5 @@
+import type { DecodeMeter } from "./decode_meter.ts";
+
 /**
  * The common shape of every data source: a fixed list of labelled images, each
  * read as a normalised CHW float32 array. Loaders, splits and the training loop
@@ -50,6 +52,8 @@ export interface Dataset {
   readonly classNames: readonly string[];
   /** Whether training-time augmentation is applied. */
   readonly augment: boolean;
+  /** Decode throughput counters, for sources that decode image files. */
+  readonly decodeMeter?: DecodeMeter;
 
   /**
    * Reads examples `indices` into `x` (NCHW) and `labels`, packed from the start:

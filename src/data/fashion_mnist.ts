@@ -4,7 +4,11 @@
  * dataset-fashion-mnist under /usr/share/datasets/fashion-mnist.
  */
 import { join } from "node:path";
-import { ByteImageDataset, NO_AUGMENTATION, type SmallImageAugmentation } from "./byte_image_dataset.ts";
+import {
+  ByteImageDataset,
+  NO_AUGMENTATION,
+  type SmallImageAugmentation,
+} from "./byte_image_dataset.ts";
 import { readIdx } from "./idx.ts";
 import { FASHION_MNIST_NORMALIZATION } from "./normalization.ts";
 

@@ -1,6 +1,6 @@
 /**
- * ImageNet-layout folders: ROOT/<class>/**/*.{jpg,jpeg,png}, classes in sorted
- * order. Images of any size and colour type are decoded lazily through sharp:
+ * ImageNet-layout folders: ROOT/<class>/ holding .jpg, .jpeg and .png files
+ * (subfolders too), classes in sorted order. Images of any size and colour type are decoded lazily through sharp:
  * training takes a random-resized-crop and a random flip, evaluation resizes the
  * shorter side to size/0.875 and takes the centre crop; output is normalised RGB.
  * A file that cannot be decoded is skipped (and remembered), never fatal.
@@ -187,7 +187,9 @@ export class ImageFolderDataset implements Dataset {
     for (let k = 0; k < indices.length; k++) {
       const index = indices[k];
       if (!(index >= 0 && index < this.length)) {
-        throw new RangeError(`${this.source}: example index ${index} outside 0..${this.length - 1}`);
+        throw new RangeError(
+          `${this.source}: example index ${index} outside 0..${this.length - 1}`,
+        );
       }
       if (unreadable.has(index)) {
         tasks.push(Promise.resolve(false));
@@ -236,7 +238,9 @@ export class ImageFolderDataset implements Dataset {
       if (info.width !== size || info.height !== size) {
         throw new Error(`decoded ${info.width}×${info.height}, expected ${size}×${size}`);
       }
-      const samples = info.depth === "ushort"
+      // toColourspace("srgb") gives 8-bit samples; a 16-bit result would be twice as long.
+      const sixteenBit = data.byteLength === 2 * size * size * info.channels;
+      const samples = sixteenBit
         ? new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength))
         : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       toNormalizedChw(

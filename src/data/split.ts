@@ -5,6 +5,7 @@
  */
 import { Rng } from "../util/rng.ts";
 import type { Dataset, ImageShape, LoadResult } from "./dataset.ts";
+import type { DecodeMeter } from "./decode_meter.ts";
 import { mixSeeds } from "./seeds.ts";
 
 /** Salt that keeps the split's random stream apart from the loader's. */
@@ -31,6 +32,10 @@ export class SubsetDataset implements Dataset {
     this.shape = base.shape;
     this.classNames = base.classNames;
     this.augment = base.augment;
+  }
+
+  get decodeMeter(): DecodeMeter | undefined {
+    return this.base.decodeMeter;
   }
 
   load(

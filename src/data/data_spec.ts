@@ -1,0 +1,123 @@
+/**
+ * The `--data` flag: "fashion-mnist[:DIR]", "cifar10:DIR" or "imagenet:DIR",
+ * opened into training, held-out validation and test datasets.
+ */
+import { join } from "node:path";
+import type { SmallImageAugmentation } from "./byte_image_dataset.ts";
+import { loadCifar10 } from "./cifar10.ts";
+import type { Dataset, ImageShape } from "./dataset.ts";
+import { FASHION_MNIST_DEFAULT_DIR, loadFashionMnist } from "./fashion_mnist.ts";
+import { openImageFolder } from "./image_folder.ts";
+import { splitTrainVal } from "./split.ts";
+
+/** Dataset kinds that `--data` accepts. */
+export const DATA_KINDS = ["fashion-mnist", "cifar10", "imagenet"] as const;
+/** One of `DATA_KINDS`. */
+export type DataKind = typeof DATA_KINDS[number];
+
+/** A parsed `--data` value. */
+export interface DataSpec {
+  kind: DataKind;
+  dir: string;
+}
+
+/** Fraction of the training set held out for validation unless told otherwise. */
+export const DEFAULT_VAL_SPLIT = 0.1;
+
+/**
+ * Parses "KIND[:DIR]". Only fashion-mnist has a default folder
+ * (/usr/share/datasets/fashion-mnist); the others need one.
+ */
+export function parseDataSpec(text: string): DataSpec {
+  const colon = text.indexOf(":");
+  const kindText = (colon < 0 ? text : text.slice(0, colon)).trim().toLowerCase();
+  const dir = colon < 0 ? "" : text.slice(colon + 1);
+  if (!(DATA_KINDS as readonly string[]).includes(kindText)) {
+    throw new Error(
+      `--data ${JSON.stringify(text)}: unknown dataset "${kindText}"; ` +
+        `use fashion-mnist[:DIR], cifar10:DIR or imagenet:DIR`,
+    );
+  }
+  const kind = kindText as DataKind;
+  if (colon >= 0 && dir === "") {
+    throw new Error(`--data ${JSON.stringify(text)}: empty folder after ":"; give ${kind}:DIR`);
+  }
+  if (dir === "") {
+    if (kind === "fashion-mnist") return { kind, dir: FASHION_MNIST_DEFAULT_DIR };
+    throw new Error(`--data ${kind} needs a folder: --data ${kind}:DIR`);
+  }
+  return { kind, dir };
+}
+
+/** Options for `openData`. */
+export interface OpenDataOptions {
+  /** Held-out fraction of the training set; default `DEFAULT_VAL_SPLIT`; 0 for none. */
+  valSplit?: number;
+  /** Seed of the validation split. */
+  seed?: number;
+  /** Training augmentation on (default) or off. */
+  augment?: boolean;
+  /** Augmentation for fashion-mnist and cifar10 (defaults: none, and pad-crop 4 + flip). */
+  augmentation?: SmallImageAugmentation;
+  /** imagenet: output side length, default 224. */
+  imageSize?: number;
+  /** imagenet: most decodes in flight at once. */
+  concurrency?: number;
+}
+
+/** Datasets opened from one `--data` value. */
+export interface OpenedData {
+  spec: DataSpec;
+  /** Training examples (augmented unless `augment: false`), without the held-out part. */
+  train: Dataset;
+  /** Held-out part of the training set, not augmented; null when valSplit is 0. */
+  val: Dataset | null;
+  /** The separate test set (imagenet: the val folder), not augmented. */
+  test: Dataset;
+  numClasses: number;
+  shape: ImageShape;
+  classNames: readonly string[];
+}
+
+/** Opens the datasets named by a `--data` value (a string or parsed spec). */
+export async function openData(
+  spec: string | DataSpec,
+  options: OpenDataOptions = {},
+): Promise<OpenedData> {
+  const parsed = typeof spec === "string" ? parseDataSpec(spec) : spec;
+  const { dir } = parsed;
+  const small = { augmentation: options.augmentation };
+  let fullTrain: Dataset;
+  let test: Dataset;
+  switch (parsed.kind) {
+    case "fashion-mnist":
+      fullTrain = await loadFashionMnist(dir, "train", small);
+      test = await loadFashionMnist(dir, "test", small);
+      break;
+    case "cifar10":
+      fullTrain = await loadCifar10(dir, "train", small);
+      test = await loadCifar10(dir, "test", small);
+      break;
+    case "imagenet": {
+      const folder = { size: options.imageSize, concurrency: options.concurrency };
+      fullTrain = await openImageFolder(join(dir, "train"), true, folder);
+      test = await openImageFolder(join(dir, "val"), false, folder, fullTrain.classNames);
+      break;
+    }
+  }
+  if (options.augment === false) fullTrain = fullTrain.withAugment(false);
+  const { train, val } = splitTrainVal(
+    fullTrain,
+    options.valSplit ?? DEFAULT_VAL_SPLIT,
+    options.seed ?? 0,
+  );
+  return {
+    spec: parsed,
+    train,
+    val,
+    test: test.withAugment(false),
+    numClasses: fullTrain.numClasses,
+    shape: fullTrain.shape,
+    classNames: fullTrain.classNames,
+  };
+}
