@@ -4,7 +4,7 @@
  */
 import { f32, type Grid1D } from "./common.ts";
 
-export type UnaryOp = "relu" | "relu6" | "sigmoid" | "silu";
+export type UnaryOp = "relu" | "relu6" | "sigmoid" | "silu" | "hsigmoid";
 export type BinaryOp = "add" | "mul";
 
 /** out[i] = value. */
@@ -24,6 +24,7 @@ const UNARY_FORWARD: Record<UnaryOp, string> = {
   relu6: "clamp(v, 0.0, 6.0)",
   sigmoid: "1.0 / (1.0 + exp(-v))",
   silu: "v / (1.0 + exp(-v))",
+  hsigmoid: "clamp(v + 3.0, 0.0, 6.0) / 6.0",
 };
 
 // Derivatives times the upstream gradient g. At the kinks of relu/relu6 the
@@ -33,6 +34,7 @@ const UNARY_BACKWARD: Record<UnaryOp, string> = {
   relu6: "select(0.0, g, v > 0.0 && v < 6.0)",
   sigmoid: "g * s * (1.0 - s)",
   silu: "g * s * (1.0 + v * (1.0 - s))",
+  hsigmoid: "select(0.0, g / 6.0, v > -3.0 && v < 3.0)",
 };
 
 /** y[i] = f(x[i]). */
@@ -202,5 +204,62 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     s = s + x[j]${withFactor ? ` * m[${factorIdx}]` : ""};
   }
   y[o] = s;
+}`;
+}
+
+/**
+ * Stride-2 subsampling (keeps pixel (2y, 2x)): the identity edge out of a cell's
+ * strided node. Backward scatters dy into a zeroed dx (see subsampleBackwardWgsl).
+ */
+export function subsampleWgsl(
+  n: number,
+  c: number,
+  h: number,
+  w: number,
+  grid: Grid1D,
+  wg: number,
+): string {
+  const ho = Math.floor((h - 1) / 2) + 1;
+  const wo = Math.floor((w - 1) / 2) + 1;
+  return `
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@compute @workgroup_size(${wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = ${grid.index};
+  if (i >= ${n * c * ho * wo}u) { return; }
+  let ox = i % ${wo}u;
+  let oy = (i / ${wo}u) % ${ho}u;
+  let plane = i / ${ho * wo}u;
+  y[i] = x[plane * ${h * w}u + (2u * oy) * ${w}u + 2u * ox];
+}`;
+}
+
+/** dx[plane, y, x] = dy[plane, y/2, x/2] where y and x are even, else 0. */
+export function subsampleBackwardWgsl(
+  n: number,
+  c: number,
+  h: number,
+  w: number,
+  grid: Grid1D,
+  wg: number,
+): string {
+  const ho = Math.floor((h - 1) / 2) + 1;
+  const wo = Math.floor((w - 1) / 2) + 1;
+  return `
+@group(0) @binding(0) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dx: array<f32>;
+@compute @workgroup_size(${wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = ${grid.index};
+  if (i >= ${n * c * h * w}u) { return; }
+  let xx = i % ${w}u;
+  let yy = (i / ${w}u) % ${h}u;
+  let plane = i / ${h * w}u;
+  var v = 0.0;
+  if (xx % 2u == 0u && yy % 2u == 0u) {
+    v = dy[plane * ${ho * wo}u + (yy / 2u) * ${wo}u + xx / 2u];
+  }
+  dx[i] = v;
 }`;
 }

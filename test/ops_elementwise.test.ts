@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { assertClose, gpuTest, toGpu } from "./_helpers.ts";
 import * as ref from "../src/reference/mod.ts";
-import { add, mul, relu, relu6, sigmoid, silu } from "../src/ops/elementwise.ts";
+import { add, hardSigmoid, mul, relu, relu6, sigmoid, silu } from "../src/ops/elementwise.ts";
+import { reshape, subsample2x } from "../src/ops/shape.ts";
 import { backward, requireGrad } from "../src/tensor/autograd.ts";
 import { fromArray } from "../src/tensor/creation.ts";
 import { tidy } from "../src/tensor/engine.ts";
@@ -21,6 +22,7 @@ const activations = [
   ["relu6", relu6, ref.relu6Forward, ref.relu6Backward],
   ["sigmoid", sigmoid, ref.sigmoidForward, ref.sigmoidBackward],
   ["silu", silu, ref.siluForward, ref.siluBackward],
+  ["hsigmoid", hardSigmoid, ref.hardSigmoidForward, ref.hardSigmoidBackward],
 ] as const;
 
 for (const [name, op, fwd, bwd] of activations) {
@@ -49,7 +51,7 @@ const broadcastCases: [number[], number[]][] = [
   [[2, 3, 5, 5], [2, 3, 1, 1]], // squeeze-and-excitation scale
   [[3, 6, 2, 3], [6, 1, 1]], // per-channel bias-like
   [[1, 7, 3, 3], [1]],
-  [[4, 1, 1], [4, 5, 1, 6]], // both sides broadcast
+  [[5, 1, 1], [4, 5, 1, 6]], // both sides broadcast
 ];
 
 for (const opName of ["add", "mul"] as const) {
@@ -93,4 +95,54 @@ gpuTest("autograd: a tensor used twice gets the sum of both gradients", async ()
   const [g] = await readAll([x.grad!]);
   assertClose(g, xh.data.map((v) => 2 * v + 1), "d(x² + x)/dx");
   x.dispose();
+});
+
+gpuTest("subsample2x keeps pixel (2y, 2x) and scatters the gradient back", async () => {
+  for (const [n, c, h, w] of [[2, 3, 5, 6], [1, 1, 4, 4], [1, 2, 1, 3]]) {
+    const xh = ref.randomHost([n, c, h, w], rng);
+    const ho = Math.floor((h - 1) / 2) + 1;
+    const wo = Math.floor((w - 1) / 2) + 1;
+    const expected = new Float64Array(n * c * ho * wo);
+    const rh = ref.randomHost([n, c, ho, wo], rng);
+    const dxExpected = new Float64Array(n * c * h * w);
+    for (let p = 0; p < n * c; p++) {
+      for (let y = 0; y < ho; y++) {
+        for (let x = 0; x < wo; x++) {
+          const o = (p * ho + y) * wo + x;
+          const i = (p * h + 2 * y) * w + 2 * x;
+          expected[o] = xh.data[i];
+          dxExpected[i] = rh.data[o];
+        }
+      }
+    }
+    const xt = requireGrad(toGpu(xh));
+    const y = tidy(() => {
+      const y = subsample2x(xt);
+      backward(y, seedFor(y, rh));
+      return y;
+    });
+    assert.deepEqual([...y.shape], [n, c, ho, wo]);
+    const [yg, dx] = await readAll([y, xt.grad!]);
+    assertClose(yg, expected, "subsample forward", 1e-7);
+    assertClose(dx, dxExpected, "subsample backward", 1e-7);
+    xt.dispose();
+    y.dispose();
+  }
+});
+
+gpuTest("reshape copies values and passes the gradient through", async () => {
+  const xh = ref.randomHost([2, 6], rng);
+  const x = requireGrad(toGpu(xh));
+  const rh = ref.randomHost([2, 6, 1, 1], rng);
+  const y = tidy(() => {
+    const y = reshape(x, [2, 6, 1, 1]);
+    backward(y, seedFor(y, rh));
+    return y;
+  });
+  const [yg, dx] = await readAll([y, x.grad!]);
+  assertClose(yg, xh.data, "reshape forward", 1e-7);
+  assertClose(dx, rh.data, "reshape backward", 1e-7);
+  assert.throws(() => reshape(x, [5]), /reshape: .* has 12 elements, \[5\] needs 5/);
+  x.dispose();
+  y.dispose();
 });

@@ -37,6 +37,8 @@ export const relu = (x: Tensor): Tensor => unary("relu", x);
 export const relu6 = (x: Tensor): Tensor => unary("relu6", x);
 export const sigmoid = (x: Tensor): Tensor => unary("sigmoid", x);
 export const silu = (x: Tensor): Tensor => unary("silu", x);
+/** Hard sigmoid relu6(x + 3) / 6, the gate of squeeze-and-excitation. */
+export const hardSigmoid = (x: Tensor): Tensor => unary("hsigmoid", x);
 
 /** Applies an activation by name ("none" returns x). */
 export function activation(name: UnaryOp | "none", x: Tensor): Tensor {

@@ -75,3 +75,13 @@ export function siluBackward(x: HostTensor, dy: HostTensor): HostTensor {
     return s * (1 + v * (1 - s));
   });
 }
+
+/** Hard sigmoid (MobileNetV3's SE gate): y = relu6(x + 3) / 6. */
+export function hardSigmoidForward(x: HostTensor): HostTensor {
+  return mapUnary(x, (v) => Math.min(Math.max(v + 3, 0), 6) / 6);
+}
+
+/** dx = dy / 6 on the open interval (−3, 3), else 0. */
+export function hardSigmoidBackward(x: HostTensor, dy: HostTensor): HostTensor {
+  return mapBackward(x, dy, "hardSigmoidBackward", (v) => (v > -3 && v < 3 ? 1 / 6 : 0));
+}

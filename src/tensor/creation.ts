@@ -52,7 +52,7 @@ export function fromArray(
   const typed = dtype === "i32"
     ? (data instanceof Int32Array ? data : Int32Array.from(data))
     : (data instanceof Float32Array ? data : Float32Array.from(data));
-  engine.gpu.write(t.buffer, typed);
+  if (size > 0) engine.gpu.write(t.buffer, typed); // a zero-byte write crashes wgpu
   return t;
 }
 

@@ -1,0 +1,145 @@
+/**
+ * Shared pieces of the dense 2-D convolution kernels: the geometry of a 'same'-padded
+ * conv, weight repacking, and the deterministic reduction of weight-gradient partials.
+ * The two kernel families live beside this file: `conv2d_register.ts` (register
+ * blocking, for CPU adapters) and `conv2d_tiled.ts` (workgroup-memory tiles, for GPUs).
+ *
+ * Layouts: x [N, C, H, W], w [Co, C, k, k], y [N, Co, Ho, Wo], all row-major.
+ */
+import type { Grid1D } from "./common.ts";
+
+/** Every static fact of one convolution; kernels bake these in. */
+export interface ConvShape {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  co: number;
+  k: number;
+  stride: number;
+  pad: number;
+  ho: number;
+  wo: number;
+}
+
+/** Output size of a 'same'-padded conv: floor((size + 2·pad − k) / stride) + 1. */
+export function convOutputSize(size: number, k: number, stride: number): number {
+  const pad = (k - 1) / 2;
+  return Math.floor((size + 2 * pad - k) / stride) + 1;
+}
+
+/** The geometry of conv(x [n,c,h,w], w [co,c,k,k]) with the given stride. */
+export function convShape(
+  x: readonly number[],
+  w: readonly number[],
+  stride: number,
+): ConvShape {
+  const [n, c, h, wd] = x;
+  const [co, , k] = w;
+  return {
+    n,
+    c,
+    h,
+    w: wd,
+    co,
+    k,
+    stride,
+    pad: (k - 1) / 2,
+    ho: convOutputSize(h, k, stride),
+    wo: convOutputSize(wd, k, stride),
+  };
+}
+
+/** "n,c,h,w,co,k,s" — the part of every conv kernel key that names the shape. */
+export function shapeKey(s: ConvShape): string {
+  return `${s.n},${s.c},${s.h},${s.w},${s.co},${s.k},${s.stride}`;
+}
+
+/**
+ * Repacks conv weights w [Co, C, k, k] into output-channel blocks of `block` channels:
+ * packed[ob][r][tap][i] = w[o, c, tap] with `o` the block's i-th "output" channel and
+ * `r` the reduction channel. Forward: o = ob·block + i, c = r. Input gradient
+ * (`transpose`): the conv runs from Co channels to C channels, so the roles swap:
+ * c = ob·block + i, o = r. Channels past the end are zero-filled, so a kernel can load
+ * whole vec4s of a partial last block.
+ */
+export function packWeightsWgsl(
+  co: number,
+  c: number,
+  k: number,
+  block: number,
+  transpose: boolean,
+  grid: Grid1D,
+  wg: number,
+): string {
+  const kk = k * k;
+  const outCh = transpose ? c : co;
+  const redCh = transpose ? co : c;
+  const blocks = Math.ceil(outCh / block);
+  const total = blocks * redCh * kk * block;
+  const src = transpose ? `(r * ${c}u + oc) * ${kk}u + tap` : `(oc * ${c}u + r) * ${kk}u + tap`;
+  return `
+@group(0) @binding(0) var<storage, read> w: array<f32>;
+@group(0) @binding(1) var<storage, read_write> packed: array<f32>;
+@compute @workgroup_size(${wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let p = ${grid.index};
+  if (p >= ${total}u) { return; }
+  let i = p % ${block}u;
+  let tap = (p / ${block}u) % ${kk}u;
+  let r = (p / ${block * kk}u) % ${redCh}u;
+  let oc = (p / ${block * kk * redCh}u) * ${block}u + i;
+  var v = 0.0;
+  if (oc < ${outCh}u) { v = w[${src}]; }
+  packed[p] = v;
+}`;
+}
+
+/** Number of floats `packWeightsWgsl` writes. */
+export function packedWeightCount(
+  co: number,
+  c: number,
+  k: number,
+  block: number,
+  transpose: boolean,
+): number {
+  const outCh = transpose ? c : co;
+  const redCh = transpose ? co : c;
+  return Math.ceil(outCh / block) * redCh * k * k * block;
+}
+
+/**
+ * out[i] = Σ_s partial[s·len + i] for s = 0 … slots−1, summed in slot order: the
+ * deterministic second pass of the split weight-gradient GEMM (no float atomics).
+ * Vectorised by 4 when `len` allows it.
+ */
+export function sumPartialsWgsl(len: number, slots: number, grid: Grid1D, wg: number): string {
+  const vec = len % 4 === 0;
+  const t = vec ? "vec4<f32>" : "f32";
+  const n = vec ? len / 4 : len;
+  return `
+@group(0) @binding(0) var<storage, read> partial: array<${t}>;
+@group(0) @binding(1) var<storage, read_write> out: array<${t}>;
+@compute @workgroup_size(${wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = ${grid.index};
+  if (i >= ${n}u) { return; }
+  var s = partial[i];
+  for (var j = 1u; j < ${slots}u; j++) {
+    s = s + partial[j * ${n}u + i];
+  }
+  out[i] = s;
+}`;
+}
+
+/** Invocations `sumPartialsWgsl` needs (one per float, or per vec4). */
+export function sumPartialsInvocations(len: number): number {
+  return len % 4 === 0 ? len / 4 : len;
+}
+
+/** Splits `groups` workgroups over x and z when x would pass the per-dimension limit. */
+export function foldGroups(groups: number, maxPerDim = 65535): { x: number; z: number } {
+  if (groups <= maxPerDim) return { x: Math.max(1, groups), z: 1 };
+  const z = Math.ceil(groups / maxPerDim);
+  return { x: Math.ceil(groups / z), z };
+}

@@ -1,0 +1,611 @@
+/**
+ * Register-blocked convolution kernels for CPU adapters (llvmpipe / lavapipe).
+ *
+ * What is fast there (measured on Mesa 22.3, see GUIDE §3): llvmpipe runs 8
+ * invocations in the lanes of one AVX register, but every storage-buffer load, even
+ * one at the same address in all lanes, becomes a loop over the 8 lanes with a branch
+ * per lane and per component. So a vec4 load costs about 2× a scalar one while
+ * bringing 4 values, and the kernels are built to load each value once and use it
+ * many times:
+ *
+ * - An invocation owns a *strip* of P consecutive output pixels in one row and a
+ *   block of OB output channels (P·OB accumulators). For each input channel and each
+ *   kernel row it loads the input row window that the strip's taps touch as aligned
+ *   vectors once, and serves every tap (a, b) and every pixel from those registers.
+ * - Weights come from a uniform buffer when they fit (llvmpipe reads uniform buffers
+ *   with a vector gather, no per-lane loop), repacked so that the OB weights of one
+ *   (channel, tap) are OB/4 consecutive vec4s.
+ * - No workgroup memory, no barriers; workgroup x = 64 (a multiple of the 8 lanes).
+ *
+ * The same strip kernel computes the forward conv and the input gradient (a conv of dy
+ * with the transposed weights, run once per row parity class when stride is 2 so that
+ * only the taps that hit are visited). The weight gradient is a separate kernel that
+ * splits the N·Ho·Wo reduction over independent "slots" and writes one partial dW per
+ * slot; `sumPartialsWgsl` then adds them in a fixed order.
+ */
+import type { ConvShape } from "./conv2d.ts";
+
+/** Source rows a strip's output row reads: src row = rowScale·r + off0 + i·offStep. */
+export interface RowTaps {
+  count: number;
+  /** Kernel row of tap i: a0 + i·aStep. */
+  a0: number;
+  aStep: number;
+  off0: number;
+  offStep: number;
+}
+
+/** One kernel column b that reaches output pixel t of a strip, at src column base + off. */
+export interface ColTap {
+  b: number;
+  off: number;
+}
+
+/**
+ * One dispatch of the strip kernel: dst[n, o, rowStart + rowStep·r, ow0 + t] =
+ * Σ_{ci, row taps, col taps} src[n, ci, srcRow, srcCol] · wPacked[block(o), ci, a, b, o].
+ */
+export interface StripConvSpec {
+  n: number;
+  cIn: number;
+  srcH: number;
+  srcW: number;
+  cOut: number;
+  dstH: number;
+  dstW: number;
+  k: number;
+  rowStart: number;
+  rowStep: number;
+  /** Output rows this dispatch covers. */
+  rows: number;
+  rowScale: number;
+  rowTaps: RowTaps;
+  /** Source column of the strip's first element, per strip (a multiple of `vw`). */
+  colScale: number;
+  /** colTaps[t]: the taps that reach pixel t of a strip. */
+  colTaps: ColTap[][];
+  /** Pixels per strip. */
+  p: number;
+  /** Vector width of source loads (1, 2 or 4; divides srcW and colScale). */
+  vw: number;
+  /** Vector width of destination stores (1 or 4). */
+  vwOut: number;
+  /** Output channels per block (a multiple of 4). */
+  ob: number;
+  /** First block this dispatch computes and how many (one per workgroup row y). */
+  blockFirst: number;
+  blockCount: number;
+  /** "uniform": the packed weights of this dispatch's blocks are in a uniform buffer. */
+  weights: "uniform" | "storage";
+  /** Kernel rows are unrolled (small bodies) or looped (k = 5, 7). */
+  unrollRows: boolean;
+  wg: number;
+}
+
+const STRIP_WG = 64;
+/** Largest unrolled body (scalar FMAs per input channel) before rows become a loop. */
+const MAX_UNROLLED_FMAS = 640;
+
+/** Vector type of width vw. */
+function vecType(vw: number): string {
+  return vw === 1 ? "f32" : `vec${vw}<f32>`;
+}
+
+/** Number of strips (= invocations along x) of a strip conv dispatch. */
+export function stripCount(spec: StripConvSpec): number {
+  return spec.n * spec.rows * Math.ceil(spec.dstW / spec.p);
+}
+
+/** The source window of a strip, in vectors relative to its first vector. */
+function stripWindow(colTaps: ColTap[][], vw: number): { v0: number; nv: number } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const taps of colTaps) {
+    for (const { off } of taps) {
+      lo = Math.min(lo, off);
+      hi = Math.max(hi, off);
+    }
+  }
+  if (lo === Infinity) return { v0: 0, nv: 0 };
+  const v0 = Math.floor(lo / vw);
+  return { v0, nv: Math.floor(hi / vw) - v0 + 1 };
+}
+
+/** WGSL of the strip conv (forward conv or input gradient). */
+export function stripConvWgsl(s: StripConvSpec, groupsX: number): string {
+  const { p, vw, ob, k } = s;
+  const ob4 = ob / 4;
+  const kk = k * k;
+  const srcWV = s.srcW / vw;
+  const sr = Math.ceil(s.dstW / p);
+  const strips = stripCount(s);
+  const { v0, nv } = stripWindow(s.colTaps, vw);
+  const zero = vw === 1 ? "0.0" : `${vecType(vw)}(0.0)`;
+  const comp = (j: number, c: number) => (vw === 1 ? `xv${j}` : `xv${j}[${c}]`);
+  const L: string[] = [];
+  L.push(`@group(0) @binding(0) var<storage, read> src: array<${vecType(vw)}>;`);
+  L.push(
+    s.weights === "uniform"
+      ? `@group(0) @binding(1) var<uniform> w: array<vec4<f32>, ${
+        s.blockCount * s.cIn * kk * ob4
+      }>;`
+      : `@group(0) @binding(1) var<storage, read> w: array<vec4<f32>>;`,
+  );
+  L.push(`@group(0) @binding(2) var<storage, read_write> dst: array<${vecType(s.vwOut)}>;`);
+  L.push(`@compute @workgroup_size(${s.wg})`);
+  L.push(`fn main(@builtin(local_invocation_id) lid: vec3<u32>,`);
+  L.push(`        @builtin(workgroup_id) wid: vec3<u32>) {`);
+  L.push(`  let sIdx = (wid.x + wid.z * ${groupsX}u) * ${s.wg}u + lid.x;`);
+  L.push(`  let live = sIdx < ${strips}u;`);
+  L.push(`  let strip = min(sIdx, ${strips - 1}u);`);
+  L.push(`  let n = strip / ${s.rows * sr}u;`);
+  L.push(`  let rem = strip % ${s.rows * sr}u;`);
+  L.push(`  let r = i32(rem / ${sr}u);`);
+  L.push(`  let sc = i32(rem % ${sr}u);`);
+  L.push(`  let blk = wid.y;`);
+  L.push(`  let srcN = i32(n * ${s.cIn * s.srcH * srcWV}u);`);
+  for (let q = 0; q < ob4; q++) {
+    for (let t = 0; t < p; t++) L.push(`  var acc${q}_${t} = vec4<f32>(0.0);`);
+  }
+  // Column vectors of the window and whether they lie inside the source row.
+  for (let j = 0; j < nv; j++) {
+    L.push(`  let cv${j} = sc * ${s.colScale / vw} + ${v0 + j};`);
+    L.push(`  let cok${j} = cv${j} >= 0 && cv${j} < ${srcWV};`);
+  }
+  const rt = s.rowTaps;
+  // One kernel row: load its window, then every (t, b) FMA with OB weights.
+  const rowBody = (a: string, srow: string, ind: string): string[] => {
+    const B: string[] = [];
+    B.push(`${ind}let srow = ${srow};`);
+    B.push(`${ind}let rok = srow >= 0 && srow < ${s.srcH};`);
+    B.push(`${ind}let rb = cb + srow * ${srcWV};`);
+    for (let j = 0; j < nv; j++) {
+      B.push(`${ind}let ok${j} = rok && cok${j};`);
+      B.push(
+        `${ind}let xv${j} = select(${zero}, src[u32(select(0, rb + cv${j}, ok${j}))], ok${j});`,
+      );
+    }
+    for (let b = 0; b < k; b++) {
+      const users: [number, number][] = []; // [t, element offset in window]
+      s.colTaps.forEach((taps, t) => {
+        for (const tap of taps) if (tap.b === b) users.push([t, tap.off - v0 * vw]);
+      });
+      if (users.length === 0) continue;
+      for (let q = 0; q < ob4; q++) {
+        B.push(`${ind}let w${b}_${q} = w[(wc + ${a} * ${k}u + ${b}u) * ${ob4}u + ${q}u];`);
+      }
+      for (const [t, e] of users) {
+        const v = comp(Math.floor(e / vw), e % vw);
+        for (let q = 0; q < ob4; q++) {
+          B.push(`${ind}acc${q}_${t} = fma(w${b}_${q}, vec4<f32>(${v}), acc${q}_${t});`);
+        }
+      }
+    }
+    return B;
+  };
+  if (rt.count > 0) {
+    L.push(`  for (var ci = 0u; ci < ${s.cIn}u; ci++) {`);
+    L.push(`    let cb = srcN + i32(ci * ${s.srcH * srcWV}u);`);
+    L.push(`    let wc = (blk * ${s.cIn}u + ci) * ${kk}u;`);
+    if (s.unrollRows) {
+      for (let i = 0; i < rt.count; i++) {
+        L.push(`    {`);
+        const srow = `r * ${s.rowScale} + ${rt.off0 + i * rt.offStep}`;
+        L.push(...rowBody(`${rt.a0 + i * rt.aStep}u`, srow, "      "));
+        L.push(`    }`);
+      }
+    } else {
+      L.push(`    for (var i = 0; i < ${rt.count}; i++) {`);
+      L.push(`      let a = u32(${rt.a0} + i * ${rt.aStep});`);
+      L.push(...rowBody("a", `r * ${s.rowScale} + ${rt.off0} + i * ${rt.offStep}`, "      "));
+      L.push(`    }`);
+    }
+    L.push(`  }`);
+  }
+  // Stores: one row of the destination per output channel.
+  const plane = s.dstH * s.dstW;
+  L.push(`  if (live) {`);
+  L.push(`    let ow0 = u32(sc) * ${p}u;`);
+  L.push(`    let rowBase = n * ${s.cOut * plane}u + u32(${s.rowStart} + r * ${s.rowStep}) * ${
+    s.dstW
+  }u + ow0;`);
+  L.push(`    let o0 = (${s.blockFirst}u + blk) * ${ob}u;`);
+  for (let q = 0; q < ob4; q++) {
+    for (let i = 0; i < 4; i++) {
+      const oc = q * 4 + i;
+      const guard = s.cOut % ob === 0 ? "" : `if (o0 + ${oc}u < ${s.cOut}u) `;
+      const at = `rowBase + (o0 + ${oc}u) * ${plane}u`;
+      if (s.vwOut === 4) {
+        const parts: string[] = [];
+        for (let t4 = 0; t4 < p / 4; t4++) {
+          const vals = [0, 1, 2, 3].map((u) => `acc${q}_${t4 * 4 + u}[${i}]`).join(", ");
+          parts.push(`dst[(${at}) / 4u + ${t4}u] = vec4<f32>(${vals});`);
+        }
+        L.push(`    ${guard}{ ${parts.join(" ")} }`);
+      } else {
+        const parts: string[] = [];
+        for (let t = 0; t < p; t++) {
+          const st = `dst[${at} + ${t}u] = acc${q}_${t}[${i}];`;
+          parts.push(s.dstW % p === 0 ? st : `if (ow0 + ${t}u < ${s.dstW}u) { ${st} }`);
+        }
+        L.push(`    ${guard}{ ${parts.join(" ")} }`);
+      }
+    }
+  }
+  L.push(`  }`);
+  L.push(`}`);
+  return L.join("\n");
+}
+
+/** Strip blocking for a conv whose source rows are `srcW` wide. */
+interface StripBlocking {
+  p: number;
+  vw: number;
+  vwOut: number;
+}
+
+/**
+ * Picks strip length and vector widths: vec4 loads need rows that are whole vec4s
+ * and strips whose first source element is vec4-aligned (colStride·p ≡ 0 mod vw).
+ */
+function stripBlocking(srcW: number, dstW: number, colStrideNum: number, colStrideDen: number) {
+  const p = dstW >= 6 ? 8 : 4;
+  const base = (p * colStrideNum) / colStrideDen; // source elements per strip
+  let vw = 1;
+  for (const v of [4, 2]) {
+    if (srcW % v === 0 && Number.isInteger(base) && base % v === 0) {
+      vw = v;
+      break;
+    }
+  }
+  const vwOut = dstW % 4 === 0 && p % 4 === 0 ? 4 : 1;
+  return { p, vw, vwOut } satisfies StripBlocking;
+}
+
+/** Output channels per block: wide for 1×1 (cheap per tap), narrower for k×k. */
+function channelBlock(k: number, cOut: number): number {
+  const ob = k === 1 ? 16 : 8;
+  return Math.min(ob, Math.ceil(cOut / 4) * 4);
+}
+
+/** Forward conv as strip dispatch(es) (before splitting into weight chunks). */
+export function forwardStripSpec(g: ConvShape): StripConvSpec {
+  // A 1×1 stride-1 conv is a GEMM over the flattened H·W plane: one long "row".
+  const flat = g.k === 1 && g.stride === 1;
+  const srcH = flat ? 1 : g.h;
+  const srcW = flat ? g.h * g.w : g.w;
+  const dstH = flat ? 1 : g.ho;
+  const dstW = flat ? g.ho * g.wo : g.wo;
+  const bl = stripBlocking(srcW, dstW, g.stride, 1);
+  const ob = channelBlock(g.k, g.co);
+  const colTaps: ColTap[][] = [];
+  for (let t = 0; t < bl.p; t++) {
+    colTaps.push(Array.from({ length: g.k }, (_, b) => ({ b, off: g.stride * t - g.pad + b })));
+  }
+  return {
+    n: g.n,
+    cIn: g.c,
+    srcH,
+    srcW,
+    cOut: g.co,
+    dstH,
+    dstW,
+    k: g.k,
+    rowStart: 0,
+    rowStep: 1,
+    rows: dstH,
+    rowScale: g.stride,
+    rowTaps: { count: g.k, a0: 0, aStep: 1, off0: -g.pad, offStep: 1 },
+    colScale: bl.p * g.stride,
+    colTaps,
+    ...bl,
+    ob,
+    blockFirst: 0,
+    blockCount: Math.ceil(g.co / ob),
+    weights: "storage",
+    unrollRows: g.k * bl.p * ob <= MAX_UNROLLED_FMAS,
+    wg: STRIP_WG,
+  };
+}
+
+/**
+ * Input gradient as strip dispatches: dx[n,c,ih,iw] = Σ dy[n,o,(ih+pad−a)/s,(iw+pad−b)/s]
+ * · w[o,c,a,b] over the taps where the division is exact. Stride 1: one dispatch.
+ * Stride 2: one dispatch per row parity of ih, each with only the kernel rows that hit;
+ * columns use strips of even length, so each pixel's hitting columns are static too.
+ */
+export function inputGradStripSpecs(g: ConvShape): StripConvSpec[] {
+  const s = g.stride;
+  const flat = g.k === 1 && s === 1;
+  const srcH = flat ? 1 : g.ho;
+  const srcW = flat ? g.ho * g.wo : g.wo;
+  const dstH = flat ? 1 : g.h;
+  const dstW = flat ? g.h * g.w : g.w;
+  const bl = stripBlocking(srcW, dstW, 1, s);
+  const ob = channelBlock(g.k, g.c);
+  const colTaps: ColTap[][] = [];
+  for (let t = 0; t < bl.p; t++) {
+    const taps: ColTap[] = [];
+    for (let b = 0; b < g.k; b++) {
+      const d = t + g.pad - b;
+      if (d % s === 0) taps.push({ b, off: d / s });
+    }
+    colTaps.push(taps);
+  }
+  const specs: StripConvSpec[] = [];
+  for (let py = 0; py < s; py++) {
+    const rows = Math.ceil((dstH - py) / s);
+    if (rows <= 0) continue;
+    // Kernel rows a with (py + pad − a) ≡ 0 (mod s): a = a0, a0 + s, …
+    const a0 = (((py + g.pad) % s) + s) % s;
+    const count = a0 < g.k ? Math.floor((g.k - 1 - a0) / s) + 1 : 0;
+    specs.push({
+      n: g.n,
+      cIn: g.co,
+      srcH,
+      srcW,
+      cOut: g.c,
+      dstH,
+      dstW,
+      k: g.k,
+      rowStart: py,
+      rowStep: s,
+      rows,
+      rowScale: 1,
+      rowTaps: { count, a0, aStep: s, off0: (py + g.pad - a0) / s, offStep: -1 },
+      colScale: bl.p / s,
+      colTaps,
+      ...bl,
+      ob,
+      blockFirst: 0,
+      blockCount: Math.ceil(g.c / ob),
+      weights: "storage",
+      unrollRows: count * bl.p * ob <= MAX_UNROLLED_FMAS,
+      wg: STRIP_WG,
+    });
+  }
+  return specs;
+}
+
+/** Largest uniform buffer a kernel may bind (WebGPU's default limit). */
+export const UNIFORM_BYTES = 65536;
+
+/**
+ * Splits a strip dispatch into weight chunks that fit a uniform buffer (blocks
+ * [blockFirst, blockFirst + blockCount) each); a single block that does not fit
+ * keeps its weights in a storage buffer.
+ */
+export function chunkByUniform(spec: StripConvSpec, uniformBytes = UNIFORM_BYTES): StripConvSpec[] {
+  const blockBytes = spec.cIn * spec.k * spec.k * spec.ob * 4;
+  const perChunk = Math.floor(uniformBytes / blockBytes);
+  if (perChunk < 1) return [{ ...spec, weights: "storage" }];
+  const total = spec.blockCount;
+  const out: StripConvSpec[] = [];
+  for (let first = 0; first < total; first += perChunk) {
+    out.push({
+      ...spec,
+      blockFirst: first,
+      blockCount: Math.min(perChunk, total - first),
+      weights: "uniform",
+    });
+  }
+  return out;
+}
+
+/** Bytes of packed weights one block of a strip spec holds. */
+export function blockWeightBytes(spec: StripConvSpec): number {
+  return spec.cIn * spec.k * spec.k * spec.ob * 4;
+}
+
+/** Weight gradient, register variant: blocking and reduction split. */
+export interface StripWeightGradSpec {
+  g: ConvShape;
+  /** Output pixels per strip. */
+  p: number;
+  /** Vector widths of x and dy loads. */
+  vwX: number;
+  vwY: number;
+  /** Block of dW per invocation: obo output channels × cbc input channels × abr rows. */
+  obo: number;
+  cbc: number;
+  abr: number;
+  /** Independent partial sums (invocations along x); each writes one partial dW. */
+  slots: number;
+  wg: number;
+}
+
+/** Blocks of dW: (output-channel blocks, input-channel blocks, kernel-row blocks). */
+export function weightGradBlocks(s: StripWeightGradSpec): { nob: number; ncb: number; nab: number } {
+  return {
+    nob: Math.ceil(s.g.co / s.obo),
+    ncb: Math.ceil(s.g.c / s.cbc),
+    nab: Math.ceil(s.g.k / s.abr),
+  };
+}
+
+/** Strips (rows of dy split into p-pixel pieces) the dW reduction runs over. */
+export function weightGradStrips(s: StripWeightGradSpec): number {
+  return s.g.n * s.g.ho * Math.ceil(s.g.wo / s.p);
+}
+
+/** Budget for the partial sums: at most this many floats of partial dW. */
+const PARTIAL_BUDGET = 1 << 22;
+
+/** Picks the dW blocking and number of slots for a conv. */
+export function weightGradSpec(g: ConvShape): StripWeightGradSpec {
+  const p = g.wo >= 6 ? 8 : 4;
+  let vwX = 1;
+  for (const v of [4, 2]) {
+    if (g.w % v === 0 && (p * g.stride) % v === 0) {
+      vwX = v;
+      break;
+    }
+  }
+  const vwY = g.wo % 4 === 0 ? 4 : g.wo % 2 === 0 ? 2 : 1;
+  const [obo, cbc, abr] = g.k === 1 ? [8, 4, 1] : g.k === 3 ? [4, 2, 3] : [4, 1, 1];
+  const spec: StripWeightGradSpec = { g, p, vwX, vwY, obo, cbc, abr, slots: 8, wg: 8 };
+  const { nob, ncb, nab } = weightGradBlocks(spec);
+  const blocks = nob * ncb * nab;
+  const strips = weightGradStrips(spec);
+  const dw = g.co * g.c * g.k * g.k;
+  // Enough slots that every core gets several workgroups and each slot still sums
+  // many strips; few enough that the partials stay small.
+  let slots = 64;
+  while (slots > 8 && (slots * dw > PARTIAL_BUDGET || slots * 4 > strips)) slots /= 2;
+  while (slots < 256 && (slots / 64) * blocks < 8 && slots * 2 * dw <= PARTIAL_BUDGET &&
+    slots * 8 <= strips) slots *= 2;
+  spec.slots = slots;
+  spec.wg = Math.min(64, slots);
+  return spec;
+}
+
+/**
+ * WGSL of the dW partial sums: slot `sl` adds, over the strips sl, sl + slots, …,
+ * dy[n,o,oh,ow]·x[n,c,s·oh−pad+a,s·ow−pad+b] for its block of (o, c, a, b) and
+ * writes partial[sl, o, c, a, b]. dy values are gathered four output channels at a
+ * time so that each FMA updates a vec4 of accumulators.
+ */
+export function weightGradStripWgsl(s: StripWeightGradSpec, groupsY: number): string {
+  const { g, p, vwX, vwY, obo, cbc, abr } = s;
+  const { nob, ncb, nab } = weightGradBlocks(s);
+  const blocks = nob * ncb * nab;
+  const obo4 = obo / 4;
+  const sr = Math.ceil(g.wo / p);
+  const strips = weightGradStrips(s);
+  const iters = Math.ceil(strips / s.slots);
+  const xWV = g.w / vwX;
+  const yWV = g.wo / vwY;
+  const dw = g.co * g.c * g.k * g.k;
+  const colTaps: ColTap[][] = [];
+  for (let t = 0; t < p; t++) {
+    colTaps.push(Array.from({ length: g.k }, (_, b) => ({ b, off: g.stride * t - g.pad + b })));
+  }
+  const { v0, nv } = stripWindow(colTaps, vwX);
+  const zeroX = vwX === 1 ? "0.0" : `${vecType(vwX)}(0.0)`;
+  const zeroY = vwY === 1 ? "0.0" : `${vecType(vwY)}(0.0)`;
+  const xcomp = (j: number, c: number) => (vwX === 1 ? `xv${j}` : `xv${j}[${c}]`);
+  const ycomp = (o: number, t: number) => {
+    const u = Math.floor(t / vwY);
+    return vwY === 1 ? `dy${o}_${u}` : `dy${o}_${u}[${t % vwY}]`;
+  };
+  const L: string[] = [];
+  L.push(`@group(0) @binding(0) var<storage, read> x: array<${vecType(vwX)}>;`);
+  L.push(`@group(0) @binding(1) var<storage, read> dy: array<${vecType(vwY)}>;`);
+  L.push(`@group(0) @binding(2) var<storage, read_write> partial: array<f32>;`);
+  L.push(`@compute @workgroup_size(${s.wg})`);
+  L.push(`fn main(@builtin(local_invocation_id) lid: vec3<u32>,`);
+  L.push(`        @builtin(workgroup_id) wid: vec3<u32>) {`);
+  L.push(`  let slot = wid.x * ${s.wg}u + lid.x;`);
+  L.push(`  let blkRaw = wid.y + wid.z * ${groupsY}u;`);
+  L.push(`  let blkLive = blkRaw < ${blocks}u;`);
+  L.push(`  let blk = min(blkRaw, ${blocks - 1}u);`);
+  L.push(`  let o0 = (blk % ${nob}u) * ${obo}u;`);
+  L.push(`  let c0 = ((blk / ${nob}u) % ${ncb}u) * ${cbc}u;`);
+  L.push(`  let a0 = (blk / ${nob * ncb}u) * ${abr}u;`);
+  for (let ci = 0; ci < cbc; ci++) {
+    for (let ai = 0; ai < abr; ai++) {
+      for (let b = 0; b < g.k; b++) {
+        for (let q = 0; q < obo4; q++) L.push(`  var acc${ci}_${ai}_${b}_${q} = vec4<f32>(0.0);`);
+      }
+    }
+  }
+  L.push(`  for (var j = 0u; j < ${iters}u; j++) {`);
+  L.push(`    let sIdx = slot + j * ${s.slots}u;`);
+  L.push(`    let sv = sIdx < ${strips}u;`);
+  L.push(`    let strip = min(sIdx, ${strips - 1}u);`);
+  L.push(`    let n = strip / ${g.ho * sr}u;`);
+  L.push(`    let rem = strip % ${g.ho * sr}u;`);
+  L.push(`    let oh = i32(rem / ${sr}u);`);
+  L.push(`    let sc = i32(rem % ${sr}u);`);
+  // dy of the strip for each output channel of the block (zero past the row end).
+  for (let o = 0; o < obo; o++) {
+    const oValid = g.co % obo === 0 ? "sv" : `sv && o0 + ${o}u < ${g.co}u`;
+    L.push(`    {`);
+    L.push(`      let ok = ${oValid};`);
+    L.push(
+      `      let yb = i32((n * ${g.co}u + min(o0 + ${o}u, ${g.co - 1}u)) * ${g.ho}u) * ${yWV} + ` +
+        `oh * ${yWV} + sc * ${p / vwY};`,
+    );
+    for (let u = 0; u < p / vwY; u++) {
+      const inRow = g.wo % p === 0 ? "" : ` && sc * ${p / vwY} + ${u} < ${yWV}`;
+      L.push(`      let ok${u} = ok${inRow};`);
+      L.push(
+        `      dy${o}_${u} = select(${zeroY}, dy[u32(select(0, yb + ${u}, ok${u}))], ok${u});`,
+      );
+    }
+    L.push(`    }`);
+  }
+  // Declared before the block above in the emitted order (WGSL needs vars declared first).
+  const dyDecls: string[] = [];
+  for (let o = 0; o < obo; o++) {
+    for (let u = 0; u < p / vwY; u++) dyDecls.push(`    var dy${o}_${u} = ${zeroY};`);
+  }
+  const loopHead = L.findIndex((l) => l.startsWith("    let sc = "));
+  L.splice(loopHead + 1, 0, ...dyDecls);
+  for (let t = 0; t < p; t++) {
+    for (let q = 0; q < obo4; q++) {
+      const parts = [0, 1, 2, 3].map((i) => ycomp(q * 4 + i, t)).join(", ");
+      L.push(`    let g${t}_${q} = vec4<f32>(${parts});`);
+    }
+  }
+  for (let j = 0; j < nv; j++) {
+    L.push(`    let cv${j} = sc * ${(p * g.stride) / vwX} + ${v0 + j};`);
+    L.push(`    let cok${j} = cv${j} >= 0 && cv${j} < ${xWV};`);
+  }
+  for (let ci = 0; ci < cbc; ci++) {
+    for (let ai = 0; ai < abr; ai++) {
+      L.push(`    {`);
+      const cValid = g.c % cbc === 0 ? "" : ` && c0 + ${ci}u < ${g.c}u`;
+      const aValid = g.k % abr === 0 ? "" : ` && a0 + ${ai}u < ${g.k}u`;
+      L.push(`      let ih = oh * ${g.stride} - ${g.pad} + i32(a0) + ${ai};`);
+      L.push(`      let rok = ih >= 0 && ih < ${g.h}${cValid}${aValid};`);
+      L.push(
+        `      let rb = i32((n * ${g.c}u + min(c0 + ${ci}u, ${g.c - 1}u)) * ${g.h}u) * ${xWV} + ` +
+          `ih * ${xWV};`,
+      );
+      for (let j = 0; j < nv; j++) {
+        L.push(`      let ok${j} = rok && cok${j};`);
+        L.push(
+          `      let xv${j} = select(${zeroX}, x[u32(select(0, rb + cv${j}, ok${j}))], ok${j});`,
+        );
+      }
+      for (let b = 0; b < g.k; b++) {
+        for (let t = 0; t < p; t++) {
+          const e = g.stride * t - g.pad + b - v0 * vwX;
+          const v = xcomp(Math.floor(e / vwX), e % vwX);
+          for (let q = 0; q < obo4; q++) {
+            const acc = `acc${ci}_${ai}_${b}_${q}`;
+            L.push(`      ${acc} = fma(g${t}_${q}, vec4<f32>(${v}), ${acc});`);
+          }
+        }
+      }
+      L.push(`    }`);
+    }
+  }
+  L.push(`  }`);
+  // partial[slot, o, c, a, b]
+  L.push(`  if (blkLive) {`);
+  L.push(`    let pb = slot * ${dw}u;`);
+  for (let ci = 0; ci < cbc; ci++) {
+    for (let ai = 0; ai < abr; ai++) {
+      for (let q = 0; q < obo4; q++) {
+        for (let i = 0; i < 4; i++) {
+          const o = q * 4 + i;
+          const conds: string[] = [];
+          if (g.co % obo !== 0) conds.push(`o0 + ${o}u < ${g.co}u`);
+          if (g.c % cbc !== 0) conds.push(`c0 + ${ci}u < ${g.c}u`);
+          if (g.k % abr !== 0) conds.push(`a0 + ${ai}u < ${g.k}u`);
+          const idx = `pb + (((o0 + ${o}u) * ${g.c}u + c0 + ${ci}u) * ${g.k}u + a0 + ${ai}u) * ${g.k}u`;
+          const stores = Array.from(
+            { length: g.k },
+            (_, b) => `partial[${idx} + ${b}u] = acc${ci}_${ai}_${b}_${q}[${i}];`,
+          ).join(" ");
+          L.push(conds.length ? `    if (${conds.join(" && ")}) { ${stores} }` : `    ${stores}`);
+        }
+      }
+    }
+  }
+  L.push(`  }`);
+  L.push(`}`);
+  return L.join("\n");
+}

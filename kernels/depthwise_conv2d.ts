@@ -1,0 +1,363 @@
+/**
+ * WGSL for depthwise 2-D convolution (one k×k filter per channel, 'same' padding
+ * pad = (k − 1)/2, stride 1 or 2), NCHW, and its two gradients.
+ *
+ * Every kernel here is register-blocked: an invocation owns a TH×TW block of its
+ * output plane, loads the source rows that block needs once (as vec4 where the row
+ * width allows), and unrolls all multiply-adds at generation time. The three
+ * kernels differ only in their "contributions" — which source value times which
+ * weight (or output gradient) adds into which accumulator:
+ * - forward:        y[i, j]  += x[s·i − p + a, s·j − p + b] · w[a, b]
+ * - input gradient: dx[i, j] += dy[(i + p − a)/s, (j + p − b)/s] · w[a, b]
+ *                   (only taps where both divisions are exact; a transposed conv)
+ * - weight grad.:   dw[a, b] += x[s·i − p + a, s·j − p + b] · dy[i, j]
+ *                   summed over the blocks of one channel by a workgroup, then
+ *                   over workgroups by a deterministic second pass.
+ * The same register form serves llvmpipe and GPUs for forward and input gradient
+ * (the op picks smaller blocks for GPUs; halos come from L1 there). The weight
+ * gradient's in-workgroup fold differs: per-lane partials on llvmpipe (no
+ * barriers), a shared-memory fold on GPUs.
+ */
+import type { KernelVariant } from "../src/gpu/device.ts";
+import type { Grid1D } from "./common.ts";
+
+/** Shapes of one depthwise convolution. */
+export interface DepthwiseGeometry {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  k: number;
+  stride: number;
+  pad: number;
+  ho: number;
+  wo: number;
+}
+
+/** Register block of one invocation and whether rows move as vec4. */
+export interface DepthwiseTile {
+  th: number;
+  tw: number;
+  /** Source rows are read as vec4 (source width % 4 = 0 and block origins aligned). */
+  vecLoad: boolean;
+  /** Output rows are written (or, for dw, dy read) as vec4. */
+  vecStore: boolean;
+}
+
+/** One multiply-add of a block: source (row, col) offset, tap, accumulator (i, j). */
+interface Contribution {
+  i: number;
+  j: number;
+  row: number;
+  col: number;
+  tap: number;
+}
+
+/** Forward / weight-gradient contributions (source = x, block over the output). */
+function forwardContributions(g: DepthwiseGeometry, tile: DepthwiseTile): Contribution[] {
+  const out: Contribution[] = [];
+  const s = g.stride;
+  for (let i = 0; i < tile.th; i++) {
+    for (let j = 0; j < tile.tw; j++) {
+      for (let a = 0; a < g.k; a++) {
+        for (let b = 0; b < g.k; b++) {
+          out.push({ i, j, row: s * i - g.pad + a, col: s * j - g.pad + b, tap: a * g.k + b });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Input-gradient contributions (source = dy, block over dx, origin = block / s). */
+function inputGradContributions(g: DepthwiseGeometry, tile: DepthwiseTile): Contribution[] {
+  const out: Contribution[] = [];
+  const s = g.stride;
+  for (let i = 0; i < tile.th; i++) {
+    for (let j = 0; j < tile.tw; j++) {
+      for (let a = 0; a < g.k; a++) {
+        const dr = i + g.pad - a;
+        if (((dr % s) + s) % s !== 0) continue;
+        for (let b = 0; b < g.k; b++) {
+          const dc = j + g.pad - b;
+          if (((dc % s) + s) % s !== 0) continue;
+          out.push({ i, j, row: dr / s, col: dc / s, tap: a * g.k + b });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Source plane, destination plane and how a block origin maps into the source. */
+interface TileFrame {
+  srcH: number;
+  srcW: number;
+  dstH: number;
+  dstW: number;
+  /** "mul": source origin = s·block origin; "div": block origin / s. */
+  origin: "mul" | "div";
+  stride: number;
+}
+
+function frameOf(g: DepthwiseGeometry, kind: "forward" | "inputGrad"): TileFrame {
+  return kind === "forward"
+    ? { srcH: g.h, srcW: g.w, dstH: g.ho, dstW: g.wo, origin: "mul", stride: g.stride }
+    : { srcH: g.ho, srcW: g.wo, dstH: g.h, dstW: g.w, origin: "div", stride: g.stride };
+}
+
+/**
+ * WGSL statements that load every source value the contributions of row offset
+ * `row` read, returning a map col offset → WGSL expression. Expects `sr0`, `sc0`
+ * (i32 source origin) and `sbase` (i32 plane offset) in scope.
+ */
+function loadSourceRow(
+  row: number,
+  cols: readonly number[],
+  frame: TileFrame,
+  vecLoad: boolean,
+  lines: string[],
+): Map<number, string> {
+  const exprs = new Map<number, string>();
+  const id = (v: number) => (v < 0 ? `m${-v}` : `${v}`);
+  const rn = id(row);
+  lines.push(`let sr_${rn} = sr0 + ${row};`);
+  lines.push(`let rv_${rn} = sr_${rn} >= 0 && sr_${rn} < ${frame.srcH};`);
+  lines.push(`let rb_${rn} = sbase + sr_${rn} * ${frame.srcW} + sc0;`);
+  if (vecLoad) {
+    const slots = [...new Set(cols.map((c) => Math.floor(c / 4)))].sort((a, b) => a - b);
+    for (const q of slots) {
+      const qn = `${rn}_${id(q)}`;
+      lines.push(
+        `let ok_${qn} = rv_${rn} && sc0 + ${4 * q} >= 0 && sc0 + ${4 * q} < ${frame.srcW};`,
+      );
+      lines.push(
+        `let v_${qn} = select(vec4<f32>(), src4[u32(select(0, rb_${rn} / 4 + ${q}, ok_${qn}))], ` +
+          `ok_${qn});`,
+      );
+    }
+    for (const c of cols) {
+      const q = Math.floor(c / 4);
+      exprs.set(c, `v_${rn}_${id(q)}[${c - 4 * q}]`);
+    }
+  } else {
+    for (const c of cols) {
+      const cn = `${rn}_${id(c)}`;
+      lines.push(`let ok_${cn} = rv_${rn} && sc0 + ${c} >= 0 && sc0 + ${c} < ${frame.srcW};`);
+      lines.push(
+        `let x_${cn} = select(0.0, src[u32(select(0, rb_${rn} + ${c}, ok_${cn}))], ok_${cn});`,
+      );
+      exprs.set(c, `x_${cn}`);
+    }
+  }
+  return exprs;
+}
+
+/** Groups contributions by source row, in ascending row order. */
+function byRow(contribs: readonly Contribution[]): [number, Contribution[]][] {
+  const m = new Map<number, Contribution[]>();
+  for (const c of contribs) {
+    let list = m.get(c.row);
+    if (!list) m.set(c.row, list = []);
+    list.push(c);
+  }
+  return [...m.entries()].sort((a, b) => a[0] - b[0]);
+}
+
+/** Per-invocation setup shared by all three kernels: block origin and source origin. */
+function blockSetup(frame: TileFrame, tile: DepthwiseTile, blocksW: number): string {
+  const originExpr = (v: string) =>
+    frame.stride === 1
+      ? v
+      : frame.origin === "mul"
+      ? `${v} * ${frame.stride}`
+      : `${v} / ${frame.stride}`;
+  return `let bx = tt % ${blocksW}u;
+  let by = tt / ${blocksW}u;
+  let r0 = i32(by * ${tile.th}u);
+  let c0 = i32(bx * ${tile.tw}u);
+  let sr0 = ${originExpr("r0")};
+  let sc0 = ${originExpr("c0")};
+  let sbase = i32(plane * ${frame.srcH * frame.srcW}u);`;
+}
+
+/** Number of TH×TW blocks across and down a destination plane. */
+export function blockCounts(dstH: number, dstW: number, tile: DepthwiseTile): [number, number] {
+  return [Math.ceil(dstW / tile.tw), Math.ceil(dstH / tile.th)];
+}
+
+/**
+ * Forward ("forward") or input gradient ("inputGrad"): one invocation per block.
+ * Bindings: 0 source (x or dy), 1 weights [C·k·k], 2 destination (y or dx).
+ */
+export function depthwiseConvWgsl(
+  g: DepthwiseGeometry,
+  kind: "forward" | "inputGrad",
+  tile: DepthwiseTile,
+  grid: Grid1D,
+  wg: number,
+): string {
+  const frame = frameOf(g, kind);
+  const contribs = kind === "forward"
+    ? forwardContributions(g, tile)
+    : inputGradContributions(g, tile);
+  const [bw, bh] = blockCounts(frame.dstH, frame.dstW, tile);
+  const total = g.n * g.c * bw * bh;
+  const kk = g.k * g.k;
+  const lines: string[] = [];
+  const taps = [...new Set(contribs.map((c) => c.tap))].sort((a, b) => a - b);
+  for (const t of taps) lines.push(`let w${t} = wt[wbase + ${t}u];`);
+  for (let i = 0; i < tile.th; i++) {
+    for (let j = 0; j < tile.tw; j++) lines.push(`var a${i}_${j} = 0.0;`);
+  }
+  for (const [row, list] of byRow(contribs)) {
+    const cols = [...new Set(list.map((c) => c.col))].sort((a, b) => a - b);
+    const xs = loadSourceRow(row, cols, frame, tile.vecLoad, lines);
+    for (const c of list) {
+      lines.push(`a${c.i}_${c.j} = fma(${xs.get(c.col)}, w${c.tap}, a${c.i}_${c.j});`);
+    }
+  }
+  lines.push(...storeBlock(frame, tile));
+  return `
+@group(0) @binding(0) var<storage, read> ${
+    tile.vecLoad ? "src4: array<vec4<f32>>" : "src: array<f32>"
+  };
+@group(0) @binding(1) var<storage, read> wt: array<f32>;
+@group(0) @binding(2) var<storage, read_write> ${
+    tile.vecStore ? "dst4: array<vec4<f32>>" : "dst: array<f32>"
+  };
+@compute @workgroup_size(${wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let gi = ${grid.index};
+  if (gi >= ${total}u) { return; }
+  let tt = gi % ${bw * bh}u;
+  let plane = gi / ${bw * bh}u;
+  let wbase = (plane % ${g.c}u) * ${kk}u;
+  ${blockSetup(frame, tile, bw)}
+  ${lines.join("\n  ")}
+}`;
+}
+
+/** Guarded stores of the accumulators a{i}_{j} into the destination plane. */
+function storeBlock(frame: TileFrame, tile: DepthwiseTile): string[] {
+  const lines = [`let dbase = i32(plane * ${frame.dstH * frame.dstW}u);`];
+  const rowGuard = frame.dstH % tile.th !== 0;
+  const colGuard = frame.dstW % tile.tw !== 0;
+  for (let i = 0; i < tile.th; i++) {
+    const rowOk = rowGuard ? `r0 + ${i} < ${frame.dstH}` : "";
+    const at = `dbase + (r0 + ${i}) * ${frame.dstW} + c0`;
+    const step = tile.vecStore ? 4 : 1;
+    for (let j = 0; j < tile.tw; j += step) {
+      const conds = [rowOk, colGuard ? `c0 + ${j} < ${frame.dstW}` : ""].filter((s) => s);
+      const value = tile.vecStore
+        ? `vec4<f32>(a${i}_${j}, a${i}_${j + 1}, a${i}_${j + 2}, a${i}_${j + 3})`
+        : `a${i}_${j}`;
+      const store = tile.vecStore
+        ? `dst4[u32((${at}) / 4 + ${j / 4})] = ${value};`
+        : `dst[u32(${at} + ${j})] = ${value};`;
+      lines.push(conds.length ? `if (${conds.join(" && ")}) { ${store} }` : store);
+    }
+  }
+  return lines;
+}
+
+/** Split of the weight-gradient reduction: workgroups per channel and lanes. */
+export interface WeightGradPlan {
+  variant: KernelVariant;
+  wg: number;
+  /** Workgroups per channel. */
+  chunks: number;
+  /** Partials per (channel, tap) for pass 2. */
+  partials: number;
+}
+
+/**
+ * Weight gradient, pass 1: workgroup (channel c, chunk q); lane u of the channel
+ * walks blocks u, u + U, ... over all N·blocks of the channel, accumulating the k²
+ * tap sums. Writes partials[(c·k² + tap)·P + p]. Bindings: 0 x, 1 dy, 2 partials.
+ */
+export function depthwiseWeightGradWgsl(
+  g: DepthwiseGeometry,
+  tile: DepthwiseTile,
+  plan: WeightGradPlan,
+): string {
+  const frame = frameOf(g, "forward");
+  const contribs = forwardContributions(g, tile);
+  const [bw, bh] = blockCounts(g.ho, g.wo, tile);
+  const blocks = bw * bh;
+  const kk = g.k * g.k;
+  const lanes = plan.chunks * plan.wg;
+  const lines: string[] = [];
+  // The output-gradient block, zero where it overhangs the plane.
+  lines.push(`let dbase = i32(plane * ${g.ho * g.wo}u);`);
+  const rowGuard = g.ho % tile.th !== 0;
+  const colGuard = g.wo % tile.tw !== 0;
+  for (let i = 0; i < tile.th; i++) {
+    const rowOk = rowGuard ? `r0 + ${i} < ${g.ho}` : "true";
+    const at = `dbase + (r0 + ${i}) * ${g.wo} + c0`;
+    if (tile.vecStore) {
+      for (let j = 0; j < tile.tw; j += 4) {
+        const ok = `${rowOk} && ${colGuard ? `c0 + ${j} < ${g.wo}` : "true"}`;
+        lines.push(
+          `let d${i}_${j}v = select(vec4<f32>(), dy4[u32(select(0, (${at}) / 4 + ${
+            j / 4
+          }, ${ok}))], ${ok});`,
+        );
+        for (let e = 0; e < 4; e++) lines.push(`let d${i}_${j + e} = d${i}_${j}v[${e}];`);
+      }
+    } else {
+      for (let j = 0; j < tile.tw; j++) {
+        const ok = `${rowOk} && ${colGuard ? `c0 + ${j} < ${g.wo}` : "true"}`;
+        lines.push(`let d${i}_${j} = select(0.0, dy[u32(select(0, ${at} + ${j}, ${ok}))], ${ok});`);
+      }
+    }
+  }
+  for (const [row, list] of byRow(contribs)) {
+    const cols = [...new Set(list.map((c) => c.col))].sort((a, b) => a - b);
+    const xs = loadSourceRow(row, cols, frame, tile.vecLoad, lines);
+    for (const c of list) {
+      lines.push(`g${c.tap} = fma(${xs.get(c.col)}, d${c.i}_${c.j}, g${c.tap});`);
+    }
+  }
+  const decls = Array.from({ length: kk }, (_, t) => `var g${t} = 0.0;`).join(" ");
+  const slot = (t: number | string, p: string) =>
+    `partials[(c * ${kk}u + ${t}) * ${plan.partials}u + ${p}]`;
+  let write: string;
+  if (plan.variant === "register") {
+    write = Array.from({ length: kk }, (_, t) => `${slot(`${t}u`, "u")} = g${t};`).join("\n  ");
+  } else {
+    // One barrier, then lanes < k² each fold one tap's wg values in a fixed order.
+    const stores = Array.from({ length: kk }, (_, t) => `red[${t * plan.wg}u + lane] = g${t};`)
+      .join(" ");
+    write = `${stores}
+  workgroupBarrier();
+  if (lane < ${kk}u) {
+    var s = 0.0;
+    for (var l = 0u; l < ${plan.wg}u; l = l + 1u) { s = s + red[lane * ${plan.wg}u + l]; }
+    ${slot("lane", "q")} = s;
+  }`;
+  }
+  return `
+@group(0) @binding(0) var<storage, read> ${
+    tile.vecLoad ? "src4: array<vec4<f32>>" : "src: array<f32>"
+  };
+@group(0) @binding(1) var<storage, read> ${
+    tile.vecStore ? "dy4: array<vec4<f32>>" : "dy: array<f32>"
+  };
+@group(0) @binding(2) var<storage, read_write> partials: array<f32>;
+${plan.variant === "tiled" ? `var<workgroup> red: array<f32, ${kk * plan.wg}>;` : ""}
+@compute @workgroup_size(${plan.wg})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
+  let c = wid.x / ${plan.chunks}u;
+  let q = wid.x % ${plan.chunks}u;
+  let u = q * ${plan.wg}u + lane;
+  ${decls}
+  for (var m = u; m < ${g.n * blocks}u; m = m + ${lanes}u) {
+    let tt = m % ${blocks}u;
+    let plane = (m / ${blocks}u) * ${g.c}u + c;
+    ${blockSetup(frame, tile, bw)}
+    ${lines.join("\n    ")}
+  }
+  ${write}
+}`;
+}

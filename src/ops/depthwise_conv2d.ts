@@ -1,0 +1,245 @@
+/**
+ * Depthwise 2-D convolution with autograd: x [N, C, H, W] ⊛ w [C, 1, k, k], 'same'
+ * padding (k − 1)/2, stride 1 or 2, no bias (batch norm follows in every cell).
+ * The forward and both gradients are exported separately for the benchmark.
+ */
+import { grid1D } from "../../kernels/common.ts";
+import {
+  blockCounts,
+  depthwiseConvWgsl,
+  type DepthwiseGeometry,
+  type DepthwiseTile,
+  depthwiseWeightGradWgsl,
+  type WeightGradPlan,
+} from "../../kernels/depthwise_conv2d.ts";
+import type { KernelVariant } from "../gpu/device.ts";
+import { record } from "../tensor/autograd.ts";
+import { empty } from "../tensor/creation.ts";
+import { engine } from "../tensor/engine.ts";
+import { shapeStr, type Tensor } from "../tensor/tensor.ts";
+import { kernelVariant, runPass2, writeF32 } from "./reduce.ts";
+
+export type { DepthwiseTile };
+
+export interface DepthwiseOptions {
+  stride?: 1 | 2;
+}
+
+const KERNEL_SIZES = [1, 3, 5, 7];
+const WG = 64;
+
+/** Output size of a 'same'-padded conv: ⌊(H + 2p − k)/s⌋ + 1. */
+function outSize(size: number, k: number, stride: number): number {
+  return Math.floor((size + 2 * ((k - 1) / 2) - k) / stride) + 1;
+}
+
+/** Validates x and w and returns the geometry. */
+export function depthwiseGeometry(
+  xShape: readonly number[],
+  wShape: readonly number[],
+  opts: DepthwiseOptions,
+): DepthwiseGeometry {
+  const stride = opts.stride ?? 1;
+  const where = `depthwiseConv2d: x ${shapeStr(xShape)}, w ${shapeStr(wShape)}`;
+  if (xShape.length !== 4) throw new Error(`depthwiseConv2d: x must be [N,C,H,W] (${where})`);
+  const [n, c, h, w] = xShape;
+  if (wShape.length !== 4 || wShape[0] !== c || wShape[1] !== 1 || wShape[2] !== wShape[3]) {
+    throw new Error(`depthwiseConv2d: w must be [C,1,k,k] with C = ${c} (${where})`);
+  }
+  const k = wShape[2];
+  if (!KERNEL_SIZES.includes(k)) {
+    throw new Error(`depthwiseConv2d: kernel size ${k} unsupported; use 1, 3, 5 or 7 (${where})`);
+  }
+  if (stride !== 1 && stride !== 2) {
+    throw new Error(`depthwiseConv2d: stride ${stride} unsupported; use 1 or 2 (${where})`);
+  }
+  if (n * c * h * w === 0) throw new Error(`depthwiseConv2d: x is empty (${where})`);
+  return {
+    n,
+    c,
+    h,
+    w,
+    k,
+    stride,
+    pad: (k - 1) / 2,
+    ho: outSize(h, k, stride),
+    wo: outSize(w, k, stride),
+  };
+}
+
+function checkF32(op: string, ...ts: Tensor[]): void {
+  for (const t of ts) {
+    if (t.dtype !== "f32") throw new Error(`${op}: ${t.describe()} has dtype ${t.dtype}; need f32`);
+  }
+}
+
+function geometryKey(g: DepthwiseGeometry): string {
+  return `${g.n},${g.c},${g.h},${g.w},${g.k},${g.stride}`;
+}
+
+function tileKey(t: DepthwiseTile): string {
+  return `${t.th}x${t.tw}${t.vecLoad ? "v" : "s"}${t.vecStore ? "v" : "s"}`;
+}
+
+/**
+ * Block per invocation. llvmpipe: 4×8 blocks amortise loads over many FMAs in
+ * 8-lane SIMD; GPUs: 2×4 blocks keep registers low and occupancy high.
+ * Vec4 is used only where every block origin lands on a 4-aligned column.
+ */
+export function depthwiseTile(
+  g: DepthwiseGeometry,
+  kind: "forward" | "inputGrad" | "weightGrad",
+  variant: KernelVariant,
+): DepthwiseTile {
+  const [srcW, dstW] = kind === "inputGrad" ? [g.wo, g.w] : [g.w, g.wo];
+  const s = g.stride;
+  let th = variant === "register" ? 4 : 2;
+  let tw = variant === "register" && dstW >= 8 ? 8 : 4;
+  if (kind === "inputGrad" && s === 2 && srcW % 4 === 0 && variant === "register") tw = 8;
+  if (kind === "inputGrad") th = Math.max(th, s); // block origins must be multiples of s
+  return fitTile(g, kind, th, tw, srcW, dstW);
+}
+
+/** Completes a TH×TW choice with the vec4 flags its alignment allows. */
+export function fitTile(
+  g: DepthwiseGeometry,
+  kind: "forward" | "inputGrad" | "weightGrad",
+  th: number,
+  tw: number,
+  srcW = kind === "inputGrad" ? g.wo : g.w,
+  dstW = kind === "inputGrad" ? g.w : g.wo,
+): DepthwiseTile {
+  const s = g.stride;
+  if (kind === "inputGrad" && (th % s !== 0 || tw % s !== 0)) {
+    throw new Error(`depthwiseConv2d: input-gradient block ${th}×${tw} must be a multiple of ${s}`);
+  }
+  // Source column origin: s·c0 (forward, dw) or c0 / s (input gradient).
+  const originAligned = kind === "inputGrad" ? tw % (4 * s) === 0 : tw % 4 === 0;
+  return {
+    th,
+    tw,
+    vecLoad: srcW % 4 === 0 && originAligned,
+    vecStore: dstW % 4 === 0 && tw % 4 === 0,
+  };
+}
+
+function runConv(
+  kind: "forward" | "inputGrad",
+  g: DepthwiseGeometry,
+  src: Tensor,
+  w: Tensor,
+  tile: DepthwiseTile,
+): Tensor {
+  const gpu = engine.gpu;
+  const [dstH, dstW] = kind === "forward" ? [g.ho, g.wo] : [g.h, g.w];
+  const dst = empty([g.n, g.c, dstH, dstW], { name: kind === "forward" ? "dwconv" : "dwconv.dx" });
+  const [bw, bh] = blockCounts(dstH, dstW, tile);
+  const grid = grid1D(g.n * g.c * bw * bh, WG);
+  const k = gpu.kernel(
+    `dwconv_${kind}:${geometryKey(g)}:${tileKey(tile)}`,
+    () => depthwiseConvWgsl(g, kind, tile, grid, WG),
+  );
+  gpu.dispatch(
+    k,
+    [src.buffer, w.buffer, dst.buffer],
+    grid.groups,
+    `depthwiseConv2d ${kind} ${src.describe()} k${g.k} s${g.stride}`,
+  );
+  return dst;
+}
+
+/** y = depthwise conv of x with w (no autograd). `tile` overrides the block (tests). */
+export function depthwiseConv2dForward(
+  x: Tensor,
+  w: Tensor,
+  opts: DepthwiseOptions = {},
+  tile?: DepthwiseTile,
+): Tensor {
+  checkF32("depthwiseConv2d", x, w);
+  const g = depthwiseGeometry(x.shape, w.shape, opts);
+  return runConv("forward", g, x, w, tile ?? depthwiseTile(g, "forward", kernelVariant()));
+}
+
+/** dx from dy [N, C, Ho, Wo] and w; `xShape` is the forward input's shape. */
+export function depthwiseConv2dBackwardInput(
+  dy: Tensor,
+  w: Tensor,
+  xShape: readonly number[],
+  opts: DepthwiseOptions = {},
+  tile?: DepthwiseTile,
+): Tensor {
+  checkF32("depthwiseConv2d backward", dy, w);
+  const g = depthwiseGeometry(xShape, w.shape, opts);
+  checkDy(g, dy);
+  return runConv("inputGrad", g, dy, w, tile ?? depthwiseTile(g, "inputGrad", kernelVariant()));
+}
+
+function checkDy(g: DepthwiseGeometry, dy: Tensor): void {
+  const want = [g.n, g.c, g.ho, g.wo];
+  if (dy.shape.length !== 4 || dy.shape.some((d, i) => d !== want[i])) {
+    throw new Error(
+      `depthwiseConv2d backward: dy is ${shapeStr(dy.shape)}, expected ${shapeStr(want)}`,
+    );
+  }
+}
+
+/** Workgroups per channel for dw: enough groups to fill the device, ≥ 2 blocks a lane. */
+function weightGradPlan(g: DepthwiseGeometry, tile: DepthwiseTile, variant: KernelVariant) {
+  const [bw, bh] = blockCounts(g.ho, g.wo, tile);
+  const items = g.n * bw * bh;
+  const minGroups = variant === "register" ? 16 : 256;
+  const chunks = Math.max(1, Math.min(Math.ceil(minGroups / g.c), Math.floor(items / (WG * 2))));
+  const plan: WeightGradPlan = {
+    variant,
+    wg: WG,
+    chunks,
+    partials: variant === "register" ? chunks * WG : chunks,
+  };
+  return plan;
+}
+
+/** dw [C, 1, k, k] from x and dy: a per-channel reduction over N·Ho·Wo, two passes. */
+export function depthwiseConv2dBackwardWeight(
+  x: Tensor,
+  dy: Tensor,
+  wShape: readonly number[],
+  opts: DepthwiseOptions = {},
+  tile?: DepthwiseTile,
+): Tensor {
+  checkF32("depthwiseConv2d backward", x, dy);
+  const g = depthwiseGeometry(x.shape, wShape, opts);
+  checkDy(g, dy);
+  const gpu = engine.gpu;
+  const variant = kernelVariant();
+  const t = tile ?? depthwiseTile(g, "weightGrad", variant);
+  const plan = weightGradPlan(g, t, variant);
+  const kk = g.k * g.k;
+  if (g.c * plan.chunks > gpu.device.limits.maxComputeWorkgroupsPerDimension) {
+    throw new Error(`depthwiseConv2d: ${g.c} channels exceed one dispatch dimension`);
+  }
+  const partials = empty([g.c * kk * plan.partials], { name: "dwconv.dw.partials" });
+  const k1 = gpu.kernel(
+    `dwconv_dw:${geometryKey(g)}:${tileKey(t)}:${variant}:${plan.chunks}`,
+    () => depthwiseWeightGradWgsl(g, t, plan),
+  );
+  const label = `depthwiseConv2d dw ${x.describe()} k${g.k} s${g.stride}`;
+  gpu.dispatch(k1, [x.buffer, dy.buffer, partials.buffer], [g.c * plan.chunks], label);
+  const dw = empty(wShape, { name: "dwconv.dw" });
+  runPass2("dwconv_dw", g.c * kk, 1, plan, partials, [writeF32("dw", dw)], "dw[r] = s0;", {
+    label,
+  });
+  partials.dispose();
+  return dw;
+}
+
+/**
+ * Depthwise convolution with autograd: x [N, C, H, W], w [C, 1, k, k] (k ∈ {1,3,5,7}),
+ * stride 1 or 2, 'same' padding → [N, C, ⌈H/s⌉, ⌈W/s⌉].
+ */
+export function depthwiseConv2d(x: Tensor, w: Tensor, opts: DepthwiseOptions = {}): Tensor {
+  const y = depthwiseConv2dForward(x, w, opts);
+  return record(y, "depthwiseConv2d", [x, w], (dy) => [
+    x.requiresGrad ? depthwiseConv2dBackwardInput(dy, w, x.shape, opts) : null,
+    w.requiresGrad ? depthwiseConv2dBackwardWeight(x, dy, w.shape, opts) : null,
+  ]);
+}
