@@ -1,0 +1,430 @@
+/**
+ * Hyper-parameters of the differentiable evolutionary algorithm (paper §3.2) and the
+ * `deno task evolve` flags that set them.
+ *
+ * The paper leaves population size, tournament size, f, ε, τ and most schedules open;
+ * each default below says why it was chosen. The default run is sized for this
+ * project's 2-core CPU adapter (llvmpipe): Fashion-MNIST at 28×28 on the
+ * `proxyless-28` backbone in about an hour, assuming one supernet step (batch 64)
+ * takes 0.3–1 s:
+ *
+ *   (1 warmup + 6 evolution epochs) × 300 steps (19,200 images / 64) = 2,100 weight steps
+ *   + 1,800 / 3 = 600 fitness (α) steps                                 ≈ 2,700 steps
+ *   ≈ 15–45 min of steps, plus supernet rebuilds every f steps and evaluation.
+ *
+ * Precedence: defaults, then `--preset imagenet`, then `--quick`, then explicit flags.
+ */
+import { parseArgs } from "node:util";
+import { parseDataSpec } from "../data/data_spec.ts";
+import {
+  builtinBackbone,
+  type Cell,
+  cellMAdds,
+  REFERENCE_CELL,
+  searchableLayers,
+} from "../space/mod.ts";
+import type { ChildFitnessRule } from "./fitness.ts";
+import type { LayerPopulationShape } from "./population.ts";
+
+/** Backbones the evolution runs on (src/space/backbone.ts). */
+export const EVOLVE_BACKBONES = ["proxyless-28", "proxyless-224"] as const;
+/** One of `EVOLVE_BACKBONES`. */
+export type EvolveBackbone = typeof EVOLVE_BACKBONES[number];
+
+/** `--reference`: the paper's inverted-residual reference DAG, or none. */
+export const REFERENCE_NAMES = ["inverted-residual", "none"] as const;
+/** One of `REFERENCE_NAMES`. */
+export type ReferenceName = typeof REFERENCE_NAMES[number];
+
+/**
+ * Eq. 1's per-cell MAdds_max: a multiple of the reference cell's MAdds at the same
+ * layer ("2x"), an absolute count ("5M", "5000000"), or none.
+ */
+export type MAddsMax =
+  | { readonly kind: "relative"; readonly factor: number }
+  | { readonly kind: "absolute"; readonly madds: number }
+  | { readonly kind: "none" };
+
+/** Every hyper-parameter of an evolution run. */
+export interface EvolveConfig {
+  /** Which settings were the starting point: the CPU default or the ImageNet preset. */
+  readonly preset: "default" | "imagenet";
+  /** Whether `--quick` (a minutes-long smoke run) was applied. */
+  readonly quick: boolean;
+  readonly backbone: EvolveBackbone;
+  /** L: searchable layers of the backbone (derived, not a flag). */
+  readonly layers: number;
+  /** `--data` (see src/data/data_spec.ts). */
+  readonly data: string;
+  /** Training images used per epoch (a seeded subset); 0 = all. */
+  readonly trainImages: number;
+  /** Fraction of the training set held out for the fitness (α) steps. */
+  readonly valSplit: number;
+  /** Held-out images used; 0 = all of the split. */
+  readonly valImages: number;
+  readonly batchSize: number;
+  /** K: cells per supernet layer (paths), and cells per layer in the output space. */
+  readonly k: number;
+  /** Initial population size per layer. */
+  readonly populationSize: number;
+  /** Largest population per layer; eviction keeps it there. */
+  readonly maxPopulation: number;
+  readonly tournamentSize: number;
+  /** Children mutated from the winners at each regeneration. */
+  readonly childrenPerRegeneration: number;
+  /** f: supernet iterations (weight steps) between regenerations. */
+  readonly regenerateEvery: number;
+  /** ε of Eq. 5. */
+  readonly epsilon: number;
+  /** τ of Eq. 2 (mutations stay closer than τ to the reference). */
+  readonly tau: number;
+  readonly reference: ReferenceName;
+  /** Fraction of the evolution iterations under the reference constraint (paper: half). */
+  readonly referenceFraction: number;
+  /** Evolution epochs (after warmup). */
+  readonly epochs: number;
+  /** Weight-only epochs before fitness training starts. */
+  readonly warmupEpochs: number;
+  readonly maddsMax: MAddsMax;
+  /** Allow the zero cell in populations of layers that may be skipped. */
+  readonly allowZeroCells: boolean;
+  /** α of the initial population. */
+  readonly initFitness: number;
+  /** α of a new child (see fitness.ts). */
+  readonly childFitness: ChildFitnessRule;
+  /** Cap of Eq. 4's n/n′. */
+  readonly compensationCap: number;
+  /** Weight optimiser: SGD with Nesterov momentum, cosine schedule. */
+  readonly weightLr: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly labelSmoothing: number;
+  /** Fitness optimiser: Adam (β1 = 0, β2 = 0.999 as ProxylessNAS). */
+  readonly archLr: number;
+  readonly archBeta1: number;
+  readonly archBeta2: number;
+  readonly archEps: number;
+  /** Weight steps per α step (ProxylessNAS's grad_update_arch_param_every). */
+  readonly archUpdateEvery: number;
+  /** Paths run per fitness step: 1, or 2 (ProxylessNAS's two-path gates). */
+  readonly activePaths: 1 | 2;
+  readonly seed: number;
+  readonly out: string;
+  /** Continue from the checkpoint in `out`. */
+  readonly resume: boolean;
+  /** Steps between metric readbacks. */
+  readonly logEvery: number;
+}
+
+/** The CPU default: Fashion-MNIST, proxyless-28, about an hour on 2 cores. */
+export const DEFAULT_EVOLVE_CONFIG: EvolveConfig = {
+  preset: "default",
+  quick: false,
+  backbone: "proxyless-28", // 28×28 inputs; the ProxylessNAS widths with 21 searchable layers
+  layers: 21, // derived from the backbone
+  data: "fashion-mnist", // the project's CPU dataset (installed by `deno task setup`)
+  trainImages: 19_200, // a third of Fashion-MNIST: 300 steps an epoch at batch 64
+  valSplit: 0.1, // 6,000 held-out images for α, as ProxylessNAS trains α on held-out data
+  valImages: 0, // all of them: 600 α steps × 64 ≈ 6 passes
+  batchSize: 64, // the step size the hour budget was measured at
+  k: 4, // Figure 2's K; 4^21 paths per supernet; K = 9 (paper) costs 2× the cells' memory
+  populationSize: 16, // 4× K: room for tournament pressure, each cell still sampled often
+  maxPopulation: 32, // 2× the start: children accumulate, the worst unsampled ones go
+  tournamentSize: 4, // a quarter of the start population: moderate selection pressure
+  childrenPerRegeneration: 2, // the 2 fittest winners mutate: half of the K slots can turn
+  // over per regeneration (children inherit high α, so they are soon sampled), yet each
+  // cell is scored several times in the run's ~60 regenerations.
+  regenerateEvery: 30, // f: 1,800 evolution steps / 30 = 60 regenerations, 10 α steps each
+  epsilon: 0.8, // α* starts from the stored α (cells and scores are sampled in pairs), so
+  // Eq. 5 only damps one supernet's change; 0.8 keeps most of a short run's scarce signal
+  tau: 0.5, // children differ from the reference on at most 2 of 6 edges (r_H steps of 1/6)
+  reference: "inverted-residual", // the paper's reference DAG (0 -dw3-> 1 -id-> 2 -id-> 3)
+  referenceFraction: 0.5, // paper: the reference constraint holds for the first half
+  epochs: 6, // evolution epochs: 1,800 steps
+  warmupEpochs: 1, // ProxylessNAS warms the weights up before α moves (40 of 160 epochs)
+  maddsMax: { kind: "relative", factor: 2 }, // the released learned cells cost at most
+  // 1.97× the reference cell of their layer (search_space.config, counted at 224)
+  allowZeroCells: false, // the learned-space reader adds the skip itself where allowed
+  initFitness: 0, // p uniform at the start; Table 6: the ranking does not depend on it
+  childFitness: "parent", // a one-gene child is close to its parent (see fitness.ts)
+  compensationCap: 10, // new cells have n′ = 0: bound their first steps to 10×
+  weightLr: 0.05, // SGD+Nesterov, cosine; ProxylessNAS's 0.025 at batch 256, short run
+  momentum: 0.9, // ProxylessNAS
+  weightDecay: 4e-5, // ProxylessNAS
+  labelSmoothing: 0.1, // ProxylessNAS
+  archLr: 0.03, // ~250× fewer α steps than ProxylessNAS (1e-3): Adam moves α ≲ lr a step,
+  // so 10 steps per supernet shift a score by up to ~0.3
+  archBeta1: 0, // ProxylessNAS
+  archBeta2: 0.999, // ProxylessNAS
+  archEps: 1e-8, // ProxylessNAS
+  archUpdateEvery: 3, // ProxylessNAS uses 5; 3 gives each supernet 10 α steps at f = 30
+  activePaths: 2, // two-path gates compare two cells per α step; the 2nd path only runs
+  // on α steps (a third of the steps), so it costs ~15% more time
+  seed: 0,
+  out: "runs/evolve",
+  resume: false,
+  logEvery: 20, // each readback costs ≥ 11 ms (GUIDE §2)
+};
+
+/** `--preset imagenet`: the paper's ImageNet setting on proxyless-224 (needs --data). */
+const IMAGENET_PRESET: Partial<EvolveConfig> = {
+  preset: "imagenet",
+  backbone: "proxyless-224", // 21 searchable layers at 224×224 (paper, ProxylessNAS)
+  trainImages: 0, // all of ImageNet
+  valSplit: 0.04, // ProxylessNAS holds out 50,000 of 1.28M training images
+  batchSize: 256, // ProxylessNAS
+  k: 9, // paper: "we evaluate 9 cells", 9^21 networks per supernet
+  populationSize: 64, // ~7× K
+  maxPopulation: 128,
+  tournamentSize: 8,
+  childrenPerRegeneration: 4,
+  regenerateEvery: 1000, // ~5 regenerations an epoch at 4,800 steps an epoch
+  epochs: 120, // paper: reference for the first 60 epochs = the first half
+  warmupEpochs: 40, // ProxylessNAS
+  weightLr: 0.025, // ProxylessNAS
+  archLr: 1e-3, // ProxylessNAS
+  archUpdateEvery: 5, // ProxylessNAS
+  logEvery: 100,
+};
+
+/** `--quick`: a smoke run of a few minutes on a tiny subset. */
+const QUICK_PRESET: Partial<EvolveConfig> = {
+  quick: true,
+  trainImages: 512, // 16 steps an epoch at batch 32
+  valImages: 256,
+  batchSize: 32,
+  k: 2,
+  populationSize: 6,
+  maxPopulation: 10,
+  tournamentSize: 2,
+  childrenPerRegeneration: 1,
+  regenerateEvery: 8, // 4 regenerations in 32 evolution steps
+  epochs: 2,
+  warmupEpochs: 1,
+  archUpdateEvery: 2,
+  logEvery: 4,
+};
+
+/** The flags of `parseEvolveArgs`, for `--help`. */
+export const EVOLVE_USAGE = `usage: deno task evolve [flags]
+  --preset default|imagenet  --quick  --backbone proxyless-28|proxyless-224
+  --data fashion-mnist[:DIR]|cifar10:DIR|imagenet:DIR  --train-images N (0 = all)
+  --val-split F  --val-images N  --batch N  --epochs E  --warmup E  --seed N
+  -K, --k N (cells per layer)  --population N  --max-population N  --tournament N
+  --children N  -f, --regenerate-every N  --epsilon E  --tau T
+  --reference inverted-residual|none  --reference-fraction F  --madds-max 2x|5M|none
+  --zero-cells  --init-fitness A  --child-fitness parent|init  --compensation-cap C
+  --lr --momentum --wd --label-smoothing  --arch-lr --arch-beta1 --arch-beta2 --arch-eps
+  --arch-every N  --active-paths 1|2  --out DIR  --resume  --log-every N`;
+
+/** How a numeric flag is checked. */
+interface NumberRule {
+  readonly key: keyof EvolveConfig;
+  readonly integer?: boolean;
+  readonly min?: number;
+  readonly max?: number;
+  /** Strict bounds (exclusive). */
+  readonly above?: number;
+  readonly below?: number;
+}
+
+const NUMBER_FLAGS: Readonly<Record<string, NumberRule>> = {
+  "train-images": { key: "trainImages", integer: true, min: 0 },
+  "val-split": { key: "valSplit", above: 0, max: 0.9 },
+  "val-images": { key: "valImages", integer: true, min: 0 },
+  batch: { key: "batchSize", integer: true, min: 1 },
+  epochs: { key: "epochs", above: 0 },
+  warmup: { key: "warmupEpochs", min: 0 },
+  seed: { key: "seed", integer: true, min: 0 },
+  k: { key: "k", integer: true, min: 1 },
+  population: { key: "populationSize", integer: true, min: 1 },
+  "max-population": { key: "maxPopulation", integer: true, min: 1 },
+  tournament: { key: "tournamentSize", integer: true, min: 1 },
+  children: { key: "childrenPerRegeneration", integer: true, min: 0 },
+  "regenerate-every": { key: "regenerateEvery", integer: true, min: 1 },
+  epsilon: { key: "epsilon", min: 0, max: 1 },
+  tau: { key: "tau", above: 0, max: 1 },
+  "reference-fraction": { key: "referenceFraction", min: 0, max: 1 },
+  "init-fitness": { key: "initFitness" },
+  "compensation-cap": { key: "compensationCap", min: 1 },
+  lr: { key: "weightLr", min: 0 },
+  momentum: { key: "momentum", min: 0, below: 1 },
+  wd: { key: "weightDecay", min: 0 },
+  "label-smoothing": { key: "labelSmoothing", min: 0, below: 1 },
+  "arch-lr": { key: "archLr", min: 0 },
+  "arch-beta1": { key: "archBeta1", min: 0, below: 1 },
+  "arch-beta2": { key: "archBeta2", min: 0, below: 1 },
+  "arch-eps": { key: "archEps", above: 0 },
+  "arch-every": { key: "archUpdateEvery", integer: true, min: 1 },
+  "active-paths": { key: "activePaths", integer: true, min: 1, max: 2 },
+  "log-every": { key: "logEvery", integer: true, min: 1 },
+};
+
+/** Parses a numeric flag value; throws one line naming the flag and the rule. */
+function readNumber(flag: string, text: string, rule: NumberRule): number {
+  const value = Number(text);
+  const kind = rule.integer ? "an integer" : "a number";
+  if (text.trim() === "" || !Number.isFinite(value) || (rule.integer && !Number.isInteger(value))) {
+    throw new Error(`--${flag} must be ${kind}, got "${text}"`);
+  }
+  const bad = (what: string) => new Error(`--${flag} must be ${what}, got ${text}`);
+  if (rule.min !== undefined && value < rule.min) throw bad(`>= ${rule.min}`);
+  if (rule.max !== undefined && value > rule.max) throw bad(`<= ${rule.max}`);
+  if (rule.above !== undefined && !(value > rule.above)) throw bad(`> ${rule.above}`);
+  if (rule.below !== undefined && !(value < rule.below)) throw bad(`< ${rule.below}`);
+  return value;
+}
+
+/** Parses `--madds-max`: "2x" (× the reference cell), "5M"/"300k"/"5000000", or "none". */
+export function parseMAddsMax(text: string): MAddsMax {
+  const t = text.trim().toLowerCase();
+  if (t === "none") return { kind: "none" };
+  const relative = /^([0-9]*\.?[0-9]+)x$/.exec(t);
+  if (relative) {
+    const factor = Number(relative[1]);
+    if (factor > 0) return { kind: "relative", factor };
+  }
+  const absolute = /^([0-9]*\.?[0-9]+)([kmg]?)$/.exec(t);
+  if (absolute) {
+    const scale = { "": 1, k: 1e3, m: 1e6, g: 1e9 }[absolute[2] as "" | "k" | "m" | "g"];
+    const madds = Number(absolute[1]) * scale;
+    if (madds > 0) return { kind: "absolute", madds };
+  }
+  throw new Error(
+    `--madds-max must be a multiple of the reference cell ("2x"), a count ("5M") or "none", ` +
+      `got "${text}"`,
+  );
+}
+
+/** `--madds-max` written back as text. */
+export function formatMAddsMax(max: MAddsMax): string {
+  return max.kind === "none" ? "none" : max.kind === "relative" ? `${max.factor}x` : `${max.madds}`;
+}
+
+function oneOf<T extends string>(flag: string, text: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(text)) {
+    throw new Error(`--${flag} must be one of ${allowed.join(", ")}, got "${text}"`);
+  }
+  return text as T;
+}
+
+/**
+ * Reads `deno task evolve` flags into a config (see `EVOLVE_USAGE`). Throws an Error
+ * with one line naming the bad flag or combination.
+ */
+export function parseEvolveArgs(args: readonly string[]): EvolveConfig {
+  const stringFlags = [
+    ...Object.keys(NUMBER_FLAGS),
+    "preset",
+    "backbone",
+    "data",
+    "reference",
+    "madds-max",
+    "child-fitness",
+    "out",
+  ];
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  for (const flag of stringFlags) options[flag] = { type: "string" };
+  options.k.short = "K";
+  options["regenerate-every"].short = "f";
+  for (const flag of ["quick", "resume", "zero-cells"]) options[flag] = { type: "boolean" };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: [...args], options, strict: true, allowPositionals: false })
+      .values as Record<string, string | boolean | undefined>;
+  } catch (err) {
+    // node:util's messages can span lines (hints); keep them, on one line.
+    throw new Error(`${(err as Error).message.replace(/\s*\n\s*/g, " ")} (see --help)`);
+  }
+  const str = (flag: string) => values[flag] as string | undefined;
+
+  const preset = oneOf("preset", str("preset") ?? "default", ["default", "imagenet"] as const);
+  const config: Record<string, unknown> = { ...DEFAULT_EVOLVE_CONFIG };
+  if (preset === "imagenet") Object.assign(config, IMAGENET_PRESET);
+  if (values.quick) Object.assign(config, QUICK_PRESET);
+
+  for (const [flag, rule] of Object.entries(NUMBER_FLAGS)) {
+    const text = str(flag);
+    if (text !== undefined) config[rule.key] = readNumber(flag, text, rule);
+  }
+  if (str("backbone") !== undefined) {
+    config.backbone = oneOf("backbone", str("backbone")!, EVOLVE_BACKBONES);
+  }
+  if (str("reference") !== undefined) {
+    config.reference = oneOf("reference", str("reference")!, REFERENCE_NAMES);
+  }
+  if (str("child-fitness") !== undefined) {
+    config.childFitness = oneOf("child-fitness", str("child-fitness")!, ["parent", "init"]);
+  }
+  if (str("madds-max") !== undefined) config.maddsMax = parseMAddsMax(str("madds-max")!);
+  if (str("out") !== undefined) {
+    if (str("out")!.trim() === "") throw new Error("--out must name a folder, got an empty value");
+    config.out = str("out");
+  }
+  if (values.resume) config.resume = true;
+  if (values["zero-cells"]) config.allowZeroCells = true;
+  if (str("data") !== undefined) {
+    config.data = str("data");
+  } else if (preset === "imagenet") {
+    throw new Error("--preset imagenet needs --data imagenet:DIR (the ImageNet folder)");
+  }
+  parseDataSpec(config.data as string); // throws one line on a bad --data
+
+  const backbone = builtinBackbone(config.backbone as string)!;
+  config.layers = searchableLayers(backbone).length;
+  return validateEvolveConfig(config as unknown as EvolveConfig);
+}
+
+/** Cross-field checks; returns the config or throws one line naming the conflict. */
+export function validateEvolveConfig(config: EvolveConfig): EvolveConfig {
+  const { k, populationSize, maxPopulation, childrenPerRegeneration } = config;
+  if (populationSize < k) {
+    throw new Error(`--population ${populationSize} must be >= K (--k ${k})`);
+  }
+  if (maxPopulation < populationSize) {
+    throw new Error(
+      `--max-population ${maxPopulation} must be >= --population ${populationSize}`,
+    );
+  }
+  if (maxPopulation < k + childrenPerRegeneration) {
+    throw new Error(
+      `--max-population ${maxPopulation} must be >= K + --children ` +
+        `(${k} + ${childrenPerRegeneration}): sampled cells and new children are never evicted`,
+    );
+  }
+  if (config.activePaths > k) {
+    throw new Error(`--active-paths ${config.activePaths} must be <= K (--k ${k})`);
+  }
+  return config;
+}
+
+/** The reference DAG of a run, or undefined for `--reference none`. */
+export function referenceCellOf(config: Pick<EvolveConfig, "reference">): Cell | undefined {
+  return config.reference === "none" ? undefined : REFERENCE_CELL;
+}
+
+/** Eq. 1's MAdds_max for one layer (Infinity when there is none). */
+export function maddsCapFor(max: MAddsMax, shape: LayerPopulationShape): number {
+  if (max.kind === "none") return Infinity;
+  if (max.kind === "absolute") return max.madds;
+  const { cin, cout, stride, inputSize } = shape;
+  return max.factor * cellMAdds(REFERENCE_CELL, cin, cout, stride, inputSize, inputSize);
+}
+
+/**
+ * Whether children made at evolution iteration `iteration` (counted from the end of
+ * warmup) must stay within τ of the reference: only in the first `referenceFraction`
+ * of the `total` evolution iterations, and never with `--reference none`.
+ */
+export function useReferenceAt(
+  config: Pick<EvolveConfig, "reference" | "referenceFraction">,
+  iteration: number,
+  total: number,
+): boolean {
+  return config.reference !== "none" && iteration < config.referenceFraction * total;
+}
+
+/** A config as plain JSON (for run metadata and resume checks). */
+export function evolveConfigToJson(config: EvolveConfig): Record<string, unknown> {
+  return { ...config, maddsMax: formatMAddsMax(config.maddsMax) };
+}
