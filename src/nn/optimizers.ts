@@ -55,6 +55,31 @@ abstract class Optimizer {
     }
   }
 
+  /**
+   * Adds parameters (a supernet's new candidates) with their own weight decay; their
+   * optimizer state starts at zero.
+   */
+  addParams(params: readonly Tensor[], weightDecay: number): void {
+    if (params.length === 0) return;
+    this.groups.push({ params: [...params], weightDecay });
+    this.initState(params);
+  }
+
+  /** Removes parameters and frees their optimizer state. */
+  removeParams(params: readonly Tensor[]): void {
+    const gone = new Set(params);
+    for (const g of this.groups) g.params = g.params.filter((p) => !gone.has(p));
+    this.dropState(gone);
+  }
+
+  protected abstract initState(params: readonly Tensor[]): void;
+  protected abstract dropState(params: ReadonlySet<Tensor>): void;
+
+  /** Every parameter, in group order (the order state names use). */
+  protected allParams(): Tensor[] {
+    return this.groups.flatMap((g) => g.params);
+  }
+
   /** Marks gradients stale: the next backward overwrites them (no fill kernel). */
   zeroGrad(): void {
     for (const g of this.groups) for (const p of g.params) p.gradIsStale = true;
@@ -75,7 +100,8 @@ abstract class Optimizer {
   protected abstract hyperParams(): Float32Array;
   protected abstract update(p: Tensor, g: Tensor, weightDecay: number): void;
 
-  /** Optimizer state tensors, for checkpoints (name → tensor). */
+  /** Optimizer state tensors, for checkpoints (name → tensor). The step count is
+   * part of the state too: restore it with `stepCount`. */
   abstract state(): Map<string, Tensor>;
 
   dispose(): void {
@@ -96,6 +122,22 @@ export class Sgd extends Optimizer {
     if (this.nesterov && this.momentum <= 0) {
       throw new Error("SGD: Nesterov momentum needs momentum > 0");
     }
+    // State is created up front so a checkpoint can be restored before the first step.
+    this.initState(this.allParams());
+  }
+
+  protected initState(params: readonly Tensor[]): void {
+    if (this.momentum === 0) return;
+    for (const p of params) {
+      this.buffers.set(p, zeros(p.shape, { name: `${p.name}.momentum`, persistent: true }));
+    }
+  }
+
+  protected dropState(params: ReadonlySet<Tensor>): void {
+    for (const p of params) {
+      this.buffers.get(p)?.dispose();
+      this.buffers.delete(p);
+    }
   }
 
   protected hyperParams(): Float32Array {
@@ -110,20 +152,13 @@ export class Sgd extends Optimizer {
       () => sgdWgsl(p.size, this.momentum, this.nesterov, weightDecay, grid, ELEMENTWISE_WG),
     );
     const bufs = [p.buffer, g.buffer, this.hp.buffer];
-    if (this.momentum !== 0) {
-      let b = this.buffers.get(p);
-      if (!b) {
-        b = zeros(p.shape, { name: `${p.name}.momentum`, persistent: true });
-        this.buffers.set(p, b);
-      }
-      bufs.push(b.buffer);
-    }
+    if (this.momentum !== 0) bufs.push(this.buffers.get(p)!.buffer);
     gpu.dispatch(k, bufs, grid.groups, `sgd ${p.describe()}`);
   }
 
   state(): Map<string, Tensor> {
     const out = new Map<string, Tensor>();
-    this.groups.flatMap((g) => g.params).forEach((p, i) => {
+    this.allParams().forEach((p, i) => {
       const b = this.buffers.get(p);
       if (b) out.set(`momentum.${i}`, b);
     });
@@ -145,6 +180,23 @@ export class Adam extends Optimizer {
     if (!(this.beta1 >= 0 && this.beta1 < 1 && this.beta2 >= 0 && this.beta2 < 1)) {
       throw new Error(`Adam: betas must be in [0, 1), got ${this.beta1}, ${this.beta2}`);
     }
+    this.initState(this.allParams());
+  }
+
+  protected initState(params: readonly Tensor[]): void {
+    for (const p of params) {
+      this.moments.set(p, [
+        zeros(p.shape, { name: `${p.name}.adam_m`, persistent: true }),
+        zeros(p.shape, { name: `${p.name}.adam_v`, persistent: true }),
+      ]);
+    }
+  }
+
+  protected dropState(params: ReadonlySet<Tensor>): void {
+    for (const p of params) {
+      for (const t of this.moments.get(p) ?? []) t.dispose();
+      this.moments.delete(p);
+    }
   }
 
   protected hyperParams(): Float32Array {
@@ -159,14 +211,7 @@ export class Adam extends Optimizer {
       `adam:${p.size}:${this.beta1}:${this.beta2}:${this.eps}:${weightDecay}`,
       () => adamWgsl(p.size, this.beta1, this.beta2, this.eps, weightDecay, grid, ELEMENTWISE_WG),
     );
-    let mv = this.moments.get(p);
-    if (!mv) {
-      mv = [
-        zeros(p.shape, { name: `${p.name}.adam_m`, persistent: true }),
-        zeros(p.shape, { name: `${p.name}.adam_v`, persistent: true }),
-      ];
-      this.moments.set(p, mv);
-    }
+    const mv = this.moments.get(p)!;
     gpu.dispatch(
       k,
       [p.buffer, g.buffer, this.hp.buffer, mv[0].buffer, mv[1].buffer],
@@ -177,7 +222,7 @@ export class Adam extends Optimizer {
 
   state(): Map<string, Tensor> {
     const out = new Map<string, Tensor>();
-    this.groups.flatMap((g) => g.params).forEach((p, i) => {
+    this.allParams().forEach((p, i) => {
       const mv = this.moments.get(p);
       if (mv) {
         out.set(`adam_m.${i}`, mv[0]);

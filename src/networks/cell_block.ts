@@ -1,0 +1,76 @@
+/**
+ * A cell of the open space as a trainable block (paper §3.1; semantics in
+ * src/space/cell.ts and the plan from src/space/cell_graph.ts): 1×1 expand →
+ * inner DAG (live edges only) → [SE on node 3] → 1×1 linear projection, plus the
+ * input when stride is 1 and widths match. A zero cell with a residual is identity.
+ */
+import { ConvBnAct } from "../nn/layers.ts";
+import { Module } from "../nn/module.ts";
+import { add, mul } from "../ops/elementwise.ts";
+import { subsample2x } from "../ops/shape.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import type { Rng } from "../util/rng.ts";
+import { type CellPlan, cellPlan } from "../space/cell_graph.ts";
+import { type CellBlock as CellBlockSpec, hasResidual } from "../space/network_spec.ts";
+import { edgeOpConv } from "../space/ops.ts";
+import { SqueezeExcite } from "./squeeze_excite.ts";
+
+export class CellBlock extends Module {
+  readonly plan: CellPlan;
+  readonly residual: boolean;
+  readonly expand: ConvBnAct | null;
+  /** Parametric edges by "i-j"; identity edges have no module. */
+  readonly edges = new Map<string, ConvBnAct>();
+  readonly se: SqueezeExcite | null;
+  readonly project: ConvBnAct | null;
+
+  constructor(readonly spec: CellBlockSpec, rng: Rng) {
+    super();
+    this.plan = cellPlan(spec.cell);
+    this.residual = hasResidual(spec);
+    const mid = spec.cin * spec.cell.ratio;
+    this.expand = this.plan.expand
+      ? this.child("expand", new ConvBnAct(spec.cin, mid, { kernel: 1, act: "relu6" }, rng))
+      : null;
+    for (const node of this.plan.nodes) {
+      for (const e of node.inputs) {
+        const conv = edgeOpConv(e.op);
+        if (!conv) continue;
+        const stride = e.strided ? spec.stride as 1 | 2 : 1;
+        const m = new ConvBnAct(mid, mid, { ...conv, stride, act: "relu6" }, rng);
+        this.edges.set(`${e.from}-${e.to}`, this.child(`edge${e.from}${e.to}`, m));
+      }
+    }
+    this.se = this.plan.se ? this.child("se", new SqueezeExcite(mid, rng)) : null;
+    this.project = this.plan.zero
+      ? null
+      : this.child("project", new ConvBnAct(mid, spec.cout, { kernel: 1, act: "none" }, rng));
+  }
+
+  forward(x: Tensor): Tensor {
+    if (this.plan.zero) {
+      if (!this.residual) throw new Error("cell block: a zero cell without residual");
+      return x;
+    }
+    const values = new Map<number, Tensor>();
+    values.set(0, this.expand ? this.expand.forward(x) : x);
+    for (const node of this.plan.nodes) {
+      let acc: Tensor | null = null;
+      for (const e of node.inputs) {
+        const input = values.get(e.from)!;
+        const conv = this.edges.get(`${e.from}-${e.to}`);
+        const out = conv
+          ? conv.forward(input)
+          : e.strided && this.spec.stride === 2
+          ? subsample2x(input)
+          : input;
+        acc = acc === null ? out : node.aggregation === "product" ? mul(acc, out) : add(acc, out);
+      }
+      values.set(node.node, acc!);
+    }
+    let y = values.get(3)!;
+    if (this.se) y = this.se.forward(y);
+    y = this.project!.forward(y);
+    return this.residual ? add(y, x) : y;
+  }
+}

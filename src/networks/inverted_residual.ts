@@ -1,0 +1,51 @@
+/**
+ * MobileNetV2's inverted residual block (semantics in src/space/network_spec.ts):
+ * [1×1 expand → BN → ReLU6] → depthwise k×k (stride) → BN → ReLU6 → [SE] →
+ * 1×1 project → BN, plus the input when stride is 1 and widths match.
+ */
+import { ConvBnAct } from "../nn/layers.ts";
+import { Module } from "../nn/module.ts";
+import { add } from "../ops/elementwise.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import type { Rng } from "../util/rng.ts";
+import { hasResidual, type InvertedResidualBlock, irbMid } from "../space/network_spec.ts";
+import { SqueezeExcite } from "./squeeze_excite.ts";
+
+export class InvertedResidual extends Module {
+  readonly expand: ConvBnAct | null;
+  readonly depthwise: ConvBnAct;
+  readonly se: SqueezeExcite | null;
+  readonly project: ConvBnAct;
+  readonly residual: boolean;
+
+  constructor(readonly spec: InvertedResidualBlock, rng: Rng) {
+    super();
+    const mid = irbMid(spec);
+    this.expand = mid !== spec.cin
+      ? this.child("expand", new ConvBnAct(spec.cin, mid, { kernel: 1, act: "relu6" }, rng))
+      : null;
+    this.depthwise = this.child(
+      "depthwise",
+      new ConvBnAct(mid, mid, {
+        kernel: spec.kernel,
+        stride: spec.stride as 1 | 2,
+        depthwise: true,
+        act: "relu6",
+      }, rng),
+    );
+    this.se = spec.se ? this.child("se", new SqueezeExcite(mid, rng)) : null;
+    this.project = this.child(
+      "project",
+      new ConvBnAct(mid, spec.cout, { kernel: 1, act: "none" }, rng),
+    );
+    this.residual = hasResidual(spec);
+  }
+
+  forward(x: Tensor): Tensor {
+    let y = this.expand ? this.expand.forward(x) : x;
+    y = this.depthwise.forward(y);
+    if (this.se) y = this.se.forward(y);
+    y = this.project.forward(y);
+    return this.residual ? add(y, x) : y;
+  }
+}

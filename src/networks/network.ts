@@ -1,0 +1,81 @@
+/**
+ * Turns a network spec (src/space/network_spec.ts) into a trainable network:
+ * stem → blocks → head (feature mix, global pooling, classifier).
+ */
+import { ConvBnAct, Linear } from "../nn/layers.ts";
+import { Module } from "../nn/module.ts";
+import { globalAvgPool } from "../ops/pooling.ts";
+import { shapeStr, type Tensor } from "../tensor/tensor.ts";
+import type { Rng } from "../util/rng.ts";
+import { type BlockSpec, checkNetwork, type NetworkSpec } from "../space/network_spec.ts";
+import { CellBlock } from "./cell_block.ts";
+import { InvertedResidual } from "./inverted_residual.ts";
+
+/** Identity: the zero op with its shortcut (a skipped layer). */
+class Skip extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}
+
+/** Builds one block of a spec. */
+export function buildBlock(block: BlockSpec, rng: Rng): Module {
+  switch (block.type) {
+    case "inverted_residual":
+      return new InvertedResidual(block, rng);
+    case "cell":
+      return new CellBlock(block, rng);
+    case "zero":
+      return new Skip();
+  }
+}
+
+export class Network extends Module {
+  readonly stem: ConvBnAct;
+  readonly blocks: Module[];
+  readonly featureMix: ConvBnAct | null;
+  readonly classifier: Linear;
+
+  constructor(readonly spec: NetworkSpec, rng: Rng) {
+    super();
+    checkNetwork(spec);
+    const { stem, head } = spec;
+    this.stem = this.child(
+      "stem",
+      new ConvBnAct(spec.input.channels, stem.cout, {
+        kernel: stem.kernel,
+        stride: stem.stride as 1 | 2,
+        act: "relu6",
+      }, rng),
+    );
+    this.blocks = spec.blocks.map((b, i) => this.child(`blocks.${i}`, buildBlock(b, rng)));
+    const last = spec.blocks.length ? spec.blocks[spec.blocks.length - 1].cout : stem.cout;
+    this.featureMix = head.featureMix
+      ? this.child(
+        "feature_mix",
+        new ConvBnAct(last, head.featureMix.cout, { kernel: 1, act: "relu6" }, rng),
+      )
+      : null;
+    const features = head.featureMix?.cout ?? last;
+    this.classifier = this.child("classifier", new Linear(features, spec.classes, rng));
+  }
+
+  /** Logits [N, classes] for images [N, C, H, W]. */
+  forward(x: Tensor): Tensor {
+    if (x.shape.length !== 4 || x.shape[1] !== this.spec.input.channels) {
+      throw new Error(
+        `${this.spec.name}: expects images [N,${this.spec.input.channels},H,W], got ${shapeStr(x.shape)}`,
+      );
+    }
+    let y = this.stem.forward(x);
+    for (const b of this.blocks) y = b.forward(y);
+    if (this.featureMix) y = this.featureMix.forward(y);
+    // Dropout before the classifier is not implemented: training runs use rate 0.
+    return this.classifier.forward(globalAvgPool(y));
+  }
+}
+
+/** Builds a trainable network from a spec, initialised from `rng`. */
+export function buildNetwork(spec: NetworkSpec, rng: Rng): Network {
+  return new Network(spec, rng);
+}

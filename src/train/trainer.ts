@@ -1,0 +1,285 @@
+/**
+ * Training a network from scratch: SGD with Nesterov momentum, cosine learning rate
+ * with linear warmup, weight decay on conv and linear weights only, label
+ * smoothing; evaluation every epoch; metrics.jsonl, curves, checkpoints and resume.
+ *
+ * Loss and accuracy stay on the GPU (accumulateMetrics) and are read back every
+ * `logEvery` steps, so a step never waits for the device.
+ */
+import { DataLoader } from "../data/loader.ts";
+import type { OpenedData } from "../data/data_spec.ts";
+import { paramGroups } from "../nn/module.ts";
+import { Sgd } from "../nn/optimizers.ts";
+import type { Network } from "../networks/network.ts";
+import { accumulateMetrics, softmaxCrossEntropy } from "../ops/cross_entropy.ts";
+import { backward } from "../tensor/autograd.ts";
+import { fillInto, fromArray, zeros } from "../tensor/creation.ts";
+import { tidy } from "../tensor/engine.ts";
+import { writeLineChart } from "../report/line_chart.ts";
+import { Progress } from "../util/progress.ts";
+import { evaluate, type EvalResult, metricsFrom } from "./evaluate.ts";
+import { cosineLr } from "./schedule.ts";
+import { readCheckpoint, writeCheckpoint } from "../onnx/checkpoint.ts";
+import { exportOnnx } from "../onnx/export_network.ts";
+
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+  labelSmoothing: number;
+  warmupEpochs: number;
+  seed: number;
+  outDir: string;
+  /** Read metrics back (one host sync) every this many steps. */
+  logEvery: number;
+  /** Write a checkpoint every this many steps (and at each epoch's end). */
+  checkpointEvery: number;
+  resume: boolean;
+  /** Stop after this many steps in total (tests and smoke runs); 0 = no limit. */
+  maxSteps?: number;
+  /** Evaluate on at most this many batches (smoke runs); 0 = all. */
+  evalBatches?: number;
+  quiet?: boolean;
+}
+
+/** One line of metrics.jsonl. */
+export interface EpochRecord {
+  epoch: number;
+  steps: number;
+  lr: number;
+  trainLoss: number;
+  trainTop1: number;
+  val?: EvalResult;
+  test: EvalResult;
+  epochSeconds: number;
+  imagesPerSecond: number;
+}
+
+/** What a checkpoint stores beside the weights. */
+interface Counters {
+  epoch: number;
+  stepInEpoch: number;
+  globalStep: number;
+  optimizerSteps: number;
+  trainSums: number[];
+  history: EpochRecord[];
+  configSeed: number;
+}
+
+export class NonFiniteLossError extends Error {
+  override name = "NonFiniteLossError";
+}
+
+/** Trains `net` on `data`; returns the per-epoch records. */
+export async function train(
+  net: Network,
+  data: OpenedData,
+  cfg: TrainConfig,
+): Promise<EpochRecord[]> {
+  const log = cfg.quiet ? () => {} : (s: string) => console.log(s);
+  await Deno.mkdir(cfg.outDir, { recursive: true });
+  const ckptPath = `${cfg.outDir}/checkpoint.onnx`;
+  const loader = new DataLoader(data.train, {
+    batchSize: cfg.batchSize,
+    seed: cfg.seed,
+    shuffle: true,
+    dropLast: true,
+    prefetch: 3,
+  });
+  const stepsPerEpoch = loader.stepsPerEpoch;
+  if (stepsPerEpoch < 1) {
+    throw new Error(
+      `train: ${data.train.length} training examples make no batch of ${cfg.batchSize}; lower --batch`,
+    );
+  }
+  const totalSteps = cfg.epochs * stepsPerEpoch;
+  const params = net.parameters();
+  const opt = new Sgd(paramGroups(params, cfg.weightDecay), {
+    lr: cfg.lr,
+    momentum: cfg.momentum,
+    nesterov: cfg.nesterov,
+  });
+  const trainMetrics = zeros([4], { name: "train.metrics", persistent: true });
+  let counters: Counters = {
+    epoch: 0,
+    stepInEpoch: 0,
+    globalStep: 0,
+    optimizerSteps: 0,
+    trainSums: [0, 0, 0, 0],
+    history: [],
+    configSeed: cfg.seed,
+  };
+  if (cfg.resume) {
+    try {
+      await Deno.stat(ckptPath);
+    } catch {
+      throw new Error(`--resume: no checkpoint at ${ckptPath}; start without --resume`);
+    }
+    counters = (await readCheckpoint(ckptPath, net, opt.state())) as unknown as Counters;
+    if (counters.configSeed !== cfg.seed) {
+      throw new Error(
+        `--resume: checkpoint was made with seed ${counters.configSeed}, not ${cfg.seed}`,
+      );
+    }
+    opt.stepCount = counters.optimizerSteps;
+    log(`resumed from ${ckptPath} at epoch ${counters.epoch + 1}, step ${counters.stepInEpoch}`);
+  }
+
+  const saveCheckpoint = async () => {
+    counters.optimizerSteps = opt.stepCount;
+    await writeCheckpoint(ckptPath, net, {
+      optimizerState: opt.state(),
+      counters: counters as unknown as Record<string, unknown>,
+    });
+  };
+  /** Folds the GPU training metrics into the host sums (one sync). */
+  const drainMetrics = async () => {
+    const m = await trainMetrics.read();
+    fillInto(trainMetrics, 0);
+    for (let i = 0; i < 4; i++) counters.trainSums[i] += m[i];
+    const lossNow = m[1] > 0 ? m[0] / m[1] : NaN;
+    if (m[1] > 0 && !Number.isFinite(lossNow)) {
+      throw new NonFiniteLossError(
+        `loss became ${lossNow} by step ${counters.globalStep}; last good checkpoint: ` +
+          (await exists(ckptPath) ? ckptPath : "none yet"),
+      );
+    }
+    return lossNow;
+  };
+
+  const [c, h, w] = data.shape;
+  const maxSteps = cfg.maxSteps && cfg.maxSteps > 0 ? cfg.maxSteps : Infinity;
+  try {
+    net.train();
+    for (let epoch = counters.epoch; epoch < cfg.epochs; epoch++) {
+      const progress = new Progress({
+        label: `epoch ${epoch + 1}/${cfg.epochs}`,
+        total: stepsPerEpoch,
+        unitsPerStep: cfg.batchSize,
+        unitName: "img",
+      });
+      const epochStart = performance.now();
+      const startStep = counters.stepInEpoch;
+      let lastLoss = NaN;
+      for await (const batch of loader.epoch(epoch, startStep)) {
+        const lr = cosineLr({
+          baseLr: cfg.lr,
+          totalSteps,
+          warmupSteps: Math.round(cfg.warmupEpochs * stepsPerEpoch),
+        }, counters.globalStep);
+        opt.lr = lr;
+        tidy(() => {
+          const x = fromArray([batch.n, c, h, w], batch.x, { name: "images" });
+          const y = fromArray([batch.n], batch.labels, { name: "labels" });
+          opt.zeroGrad();
+          const logits = net.forward(x);
+          const loss = softmaxCrossEntropy(logits, y, { labelSmoothing: cfg.labelSmoothing });
+          accumulateMetrics(trainMetrics, loss, logits, y, Math.min(5, logits.shape[1]));
+          backward(loss);
+          opt.step();
+        });
+        counters.globalStep++;
+        counters.stepInEpoch++;
+        const due = counters.stepInEpoch % cfg.logEvery === 0;
+        const ckptDue = cfg.checkpointEvery > 0 && counters.globalStep % cfg.checkpointEvery === 0;
+        if (due || ckptDue) {
+          lastLoss = await drainMetrics();
+          const s = counters.trainSums;
+          progress.update(counters.stepInEpoch - startStep, {
+            loss: lastLoss,
+            acc: s[1] ? s[2] / s[1] : 0,
+            lr,
+          });
+        }
+        if (ckptDue) await saveCheckpoint();
+        if (counters.globalStep >= maxSteps) break;
+      }
+      await drainMetrics();
+      const epochSeconds = (performance.now() - epochStart) / 1000;
+      const trained = counters.stepInEpoch - startStep;
+      progress.update(trained, { loss: lastLoss }, true);
+      const evalOpts = { labelSmoothing: 0, maxBatches: cfg.evalBatches };
+      const val = data.val ? await evaluate(net, data.val, cfg.batchSize, evalOpts) : undefined;
+      const test = await evaluate(net, data.test, cfg.batchSize, evalOpts);
+      const train = metricsFrom(counters.trainSums);
+      const record: EpochRecord = {
+        epoch: epoch + 1,
+        steps: counters.globalStep,
+        lr: opt.lr,
+        trainLoss: train.loss,
+        trainTop1: train.top1,
+        ...(val ? { val } : {}),
+        test,
+        epochSeconds,
+        imagesPerSecond: (trained * cfg.batchSize) / epochSeconds,
+      };
+      counters.history.push(record);
+      log(
+        `epoch ${epoch + 1}: train loss ${train.loss.toFixed(4)} top-1 ${pct(train.top1)}` +
+          (val ? ` | val loss ${val.loss.toFixed(4)} top-1 ${pct(val.top1)}` : "") +
+          ` | test loss ${test.loss.toFixed(4)} top-1 ${pct(test.top1)} top-5 ${pct(test.top5)}` +
+          ` | ${epochSeconds.toFixed(0)} s, ${record.imagesPerSecond.toFixed(1)} img/s`,
+      );
+      counters.epoch = epoch + 1;
+      counters.stepInEpoch = 0;
+      counters.trainSums = [0, 0, 0, 0];
+      await writeHistory(cfg.outDir, counters.history);
+      await saveCheckpoint();
+      if (counters.globalStep >= maxSteps) break;
+    }
+    const onnx = await exportOnnx(net, { foldBn: true });
+    await atomicWrite(`${cfg.outDir}/model.onnx`, onnx);
+    log(`wrote ${cfg.outDir}/model.onnx, metrics.jsonl, loss.png, accuracy.png`);
+    return counters.history;
+  } finally {
+    trainMetrics.dispose();
+    opt.dispose();
+  }
+}
+
+function pct(v: number): string {
+  return `${(100 * v).toFixed(2)}%`;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes bytes to `path` through a temporary file and a rename. */
+export async function atomicWrite(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = `${path}.tmp`;
+  if (typeof data === "string") await Deno.writeTextFile(tmp, data);
+  else await Deno.writeFile(tmp, data);
+  await Deno.rename(tmp, path);
+}
+
+async function writeHistory(outDir: string, history: EpochRecord[]): Promise<void> {
+  await atomicWrite(
+    `${outDir}/metrics.jsonl`,
+    history.map((r) => JSON.stringify(r)).join("\n") + "\n",
+  );
+  const xs = history.map((r) => r.epoch);
+  const series = (name: string, ys: number[]) => ({
+    name,
+    points: xs.map((x, i) => [x, ys[i]] as [number, number]),
+  });
+  await writeLineChart(`${outDir}/loss`, [
+    series("train", history.map((r) => r.trainLoss)),
+    ...(history[0]?.val ? [series("val", history.map((r) => r.val!.loss))] : []),
+    series("test", history.map((r) => r.test.loss)),
+  ], { title: "Loss", xLabel: "epoch", yLabel: "cross-entropy" });
+  await writeLineChart(`${outDir}/accuracy`, [
+    series("train top-1", history.map((r) => r.trainTop1)),
+    ...(history[0]?.val ? [series("val top-1", history.map((r) => r.val!.top1))] : []),
+    series("test top-1", history.map((r) => r.test.top1)),
+    series("test top-5", history.map((r) => r.test.top5)),
+  ], { title: "Accuracy", xLabel: "epoch", yLabel: "fraction correct" });
+}
