@@ -27,7 +27,7 @@ import type { ChildFitnessRule } from "./fitness.ts";
 import type { LayerPopulationShape } from "./population.ts";
 
 /** Backbones the evolution runs on (src/space/backbone.ts). */
-export const EVOLVE_BACKBONES = ["proxyless-28", "proxyless-224"] as const;
+export const EVOLVE_BACKBONES = ["compact-28", "proxyless-28", "proxyless-224"] as const;
 /** One of `EVOLVE_BACKBONES`. */
 export type EvolveBackbone = typeof EVOLVE_BACKBONES[number];
 
@@ -120,7 +120,8 @@ export interface EvolveConfig {
 export const DEFAULT_EVOLVE_CONFIG: EvolveConfig = {
   preset: "default",
   quick: false,
-  backbone: "proxyless-28", // 28×28 inputs; the ProxylessNAS widths with 21 searchable layers
+  backbone: "compact-28", // 28×28 inputs, 7 searchable layers: an hour on 2 CPU cores (proxyless-28
+  // has the ProxylessNAS widths and 21 layers, ~5× the MAdds)
   layers: 21, // derived from the backbone
   data: "fashion-mnist", // the project's CPU dataset (installed by `deno task setup`)
   trainImages: 19_200, // a third of Fashion-MNIST: 300 steps an epoch at batch 64

@@ -36,7 +36,7 @@ import { makeSearchSpaceFile, writeSearchSpaceFile } from "../space/search_space
 import { Supernet } from "../supernet/supernet.ts";
 import { metricsFrom } from "../train/evaluate.ts";
 import { cosineLr } from "../train/schedule.ts";
-import { atomicWrite } from "../train/trainer.ts";
+import { atomicWrite } from "../util/atomic_write.ts";
 import {
   binaryGate,
   compensationFactors,

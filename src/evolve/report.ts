@@ -8,7 +8,7 @@ import { formatCell } from "../space/cell.ts";
 import { writeCellDrawings } from "../space/draw_cell.ts";
 import { formatMAdds } from "../space/counting.ts";
 import { writeLineChart } from "../report/line_chart.ts";
-import { atomicWrite } from "../train/trainer.ts";
+import { atomicWrite } from "../util/atomic_write.ts";
 import type { RegenerationRecord } from "./evolve.ts";
 
 export interface LayerWinners {

@@ -3,6 +3,7 @@
  * supernet's loss over evolution (the paper's Figure 3).
  */
 import sharp from "sharp";
+import { atomicWrite } from "../util/atomic_write.ts";
 
 export interface Series {
   name: string;
@@ -96,9 +97,7 @@ export async function writeLineChart(
   opts: ChartOptions,
 ): Promise<void> {
   const svg = lineChartSvg(series, opts);
-  await Deno.writeTextFile(`${base}.svg.tmp`, svg);
-  await Deno.rename(`${base}.svg.tmp`, `${base}.svg`);
+  await atomicWrite(`${base}.svg`, svg);
   const png = await sharp(new TextEncoder().encode(svg)).png().toBuffer();
-  await Deno.writeFile(`${base}.png.tmp`, png);
-  await Deno.rename(`${base}.png.tmp`, `${base}.png`);
+  await atomicWrite(`${base}.png`, new Uint8Array(png));
 }

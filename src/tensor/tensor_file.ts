@@ -7,6 +7,7 @@
  * shape, offset}]}, padding to 4 bytes, then float32 data. Written to a temporary
  * file and renamed, so a crash never leaves a half-written file.
  */
+import { atomicWrite } from "../util/atomic_write.ts";
 import { readAll, type Tensor } from "./tensor.ts";
 
 const MAGIC = "ASTF";
@@ -34,8 +35,7 @@ export async function saveTensorFile(
   out.set(header, 8);
   const data = new Float32Array(out.buffer, 8 + headerLen, offset);
   values.forEach((v, i) => data.set(v, entries[i].offset));
-  await Deno.writeFile(`${path}.tmp`, out);
-  await Deno.rename(`${path}.tmp`, path);
+  await atomicWrite(path, out);
 }
 
 export interface LoadedTensorFile {

@@ -21,6 +21,7 @@ import { evaluate, type EvalResult, metricsFrom } from "./evaluate.ts";
 import { cosineLr } from "./schedule.ts";
 import { readCheckpoint, writeCheckpoint } from "../onnx/checkpoint.ts";
 import { exportOnnx } from "../onnx/export_network.ts";
+import { atomicWrite } from "../util/atomic_write.ts";
 
 export interface TrainConfig {
   epochs: number;
@@ -251,14 +252,6 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** Writes bytes to `path` through a temporary file and a rename. */
-export async function atomicWrite(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.tmp`;
-  if (typeof data === "string") await Deno.writeTextFile(tmp, data);
-  else await Deno.writeFile(tmp, data);
-  await Deno.rename(tmp, path);
 }
 
 async function writeHistory(outDir: string, history: EpochRecord[]): Promise<void> {

@@ -1,0 +1,40 @@
+/**
+ * Writing files so that a reader never sees half of one: write a temporary file in
+ * the same directory, flush it, then rename it over the target (atomic on POSIX).
+ */
+
+/** Temporary name beside `path`, unique per process and call. */
+function tempPath(path: string): string {
+  return `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/** Writes `data` to a temporary file beside `path` (synced); returns its name. */
+export async function writeTemp(path: string, data: Uint8Array | string): Promise<string> {
+  const tmp = tempPath(path);
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  try {
+    const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+    try {
+      let written = 0;
+      while (written < bytes.length) written += await file.write(bytes.subarray(written));
+      await file.sync();
+    } finally {
+      file.close();
+    }
+  } catch (err) {
+    await Deno.remove(tmp).catch(() => {});
+    throw new Error(`cannot write ${path}: ${(err as Error).message}`);
+  }
+  return tmp;
+}
+
+/** Writes `data` to `path` atomically (temporary file, then rename). */
+export async function atomicWrite(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = await writeTemp(path, data);
+  try {
+    await Deno.rename(tmp, path);
+  } catch (err) {
+    await Deno.remove(tmp).catch(() => {});
+    throw new Error(`cannot write ${path}: ${(err as Error).message}`);
+  }
+}
