@@ -114,6 +114,8 @@ export interface EvolveConfig {
   readonly resume: boolean;
   /** Steps between metric readbacks. */
   readonly logEvery: number;
+  /** Stop (as an interruption would) after this many steps; 0 = run to the end. */
+  readonly stopAfter: number;
 }
 
 /** The CPU default: Fashion-MNIST, proxyless-28, about an hour on 2 cores. */
@@ -122,7 +124,7 @@ export const DEFAULT_EVOLVE_CONFIG: EvolveConfig = {
   quick: false,
   backbone: "compact-28", // 28×28 inputs, 7 searchable layers: an hour on 2 CPU cores (proxyless-28
   // has the ProxylessNAS widths and 21 layers, ~5× the MAdds)
-  layers: 21, // derived from the backbone
+  layers: 7, // derived from the backbone
   data: "fashion-mnist", // the project's CPU dataset (installed by `deno task setup`)
   trainImages: 19_200, // a third of Fashion-MNIST: 300 steps an epoch at batch 64
   valSplit: 0.1, // 6,000 held-out images for α, as ProxylessNAS trains α on held-out data
@@ -165,6 +167,7 @@ export const DEFAULT_EVOLVE_CONFIG: EvolveConfig = {
   out: "runs/evolve",
   resume: false,
   logEvery: 20, // each readback costs ≥ 11 ms (GUIDE §2)
+  stopAfter: 0, // tests interrupt a run with it, then --resume
 };
 
 /** `--preset imagenet`: the paper's ImageNet setting on proxyless-224 (needs --data). */
@@ -216,7 +219,8 @@ export const EVOLVE_USAGE = `usage: deno task evolve [flags]
   --reference inverted-residual|none  --reference-fraction F  --madds-max 2x|5M|none
   --zero-cells  --init-fitness A  --child-fitness parent|init  --compensation-cap C
   --lr --momentum --wd --label-smoothing  --arch-lr --arch-beta1 --arch-beta2 --arch-eps
-  --arch-every N  --active-paths 1|2  --out DIR  --resume  --log-every N`;
+  --arch-every N  --active-paths 1|2  --out DIR  --resume  --log-every N
+  --stop-after N (stop as if interrupted, for resume tests)`;
 
 /** How a numeric flag is checked. */
 interface NumberRule {
@@ -259,6 +263,7 @@ const NUMBER_FLAGS: Readonly<Record<string, NumberRule>> = {
   "arch-every": { key: "archUpdateEvery", integer: true, min: 1 },
   "active-paths": { key: "activePaths", integer: true, min: 1, max: 2 },
   "log-every": { key: "logEvery", integer: true, min: 1 },
+  "stop-after": { key: "stopAfter", integer: true, min: 0 },
 };
 
 /** Parses a numeric flag value; throws one line naming the flag and the rule. */

@@ -181,7 +181,8 @@ export async function evolve(
   let step = 0;
   let regeneration = 0;
   let valIter: AsyncGenerator<Batch> | null = null;
-  let valEpoch = 0;
+  /** Held-out batches consumed so far (restores the val loader's position on resume). */
+  let valConsumed = 0;
   const ckptPath = `${cfg.out}/checkpoint.astf`;
 
   // --- regeneration (Figure 2): Eq. 5, tournament, offspring, rebuild -----------------
@@ -245,6 +246,7 @@ export async function evolve(
     await saveTensorFile(ckptPath, tensors, {
       step,
       regeneration,
+      valConsumed,
       optimizerSteps: opt.stepCount,
       rng: rng.getState(),
       history,
@@ -266,6 +268,7 @@ export async function evolve(
     const meta = file.meta as {
       step: number;
       regeneration: number;
+      valConsumed: number;
       optimizerSteps: number;
       rng: number[];
       history: RegenerationRecord[];
@@ -324,6 +327,7 @@ export async function evolve(
     }
     step = meta.step;
     regeneration = meta.regeneration;
+    valConsumed = meta.valConsumed;
     opt.stepCount = meta.optimizerSteps;
     rng.setState(meta.rng);
     history.push(...meta.history);
@@ -428,7 +432,7 @@ export async function evolve(
     unitName: "img",
   });
   const startStep = step;
-  let sinceRegen = step % cfg.regenerateEvery;
+  let sinceRegen = cfg.resume ? 0 : step; // checkpoints are written right after a regeneration
   let regenStart = performance.now();
   let lastTrain = { loss: NaN, top1: NaN };
   const trainSums = [0, 0, 0, 0];
@@ -452,13 +456,14 @@ export async function evolve(
         sinceRegen++;
         const evolving = step > warmupSteps;
         if (evolving && step % cfg.archUpdateEvery === 0) {
-          if (!valIter) valIter = valLoader.epoch(valEpoch++);
-          let next = await valIter.next();
-          if (next.done) {
-            valIter = valLoader.epoch(valEpoch++);
-            next = await valIter.next();
+          const perEpoch = valLoader.stepsPerEpoch;
+          if (!valIter || valConsumed % perEpoch === 0) {
+            valIter = valLoader.epoch(Math.floor(valConsumed / perEpoch), valConsumed % perEpoch);
           }
-          await fitnessStep(next.value as Batch, step - warmupSteps);
+          const next = await valIter.next();
+          if (next.done) throw new Error("evolve: the held-out loader ran dry mid-epoch");
+          valConsumed++;
+          await fitnessStep(next.value, step - warmupSteps);
         }
         if (step % cfg.logEvery === 0) {
           await drainTrain();
@@ -489,7 +494,11 @@ export async function evolve(
           await writeHistory(cfg.out, history);
           await saveCheckpoint();
         }
-        if (step >= totalSteps) break;
+        if (step >= totalSteps || (cfg.stopAfter > 0 && step >= cfg.stopAfter)) break;
+      }
+      if (cfg.stopAfter > 0 && step >= cfg.stopAfter && step < totalSteps) {
+        log(`evolve: stopped at step ${step} (--stop-after); continue with --resume`);
+        return { history, spacePath: "", seconds: (performance.now() - t0) / 1000 };
       }
     }
     await drainTrain();

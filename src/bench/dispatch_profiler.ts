@@ -1,0 +1,88 @@
+/**
+ * Per-dispatch GPU time of a block of recorded work (one training step): while
+ * profiling, every dispatch gets its own compute pass with a timestamp pair, and
+ * all pairs are read back with one map. The extra passes cost a little, so the
+ * shares come from a separate profiled run, never from the timed ones.
+ */
+import type { Gpu } from "../gpu/gpu.ts";
+import { type PassSpan, PassStamps } from "./pass_stamps.ts";
+import type { OpShare } from "./report.ts";
+
+/** One profiled dispatch. */
+export interface DispatchTime {
+  key: string;
+  label: string;
+  ms: number;
+}
+
+/** Kernel family of a pipeline cache key: its first field, or the reduction it runs. */
+export function kernelFamily(key: string): string {
+  const parts = key.split(":");
+  if ((parts[0] === "reduce" || parts[0] === "reduce2") && parts.length > 1) return parts[1];
+  return parts[0];
+}
+
+/**
+ * Op of a dispatch label: its first word, plus the second when that is a plain
+ * word naming the part ("conv2d dx", "relu6 backward"), not a tensor ("x[64,8,28,28]").
+ */
+export function opOfLabel(label: string): string {
+  const [op = "?", part] = label.trim().split(/\s+/);
+  return part && /^[A-Za-z]+$/.test(part) ? `${op} ${part}` : op;
+}
+
+/**
+ * Sums dispatch times by kernel family and op (one kernel may serve several ops,
+ * e.g. the strip conv runs both the forward and dx), largest first, with shares.
+ */
+export function opShares(times: readonly DispatchTime[]): OpShare[] {
+  const byFamily = new Map<string, OpShare>();
+  let total = 0;
+  for (const t of times) {
+    const kernel = kernelFamily(t.key);
+    const op = opOfLabel(t.label);
+    const key = `${kernel}|${op}`;
+    const e = byFamily.get(key) ?? { kernel, op, dispatches: 0, ms: 0, share: 0 };
+    e.dispatches++;
+    e.ms += t.ms;
+    total += t.ms;
+    byFamily.set(key, e);
+  }
+  const out = [...byFamily.values()];
+  for (const e of out) e.share = total > 0 ? e.ms / total : 0;
+  return out.sort((a, b) => b.ms - a.ms);
+}
+
+/**
+ * Records `fn` with every dispatch in a compute pass of its own, timestamped
+ * (pass_stamps.ts), and returns the time of each dispatch. Buffer copies fall
+ * between passes and are not counted.
+ */
+export async function profileDispatches(gpu: Gpu, fn: () => void): Promise<DispatchTime[]> {
+  const stamps = new PassStamps(gpu);
+  const entries: { key: string; label: string; span: PassSpan }[] = [];
+  const dispatch = gpu.dispatch;
+  try {
+    stamps.record(() => {
+      gpu.dispatch = (kernel, buffers, workgroups, label) => {
+        gpu.endPass();
+        const pass = stamps.passCount;
+        dispatch.call(gpu, kernel, buffers, workgroups, label);
+        gpu.endPass();
+        // An empty dispatch (0 workgroups) opens no pass.
+        if (stamps.passCount > pass) {
+          entries.push({ key: kernel.key, label, span: { first: pass, last: pass } });
+        }
+      };
+      try {
+        fn();
+      } finally {
+        delete (gpu as unknown as Record<string, unknown>).dispatch; // back to the class method
+      }
+    });
+    const ms = await stamps.durationsMs(entries.map((e) => e.span));
+    return entries.map((e, i) => ({ key: e.key, label: e.label, ms: ms[i] }));
+  } finally {
+    stamps.destroy();
+  }
+}
