@@ -201,14 +201,18 @@ export function stripConvWgsl(s: StripConvSpec, groupsX: number): string {
       L.push(`    }`);
     }
     L.push(`  }`);
+  } else {
+    // No tap reaches these rows (1×1 stride-2 input gradient, odd rows): they are zero.
+    // The phony reads keep both inputs in the pipeline's bind group layout.
+    L.push(`  _ = src[0];`);
+    L.push(`  _ = w[0];`);
   }
   // Stores: one row of the destination per output channel.
   const plane = s.dstH * s.dstW;
   L.push(`  if (live) {`);
   L.push(`    let ow0 = u32(sc) * ${p}u;`);
-  L.push(`    let rowBase = n * ${s.cOut * plane}u + u32(${s.rowStart} + r * ${s.rowStep}) * ${
-    s.dstW
-  }u + ow0;`);
+  const dstRow = `u32(${s.rowStart} + r * ${s.rowStep})`;
+  L.push(`    let rowBase = n * ${s.cOut * plane}u + ${dstRow} * ${s.dstW}u + ow0;`);
   L.push(`    let o0 = (${s.blockFirst}u + blk) * ${ob}u;`);
   for (let q = 0; q < ob4; q++) {
     for (let i = 0; i < 4; i++) {
@@ -219,7 +223,9 @@ export function stripConvWgsl(s: StripConvSpec, groupsX: number): string {
         const parts: string[] = [];
         for (let t4 = 0; t4 < p / 4; t4++) {
           const vals = [0, 1, 2, 3].map((u) => `acc${q}_${t4 * 4 + u}[${i}]`).join(", ");
-          parts.push(`dst[(${at}) / 4u + ${t4}u] = vec4<f32>(${vals});`);
+          const st = `dst[(${at}) / 4u + ${t4}u] = vec4<f32>(${vals});`;
+          // The last strip of a row may run past its end (dstW is a multiple of 4).
+          parts.push(s.dstW % p === 0 ? st : `if (ow0 + ${t4 * 4}u < ${s.dstW}u) { ${st} }`);
         }
         L.push(`    ${guard}{ ${parts.join(" ")} }`);
       } else {
@@ -237,7 +243,7 @@ export function stripConvWgsl(s: StripConvSpec, groupsX: number): string {
   return L.join("\n");
 }
 
-/** Strip blocking for a conv whose source rows are `srcW` wide. */
+/** Strip length and the vector widths of source loads and destination stores. */
 interface StripBlocking {
   p: number;
   vw: number;
@@ -248,7 +254,12 @@ interface StripBlocking {
  * Picks strip length and vector widths: vec4 loads need rows that are whole vec4s
  * and strips whose first source element is vec4-aligned (colStride·p ≡ 0 mod vw).
  */
-function stripBlocking(srcW: number, dstW: number, colStrideNum: number, colStrideDen: number) {
+function stripBlocking(
+  srcW: number,
+  dstW: number,
+  colStrideNum: number,
+  colStrideDen: number,
+): StripBlocking {
   const p = dstW >= 6 ? 8 : 4;
   const base = (p * colStrideNum) / colStrideDen; // source elements per strip
   let vw = 1;
@@ -259,7 +270,7 @@ function stripBlocking(srcW: number, dstW: number, colStrideNum: number, colStri
     }
   }
   const vwOut = dstW % 4 === 0 && p % 4 === 0 ? 4 : 1;
-  return { p, vw, vwOut } satisfies StripBlocking;
+  return { p, vw, vwOut };
 }
 
 /** Output channels per block: wide for 1×1 (cheap per tap), narrower for k×k. */
@@ -409,13 +420,16 @@ export interface StripWeightGradSpec {
   obo: number;
   cbc: number;
   abr: number;
-  /** Independent partial sums (invocations along x); each writes one partial dW. */
+  /** Independent partial sums: invocation (slot, block) sums strips slot, slot + slots, …
+   * for its block and writes that block of partial dW number `slot`. */
   slots: number;
   wg: number;
 }
 
 /** Blocks of dW: (output-channel blocks, input-channel blocks, kernel-row blocks). */
-export function weightGradBlocks(s: StripWeightGradSpec): { nob: number; ncb: number; nab: number } {
+export function weightGradBlocks(
+  s: StripWeightGradSpec,
+): { nob: number; ncb: number; nab: number } {
   return {
     nob: Math.ceil(s.g.co / s.obo),
     ncb: Math.ceil(s.g.c / s.cbc),
@@ -442,21 +456,28 @@ export function weightGradSpec(g: ConvShape): StripWeightGradSpec {
     }
   }
   const vwY = g.wo % 4 === 0 ? 4 : g.wo % 2 === 0 ? 2 : 1;
-  const [obo, cbc, abr] = g.k === 1 ? [8, 4, 1] : g.k === 3 ? [4, 2, 3] : [4, 1, 1];
-  const spec: StripWeightGradSpec = { g, p, vwX, vwY, obo, cbc, abr, slots: 8, wg: 8 };
+  const [obo, cbc, abr] = g.k === 1 ? [8, 8, 1] : g.k === 3 ? [8, 2, 3] : [4, 4, 1];
+  const spec: StripWeightGradSpec = { g, p, vwX, vwY, obo, cbc, abr, slots: 1, wg: STRIP_WG };
   const { nob, ncb, nab } = weightGradBlocks(spec);
   const blocks = nob * ncb * nab;
   const strips = weightGradStrips(spec);
   const dw = g.co * g.c * g.k * g.k;
-  // Enough slots that every core gets several workgroups and each slot still sums
-  // many strips; few enough that the partials stay small.
+  // Invocations are (slot, block) pairs. Enough of them for several workgroups per
+  // core, each slot still summing several strips, and the partials kept small.
   let slots = 64;
-  while (slots > 8 && (slots * dw > PARTIAL_BUDGET || slots * 4 > strips)) slots /= 2;
-  while (slots < 256 && (slots / 64) * blocks < 8 && slots * 2 * dw <= PARTIAL_BUDGET &&
-    slots * 8 <= strips) slots *= 2;
+  while (slots > 1 && (slots * dw > PARTIAL_BUDGET || slots * 4 > strips)) slots /= 2;
+  while (
+    slots < 1024 && slots * blocks < 8 * STRIP_WG && slots * 2 * dw <= PARTIAL_BUDGET &&
+    slots * 8 <= strips
+  ) slots *= 2;
   spec.slots = slots;
-  spec.wg = Math.min(64, slots);
   return spec;
+}
+
+/** Invocations of the dW partial-sum kernel: one per (slot, block). */
+export function weightGradInvocations(s: StripWeightGradSpec): number {
+  const { nob, ncb, nab } = weightGradBlocks(s);
+  return s.slots * nob * ncb * nab;
 }
 
 /**
@@ -465,7 +486,7 @@ export function weightGradSpec(g: ConvShape): StripWeightGradSpec {
  * writes partial[sl, o, c, a, b]. dy values are gathered four output channels at a
  * time so that each FMA updates a vec4 of accumulators.
  */
-export function weightGradStripWgsl(s: StripWeightGradSpec, groupsY: number): string {
+export function weightGradStripWgsl(s: StripWeightGradSpec, groupsX: number): string {
   const { g, p, vwX, vwY, obo, cbc, abr } = s;
   const { nob, ncb, nab } = weightGradBlocks(s);
   const blocks = nob * ncb * nab;
@@ -495,10 +516,11 @@ export function weightGradStripWgsl(s: StripWeightGradSpec, groupsY: number): st
   L.push(`@compute @workgroup_size(${s.wg})`);
   L.push(`fn main(@builtin(local_invocation_id) lid: vec3<u32>,`);
   L.push(`        @builtin(workgroup_id) wid: vec3<u32>) {`);
-  L.push(`  let slot = wid.x * ${s.wg}u + lid.x;`);
-  L.push(`  let blkRaw = wid.y + wid.z * ${groupsY}u;`);
-  L.push(`  let blkLive = blkRaw < ${blocks}u;`);
-  L.push(`  let blk = min(blkRaw, ${blocks - 1}u);`);
+  const total = s.slots * blocks;
+  L.push(`  let gi = (wid.x + wid.z * ${groupsX}u) * ${s.wg}u + lid.x;`);
+  L.push(`  let live = gi < ${total}u;`);
+  L.push(`  let slot = min(gi, ${total - 1}u) % ${s.slots}u;`);
+  L.push(`  let blk = min(gi, ${total - 1}u) / ${s.slots}u;`);
   L.push(`  let o0 = (blk % ${nob}u) * ${obo}u;`);
   L.push(`  let c0 = ((blk / ${nob}u) % ${ncb}u) * ${cbc}u;`);
   L.push(`  let a0 = (blk / ${nob * ncb}u) * ${abr}u;`);
@@ -519,6 +541,9 @@ export function weightGradStripWgsl(s: StripWeightGradSpec, groupsY: number): st
   L.push(`    let sc = i32(rem % ${sr}u);`);
   // dy of the strip for each output channel of the block (zero past the row end).
   for (let o = 0; o < obo; o++) {
+    for (let u = 0; u < p / vwY; u++) L.push(`    var dy${o}_${u} = ${zeroY};`);
+  }
+  for (let o = 0; o < obo; o++) {
     const oValid = g.co % obo === 0 ? "sv" : `sv && o0 + ${o}u < ${g.co}u`;
     L.push(`    {`);
     L.push(`      let ok = ${oValid};`);
@@ -535,13 +560,6 @@ export function weightGradStripWgsl(s: StripWeightGradSpec, groupsY: number): st
     }
     L.push(`    }`);
   }
-  // Declared before the block above in the emitted order (WGSL needs vars declared first).
-  const dyDecls: string[] = [];
-  for (let o = 0; o < obo; o++) {
-    for (let u = 0; u < p / vwY; u++) dyDecls.push(`    var dy${o}_${u} = ${zeroY};`);
-  }
-  const loopHead = L.findIndex((l) => l.startsWith("    let sc = "));
-  L.splice(loopHead + 1, 0, ...dyDecls);
   for (let t = 0; t < p; t++) {
     for (let q = 0; q < obo4; q++) {
       const parts = [0, 1, 2, 3].map((i) => ycomp(q * 4 + i, t)).join(", ");
@@ -584,7 +602,7 @@ export function weightGradStripWgsl(s: StripWeightGradSpec, groupsY: number): st
   }
   L.push(`  }`);
   // partial[slot, o, c, a, b]
-  L.push(`  if (blkLive) {`);
+  L.push(`  if (live) {`);
   L.push(`    let pb = slot * ${dw}u;`);
   for (let ci = 0; ci < cbc; ci++) {
     for (let ai = 0; ai < abr; ai++) {
@@ -595,7 +613,8 @@ export function weightGradStripWgsl(s: StripWeightGradSpec, groupsY: number): st
           if (g.co % obo !== 0) conds.push(`o0 + ${o}u < ${g.co}u`);
           if (g.c % cbc !== 0) conds.push(`c0 + ${ci}u < ${g.c}u`);
           if (g.k % abr !== 0) conds.push(`a0 + ${ai}u < ${g.k}u`);
-          const idx = `pb + (((o0 + ${o}u) * ${g.c}u + c0 + ${ci}u) * ${g.k}u + a0 + ${ai}u) * ${g.k}u`;
+          const idx =
+            `pb + (((o0 + ${o}u) * ${g.c}u + c0 + ${ci}u) * ${g.k}u + a0 + ${ai}u) * ${g.k}u`;
           const stores = Array.from(
             { length: g.k },
             (_, b) => `partial[${idx} + ${b}u] = acc${ci}_${ai}_${b}_${q}[${i}];`,

@@ -1,0 +1,368 @@
+/**
+ * Dense 2-D convolution (groups = 1) with autograd: 'same' padding (k − 1)/2,
+ * k ∈ {1, 3, 5, 7}, stride 1 or 2, no bias, NCHW. Cross-correlation, as in PyTorch.
+ *
+ * Two kernel families, picked by `gpu.info.variant` unless a caller names one:
+ * "register" (register-blocked strips, weights in a uniform buffer; for llvmpipe) and
+ * "tiled" (workgroup-memory implicit GEMM; for real GPUs). See kernels/conv2d_*.ts.
+ * Depthwise convolution (groups = C = Co) is `depthwiseConv2d` in depthwise_conv2d.ts.
+ */
+import { ELEMENTWISE_WG, grid1D } from "../../kernels/common.ts";
+import {
+  type ConvShape,
+  convShape,
+  foldGroups,
+  packedWeightCount,
+  packWeightsWgsl,
+  shapeKey,
+  sumPartialsInvocations,
+  sumPartialsWgsl,
+} from "../../kernels/conv2d.ts";
+import {
+  blockWeightBytes,
+  chunkByUniform,
+  forwardStripSpec,
+  inputGradStripSpecs,
+  type StripConvSpec,
+  stripConvWgsl,
+  stripCount,
+  type StripWeightGradSpec,
+  UNIFORM_BYTES,
+  weightGradInvocations,
+  weightGradSpec,
+  weightGradStripWgsl,
+} from "../../kernels/conv2d_register.ts";
+import {
+  tiledForward,
+  tiledInputGrad,
+  tiledWeightGrad,
+  tiledWeightGradChunks,
+} from "../../kernels/conv2d_tiled.ts";
+import type { KernelVariant } from "../gpu/device.ts";
+import type { Bindable, Gpu } from "../gpu/gpu.ts";
+import { record } from "../tensor/autograd.ts";
+import { empty } from "../tensor/creation.ts";
+import { engine } from "../tensor/engine.ts";
+import { sameShape, shapeStr, type Tensor } from "../tensor/tensor.ts";
+
+/** Options of `conv2d`. */
+export interface Conv2dOptions {
+  stride: 1 | 2;
+  /** Only 1 is supported here; depthwise conv is `depthwiseConv2d`. */
+  groups?: number;
+  /** Overrides `gpu.info.variant` (tests run both). */
+  variant?: KernelVariant;
+}
+
+const KERNEL_SIZES = [1, 3, 5, 7];
+
+/** Checks shapes and options; returns the conv geometry or throws one clear line. */
+export function conv2dGeometry(
+  op: string,
+  xShape: readonly number[],
+  wShape: readonly number[],
+  stride: number,
+  groups = 1,
+): ConvShape {
+  const shapes = `x ${shapeStr(xShape)}, w ${shapeStr(wShape)}`;
+  if (groups !== 1) {
+    throw new Error(
+      `${op}: groups = ${groups} is not supported (${shapes}); conv2d is dense (groups = 1), ` +
+        `use depthwiseConv2d for depthwise convolution (groups = C = Co)`,
+    );
+  }
+  if (xShape.length !== 4) {
+    throw new Error(`${op}: x must be rank 4 [N, C, H, W] (${shapes})`);
+  }
+  if (wShape.length !== 4) {
+    throw new Error(`${op}: w must be rank 4 [Co, C, k, k] (${shapes})`);
+  }
+  if ([...xShape, ...wShape].some((d) => !Number.isInteger(d) || d < 1)) {
+    throw new Error(`${op}: every dimension must be a positive integer (${shapes})`);
+  }
+  if (wShape[2] !== wShape[3] || !KERNEL_SIZES.includes(wShape[2])) {
+    throw new Error(
+      `${op}: kernel ${wShape[2]}×${wShape[3]} is not supported (${shapes}); ` +
+        `use a square kernel of size 1, 3, 5 or 7`,
+    );
+  }
+  if (wShape[1] !== xShape[1]) {
+    throw new Error(
+      `${op}: w has ${wShape[1]} input channels but x has ${xShape[1]} (${shapes})`,
+    );
+  }
+  if (stride !== 1 && stride !== 2) {
+    throw new Error(`${op}: stride ${stride} is not supported (${shapes}); use 1 or 2`);
+  }
+  return convShape(xShape, wShape, stride);
+}
+
+function assertF32(op: string, ...ts: Tensor[]): void {
+  for (const t of ts) {
+    if (t.dtype !== "f32") throw new Error(`${op}: ${t.describe()} is ${t.dtype}; conv needs f32`);
+  }
+}
+
+function pickVariant(variant?: KernelVariant): KernelVariant {
+  return variant ?? engine.gpu.info.variant;
+}
+
+// ---------------------------------------------------------------- weight staging
+
+/**
+ * Uniform buffers that hold packed weights while a register-variant dispatch reads
+ * them. Each dispatch copies its weights in first; copies and dispatches run in
+ * stream order, so one buffer per chunk index serves every conv of every step.
+ */
+const uniformSlots = new WeakMap<Gpu, GPUBuffer[]>();
+
+function uniformSlot(gpu: Gpu, index: number): GPUBuffer {
+  let slots = uniformSlots.get(gpu);
+  if (!slots) uniformSlots.set(gpu, slots = []);
+  while (slots.length <= index) {
+    slots.push(gpu.device.createBuffer({
+      size: UNIFORM_BYTES,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      label: `conv2d weights ${slots.length}`,
+    }));
+  }
+  return slots[index];
+}
+
+/** Repacks w into blocks of `block` output channels (see packWeightsWgsl). */
+function packWeights(w: Tensor, block: number, transpose: boolean): Tensor {
+  const gpu = engine.gpu;
+  const [co, c, k] = w.shape;
+  const count = packedWeightCount(co, c, k, block, transpose);
+  const packed = empty([count], { name: "conv2d.packed" });
+  const grid = grid1D(count, ELEMENTWISE_WG);
+  const kernel = gpu.kernel(
+    `conv2d_pack:${co},${c},${k}:${block}:${transpose}`,
+    () => packWeightsWgsl(co, c, k, block, transpose, grid, ELEMENTWISE_WG),
+  );
+  gpu.dispatch(kernel, [w.buffer, packed.buffer], grid.groups, `conv2d pack ${w.describe()}`);
+  return packed;
+}
+
+/** One strip dispatch, ready to record: its spec, pipeline key and grid. */
+interface StripDispatch {
+  spec: StripConvSpec;
+  key: string;
+  groups: [number, number, number];
+}
+
+/**
+ * A register-variant forward conv or input gradient, planned once per shape:
+ * dispatches[chunk][spec] (stride-2 input gradients have one spec per row parity).
+ */
+interface StripPlan {
+  /** Output channels per packed weight block. */
+  ob: number;
+  dispatches: StripDispatch[][];
+}
+
+const stripPlans = new Map<string, StripPlan>();
+
+function stripPlan(kind: "fwd" | "dx", g: ConvShape): StripPlan {
+  const planKey = `${kind}:${shapeKey(g)}`;
+  let plan = stripPlans.get(planKey);
+  if (plan) return plan;
+  const specs = kind === "fwd" ? [forwardStripSpec(g)] : inputGradStripSpecs(g);
+  const chunked = specs.map((s) => chunkByUniform(s));
+  const dispatches = chunked[0].map((_, ci) =>
+    chunked.map((chunks) => {
+      const spec = chunks[ci];
+      const fold = foldGroups(Math.ceil(stripCount(spec) / spec.wg));
+      return {
+        spec,
+        key: `conv2d_strip:${JSON.stringify(spec)}:${fold.x}`,
+        groups: [fold.x, spec.blockCount, fold.z] as [number, number, number],
+      };
+    })
+  );
+  plan = { ob: specs[0].ob, dispatches };
+  stripPlans.set(planKey, plan);
+  return plan;
+}
+
+/**
+ * Records a register-variant conv (forward or input gradient): per weight chunk, the
+ * chunk's packed weights are copied into a uniform buffer (unless one block is too
+ * large for it and they stay in storage), then its strip dispatches run.
+ */
+function runStrips(plan: StripPlan, src: Tensor, packed: Tensor, dst: Tensor, label: string) {
+  const gpu = engine.gpu;
+  plan.dispatches.forEach((group, ci) => {
+    const first = group[0].spec;
+    let weights: Bindable = packed.buffer;
+    if (first.weights === "uniform") {
+      const bytes = blockWeightBytes(first);
+      weights = uniformSlot(gpu, ci);
+      gpu.copy(packed.buffer, weights, first.blockCount * bytes, first.blockFirst * bytes, 0);
+    }
+    for (const { spec, key, groups } of group) {
+      const kernel = gpu.kernel(key, () => stripConvWgsl(spec, groups[0]));
+      gpu.dispatch(kernel, [src.buffer, weights, dst.buffer], groups, label);
+    }
+  });
+}
+
+/** The register-variant weight gradient of a shape: blocking, pipeline key, grid. */
+interface WeightGradPlan {
+  spec: StripWeightGradSpec;
+  key: string;
+  groups: [number, number, number];
+}
+
+const weightGradPlans = new Map<string, WeightGradPlan>();
+
+function weightGradPlan(g: ConvShape): WeightGradPlan {
+  const planKey = shapeKey(g);
+  let plan = weightGradPlans.get(planKey);
+  if (plan) return plan;
+  const spec = weightGradSpec(g);
+  const fold = foldGroups(Math.ceil(weightGradInvocations(spec) / spec.wg));
+  plan = {
+    spec,
+    key: `conv2d_dw_strip:${JSON.stringify(spec)}:${fold.x}`,
+    groups: [fold.x, 1, fold.z],
+  };
+  weightGradPlans.set(planKey, plan);
+  return plan;
+}
+
+/** Adds `slots` partial weight gradients (one after another in `partial`) into dw. */
+function sumPartials(partial: Tensor, slots: number, dw: Tensor): void {
+  const gpu = engine.gpu;
+  const len = dw.size;
+  const grid = grid1D(sumPartialsInvocations(len), ELEMENTWISE_WG);
+  const kernel = gpu.kernel(
+    `conv2d_sum:${len}:${slots}`,
+    () => sumPartialsWgsl(len, slots, grid, ELEMENTWISE_WG),
+  );
+  gpu.dispatch(kernel, [partial.buffer, dw.buffer], grid.groups, `conv2d dW sum ${dw.describe()}`);
+}
+
+// ---------------------------------------------------------------- public ops
+
+/**
+ * y = conv(x, w): x [N, C, H, W], w [Co, C, k, k] → y [N, Co, Ho, Wo]. No autograd
+ * (see `conv2d`). `variant` overrides the adapter's kernel family.
+ */
+export function conv2dForward(
+  x: Tensor,
+  w: Tensor,
+  stride: number,
+  variant?: KernelVariant,
+): Tensor {
+  const g = conv2dGeometry("conv2d", x.shape, w.shape, stride);
+  assertF32("conv2d", x, w);
+  const gpu = engine.gpu;
+  const y = empty([g.n, g.co, g.ho, g.wo], { name: "conv2d" });
+  const label = `conv2d ${x.describe()} ${w.describe()} s${stride}`;
+  if (pickVariant(variant) === "tiled") {
+    const { wgsl, groups } = tiledForward(g);
+    const kernel = gpu.kernel(`conv2d_fwd_tiled:${shapeKey(g)}`, wgsl);
+    gpu.dispatch(kernel, [x.buffer, w.buffer, y.buffer], groups, label);
+    return y;
+  }
+  const plan = stripPlan("fwd", g);
+  const packed = packWeights(w, plan.ob, false);
+  runStrips(plan, x, packed, y, label);
+  packed.dispose();
+  return y;
+}
+
+/**
+ * dx = ∂L/∂x of y = conv(x, w, stride), given dy = ∂L/∂y: a conv of dy with the
+ * transposed weights (for stride 2 only the taps whose dy position is whole).
+ */
+export function conv2dBackwardInput(
+  dy: Tensor,
+  w: Tensor,
+  xShape: readonly number[],
+  stride: number,
+  variant?: KernelVariant,
+): Tensor {
+  const g = conv2dGeometry("conv2dBackwardInput", xShape, w.shape, stride);
+  assertF32("conv2dBackwardInput", dy, w);
+  const yShape = [g.n, g.co, g.ho, g.wo];
+  if (!sameShape(dy.shape, yShape)) {
+    throw new Error(
+      `conv2dBackwardInput: dy is ${shapeStr(dy.shape)} but x ${shapeStr(xShape)} and ` +
+        `w ${shapeStr(w.shape)} give y ${shapeStr(yShape)}`,
+    );
+  }
+  const gpu = engine.gpu;
+  const dx = empty(xShape, { name: "conv2d.dx" });
+  const label = `conv2d dx ${dy.describe()} ${w.describe()} s${stride}`;
+  if (pickVariant(variant) === "tiled") {
+    const { wgsl, groups } = tiledInputGrad(g);
+    const kernel = gpu.kernel(`conv2d_dx_tiled:${shapeKey(g)}`, wgsl);
+    gpu.dispatch(kernel, [dy.buffer, w.buffer, dx.buffer], groups, label);
+    return dx;
+  }
+  const plan = stripPlan("dx", g);
+  const packed = packWeights(w, plan.ob, true);
+  runStrips(plan, dy, packed, dx, label);
+  packed.dispose();
+  return dx;
+}
+
+/**
+ * dW = ∂L/∂w of y = conv(x, w, stride), given dy: im2col(x)ᵀ·dy split over the
+ * N·Ho·Wo reduction, then a fixed-order sum of the partials (deterministic).
+ */
+export function conv2dBackwardWeight(
+  x: Tensor,
+  dy: Tensor,
+  wShape: readonly number[],
+  stride: number,
+  variant?: KernelVariant,
+): Tensor {
+  const g = conv2dGeometry("conv2dBackwardWeight", x.shape, wShape, stride);
+  assertF32("conv2dBackwardWeight", x, dy);
+  const yShape = [g.n, g.co, g.ho, g.wo];
+  if (!sameShape(dy.shape, yShape)) {
+    throw new Error(
+      `conv2dBackwardWeight: dy is ${shapeStr(dy.shape)} but x ${shapeStr(x.shape)} and ` +
+        `w ${shapeStr(wShape)} give y ${shapeStr(yShape)}`,
+    );
+  }
+  const gpu = engine.gpu;
+  const dwSize = g.co * g.c * g.k * g.k;
+  const dw = empty(wShape, { name: "conv2d.dw" });
+  const label = `conv2d dW ${x.describe()} ${dy.describe()} s${stride}`;
+  let partial: Tensor;
+  let slots: number;
+  if (pickVariant(variant) === "tiled") {
+    slots = tiledWeightGradChunks(g);
+    const { wgsl, groups } = tiledWeightGrad(g, slots);
+    partial = empty([slots * dwSize], { name: "conv2d.dw_partial" });
+    const kernel = gpu.kernel(`conv2d_dw_tiled:${shapeKey(g)}:${slots}`, wgsl);
+    gpu.dispatch(kernel, [x.buffer, dy.buffer, partial.buffer], groups, label);
+  } else {
+    const { spec, key, groups } = weightGradPlan(g);
+    slots = spec.slots;
+    partial = empty([slots * dwSize], { name: "conv2d.dw_partial" });
+    const kernel = gpu.kernel(key, () => weightGradStripWgsl(spec, groups[0]));
+    gpu.dispatch(kernel, [x.buffer, dy.buffer, partial.buffer], groups, label);
+  }
+  sumPartials(partial, slots, dw);
+  partial.dispose();
+  return dw;
+}
+
+/**
+ * Dense 2-D convolution with autograd: y = conv(x, w) with 'same' padding; the
+ * backward gives dx when x needs a gradient and dW when w does.
+ */
+export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions): Tensor {
+  const { stride, variant } = opts;
+  conv2dGeometry("conv2d", x.shape, w.shape, stride, opts.groups ?? 1);
+  const y = conv2dForward(x, w, stride, variant);
+  return record(y, "conv2d", [x, w], (dy) => [
+    x.requiresGrad ? conv2dBackwardInput(dy, w, x.shape, stride, variant) : null,
+    w.requiresGrad ? conv2dBackwardWeight(x, dy, w.shape, stride, variant) : null,
+  ]);
+}
