@@ -168,7 +168,9 @@ export function reduceToShapeWgsl(
   const rank = inShape.length;
   const kept: number[] = [];
   const reduced: number[] = [];
-  for (let d = 0; d < rank; d++) (outShapeAligned[d] === 1 && inShape[d] > 1 ? reduced : kept).push(d);
+  for (let d = 0; d < rank; d++) {
+    (outShapeAligned[d] === 1 && inShape[d] > 1 ? reduced : kept).push(d);
+  }
   const inStride = (d: number) => contiguousStride(inShape, d);
   const outN = outShapeAligned.reduce((p, v) => p * v, 1);
   const redN = reduced.reduce((p, d) => p * inShape[d], 1);

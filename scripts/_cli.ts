@@ -24,7 +24,11 @@ export function cliNumber(
     throw new Error(`--${flag} must be ${kind}, got "${text}"`);
   }
   if (opts.integer && !Number.isInteger(v)) throw new Error(`--${flag} must be ${kind}, got ${v}`);
-  if (opts.min !== undefined && v < opts.min) throw new Error(`--${flag} must be ≥ ${opts.min}, got ${v}`);
-  if (opts.max !== undefined && v > opts.max) throw new Error(`--${flag} must be ≤ ${opts.max}, got ${v}`);
+  if (opts.min !== undefined && v < opts.min) {
+    throw new Error(`--${flag} must be ≥ ${opts.min}, got ${v}`);
+  }
+  if (opts.max !== undefined && v > opts.max) {
+    throw new Error(`--${flag} must be ≤ ${opts.max}, got ${v}`);
+  }
   return v;
 }

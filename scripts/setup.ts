@@ -14,7 +14,10 @@ import { ensureFashionMnist } from "../src/data/mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { quiet: { type: "boolean", default: false }, data: { type: "boolean", default: false } },
+  options: {
+    quiet: { type: "boolean", default: false },
+    data: { type: "boolean", default: false },
+  },
 });
 const log = values.quiet ? () => {} : (msg: string) => console.log(msg);
 

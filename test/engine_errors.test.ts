@@ -54,6 +54,9 @@ gpuTest("a WebGPU validation error surfaces as a GpuError naming the kernel", as
   try {
     gpu.dispatch(k, [t.buffer], [1], "broken kernel dispatch");
   } catch { /* some backends reject at dispatch */ }
-  await assert.rejects(() => gpu.sync(), (e: Error) => e instanceof GpuError && /broken/.test(e.message));
+  await assert.rejects(
+    () => gpu.sync(),
+    (e: Error) => e instanceof GpuError && /broken/.test(e.message),
+  );
   t.dispose();
 });

@@ -31,8 +31,11 @@ Deno.test({
     const sizes = [14, 14, 14, 7, 7, 4, 4];
     file.layers.forEach((layer, i) => {
       assert.equal(layer.cells.length, 2, "K = 2 cells per layer in --quick");
-      const cap = 2 * cellMAdds(REFERENCE_CELL, layer.cin, layer.cout, layer.stride, sizes[i], sizes[i]);
-      for (const c of layer.cells) assert.ok(c.madds <= cap, `layer ${layer.layer}: ${c.madds} > ${cap}`);
+      const cap = 2 *
+        cellMAdds(REFERENCE_CELL, layer.cin, layer.cout, layer.stride, sizes[i], sizes[i]);
+      for (const c of layer.cells) {
+        assert.ok(c.madds <= cap, `layer ${layer.layer}: ${c.madds} > ${cap}`);
+      }
     });
     const history = (await Deno.readTextFile(`${dir}/history.jsonl`)).trim().split("\n");
     assert.ok(history.length >= 3, `${history.length} regenerations`);

@@ -5,7 +5,6 @@ import {
   builtinBackbone,
   builtinNetwork,
   cellId,
-  exportNetConfig,
   loadJson,
   makeSearchSpaceFile,
   networkToJson,

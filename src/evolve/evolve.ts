@@ -122,12 +122,22 @@ export async function evolve(
   await Deno.mkdir(cfg.out, { recursive: true });
   const rng = new Rng(cfg.seed);
   const data = await openData(cfg.data, { valSplit: cfg.valSplit, seed: cfg.seed });
-  if (!data.val) throw new Error("evolve needs a held-out split for the fitness steps: --val-split > 0");
+  if (!data.val) {
+    throw new Error("evolve needs a held-out split for the fitness steps: --val-split > 0");
+  }
   const trainSet = cfg.trainImages > 0 && cfg.trainImages < data.train.length
-    ? new SubsetDataset(data.train, new Rng(cfg.seed + 1).permutation(data.train.length).slice(0, cfg.trainImages), "evolve-train")
+    ? new SubsetDataset(
+      data.train,
+      new Rng(cfg.seed + 1).permutation(data.train.length).slice(0, cfg.trainImages),
+      "evolve-train",
+    )
     : data.train;
   const valSet = cfg.valImages > 0 && cfg.valImages < data.val.length
-    ? new SubsetDataset(data.val, new Rng(cfg.seed + 2).permutation(data.val.length).slice(0, cfg.valImages), "evolve-val")
+    ? new SubsetDataset(
+      data.val,
+      new Rng(cfg.seed + 2).permutation(data.val.length).slice(0, cfg.valImages),
+      "evolve-val",
+    )
     : data.val;
   const [channels, size] = data.shape;
   const backbone = backboneFor(cfg, channels, size, data.numClasses);
@@ -173,7 +183,9 @@ export async function evolve(
   const totalSteps = totalEpochs * stepsPerEpoch;
   const warmupSteps = cfg.warmupEpochs * stepsPerEpoch;
   const evolutionSteps = totalSteps - warmupSteps;
-  if (stepsPerEpoch < 1) throw new Error(`evolve: fewer training images than one batch of ${cfg.batchSize}`);
+  if (stepsPerEpoch < 1) {
+    throw new Error(`evolve: fewer training images than one batch of ${cfg.batchSize}`);
+  }
 
   const trainMetrics = zeros([4], { name: "evolve.train_metrics", persistent: true });
   const valMetrics = zeros([4], { name: "evolve.val_metrics", persistent: true });
@@ -233,7 +245,9 @@ export async function evolve(
   // --- checkpoints: populations, α, counters, and every weight ------------------------
   const saveCheckpoint = async () => {
     const tensors = new Map<string, Tensor>();
-    for (const p of [...supernet.parameters(), ...supernet.buffers()]) tensors.set(`net.${p.name}`, p.tensor);
+    for (const p of [...supernet.parameters(), ...supernet.buffers()]) {
+      tensors.set(`net.${p.name}`, p.tensor);
+    }
     for (const [k, t] of bank.namedTensors()) tensors.set(k, t);
     const params = opt.groups.flatMap((g) => g.params);
     const names = new Map<Tensor, string>();
@@ -288,7 +302,9 @@ export async function evolve(
     }
     for (const saved of meta.layers) {
       const s = layers.find((l) => l.layer === saved.layer);
-      if (!s) throw new Error(`--resume: ${ckptPath} has layer ${saved.layer}, not in this backbone`);
+      if (!s) {
+        throw new Error(`--resume: ${ckptPath} has layer ${saved.layer}, not in this backbone`);
+      }
       s.population = LayerPopulation.fromJSON(saved.population, `${ckptPath} layer ${saved.layer}`);
       s.sampled = saved.sampled;
       s.alpha = saved.alpha;
@@ -307,7 +323,9 @@ export async function evolve(
       );
     }
     const tensors = new Map<string, Tensor>();
-    for (const p of [...supernet.parameters(), ...supernet.buffers()]) tensors.set(`net.${p.name}`, p.tensor);
+    for (const p of [...supernet.parameters(), ...supernet.buffers()]) {
+      tensors.set(`net.${p.name}`, p.tensor);
+    }
     for (const [k, t] of bank.namedTensors()) tensors.set(k, t);
     const params = opt.groups.flatMap((g) => g.params);
     const names = new Map<Tensor, string>();
@@ -321,7 +339,9 @@ export async function evolve(
       const saved = file.tensors.get(name);
       if (!saved) throw new Error(`--resume: ${ckptPath} lacks tensor ${name}`);
       if (saved.data.length !== t.size) {
-        throw new Error(`--resume: ${name} has ${saved.data.length} values in ${ckptPath}, ${t.size} here`);
+        throw new Error(
+          `--resume: ${name} has ${saved.data.length} values in ${ckptPath}, ${t.size} here`,
+        );
       }
       upload(t, saved.data);
     }
@@ -442,7 +462,9 @@ export async function evolve(
     for (let i = 0; i < 4; i++) trainSums[i] += m[i];
     const r = metricsFrom(m);
     if (m[1] > 0 && !Number.isFinite(r.loss)) {
-      throw new Error(`evolve: loss became ${r.loss} by step ${step}; last checkpoint: ${ckptPath}`);
+      throw new Error(
+        `evolve: loss became ${r.loss} by step ${step}; last checkpoint: ${ckptPath}`,
+      );
     }
     if (m[1] > 0) lastTrain = { loss: r.loss, top1: r.top1 };
   };
@@ -467,7 +489,11 @@ export async function evolve(
         }
         if (step % cfg.logEvery === 0) {
           await drainTrain();
-          progress.update(step - startStep, { loss: lastTrain.loss, acc: lastTrain.top1, regen: regeneration });
+          progress.update(step - startStep, {
+            loss: lastTrain.loss,
+            acc: lastTrain.top1,
+            regen: regeneration,
+          });
         }
         if (evolving && sinceRegen >= cfg.regenerateEvery) {
           await drainTrain();
@@ -513,11 +539,24 @@ export async function evolve(
     const spacePath = `${cfg.out}/search_space.json`;
     await atomicWrite(spacePath, writeSearchSpaceFile(file));
     const seconds = (performance.now() - t0) / 1000;
-    await writeEvolveReport(cfg.out, history, layers.map((s) => ({
-      layer: s.layer,
-      top: s.population.top(cfg.k).map((e) => ({ id: e.id, cell: e.cell, fitness: e.fitness, madds: e.madds })),
-    })));
-    log(`evolve: wrote ${spacePath} (${layers.length} layers × ${cfg.k} cells) in ${seconds.toFixed(0)} s`);
+    await writeEvolveReport(
+      cfg.out,
+      history,
+      layers.map((s) => ({
+        layer: s.layer,
+        top: s.population.top(cfg.k).map((e) => ({
+          id: e.id,
+          cell: e.cell,
+          fitness: e.fitness,
+          madds: e.madds,
+        })),
+      })),
+    );
+    log(
+      `evolve: wrote ${spacePath} (${layers.length} layers × ${cfg.k} cells) in ${
+        seconds.toFixed(0)
+      } s`,
+    );
     for (const s of layers) {
       const best = s.population.top(1)[0];
       log(`  layer ${s.layer}: best ${formatCell(best.cell)} (α ${best.fitness.toFixed(3)})`);
@@ -535,5 +574,8 @@ export async function evolve(
 
 /** Rewrites history.jsonl (atomically) so a resumed run never duplicates lines. */
 async function writeHistory(out: string, history: readonly RegenerationRecord[]): Promise<void> {
-  await atomicWrite(`${out}/history.jsonl`, history.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  await atomicWrite(
+    `${out}/history.jsonl`,
+    history.map((r) => JSON.stringify(r)).join("\n") + "\n",
+  );
 }

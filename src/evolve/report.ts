@@ -70,7 +70,9 @@ export async function writeEvolveReport(
     "| drawing | cell | layers |",
     "| --- | --- | --- |",
     ...ranked.map(([, e], i) =>
-      `| cell_${String(i + 1).padStart(2, "0")} | \`${formatCell(e.cell)}\` | ${e.layers.join(", ")} |`
+      `| cell_${String(i + 1).padStart(2, "0")} | \`${formatCell(e.cell)}\` | ${
+        e.layers.join(", ")
+      } |`
     ),
     "",
   ];

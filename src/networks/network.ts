@@ -64,7 +64,9 @@ export class Network extends Module {
   forward(x: Tensor): Tensor {
     if (x.shape.length !== 4 || x.shape[1] !== this.spec.input.channels) {
       throw new Error(
-        `${this.spec.name}: expects images [N,${this.spec.input.channels},H,W], got ${shapeStr(x.shape)}`,
+        `${this.spec.name}: expects images [N,${this.spec.input.channels},H,W], got ${
+          shapeStr(x.shape)
+        }`,
       );
     }
     let y = this.stem.forward(x);

@@ -7,8 +7,8 @@ import { ELEMENTWISE_WG, grid1D } from "../../kernels/common.ts";
 import {
   binaryWgsl,
   reduceToShapeWgsl,
-  type UnaryOp,
   unaryBackwardWgsl,
+  type UnaryOp,
   unaryWgsl,
 } from "../../kernels/elementwise.ts";
 import { record } from "../tensor/autograd.ts";

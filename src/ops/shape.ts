@@ -12,7 +12,11 @@ import { shapeSize, shapeStr, type Tensor } from "../tensor/tensor.ts";
 /** The same values in a new shape of equal size. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (shapeSize(shape) !== x.size) {
-    throw new Error(`reshape: ${x.describe()} has ${x.size} elements, ${shapeStr(shape)} needs ${shapeSize(shape)}`);
+    throw new Error(
+      `reshape: ${x.describe()} has ${x.size} elements, ${shapeStr(shape)} needs ${
+        shapeSize(shape)
+      }`,
+    );
   }
   const y = empty(shape, { name: "reshape" });
   copyInto(y, x);

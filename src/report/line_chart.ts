@@ -22,7 +22,10 @@ export interface ChartOptions {
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"];
 
 function escapeXml(s: string): string {
-  return s.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c]!);
+  return s.replace(
+    /[<>&"]/g,
+    (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c]!,
+  );
 }
 
 function niceTicks(lo: number, hi: number, count = 5): number[] {
@@ -31,7 +34,9 @@ function niceTicks(lo: number, hi: number, count = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-12; v += step) out.push(+v.toPrecision(10));
+  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-12; v += step) {
+    out.push(+v.toPrecision(10));
+  }
   return out;
 }
 
@@ -55,7 +60,9 @@ export function lineChartSvg(series: readonly Series[], opts: ChartOptions): str
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${W / 2 - m.right / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(opts.title)}</text>`,
+    `<text x="${W / 2 - m.right / 2}" y="22" text-anchor="middle" font-size="15">${
+      escapeXml(opts.title)
+    }</text>`,
   ];
   for (const t of niceTicks(y0, y1)) {
     parts.push(
@@ -69,20 +76,29 @@ export function lineChartSvg(series: readonly Series[], opts: ChartOptions): str
     );
   }
   parts.push(
-    `<rect x="${m.left}" y="${m.top}" width="${W - m.left - m.right}" height="${H - m.top - m.bottom}" fill="none" stroke="#333"/>`,
-    `<text x="${(m.left + W - m.right) / 2}" y="${H - 10}" text-anchor="middle">${escapeXml(opts.xLabel)}</text>`,
-    `<text transform="translate(16 ${H / 2}) rotate(-90)" text-anchor="middle">${escapeXml(opts.yLabel)}</text>`,
+    `<rect x="${m.left}" y="${m.top}" width="${W - m.left - m.right}" height="${
+      H - m.top - m.bottom
+    }" fill="none" stroke="#333"/>`,
+    `<text x="${(m.left + W - m.right) / 2}" y="${H - 10}" text-anchor="middle">${
+      escapeXml(opts.xLabel)
+    }</text>`,
+    `<text transform="translate(16 ${H / 2}) rotate(-90)" text-anchor="middle">${
+      escapeXml(opts.yLabel)
+    }</text>`,
   );
   series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length];
     const pts = s.points.filter(([x, y]) => Number.isFinite(x + y));
     if (pts.length) {
-      const d = pts.map(([x, y], k) => `${k ? "L" : "M"}${px(x).toFixed(1)},${py(y).toFixed(1)}`).join("");
+      const d = pts.map(([x, y], k) => `${k ? "L" : "M"}${px(x).toFixed(1)},${py(y).toFixed(1)}`)
+        .join("");
       parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"/>`);
     }
     const ly = m.top + 16 + i * 18;
     parts.push(
-      `<line x1="${W - m.right + 10}" x2="${W - m.right + 30}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"/>`,
+      `<line x1="${W - m.right + 10}" x2="${W - m.right + 30}" y1="${ly - 4}" y2="${
+        ly - 4
+      }" stroke="${color}" stroke-width="2"/>`,
       `<text x="${W - m.right + 36}" y="${ly}">${escapeXml(s.name)}</text>`,
     );
   });

@@ -56,7 +56,8 @@ async function hasCommand(name: string): Promise<boolean> {
 export async function ensureLavapipe(log: (msg: string) => void): Promise<string> {
   const found = await probeAdapter();
   if (found) return found;
-  const hint = "install a Vulkan driver: on Debian/Ubuntu `apt-get install -y mesa-vulkan-drivers` " +
+  const hint =
+    "install a Vulkan driver: on Debian/Ubuntu `apt-get install -y mesa-vulkan-drivers` " +
     "(lavapipe, the CPU adapter), or your GPU vendor's driver";
   if (!isRoot() || !(await hasCommand("apt-get"))) {
     throw new Error(`no WebGPU adapter found; ${hint}`);

@@ -105,7 +105,15 @@ export function compactBackbone28(): Backbone {
     cin: 16,
     cout: 16,
     stride: 1,
-    fixed: { type: "inverted_residual", cin: 16, cout: 16, stride: 1, kernel: 3, expansion: 1, se: false },
+    fixed: {
+      type: "inverted_residual",
+      cin: 16,
+      cout: 16,
+      stride: 1,
+      kernel: 3,
+      expansion: 1,
+      se: false,
+    },
   }];
   let cin = 16;
   for (const [cout, repeats, stride] of stages) {

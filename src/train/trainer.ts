@@ -17,7 +17,7 @@ import { fillInto, fromArray, zeros } from "../tensor/creation.ts";
 import { tidy } from "../tensor/engine.ts";
 import { writeLineChart } from "../report/line_chart.ts";
 import { Progress } from "../util/progress.ts";
-import { evaluate, type EvalResult, metricsFrom } from "./evaluate.ts";
+import { type EvalResult, evaluate, metricsFrom } from "./evaluate.ts";
 import { cosineLr } from "./schedule.ts";
 import { readCheckpoint, writeCheckpoint } from "../onnx/checkpoint.ts";
 import { exportOnnx } from "../onnx/export_network.ts";

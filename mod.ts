@@ -1,0 +1,98 @@
+/**
+ * AutoSpace: neural architecture search that learns its own search space
+ * (Zhou et al., "AutoSpace: Neural Architecture Search with Less Human
+ * Interference"), on a training engine whose every tensor computation is a
+ * hand-written WGSL compute kernel running on Deno's WebGPU.
+ *
+ * ```ts
+ * import { backward, fromArray, initEngine, relu, requireGrad, shutdownEngine, sum, tidy } from "./mod.ts";
+ * await initEngine();                      // adapter + device (lavapipe on CPU-only machines)
+ * const x = requireGrad(fromArray([4], [1, -2, 3, -4], { persistent: true }));
+ * tidy(() => backward(sum(relu(x))));      // temporaries freed when tidy returns
+ * console.log(await x.grad!.read());       // Float32Array [1, 0, 1, 0]
+ * await shutdownEngine();
+ * ```
+ *
+ * Layers (each imports only the ones above it in this list):
+ * - `kernels/` — WGSL generators (shapes baked in as constants).
+ * - `src/gpu/` — device, buffer pool, pipeline cache, batched submission, readback.
+ * - `src/tensor/` — tensors, `tidy()` scopes, autograd.
+ * - `src/ops/` — ops with forward and backward kernels.
+ * - `src/nn/` — modules, initialisation, optimizers.
+ * - `src/space/` — cells, networks, counting, net.config interchange.
+ * - `src/data/` — datasets, loaders (beside nn); `src/onnx/` — export and checkpoints.
+ * - `src/networks/` — trainable networks built from specs.
+ * - `src/supernet/` — mixed layers with binary gates.
+ * - `src/evolve/`, `src/train/` — the evolution (paper §3.2) and training from scratch.
+ *
+ * @module
+ */
+
+// Engine: device, tensors, memory scopes, autograd.
+export {
+  type AdapterPreference,
+  type DeviceOptions,
+  GpuError,
+  type KernelVariant,
+} from "./src/gpu/device.ts";
+export { getGpu, Gpu } from "./src/gpu/gpu.ts";
+export { initEngine, shutdownEngine } from "./src/tensor/init.ts";
+export { engine, keep, noGrad, tidy } from "./src/tensor/engine.ts";
+export { type DType, readAll, Tensor } from "./src/tensor/tensor.ts";
+export {
+  empty,
+  fromArray,
+  full,
+  type TensorOptions,
+  upload,
+  zeros,
+} from "./src/tensor/creation.ts";
+export { backward, record, requireGrad } from "./src/tensor/autograd.ts";
+
+// Ops (each with a backward kernel).
+export { activation, add, mul, relu, relu6, sigmoid, silu } from "./src/ops/elementwise.ts";
+export { conv2d } from "./src/ops/conv2d.ts";
+export { depthwiseConv2d } from "./src/ops/depthwise_conv2d.ts";
+export { batchNorm2d } from "./src/ops/batch_norm.ts";
+export { globalAvgPool } from "./src/ops/pooling.ts";
+export { linear } from "./src/ops/linear.ts";
+export { softmaxCrossEntropy } from "./src/ops/cross_entropy.ts";
+export { mean, sum } from "./src/ops/reduce.ts";
+export { softmax } from "./src/ops/softmax.ts";
+export { weightedSum } from "./src/ops/weighted_sum.ts";
+
+// Modules and optimizers.
+export { Module, type Parameter, paramGroups } from "./src/nn/module.ts";
+export {
+  type Activation,
+  BatchNorm2d,
+  Conv2d,
+  ConvBnAct,
+  Linear,
+  Sequential,
+} from "./src/nn/layers.ts";
+export { kaimingConvInit, normalInit } from "./src/nn/init.ts";
+export {
+  Adam,
+  type AdamOptions,
+  type ParamGroup,
+  Sgd,
+  type SgdOptions,
+} from "./src/nn/optimizers.ts";
+
+// Reproducible randomness.
+export { Rng } from "./src/util/rng.ts";
+
+// Networks, spaces, data, ONNX.
+export { buildNetwork, Network } from "./src/networks/network.ts";
+export * as space from "./src/space/mod.ts";
+export * as data from "./src/data/mod.ts";
+export { exportOnnx, readCheckpoint, writeCheckpoint } from "./src/onnx/mod.ts";
+
+// Supernet, evolution, training.
+export { MixedLayer, type PathChoice } from "./src/supernet/mixed_layer.ts";
+export { Supernet } from "./src/supernet/supernet.ts";
+export { evolve, type EvolveResult } from "./src/evolve/evolve.ts";
+export { DEFAULT_EVOLVE_CONFIG, type EvolveConfig, parseEvolveArgs } from "./src/evolve/config.ts";
+export { train, type TrainConfig } from "./src/train/trainer.ts";
+export { type EvalResult, evaluate } from "./src/train/evaluate.ts";
