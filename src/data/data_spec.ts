@@ -6,7 +6,11 @@ import { join } from "node:path";
 import type { SmallImageAugmentation } from "./byte_image_dataset.ts";
 import { loadCifar10 } from "./cifar10.ts";
 import type { Dataset, ImageShape } from "./dataset.ts";
-import { FASHION_MNIST_DEFAULT_DIR, loadFashionMnist } from "./fashion_mnist.ts";
+import {
+  ensureFashionMnist,
+  FASHION_MNIST_DEFAULT_DIR,
+  loadFashionMnist,
+} from "./fashion_mnist.ts";
 import { openImageFolder } from "./image_folder.ts";
 import { splitTrainVal } from "./split.ts";
 
@@ -91,6 +95,7 @@ export async function openData(
   let test: Dataset;
   switch (parsed.kind) {
     case "fashion-mnist":
+      await ensureFashionMnist(dir); // installs Debian's package where it can, else says how
       fullTrain = await loadFashionMnist(dir, "train", small);
       test = await loadFashionMnist(dir, "test", small);
       break;
