@@ -22,8 +22,8 @@ function throwsLine(fn: () => unknown, pattern: RegExp) {
 Deno.test("evolve config: defaults, L from the backbone, and every field set", () => {
   const config = parseEvolveArgs([]);
   assert.deepEqual(config, DEFAULT_EVOLVE_CONFIG);
-  assert.equal(config.backbone, "proxyless-28");
-  assert.equal(config.layers, 21);
+  assert.equal(config.backbone, "compact-28");
+  assert.equal(config.layers, 7);
   assert.equal(config.archBeta1, 0);
   assert.equal(config.archBeta2, 0.999);
   for (const [key, value] of Object.entries(config)) {

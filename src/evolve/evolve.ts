@@ -4,7 +4,8 @@
  *   every f weight steps: Eq. 5 folds the supernet's α* into the population's
  *   fitness; tournament selection picks K cells per layer; the winners' mutated
  *   children join the population (under τ of the reference DAG during the first
- *   half, Eq. 2); the supernet's mixed layers are rebuilt from the weight bank.
+ *   half, Eq. 2); the supernet's mixed layers are rebuilt from the weight bank, whose
+ *   modules are shared by the cells of a layer (weights inherited, §3.3).
  *   weight steps (training split): one path per layer sampled ∝ p = softmax(α).
  *   fitness steps (held-out split): two paths per layer, binary gates, ∂L/∂g from
  *   the GPU, Eq. 4 on the host (with its compensation factor), Adam (β1 = 0).
@@ -31,7 +32,7 @@ import { upload } from "../tensor/creation.ts";
 import { Rng } from "../util/rng.ts";
 import { Progress } from "../util/progress.ts";
 import { type Backbone, builtinBackbone } from "../space/backbone.ts";
-import { formatCell } from "../space/cell.ts";
+import { type CellJson, cellToJson, formatCell, parseCell } from "../space/cell.ts";
 import { makeSearchSpaceFile, writeSearchSpaceFile } from "../space/search_space_file.ts";
 import { Supernet } from "../supernet/supernet.ts";
 import { metricsFrom } from "../train/evaluate.ts";
@@ -221,7 +222,7 @@ export async function evolve(
       bank.retain(s.layer, new Set(pop.entries().map((e) => e.id)));
       const blocks = winners.map((id) => {
         const e = pop.require(id);
-        return bank.blockFor(s.layer, s.shape, id, e.cell, e.parentId);
+        return bank.blockFor(s.layer, s.shape, id, e.cell);
       });
       const mixed = supernet.mixed.get(s.layer)!;
       mixed.setCandidates(blocks);
@@ -272,7 +273,11 @@ export async function evolve(
         adamV: s.adamV,
         adamStep: s.adamStep,
       })),
-      bank: bank.entries().map(({ layer, id }) => ({ layer, id })),
+      bank: bank.builtBlocks().map(({ layer, id, cell }) => ({
+        layer,
+        id,
+        cell: cellToJson(cell),
+      })),
       config: evolveConfigToJson(cfg),
     });
   };
@@ -294,7 +299,7 @@ export async function evolve(
         adamV: number[];
         adamStep: number;
       }[];
-      bank: { layer: number; id: string }[];
+      bank: { layer: number; id: string; cell: CellJson }[];
       config: Record<string, unknown>;
     };
     if (meta.config.seed !== cfg.seed || meta.config.backbone !== cfg.backbone) {
@@ -311,11 +316,11 @@ export async function evolve(
       s.adamV = saved.adamV;
       s.adamStep = saved.adamStep;
     }
-    // Rebuild every banked block (no inheritance: the saved weights overwrite them).
-    for (const { layer, id } of meta.bank) {
+    // Rebuild every block ever built, in order: that recreates the same shared modules,
+    // whose saved weights then overwrite the fresh ones.
+    for (const { layer, id, cell } of meta.bank) {
       const s = layers.find((l) => l.layer === layer)!;
-      const e = s.population.get(id);
-      if (e) bank.blockFor(layer, s.shape, id, e.cell);
+      bank.blockFor(layer, s.shape, id, parseCell(cell, `${ckptPath} bank`));
     }
     for (const s of layers) {
       supernet.mixed.get(s.layer)!.setCandidates(

@@ -50,8 +50,8 @@ export type ChildFitnessRule = "parent" | "init";
 
 /**
  * The initial α of a child. "parent" (the default of the evolve config): the parent's
- * α, because a one-gene mutation is local, its weights are mostly inherited (see
- * `inheritance.ts`), and the child must compete in tournaments before it has been
+ *  α, because a one-gene mutation is local, its weights are mostly inherited (see
+ * weight_bank.ts: its modules are shared with its parent), and the child must compete in tournaments before it has been
  * scored — with a neutral score it would rarely be picked among scored winners.
  * "init": the population's initial α (a fresh, neutral start).
  */

@@ -3,6 +3,10 @@
  * src/space/cell.ts and the plan from src/space/cell_graph.ts): 1×1 expand →
  * inner DAG (live edges only) → [SE on node 3] → 1×1 linear projection, plus the
  * input when stride is 1 and widths match. A zero cell with a residual is identity.
+ *
+ * With a `ModuleProvider`, the block takes its modules from a shared store instead of
+ * owning them: the supernet's cells of one layer then share the weights of the same
+ * module at the same position (ENAS-style sharing, §3.3 of the paper).
  */
 import { ConvBnAct } from "../nn/layers.ts";
 import { Module } from "../nn/module.ts";
@@ -15,6 +19,12 @@ import { type CellBlock as CellBlockSpec, hasResidual } from "../space/network_s
 import { edgeOpConv } from "../space/ops.ts";
 import { SqueezeExcite } from "./squeeze_excite.ts";
 
+/**
+ * Returns the module stored under `key`, creating it with `make` on first use. Keys
+ * name a position in the cell: "r6/expand", "r6/project", "r6/se", "r6/0-1/dwconv3x3".
+ */
+export type ModuleProvider = <M extends Module>(key: string, make: () => M) => M;
+
 export class CellBlock extends Module {
   readonly plan: CellPlan;
   readonly residual: boolean;
@@ -23,28 +33,54 @@ export class CellBlock extends Module {
   readonly edges = new Map<string, ConvBnAct>();
   readonly se: SqueezeExcite | null;
   readonly project: ConvBnAct | null;
+  /** Modules taken from a shared store (not children: the store owns them). */
+  private readonly sharedModules: Module[] = [];
 
-  constructor(readonly spec: CellBlockSpec, rng: Rng) {
+  constructor(readonly spec: CellBlockSpec, rng: Rng, shared?: ModuleProvider) {
     super();
     this.plan = cellPlan(spec.cell);
     this.residual = hasResidual(spec);
-    const mid = spec.cin * spec.cell.ratio;
+    const r = spec.cell.ratio;
+    const mid = spec.cin * r;
+    // Owned modules are children (listed by parameters(), freed by dispose()); shared
+    // ones belong to the store.
+    const use = <M extends Module>(name: string, key: string, make: () => M): M => {
+      if (!shared) return this.child(name, make());
+      const m = shared(key, make);
+      this.sharedModules.push(m);
+      return m;
+    };
     this.expand = this.plan.expand
-      ? this.child("expand", new ConvBnAct(spec.cin, mid, { kernel: 1, act: "relu6" }, rng))
+      ? use(
+        "expand",
+        `r${r}/expand`,
+        () => new ConvBnAct(spec.cin, mid, { kernel: 1, act: "relu6" }, rng),
+      )
       : null;
     for (const node of this.plan.nodes) {
       for (const e of node.inputs) {
         const conv = edgeOpConv(e.op);
         if (!conv) continue;
         const stride = e.strided ? spec.stride as 1 | 2 : 1;
-        const m = new ConvBnAct(mid, mid, { ...conv, stride, act: "relu6" }, rng);
-        this.edges.set(`${e.from}-${e.to}`, this.child(`edge${e.from}${e.to}`, m));
+        const m = use(
+          `edge${e.from}${e.to}`,
+          `r${r}/${e.from}-${e.to}/${e.op}`,
+          () => new ConvBnAct(mid, mid, { ...conv, stride, act: "relu6" }, rng),
+        );
+        this.edges.set(`${e.from}-${e.to}`, m);
       }
     }
-    this.se = this.plan.se ? this.child("se", new SqueezeExcite(mid, rng)) : null;
+    this.se = this.plan.se ? use("se", `r${r}/se`, () => new SqueezeExcite(mid, rng)) : null;
     this.project = this.plan.zero
       ? null
-      : this.child("project", new ConvBnAct(mid, spec.cout, { kernel: 1, act: "none" }, rng));
+      : use("project", `r${r}/project`, () =>
+        new ConvBnAct(mid, spec.cout, { kernel: 1, act: "none" }, rng));
+  }
+
+  override train(on = true): this {
+    super.train(on);
+    for (const m of this.sharedModules) m.train(on);
+    return this;
   }
 
   forward(x: Tensor): Tensor {
