@@ -10,7 +10,7 @@ import { buildNetwork } from "../networks/network.ts";
 import { paramGroups } from "../nn/module.ts";
 import { Sgd } from "../nn/optimizers.ts";
 import { softmaxCrossEntropy } from "../ops/cross_entropy.ts";
-import { mobileNetV2Spec } from "../space/builtins.ts";
+import { mobileNetV2For28 } from "../space/builtins.ts";
 import { countNetwork } from "../space/counting.ts";
 import type { NetworkSpec } from "../space/network_spec.ts";
 import { backward } from "../tensor/autograd.ts";
@@ -48,16 +48,7 @@ export interface TrainBenchOptions {
  * MAdds), width 1.0 "mobilenetv2-28-w1" (41.0M).
  */
 export function trainNetworkSpec(width: number): NetworkSpec {
-  return mobileNetV2Spec({
-    name: `mobilenetv2-28-w${width}`,
-    width,
-    inputSize: 28,
-    inputChannels: 1,
-    classes: 10,
-    stemStride: 1,
-    stageStrides: [1, 2, 2, 2, 1, 1, 1],
-    dropout: 0,
-  });
+  return mobileNetV2For28(width);
 }
 
 /** Steps per repetition so that one lasts ≥ minRepMs at `stepMs` a step. */

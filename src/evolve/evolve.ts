@@ -244,7 +244,8 @@ export async function evolve(
   };
 
   // --- checkpoints: populations, α, counters, and every weight ------------------------
-  const saveCheckpoint = async () => {
+  /** Every tensor a checkpoint holds, by a name that survives a rebuild. */
+  const checkpointTensors = () => {
     const tensors = new Map<string, Tensor>();
     for (const p of [...supernet.parameters(), ...supernet.buffers()]) {
       tensors.set(`net.${p.name}`, p.tensor);
@@ -258,6 +259,11 @@ export async function evolve(
       const owner = names.get(params[i]);
       if (owner) tensors.set(`opt.${owner}`, t);
     }
+    return tensors;
+  };
+
+  const saveCheckpoint = async () => {
+    const tensors = checkpointTensors();
     await saveTensorFile(ckptPath, tensors, {
       step,
       regeneration,
@@ -327,19 +333,7 @@ export async function evolve(
         s.sampled.map((id) => bank.blockFor(s.layer, s.shape, id, s.population.require(id).cell)),
       );
     }
-    const tensors = new Map<string, Tensor>();
-    for (const p of [...supernet.parameters(), ...supernet.buffers()]) {
-      tensors.set(`net.${p.name}`, p.tensor);
-    }
-    for (const [k, t] of bank.namedTensors()) tensors.set(k, t);
-    const params = opt.groups.flatMap((g) => g.params);
-    const names = new Map<Tensor, string>();
-    for (const [k, t] of tensors) names.set(t, k);
-    for (const [k, t] of opt.state()) {
-      const i = Number(k.slice(k.indexOf(".") + 1));
-      const owner = names.get(params[i]);
-      if (owner) tensors.set(`opt.${owner}`, t);
-    }
+    const tensors = checkpointTensors();
     for (const [name, t] of tensors) {
       const saved = file.tensors.get(name);
       if (!saved) throw new Error(`--resume: ${ckptPath} lacks tensor ${name}`);
