@@ -9,7 +9,7 @@
  *   --warmup 0.3 (epochs) --val-split 0 --seed 0 --out runs/train
  *   --log-every 20 (steps between metric readbacks) --checkpoint-every 200 (steps)
  *   --resume    continue from OUT/checkpoint.onnx
- *   --max-steps N, --eval-batches N  (smoke runs)
+ *   --max-steps N, --eval-batches N  (smoke runs); --stop-after N (as if interrupted)
  */
 import { parseArgs } from "node:util";
 import { openData } from "../src/data/data_spec.ts";
@@ -41,6 +41,7 @@ await runCli("train", async () => {
       "checkpoint-every": { type: "string", default: "200" },
       "max-steps": { type: "string", default: "0" },
       "eval-batches": { type: "string", default: "0" },
+      "stop-after": { type: "string", default: "0" },
       resume: { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
     },
@@ -81,6 +82,7 @@ await runCli("train", async () => {
       resume: values.resume!,
       maxSteps: cliNumber("max-steps", values["max-steps"], { integer: true, min: 0 }),
       evalBatches: cliNumber("eval-batches", values["eval-batches"], { integer: true, min: 0 }),
+      stopAfter: cliNumber("stop-after", values["stop-after"], { integer: true, min: 0 }),
       quiet: values.quiet,
     });
   } finally {

@@ -41,6 +41,8 @@ export interface TrainConfig {
   resume: boolean;
   /** Stop after this many steps in total (tests and smoke runs); 0 = no limit. */
   maxSteps?: number;
+  /** Stop as an interruption would (no epoch record, no export) after this many steps. */
+  stopAfter?: number;
   /** Evaluate on at most this many batches (smoke runs); 0 = all. */
   evalBatches?: number;
   quiet?: boolean;
@@ -161,6 +163,7 @@ export async function train(
         total: stepsPerEpoch,
         unitsPerStep: cfg.batchSize,
         unitName: "img",
+        ...(cfg.quiet ? { write: () => {} } : {}),
       });
       const epochStart = performance.now();
       const startStep = counters.stepInEpoch;
@@ -196,10 +199,16 @@ export async function train(
           });
         }
         if (ckptDue) await saveCheckpoint();
+        if (cfg.stopAfter && counters.globalStep >= cfg.stopAfter) {
+          log(`stopped at step ${counters.globalStep} (--stop-after); continue with --resume`);
+          return counters.history;
+        }
         if (counters.globalStep >= maxSteps) break;
       }
       await drainMetrics();
       const epochSeconds = (performance.now() - epochStart) / 1000;
+      const decode = loader.decodeStats();
+      if (decode) log(`decoding: ${decode.imagesPerSecond.toFixed(1)} images/s`);
       const trained = counters.stepInEpoch - startStep;
       progress.update(trained, { loss: lastLoss }, true);
       const evalOpts = { labelSmoothing: 0, maxBatches: cfg.evalBatches };
