@@ -92,6 +92,8 @@ export interface RegenerationRecord {
     population: number;
     children: number;
     evicted: number;
+    /** The whole population after the regeneration: [id, α, n′, times sampled]. */
+    members: [string, number, number, number][];
   }[];
 }
 
@@ -237,6 +239,7 @@ export async function evolve(
         population: pop.size,
         children: children.length,
         evicted: evicted.length,
+        members: pop.entries().map((e) => [e.id, e.fitness, e.trainedIterations, e.timesSampled]),
       });
     }
     regeneration++;
