@@ -76,7 +76,7 @@ gpuTest(
         [["--checkpoint", ckpt, "--out", `${dir}/c.onnx`, "--batch", "0"], /--batch must be/],
         [
           ["--arch", "mobilenetv2-28", "--checkpoint", ckpt, "--out", `${dir}/c.onnx`],
-          /no tensor "stem.conv.weight" \(the network has \[\d+,1,3,3\]\)|is \[8,1,3,3\] in the file but \[\d+,1,3,3\]/
+          /no tensor "stem.conv.weight" \(the network has \[\d+,1,3,3\]\)|is \[8,1,3,3\] in the file but \[\d+,1,3,3\]/,
         ],
       ];
       for (const [args, pattern] of failures) {
