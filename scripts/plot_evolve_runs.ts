@@ -32,7 +32,8 @@ await runCli("plot", async () => {
   const series = (f: (r: RegenerationRecord) => number, what: string) =>
     runs.map(({ label, history }) => ({
       name: `${label}, ${what}`,
-      points: history.map((r) => [r.step, f(r)] as [number, number]),
+      // JSON has no NaN: a regeneration with no held-out step stores null.
+      points: history.map((r) => [r.step, f(r) ?? NaN] as [number, number]),
     }));
   await writeLineChart(values.out, [
     ...series((r) => r.trainLoss, "train"),

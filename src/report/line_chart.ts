@@ -44,7 +44,8 @@ function niceTicks(lo: number, hi: number, count = 5): number[] {
 export function lineChartSvg(series: readonly Series[], opts: ChartOptions): string {
   const W = opts.width ?? 640;
   const H = opts.height ?? 400;
-  const m = { left: 64, right: 150, top: 36, bottom: 48 };
+  const longest = Math.max(0, ...series.map((s) => s.name.length));
+  const m = { left: 64, right: Math.max(150, 48 + 7 * longest), top: 36, bottom: 48 };
   const all = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x + y));
   const xs = all.map((p) => p[0]);
   const ys = all.map((p) => p[1]);

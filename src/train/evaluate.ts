@@ -18,8 +18,9 @@ export interface EvalResult {
 
 /** Turns a metrics tensor's values [Σloss, n, top1, top5] into means. */
 export function metricsFrom(m: ArrayLike<number>): EvalResult {
-  const n = Math.max(m[1], 1);
-  return { loss: m[0] / n, top1: m[2] / n, top5: m[3] / n, examples: m[1] };
+  const n = m[1];
+  if (!(n > 0)) return { loss: NaN, top1: NaN, top5: NaN, examples: 0 }; // nothing measured
+  return { loss: m[0] / n, top1: m[2] / n, top5: m[3] / n, examples: n };
 }
 
 /** Runs `net` in eval mode over `data` (no gradients) and restores training mode. */
