@@ -16,7 +16,7 @@ export class Supernet extends Module {
   /** One entry per backbone layer: a fixed block or a mixed layer. */
   readonly layers: Module[];
   /** The mixed layers, by backbone layer index. */
-  readonly mixed = new Map<number, MixedLayer>();
+  readonly mixed: Map<number, MixedLayer> = new Map();
   readonly featureMix: ConvBnAct | null;
   readonly classifier: Linear;
 
