@@ -7,7 +7,13 @@ import { Module } from "../nn/module.ts";
 import { globalAvgPool } from "../ops/pooling.ts";
 import { shapeStr, type Tensor } from "../tensor/tensor.ts";
 import type { Rng } from "../util/rng.ts";
-import { type BlockSpec, checkNetwork, type NetworkSpec } from "../space/network_spec.ts";
+import {
+  type BlockSpec,
+  checkNetwork,
+  type HeadSpec,
+  type NetworkSpec,
+  type StemSpec,
+} from "../space/network_spec.ts";
 import { CellBlock } from "./cell_block.ts";
 import { InvertedResidual } from "./inverted_residual.ts";
 
@@ -30,6 +36,28 @@ export function buildBlock(block: BlockSpec, rng: Rng): Module {
   }
 }
 
+/** The stem: conv k×k (stride) → BN → ReLU6. */
+export function buildStem(channels: number, stem: StemSpec, rng: Rng): ConvBnAct {
+  return new ConvBnAct(channels, stem.cout, {
+    kernel: stem.kernel,
+    stride: stem.stride as 1 | 2,
+    act: "relu6",
+  }, rng);
+}
+
+/** The head after the last block: optional 1×1 feature mix, then the linear classifier. */
+export function buildHead(
+  cin: number,
+  head: HeadSpec,
+  classes: number,
+  rng: Rng,
+): { featureMix: ConvBnAct | null; classifier: Linear } {
+  const featureMix = head.featureMix
+    ? new ConvBnAct(cin, head.featureMix.cout, { kernel: 1, act: "relu6" }, rng)
+    : null;
+  return { featureMix, classifier: new Linear(head.featureMix?.cout ?? cin, classes, rng) };
+}
+
 export class Network extends Module {
   readonly stem: ConvBnAct;
   readonly blocks: Module[];
@@ -39,25 +67,12 @@ export class Network extends Module {
   constructor(readonly spec: NetworkSpec, rng: Rng) {
     super();
     checkNetwork(spec);
-    const { stem, head } = spec;
-    this.stem = this.child(
-      "stem",
-      new ConvBnAct(spec.input.channels, stem.cout, {
-        kernel: stem.kernel,
-        stride: stem.stride as 1 | 2,
-        act: "relu6",
-      }, rng),
-    );
+    this.stem = this.child("stem", buildStem(spec.input.channels, spec.stem, rng));
     this.blocks = spec.blocks.map((b, i) => this.child(`blocks.${i}`, buildBlock(b, rng)));
-    const last = spec.blocks.length ? spec.blocks[spec.blocks.length - 1].cout : stem.cout;
-    this.featureMix = head.featureMix
-      ? this.child(
-        "feature_mix",
-        new ConvBnAct(last, head.featureMix.cout, { kernel: 1, act: "relu6" }, rng),
-      )
-      : null;
-    const features = head.featureMix?.cout ?? last;
-    this.classifier = this.child("classifier", new Linear(features, spec.classes, rng));
+    const last = spec.blocks.at(-1)?.cout ?? spec.stem.cout;
+    const { featureMix, classifier } = buildHead(last, spec.head, spec.classes, rng);
+    this.featureMix = featureMix && this.child("feature_mix", featureMix);
+    this.classifier = this.child("classifier", classifier);
   }
 
   /** Logits [N, classes] for images [N, C, H, W]. */

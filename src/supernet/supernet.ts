@@ -2,13 +2,13 @@
  * A supernet over a backbone: stem → layers (fixed blocks, or mixed layers whose
  * candidates are swapped in by the search) → head (feature mix, pooling, classifier).
  */
-import { ConvBnAct, Linear } from "../nn/layers.ts";
+import type { ConvBnAct, Linear } from "../nn/layers.ts";
 import { Module } from "../nn/module.ts";
 import { globalAvgPool } from "../ops/pooling.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { Rng } from "../util/rng.ts";
 import type { Backbone } from "../space/backbone.ts";
-import { buildBlock } from "../networks/network.ts";
+import { buildBlock, buildHead, buildStem } from "../networks/network.ts";
 import { MixedLayer } from "./mixed_layer.ts";
 
 export class Supernet extends Module {
@@ -22,32 +22,17 @@ export class Supernet extends Module {
 
   constructor(readonly backbone: Backbone, rng: Rng) {
     super();
-    const { stem, head } = backbone;
-    this.stem = this.child(
-      "stem",
-      new ConvBnAct(backbone.input.channels, stem.cout, {
-        kernel: stem.kernel,
-        stride: stem.stride as 1 | 2,
-        act: "relu6",
-      }, rng),
-    );
+    this.stem = this.child("stem", buildStem(backbone.input.channels, backbone.stem, rng));
     this.layers = backbone.layers.map((layer, i) => {
       if (layer.fixed) return this.child(`layers.${i}`, buildBlock(layer.fixed, rng));
       const m = new MixedLayer([]);
       this.mixed.set(i, m);
       return this.child(`layers.${i}`, m);
     });
-    const last = backbone.layers.at(-1)?.cout ?? stem.cout;
-    this.featureMix = head.featureMix
-      ? this.child(
-        "feature_mix",
-        new ConvBnAct(last, head.featureMix.cout, { kernel: 1, act: "relu6" }, rng),
-      )
-      : null;
-    this.classifier = this.child(
-      "classifier",
-      new Linear(head.featureMix?.cout ?? last, backbone.classes, rng),
-    );
+    const last = backbone.layers.at(-1)?.cout ?? backbone.stem.cout;
+    const { featureMix, classifier } = buildHead(last, backbone.head, backbone.classes, rng);
+    this.featureMix = featureMix && this.child("feature_mix", featureMix);
+    this.classifier = this.child("classifier", classifier);
   }
 
   forward(x: Tensor): Tensor {
