@@ -138,19 +138,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 }`;
 }
 
-/** y[i] = s · x[i]. */
-export function scaleWgsl(n: number, s: number, grid: Grid1D, wg: number): string {
-  return `
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
-@compute @workgroup_size(${wg})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = ${grid.index};
-  if (i >= ${n}u) { return; }
-  y[i] = ${f32(s)} * x[i];
-}`;
-}
-
 /**
  * Sums `x` (shape `inShape`) over the dims where `outShape` is 1 (right-aligned
  * broadcasting): one invocation per output element, looping over the reduced

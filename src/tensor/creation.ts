@@ -1,8 +1,8 @@
 /**
  * Making tensors: uninitialised, filled, from host data; and the few buffer-level
- * kernels (fill, accumulate, scale) that autograd itself needs.
+ * kernels (fill, accumulate, copy) that autograd itself needs.
  */
-import { accumulateWgsl, fillWgsl, scaleWgsl } from "../../kernels/elementwise.ts";
+import { accumulateWgsl, fillWgsl } from "../../kernels/elementwise.ts";
 import { ELEMENTWISE_WG, grid1D } from "../../kernels/common.ts";
 import { engine } from "./engine.ts";
 import { type DType, shapeSize, shapeStr, Tensor } from "./tensor.ts";
@@ -95,14 +95,4 @@ export function copyInto(dst: Tensor, src: Tensor): void {
     throw new Error(`copy: ${src.describe()} into ${dst.describe()}: sizes differ`);
   }
   engine.gpu.copy(src.buffer, dst.buffer, src.bytes);
-}
-
-/** A new tensor s·x (no autograd; used by autograd and optimizers). */
-export function scaled(x: Tensor, s: number): Tensor {
-  const y = empty(x.shape, { name: "scaled" });
-  const gpu = engine.gpu;
-  const grid = grid1D(x.size, ELEMENTWISE_WG);
-  const k = gpu.kernel(`scale:${x.size}:${s}`, () => scaleWgsl(x.size, s, grid, ELEMENTWISE_WG));
-  gpu.dispatch(k, [x.buffer, y.buffer], grid.groups, `scale ${x.describe()}`);
-  return y;
 }
