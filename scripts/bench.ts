@@ -8,19 +8,28 @@
  *     [--mbv2-batch N] [--train-batch 64] [--train-width 0.5] [--reps 5] [--warmup 1]
  *     [--timer auto|timestamp|wallclock] [--variant register|tiled] [--compare]
  *     [--json FILE] [--skip-timer-check] [--seed 1]
+ *   deno task bench --sections latency,latency-check [--space baseline:compact-28]
+ *     [--batch 64] [--networks 12] [--latency-cache FILE] [--refresh]
  *
  * Tables go to stdout, progress lines to stderr.
  */
+import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import type { KernelVariant } from "../src/gpu/device.ts";
+import type { LatencyBenchOptions } from "../src/bench/latency_sections.ts";
 import { type BenchOptions, runBench } from "../src/bench/runner.ts";
-import { parseSections } from "../src/bench/sections.ts";
+import { DEFAULT_SECTIONS, parseSections, type SectionName } from "../src/bench/sections.ts";
+import { defaultCachePath } from "../src/latency/cache.ts";
+import { loadTarget } from "../src/space/load.ts";
+import { atomicWrite } from "../src/util/atomic_write.ts";
 import type { TimerMethod } from "../src/bench/timing.ts";
 import { initEngine, shutdownEngine } from "../src/tensor/init.ts";
 
 const HELP = `deno task bench [options]
-  --sections LIST     some of targets,supernet,mbv2,train (default: all, in that order)
-  --batch N           batch of the targets and supernet sections (default 32)
+  --sections LIST     some of targets,supernet,mbv2,train,latency,latency-check, run in
+                      that order (default: ${DEFAULT_SECTIONS})
+  --batch N           batch of the targets and supernet sections (default 32) and of the
+                      latency table (default 64, the training batch)
   --mbv2-batch N      MobileNetV2-224 batch (default: --batch, halved until every layer
                       fits the adapter's storage-binding limit; 16 on lavapipe)
   --train-batch N     training-step batch (default 64)
@@ -34,7 +43,26 @@ const HELP = `deno task bench [options]
                       and onnxruntime-node (CPU), and print ours ÷ theirs
   --json FILE         write everything measured as JSON
   --skip-timer-check  do not compare timestamps with the wall clock at the start
-  --seed N            seed of the training-step data and weights (default 1)`;
+  --seed N            seed of the training-step data and weights and of the networks
+                      latency-check samples (default 1)
+latency sections (forward latency of every candidate block, eval mode):
+  --space S           search space: baseline:compact-28 (default), baseline:proxyless-224,
+                      a learned search_space.json, a search-space spec or config
+  --networks N        networks latency-check samples from the space (default 12); each is
+                      measured whole at batch 1 and at the latency batch
+  --latency-cache F   cache of measured blocks, keyed by adapter, kernel family, timer and
+                      block/shape/batch (default ${defaultCachePathOrNote()})
+  --refresh           measure every block again instead of reusing cached entries
+  --statistic S       median (default) or min over the repetitions, for the latency table
+                      (latency-check reports both)`;
+
+function defaultCachePathOrNote(): string {
+  try {
+    return defaultCachePath();
+  } catch {
+    return "~/.cache/autospace/latency.json";
+  }
+}
 
 function positiveInt(name: string, value: string | undefined, min = 1): number | undefined {
   if (value === undefined) return undefined;
@@ -45,11 +73,48 @@ function positiveInt(name: string, value: string | undefined, min = 1): number |
   return n;
 }
 
-function parseOptions(args: string[]): { opts: BenchOptions; json?: string } | null {
+/** The latency sections' options; the space is loaded here so a bad one fails first. */
+async function latencyOptions(
+  values: Record<string, string | boolean | undefined>,
+  sections: SectionName[],
+  seed: number,
+): Promise<LatencyBenchOptions | undefined> {
+  if (!sections.includes("latency") && !sections.includes("latency-check")) {
+    for (const flag of ["space", "networks", "latency-cache", "refresh", "statistic"]) {
+      if (values[flag] !== undefined && values[flag] !== false) {
+        throw new Error(`--${flag} needs --sections latency or latency-check`);
+      }
+    }
+    return undefined;
+  }
+  const source = (values.space as string | undefined) ?? "baseline:compact-28";
+  const loaded = await loadTarget(source);
+  if (loaded.kind !== "space") {
+    throw new Error(`--space ${source} is a network, not a search space`);
+  }
+  const statistic = (values.statistic as string | undefined) ?? "median";
+  if (statistic !== "median" && statistic !== "min") {
+    throw new Error(`--statistic must be median or min, got "${statistic}"`);
+  }
+  const batch = positiveInt("batch", values.batch as string | undefined) ?? 64;
+  return {
+    space: loaded.space,
+    source,
+    batch,
+    checkBatches: [...new Set([1, batch])],
+    networks: positiveInt("networks", values.networks as string | undefined, 2) ?? 12,
+    cachePath: (values["latency-cache"] as string | undefined) ?? defaultCachePath(),
+    refresh: values.refresh === true,
+    seed,
+    statistic,
+  };
+}
+
+async function parseOptions(args: string[]): Promise<{ opts: BenchOptions; json?: string } | null> {
   const { values } = parseArgs({
     args,
     options: {
-      "sections": { type: "string", default: "targets,supernet,mbv2,train" },
+      "sections": { type: "string", default: DEFAULT_SECTIONS },
       "batch": { type: "string" },
       "mbv2-batch": { type: "string" },
       "train-batch": { type: "string" },
@@ -62,6 +127,11 @@ function parseOptions(args: string[]): { opts: BenchOptions; json?: string } | n
       "json": { type: "string" },
       "skip-timer-check": { type: "boolean", default: false },
       "seed": { type: "string" },
+      "space": { type: "string" },
+      "networks": { type: "string" },
+      "latency-cache": { type: "string" },
+      "refresh": { type: "boolean", default: false },
+      "statistic": { type: "string" },
       "help": { type: "boolean", short: "h", default: false },
     },
   });
@@ -79,6 +149,8 @@ function parseOptions(args: string[]): { opts: BenchOptions; json?: string } | n
     throw new Error(`--train-width must be a number in (0, 4], got "${values["train-width"]}"`);
   }
   const reps = positiveInt("reps", values.reps, 5) ?? 5;
+  const sections = parseSections(values.sections!);
+  const seed = positiveInt("seed", values.seed, 0) ?? 1;
   let forceFallbackAdapter = false;
   try {
     forceFallbackAdapter = Deno.env.get("AUTOSPACE_ADAPTER") === "cpu";
@@ -86,7 +158,7 @@ function parseOptions(args: string[]): { opts: BenchOptions; json?: string } | n
   return {
     json: values.json,
     opts: {
-      sections: parseSections(values.sections!),
+      sections,
       batch: positiveInt("batch", values.batch) ?? 32,
       mbv2Batch: positiveInt("mbv2-batch", values["mbv2-batch"]),
       trainBatch: positiveInt("train-batch", values["train-batch"], 2) ?? 64,
@@ -97,15 +169,16 @@ function parseOptions(args: string[]): { opts: BenchOptions; json?: string } | n
       compare: values.compare!,
       variant: variant as KernelVariant | undefined,
       checkTimer: !values["skip-timer-check"],
-      seed: positiveInt("seed", values.seed, 0) ?? 1,
+      seed,
       forceFallbackAdapter,
+      latency: await latencyOptions(values, sections, seed),
     },
   };
 }
 
-let parsed: ReturnType<typeof parseOptions>;
+let parsed: Awaited<ReturnType<typeof parseOptions>>;
 try {
-  parsed = parseOptions(Deno.args);
+  parsed = await parseOptions(Deno.args);
 } catch (e) {
   console.error(`bench: ${(e as Error).message}\n\n${HELP}`);
   Deno.exit(2);
@@ -124,7 +197,8 @@ try {
     progress: (line) => Deno.stderr.writeSync(encoder.encode(`  … ${line}\n`)),
   });
   if (parsed.json) {
-    await Deno.writeTextFile(parsed.json, JSON.stringify(report, null, 2) + "\n");
+    await Deno.mkdir(dirname(parsed.json), { recursive: true });
+    await atomicWrite(parsed.json, JSON.stringify(report, null, 2) + "\n");
     console.log(`wrote ${parsed.json}`);
   }
 } catch (e) {

@@ -1,0 +1,177 @@
+/**
+ * Does the table predict a network's latency? Samples networks of a space (one
+ * candidate per layer, uniformly), measures each whole network's forward pass on
+ * the same device with the same timer, and compares with fixed + Σ chosen entries.
+ * Relative error = (predicted − measured) / measured; the report gives the mean of
+ * |error|, the worst |error| and the mean signed error (a bias the table would
+ * carry into a search), for both statistics a measurement keeps: the median and
+ * the minimum over its repetitions (table and network under the same one).
+ */
+import { countNetwork } from "../space/counting.ts";
+import { networkFromChoices, type SearchSpaceSpec } from "../space/search_space_spec.ts";
+import { Rng } from "../util/rng.ts";
+import type { LatencyCache } from "./cache.ts";
+import type { LatencyDevice } from "./device_key.ts";
+import type { LatencyMeasurers } from "./measure_gpu.ts";
+import { entryMs, type LatencyStatistic, latencyTable, predictLatency } from "./table.ts";
+
+/** The statistics the check compares, each on both sides. */
+export const CHECK_STATISTICS: readonly LatencyStatistic[] = ["median", "min"];
+
+/** Predicted and measured latency under one statistic. */
+export interface Prediction {
+  readonly predictedMs: number;
+  readonly measuredMs: number;
+  /** (predicted − measured) / measured. */
+  readonly relError: number;
+}
+
+/** One sampled network at one batch. */
+export interface PredictionRow {
+  readonly choices: readonly number[];
+  readonly madds: number;
+  readonly median: Prediction;
+  readonly min: Prediction;
+  /** The network's per-call time of each repetition. */
+  readonly samplesMs: readonly number[];
+}
+
+/** Error summary over the sampled networks. */
+export interface ErrorStats {
+  readonly meanAbsRelError: number;
+  readonly worstAbsRelError: number;
+  readonly meanRelError: number;
+}
+
+/** The check at one batch. */
+export interface BatchCheck {
+  readonly batch: number;
+  readonly partsMeasured: number;
+  readonly partsReused: number;
+  readonly rows: readonly PredictionRow[];
+  readonly errors: Readonly<Record<LatencyStatistic, ErrorStats>>;
+  /** 1-minute load average before and after (CPU adapters share the cores). */
+  readonly loadavg?: readonly number[];
+}
+
+/** The whole check, as written by `--json`. */
+export interface PredictionCheck {
+  readonly format: "autospace.latency-check/v1";
+  readonly space: string;
+  readonly device: LatencyDevice;
+  readonly seed: number;
+  readonly batches: readonly BatchCheck[];
+}
+
+export interface PredictionCheckOptions {
+  batches: readonly number[];
+  networks: number;
+  seed: number;
+  cache: LatencyCache;
+  measurers: LatencyMeasurers;
+  refresh?: boolean;
+  /** Progress of a stage ("table b64", "networks b64"): `done` of `total`. */
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+/**
+ * `count` distinct choice vectors drawn uniformly per layer (fewer when the space
+ * holds fewer networks than that).
+ */
+export function sampleChoices(space: SearchSpaceSpec, count: number, rng: Rng): number[][] {
+  const seen = new Set<string>();
+  const out: number[][] = [];
+  for (let tries = 0; out.length < count && tries < 100 * count; tries++) {
+    const choices = space.layers.map((layer) => rng.int(layer.candidates.length));
+    const key = choices.join(",");
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(choices);
+  }
+  return out;
+}
+
+/** Summary statistics of signed relative errors. */
+export function errorStats(relErrors: readonly number[]): ErrorStats {
+  const n = Math.max(1, relErrors.length);
+  const abs = relErrors.map(Math.abs);
+  return {
+    meanAbsRelError: abs.reduce((s, v) => s + v, 0) / n,
+    worstAbsRelError: Math.max(0, ...abs),
+    meanRelError: relErrors.reduce((s, v) => s + v, 0) / n,
+  };
+}
+
+/** Samples networks of `space` and compares table predictions with measurements. */
+export async function checkLatencyPrediction(
+  space: SearchSpaceSpec,
+  options: PredictionCheckOptions,
+): Promise<PredictionCheck> {
+  const { measurers, onProgress } = options;
+  const samples = sampleChoices(space, options.networks, new Rng(options.seed));
+  const batches: BatchCheck[] = [];
+  for (const batch of options.batches) {
+    const load0 = loadavg1();
+    const tables = [];
+    for (const statistic of CHECK_STATISTICS) {
+      tables.push(
+        await latencyTable(space, {
+          batch,
+          cache: options.cache,
+          device: measurers.device,
+          measure: measurers.part,
+          statistic,
+          // Refresh once; the second statistic reads what the first just measured.
+          refresh: options.refresh && tables.length === 0,
+          onProgress: (done, total) => onProgress?.(`table b${batch}`, done, total),
+        }),
+      );
+    }
+    const rows: PredictionRow[] = [];
+    for (const [i, choices] of samples.entries()) {
+      onProgress?.(`networks b${batch}`, i, samples.length);
+      const spec = networkFromChoices(space, choices, `${space.name}-sample${i}`);
+      const measured = await measurers.network(spec, batch);
+      const [median, min] = tables.map((table): Prediction => {
+        const predictedMs = predictLatency(table, choices);
+        const measuredMs = entryMs(measured, table.statistic);
+        return { predictedMs, measuredMs, relError: (predictedMs - measuredMs) / measuredMs };
+      });
+      rows.push({
+        choices,
+        madds: countNetwork(spec).total.madds,
+        median,
+        min,
+        samplesMs: measured.samplesMs,
+      });
+    }
+    onProgress?.(`networks b${batch}`, samples.length, samples.length);
+    const load1 = loadavg1();
+    batches.push({
+      batch,
+      partsMeasured: tables[0].measured,
+      partsReused: tables[0].reused,
+      rows,
+      errors: {
+        median: errorStats(rows.map((r) => r.median.relError)),
+        min: errorStats(rows.map((r) => r.min.relError)),
+      },
+      ...(load0 !== undefined && load1 !== undefined ? { loadavg: [load0, load1] } : {}),
+    });
+  }
+  return {
+    format: "autospace.latency-check/v1",
+    space: space.name,
+    device: measurers.device,
+    seed: options.seed,
+    batches,
+  };
+}
+
+function loadavg1(): number | undefined {
+  try {
+    return Deno.loadavg()[0];
+  } catch {
+    return undefined; // no --allow-sys
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The latency table of a search space: the measured forward time of every candidate
+ * of every layer at its input shape, plus the fixed parts, so that for the network
+ * that picks `choices[l]` in layer l
+ *
+ *   latency(N) ≈ fixed + Σ_l perLayer[l][choices[l]]          (fixed = stem + head)
+ *
+ * `perLayer` has the shape of the space's candidate lists — the same shape as a
+ * per-layer, per-candidate MAdds table — so Eq. 6's cost term can use it as is:
+ * E[latency] = fixed + Σ_l Σ_i p_li · perLayer[l][i] under p = softmax(α). A fixed
+ * layer of the backbone is a one-candidate row, as it is in the space.
+ *
+ * Entries come from the cache when this device measured them before; only the
+ * missing ones are measured (and saved after each, so an interrupted run keeps them).
+ * Each entry keeps the median and the minimum over its repetitions; `statistic`
+ * picks which one the table holds (the minimum is the steadier one where other
+ * processes share a CPU adapter's cores: contention only ever adds time).
+ */
+import type { SearchSpaceSpec } from "../space/search_space_spec.ts";
+import type { LatencyCache, LatencyEntry } from "./cache.ts";
+import type { LatencyDevice } from "./device_key.ts";
+import type { PartMeasurer } from "./measure_gpu.ts";
+import { distinctParts, type LatencyPart, spaceParts } from "./parts.ts";
+
+/** Which per-repetition statistic of a measurement a table holds. */
+export type LatencyStatistic = "median" | "min";
+
+/** The value of an entry under `statistic`. */
+export function entryMs(entry: LatencyEntry, statistic: LatencyStatistic): number {
+  return statistic === "min" ? entry.minMs : entry.ms;
+}
+
+/** A search space's measured latencies, in milliseconds. */
+export interface LatencyTable {
+  readonly unit: "ms";
+  readonly space: string;
+  readonly batch: number;
+  readonly device: LatencyDevice;
+  readonly statistic: LatencyStatistic;
+  /** Stem + head: the time every network of the space spends outside its layers. */
+  readonly fixed: number;
+  readonly stemMs: number;
+  readonly headMs: number;
+  /** perLayer[l][i]: candidate i of layer l (0 for identity skips). */
+  readonly perLayer: readonly (readonly number[])[];
+  /** Distinct parts measured in this call, and those taken from the cache. */
+  readonly measured: number;
+  readonly reused: number;
+}
+
+/** Where entries come from and go. */
+export interface LatencyTableOptions {
+  batch: number;
+  cache: LatencyCache;
+  device: LatencyDevice;
+  measure: PartMeasurer;
+  /** Median (default) or minimum over the repetitions of each measurement. */
+  statistic?: LatencyStatistic;
+  /** Measure every part again, replacing cached entries. */
+  refresh?: boolean;
+  /** Called before measuring part `done + 1` of `total` missing ones, and once at the end. */
+  onProgress?: (done: number, total: number, part: LatencyPart | null) => void;
+}
+
+/** Builds the table of `space` at `options.batch`, measuring only what the cache lacks. */
+export async function latencyTable(
+  space: SearchSpaceSpec,
+  options: LatencyTableOptions,
+): Promise<LatencyTable> {
+  const { cache, device } = options;
+  const parts = spaceParts(space, options.batch);
+  const all = distinctParts(parts);
+  const missing = options.refresh ? all : all.filter((p) => !cache.get(device, p.key));
+  const found = new Map<string, LatencyEntry>();
+  for (const [i, part] of missing.entries()) {
+    options.onProgress?.(i, missing.length, part);
+    const entry = await options.measure(part);
+    if (!(entry.ms >= 0 && entry.minMs >= 0 && Number.isFinite(entry.ms + entry.minMs))) {
+      throw new Error(`latency: measuring "${part.key}" gave ${entry.ms} ms`);
+    }
+    found.set(part.key, entry);
+    cache.set(device, part.key, entry);
+    await cache.save();
+  }
+  options.onProgress?.(missing.length, missing.length, null);
+  const statistic = options.statistic ?? "median";
+  const ms = (part: LatencyPart | null) =>
+    part === null ? 0 : entryMs(found.get(part.key) ?? cache.get(device, part.key)!, statistic);
+  const stemMs = ms(parts.stem);
+  const headMs = ms(parts.head);
+  return {
+    unit: "ms",
+    space: space.name,
+    batch: options.batch,
+    device,
+    statistic,
+    fixed: stemMs + headMs,
+    stemMs,
+    headMs,
+    perLayer: parts.layers.map((row) => row.map(ms)),
+    measured: missing.length,
+    reused: all.length - missing.length,
+  };
+}
+
+/** The table's latency of the network choosing `choices[l]` in layer l: fixed + Σ chosen. */
+export function predictLatency(
+  table: Pick<LatencyTable, "fixed" | "perLayer">,
+  choices: readonly number[],
+): number {
+  if (choices.length !== table.perLayer.length) {
+    throw new RangeError(
+      `predictLatency: ${choices.length} choices for ${table.perLayer.length} layers`,
+    );
+  }
+  return choices.reduce((sum, choice, l) => {
+    const ms = table.perLayer[l][choice];
+    if (ms === undefined) {
+      throw new RangeError(
+        `predictLatency: layer ${l} has ${table.perLayer[l].length} candidates, ` +
+          `choice ${choice} is out of range`,
+      );
+    }
+    return sum + ms;
+  }, table.fixed);
+}
