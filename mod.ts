@@ -23,6 +23,8 @@
  * - `src/data/` — datasets, loaders (beside nn); `src/onnx/` — export and checkpoints.
  * - `src/networks/` — trainable networks built from specs.
  * - `src/supernet/` — mixed layers with binary gates.
+ * - `src/latency/` — measured forward latency of every candidate block of a space on
+ *   this adapter, cached per device: a hardware-aware cost table (uses `src/bench/`'s timer).
  * - `src/evolve/`, `src/train/` — the evolution (paper §3.2) and training from scratch.
  *
  * @module
@@ -88,6 +90,15 @@ export { buildNetwork, Network } from "./src/networks/network.ts";
 export * as space from "./src/space/mod.ts";
 export * as data from "./src/data/mod.ts";
 export { exportOnnx, readCheckpoint, writeCheckpoint } from "./src/onnx/mod.ts";
+
+// Latency of a space's blocks on this adapter (Eq. 6's cost with latency for MAdds).
+export {
+  gpuLatencyTable,
+  LatencyCache,
+  type LatencyTable,
+  latencyTable,
+  predictLatency,
+} from "./src/latency/mod.ts";
 
 // Supernet, evolution, training.
 export { MixedLayer, type PathChoice } from "./src/supernet/mixed_layer.ts";
