@@ -3,19 +3,10 @@
  * GPU starts): one line naming the flag, a non-zero exit, no cache file written.
  */
 import assert from "node:assert/strict";
+import { runScript } from "./_helpers.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
-
-async function bench(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "scripts/bench.ts", ...args],
-    cwd: ROOT,
-    env: { XDG_RUNTIME_DIR: Deno.env.get("XDG_RUNTIME_DIR") ?? "/tmp" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b).trim();
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+function bench(...args: string[]) {
+  return runScript("bench.ts", ...args);
 }
 
 Deno.test("bench latency flags: bad space, statistic or stray flag is one clear line", async () => {
