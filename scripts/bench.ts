@@ -9,7 +9,8 @@
  *     [--timer auto|timestamp|wallclock] [--variant register|tiled] [--compare]
  *     [--json FILE] [--skip-timer-check] [--seed 1]
  *   deno task bench --sections latency,latency-check [--space baseline:compact-28]
- *     [--batch 64] [--networks 12] [--latency-cache FILE] [--refresh]
+ *     [--batch 64] [--networks 12] [--latency-cache FILE] [--refresh] [--rounds 1]
+ *     [--statistic median|min]
  *
  * Tables go to stdout, progress lines to stderr.
  */
@@ -53,6 +54,9 @@ latency sections (forward latency of every candidate block, eval mode):
   --latency-cache F   cache of measured blocks, keyed by adapter, kernel family, timer and
                       block/shape/batch (default ${defaultCachePathOrNote()})
   --refresh           measure every block again instead of reusing cached entries
+  --rounds R          measure every missing block (and, in latency-check, every network)
+                      R times, round after round, and pool the repetitions (default 1;
+                      3 on a machine whose other load drifts)
   --statistic S       median (default) or min over the repetitions, for the latency table
                       (latency-check reports both)`;
 
@@ -80,7 +84,8 @@ async function latencyOptions(
   seed: number,
 ): Promise<LatencyBenchOptions | undefined> {
   if (!sections.includes("latency") && !sections.includes("latency-check")) {
-    for (const flag of ["space", "networks", "latency-cache", "refresh", "statistic"]) {
+    const latencyFlags = ["space", "networks", "latency-cache", "refresh", "rounds", "statistic"];
+    for (const flag of latencyFlags) {
       if (values[flag] !== undefined && values[flag] !== false) {
         throw new Error(`--${flag} needs --sections latency or latency-check`);
       }
@@ -105,6 +110,7 @@ async function latencyOptions(
     networks: positiveInt("networks", values.networks as string | undefined, 2) ?? 12,
     cachePath: (values["latency-cache"] as string | undefined) ?? defaultCachePath(),
     refresh: values.refresh === true,
+    rounds: positiveInt("rounds", values.rounds as string | undefined) ?? 1,
     seed,
     statistic,
   };
@@ -132,6 +138,7 @@ async function parseOptions(args: string[]): Promise<{ opts: BenchOptions; json?
       "latency-cache": { type: "string" },
       "refresh": { type: "boolean", default: false },
       "statistic": { type: "string" },
+      "rounds": { type: "string" },
       "help": { type: "boolean", short: "h", default: false },
     },
   });

@@ -13,6 +13,7 @@ import {
   sampleChoices,
 } from "../src/latency/prediction_check.ts";
 import { latencyTable, predictLatency } from "../src/latency/table.ts";
+import { pooledEntry } from "../src/latency/rounds.ts";
 import { builtinBackbone } from "../src/space/backbone.ts";
 import { baselineSpace } from "../src/space/baseline_space.ts";
 import { REFERENCE_CELL, ZERO_CELL } from "../src/space/cell.ts";
@@ -190,6 +191,21 @@ Deno.test("latency cache: only missing entries are measured; refresh measures al
   const table = await latencyTable(wider, { batch: 64, cache, device: DEVICE, measure: m.measure });
   assert.deepEqual(m.keys, ["irb 24->24 s1 k3 e2 @ b64 14x14"]);
   assert.equal(table.perLayer[2].length, space.layers[2].candidates.length + 1);
+  // Rounds: each missing part measured that many times, the samples pooled.
+  const twice = countingMeasurer();
+  const cache2 = LatencyCache.inMemory();
+  await latencyTable(space, {
+    batch: 1,
+    cache: cache2,
+    device: DEVICE,
+    measure: twice.measure,
+    rounds: 2,
+  });
+  assert.equal(twice.keys.length, 2 * COMPACT28_PARTS);
+  assert.deepEqual(twice.keys.slice(0, COMPACT28_PARTS), twice.keys.slice(COMPACT28_PARTS));
+  const pooled = cache2.get(DEVICE, twice.keys[0])!;
+  assert.equal(pooled.rounds, 2);
+  assert.equal(pooled.samplesMs.length, 2);
   const refreshed = countingMeasurer();
   await latencyTable(wider, {
     batch: 64,
@@ -300,4 +316,16 @@ Deno.test("latency check: errors against networks measured by a fake device", as
   assert.ok(Math.abs(stats.meanAbsRelError - 0.2) < 1e-12);
   assert.ok(Math.abs(stats.worstAbsRelError - 0.3) < 1e-12);
   assert.ok(Math.abs(stats.meanRelError + 0.1) < 1e-12);
+});
+
+Deno.test("latency rounds: pooled entries take the median of all samples and the least minimum", () => {
+  const a = { ...fakeEntry(3), samplesMs: [3, 4, 9], minMs: 2.5 };
+  const b = { ...fakeEntry(5), samplesMs: [5, 6, 1.5], minMs: 1.5 };
+  const p = pooledEntry([a, b]);
+  assert.deepEqual(p.samplesMs, [3, 4, 9, 5, 6, 1.5]);
+  assert.equal(p.ms, 4.5);
+  assert.equal(p.minMs, 1.5);
+  assert.equal(p.rounds, 2);
+  assert.equal(pooledEntry([a]), a);
+  assert.throws(() => pooledEntry([]), /no entries/);
 });

@@ -29,6 +29,8 @@ export interface LatencyBenchOptions {
   networks: number;
   cachePath: string;
   refresh: boolean;
+  /** Measurement rounds (pooled; spreads every part over the machine's load drift). */
+  rounds: number;
   seed: number;
   /** Statistic the `latency` table shows (the check reports both). */
   statistic: LatencyStatistic;
@@ -85,6 +87,7 @@ export async function latencySection(
     device: measurers.device,
     measure: measurers.part,
     refresh: opts.refresh,
+    rounds: opts.rounds,
     statistic: opts.statistic,
     onProgress: (done, total, part) => bar(`latency b${opts.batch}`, done, total, part?.key),
   });
@@ -120,6 +123,7 @@ export async function latencyCheckSection(
     cache,
     measurers: measurersOf(ctx),
     refresh: opts.refresh,
+    rounds: opts.rounds,
     onProgress: (stage, done, total) => bar(stage, done, total),
   });
   ctx.print(

@@ -37,6 +37,8 @@ export interface LatencyEntry {
   readonly measuredAt: string;
   /** 1/5/15-minute load average then (CPU adapters share the machine's cores). */
   readonly loadavg?: readonly number[];
+  /** Measurements pooled into this entry (absent: one). */
+  readonly rounds?: number;
 }
 
 interface DeviceEntries {

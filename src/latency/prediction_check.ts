@@ -13,7 +13,14 @@ import { Rng } from "../util/rng.ts";
 import type { LatencyCache } from "./cache.ts";
 import type { LatencyDevice } from "./device_key.ts";
 import type { LatencyMeasurers } from "./measure_gpu.ts";
-import { entryMs, type LatencyStatistic, latencyTable, predictLatency } from "./table.ts";
+import { measureInRounds } from "./rounds.ts";
+import {
+  entryMs,
+  type LatencyStatistic,
+  type LatencyTable,
+  latencyTable,
+  predictLatency,
+} from "./table.ts";
 
 /** The statistics the check compares, each on both sides. */
 export const CHECK_STATISTICS: readonly LatencyStatistic[] = ["median", "min"];
@@ -70,6 +77,8 @@ export interface PredictionCheckOptions {
   cache: LatencyCache;
   measurers: LatencyMeasurers;
   refresh?: boolean;
+  /** Rounds of measurement, for the table's parts and for the networks (default 1). */
+  rounds?: number;
   /** Progress of a stage ("table b64", "networks b64"): `done` of `total`. */
   onProgress?: (stage: string, done: number, total: number) => void;
 }
@@ -112,7 +121,7 @@ export async function checkLatencyPrediction(
   const batches: BatchCheck[] = [];
   for (const batch of options.batches) {
     const load0 = loadavg1();
-    const tables = [];
+    const tables: LatencyTable[] = [];
     for (const statistic of CHECK_STATISTICS) {
       tables.push(
         await latencyTable(space, {
@@ -121,31 +130,39 @@ export async function checkLatencyPrediction(
           device: measurers.device,
           measure: measurers.part,
           statistic,
+          rounds: options.rounds,
           // Refresh once; the second statistic reads what the first just measured.
           refresh: options.refresh && tables.length === 0,
           onProgress: (done, total) => onProgress?.(`table b${batch}`, done, total),
         }),
       );
     }
-    const rows: PredictionRow[] = [];
-    for (const [i, choices] of samples.entries()) {
-      onProgress?.(`networks b${batch}`, i, samples.length);
-      const spec = networkFromChoices(space, choices, `${space.name}-sample${i}`);
-      const measured = await measurers.network(spec, batch);
+    const specs = samples.map((choices, i) =>
+      networkFromChoices(space, choices, `${space.name}-sample${i}`)
+    );
+    const measured = await measureInRounds(
+      specs,
+      options.rounds ?? 1,
+      (spec) => measurers.network(spec, batch),
+      {
+        name: (spec) => `network ${spec.name} at batch ${batch}`,
+        onProgress: (done, total) => onProgress?.(`networks b${batch}`, done, total),
+      },
+    );
+    const rows = samples.map((choices, i): PredictionRow => {
       const [median, min] = tables.map((table): Prediction => {
         const predictedMs = predictLatency(table, choices);
-        const measuredMs = entryMs(measured, table.statistic);
+        const measuredMs = entryMs(measured[i], table.statistic);
         return { predictedMs, measuredMs, relError: (predictedMs - measuredMs) / measuredMs };
       });
-      rows.push({
+      return {
         choices,
-        madds: countNetwork(spec).total.madds,
+        madds: countNetwork(specs[i]).total.madds,
         median,
         min,
-        samplesMs: measured.samplesMs,
-      });
-    }
-    onProgress?.(`networks b${batch}`, samples.length, samples.length);
+        samplesMs: measured[i].samplesMs,
+      };
+    });
     const load1 = loadavg1();
     batches.push({
       batch,

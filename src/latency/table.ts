@@ -11,7 +11,8 @@
  * layer of the backbone is a one-candidate row, as it is in the space.
  *
  * Entries come from the cache when this device measured them before; only the
- * missing ones are measured (and saved after each, so an interrupted run keeps them).
+ * missing ones are measured (and saved after each, so an interrupted run keeps them),
+ * in `rounds` rounds where the machine's load drifts (rounds.ts).
  * Each entry keeps the median and the minimum over its repetitions; `statistic`
  * picks which one the table holds (the minimum is the steadier one where other
  * processes share a CPU adapter's cores: contention only ever adds time).
@@ -21,6 +22,7 @@ import type { LatencyCache, LatencyEntry } from "./cache.ts";
 import type { LatencyDevice } from "./device_key.ts";
 import type { PartMeasurer } from "./measure_gpu.ts";
 import { distinctParts, type LatencyPart, spaceParts } from "./parts.ts";
+import { measureInRounds } from "./rounds.ts";
 
 /** Which per-repetition statistic of a measurement a table holds. */
 export type LatencyStatistic = "median" | "min";
@@ -56,9 +58,11 @@ export interface LatencyTableOptions {
   measure: PartMeasurer;
   /** Median (default) or minimum over the repetitions of each measurement. */
   statistic?: LatencyStatistic;
+  /** Measure each missing part this many times, round after round, pooled (default 1). */
+  rounds?: number;
   /** Measure every part again, replacing cached entries. */
   refresh?: boolean;
-  /** Called before measuring part `done + 1` of `total` missing ones, and once at the end. */
+  /** Called before each measurement (`total`: missing parts × rounds), and once at the end. */
   onProgress?: (done: number, total: number, part: LatencyPart | null) => void;
 }
 
@@ -72,17 +76,15 @@ export async function latencyTable(
   const all = distinctParts(parts);
   const missing = options.refresh ? all : all.filter((p) => !cache.get(device, p.key));
   const found = new Map<string, LatencyEntry>();
-  for (const [i, part] of missing.entries()) {
-    options.onProgress?.(i, missing.length, part);
-    const entry = await options.measure(part);
-    if (!(entry.ms >= 0 && entry.minMs >= 0 && Number.isFinite(entry.ms + entry.minMs))) {
-      throw new Error(`latency: measuring "${part.key}" gave ${entry.ms} ms`);
-    }
-    found.set(part.key, entry);
-    cache.set(device, part.key, entry);
-    await cache.save();
-  }
-  options.onProgress?.(missing.length, missing.length, null);
+  await measureInRounds(missing, options.rounds ?? 1, options.measure, {
+    name: (part) => `"${part.key}"`,
+    onProgress: options.onProgress,
+    done: async (i, entry) => {
+      found.set(missing[i].key, entry);
+      cache.set(device, missing[i].key, entry);
+      await cache.save();
+    },
+  });
   const statistic = options.statistic ?? "median";
   const ms = (part: LatencyPart | null) =>
     part === null ? 0 : entryMs(found.get(part.key) ?? cache.get(device, part.key)!, statistic);
