@@ -9,8 +9,8 @@
  *     [--timer auto|timestamp|wallclock] [--variant register|tiled] [--compare]
  *     [--json FILE] [--skip-timer-check] [--seed 1]
  *   deno task bench --sections latency,latency-check [--space baseline:compact-28]
- *     [--batch 64] [--networks 12] [--latency-cache FILE] [--refresh] [--rounds 1]
- *     [--statistic median|min]
+ *     [--batch 64] [--networks 12] [--latency-cache FILE] [--refresh] [--rounds 3]
+ *     [--statistic min|median]
  *
  * Tables go to stdout, progress lines to stderr.
  */
@@ -21,6 +21,7 @@ import type { LatencyBenchOptions } from "../src/bench/latency_sections.ts";
 import { type BenchOptions, runBench } from "../src/bench/runner.ts";
 import { DEFAULT_SECTIONS, parseSections, type SectionName } from "../src/bench/sections.ts";
 import { defaultCachePath } from "../src/latency/cache.ts";
+import { DEFAULT_LATENCY_ROUNDS, DEFAULT_LATENCY_STATISTIC } from "../src/latency/table.ts";
 import { loadTarget } from "../src/space/load.ts";
 import { atomicWrite } from "../src/util/atomic_write.ts";
 import type { TimerMethod } from "../src/bench/timing.ts";
@@ -55,10 +56,10 @@ latency sections (forward latency of every candidate block, eval mode):
                       block/shape/batch (default ${defaultCachePathOrNote()})
   --refresh           measure every block again instead of reusing cached entries
   --rounds R          measure every missing block (and, in latency-check, every network)
-                      R times, round after round, and pool the repetitions (default 1;
-                      3 on a machine whose other load drifts)
-  --statistic S       median (default) or min over the repetitions, for the latency table
-                      (latency-check reports both)`;
+                      R times, round after round, and pool the repetitions (default
+                      ${DEFAULT_LATENCY_ROUNDS}: one pass is at the mercy of the machine's load drift)
+  --statistic S       min (default: contention only adds time) or median over the
+                      repetitions, for the latency table (latency-check reports both)`;
 
 function defaultCachePathOrNote(): string {
   try {
@@ -97,7 +98,7 @@ async function latencyOptions(
   if (loaded.kind !== "space") {
     throw new Error(`--space ${source} is a network, not a search space`);
   }
-  const statistic = (values.statistic as string | undefined) ?? "median";
+  const statistic = (values.statistic as string | undefined) ?? DEFAULT_LATENCY_STATISTIC;
   if (statistic !== "median" && statistic !== "min") {
     throw new Error(`--statistic must be median or min, got "${statistic}"`);
   }
@@ -110,7 +111,7 @@ async function latencyOptions(
     networks: positiveInt("networks", values.networks as string | undefined, 2) ?? 12,
     cachePath: (values["latency-cache"] as string | undefined) ?? defaultCachePath(),
     refresh: values.refresh === true,
-    rounds: positiveInt("rounds", values.rounds as string | undefined) ?? 1,
+    rounds: positiveInt("rounds", values.rounds as string | undefined) ?? DEFAULT_LATENCY_ROUNDS,
     seed,
     statistic,
   };

@@ -23,6 +23,8 @@ import { networkFromChoices, type SearchSpaceSpec } from "../src/space/search_sp
 import { Rng } from "../src/util/rng.ts";
 
 const DEVICE: LatencyDevice = { adapter: "test adapter", variant: "register", timer: "timestamp" };
+/** One measurement per part, tables of medians (the defaults are 3 rounds, minima). */
+const ONE_PASS = { device: DEVICE, rounds: 1, statistic: "median" as const };
 
 /** A deterministic fake time per part key; median and min differ so both are exercised. */
 function fakeMs(key: string): number {
@@ -71,7 +73,7 @@ Deno.test("latency table: shape follows the space; zero blocks cost 0 and are ne
   const table = await latencyTable(space, {
     batch: 64,
     cache: LatencyCache.inMemory(),
-    device: DEVICE,
+    ...ONE_PASS,
     measure: m.measure,
   });
   assert.deepEqual(
@@ -102,7 +104,7 @@ Deno.test("latency table: prediction is fixed + Σ chosen entries", async () => 
   const table = await latencyTable(space, {
     batch: 1,
     cache: LatencyCache.inMemory(),
-    device: DEVICE,
+    ...ONE_PASS,
     measure: countingMeasurer().measure,
   });
   const parts = spaceParts(space, 1);
@@ -122,9 +124,9 @@ Deno.test("latency table: prediction is fixed + Σ chosen entries", async () => 
   const mins = await latencyTable(space, {
     batch: 1,
     cache: LatencyCache.inMemory(),
-    device: DEVICE,
+    ...ONE_PASS,
     measure: countingMeasurer().measure,
-    statistic: "min",
+    statistic: "min" as const,
   });
   assert.ok(Math.abs(mins.fixed - 0.9 * table.fixed) < 1e-9);
 });
@@ -137,7 +139,13 @@ Deno.test("latency cache: same device and shape hit; another adapter, kernel fam
     const build = async (device: LatencyDevice, batch = 64) => {
       const m = countingMeasurer();
       const cache = await LatencyCache.open(path);
-      const table = await latencyTable(space, { batch, cache, device, measure: m.measure });
+      const table = await latencyTable(space, {
+        ...ONE_PASS,
+        batch,
+        cache,
+        device,
+        measure: m.measure,
+      });
       return { table, measured: m.keys.length };
     };
     const first = await build(DEVICE);
@@ -168,7 +176,7 @@ Deno.test("latency cache: only missing entries are measured; refresh measures al
   await latencyTable(space, {
     batch: 64,
     cache,
-    device: DEVICE,
+    ...ONE_PASS,
     measure: countingMeasurer().measure,
   });
   // One more candidate in layer 2 (24 → 24 at 14×14): the only new part.
@@ -188,7 +196,7 @@ Deno.test("latency cache: only missing entries are measured; refresh measures al
     ),
   };
   const m = countingMeasurer();
-  const table = await latencyTable(wider, { batch: 64, cache, device: DEVICE, measure: m.measure });
+  const table = await latencyTable(wider, { batch: 64, cache, ...ONE_PASS, measure: m.measure });
   assert.deepEqual(m.keys, ["irb 24->24 s1 k3 e2 @ b64 14x14"]);
   assert.equal(table.perLayer[2].length, space.layers[2].candidates.length + 1);
   // Rounds: each missing part measured that many times, the samples pooled.
@@ -197,7 +205,7 @@ Deno.test("latency cache: only missing entries are measured; refresh measures al
   await latencyTable(space, {
     batch: 1,
     cache: cache2,
-    device: DEVICE,
+    ...ONE_PASS,
     measure: twice.measure,
     rounds: 2,
   });
@@ -206,11 +214,23 @@ Deno.test("latency cache: only missing entries are measured; refresh measures al
   const pooled = cache2.get(DEVICE, twice.keys[0])!;
   assert.equal(pooled.rounds, 2);
   assert.equal(pooled.samplesMs.length, 2);
+  // Defaults: 3 rounds, tables of minima.
+  const thrice = countingMeasurer();
+  const defaults = await latencyTable(space, {
+    batch: 2,
+    cache: LatencyCache.inMemory(),
+    device: DEVICE,
+    measure: thrice.measure,
+  });
+  assert.equal(thrice.keys.length, 3 * COMPACT28_PARTS);
+  assert.equal(defaults.statistic, "min");
+  const stem = spaceParts(space, 2).stem.key;
+  assert.ok(Math.abs(defaults.stemMs - 0.9 * fakeMs(stem)) < 1e-9);
   const refreshed = countingMeasurer();
   await latencyTable(wider, {
     batch: 64,
     cache,
-    device: DEVICE,
+    ...ONE_PASS,
     measure: refreshed.measure,
     refresh: true,
   });
@@ -294,6 +314,7 @@ Deno.test("latency check: errors against networks measured by a fake device", as
     network: (spec, batch) => Promise.resolve(fakeEntry(networkMs(spec, batch))),
   };
   const check = await checkLatencyPrediction(space, {
+    rounds: 1,
     batches: [1, 64],
     networks: 4,
     seed: 9,

@@ -61,16 +61,10 @@ function progressBars(): (stage: string, done: number, total: number, next?: str
   };
 }
 
-/**
- * A repetition of a latency measurement lasts at least this long (the kernel
- * sections' 10 ms is one call of a 30 ms network): averaging many calls within a
- * repetition is what steadies the median when other processes share the cores.
- */
-export const LATENCY_MIN_REP_MS = 100;
-
 function measurersOf(ctx: LatencySectionContext): LatencyMeasurers {
-  const minRepMs = Math.max(ctx.timing.minRepMs, LATENCY_MIN_REP_MS);
-  return gpuMeasurers(ctx.gpu, { timer: ctx.method, timing: { ...ctx.timing, minRepMs } });
+  // --reps and --warmup apply; a repetition's length is the latency default.
+  const { reps, warmup } = ctx.timing;
+  return gpuMeasurers(ctx.gpu, { timer: ctx.method, timing: { reps, warmup } });
 }
 
 /** `latency`: the space's table at one batch; prints it and returns it. */

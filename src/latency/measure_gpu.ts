@@ -24,6 +24,19 @@ import type { LatencyEntry } from "./cache.ts";
 import { type LatencyDevice, latencyDevice } from "./device_key.ts";
 import type { LatencyPart } from "./parts.ts";
 
+/**
+ * A repetition of a latency measurement lasts at least this long (the kernel
+ * bench's 10 ms is one call of a 30 ms network): averaging many calls within a
+ * repetition is what steadies the time when other processes share the cores.
+ */
+export const LATENCY_MIN_REP_MS = 100;
+
+/** The bench's timing defaults for `method`, with repetitions of ≥ `LATENCY_MIN_REP_MS`. */
+export function latencyTimingOptions(method: TimerMethod): TimingOptions {
+  const base = defaultTimingOptions(method);
+  return { ...base, minRepMs: Math.max(base.minRepMs, LATENCY_MIN_REP_MS) };
+}
+
 /** Measures one part (injectable: tests count calls with a fake one). */
 export type PartMeasurer = (part: LatencyPart) => Promise<LatencyEntry>;
 
@@ -111,7 +124,7 @@ function loadavg(): { loadavg?: number[] } {
 
 /**
  * Measurers on `gpu` with `timer` ("timestamp" where the adapter has timestamp
- * queries, else "wallclock", unless given) and the bench's default repetitions.
+ * queries, else "wallclock", unless given) and `latencyTimingOptions` unless given.
  */
 export function gpuMeasurers(
   gpu: Gpu,
@@ -119,7 +132,7 @@ export function gpuMeasurers(
 ): LatencyMeasurers {
   const method = options.timer ?? KernelTimer.defaultMethod(gpu);
   const timer = new KernelTimer(gpu, method);
-  const timing = { ...defaultTimingOptions(method), ...options.timing };
+  const timing = { ...latencyTimingOptions(method), ...options.timing };
   return {
     device: latencyDevice(gpu, method),
     part: (part) => timeForward(timer, timing, runnablePart(part), part.batch),

@@ -15,6 +15,7 @@ import type { LatencyDevice } from "./device_key.ts";
 import type { LatencyMeasurers } from "./measure_gpu.ts";
 import { measureInRounds } from "./rounds.ts";
 import {
+  DEFAULT_LATENCY_ROUNDS,
   entryMs,
   type LatencyStatistic,
   type LatencyTable,
@@ -77,7 +78,7 @@ export interface PredictionCheckOptions {
   cache: LatencyCache;
   measurers: LatencyMeasurers;
   refresh?: boolean;
-  /** Rounds of measurement, for the table's parts and for the networks (default 1). */
+  /** Rounds of measurement, for the table's parts and for the networks (default 3). */
   rounds?: number;
   /** Progress of a stage ("table b64", "networks b64"): `done` of `total`. */
   onProgress?: (stage: string, done: number, total: number) => void;
@@ -142,7 +143,7 @@ export async function checkLatencyPrediction(
     );
     const measured = await measureInRounds(
       specs,
-      options.rounds ?? 1,
+      options.rounds ?? DEFAULT_LATENCY_ROUNDS,
       (spec) => measurers.network(spec, batch),
       {
         name: (spec) => `network ${spec.name} at batch ${batch}`,

@@ -11,9 +11,9 @@ import {
 } from "./prediction_check.ts";
 import type { LatencyTable } from "./table.ts";
 
-/** "+3.1%" */
-function percent(v: number): string {
-  return `${v >= 0 ? "+" : ""}${(100 * v).toFixed(1)}%`;
+/** "+3.1%" (signed) or "3.1%". */
+function percent(v: number, signed = true): string {
+  return `${signed && v >= 0 ? "+" : ""}${(100 * v).toFixed(1)}%`;
 }
 
 /** One row per candidate: layer, input map, block, MAdds, forward ms. */
@@ -75,7 +75,8 @@ export function batchCheckText(check: BatchCheck): string {
 }
 
 function errorText(e: ErrorStats): string {
-  return `mean |error| ${percent(e.meanAbsRelError)}, worst ${percent(e.worstAbsRelError)}, ` +
+  return `mean |error| ${percent(e.meanAbsRelError, false)}, ` +
+    `worst ${percent(e.worstAbsRelError, false)}, ` +
     `mean signed ${percent(e.meanRelError)}`;
 }
 
@@ -89,8 +90,8 @@ export function predictionCheckText(check: PredictionCheck): string {
         String(b.batch),
         String(b.rows.length),
         s,
-        percent(b.errors[s].meanAbsRelError),
-        percent(b.errors[s].worstAbsRelError),
+        percent(b.errors[s].meanAbsRelError, false),
+        percent(b.errors[s].worstAbsRelError, false),
         percent(b.errors[s].meanRelError),
       ])
     ),

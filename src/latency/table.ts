@@ -27,6 +27,16 @@ import { measureInRounds } from "./rounds.ts";
 /** Which per-repetition statistic of a measurement a table holds. */
 export type LatencyStatistic = "median" | "min";
 
+/**
+ * The minimum by default: contention only ever adds time, and on the project's
+ * shared 2-core machine the table's minima predicted whole networks about twice as
+ * well as its medians (docs/results/latency_prediction.json).
+ */
+export const DEFAULT_LATENCY_STATISTIC: LatencyStatistic = "min";
+
+/** Rounds by default (rounds.ts): one pass over the parts is at the mercy of load drift. */
+export const DEFAULT_LATENCY_ROUNDS = 3;
+
 /** The value of an entry under `statistic`. */
 export function entryMs(entry: LatencyEntry, statistic: LatencyStatistic): number {
   return statistic === "min" ? entry.minMs : entry.ms;
@@ -56,9 +66,9 @@ export interface LatencyTableOptions {
   cache: LatencyCache;
   device: LatencyDevice;
   measure: PartMeasurer;
-  /** Median (default) or minimum over the repetitions of each measurement. */
+  /** Minimum (default) or median over the repetitions of each measurement. */
   statistic?: LatencyStatistic;
-  /** Measure each missing part this many times, round after round, pooled (default 1). */
+  /** Measure each missing part this many times, round after round, pooled (default 3). */
   rounds?: number;
   /** Measure every part again, replacing cached entries. */
   refresh?: boolean;
@@ -76,7 +86,7 @@ export async function latencyTable(
   const all = distinctParts(parts);
   const missing = options.refresh ? all : all.filter((p) => !cache.get(device, p.key));
   const found = new Map<string, LatencyEntry>();
-  await measureInRounds(missing, options.rounds ?? 1, options.measure, {
+  await measureInRounds(missing, options.rounds ?? DEFAULT_LATENCY_ROUNDS, options.measure, {
     name: (part) => `"${part.key}"`,
     onProgress: options.onProgress,
     done: async (i, entry) => {
@@ -85,7 +95,7 @@ export async function latencyTable(
       await cache.save();
     },
   });
-  const statistic = options.statistic ?? "median";
+  const statistic = options.statistic ?? DEFAULT_LATENCY_STATISTIC;
   const ms = (part: LatencyPart | null) =>
     part === null ? 0 : entryMs(found.get(part.key) ?? cache.get(device, part.key)!, statistic);
   const stemMs = ms(parts.stem);
