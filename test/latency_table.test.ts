@@ -333,6 +333,22 @@ Deno.test("latency check: errors against networks measured by a fake device", as
       assert.equal(r.madds, countNetwork(networkFromChoices(space, r.choices)).total.madds);
     }
   }
+  // Missing parts and networks share rounds: P…P N…N P…P N…N; cached parts are not redone.
+  const order: string[] = [];
+  const logging: LatencyMeasurers = {
+    device: DEVICE,
+    part: (p) => (order.push("P"), measurers.part(p)),
+    network: (spec, batch) => (order.push("N"), measurers.network(spec, batch)),
+  };
+  const cache = LatencyCache.inMemory();
+  const options = { batches: [1], networks: 3, seed: 9, cache, measurers: logging, rounds: 2 };
+  await checkLatencyPrediction(space, options);
+  const round = "P".repeat(COMPACT28_PARTS) + "NNN";
+  assert.equal(order.join(""), round + round);
+  order.length = 0;
+  const again = await checkLatencyPrediction(space, options);
+  assert.equal(order.join(""), "NNNNNN");
+  assert.equal(again.batches[0].partsReused, COMPACT28_PARTS);
   const stats = errorStats([0.1, -0.3]);
   assert.ok(Math.abs(stats.meanAbsRelError - 0.2) < 1e-12);
   assert.ok(Math.abs(stats.worstAbsRelError - 0.3) < 1e-12);

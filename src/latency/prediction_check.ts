@@ -2,26 +2,33 @@
  * Does the table predict a network's latency? Samples networks of a space (one
  * candidate per layer, uniformly), measures each whole network's forward pass on
  * the same device with the same timer, and compares with fixed + Σ chosen entries.
+ * Parts the cache lacks are measured in the same rounds as the networks; parts it
+ * holds were measured earlier, under whatever load the machine had then.
  * Relative error = (predicted − measured) / measured; the report gives the mean of
  * |error|, the worst |error| and the mean signed error (a bias the table would
  * carry into a search), for both statistics a measurement keeps: the median and
  * the minimum over its repetitions (table and network under the same one).
  */
 import { countNetwork } from "../space/counting.ts";
+import type { NetworkSpec } from "../space/network_spec.ts";
 import { networkFromChoices, type SearchSpaceSpec } from "../space/search_space_spec.ts";
 import { Rng } from "../util/rng.ts";
 import type { LatencyCache } from "./cache.ts";
 import type { LatencyDevice } from "./device_key.ts";
 import type { LatencyMeasurers } from "./measure_gpu.ts";
 import { measureInRounds } from "./rounds.ts";
+import type { LatencyPart } from "./parts.ts";
 import {
   DEFAULT_LATENCY_ROUNDS,
   entryMs,
   type LatencyStatistic,
-  type LatencyTable,
-  latencyTable,
+  partsToMeasure,
   predictLatency,
+  tableFromCache,
 } from "./table.ts";
+
+/** What the check measures: a part of the table, or a whole sampled network. */
+type CheckItem = { part: LatencyPart } | { spec: NetworkSpec };
 
 /** The statistics the check compares, each on both sides. */
 export const CHECK_STATISTICS: readonly LatencyStatistic[] = ["median", "min"];
@@ -117,38 +124,41 @@ export async function checkLatencyPrediction(
   space: SearchSpaceSpec,
   options: PredictionCheckOptions,
 ): Promise<PredictionCheck> {
-  const { measurers, onProgress } = options;
+  const { measurers, onProgress, cache } = options;
+  const device = measurers.device;
   const samples = sampleChoices(space, options.networks, new Rng(options.seed));
   const batches: BatchCheck[] = [];
   for (const batch of options.batches) {
     const load0 = loadavg1();
-    const tables: LatencyTable[] = [];
-    for (const statistic of CHECK_STATISTICS) {
-      tables.push(
-        await latencyTable(space, {
-          batch,
-          cache: options.cache,
-          device: measurers.device,
-          measure: measurers.part,
-          statistic,
-          rounds: options.rounds,
-          // Refresh once; the second statistic reads what the first just measured.
-          refresh: options.refresh && tables.length === 0,
-          onProgress: (done, total) => onProgress?.(`table b${batch}`, done, total),
-        }),
-      );
-    }
     const specs = samples.map((choices, i) =>
       networkFromChoices(space, choices, `${space.name}-sample${i}`)
     );
-    const measured = await measureInRounds(
-      specs,
+    // Missing parts and the networks are measured in the same rounds, so both
+    // sides of the comparison see the same stretches of the machine's load.
+    const parts = partsToMeasure(space, { batch, cache, device, refresh: options.refresh });
+    const items: CheckItem[] = [
+      ...parts.map((part): CheckItem => ({ part })),
+      ...specs.map((spec): CheckItem => ({ spec })),
+    ];
+    const entries = await measureInRounds(
+      items,
       options.rounds ?? DEFAULT_LATENCY_ROUNDS,
-      (spec) => measurers.network(spec, batch),
+      (item) => "part" in item ? measurers.part(item.part) : measurers.network(item.spec, batch),
       {
-        name: (spec) => `network ${spec.name} at batch ${batch}`,
-        onProgress: (done, total) => onProgress?.(`networks b${batch}`, done, total),
+        name: (item) =>
+          "part" in item ? `"${item.part.key}"` : `network ${item.spec.name} at batch ${batch}`,
+        onProgress: (done, total) => onProgress?.(`b${batch} parts + networks`, done, total),
+        done: async (i, entry) => {
+          const item = items[i];
+          if (!("part" in item)) return;
+          cache.set(device, item.part.key, entry);
+          await cache.save();
+        },
       },
+    );
+    const measured = entries.slice(parts.length);
+    const tables = CHECK_STATISTICS.map((statistic) =>
+      tableFromCache(space, { batch, cache, device, statistic }, parts.length)
     );
     const rows = samples.map((choices, i): PredictionRow => {
       const [median, min] = tables.map((table): Prediction => {

@@ -76,43 +76,66 @@ export interface LatencyTableOptions {
   onProgress?: (done: number, total: number, part: LatencyPart | null) => void;
 }
 
-/** Builds the table of `space` at `options.batch`, measuring only what the cache lacks. */
-export async function latencyTable(
+/** The distinct parts of `space` at `batch` the cache lacks for `device` (all when `refresh`). */
+export function partsToMeasure(
   space: SearchSpaceSpec,
-  options: LatencyTableOptions,
-): Promise<LatencyTable> {
-  const { cache, device } = options;
-  const parts = spaceParts(space, options.batch);
-  const all = distinctParts(parts);
-  const missing = options.refresh ? all : all.filter((p) => !cache.get(device, p.key));
-  const found = new Map<string, LatencyEntry>();
-  await measureInRounds(missing, options.rounds ?? DEFAULT_LATENCY_ROUNDS, options.measure, {
-    name: (part) => `"${part.key}"`,
-    onProgress: options.onProgress,
-    done: async (i, entry) => {
-      found.set(missing[i].key, entry);
-      cache.set(device, missing[i].key, entry);
-      await cache.save();
-    },
-  });
+  options: Pick<LatencyTableOptions, "batch" | "cache" | "device" | "refresh">,
+): LatencyPart[] {
+  const all = distinctParts(spaceParts(space, options.batch));
+  return options.refresh ? all : all.filter((p) => !options.cache.get(options.device, p.key));
+}
+
+/**
+ * The table of `space` from the cache alone (every part must be there); `measured`
+ * of its distinct parts were measured by the caller just now.
+ */
+export function tableFromCache(
+  space: SearchSpaceSpec,
+  options: Pick<LatencyTableOptions, "batch" | "cache" | "device" | "statistic">,
+  measured: number,
+): LatencyTable {
+  const { cache, device, batch } = options;
+  const parts = spaceParts(space, batch);
   const statistic = options.statistic ?? DEFAULT_LATENCY_STATISTIC;
-  const ms = (part: LatencyPart | null) =>
-    part === null ? 0 : entryMs(found.get(part.key) ?? cache.get(device, part.key)!, statistic);
+  const ms = (part: LatencyPart | null) => {
+    if (part === null) return 0;
+    const entry = cache.get(device, part.key);
+    if (!entry) throw new Error(`latency: "${part.key}" is not measured on this device`);
+    return entryMs(entry, statistic);
+  };
   const stemMs = ms(parts.stem);
   const headMs = ms(parts.head);
   return {
     unit: "ms",
     space: space.name,
-    batch: options.batch,
+    batch,
     device,
     statistic,
     fixed: stemMs + headMs,
     stemMs,
     headMs,
     perLayer: parts.layers.map((row) => row.map(ms)),
-    measured: missing.length,
-    reused: all.length - missing.length,
+    measured,
+    reused: distinctParts(parts).length - measured,
   };
+}
+
+/** Builds the table of `space` at `options.batch`, measuring only what the cache lacks. */
+export async function latencyTable(
+  space: SearchSpaceSpec,
+  options: LatencyTableOptions,
+): Promise<LatencyTable> {
+  const { cache, device } = options;
+  const missing = partsToMeasure(space, options);
+  await measureInRounds(missing, options.rounds ?? DEFAULT_LATENCY_ROUNDS, options.measure, {
+    name: (part) => `"${part.key}"`,
+    onProgress: options.onProgress,
+    done: async (i, entry) => {
+      cache.set(device, missing[i].key, entry);
+      await cache.save();
+    },
+  });
+  return tableFromCache(space, options, missing.length);
 }
 
 /** The table's latency of the network choosing `choices[l]` in layer l: fixed + Σ chosen. */
