@@ -10,7 +10,7 @@
  *     [--json FILE] [--skip-timer-check] [--seed 1]
  *   deno task bench --sections latency,latency-check [--space baseline:compact-28]
  *     [--batch 64] [--networks 12] [--latency-cache FILE] [--refresh] [--rounds 3]
- *     [--statistic min|median]
+ *     [--statistic median|min]
  *
  * Tables go to stdout, progress lines to stderr.
  */
@@ -58,8 +58,8 @@ latency sections (forward latency of every candidate block, eval mode):
   --rounds R          measure every missing block (and, in latency-check, every network)
                       R times, round after round, and pool the repetitions (default
                       ${DEFAULT_LATENCY_ROUNDS}: one pass is at the mercy of the machine's load drift)
-  --statistic S       min (default: contention only adds time) or median over the
-                      repetitions, for the latency table (latency-check reports both)`;
+  --statistic S       median (default) or min over the pooled repetitions, for the
+                      latency table (latency-check reports both)`;
 
 function defaultCachePathOrNote(): string {
   try {

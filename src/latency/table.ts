@@ -14,8 +14,7 @@
  * missing ones are measured (and saved after each, so an interrupted run keeps them),
  * in `rounds` rounds where the machine's load drifts (rounds.ts).
  * Each entry keeps the median and the minimum over its repetitions; `statistic`
- * picks which one the table holds (the minimum is the steadier one where other
- * processes share a CPU adapter's cores: contention only ever adds time).
+ * picks which one the table holds.
  */
 import type { SearchSpaceSpec } from "../space/search_space_spec.ts";
 import type { LatencyCache, LatencyEntry } from "./cache.ts";
@@ -28,11 +27,11 @@ import { measureInRounds } from "./rounds.ts";
 export type LatencyStatistic = "median" | "min";
 
 /**
- * The minimum by default: contention only ever adds time, and on the project's
- * shared 2-core machine the table's minima predicted whole networks about twice as
- * well as its medians (docs/results/latency_prediction.json).
+ * The median by default: in the prediction checks on the project's shared 2-core
+ * machine (docs/results/latency_prediction*.json) the minimum of the pooled
+ * repetitions was the noisier estimate (one lucky repetition sets it).
  */
-export const DEFAULT_LATENCY_STATISTIC: LatencyStatistic = "min";
+export const DEFAULT_LATENCY_STATISTIC: LatencyStatistic = "median";
 
 /** Rounds by default (rounds.ts): one pass over the parts is at the mercy of load drift. */
 export const DEFAULT_LATENCY_ROUNDS = 3;
@@ -66,7 +65,7 @@ export interface LatencyTableOptions {
   cache: LatencyCache;
   device: LatencyDevice;
   measure: PartMeasurer;
-  /** Minimum (default) or median over the repetitions of each measurement. */
+  /** Median (default) or minimum over the repetitions of each measurement. */
   statistic?: LatencyStatistic;
   /** Measure each missing part this many times, round after round, pooled (default 3). */
   rounds?: number;
