@@ -25,6 +25,7 @@ import {
 } from "../space/mod.ts";
 import type { ChildFitnessRule } from "./fitness.ts";
 import type { LayerPopulationShape } from "./population.ts";
+import { type NumberRule, oneOf, parseCount, readNumber } from "../util/flag_rules.ts";
 
 /** Backbones the evolution runs on (src/space/backbone.ts). */
 export const EVOLVE_BACKBONES = ["compact-28", "proxyless-28", "proxyless-224"] as const;
@@ -222,18 +223,7 @@ export const EVOLVE_USAGE = `usage: deno task evolve [flags]
   --arch-every N  --active-paths 1|2  --out DIR  --resume  --log-every N
   --stop-after N (stop as if interrupted, for resume tests)`;
 
-/** How a numeric flag is checked. */
-interface NumberRule {
-  readonly key: keyof EvolveConfig;
-  readonly integer?: boolean;
-  readonly min?: number;
-  readonly max?: number;
-  /** Strict bounds (exclusive). */
-  readonly above?: number;
-  readonly below?: number;
-}
-
-const NUMBER_FLAGS: Readonly<Record<string, NumberRule>> = {
+const NUMBER_FLAGS: Readonly<Record<string, NumberRule<keyof EvolveConfig>>> = {
   "train-images": { key: "trainImages", integer: true, min: 0 },
   "val-split": { key: "valSplit", above: 0, max: 0.9 },
   "val-images": { key: "valImages", integer: true, min: 0 },
@@ -266,21 +256,6 @@ const NUMBER_FLAGS: Readonly<Record<string, NumberRule>> = {
   "stop-after": { key: "stopAfter", integer: true, min: 0 },
 };
 
-/** Parses a numeric flag value; throws one line naming the flag and the rule. */
-function readNumber(flag: string, text: string, rule: NumberRule): number {
-  const value = Number(text);
-  const kind = rule.integer ? "an integer" : "a number";
-  if (text.trim() === "" || !Number.isFinite(value) || (rule.integer && !Number.isInteger(value))) {
-    throw new Error(`--${flag} must be ${kind}, got "${text}"`);
-  }
-  const bad = (what: string) => new Error(`--${flag} must be ${what}, got ${text}`);
-  if (rule.min !== undefined && value < rule.min) throw bad(`>= ${rule.min}`);
-  if (rule.max !== undefined && value > rule.max) throw bad(`<= ${rule.max}`);
-  if (rule.above !== undefined && !(value > rule.above)) throw bad(`> ${rule.above}`);
-  if (rule.below !== undefined && !(value < rule.below)) throw bad(`< ${rule.below}`);
-  return value;
-}
-
 /** Parses `--madds-max`: "2x" (× the reference cell), "5M"/"300k"/"5000000", or "none". */
 export function parseMAddsMax(text: string): MAddsMax {
   const t = text.trim().toLowerCase();
@@ -290,12 +265,8 @@ export function parseMAddsMax(text: string): MAddsMax {
     const factor = Number(relative[1]);
     if (factor > 0) return { kind: "relative", factor };
   }
-  const absolute = /^([0-9]*\.?[0-9]+)([kmg]?)$/.exec(t);
-  if (absolute) {
-    const scale = { "": 1, k: 1e3, m: 1e6, g: 1e9 }[absolute[2] as "" | "k" | "m" | "g"];
-    const madds = Number(absolute[1]) * scale;
-    if (madds > 0) return { kind: "absolute", madds };
-  }
+  const madds = parseCount(t);
+  if (madds !== null) return { kind: "absolute", madds };
   throw new Error(
     `--madds-max must be a multiple of the reference cell ("2x"), a count ("5M") or "none", ` +
       `got "${text}"`,
@@ -305,13 +276,6 @@ export function parseMAddsMax(text: string): MAddsMax {
 /** `--madds-max` written back as text. */
 export function formatMAddsMax(max: MAddsMax): string {
   return max.kind === "none" ? "none" : max.kind === "relative" ? `${max.factor}x` : `${max.madds}`;
-}
-
-function oneOf<T extends string>(flag: string, text: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(text)) {
-    throw new Error(`--${flag} must be one of ${allowed.join(", ")}, got "${text}"`);
-  }
-  return text as T;
 }
 
 /**
