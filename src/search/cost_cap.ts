@@ -12,6 +12,7 @@
  * when the cheapest path fits, because every switch lowers the cost and the cheapest
  * path is where the switches end.
  */
+import type { Rng } from "../util/rng.ts";
 import { checkPath, type CostModel, type Logits, type Path, pathCost } from "./expected_cost.ts";
 
 /** The cheapest path of a cost model (the first cheapest candidate of each layer). */
@@ -111,4 +112,55 @@ export function fitUnderCap(
   }
   const changedLayers = fitted.flatMap((i, l) => (i === path[l] ? [] : [l]));
   return { path: fitted, cost: pathCost(model, fitted), changedLayers };
+}
+
+/**
+ * A sampler of paths under the cap, uniform over the paths whose cost fits once each
+ * layer's excess over its cheapest candidate is rounded up to a grid of `buckets`
+ * steps across the slack (cap − cheapest path). Rounding up keeps every path it draws
+ * under the cap (and always admits the cheapest path); it leaves out only paths within
+ * about L grid steps of the cap. Where most paths are over the cap, drawing uniformly
+ * and rejecting would take many draws per path; this takes one.
+ *
+ * count[l][b] = the number of ways to fill layers l.. with rounded excess ≤ b; a path
+ * is drawn layer by layer, candidate i with probability count[l+1][b − e_li]/count[l][b].
+ */
+export function uniformPathSamplerUnderCap(
+  model: CostModel,
+  maxCost: number,
+  buckets = 4096,
+): (rng: Rng) => number[] {
+  const cheapest = requireReachableCap(model, maxCost);
+  const slack = maxCost - cheapest.cost;
+  const layers = model.perLayer.length;
+  const excess = model.perLayer.map((costs, l) =>
+    costs.map((c) => {
+      const e = c - costs[cheapest.path[l]];
+      return e <= 0 ? 0 : slack === Infinity ? 0 : Math.ceil((e / slack) * buckets);
+    })
+  );
+  const count = Array.from({ length: layers + 1 }, () => new Float64Array(buckets + 1));
+  count[layers].fill(1);
+  for (let l = layers - 1; l >= 0; l--) {
+    for (let b = 0; b <= buckets; b++) {
+      let n = 0;
+      for (const e of excess[l]) if (e <= b) n += count[l + 1][b - e];
+      count[l][b] = n;
+    }
+  }
+  return (rng) => {
+    let b = buckets;
+    return excess.map((row, l) => {
+      let u = rng.next() * count[l][b];
+      let pick = -1;
+      for (let i = 0; i < row.length; i++) {
+        if (row[i] > b) continue;
+        pick = i;
+        u -= count[l + 1][b - row[i]];
+        if (u < 0) break;
+      }
+      b -= row[pick];
+      return pick;
+    });
+  };
 }
