@@ -41,7 +41,7 @@ import { runStepLoop } from "../supernet/step_loop.ts";
 import { Supernet } from "../supernet/supernet.ts";
 import { gateGradientStep, weightStep } from "../supernet/supernet_steps.ts";
 import { cosineLr } from "../train/schedule.ts";
-import { atomicWrite } from "../util/atomic_write.ts";
+import { atomicWrite, writeJsonLines } from "../util/atomic_write.ts";
 import { compensationFactors } from "./compensation.ts";
 import {
   type EvolveConfig,
@@ -469,7 +469,7 @@ export async function evolve(
           });
           regenStart = performance.now();
           sinceRegen = 0;
-          await writeHistory(cfg.out, history);
+          await writeJsonLines(`${cfg.out}/history.jsonl`, history);
           await saveCheckpoint();
         }
       },
@@ -525,12 +525,4 @@ export async function evolve(
     for (const m of supernet.mixed.values()) m.dispose();
     supernet.dispose();
   }
-}
-
-/** Rewrites history.jsonl (atomically) so a resumed run never duplicates lines. */
-async function writeHistory(out: string, history: readonly RegenerationRecord[]): Promise<void> {
-  await atomicWrite(
-    `${out}/history.jsonl`,
-    history.map((r) => JSON.stringify(r)).join("\n") + "\n",
-  );
 }

@@ -4,7 +4,7 @@
  */
 import { accumulateMetrics } from "../ops/cross_entropy.ts";
 import { fillInto, zeros } from "../tensor/creation.ts";
-import type { Tensor } from "../tensor/tensor.ts";
+import { readAll, type Tensor } from "../tensor/tensor.ts";
 import { type EvalResult, metricsFrom } from "../train/evaluate.ts";
 
 export class MetricsAccumulator {
@@ -35,6 +35,16 @@ export class MetricsAccumulator {
       throw new Error(`loss became ${window.loss}`);
     }
     return window;
+  }
+
+  /**
+   * Drains several accumulators in one host sync; returns each one's window means.
+   * (Their host totals are not touched.)
+   */
+  static async drainAll(accumulators: readonly MetricsAccumulator[]): Promise<EvalResult[]> {
+    const values = await readAll(accumulators.map((a) => a.metrics));
+    for (const a of accumulators) fillInto(a.metrics, 0);
+    return values.map((m) => metricsFrom(m));
   }
 
   /** The means over everything drained since the last call, and a fresh total. */

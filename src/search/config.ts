@@ -1,0 +1,352 @@
+/**
+ * Hyper-parameters of `deno task search` (paper §3.3: ProxylessNAS G and RL, SPOS and
+ * random search inside a learned or manual space, with Eq. 6's cost term) and the
+ * flags that set them.
+ *
+ * The default run is sized for this project's 2-core CPU adapter, on the learned space
+ * of the default evolve run (compact-28 backbone, 7 searchable layers of 4 cells plus a
+ * skip where allowed): Fashion-MNIST, 19,200 training images, batch 64, so 300 weight
+ * steps an epoch and 5 epochs = 1,500 weight steps for every algorithm — the supernet
+ * training budget is the same for all four, so their results compare.
+ *
+ * The cost term (Eq. 6, Loss = CE + λ·Cost(N), Cost(N) = E_p[MAdds]):
+ * - `--lambda L` alone: Eq. 6 as written, λ in loss units per million MAdds.
+ * - `--madds-target T`: ProxylessNAS's additive form CE + λ·(E − T)/T with λ adapted
+ *   during the search by dual ascent (src/search/cost_penalty.ts `TargetLambda`),
+ *   starting from `--lambda` (default 0.1). We chose this over ProxylessNAS's fixed
+ *   target-ratio forms because those penalise cost monotonically — the target only
+ *   sets the scale, and where the network lands still hangs on a hand-tuned λ per
+ *   space — and over a bisection on λ, which needs a full search per trial.
+ * - `--madds-max C` is a hard cap on the derived network. For the gradient and RL
+ *   searches it is also the target when no `--madds-target`/`--lambda` is given, so the
+ *   search itself heads for the budget instead of leaving all the work to the repair.
+ * - SPOS and random search take the cost only as the cap (their candidates are scored
+ *   on held-out accuracy) plus, with `--lambda`, Eq. 6's term in the score.
+ *
+ * Precedence: defaults, then the algorithm's defaults, then `--quick`, then flags.
+ */
+import { parseArgs } from "node:util";
+import { parseDataSpec } from "../data/data_spec.ts";
+import { type NumberRule, oneOf, parseCount, readNumber } from "../util/flag_rules.ts";
+
+/** The four searches of §3.3. */
+export const SEARCH_ALGORITHMS = ["proxyless-g", "proxyless-rl", "spos", "random"] as const;
+/** One of `SEARCH_ALGORITHMS`. */
+export type SearchAlgorithm = typeof SEARCH_ALGORITHMS[number];
+
+/** Every setting of a search run. */
+export interface SearchConfig {
+  readonly algo: SearchAlgorithm;
+  /** Whether `--quick` (a smoke run of seconds to minutes) was applied. */
+  readonly quick: boolean;
+  /** A learned search_space.json, a search_space.config, or baseline:<backbone>. */
+  readonly space: string;
+  /** Backbone that a `search_space.config` (which records no channels) is laid on. */
+  readonly backbone: string;
+  readonly data: string;
+  /** Training images used (a seeded subset); 0 = all. */
+  readonly trainImages: number;
+  /** Fraction of the training set held out for architecture steps and scoring. */
+  readonly valSplit: number;
+  /** Held-out images used; 0 = all of the split. */
+  readonly valImages: number;
+  readonly batchSize: number;
+  /** Weight-only epochs first (ProxylessNAS's warm-up); SPOS and random: none. */
+  readonly warmupEpochs: number;
+  /** Epochs after the warm-up (with architecture steps for the ProxylessNAS searches). */
+  readonly epochs: number;
+  /** Eq. 6's λ per million MAdds; null = not given. */
+  readonly lambda: number | null;
+  /** MAdds the gradient and RL searches aim at (λ adapted); null = none. */
+  readonly maddsTarget: number | null;
+  /** Hard cap on the derived network's MAdds; null = none. */
+  readonly maddsMax: number | null;
+  /** η of the target λ's dual ascent: change of λ per unit of E/T − 1 per step. */
+  readonly lambdaRate: number;
+  readonly weightLr: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly labelSmoothing: number;
+  readonly archLr: number;
+  readonly archBeta1: number;
+  readonly archBeta2: number;
+  readonly archEps: number;
+  /** Weight steps per architecture step. */
+  readonly archUpdateEvery: number;
+  /** Paths sampled per REINFORCE step. */
+  readonly rlSamples: number;
+  /** w of the REINFORCE baseline b ← b + w·(R̄ − b). */
+  readonly rlBaselineWeight: number;
+  /** SPOS's evolution. */
+  readonly population: number;
+  readonly topK: number;
+  readonly generations: number;
+  readonly mutations: number;
+  readonly mutationProb: number;
+  readonly crossovers: number;
+  /** Paths random search scores. */
+  readonly randomSamples: number;
+  /** Training batches over which BN statistics are re-estimated before a path is scored. */
+  readonly bnBatches: number;
+  /** Held-out images each path is scored on (and the derived network evaluated on). */
+  readonly scoreImages: number;
+  readonly seed: number;
+  readonly out: string;
+  readonly resume: boolean;
+  /** Steps between metric readbacks. */
+  readonly logEvery: number;
+  /** Stop (as an interruption would) after this many weight steps; 0 = run to the end. */
+  readonly stopAfter: number;
+}
+
+/** The CPU default (see the module comment). */
+export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
+  algo: "proxyless-g", // the paper's main search algorithm (§4, Tables 3 and 4)
+  quick: false,
+  space: "", // required: the point of the command is to search a given space
+  backbone: "proxyless-224", // the backbone of the released search_space.config
+  data: "fashion-mnist", // the project's CPU dataset, as in evolve
+  trainImages: 19_200, // as evolve: 300 steps an epoch at batch 64
+  valSplit: 0.1, // 6,000 held-out images: ProxylessNAS also holds out part of train
+  valImages: 0, // all of them for the architecture steps
+  batchSize: 64, // as evolve
+  warmupEpochs: 1, // ProxylessNAS warms weights up for 40 of 160 epochs; here 1 of 5
+  epochs: 4, // 1,200 steps with 400 architecture steps at --arch-every 3
+  lambda: null,
+  maddsTarget: null,
+  maddsMax: null,
+  lambdaRate: 1, // λ moves by 1 per unit of relative excess: settles within ~50 steps
+  weightLr: 0.05, // as evolve (SGD Nesterov, cosine); ProxylessNAS 0.025 at batch 256
+  momentum: 0.9, // ProxylessNAS
+  weightDecay: 4e-5, // ProxylessNAS
+  labelSmoothing: 0.1, // ProxylessNAS
+  archLr: 0.01, // ProxylessNAS uses 6e-3 over ~100k steps; 400 steps here need larger
+  // moves (Adam moves α by ≲ lr a step, so α can separate by ~4 over the run)
+  archBeta1: 0, // ProxylessNAS
+  archBeta2: 0.999, // ProxylessNAS
+  archEps: 1e-8, // ProxylessNAS
+  archUpdateEvery: 3, // as evolve; ProxylessNAS 5
+  rlSamples: 4, // ProxylessNAS samples 10 paths a step; each is a held-out forward here,
+  // so 4 keeps the RL search within ~1.5× the gradient search's time
+  rlBaselineWeight: 0.99, // ProxylessNAS's rl_baseline_decay_weight
+  population: 16, // SPOS: 50 / 10 / 20 generations / 25+25; a third of the population and
+  topK: 4, // a quarter of the generations keep its proportions at 96 scores
+  generations: 5,
+  mutations: 8,
+  mutationProb: 0.1, // SPOS
+  crossovers: 8,
+  randomSamples: 96, // the same number of scored paths as SPOS's default evolution
+  bnBatches: 8, // 512 images re-estimate BN well at these widths (SPOS uses more on ImageNet)
+  scoreImages: 1_024, // 16 held-out batches per candidate: ±1.5% top-1 resolution
+  seed: 0,
+  out: "", // runs/search-<algo>
+  resume: false,
+  logEvery: 20, // each readback costs ≥ 11 ms
+  stopAfter: 0,
+};
+
+/** SPOS and random search: uniform single-path training from the first step. */
+const SINGLE_PATH_DEFAULTS: Partial<SearchConfig> = {
+  warmupEpochs: 0,
+  epochs: 5, // the same 1,500 weight steps as the ProxylessNAS searches
+};
+
+/** `--quick`: a smoke run on a tiny subset. */
+const QUICK_PRESET: Partial<SearchConfig> = {
+  quick: true,
+  trainImages: 256, // 8 steps an epoch at batch 32
+  valImages: 128,
+  batchSize: 32,
+  epochs: 1,
+  archUpdateEvery: 2,
+  rlSamples: 2,
+  population: 4,
+  topK: 2,
+  generations: 1,
+  mutations: 1,
+  crossovers: 1,
+  randomSamples: 8,
+  bnBatches: 2,
+  scoreImages: 64,
+  logEvery: 4,
+};
+
+/** The flags of `parseSearchArgs`, with their defaults, for `--help`. */
+export const SEARCH_USAGE = `usage: deno task search --space SPACE [flags]
+  --space FILE|baseline:NAME  a learned search_space.json (deno task evolve), a
+                         search_space.config, or baseline:compact-28 / baseline:proxyless-224
+                         (ProxylessNAS's k3/5/7 x e3/6 + zero space)        [required]
+  --algo proxyless-g|proxyless-rl|spos|random                               [proxyless-g]
+  --backbone NAME        backbone of a search_space.config                  [proxyless-224]
+  --madds-max C          hard cap on the found network ("10M", "300k")      [none]
+  --madds-target T       proxyless-g/rl: aim E[MAdds] at T, λ adapted       [--madds-max]
+  --lambda L             Eq. 6 λ per million MAdds (with a target: its start) [0; 0.1]
+  --lambda-rate R        target λ's step per unit of E/T - 1                [1]
+  --data fashion-mnist[:DIR]|cifar10:DIR|imagenet:DIR                       [fashion-mnist]
+  --train-images N (0 = all) [19200]  --val-split F [0.1]  --val-images N (0 = all) [0]
+  --batch N [64]  --warmup E [1; spos/random 0]  --epochs E [4; spos/random 5]
+  --lr [0.05]  --momentum [0.9]  --wd [4e-5]  --label-smoothing [0.1]
+  --arch-lr [0.01]  --arch-beta1 [0]  --arch-beta2 [0.999]  --arch-eps [1e-8]
+  --arch-every N (weight steps per architecture step) [3]
+  --rl-samples N [4]  --rl-baseline-weight W [0.99]
+  --population N [16]  --top-k N [4]  --generations N [5]  --mutations N [8]
+  --mutation-prob P [0.1]  --crossovers N [8]  --random-samples N [96]
+  --bn-batches N [8]  --score-images N [1024]
+  --seed N [0]  --out DIR [runs/search-<algo>]  --resume  --log-every N [20]
+  --quick (tiny subset and budget: a smoke run)
+  --stop-after N (stop after N weight steps as if interrupted; for resume tests) [0]`;
+
+const NUMBER_FLAGS: Readonly<Record<string, NumberRule<keyof SearchConfig>>> = {
+  "train-images": { key: "trainImages", integer: true, min: 0 },
+  "val-split": { key: "valSplit", above: 0, max: 0.9 },
+  "val-images": { key: "valImages", integer: true, min: 0 },
+  batch: { key: "batchSize", integer: true, min: 1 },
+  warmup: { key: "warmupEpochs", integer: true, min: 0 },
+  epochs: { key: "epochs", integer: true, min: 1 },
+  lambda: { key: "lambda", min: 0 },
+  "lambda-rate": { key: "lambdaRate", above: 0 },
+  lr: { key: "weightLr", min: 0 },
+  momentum: { key: "momentum", min: 0, below: 1 },
+  wd: { key: "weightDecay", min: 0 },
+  "label-smoothing": { key: "labelSmoothing", min: 0, below: 1 },
+  "arch-lr": { key: "archLr", min: 0 },
+  "arch-beta1": { key: "archBeta1", min: 0, below: 1 },
+  "arch-beta2": { key: "archBeta2", min: 0, below: 1 },
+  "arch-eps": { key: "archEps", above: 0 },
+  "arch-every": { key: "archUpdateEvery", integer: true, min: 1 },
+  "rl-samples": { key: "rlSamples", integer: true, min: 1 },
+  "rl-baseline-weight": { key: "rlBaselineWeight", above: 0, max: 1 },
+  population: { key: "population", integer: true, min: 1 },
+  "top-k": { key: "topK", integer: true, min: 1 },
+  generations: { key: "generations", integer: true, min: 0 },
+  mutations: { key: "mutations", integer: true, min: 0 },
+  "mutation-prob": { key: "mutationProb", min: 0, max: 1 },
+  crossovers: { key: "crossovers", integer: true, min: 0 },
+  "random-samples": { key: "randomSamples", integer: true, min: 1 },
+  "bn-batches": { key: "bnBatches", integer: true, min: 1 },
+  "score-images": { key: "scoreImages", integer: true, min: 1 },
+  seed: { key: "seed", integer: true, min: 0 },
+  "log-every": { key: "logEvery", integer: true, min: 1 },
+  "stop-after": { key: "stopAfter", integer: true, min: 0 },
+};
+
+function readMAdds(flag: string, text: string): number {
+  const count = parseCount(text);
+  if (count === null) {
+    throw new Error(
+      `--${flag} must be a count of MAdds such as "10M", "300k" or 5000000, got "${text}"`,
+    );
+  }
+  return count;
+}
+
+/**
+ * Reads `deno task search` flags into a config (see `SEARCH_USAGE`). Throws an Error
+ * with one line naming the bad flag or combination; nothing is read from disk here.
+ */
+export function parseSearchArgs(args: readonly string[]): SearchConfig {
+  const options: Record<string, { type: "string" | "boolean" }> = {};
+  const stringFlags = [
+    ...Object.keys(NUMBER_FLAGS),
+    "algo",
+    "space",
+    "backbone",
+    "data",
+    "madds-max",
+    "madds-target",
+    "out",
+  ];
+  for (const flag of stringFlags) options[flag] = { type: "string" };
+  for (const flag of ["quick", "resume"]) options[flag] = { type: "boolean" };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: [...args], options, strict: true, allowPositionals: false })
+      .values as Record<string, string | boolean | undefined>;
+  } catch (err) {
+    throw new Error(`${(err as Error).message.replace(/\s*\n\s*/g, " ")} (see --help)`);
+  }
+  const str = (flag: string) => values[flag] as string | undefined;
+
+  const algo = oneOf("algo", str("algo") ?? DEFAULT_SEARCH_CONFIG.algo, SEARCH_ALGORITHMS);
+  const config: Record<string, unknown> = { ...DEFAULT_SEARCH_CONFIG, algo };
+  if (algo === "spos" || algo === "random") Object.assign(config, SINGLE_PATH_DEFAULTS);
+  if (values.quick) Object.assign(config, QUICK_PRESET);
+  for (const [flag, rule] of Object.entries(NUMBER_FLAGS)) {
+    const text = str(flag);
+    if (text !== undefined) config[rule.key] = readNumber(flag, text, rule);
+  }
+  const space = str("space");
+  if (space === undefined || space.trim() === "") {
+    throw new Error(
+      "--space is required: a learned search_space.json (deno task evolve), a " +
+        "search_space.config, or baseline:compact-28 / baseline:proxyless-224",
+    );
+  }
+  config.space = space;
+  if (str("backbone") !== undefined) config.backbone = str("backbone");
+  if (str("data") !== undefined) config.data = str("data");
+  parseDataSpec(config.data as string); // throws one line on a bad --data
+  if (str("madds-max") !== undefined) config.maddsMax = readMAdds("madds-max", str("madds-max")!);
+  if (str("madds-target") !== undefined) {
+    config.maddsTarget = readMAdds("madds-target", str("madds-target")!);
+  }
+  const out = str("out");
+  if (out !== undefined && out.trim() === "") {
+    throw new Error("--out must name a folder, got an empty value");
+  }
+  config.out = out ?? `runs/search-${algo}`;
+  if (values.resume) config.resume = true;
+  return validateSearchConfig(config as unknown as SearchConfig);
+}
+
+/** Cross-field checks; returns the config or throws one line naming the conflict. */
+export function validateSearchConfig(config: SearchConfig): SearchConfig {
+  const singlePath = config.algo === "spos" || config.algo === "random";
+  if (singlePath && config.maddsTarget !== null) {
+    throw new Error(
+      `--madds-target steers the proxyless-g and proxyless-rl searches; ${config.algo} ` +
+        "scores paths on held-out accuracy under --madds-max (use that instead)",
+    );
+  }
+  if (
+    config.maddsTarget !== null && config.maddsMax !== null && config.maddsTarget > config.maddsMax
+  ) {
+    throw new Error(
+      `--madds-target ${config.maddsTarget} is above --madds-max ${config.maddsMax}; ` +
+        "aim at or below the cap",
+    );
+  }
+  if (config.algo === "spos" && config.mutations + config.crossovers > config.population) {
+    throw new Error(
+      `--mutations + --crossovers (${config.mutations} + ${config.crossovers}) must not exceed ` +
+        `--population ${config.population}`,
+    );
+  }
+  return config;
+}
+
+/**
+ * How Eq. 6's cost term is set for the gradient and RL searches: none, a fixed λ per
+ * million MAdds, or a target with an adapted λ (see the module comment).
+ */
+export type CostTerm =
+  | { readonly kind: "none" }
+  | { readonly kind: "fixed"; readonly lambdaPerMillion: number }
+  | { readonly kind: "target"; readonly target: number; readonly initialLambda: number };
+
+/** The cost term a config asks for. */
+export function costTermOf(config: SearchConfig): CostTerm {
+  const target = config.maddsTarget ?? (config.lambda === null ? config.maddsMax : null);
+  if (target !== null) {
+    return { kind: "target", target, initialLambda: config.lambda ?? 0.1 };
+  }
+  if (config.lambda !== null && config.lambda > 0) {
+    return { kind: "fixed", lambdaPerMillion: config.lambda };
+  }
+  return { kind: "none" };
+}
+
+/** The config as plain JSON (run metadata, resume checks). */
+export function searchConfigToJson(config: SearchConfig): Record<string, unknown> {
+  return { ...config };
+}
