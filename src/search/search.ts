@@ -323,7 +323,9 @@ export async function runSearch(
       log(`search: stopped at step ${position.step} (--stop-after); continue with --resume`);
       return null;
     }
-    progress.update(position.step - startStep, { loss: lastLoss }, true);
+    const lastEpoch = history.findLast((r) => r.phase === "supernet");
+    const finalLoss = lastEpoch?.phase === "supernet" ? lastEpoch.trainLoss : lastLoss;
+    progress.update(position.step - startStep, { loss: finalLoss }, true);
 
     const derivation = await driver.derive();
     const choices = fullChoices(space, costs, derivation.path);

@@ -50,6 +50,7 @@ export function singlePathSearch(ctx: SearchContext, runner: PathSearchRunner): 
     const scorer = await ctx.scorer();
     let lastSave = performance.now();
     const started = performance.now();
+    let evaluated = 0;
     const problem: PathSearchProblem = {
       choices: costs.choices,
       cost: (path) => pathCost(costs.madds, path),
@@ -63,6 +64,7 @@ export function singlePathSearch(ctx: SearchContext, runner: PathSearchRunner): 
     const result = await runner(problem, {
       ...(saved ? { resume: saved } : {}),
       onScored: async (event) => {
+        evaluated = event.evaluated;
         ctx.progress(event.evaluated, event.budget, event.best.score);
         if (event.replayed) return;
         saved = event.state();
@@ -77,7 +79,7 @@ export function singlePathSearch(ctx: SearchContext, runner: PathSearchRunner): 
         ctx.record({
           phase: "path-search",
           generation: event.generation,
-          evaluated: event.population.length,
+          evaluated,
           best: { path: [...event.best.path], madds: event.best.cost, score: event.best.score },
           populationMean: scores.reduce((s, x) => s + x, 0) / Math.max(1, scores.length),
           populationBest: Math.max(...scores),
