@@ -110,7 +110,7 @@ export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
   valSplit: 0.1, // 6,000 held-out images: ProxylessNAS also holds out part of train
   valImages: 0, // all of them for the architecture steps
   batchSize: 64, // as evolve
-  warmupEpochs: 1, // ProxylessNAS warms weights up for 40 of 160 epochs; here 1 of 5
+  warmupEpochs: 1, // ProxylessNAS: 40 warm-up epochs, then 120 search epochs; here 1 + 4
   epochs: 4, // 1,200 steps with 400 architecture steps at --arch-every 3
   lambda: null,
   maddsTarget: null,
@@ -120,13 +120,14 @@ export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
   momentum: 0.9, // ProxylessNAS
   weightDecay: 4e-5, // ProxylessNAS
   labelSmoothing: 0.1, // ProxylessNAS
-  archLr: 0.01, // ProxylessNAS uses 6e-3 over ~100k steps; 400 steps here need larger
-  // moves (Adam moves α by ≲ lr a step, so α can separate by ~4 over the run)
+  archLr: 0.01, // ProxylessNAS: 1e-3 over ~115k architecture steps (120 epochs × 4,800
+  // steps / 5); 400 steps here need larger moves (Adam moves α by ≲ lr a step, so α can
+  // separate by ~4 over the run)
   archBeta1: 0, // ProxylessNAS
   archBeta2: 0.999, // ProxylessNAS
   archEps: 1e-8, // ProxylessNAS
   archUpdateEvery: 3, // as evolve; ProxylessNAS 5
-  rlSamples: 4, // ProxylessNAS samples 10 paths a step; each is a held-out forward here,
+  rlSamples: 4, // ProxylessNAS samples 10 paths a step (rl_batch_size); each is a forward,
   // so 4 keeps the RL search within ~1.5× the gradient search's time
   rlBaselineWeight: 0.99, // ProxylessNAS's rl_baseline_decay_weight
   population: 16, // SPOS: 50 / 10 / 20 generations / 25+25; a third of the population and
