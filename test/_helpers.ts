@@ -59,3 +59,12 @@ export function assertClose(
   const e = relError(actual, expected);
   assert.ok(e <= tol, `${label}: relative error ${e.toExponential(2)} > ${tol}`);
 }
+
+/** Asserts that `fn` throws one line matching `pattern`. */
+export function throwsLine(fn: () => unknown, pattern: RegExp) {
+  assert.throws(fn, (err: Error) => {
+    assert.match(err.message, pattern);
+    assert.ok(!err.message.includes("\n"), `multi-line error: ${err.message}`);
+    return true;
+  });
+}

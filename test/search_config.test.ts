@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { throwsLine } from "./_helpers.ts";
 import {
   costTermOf,
   DEFAULT_SEARCH_CONFIG,
@@ -7,15 +8,6 @@ import {
   SEARCH_USAGE,
 } from "../src/search/config.ts";
 import { ArchAdam } from "../src/supernet/arch_optimizer.ts";
-
-/** Asserts that `fn` throws one line matching `pattern`. */
-function throwsLine(fn: () => unknown, pattern: RegExp) {
-  assert.throws(fn, (err: Error) => {
-    assert.match(err.message, pattern);
-    assert.ok(!err.message.includes("\n"), `multi-line error: ${err.message}`);
-    return true;
-  });
-}
 
 const SPACE = ["--space", "baseline:compact-28"];
 

@@ -37,6 +37,7 @@ import { binaryGate, sampleActivePaths, softmax } from "../supernet/gates.ts";
 import { HeldOutStream } from "../supernet/held_out_stream.ts";
 import { MetricsAccumulator } from "../supernet/metrics_accumulator.ts";
 import { openSupernetData } from "../supernet/search_data.ts";
+import { archAdamOptions } from "../supernet/run_settings.ts";
 import { runStepLoop } from "../supernet/step_loop.ts";
 import { Supernet } from "../supernet/supernet.ts";
 import { gateGradientStep, weightStep } from "../supernet/supernet_steps.ts";
@@ -155,12 +156,7 @@ export async function evolve(
   });
   const bank = new WeightBank(opt, cfg.weightDecay, rng);
   const reference = referenceCellOf(cfg);
-  const archOptions = {
-    lr: cfg.archLr,
-    beta1: cfg.archBeta1,
-    beta2: cfg.archBeta2,
-    eps: cfg.archEps,
-  };
+  const archOptions = archAdamOptions(cfg);
   const layers: LayerState[] = searchableLayerShapes(backbone).map(({ layer, shape }) => ({
     layer,
     shape,

@@ -25,17 +25,20 @@
  *
  * Precedence: defaults, then the algorithm's defaults, then `--quick`, then flags.
  */
-import { parseArgs } from "node:util";
 import { parseDataSpec } from "../data/data_spec.ts";
-import { type NumberRule, oneOf, parseCount, readNumber } from "../util/flag_rules.ts";
+import { type NumberRule, oneOf, parseCount, parseFlags, readNumber } from "../util/flag_rules.ts";
+import { SUPERNET_NUMBER_FLAGS, type SupernetRunSettings } from "../supernet/run_settings.ts";
 
 /** The four searches of §3.3. */
 export const SEARCH_ALGORITHMS = ["proxyless-g", "proxyless-rl", "spos", "random"] as const;
 /** One of `SEARCH_ALGORITHMS`. */
 export type SearchAlgorithm = typeof SEARCH_ALGORITHMS[number];
 
-/** Every setting of a search run. */
-export interface SearchConfig {
+/**
+ * Every setting of a search run (data, optimisers and bookkeeping in
+ * `SupernetRunSettings`; the held-out split also scores SPOS's and random paths).
+ */
+export interface SearchConfig extends SupernetRunSettings {
   readonly algo: SearchAlgorithm;
   /** Whether `--quick` (a smoke run of seconds to minutes) was applied. */
   readonly quick: boolean;
@@ -43,14 +46,6 @@ export interface SearchConfig {
   readonly space: string;
   /** Backbone that a `search_space.config` (which records no channels) is laid on. */
   readonly backbone: string;
-  readonly data: string;
-  /** Training images used (a seeded subset); 0 = all. */
-  readonly trainImages: number;
-  /** Fraction of the training set held out for architecture steps and scoring. */
-  readonly valSplit: number;
-  /** Held-out images used; 0 = all of the split. */
-  readonly valImages: number;
-  readonly batchSize: number;
   /** Weight-only epochs first (ProxylessNAS's warm-up); SPOS and random: none. */
   readonly warmupEpochs: number;
   /** Epochs after the warm-up (with architecture steps for the ProxylessNAS searches). */
@@ -63,16 +58,6 @@ export interface SearchConfig {
   readonly maddsMax: number | null;
   /** η of the target λ's dual ascent: change of λ per unit of E/T − 1 per step. */
   readonly lambdaRate: number;
-  readonly weightLr: number;
-  readonly momentum: number;
-  readonly weightDecay: number;
-  readonly labelSmoothing: number;
-  readonly archLr: number;
-  readonly archBeta1: number;
-  readonly archBeta2: number;
-  readonly archEps: number;
-  /** Weight steps per architecture step. */
-  readonly archUpdateEvery: number;
   /** Paths sampled per REINFORCE step. */
   readonly rlSamples: number;
   /** w of the REINFORCE baseline b ← b + w·(R̄ − b). */
@@ -90,13 +75,6 @@ export interface SearchConfig {
   readonly bnBatches: number;
   /** Held-out images each path is scored on (and the derived network evaluated on). */
   readonly scoreImages: number;
-  readonly seed: number;
-  readonly out: string;
-  readonly resume: boolean;
-  /** Steps between metric readbacks. */
-  readonly logEvery: number;
-  /** Stop (as an interruption would) after this many weight steps; 0 = run to the end. */
-  readonly stopAfter: number;
 }
 
 /** The CPU default (see the module comment). */
@@ -198,23 +176,11 @@ export const SEARCH_USAGE = `usage: deno task search --space SPACE [flags]
   --stop-after N (stop after N weight steps as if interrupted; for resume tests) [0]`;
 
 const NUMBER_FLAGS: Readonly<Record<string, NumberRule<keyof SearchConfig>>> = {
-  "train-images": { key: "trainImages", integer: true, min: 0 },
-  "val-split": { key: "valSplit", above: 0, max: 0.9 },
-  "val-images": { key: "valImages", integer: true, min: 0 },
-  batch: { key: "batchSize", integer: true, min: 1 },
+  ...SUPERNET_NUMBER_FLAGS,
   warmup: { key: "warmupEpochs", integer: true, min: 0 },
   epochs: { key: "epochs", integer: true, min: 1 },
   lambda: { key: "lambda", min: 0 },
   "lambda-rate": { key: "lambdaRate", above: 0 },
-  lr: { key: "weightLr", min: 0 },
-  momentum: { key: "momentum", min: 0, below: 1 },
-  wd: { key: "weightDecay", min: 0 },
-  "label-smoothing": { key: "labelSmoothing", min: 0, below: 1 },
-  "arch-lr": { key: "archLr", min: 0 },
-  "arch-beta1": { key: "archBeta1", min: 0, below: 1 },
-  "arch-beta2": { key: "archBeta2", min: 0, below: 1 },
-  "arch-eps": { key: "archEps", above: 0 },
-  "arch-every": { key: "archUpdateEvery", integer: true, min: 1 },
   "rl-samples": { key: "rlSamples", integer: true, min: 1 },
   "rl-baseline-weight": { key: "rlBaselineWeight", above: 0, max: 1 },
   population: { key: "population", integer: true, min: 1 },
@@ -226,9 +192,6 @@ const NUMBER_FLAGS: Readonly<Record<string, NumberRule<keyof SearchConfig>>> = {
   "random-samples": { key: "randomSamples", integer: true, min: 1 },
   "bn-batches": { key: "bnBatches", integer: true, min: 1 },
   "score-images": { key: "scoreImages", integer: true, min: 1 },
-  seed: { key: "seed", integer: true, min: 0 },
-  "log-every": { key: "logEvery", integer: true, min: 1 },
-  "stop-after": { key: "stopAfter", integer: true, min: 0 },
 };
 
 function readMAdds(flag: string, text: string): number {
@@ -246,7 +209,6 @@ function readMAdds(flag: string, text: string): number {
  * with one line naming the bad flag or combination; nothing is read from disk here.
  */
 export function parseSearchArgs(args: readonly string[]): SearchConfig {
-  const options: Record<string, { type: "string" | "boolean" }> = {};
   const stringFlags = [
     ...Object.keys(NUMBER_FLAGS),
     "algo",
@@ -257,15 +219,7 @@ export function parseSearchArgs(args: readonly string[]): SearchConfig {
     "madds-target",
     "out",
   ];
-  for (const flag of stringFlags) options[flag] = { type: "string" };
-  for (const flag of ["quick", "resume"]) options[flag] = { type: "boolean" };
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({ args: [...args], options, strict: true, allowPositionals: false })
-      .values as Record<string, string | boolean | undefined>;
-  } catch (err) {
-    throw new Error(`${(err as Error).message.replace(/\s*\n\s*/g, " ")} (see --help)`);
-  }
+  const values = parseFlags(args, stringFlags, ["quick", "resume"]);
   const str = (flag: string) => values[flag] as string | undefined;
 
   const algo = oneOf("algo", str("algo") ?? DEFAULT_SEARCH_CONFIG.algo, SEARCH_ALGORITHMS);

@@ -17,6 +17,7 @@ import type { Batch } from "../data/dataset.ts";
 import { updateAlphaFromGates } from "../supernet/alpha_update.ts";
 import { binaryGate, sampleActivePaths, softmax } from "../supernet/gates.ts";
 import { gateGradientStep } from "../supernet/supernet_steps.ts";
+import { archAdamOptions } from "../supernet/run_settings.ts";
 import { ArchitectureLogits, type ArchitectureLogitsState } from "./architecture_logits.ts";
 import { costTermOf } from "./config.ts";
 import { Eq6Term } from "./cost_term.ts";
@@ -32,12 +33,7 @@ interface ProxylessGState {
 
 export function proxylessGradientSearch(ctx: SearchContext): SearchDriver {
   const { cfg, costs, supernet, rng } = ctx;
-  const logits = new ArchitectureLogits(costs.choices, {
-    lr: cfg.archLr,
-    beta1: cfg.archBeta1,
-    beta2: cfg.archBeta2,
-    eps: cfg.archEps,
-  });
+  const logits = new ArchitectureLogits(costs.choices, archAdamOptions(cfg));
   const eq6 = new Eq6Term(costTermOf(cfg), cfg.lambdaRate);
   const mixed = costs.searchable.map((layer) => supernet.mixed.get(layer)!);
 

@@ -17,6 +17,7 @@ import { softmaxCrossEntropy } from "../ops/cross_entropy.ts";
 import { noGrad, tidy } from "../tensor/engine.ts";
 import { MetricsAccumulator } from "../supernet/metrics_accumulator.ts";
 import { batchTensors } from "../supernet/supernet_steps.ts";
+import { archAdamOptions } from "../supernet/run_settings.ts";
 import { ArchitectureLogits, type ArchitectureLogitsState } from "./architecture_logits.ts";
 import { costTermOf } from "./config.ts";
 import { Eq6Term } from "./cost_term.ts";
@@ -34,12 +35,7 @@ interface ProxylessRlState {
 
 export function proxylessReinforceSearch(ctx: SearchContext): SearchDriver {
   const { cfg, costs, supernet, rng } = ctx;
-  const logits = new ArchitectureLogits(costs.choices, {
-    lr: cfg.archLr,
-    beta1: cfg.archBeta1,
-    beta2: cfg.archBeta2,
-    eps: cfg.archEps,
-  });
+  const logits = new ArchitectureLogits(costs.choices, archAdamOptions(cfg));
   const eq6 = new Eq6Term(costTermOf(cfg), cfg.lambdaRate);
   const reinforce = new Reinforce({ baselineDecayWeight: cfg.rlBaselineWeight });
   const sampleMetrics = Array.from(

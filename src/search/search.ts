@@ -95,7 +95,19 @@ export async function prepareSearch(cfg: SearchConfig): Promise<PreparedSearch> 
         `${cfg.space} (${formatMAdds(cheapest)} MAdds); aim at least that high`,
     );
   }
+  if (cfg.resume) {
+    try {
+      await Deno.stat(checkpointPath(cfg));
+    } catch {
+      throw new Error(`--resume: no checkpoint at ${checkpointPath(cfg)}; start without --resume`);
+    }
+  }
   return { cfg, input, space, costs, data, cheapestMAdds: cheapest };
+}
+
+/** Where a search keeps its checkpoint. */
+function checkpointPath(cfg: SearchConfig): string {
+  return `${cfg.out}/checkpoint.astf`;
 }
 
 /** What a search checkpoint holds beside the tensors. */
@@ -162,7 +174,7 @@ export async function runSearch(
   const valMetrics = new MetricsAccumulator("search.val_metrics");
   const history: HistoryRecord[] = [];
   const position = { step: 0 };
-  const ckptPath = `${cfg.out}/checkpoint.astf`;
+  const ckptPath = checkpointPath(cfg);
   const maddsMax = cfg.maddsMax ?? Infinity;
   let earlierSeconds = 0;
   let scorer: PathScorer | null = null;

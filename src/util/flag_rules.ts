@@ -1,3 +1,5 @@
+import { parseArgs } from "node:util";
+
 /**
  * Checked reading of command-line values for the configs that live in src/ (evolve,
  * search): a numeric flag against its rule, a choice among names, and counts written
@@ -45,4 +47,28 @@ export function parseCount(text: string): number | null {
   const scale = { "": 1, k: 1e3, m: 1e6, g: 1e9 }[match[2] as "" | "k" | "m" | "g"];
   const count = Number(match[1]) * scale;
   return count > 0 && Number.isFinite(count) ? count : null;
+}
+
+/**
+ * Parses `args` strictly (no positionals) into flag values: `strings` take a value,
+ * `booleans` do not, `shorts` maps a one-letter alias to its flag. An unknown or
+ * malformed flag is one line ending in "(see --help)".
+ */
+export function parseFlags(
+  args: readonly string[],
+  strings: readonly string[],
+  booleans: readonly string[],
+  shorts: Readonly<Record<string, string>> = {},
+): Record<string, string | boolean | undefined> {
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  for (const flag of strings) options[flag] = { type: "string" };
+  for (const flag of booleans) options[flag] = { type: "boolean" };
+  for (const [short, flag] of Object.entries(shorts)) options[flag].short = short;
+  try {
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false })
+      .values as Record<string, string | boolean | undefined>;
+  } catch (err) {
+    // node:util's messages can span lines (hints); keep them, on one line.
+    throw new Error(`${(err as Error).message.replace(/\s*\n\s*/g, " ")} (see --help)`);
+  }
 }
