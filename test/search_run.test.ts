@@ -41,6 +41,38 @@ function evolvedSpace(): Promise<string> {
   return evolved;
 }
 
+/** The cap of the searches below: 30% of the way from the cheapest network to the dearest. */
+async function capOf(spacePath: string): Promise<number> {
+  const { space } = await loadSearchSpace(spacePath, { backbone: "proxyless-224" });
+  const costs = spaceCosts(space);
+  const sum = (pick: (c: number[]) => number) =>
+    costs.madds.fixed + costs.madds.perLayer.reduce((s, c) => s + pick([...c]), 0);
+  const cheapest = sum((c) => Math.min(...c));
+  return Math.round(cheapest + 0.3 * (sum((c) => Math.max(...c)) - cheapest));
+}
+
+/** The flags of every search below (with --algo and --out added). */
+async function searchFlags(): Promise<string[]> {
+  const spacePath = await evolvedSpace();
+  return [...TINY, "--space", spacePath, "--madds-max", String(await capOf(spacePath))];
+}
+
+const searches = new Map<string, Promise<string>>();
+/** The results folder of one search with `searchFlags()`, run once for the whole file. */
+function searchOnce(algo: string): Promise<string> {
+  let run = searches.get(algo);
+  if (!run) {
+    run = (async () => {
+      const out = await Deno.makeTempDir({ prefix: `search_${algo}_` });
+      const result = await cli("search", [...await searchFlags(), "--algo", algo, "--out", out]);
+      assert.equal(result.code, 0, result.out);
+      return out;
+    })();
+    searches.set(algo, run);
+  }
+  return run;
+}
+
 async function jsonLines(path: string): Promise<Record<string, unknown>[]> {
   return (await Deno.readTextFile(path)).trim().split("\n").map((l) => JSON.parse(l));
 }
@@ -53,25 +85,9 @@ Deno.test({
     const spacePath = await evolvedSpace();
     const { space } = await loadSearchSpace(spacePath, { backbone: "proxyless-224" });
     const costs = spaceCosts(space);
-    const sum = (pick: (c: number[]) => number) =>
-      costs.madds.fixed + costs.madds.perLayer.reduce((s, c) => s + pick([...c]), 0);
-    const cheapest = sum((c) => Math.min(...c));
-    const cap = Math.round(cheapest + 0.3 * (sum((c) => Math.max(...c)) - cheapest));
-    const dir = await Deno.makeTempDir({ prefix: "search_chain_" });
+    const cap = await capOf(spacePath);
     for (const algo of SEARCH_ALGORITHMS) {
-      const out = `${dir}/${algo}`;
-      const run = await cli("search", [
-        ...TINY,
-        "--algo",
-        algo,
-        "--space",
-        spacePath,
-        "--madds-max",
-        String(cap),
-        "--out",
-        out,
-      ]);
-      assert.equal(run.code, 0, run.out);
+      const out = await searchOnce(algo);
       const result = JSON.parse(await Deno.readTextFile(`${out}/result.json`));
       assert.ok(result.madds <= cap, `${algo}: ${result.madds} MAdds over the cap ${cap}`);
       assert.ok(result.heldOut.top1 >= 0 && result.heldOut.top1 <= 1, `${algo}: held-out top-1`);
@@ -94,17 +110,20 @@ Deno.test({
         assert.ok(Number.isFinite(e.expectedMAdds) && Number.isFinite(e.trainLoss));
         assert.equal((e.entropy as number[]).length, costs.searchable.length);
       }
-      if (!algo.startsWith("proxyless")) {
+      if (algo.startsWith("proxyless")) {
+        assert.equal(epochs[0].valLoss, null, `${algo}: no architecture step in the warm-up`);
+        assert.ok(Number.isFinite(epochs[1].valLoss), `${algo}: architecture steps after it`);
+      } else {
         assert.ok(history.some((r) => r.phase === "path-search"), `${algo}: population lines`);
       }
       for (const f of ["report.md", "supernet_loss.png", "madds.png", "entropy.png"]) {
         assert.ok((await Deno.stat(`${out}/${f}`)).size > 0, `${algo}: ${f}`);
       }
     }
-    const trained = `${dir}/train`;
+    const trained = await Deno.makeTempDir({ prefix: "search_train_" });
     const train = await cli("train", [
       "--arch",
-      `${dir}/proxyless-g/network.json`,
+      `${await searchOnce("proxyless-g")}/network.json`,
       "--max-steps",
       "20",
       "--batch",
@@ -118,7 +137,7 @@ Deno.test({
     ]);
     assert.equal(train.code, 0, train.out);
     assert.ok((await Deno.stat(`${trained}/model.onnx`)).size > 0);
-    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(trained, { recursive: true });
   },
 });
 
@@ -126,18 +145,16 @@ Deno.test({
   name: "search --resume after an interruption ends where the uninterrupted run ends",
   ...opts,
   fn: async () => {
-    const spacePath = await evolvedSpace();
-    const common = [...TINY, "--space", spacePath, "--epochs", "2", "--madds-max", "100M"];
-    const whole = await Deno.makeTempDir({ prefix: "search_whole_" });
+    // The uninterrupted run is the done-when test's proxyless-g search (2 epochs of 2 steps).
+    const whole = await searchOnce("proxyless-g");
+    const common = [...await searchFlags(), "--algo", "proxyless-g"];
     const cut = await Deno.makeTempDir({ prefix: "search_cut_" });
-    const a = await cli("search", [...common, "--out", whole]);
-    assert.equal(a.code, 0, a.out);
-    const b1 = await cli("search", [...common, "--out", cut, "--stop-after", "5"]);
+    const b1 = await cli("search", [...common, "--out", cut, "--stop-after", "3"]);
     assert.equal(b1.code, 0, b1.out);
-    assert.match(b1.out, /stopped at step 5/);
+    assert.match(b1.out, /stopped at step 3/);
     const b2 = await cli("search", [...common, "--out", cut, "--resume"]);
     assert.equal(b2.code, 0, b2.out);
-    assert.match(b2.out, /resumed at step 4\//, "from the checkpoint of the last whole epoch");
+    assert.match(b2.out, /resumed at step 2\//, "from the checkpoint of the last whole epoch");
     const withoutTimes = async (dir: string) =>
       (await jsonLines(`${dir}/history.jsonl`)).map(({ seconds: _s, ...rest }) => rest);
     assert.deepEqual(await withoutTimes(cut), await withoutTimes(whole));
@@ -151,7 +168,6 @@ Deno.test({
     const held = async (dir: string) =>
       JSON.parse(await Deno.readTextFile(`${dir}/result.json`)).heldOut;
     assert.deepEqual(await held(cut), await held(whole));
-    await Deno.remove(whole, { recursive: true });
     await Deno.remove(cut, { recursive: true });
   },
 });
