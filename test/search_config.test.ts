@@ -60,7 +60,7 @@ Deno.test("search config: MAdds counts, and the cost term each flag set asks for
   const target = parseSearchArgs([...SPACE, "--madds-target", "300k", "--lambda", "0.5"]);
   assert.deepEqual(costTermOf(target), { kind: "target", target: 3e5, initialLambda: 0.5 });
   const fixed = parseSearchArgs([...SPACE, "--lambda", "0.02", "--madds-max", "9M"]);
-  assert.deepEqual(costTermOf(fixed), { kind: "fixed", lambdaPerMillion: 0.02 });
+  assert.deepEqual(costTermOf(fixed), { kind: "fixed", lambda: 0.02 });
   assert.deepEqual(costTermOf(parseSearchArgs(SPACE)), { kind: "none" });
 });
 

@@ -29,19 +29,19 @@ Deno.test("space costs: a path's MAdds and weights from the tables equal the cou
 });
 
 Deno.test("Eq. 6 term: λ per million MAdds, a target's adapted λ, and their costs", () => {
-  const none = new Eq6Term({ kind: "none" }, 1);
+  const none = new Eq6Term({ kind: "none" }, 1, 1e6);
   assert.equal(none.costScale(5e6), 0);
   assert.equal(none.lambda, null);
-  const fixed = new Eq6Term({ kind: "fixed", lambdaPerMillion: 0.02 }, 1);
+  const fixed = new Eq6Term({ kind: "fixed", lambda: 0.02 }, 1, 1e6);
   assert.ok(Math.abs(fixed.costScale(5e6) - 0.02e-6) < 1e-18);
   assert.ok(Math.abs(fixed.costLoss(5e6) - 0.1) < 1e-12);
-  const target = new Eq6Term({ kind: "target", target: 4e6, initialLambda: 0.5 }, 1);
+  const target = new Eq6Term({ kind: "target", target: 4e6, initialLambda: 0.5 }, 1, 1e6);
   assert.ok(Math.abs(target.costScale(5e6) - 0.5 / 4e6) < 1e-18);
   assert.ok(Math.abs(target.costLoss(5e6) - 0.5 * 0.25) < 1e-12, "λ·(E − T)/T");
   target.update(6e6); // 50% over the target: λ grows
   assert.ok(target.lambda! > 0.5);
   const saved = target.getState();
-  const copy = new Eq6Term({ kind: "target", target: 4e6, initialLambda: 0.5 }, 1);
+  const copy = new Eq6Term({ kind: "target", target: 4e6, initialLambda: 0.5 }, 1, 1e6);
   copy.setState(saved);
   assert.equal(copy.lambda, target.lambda);
 });
@@ -51,7 +51,7 @@ Deno.test("gradient step with Eq. 6's cost term lowers the expected MAdds; the c
   const optimizers = costs.choices.map((k) =>
     new ArchAdam(k, { lr: 0.05, beta1: 0, beta2: 0.999, eps: 1e-8 })
   );
-  const eq6 = new Eq6Term({ kind: "fixed", lambdaPerMillion: 1 }, 1);
+  const eq6 = new Eq6Term({ kind: "fixed", lambda: 1 }, 1, 1e6);
   const rng = new Rng(5);
   const start = expectedCost(costs.madds, alphas).value;
   for (let step = 0; step < 20; step++) {

@@ -286,7 +286,8 @@ export function validateSearchConfig(config: SearchConfig): SearchConfig {
  */
 export type CostTerm =
   | { readonly kind: "none" }
-  | { readonly kind: "fixed"; readonly lambdaPerMillion: number }
+  /** λ per million MAdds (per `SearchCost.lambdaUnit` of cost). */
+  | { readonly kind: "fixed"; readonly lambda: number }
   | { readonly kind: "target"; readonly target: number; readonly initialLambda: number };
 
 /** The cost term a config asks for. */
@@ -296,7 +297,7 @@ export function costTermOf(config: SearchConfig): CostTerm {
     return { kind: "target", target, initialLambda: config.lambda ?? 0.1 };
   }
   if (config.lambda !== null && config.lambda > 0) {
-    return { kind: "fixed", lambdaPerMillion: config.lambda };
+    return { kind: "fixed", lambda: config.lambda };
   }
   return { kind: "none" };
 }

@@ -1,6 +1,6 @@
 /**
  * Eq. 6's cost term as the gradient and RL searches use it, whichever way the flags
- * set it (src/search/config.ts `CostTerm`): none, a fixed λ per million MAdds (the
+ * set it (src/search/config.ts `CostTerm`): none, a fixed λ per unit of cost (the
  * paper's linear form), or a target with λ adapted by dual ascent (ProxylessNAS's
  * additive form, `TargetLambda`). Both forms are additive, so the cost's share of the
  * loss — and of the reward, R = accuracy − penalty(cost) — never depends on the
@@ -9,13 +9,11 @@
 import type { CostTerm } from "./config.ts";
 import { type CostPenalty, penalize, TargetLambda } from "./cost_penalty.ts";
 
-/** MAdds per unit of `--lambda`. */
-const MILLION = 1e6;
-
 export class Eq6Term {
   private readonly target: TargetLambda | null;
 
-  constructor(readonly term: CostTerm, lambdaRate: number) {
+  /** `lambdaUnit`: cost per unit of a fixed λ (1e6 for λ per million MAdds). */
+  constructor(readonly term: CostTerm, lambdaRate: number, private readonly lambdaUnit: number) {
     this.target = term.kind === "target"
       ? new TargetLambda({ target: term.target, initial: term.initialLambda, rate: lambdaRate })
       : null;
@@ -27,15 +25,15 @@ export class Eq6Term {
       case "none":
         return null;
       case "fixed":
-        return { kind: "linear", lambda: this.term.lambdaPerMillion / MILLION };
+        return { kind: "linear", lambda: this.term.lambda / this.lambdaUnit };
       case "target":
         return this.target!.penalty();
     }
   }
 
-  /** λ now: per million MAdds (fixed), of the additive form (target), or null. */
+  /** λ now: per `lambdaUnit` of cost (fixed), of the additive form (target), or null. */
   get lambda(): number | null {
-    if (this.term.kind === "fixed") return this.term.lambdaPerMillion;
+    if (this.term.kind === "fixed") return this.term.lambda;
     return this.target?.lambda ?? null;
   }
 

@@ -12,7 +12,7 @@ import type { Tensor } from "../tensor/tensor.ts";
 import type { Rng } from "../util/rng.ts";
 import type { SearchConfig } from "./config.ts";
 import type { PathScorer } from "./path_scorer.ts";
-import type { SpaceCosts } from "./space_costs.ts";
+import type { SearchCost, SpaceCosts } from "./space_costs.ts";
 import type { PathSearchRecord } from "./history.ts";
 
 /** What a driver may use. */
@@ -20,8 +20,8 @@ export interface SearchContext {
   readonly cfg: SearchConfig;
   readonly space: SearchSpaceSpec;
   readonly costs: SpaceCosts;
-  /** The cap on MAdds (Infinity when none). */
-  readonly maddsMax: number;
+  /** The cost Eq. 6's term and the cap act on (MAdds). */
+  readonly cost: SearchCost;
   readonly supernet: Supernet;
   readonly rng: Rng;
   /** [C, H, W] of the held-out images. */

@@ -34,7 +34,7 @@ interface ProxylessGState {
 export function proxylessGradientSearch(ctx: SearchContext): SearchDriver {
   const { cfg, costs, supernet, rng } = ctx;
   const logits = new ArchitectureLogits(costs.choices, archAdamOptions(cfg));
-  const eq6 = new Eq6Term(costTermOf(cfg), cfg.lambdaRate);
+  const eq6 = new Eq6Term(costTermOf(cfg), cfg.lambdaRate, ctx.cost.lambdaUnit);
   const mixed = costs.searchable.map((layer) => supernet.mixed.get(layer)!);
 
   return {
@@ -58,7 +58,7 @@ export function proxylessGradientSearch(ctx: SearchContext): SearchDriver {
         ctx.valMetrics,
       );
       for (const m of mixed) m.gateGradients = false;
-      const cost = expectedCost(costs.madds, logits.alphas); // Eq. 6's Cost(N) and ∂/∂α
+      const cost = expectedCost(ctx.cost.model, logits.alphas); // Eq. 6's Cost(N) and ∂/∂α
       const scale = eq6.costScale(cost.value);
       logits.alphas = logits.alphas.map((alpha, l) =>
         updateAlphaFromGates({
@@ -74,7 +74,7 @@ export function proxylessGradientSearch(ctx: SearchContext): SearchDriver {
 
     distribution: () => logits.probabilities(),
     lambda: () => eq6.lambda,
-    derive: () => Promise.resolve(deriveFromLogits(logits.alphas, costs.madds, ctx.maddsMax)),
+    derive: () => Promise.resolve(deriveFromLogits(logits.alphas, ctx.cost.model, ctx.cost.max)),
     getState: (): ProxylessGState => ({ logits: logits.getState(), lambda: eq6.getState() }),
     setState(state: unknown) {
       const s = state as ProxylessGState;

@@ -36,7 +36,7 @@ interface ProxylessRlState {
 export function proxylessReinforceSearch(ctx: SearchContext): SearchDriver {
   const { cfg, costs, supernet, rng } = ctx;
   const logits = new ArchitectureLogits(costs.choices, archAdamOptions(cfg));
-  const eq6 = new Eq6Term(costTermOf(cfg), cfg.lambdaRate);
+  const eq6 = new Eq6Term(costTermOf(cfg), cfg.lambdaRate, ctx.cost.lambdaUnit);
   const reinforce = new Reinforce({ baselineDecayWeight: cfg.rlBaselineWeight });
   const sampleMetrics = Array.from(
     { length: cfg.rlSamples },
@@ -63,16 +63,16 @@ export function proxylessReinforceSearch(ctx: SearchContext): SearchDriver {
       const accuracies = await MetricsAccumulator.drainAll(sampleMetrics);
       const samples = paths.map((path, k) => ({
         path,
-        reward: accuracies[k].top1 - eq6.costLoss(pathCost(costs.madds, path)),
+        reward: accuracies[k].top1 - eq6.costLoss(pathCost(ctx.cost.model, path)),
       }));
       const grad = reinforce.lossGradient(logits.alphas, samples);
       logits.alphas = logits.alphas.map((alpha, l) => logits.optimizers[l].step(alpha, grad[l]));
-      eq6.update(expectedCost(costs.madds, logits.alphas).value);
+      eq6.update(expectedCost(ctx.cost.model, logits.alphas).value);
     },
 
     distribution: () => logits.probabilities(),
     lambda: () => eq6.lambda,
-    derive: () => Promise.resolve(deriveFromLogits(logits.alphas, costs.madds, ctx.maddsMax)),
+    derive: () => Promise.resolve(deriveFromLogits(logits.alphas, ctx.cost.model, ctx.cost.max)),
     getState: (): ProxylessRlState => ({
       logits: logits.getState(),
       lambda: eq6.getState(),

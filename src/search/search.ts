@@ -49,7 +49,7 @@ import { proxylessReinforceSearch } from "./proxyless_rl.ts";
 import { randomPathSearch } from "./random.ts";
 import { writeSearchReport } from "./report.ts";
 import { loadSearchSpace, type SearchInput } from "./space_input.ts";
-import { fullChoices, type SpaceCosts, spaceCosts } from "./space_costs.ts";
+import { fullChoices, maddsCost, type SpaceCosts, spaceCosts } from "./space_costs.ts";
 import { sposSearch } from "./spos.ts";
 
 /** The drivers by `--algo`. */
@@ -175,7 +175,6 @@ export async function runSearch(
   const history: HistoryRecord[] = [];
   const position = { step: 0 };
   const ckptPath = checkpointPath(cfg);
-  const maddsMax = cfg.maddsMax ?? Infinity;
   let earlierSeconds = 0;
   let scorer: PathScorer | null = null;
   let pathProgress: Progress | null = null;
@@ -185,7 +184,7 @@ export async function runSearch(
     cfg,
     space,
     costs,
-    maddsMax,
+    cost: maddsCost(costs, cfg.maddsMax),
     supernet,
     rng,
     imageShape: data.val.shape,
@@ -356,8 +355,8 @@ export async function runSearch(
       lambda: driver.lambda(),
       seconds: elapsed(),
     });
-    if (result.madds > maddsMax) {
-      throw new Error(`search: the found network (${result.madds}) is over the cap ${maddsMax}`);
+    if (result.madds > ctx.cost.max) {
+      throw new Error(`the found network (${result.madds} MAdds) is over the cap ${ctx.cost.max}`);
     }
     await saveCheckpoint();
     await writeSearchOutputs(cfg.out, result);

@@ -36,14 +36,15 @@ interface SinglePathState {
 /** A single-path search driver whose phase two is `runner`. */
 export function singlePathSearch(ctx: SearchContext, runner: PathSearchRunner): SearchDriver {
   const { cfg, costs, rng } = ctx;
-  const capped = Number.isFinite(ctx.maddsMax);
+  const { model, max } = ctx.cost;
+  const capped = Number.isFinite(max);
   const draw = capped
-    ? uniformPathSamplerUnderCap(costs.madds, ctx.maddsMax)
+    ? uniformPathSamplerUnderCap(model, max)
     : (r: Rng) => costs.choices.map((k) => r.int(k));
   const marginals = capped
     ? estimateMarginals(draw, costs.choices, cfg.seed + 13)
     : costs.choices.map((k) => new Array(k).fill(1 / k));
-  const lambdaPerMAdd = (cfg.lambda ?? 0) / 1e6;
+  const lambdaPerCost = (cfg.lambda ?? 0) / ctx.cost.lambdaUnit;
   let saved: PathSearchState | null = null;
 
   const derive = async (): Promise<Derivation> => {
@@ -53,11 +54,11 @@ export function singlePathSearch(ctx: SearchContext, runner: PathSearchRunner): 
     let evaluated = 0;
     const problem: PathSearchProblem = {
       choices: costs.choices,
-      cost: (path) => pathCost(costs.madds, path),
-      maxCost: ctx.maddsMax,
+      cost: (path) => pathCost(model, path),
+      maxCost: max,
       score: async (path) => {
         const { top1 } = await scorer.evaluate(ctx.fullChoices(path));
-        return top1 - lambdaPerMAdd * pathCost(costs.madds, path);
+        return top1 - lambdaPerCost * pathCost(model, path);
       },
       ...(capped ? { samplePath: draw } : {}),
     };
@@ -80,7 +81,11 @@ export function singlePathSearch(ctx: SearchContext, runner: PathSearchRunner): 
           phase: "path-search",
           generation: event.generation,
           evaluated,
-          best: { path: [...event.best.path], madds: event.best.cost, score: event.best.score },
+          best: {
+            path: [...event.best.path],
+            madds: pathCost(costs.madds, event.best.path),
+            score: event.best.score,
+          },
           populationMean: scores.reduce((s, x) => s + x, 0) / Math.max(1, scores.length),
           populationBest: Math.max(...scores),
           seconds: (performance.now() - started) / 1000,
@@ -90,7 +95,9 @@ export function singlePathSearch(ctx: SearchContext, runner: PathSearchRunner): 
       },
     });
     saved = result.state;
-    const what = cfg.lambda ? `top-1 − ${cfg.lambda}·MAdds/1M` : "held-out top-1";
+    const what = cfg.lambda
+      ? `top-1 − ${cfg.lambda}·${ctx.cost.name}/${ctx.cost.lambdaUnit}`
+      : "held-out top-1";
     return {
       path: [...result.best.path],
       probabilities: result.best.path.map(() => null),

@@ -39,6 +39,25 @@ export function spaceCosts(space: SearchSpaceSpec): SpaceCosts {
   };
 }
 
+/**
+ * The cost that Eq. 6's term and the hard cap act on. MAdds today (`maddsCost`); a
+ * measured latency table has the same shape and plugs in here.
+ */
+export interface SearchCost {
+  /** What is counted, for messages ("MAdds"). */
+  readonly name: string;
+  readonly model: CostModel;
+  /** Cost per unit of `--lambda` (1e6: λ is per million MAdds). */
+  readonly lambdaUnit: number;
+  /** The hard cap on the found network (Infinity for none). */
+  readonly max: number;
+}
+
+/** MAdds as the search's cost, capped at `max` (null: no cap). */
+export function maddsCost(costs: SpaceCosts, max: number | null): SearchCost {
+  return { name: "MAdds", model: costs.madds, lambdaUnit: 1e6, max: max ?? Infinity };
+}
+
 /** The choice of every layer of the space (fixed layers 0) for a path over the searchable ones. */
 export function fullChoices(
   space: SearchSpaceSpec,
