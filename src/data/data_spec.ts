@@ -67,6 +67,8 @@ export interface OpenDataOptions {
   imageSize?: number;
   /** imagenet: most decodes in flight at once. */
   concurrency?: number;
+  /** Receives one line per image folder with files that are not images; default console.warn. */
+  warn?: (line: string) => void;
 }
 
 /** Datasets opened from one `--data` value. */
@@ -105,8 +107,25 @@ export async function openData(
       break;
     case "imagenet": {
       const folder = { size: options.imageSize, concurrency: options.concurrency };
-      fullTrain = await openImageFolder(join(dir, "train"), true, folder);
-      test = await openImageFolder(join(dir, "val"), false, folder, fullTrain.classNames);
+      const trainFolder = await openImageFolder(join(dir, "train"), true, folder);
+      const valFolder = await openImageFolder(
+        join(dir, "val"),
+        false,
+        folder,
+        trainFolder.classNames,
+      );
+      const warn = options.warn ?? ((line: string) => console.warn(line));
+      for (const opened of [trainFolder, valFolder]) {
+        const ignored = opened.ignoredFiles;
+        if (ignored.length === 0) continue;
+        const examples = ignored.slice(0, 3).map((f) => f.slice(opened.source.length + 1));
+        warn(
+          `note: ignored ${ignored.length} files in ${opened.source} that are not images ` +
+            `(${examples.join(", ")}${ignored.length > 3 ? ", …" : ""})`,
+        );
+      }
+      fullTrain = trainFolder;
+      test = valFolder;
       break;
     }
   }

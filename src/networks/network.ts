@@ -2,7 +2,7 @@
  * Turns a network spec (src/space/network_spec.ts) into a trainable network:
  * stem → blocks → head (feature mix, global pooling, classifier).
  */
-import { ConvBnAct, Linear } from "../nn/layers.ts";
+import { type BatchNormSettings, ConvBnAct, Linear } from "../nn/layers.ts";
 import { Module } from "../nn/module.ts";
 import { globalAvgPool } from "../ops/pooling.ts";
 import { shapeStr, type Tensor } from "../tensor/tensor.ts";
@@ -24,24 +24,30 @@ class Skip extends Module {
   }
 }
 
-/** Builds one block of a spec. */
-export function buildBlock(block: BlockSpec, rng: Rng): Module {
+/** Builds one block of a spec; `bn` (the spec's) sets every BN of it, else defaults. */
+export function buildBlock(block: BlockSpec, rng: Rng, bn?: BatchNormSettings): Module {
   switch (block.type) {
     case "inverted_residual":
-      return new InvertedResidual(block, rng);
+      return new InvertedResidual(block, rng, bn);
     case "cell":
-      return new CellBlock(block, rng);
+      return new CellBlock(block, rng, undefined, bn);
     case "zero":
       return new Skip();
   }
 }
 
 /** The stem: conv k×k (stride) → BN → ReLU6. */
-export function buildStem(channels: number, stem: StemSpec, rng: Rng): ConvBnAct {
+export function buildStem(
+  channels: number,
+  stem: StemSpec,
+  rng: Rng,
+  bn?: BatchNormSettings,
+): ConvBnAct {
   return new ConvBnAct(channels, stem.cout, {
     kernel: stem.kernel,
     stride: stem.stride as 1 | 2,
     act: "relu6",
+    bn,
   }, rng);
 }
 
@@ -51,9 +57,10 @@ export function buildHead(
   head: HeadSpec,
   classes: number,
   rng: Rng,
+  bn?: BatchNormSettings,
 ): { featureMix: ConvBnAct | null; classifier: Linear } {
   const featureMix = head.featureMix
-    ? new ConvBnAct(cin, head.featureMix.cout, { kernel: 1, act: "relu6" }, rng)
+    ? new ConvBnAct(cin, head.featureMix.cout, { kernel: 1, act: "relu6", bn }, rng)
     : null;
   return { featureMix, classifier: new Linear(head.featureMix?.cout ?? cin, classes, rng) };
 }
@@ -67,10 +74,12 @@ export class Network extends Module {
   constructor(readonly spec: NetworkSpec, rng: Rng) {
     super();
     checkNetwork(spec);
-    this.stem = this.child("stem", buildStem(spec.input.channels, spec.stem, rng));
-    this.blocks = spec.blocks.map((b, i) => this.child(`blocks.${i}`, buildBlock(b, rng)));
+    // A spec's `bn` (momentum, eps) applies to every BN of the network.
+    const bn = spec.bn;
+    this.stem = this.child("stem", buildStem(spec.input.channels, spec.stem, rng, bn));
+    this.blocks = spec.blocks.map((b, i) => this.child(`blocks.${i}`, buildBlock(b, rng, bn)));
     const last = spec.blocks.at(-1)?.cout ?? spec.stem.cout;
-    const { featureMix, classifier } = buildHead(last, spec.head, spec.classes, rng);
+    const { featureMix, classifier } = buildHead(last, spec.head, spec.classes, rng, bn);
     this.featureMix = featureMix && this.child("feature_mix", featureMix);
     this.classifier = this.child("classifier", classifier);
   }

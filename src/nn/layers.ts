@@ -55,6 +55,15 @@ export class Conv2d extends Module {
   }
 }
 
+/**
+ * Batch-norm settings in PyTorch's convention (ProxylessNAS's `bn` uses it too):
+ * running = (1 − momentum)·running + momentum·batch; y = (x − μ)/√(σ² + eps)·γ + β.
+ */
+export interface BatchNormSettings {
+  momentum: number;
+  eps: number;
+}
+
 export class BatchNorm2d extends Module {
   readonly gamma: Tensor;
   readonly beta: Tensor;
@@ -106,13 +115,13 @@ export class ConvBnAct extends Module {
   constructor(
     cin: number,
     cout: number,
-    opts: Conv2dOptions & { act: Activation },
+    opts: Conv2dOptions & { act: Activation; bn?: BatchNormSettings },
     rng: Rng,
     readonly act: Activation = opts.act,
   ) {
     super();
     this.conv = this.child("conv", new Conv2d(cin, cout, opts, rng));
-    this.bn = this.child("bn", new BatchNorm2d(cout));
+    this.bn = this.child("bn", new BatchNorm2d(cout, opts.bn?.momentum, opts.bn?.eps));
   }
 
   forward(x: Tensor): Tensor {
