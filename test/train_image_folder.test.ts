@@ -1,12 +1,14 @@
 /**
- * A corrupt file in an image folder must not change the training batch shape:
- * kernels are compiled per shape, so a short batch would compile the network again
- * (seconds to tens of seconds per new size). Counted with the GPU pipeline cache.
+ * Training on image folders. A corrupt file must not change the training batch
+ * shape: kernels are compiled per shape, so a short batch would compile the network
+ * again (seconds to tens of seconds per new size); counted with the GPU pipeline
+ * cache. `deno task train` crops folders to the network's input size, refuses a
+ * --image-size the spec disagrees with, and lists unreadable files in the run folder.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import sharp from "sharp";
-import { gpuTest } from "./_helpers.ts";
+import { gpuTest, runDeno } from "./_helpers.ts";
 import { tinyClassifier, trainingStep } from "./_tiny_net.ts";
 import { openImageFolder } from "../src/data/image_folder.ts";
 import { DataLoader } from "../src/data/loader.ts";
@@ -14,6 +16,7 @@ import { Sgd } from "../src/nn/optimizers.ts";
 import { fromArray } from "../src/tensor/creation.ts";
 import { Rng } from "../src/util/rng.ts";
 import type { Gpu } from "../src/gpu/gpu.ts";
+import { networkToJson } from "../src/space/network_spec.ts";
 
 const SIZE = 8;
 const BATCH = 4;
@@ -92,4 +95,54 @@ gpuTest("a corrupt image compiles no new pipeline: training batches are refilled
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+const trainCli = (args: string[]) => runDeno(["run", "-A", "scripts/train.ts", ...args]);
+
+Deno.test({
+  name: "deno task train on an image folder: the spec's input size, unreadable files listed",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const root = await Deno.makeTempDir({ prefix: "train-folder-" });
+    try {
+      await makeFolder(`${root}/data/train`);
+      await makeFolder(`${root}/data/val`);
+      const spec = {
+        name: "folder-net",
+        input: { channels: 3, size: 12 },
+        stem: { cout: 8, kernel: 3, stride: 2 },
+        blocks: [],
+        head: { featureMix: null, dropout: 0 },
+        classes: 2,
+      };
+      await Deno.writeTextFile(`${root}/net.json`, JSON.stringify(networkToJson(spec)));
+      const common = ["--arch", `${root}/net.json`, "--data", `imagenet:${root}/data`];
+
+      const refused = await trainCli([...common, "--image-size", "16", "--out", `${root}/bad`]);
+      assert.equal(refused.code, 1);
+      assert.equal(
+        refused.stderr,
+        "train: --image-size 16 does not match folder-net, whose spec takes 12×12 inputs; " +
+          "drop the flag or change the spec's input.size",
+      );
+      await assert.rejects(() => Deno.stat(`${root}/bad`), Deno.errors.NotFound);
+
+      const run = await trainCli([
+        ...common,
+        // One batch of all 11 files: the corrupt one is met, and refilled.
+        ...["--epochs", "1", "--batch", "11", "--eval-batches", "1", "--quiet"],
+        ...["--out", `${root}/run`],
+      ]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /3×12×12 inputs/);
+      assert.match(run.stderr, /skipped 1 unreadable images in .*train: a\/5_corrupt\.jpg/);
+      assert.equal(
+        await Deno.readTextFile(`${root}/run/skipped_images.txt`),
+        `${root}/data/train/a/5_corrupt.jpg\n`,
+      );
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
 });

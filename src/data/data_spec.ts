@@ -120,7 +120,8 @@ export async function openData(
         if (ignored.length === 0) continue;
         const examples = ignored.slice(0, 3).map((f) => f.slice(opened.source.length + 1));
         warn(
-          `note: ignored ${ignored.length} files in ${opened.source} that are not images ` +
+          `note: ignored ${ignored.length} file${ignored.length === 1 ? "" : "s"} in ` +
+            `${opened.source} that are not images ` +
             `(${examples.join(", ")}${ignored.length > 3 ? ", …" : ""})`,
         );
       }
