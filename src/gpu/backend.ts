@@ -5,9 +5,9 @@
  *
  * On Linux without a Vulkan driver, wgpu falls back to its OpenGL backend over Mesa's
  * llvmpipe. That adapter is also named "llvmpipe", but kernels with workgroup memory
- * and barriers run orders of magnitude slower there (a conv test took 17.5 minutes
- * against seconds on Vulkan lavapipe). So on Linux this project asks for Vulkan
- * unless told otherwise, and says what to install when there is none.
+ * and barriers run hundreds of times slower there (the tiled conv test: 17.5 minutes,
+ * against 4 s on Vulkan lavapipe). So on Linux this project asks for Vulkan unless
+ * told otherwise, and says what to install when there is none.
  */
 
 /** The backend a `DENO_WEBGPU_BACKEND` value selects, as far as it matters here. */
@@ -42,8 +42,9 @@ export function defaultBackend(os: string, current: string | undefined): string 
 
 /** One line for a process that runs on wgpu's OpenGL backend. */
 export const GL_BACKEND_WARNING = "warning: WebGPU runs on the OpenGL backend " +
-  `(${BACKEND_ENV}=gl), where workgroup-memory kernels are 100× slower and tests that use ` +
-  "them are skipped; install the Vulkan driver (Debian/Ubuntu: mesa-vulkan-drivers) instead";
+  `(${BACKEND_ENV}=gl), where workgroup-memory kernels run hundreds of times slower than on ` +
+  "Vulkan and tests that use them are skipped; install the Vulkan driver (Debian/Ubuntu: " +
+  "mesa-vulkan-drivers) instead";
 
 /** What to install for a Vulkan adapter, in one line. */
 export const VULKAN_HINT = "install a Vulkan driver: on Debian/Ubuntu " +
