@@ -8,11 +8,21 @@
  *   --epochs 5 --batch 128 --lr 0.1 --momentum 0.9 --wd 5e-5 --label-smoothing 0.1
  *   --warmup 0.3 (epochs) --val-split 0 --seed 0 --out runs/train
  *   --log-every 20 (steps between metric readbacks) --checkpoint-every 200 (steps)
+ *   --augment   training augmentation of fashion-mnist and cifar10: a comma list of
+ *               crop, flip, erase, or none      [fashion-mnist: none; cifar10: crop,flip]
+ *   --crop-pad N  zero padding before the random crop  [fashion-mnist 2, cifar10 4]
+ *   --erase-prob P  probability of random erasing per image  [0.5]
+ *   --dropout P  dropout before the classifier, overriding the network's own [the spec's]
  *   --resume    continue from OUT/checkpoint.onnx
  *   --max-steps N, --eval-batches N  (smoke runs); --stop-after N (as if interrupted)
  */
 import { parseArgs } from "node:util";
-import { openData } from "../src/data/data_spec.ts";
+import {
+  augmentationOptions,
+  describeTrainingAugmentation,
+  openData,
+  parseDataSpec,
+} from "../src/data/data_spec.ts";
 import { buildNetwork } from "../src/networks/network.ts";
 import { loadTarget } from "../src/space/load.ts";
 import { initEngine, shutdownEngine } from "../src/tensor/init.ts";
@@ -42,6 +52,10 @@ await runCli("train", async () => {
       "max-steps": { type: "string", default: "0" },
       "eval-batches": { type: "string", default: "0" },
       "stop-after": { type: "string", default: "0" },
+      augment: { type: "string" },
+      "crop-pad": { type: "string" },
+      "erase-prob": { type: "string" },
+      dropout: { type: "string" },
       resume: { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
     },
@@ -51,15 +65,35 @@ await runCli("train", async () => {
   if (loaded.kind !== "network") {
     throw new Error(`--arch ${values.arch}: is a search space, not a network`);
   }
+  /** A number flag without a default: undefined when absent. */
+  const optionalNumber = (
+    flag: "crop-pad" | "erase-prob" | "dropout",
+    opts: { integer?: boolean; min?: number; max?: number },
+  ) => values[flag] === undefined ? undefined : cliNumber(flag, values[flag], opts);
+  const augmentation = augmentationOptions(parseDataSpec(values.data!).kind, {
+    names: values.augment,
+    cropPad: optionalNumber("crop-pad", { integer: true, min: 1 }),
+    eraseProb: optionalNumber("erase-prob", { min: 0, max: 1 }),
+  });
+  const dropout = optionalNumber("dropout", { min: 0 });
+  if (dropout !== undefined && dropout >= 1) {
+    throw new Error(`--dropout must be below 1, got ${dropout}`);
+  }
   const data = await openData(values.data!, {
     valSplit: cliNumber("val-split", values["val-split"], { min: 0, max: 0.9 }),
     seed,
+    ...augmentation,
   });
-  const spec = adaptSpecToData(loaded.spec, data.shape, data.numClasses);
+  const adapted = adaptSpecToData(loaded.spec, data.shape, data.numClasses);
+  const spec = dropout === undefined ? adapted : { ...adapted, head: { ...adapted.head, dropout } };
   const gpu = await initEngine();
   console.log(
     `train: ${spec.name} on ${values.data} (${data.train.length} train, ` +
       `${data.val?.length ?? 0} val, ${data.test.length} test) — adapter: ${gpu.info.description}`,
+  );
+  console.log(
+    `train: augmentation ${describeTrainingAugmentation(data.spec.kind, augmentation)}; ` +
+      `dropout ${spec.head.dropout}`,
   );
   const net = buildNetwork(spec, new Rng(seed));
   try {
