@@ -59,3 +59,23 @@ export function assertClose(
   const e = relError(actual, expected);
   assert.ok(e <= tol, `${label}: relative error ${e.toExponential(2)} > ${tol}`);
 }
+
+/** What a script run as a subprocess printed, trimmed, and its exit code. */
+export interface ScriptRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `deno run -A scripts/<script> ...args` from the repository root, as a task would. */
+export async function runScript(script: string, ...args: string[]): Promise<ScriptRun> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `scripts/${script}`, ...args],
+    cwd: new URL("..", import.meta.url).pathname,
+    env: { XDG_RUNTIME_DIR: Deno.env.get("XDG_RUNTIME_DIR") ?? "/tmp" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b).trim();
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}

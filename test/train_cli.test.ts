@@ -4,9 +4,8 @@
  * bad augmentation flags are one line, exit 1, and nothing written.
  */
 import assert from "node:assert/strict";
+import { runScript } from "./_helpers.ts";
 import { type NetworkSpec, networkToJson } from "../src/space/network_spec.ts";
-
-const ROOT = new URL("..", import.meta.url).pathname;
 
 const SPEC: NetworkSpec = {
   name: "cli-train",
@@ -19,17 +18,7 @@ const SPEC: NetworkSpec = {
   classes: 10,
 };
 
-async function trainCli(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "scripts/train.ts", ...args],
-    cwd: ROOT,
-    env: { XDG_RUNTIME_DIR: Deno.env.get("XDG_RUNTIME_DIR") ?? "/tmp" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b).trim();
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
+const trainCli = (...args: string[]) => runScript("train.ts", ...args);
 
 Deno.test("deno task train --augment crop,flip,erase --dropout 0.2 runs 5 steps end to end", async () => {
   const dir = await Deno.makeTempDir({ prefix: "train_cli_" });
