@@ -23,14 +23,14 @@ export interface DropoutOptions {
 }
 
 /** Applies the mask of `key` times `scale` to `src` (the forward and the backward). */
-function applyMask(src: Tensor, key: Tensor, threshold: number, scale: number, what: string) {
+function applyMask(src: Tensor, key: Tensor, rate: number, what: string): Tensor {
   const gpu = engine.gpu;
   const n = src.size;
   const grid = grid1D(n, ELEMENTWISE_WG);
   const dst = empty(src.shape, { name: what });
   const k = gpu.kernel(
-    `dropout:${n}:${threshold}`,
-    () => dropoutWgsl(n, threshold, scale, grid, ELEMENTWISE_WG),
+    `dropout:${n}:${rate}`,
+    () => dropoutWgsl(n, dropoutThreshold(rate), 1 / (1 - rate), grid, ELEMENTWISE_WG),
   );
   gpu.dispatch(k, [key.buffer, src.buffer, dst.buffer], grid.groups, `${what} ${src.describe()}`);
   return dst;
@@ -39,11 +39,12 @@ function applyMask(src: Tensor, key: Tensor, threshold: number, scale: number, w
 /** Training-time dropout of `x` (rate 0 returns x itself). */
 export function dropout(x: Tensor, options: DropoutOptions): Tensor {
   const { rate, seed, step } = options;
-  const threshold = dropoutThreshold(rate);
+  if (!(rate >= 0 && rate < 1)) {
+    throw new RangeError(`dropout: rate must be in [0, 1), got ${rate}`);
+  }
   if (rate === 0) return x;
-  const scale = 1 / (1 - rate);
   // Two u32 words, uploaded as i32 bits; the backward closure keeps this tensor.
   const key = fromArray([2], Int32Array.of(seed | 0, step | 0), { name: "dropout.key" });
-  const y = applyMask(x, key, threshold, scale, "dropout");
-  return record(y, "dropout", [x], (dy) => [applyMask(dy, key, threshold, scale, "dropout.dx")]);
+  const y = applyMask(x, key, rate, "dropout");
+  return record(y, "dropout", [x], (dy) => [applyMask(dy, key, rate, "dropout.dx")]);
 }
