@@ -22,7 +22,7 @@ export interface DropoutOptions {
   step: number;
 }
 
-/** Applies the mask of `key` times `scale` to `src` (the forward and the backward). */
+/** src · mask(key) / (1 − rate): the forward (src = x) and the backward (src = dy). */
 function applyMask(src: Tensor, key: Tensor, rate: number, what: string): Tensor {
   const gpu = engine.gpu;
   const n = src.size;
