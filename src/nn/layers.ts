@@ -56,6 +56,30 @@ export class Conv2d extends Module {
   }
 }
 
+/**
+ * Watches every training-mode BatchNorm2d forward while installed (BN recalibration,
+ * src/nn/bn_recalibration.ts). While one is installed, a BN in training mode updates
+ * its running buffers with momentum 1, so after the forward they hold exactly this
+ * batch's mean and unbiased variance.
+ */
+export interface BatchStatisticsCollector {
+  /** Before `bn` normalises a batch (and overwrites its running buffers). */
+  before(bn: BatchNorm2d): void;
+  /** After: `bn.runningMean` / `bn.runningVar` hold this batch's statistics. */
+  after(bn: BatchNorm2d): void;
+}
+
+let statisticsCollector: BatchStatisticsCollector | null = null;
+
+/** Installs `collector` (null removes it); returns the one it replaces. */
+export function setBatchStatisticsCollector(
+  collector: BatchStatisticsCollector | null,
+): BatchStatisticsCollector | null {
+  const previous = statisticsCollector;
+  statisticsCollector = collector;
+  return previous;
+}
+
 export class BatchNorm2d extends Module {
   readonly gamma: Tensor;
   readonly beta: Tensor;
@@ -71,11 +95,15 @@ export class BatchNorm2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return batchNorm2d(x, this.gamma, this.beta, this.runningMean, this.runningVar, {
+    const collector = this.training ? statisticsCollector : null;
+    collector?.before(this);
+    const y = batchNorm2d(x, this.gamma, this.beta, this.runningMean, this.runningVar, {
       training: this.training,
-      momentum: this.momentum,
+      momentum: collector ? 1 : this.momentum,
       eps: this.eps,
     });
+    collector?.after(this);
+    return y;
   }
 }
 
