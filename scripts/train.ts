@@ -3,7 +3,12 @@
  * and writes metrics.jsonl, loss/accuracy curves, checkpoints and model.onnx.
  * Flags and defaults: `deno task train --help`.
  */
-import { openData, parseDataSpec } from "../src/data/data_spec.ts";
+import {
+  augmentationOptions,
+  describeTrainingAugmentation,
+  openData,
+  parseDataSpec,
+} from "../src/data/data_spec.ts";
 import { buildNetwork } from "../src/networks/network.ts";
 import { loadTarget } from "../src/space/load.ts";
 import { initEngine, shutdownEngine } from "../src/tensor/init.ts";
@@ -72,6 +77,31 @@ const TRAIN = {
       arg: "N",
       help: "steps between checkpoints (0: only at the end of each epoch)",
     },
+    augment: {
+      type: "string",
+      arg: "LIST",
+      defaultText: "fashion-mnist: none; cifar10: crop,flip",
+      help: "training augmentation of fashion-mnist and cifar10: a comma list of crop, flip,\n" +
+        "erase, or none (image folders: random-resized-crop and flip)",
+    },
+    "crop-pad": {
+      type: "string",
+      arg: "N",
+      defaultText: "fashion-mnist 2, cifar10 4",
+      help: "zero padding before the random crop",
+    },
+    "erase-prob": {
+      type: "string",
+      arg: "P",
+      defaultText: "0.5",
+      help: "probability of random erasing per image",
+    },
+    dropout: {
+      type: "string",
+      arg: "P",
+      defaultText: "the spec's",
+      help: "dropout before the classifier, overriding the network's own",
+    },
     resume: { type: "boolean", default: false, help: "continue from OUT/checkpoint.onnx" },
     "max-steps": {
       type: "string",
@@ -113,6 +143,20 @@ await runCli("train", async () => {
         `the spec's input.size`,
     );
   }
+  /** A number flag without a default: undefined when absent. */
+  const optionalNumber = (
+    flag: "crop-pad" | "erase-prob" | "dropout",
+    opts: { integer?: boolean; min?: number; max?: number },
+  ) => values[flag] === undefined ? undefined : cliNumber(flag, values[flag], opts);
+  const augmentation = augmentationOptions(dataSpec.kind, {
+    names: values.augment,
+    cropPad: optionalNumber("crop-pad", { integer: true, min: 1 }),
+    eraseProb: optionalNumber("erase-prob", { min: 0, max: 1 }),
+  });
+  const dropout = optionalNumber("dropout", { min: 0 });
+  if (dropout !== undefined && dropout >= 1) {
+    throw new Error(`--dropout must be below 1, got ${dropout}`);
+  }
   const config = {
     epochs: cliNumber("epochs", values.epochs, { integer: true, min: 1 }),
     batchSize: cliNumber("batch", values.batch, { integer: true, min: 1 }),
@@ -141,6 +185,7 @@ await runCli("train", async () => {
     seed,
     // Image folders are cropped to the network's input size; other data has its own.
     imageSize: loaded.spec.input.size,
+    ...augmentation,
   });
   if (imageSize !== undefined && dataSpec.kind !== "imagenet" && data.shape[1] !== imageSize) {
     throw new Error(
@@ -148,14 +193,19 @@ await runCli("train", async () => {
         `the flag sets the crop size of image folders (imagenet:DIR)`,
     );
   }
-  const spec = adaptSpecToData(loaded.spec, data.shape, data.numClasses);
+  const adapted = adaptSpecToData(loaded.spec, data.shape, data.numClasses);
+  const spec = dropout === undefined ? adapted : { ...adapted, head: { ...adapted.head, dropout } };
   const gpu = await initEngine();
   console.log(
     `train: ${spec.name} on ${values.data} (${data.train.length} train, ` +
       `${data.val?.length ?? 0} val, ${data.test.length} test, ` +
       `${data.shape.join("×")} inputs) — adapter: ${gpu.info.description}`,
   );
-  if (spec !== loaded.spec) {
+  console.log(
+    `train: augmentation ${describeTrainingAugmentation(data.spec.kind, augmentation)}; ` +
+      `dropout ${spec.head.dropout}`,
+  );
+  if (adapted !== loaded.spec) {
     console.log(
       `train: ${spec.name} adapted to the data: input ${loaded.spec.input.channels}×` +
         `${loaded.spec.input.size}² → ${spec.input.channels}×${spec.input.size}², ` +

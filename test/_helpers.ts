@@ -79,11 +79,18 @@ export function assertClose(
 /** The repository root (tasks run from it). */
 export const REPO_ROOT = new URL("..", import.meta.url).pathname;
 
-/** Runs `deno ARGS` in the repository root; returns the exit code and trimmed output. */
+/** What a subprocess printed, trimmed, and its exit code. */
+export interface ScriptRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `deno ...args` from the repository root with extra environment variables. */
 export async function runDeno(
   args: string[],
   env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
+): Promise<ScriptRun> {
   const out = await new Deno.Command(Deno.execPath(), {
     args,
     cwd: REPO_ROOT,
@@ -93,4 +100,9 @@ export async function runDeno(
   }).output();
   const text = (b: Uint8Array) => new TextDecoder().decode(b).trim();
   return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}
+
+/** Runs `deno run -A scripts/<script> ...args` from the repository root, as a task would. */
+export function runScript(script: string, ...args: string[]): Promise<ScriptRun> {
+  return runDeno(["run", "-A", `scripts/${script}`, ...args]);
 }

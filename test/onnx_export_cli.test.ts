@@ -4,7 +4,7 @@
  * `exportOnnx(net, { foldBn: true })` in-process; bad input is one line, exit 1.
  */
 import assert from "node:assert/strict";
-import { gpuTest, runDeno } from "./_helpers.ts";
+import { gpuTest, runScript } from "./_helpers.ts";
 import { buildNetwork } from "../src/networks/network.ts";
 import { writeCheckpoint } from "../src/onnx/checkpoint.ts";
 import { exportOnnx } from "../src/onnx/export_network.ts";
@@ -23,7 +23,7 @@ const SPEC: NetworkSpec = {
   classes: 3,
 };
 
-const exportCli = (...args: string[]) => runDeno(["run", "-A", "scripts/export.ts", ...args]);
+const exportCli = (...args: string[]) => runScript("export.ts", ...args);
 
 gpuTest(
   "deno task export writes the folded ONNX of a checkpoint; errors are one line",

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import sharp from "sharp";
-import { gpuTest, runDeno } from "./_helpers.ts";
+import { gpuTest, runScript } from "./_helpers.ts";
 import { tinyClassifier, trainingStep } from "./_tiny_net.ts";
 import { openImageFolder } from "../src/data/image_folder.ts";
 import { DataLoader } from "../src/data/loader.ts";
@@ -97,7 +97,7 @@ gpuTest("a corrupt image compiles no new pipeline: training batches are refilled
   }
 });
 
-const trainCli = (args: string[]) => runDeno(["run", "-A", "scripts/train.ts", ...args]);
+const trainCli = (args: string[]) => runScript("train.ts", ...args);
 
 Deno.test({
   name: "deno task train on an image folder: the spec's input size, unreadable files listed",

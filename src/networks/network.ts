@@ -1,8 +1,8 @@
 /**
  * Turns a network spec (src/space/network_spec.ts) into a trainable network:
- * stem → blocks → head (feature mix, global pooling, classifier).
+ * stem → blocks → head (feature mix, global pooling, dropout, classifier).
  */
-import { type BatchNormSettings, ConvBnAct, Linear } from "../nn/layers.ts";
+import { type BatchNormSettings, ConvBnAct, Dropout, Linear } from "../nn/layers.ts";
 import { Module } from "../nn/module.ts";
 import { globalAvgPool } from "../ops/pooling.ts";
 import { shapeStr, type Tensor } from "../tensor/tensor.ts";
@@ -69,6 +69,8 @@ export class Network extends Module {
   readonly stem: ConvBnAct;
   readonly blocks: Module[];
   readonly featureMix: ConvBnAct | null;
+  /** The head's dropout before the classifier (rate `spec.head.dropout`; 0 is the identity). */
+  readonly dropout: Dropout;
   readonly classifier: Linear;
 
   constructor(readonly spec: NetworkSpec, rng: Rng) {
@@ -81,6 +83,7 @@ export class Network extends Module {
     const last = spec.blocks.at(-1)?.cout ?? spec.stem.cout;
     const { featureMix, classifier } = buildHead(last, spec.head, spec.classes, rng, bn);
     this.featureMix = featureMix && this.child("feature_mix", featureMix);
+    this.dropout = this.child("dropout", new Dropout(spec.head.dropout));
     this.classifier = this.child("classifier", classifier);
   }
 
@@ -96,8 +99,7 @@ export class Network extends Module {
     let y = this.stem.forward(x);
     for (const b of this.blocks) y = b.forward(y);
     if (this.featureMix) y = this.featureMix.forward(y);
-    // Dropout before the classifier is not implemented: training runs use rate 0.
-    return this.classifier.forward(globalAvgPool(y));
+    return this.classifier.forward(this.dropout.forward(globalAvgPool(y)));
   }
 }
 

@@ -189,6 +189,9 @@ export async function train(
           const x = fromArray([batch.n, c, h, w], batch.x, { name: "images" });
           const y = fromArray([batch.n], batch.labels, { name: "labels" });
           opt.zeroGrad();
+          // The dropout mask is a function of (seed, step): a resumed run redraws it exactly.
+          net.dropout.seed = cfg.seed;
+          net.dropout.step = counters.globalStep;
           const logits = net.forward(x);
           const loss = softmaxCrossEntropy(logits, y, { labelSmoothing: cfg.labelSmoothing });
           accumulateMetrics(trainMetrics, loss, logits, y, Math.min(5, logits.shape[1]));
