@@ -3,21 +3,23 @@
  * search space (paper §3.3) with ProxylessNAS's gradient or REINFORCE search, Single
  * Path One-Shot or random search, under Eq. 6's MAdds term and a hard MAdds cap; writes
  * network.json, net.config, choices, cell drawings, history.jsonl, curves and report.md.
- * Flags: see `deno task search --help` (src/search/config.ts).
+ * Flags and defaults: `deno task search --help` (src/search/config.ts).
  */
 import { parseSearchArgs, SEARCH_USAGE } from "../src/search/config.ts";
 import { prepareSearch, runSearch } from "../src/search/search.ts";
 import { formatMAdds } from "../src/space/counting.ts";
 import { initEngine, shutdownEngine } from "../src/tensor/init.ts";
-import { runCli } from "./_cli.ts";
+import { removeEmptyFoldersOnFailure } from "../src/util/output_folder.ts";
+import { joinNegativeValues, runCli, wantsHelp } from "./_cli.ts";
 
-if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+if (wantsHelp(Deno.args)) {
   console.log(SEARCH_USAGE);
   Deno.exit(0);
 }
 
 await runCli("search", async () => {
-  const cfg = parseSearchArgs(Deno.args);
+  // "--lambda -1" reaches the range check instead of node:util's "ambiguous" message.
+  const cfg = parseSearchArgs(joinNegativeValues(Deno.args, () => true));
   const prepared = await prepareSearch(cfg); // the budget is checked before the GPU starts
   const gpu = await initEngine();
   const { costs } = prepared;
@@ -30,7 +32,8 @@ await runCli("search", async () => {
       `), data ${cfg.data} — adapter: ${gpu.info.description}`,
   );
   try {
-    await runSearch(prepared);
+    // A refusal after this point leaves no empty results folder behind.
+    await removeEmptyFoldersOnFailure(cfg.out, () => runSearch(prepared));
   } finally {
     await shutdownEngine();
   }

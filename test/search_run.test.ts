@@ -11,18 +11,15 @@ import { loadSearchSpace } from "../src/search/space_input.ts";
 import { spaceCosts } from "../src/search/space_costs.ts";
 import { countNetwork } from "../src/space/counting.ts";
 import { loadTarget } from "../src/space/load.ts";
+import { runScript } from "./_helpers.ts";
 
+/** Runs a task's script; `out` is everything it printed. */
 async function cli(
   script: string,
   args: string[],
 ): Promise<{ code: number; out: string; err: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `scripts/${script}.ts`, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const err = new TextDecoder().decode(out.stderr);
-  return { code: out.code, out: new TextDecoder().decode(out.stdout) + err, err };
+  const run = await runScript(`${script}.ts`, ...args);
+  return { code: run.code, out: `${run.stdout}\n${run.stderr}`, err: run.stderr };
 }
 
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -150,30 +150,49 @@ const QUICK_PRESET: Partial<SearchConfig> = {
   logEvery: 4,
 };
 
-/** The flags of `parseSearchArgs`, with their defaults, for `--help`. */
-export const SEARCH_USAGE = `usage: deno task search --space SPACE [flags]
+/** The flags of `parseSearchArgs` with their defaults, for `--help`. */
+export const SEARCH_USAGE = (() => {
+  const d = DEFAULT_SEARCH_CONFIG;
+  const s = { ...d, ...SINGLE_PATH_DEFAULTS };
+  return `usage: deno task search --space SPACE [flags]
+
+Searches a network inside a search space (paper §3.3) with ProxylessNAS's gradient (G) or
+REINFORCE (RL) search, Single Path One-Shot or random search, under Eq. 6's MAdds term
+(Loss = CE + λ·E[MAdds]) and a hard MAdds cap; writes OUT/network.json (for deno task
+train --arch), net.config, choices.json, cells/, history.jsonl, curves and report.md.
+
+flags (default in brackets):
   --space FILE|baseline:NAME  a learned search_space.json (deno task evolve), a
-                         search_space.config, or baseline:compact-28 / baseline:proxyless-224
-                         (ProxylessNAS's k3/5/7 x e3/6 + zero space)        [required]
-  --algo proxyless-g|proxyless-rl|spos|random                               [proxyless-g]
-  --backbone NAME        backbone of a search_space.config                  [proxyless-224]
-  --madds-max C          hard cap on the found network ("10M", "300k")      [none]
-  --madds-target T       proxyless-g/rl: aim E[MAdds] at T, λ adapted       [--madds-max]
-  --lambda L             Eq. 6 λ per million MAdds (with a target: its start) [0; 0.1]
-  --lambda-rate R        target λ's step per unit of E/T - 1                [1]
-  --data fashion-mnist[:DIR]|cifar10:DIR|imagenet:DIR                       [fashion-mnist]
-  --train-images N (0 = all) [19200]  --val-split F [0.1]  --val-images N (0 = all) [0]
-  --batch N [64]  --warmup E [1; spos/random 0]  --epochs E [4; spos/random 5]
-  --lr [0.05]  --momentum [0.9]  --wd [4e-5]  --label-smoothing [0.1]
-  --arch-lr [0.01]  --arch-beta1 [0]  --arch-beta2 [0.999]  --arch-eps [1e-8]
-  --arch-every N (weight steps per architecture step) [3]
-  --rl-samples N [4]  --rl-baseline-weight W [0.99]
-  --population N [16]  --top-k N [4]  --generations N [5]  --mutations N [8]
-  --mutation-prob P [0.1]  --crossovers N [8]  --random-samples N [96]
-  --bn-batches N [8]  --score-images N [1024]
-  --seed N [0]  --out DIR [runs/search-<algo>]  --resume  --log-every N [20]
-  --quick (tiny subset and budget: a smoke run)
-  --stop-after N (stop after N weight steps as if interrupted; for resume tests) [0]`;
+                             search_space.config, or baseline:compact-28 /
+                             baseline:proxyless-224 (k3/5/7 x e3/6 + zero) [required]
+  --algo ${SEARCH_ALGORITHMS.join("|")}  [${d.algo}]
+  --backbone NAME            backbone of a search_space.config [${d.backbone}]
+  --madds-max C              hard cap on the found network ("10M", "300k") [none]
+  --madds-target T           proxyless-g/rl: aim E[MAdds] at T, λ adapted [--madds-max]
+  --lambda L                 Eq. 6's λ per million MAdds; with a target, its start [none; 0.1]
+  --lambda-rate R            the target λ's step per unit of E/T - 1 [${d.lambdaRate}]
+  --data fashion-mnist[:DIR]|cifar10:DIR|imagenet:DIR  [${d.data}]
+  --train-images N           training images per epoch, 0 = all [${d.trainImages}]
+  --val-split F              held-out fraction (architecture steps, scores) [${d.valSplit}]
+  --val-images N             held-out images used, 0 = all [${d.valImages}]
+  --batch N [${d.batchSize}]  --seed N [${d.seed}]
+  --warmup E                 weight-only epochs first [${d.warmupEpochs}; spos/random ${s.warmupEpochs}]
+  --epochs E                 epochs after the warm-up [${d.epochs}; spos/random ${s.epochs}]
+  --lr [${d.weightLr}]  --momentum [${d.momentum}]  --wd [${d.weightDecay}]  --label-smoothing [${d.labelSmoothing}]
+  --arch-lr [${d.archLr}]  --arch-beta1 [${d.archBeta1}]  --arch-beta2 [${d.archBeta2}]  --arch-eps [${d.archEps}]
+  --arch-every N             weight steps per architecture step [${d.archUpdateEvery}]
+  --rl-samples N             paths per REINFORCE step [${d.rlSamples}]
+  --rl-baseline-weight W     b <- b + W·(mean reward - b) [${d.rlBaselineWeight}]
+  --population N [${d.population}]  --top-k N [${d.topK}]  --generations N [${d.generations}]  (SPOS)
+  --mutations N [${d.mutations}]  --mutation-prob P [${d.mutationProb}]  --crossovers N [${d.crossovers}]
+  --random-samples N         paths random search scores [${d.randomSamples}]
+  --bn-batches N             training batches re-estimating BN before a score [${d.bnBatches}]
+  --score-images N           held-out images a path is scored on [${d.scoreImages}]
+  --out DIR [runs/search-<algo>]  --resume  --log-every N [${d.logEvery}]
+  --quick                    a smoke run on a tiny subset (seconds to minutes)
+  --stop-after N             stop after N weight steps as if interrupted [${d.stopAfter}: off]
+  -h, --help                 print this text and exit`;
+})();
 
 const NUMBER_FLAGS: Readonly<Record<string, NumberRule<keyof SearchConfig>>> = {
   ...SUPERNET_NUMBER_FLAGS,
