@@ -31,6 +31,14 @@ await runCli("search", async () => {
       (cfg.maddsMax === null ? "" : `, cap ${formatMAdds(cfg.maddsMax)}`) +
       `), data ${cfg.data} — adapter: ${gpu.info.description}`,
   );
+  const { input: given } = prepared.input.space;
+  const { input: used } = prepared.space;
+  if (given.size !== used.size || given.channels !== used.channels) {
+    console.log(
+      `search: the space was written for ${given.size}×${given.size}×${given.channels} images; ` +
+        `it runs on the data's ${used.size}×${used.size}×${used.channels}, and MAdds are counted there`,
+    );
+  }
   try {
     // A refusal after this point leaves no empty results folder behind.
     await removeEmptyFoldersOnFailure(cfg.out, () => runSearch(prepared));
