@@ -26,11 +26,18 @@ const opts = { sanitizeOps: false, sanitizeResources: false };
 /** A smoke search on 64 training and 64 held-out images (2 steps an epoch). */
 const TINY = ["--quick", "--train-images", "64", "--val-images", "64"];
 
+/** Folders shared across the tests of this file, removed when the test run ends. */
+const sharedDirs: string[] = [];
+globalThis.addEventListener("unload", () => {
+  for (const dir of sharedDirs) Deno.removeSync(dir, { recursive: true });
+});
+
 let evolved: Promise<string> | null = null;
 /** The learned space of one tiny `evolve --quick` run, shared by the tests of this file. */
 function evolvedSpace(): Promise<string> {
   evolved ??= (async () => {
     const dir = await Deno.makeTempDir({ prefix: "search_evolve_" });
+    sharedDirs.push(dir);
     const run = await cli("evolve", [...TINY, "-f", "2", "--out", dir]);
     assert.equal(run.code, 0, run.out);
     return `${dir}/search_space.json`;
@@ -61,6 +68,7 @@ function searchOnce(algo: string): Promise<string> {
   if (!run) {
     run = (async () => {
       const out = await Deno.makeTempDir({ prefix: `search_${algo}_` });
+      sharedDirs.push(out);
       const result = await cli("search", [...await searchFlags(), "--algo", algo, "--out", out]);
       assert.equal(result.code, 0, result.out);
       return out;
