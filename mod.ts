@@ -22,10 +22,13 @@
  * - `src/space/` — cells, networks, counting, net.config interchange.
  * - `src/data/` — datasets, loaders (beside nn); `src/onnx/` — export and checkpoints.
  * - `src/networks/` — trainable networks built from specs.
- * - `src/supernet/` — mixed layers with binary gates.
+ * - `src/supernet/` — supernets (from a backbone or a search space), mixed layers with
+ *   binary gates, Adam on α, the weight-step / architecture-step loop, checkpoints.
+ * - `src/evolve/`, `src/search/`, `src/train/` — the evolution (paper §3.2), the search
+ *   inside a space (§3.3: ProxylessNAS G and RL, SPOS, random; Eq. 6) and training
+ *   from scratch.
  * - `src/latency/` — measured forward latency of every candidate block of a space on
  *   this adapter, cached per device: a hardware-aware cost table (uses `src/bench/`'s timer).
- * - `src/evolve/`, `src/train/` — the evolution (paper §3.2) and training from scratch.
  *
  * @module
  */
@@ -54,6 +57,7 @@ export { backward, record, requireGrad } from "./src/tensor/autograd.ts";
 // Ops (each with a backward kernel).
 export { activation, add, mul, relu, relu6, sigmoid, silu } from "./src/ops/elementwise.ts";
 export { conv2d } from "./src/ops/conv2d.ts";
+export { dropout, type DropoutOptions } from "./src/ops/dropout.ts";
 export { depthwiseConv2d } from "./src/ops/depthwise_conv2d.ts";
 export { batchNorm2d } from "./src/ops/batch_norm.ts";
 export { globalAvgPool } from "./src/ops/pooling.ts";
@@ -70,6 +74,7 @@ export {
   BatchNorm2d,
   Conv2d,
   ConvBnAct,
+  Dropout,
   Linear,
   Sequential,
 } from "./src/nn/layers.ts";
@@ -100,10 +105,19 @@ export {
   predictLatency,
 } from "./src/latency/mod.ts";
 
-// Supernet, evolution, training.
+// Supernet, evolution, search, training.
 export { MixedLayer, type PathChoice } from "./src/supernet/mixed_layer.ts";
-export { Supernet } from "./src/supernet/supernet.ts";
+export { Supernet, supernetFromSpace } from "./src/supernet/supernet.ts";
+export { ArchAdam, type ArchAdamOptions } from "./src/supernet/arch_optimizer.ts";
 export { evolve, type EvolveResult } from "./src/evolve/evolve.ts";
 export { DEFAULT_EVOLVE_CONFIG, type EvolveConfig, parseEvolveArgs } from "./src/evolve/config.ts";
+export { prepareSearch, runSearch } from "./src/search/search.ts";
+export {
+  DEFAULT_SEARCH_CONFIG,
+  parseSearchArgs,
+  SEARCH_ALGORITHMS,
+  type SearchConfig,
+} from "./src/search/config.ts";
+export type { SearchResult } from "./src/search/outputs.ts";
 export { train, type TrainConfig } from "./src/train/trainer.ts";
 export { type EvalResult, evaluate } from "./src/train/evaluate.ts";

@@ -4,64 +4,29 @@
  * issue's target kernels, and full training steps of a MobileNetV2-style 28×28
  * network (images/s and the share of time per kernel). See src/bench/.
  *
- *   deno task bench [--sections targets,supernet,mbv2,train] [--batch 32]
- *     [--mbv2-batch N] [--train-batch 64] [--train-width 0.5] [--reps 5] [--warmup 1]
- *     [--timer auto|timestamp|wallclock] [--variant register|tiled] [--compare]
- *     [--json FILE] [--skip-timer-check] [--seed 1]
- *   deno task bench --sections latency,latency-check [--space baseline:compact-28]
- *     [--batch 64] [--networks 12] [--latency-cache FILE] [--refresh] [--rounds 3]
- *     [--statistic median|min]
+ *   deno task bench [flags]   (flags and defaults: deno task bench --help)
+ *   deno task bench --sections latency,latency-check --space S   (latency table of a
+ *     search space on this adapter, and its prediction error on sampled networks)
  *
  * Tables go to stdout, progress lines to stderr.
  */
 import { dirname } from "node:path";
-import { parseArgs } from "node:util";
 import type { KernelVariant } from "../src/gpu/device.ts";
 import type { LatencyBenchOptions } from "../src/bench/latency_sections.ts";
 import { type BenchOptions, runBench } from "../src/bench/runner.ts";
 import { DEFAULT_SECTIONS, parseSections, type SectionName } from "../src/bench/sections.ts";
+import type { TimerMethod } from "../src/bench/timing.ts";
 import { defaultCachePath } from "../src/latency/cache.ts";
 import { DEFAULT_LATENCY_ROUNDS, DEFAULT_LATENCY_STATISTIC } from "../src/latency/table.ts";
 import { loadTarget } from "../src/space/load.ts";
-import { atomicWrite } from "../src/util/atomic_write.ts";
-import type { TimerMethod } from "../src/bench/timing.ts";
 import { initEngine, shutdownEngine } from "../src/tensor/init.ts";
+import { atomicWrite } from "../src/util/atomic_write.ts";
+import { cliNumber, parseCli, runCli } from "./_cli.ts";
 
-const HELP = `deno task bench [options]
-  --sections LIST     some of targets,supernet,mbv2,train,latency,latency-check, run in
-                      that order (default: ${DEFAULT_SECTIONS})
-  --batch N           batch of the targets and supernet sections (default 32) and of the
-                      latency table (default 64, the training batch)
-  --mbv2-batch N      MobileNetV2-224 batch (default: --batch, halved until every layer
-                      fits the adapter's storage-binding limit; 16 on lavapipe)
-  --train-batch N     training-step batch (default 64)
-  --train-width W     MobileNetV2 width of the training network (default 0.5: 12.9M MAdds,
-                      the closest to the PyTorch reference's 12.2M; 1.0 is mobilenetv2-28)
-  --reps N            timed repetitions, ≥ 5 (default 5)
-  --warmup N          warm-up repetitions (default 1)
-  --timer METHOD      auto (timestamps where the adapter has them), timestamp, wallclock
-  --variant V         force the kernel family: register (CPU adapters) or tiled (GPUs)
-  --compare           also time the forward convs with tfjs-backend-webgpu (same adapter)
-                      and onnxruntime-node (CPU), and print ours ÷ theirs
-  --json FILE         write everything measured as JSON
-  --skip-timer-check  do not compare timestamps with the wall clock at the start
-  --seed N            seed of the training-step data and weights and of the networks
-                      latency-check samples (default 1)
-latency sections (forward latency of every candidate block, eval mode):
-  --space S           search space: baseline:compact-28 (default), baseline:proxyless-224,
-                      a learned search_space.json, a search-space spec or config
-  --networks N        networks latency-check samples from the space (default 12); each is
-                      measured whole at batch 1 and at the latency batch
-  --latency-cache F   cache of measured blocks, keyed by adapter, kernel family, timer and
-                      block/shape/batch (default ${defaultCachePathOrNote()})
-  --refresh           measure every block again instead of reusing cached entries
-  --rounds R          measure every missing block (and, in latency-check, every network)
-                      R times, round after round, and pool the repetitions (default
-                      ${DEFAULT_LATENCY_ROUNDS}: one pass is at the mercy of the machine's load drift)
-  --statistic S       median (default) or min over the pooled repetitions, for the
-                      latency table (latency-check reports both)`;
+/** The latency batch when --batch is not given: the training batch of evolve and search. */
+const LATENCY_BATCH = 64;
 
-function defaultCachePathOrNote(): string {
+function defaultCachePathText(): string {
   try {
     return defaultCachePath();
   } catch {
@@ -69,81 +34,161 @@ function defaultCachePathOrNote(): string {
   }
 }
 
-function positiveInt(name: string, value: string | undefined, min = 1): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    throw new Error(`--${name} must be an integer ≥ ${min}, got "${value}"`);
-  }
-  return n;
-}
+const BENCH = {
+  usage: "deno task bench [flags]",
+  summary: "Times every conv kernel, forward and backward, at the default supernet's and\n" +
+    "MobileNetV2-224's layer shapes, the target kernels, and full training steps; the\n" +
+    "latency sections time every candidate block of a search space (forward, eval mode)\n" +
+    "into a cached table, and check its predictions on sampled networks. Tables go to\n" +
+    "stdout, progress lines to stderr.",
+  flags: {
+    sections: {
+      type: "string",
+      default: DEFAULT_SECTIONS,
+      arg: "LIST",
+      help: "some of targets,supernet,mbv2,train,latency,latency-check, run in that order",
+    },
+    batch: {
+      type: "string",
+      arg: "N",
+      defaultText: `32 for targets and supernet, ${LATENCY_BATCH} (the training batch) for latency`,
+      help: "batch of the targets and supernet sections, and of the latency table",
+    },
+    "mbv2-batch": {
+      type: "string",
+      arg: "N",
+      defaultText: "--batch, halved until every layer fits the adapter's storage-binding " +
+        "limit; 16 on lavapipe",
+      help: "MobileNetV2-224 batch",
+    },
+    "train-batch": { type: "string", default: "64", arg: "N", help: "training-step batch" },
+    "train-width": {
+      type: "string",
+      default: "0.5",
+      arg: "W",
+      help: "MobileNetV2 width of the training network (0.5: 12.9M MAdds, the closest to the\n" +
+        "PyTorch reference's 12.2M; 1.0 is mobilenetv2-28)",
+    },
+    reps: { type: "string", default: "5", arg: "N", help: "timed repetitions, ≥ 5" },
+    warmup: { type: "string", default: "1", arg: "N", help: "warm-up repetitions" },
+    timer: {
+      type: "string",
+      default: "auto",
+      arg: "METHOD",
+      help: "auto (timestamps where the adapter has them), timestamp or wallclock",
+    },
+    variant: {
+      type: "string",
+      arg: "V",
+      defaultText: "by adapter",
+      help: "force the kernel family: register (CPU adapters) or tiled (GPUs)",
+    },
+    compare: {
+      type: "boolean",
+      default: false,
+      help: "also time the forward convs with tfjs-backend-webgpu (same adapter) and\n" +
+        "onnxruntime-node (CPU), and print ours ÷ theirs",
+    },
+    json: { type: "string", arg: "FILE", help: "write everything measured as JSON" },
+    "skip-timer-check": {
+      type: "boolean",
+      default: false,
+      help: "do not compare timestamps with the wall clock at the start",
+    },
+    seed: {
+      type: "string",
+      default: "1",
+      arg: "N",
+      help: "seed of the training-step data and weights, and of the networks latency-check\n" +
+        "samples",
+    },
+    space: {
+      type: "string",
+      arg: "S",
+      defaultText: "baseline:compact-28",
+      help: "latency sections: the search space (baseline:compact-28, baseline:proxyless-224,\n" +
+        "a learned search_space.json, a search-space spec or config)",
+    },
+    networks: {
+      type: "string",
+      default: "12",
+      arg: "N",
+      help: "latency-check: networks sampled from the space, each measured whole at batch 1\n" +
+        "and at the latency batch",
+    },
+    "latency-cache": {
+      type: "string",
+      arg: "FILE",
+      defaultText: defaultCachePathText(),
+      help: "latency sections: cache of measured blocks, keyed by adapter, kernel family,\n" +
+        "timer and block/shape/batch; only missing entries are measured",
+    },
+    refresh: {
+      type: "boolean",
+      default: false,
+      help: "latency sections: measure every block again instead of reusing the cache",
+    },
+    rounds: {
+      type: "string",
+      default: String(DEFAULT_LATENCY_ROUNDS),
+      arg: "R",
+      help: "latency sections: measure every missing block (and every network) R times,\n" +
+        "round after round, and pool the repetitions (one pass is at the mercy of load drift)",
+    },
+    statistic: {
+      type: "string",
+      default: DEFAULT_LATENCY_STATISTIC,
+      arg: "S",
+      help: "latency: median or min over the pooled repetitions (latency-check reports both)",
+    },
+  },
+} as const;
 
-/** The latency sections' options; the space is loaded here so a bad one fails first. */
+/** Flags only the latency sections read. */
+const LATENCY_FLAGS = ["space", "latency-cache", "refresh"] as const;
+
+/** The latency sections' options; the space is loaded here, so a bad one fails first. */
 async function latencyOptions(
-  values: Record<string, string | boolean | undefined>,
+  values: ReturnType<typeof parseCli<typeof BENCH.flags>>["values"],
   sections: SectionName[],
   seed: number,
 ): Promise<LatencyBenchOptions | undefined> {
   if (!sections.includes("latency") && !sections.includes("latency-check")) {
-    const latencyFlags = ["space", "networks", "latency-cache", "refresh", "rounds", "statistic"];
-    for (const flag of latencyFlags) {
+    for (const flag of LATENCY_FLAGS) {
       if (values[flag] !== undefined && values[flag] !== false) {
         throw new Error(`--${flag} needs --sections latency or latency-check`);
       }
     }
     return undefined;
   }
-  const source = (values.space as string | undefined) ?? "baseline:compact-28";
+  const source = values.space ?? "baseline:compact-28";
   const loaded = await loadTarget(source);
   if (loaded.kind !== "space") {
     throw new Error(`--space ${source} is a network, not a search space`);
   }
-  const statistic = (values.statistic as string | undefined) ?? DEFAULT_LATENCY_STATISTIC;
+  const statistic = values.statistic!;
   if (statistic !== "median" && statistic !== "min") {
     throw new Error(`--statistic must be median or min, got "${statistic}"`);
   }
-  const batch = positiveInt("batch", values.batch as string | undefined) ?? 64;
+  const int = (flag: "batch" | "networks" | "rounds", min: number) =>
+    cliNumber(flag, values[flag], { integer: true, min });
+  const batch = values.batch === undefined ? LATENCY_BATCH : int("batch", 1);
   return {
     space: loaded.space,
     source,
     batch,
     checkBatches: [...new Set([1, batch])],
-    networks: positiveInt("networks", values.networks as string | undefined, 2) ?? 12,
-    cachePath: (values["latency-cache"] as string | undefined) ?? defaultCachePath(),
-    refresh: values.refresh === true,
-    rounds: positiveInt("rounds", values.rounds as string | undefined) ?? DEFAULT_LATENCY_ROUNDS,
+    networks: int("networks", 2),
+    cachePath: values["latency-cache"] ?? defaultCachePath(),
+    refresh: values.refresh,
+    rounds: int("rounds", 1),
     seed,
     statistic,
   };
 }
 
-async function parseOptions(args: string[]): Promise<{ opts: BenchOptions; json?: string } | null> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      "sections": { type: "string", default: DEFAULT_SECTIONS },
-      "batch": { type: "string" },
-      "mbv2-batch": { type: "string" },
-      "train-batch": { type: "string" },
-      "train-width": { type: "string" },
-      "reps": { type: "string" },
-      "warmup": { type: "string" },
-      "timer": { type: "string", default: "auto" },
-      "variant": { type: "string" },
-      "compare": { type: "boolean", default: false },
-      "json": { type: "string" },
-      "skip-timer-check": { type: "boolean", default: false },
-      "seed": { type: "string" },
-      "space": { type: "string" },
-      "networks": { type: "string" },
-      "latency-cache": { type: "string" },
-      "refresh": { type: "boolean", default: false },
-      "statistic": { type: "string" },
-      "rounds": { type: "string" },
-      "help": { type: "boolean", short: "h", default: false },
-    },
-  });
-  if (values.help) return null;
+async function parseOptions(args: string[]): Promise<{ opts: BenchOptions; json?: string }> {
+  const { values } = parseCli(BENCH, args);
   const timer = values.timer!;
   if (!["auto", "timestamp", "wallclock"].includes(timer)) {
     throw new Error(`--timer must be auto, timestamp or wallclock, got "${timer}"`);
@@ -152,29 +197,27 @@ async function parseOptions(args: string[]): Promise<{ opts: BenchOptions; json?
   if (variant !== undefined && variant !== "register" && variant !== "tiled") {
     throw new Error(`--variant must be register or tiled, got "${variant}"`);
   }
-  const width = values["train-width"] === undefined ? 0.5 : Number(values["train-width"]);
-  if (!(width > 0 && width <= 4)) {
-    throw new Error(`--train-width must be a number in (0, 4], got "${values["train-width"]}"`);
-  }
-  const reps = positiveInt("reps", values.reps, 5) ?? 5;
-  const sections = parseSections(values.sections!);
-  const seed = positiveInt("seed", values.seed, 0) ?? 1;
+  const width = cliNumber("train-width", values["train-width"], { min: 0.01, max: 4 });
   let forceFallbackAdapter = false;
   try {
     forceFallbackAdapter = Deno.env.get("AUTOSPACE_ADAPTER") === "cpu";
   } catch { /* no env access: not forced */ }
+  const int = (flag: keyof typeof values, min: number) =>
+    cliNumber(flag, values[flag] as string, { integer: true, min });
+  const sections = parseSections(values.sections!);
+  const seed = int("seed", 0);
   return {
     json: values.json,
     opts: {
       sections,
-      batch: positiveInt("batch", values.batch) ?? 32,
-      mbv2Batch: positiveInt("mbv2-batch", values["mbv2-batch"]),
-      trainBatch: positiveInt("train-batch", values["train-batch"], 2) ?? 64,
+      batch: values.batch === undefined ? 32 : int("batch", 1),
+      mbv2Batch: values["mbv2-batch"] === undefined ? undefined : int("mbv2-batch", 1),
+      trainBatch: int("train-batch", 2),
       trainWidth: width,
-      reps,
-      warmup: positiveInt("warmup", values.warmup, 0) ?? 1,
+      reps: int("reps", 5),
+      warmup: int("warmup", 0),
       timer: timer as TimerMethod | "auto",
-      compare: values.compare!,
+      compare: values.compare,
       variant: variant as KernelVariant | undefined,
       checkTimer: !values["skip-timer-check"],
       seed,
@@ -184,35 +227,23 @@ async function parseOptions(args: string[]): Promise<{ opts: BenchOptions; json?
   };
 }
 
-let parsed: Awaited<ReturnType<typeof parseOptions>>;
-try {
-  parsed = await parseOptions(Deno.args);
-} catch (e) {
-  console.error(`bench: ${(e as Error).message}\n\n${HELP}`);
-  Deno.exit(2);
-}
-if (!parsed) {
-  console.log(HELP);
-  Deno.exit(0);
-}
-
 const encoder = new TextEncoder();
-let status = 0;
-try {
-  const gpu = await initEngine({ variant: parsed.opts.variant });
-  const report = await runBench(gpu, parsed.opts, {
-    print: (text) => console.log(text),
-    progress: (line) => Deno.stderr.writeSync(encoder.encode(`  … ${line}\n`)),
-  });
-  if (parsed.json) {
-    await Deno.mkdir(dirname(parsed.json), { recursive: true });
-    await atomicWrite(parsed.json, JSON.stringify(report, null, 2) + "\n");
-    console.log(`wrote ${parsed.json}`);
+await runCli("bench", async () => {
+  const parsed = await parseOptions(Deno.args);
+  try {
+    const gpu = await initEngine({ variant: parsed.opts.variant });
+    const report = await runBench(gpu, parsed.opts, {
+      print: (text) => console.log(text),
+      progress: (line) => Deno.stderr.writeSync(encoder.encode(`  … ${line}\n`)),
+    });
+    if (parsed.json) {
+      await Deno.mkdir(dirname(parsed.json), { recursive: true });
+      await atomicWrite(parsed.json, JSON.stringify(report, null, 2) + "\n");
+      console.log(`wrote ${parsed.json}`);
+    }
+  } finally {
+    await shutdownEngine().catch(() => undefined);
   }
-} catch (e) {
-  console.error(`bench: ${(e as Error).message}`);
-  status = 1;
-} finally {
-  await shutdownEngine().catch(() => undefined);
-}
-Deno.exit(status);
+});
+// onnxruntime-node and tfjs (--compare) can keep handles open: leave explicitly.
+Deno.exit(0);

@@ -23,9 +23,7 @@ const SPEC: NetworkSpec = {
   classes: 3,
 };
 
-function exportCli(...args: string[]) {
-  return runScript("export.ts", ...args);
-}
+const exportCli = (...args: string[]) => runScript("export.ts", ...args);
 
 gpuTest(
   "deno task export writes the folded ONNX of a checkpoint; errors are one line",
