@@ -103,6 +103,7 @@ export {
   type LatencyTable,
   latencyTable,
   predictLatency,
+  tableOnLayers,
 } from "./src/latency/mod.ts";
 
 // Supernet, evolution, search, training.

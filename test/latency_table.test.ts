@@ -12,7 +12,7 @@ import {
   errorStats,
   sampleChoices,
 } from "../src/latency/prediction_check.ts";
-import { latencyTable, predictLatency } from "../src/latency/table.ts";
+import { latencyTable, predictLatency, tableOnLayers } from "../src/latency/table.ts";
 import { pooledEntry } from "../src/latency/rounds.ts";
 import { builtinBackbone } from "../src/space/backbone.ts";
 import { baselineSpace } from "../src/space/baseline_space.ts";
@@ -21,6 +21,13 @@ import { countNetwork } from "../src/space/counting.ts";
 import type { NetworkSpec } from "../src/space/network_spec.ts";
 import { networkFromChoices, type SearchSpaceSpec } from "../src/space/search_space_spec.ts";
 import { Rng } from "../src/util/rng.ts";
+import {
+  type CostModel,
+  expectedCost,
+  pathCost,
+  validateCostModel,
+} from "../src/search/expected_cost.ts";
+import { fullChoices, spaceCosts } from "../src/search/space_costs.ts";
 
 const DEVICE: LatencyDevice = { adapter: "test adapter", variant: "register", timer: "timestamp" };
 /** One measurement per part, tables of medians (the defaults are 3 rounds, medians). */
@@ -118,6 +125,16 @@ Deno.test("latency table: prediction is fixed + Σ chosen entries", async () => 
     assert.ok(Math.abs(predictLatency(table, choices) - expected) < 1e-9);
   }
   assert.equal(predictLatency({ fixed: 2, perLayer: [[1, 5], [0.5]] }, [1, 0]), 7.5);
+  // On the searchable layers only: fixed layers fold into `fixed`, the sum is unchanged.
+  const searchable = space.layers.flatMap((l, i) => (l.candidates.length > 1 ? [i] : []));
+  const onLayers = tableOnLayers(table, searchable);
+  assert.equal(onLayers.perLayer.length, 7);
+  assert.ok(Math.abs(onLayers.fixed - (table.fixed + table.perLayer[0][0])) < 1e-12);
+  const choices = [0, 3, 1, 4, 0, 2, 5, 1];
+  const path = searchable.map((l) => choices[l]);
+  const onPath = path.reduce((s, c, l) => s + onLayers.perLayer[l][c], onLayers.fixed);
+  assert.ok(Math.abs(onPath - predictLatency(table, choices)) < 1e-9);
+  assert.throws(() => tableOnLayers(table, [1, 2]), /layer 3 has 6 candidates/);
   assert.throws(() => predictLatency(table, [0]), /1 choices for 8 layers/);
   assert.throws(() => predictLatency(table, [0, 9, 0, 0, 0, 0, 0, 0]), /layer 1 has 6 candidates/);
   // The min statistic reads the entries' minima.
@@ -365,4 +382,31 @@ Deno.test("latency rounds: pooled entries take the median of all samples and the
   assert.equal(p.rounds, 2);
   assert.equal(pooledEntry([a]), a);
   assert.throws(() => pooledEntry([]), /no entries/);
+});
+
+Deno.test("latency table plugs into the search's cost model (Eq. 6 and the cap)", async () => {
+  const space = compact28();
+  const table = await latencyTable(space, {
+    batch: 64,
+    cache: LatencyCache.inMemory(),
+    ...ONE_PASS,
+    measure: countingMeasurer().measure,
+  });
+  const costs = spaceCosts(space);
+  const model: CostModel = tableOnLayers(table, costs.searchable);
+  validateCostModel(model);
+  assert.deepEqual(model.perLayer.map((row) => row.length), costs.choices);
+  // A path's cost under the search's own arithmetic is the table's prediction.
+  const path = [5, 0, 3, 1, 2, 6, 4];
+  assert.ok(
+    Math.abs(pathCost(model, path) - predictLatency(table, fullChoices(space, costs, path))) <
+      1e-9,
+  );
+  // Uniform α: E[latency] = fixed + Σ_l mean of layer l's row.
+  const uniform = model.perLayer.map((row) => row.map(() => 0));
+  const mean = model.perLayer.reduce(
+    (s, row) => s + row.reduce((a, b) => a + b, 0) / row.length,
+    model.fixed,
+  );
+  assert.ok(Math.abs(expectedCost(model, uniform).value - mean) < 1e-9);
 });

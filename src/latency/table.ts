@@ -8,7 +8,9 @@
  * `perLayer` has the shape of the space's candidate lists — the same shape as a
  * per-layer, per-candidate MAdds table — so Eq. 6's cost term can use it as is:
  * E[latency] = fixed + Σ_l Σ_i p_li · perLayer[l][i] under p = softmax(α). A fixed
- * layer of the backbone is a one-candidate row, as it is in the space.
+ * layer of the backbone is a one-candidate row, as it is in the space;
+ * `tableOnLayers` keeps the searchable rows and folds the others into `fixed` (the
+ * search's `CostModel` layout).
  *
  * Entries come from the cache when this device measured them before; only the
  * missing ones are measured (and saved after each, so an interrupted run keeps them),
@@ -157,4 +159,34 @@ export function predictLatency(
     }
     return sum + ms;
   }, table.fixed);
+}
+
+/**
+ * The table as a cost over the `searchable` layers only (the layout of the search's
+ * per-layer cost tables): their rows, with every other layer's single candidate folded
+ * into `fixed`, so fixed + Σ chosen is unchanged.
+ */
+export function tableOnLayers(
+  table: Pick<LatencyTable, "fixed" | "perLayer">,
+  searchable: readonly number[],
+): { perLayer: number[][]; fixed: number } {
+  const chosen = new Set(searchable);
+  let fixed = table.fixed;
+  table.perLayer.forEach((row, l) => {
+    if (chosen.has(l)) return;
+    if (row.length !== 1) {
+      throw new RangeError(
+        `tableOnLayers: layer ${l} has ${row.length} candidates but is not listed as searchable`,
+      );
+    }
+    fixed += row[0];
+  });
+  return {
+    perLayer: searchable.map((l) => {
+      const row = table.perLayer[l];
+      if (!row) throw new RangeError(`tableOnLayers: no layer ${l}`);
+      return [...row];
+    }),
+    fixed,
+  };
 }
