@@ -21,6 +21,7 @@ import { countNetwork } from "../src/space/counting.ts";
 import type { NetworkSpec } from "../src/space/network_spec.ts";
 import { networkFromChoices, type SearchSpaceSpec } from "../src/space/search_space_spec.ts";
 import { Rng } from "../src/util/rng.ts";
+import { ranks, spearman } from "../src/util/rank_correlation.ts";
 import {
   type CostModel,
   expectedCost,
@@ -343,6 +344,7 @@ Deno.test("latency check: errors against networks measured by a fake device", as
     assert.equal(b.rows.length, 4);
     assert.equal(b.partsMeasured, COMPACT28_PARTS);
     for (const stat of ["median", "min"] as const) {
+      assert.equal(b.rankCorrelation[stat].table, 1);
       assert.ok(Math.abs(b.errors[stat].meanRelError - (1 / 1.1 - 1)) < 1e-9);
       assert.ok(Math.abs(b.errors[stat].worstAbsRelError - (1 - 1 / 1.1)) < 1e-9);
     }
@@ -409,4 +411,12 @@ Deno.test("latency table plugs into the search's cost model (Eq. 6 and the cap)"
     model.fixed,
   );
   assert.ok(Math.abs(expectedCost(model, uniform).value - mean) < 1e-9);
+});
+
+Deno.test("rank correlation: Spearman's ρ with ties", () => {
+  assert.deepEqual(ranks([10, 30, 20, 30]), [0, 2.5, 1, 2.5]);
+  assert.equal(spearman([1, 2, 3, 4], [10, 20, 30, 40]), 1);
+  assert.equal(spearman([1, 2, 3, 4], [4, 3, 2, 1]), -1);
+  assert.ok(Math.abs(spearman([1, 2, 3, 4, 5], [2, 1, 4, 3, 5]) - 0.8) < 1e-12);
+  assert.throws(() => spearman([1], [1, 2]), /lengths/);
 });

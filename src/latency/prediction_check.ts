@@ -12,6 +12,7 @@
 import { countNetwork } from "../space/counting.ts";
 import type { NetworkSpec } from "../space/network_spec.ts";
 import { networkFromChoices, type SearchSpaceSpec } from "../space/search_space_spec.ts";
+import { spearman } from "../util/rank_correlation.ts";
 import { Rng } from "../util/rng.ts";
 import type { LatencyCache } from "./cache.ts";
 import type { LatencyDevice } from "./device_key.ts";
@@ -58,6 +59,14 @@ export interface ErrorStats {
   readonly meanRelError: number;
 }
 
+/** How well a score orders the networks by measured latency (Spearman's ρ). */
+export interface RankAgreement {
+  /** The table's prediction. */
+  readonly table: number;
+  /** MAdds, the cost the table replaces. */
+  readonly madds: number;
+}
+
 /** The check at one batch. */
 export interface BatchCheck {
   readonly batch: number;
@@ -65,6 +74,7 @@ export interface BatchCheck {
   readonly partsReused: number;
   readonly rows: readonly PredictionRow[];
   readonly errors: Readonly<Record<LatencyStatistic, ErrorStats>>;
+  readonly rankCorrelation: Readonly<Record<LatencyStatistic, RankAgreement>>;
   /** 1-minute load average before and after (CPU adapters share the cores). */
   readonly loadavg?: readonly number[];
 }
@@ -116,6 +126,18 @@ export function errorStats(relErrors: readonly number[]): ErrorStats {
     meanAbsRelError: abs.reduce((s, v) => s + v, 0) / n,
     worstAbsRelError: Math.max(0, ...abs),
     meanRelError: relErrors.reduce((s, v) => s + v, 0) / n,
+  };
+}
+
+/** Spearman's ρ of the table's predictions, and of MAdds, with the measured latencies. */
+function rankAgreement(
+  rows: readonly PredictionRow[],
+  pick: (row: PredictionRow) => Prediction,
+): RankAgreement {
+  const measured = rows.map((r) => pick(r).measuredMs);
+  return {
+    table: spearman(rows.map((r) => pick(r).predictedMs), measured),
+    madds: spearman(rows.map((r) => r.madds), measured),
   };
 }
 
@@ -183,6 +205,10 @@ export async function checkLatencyPrediction(
       errors: {
         median: errorStats(rows.map((r) => r.median.relError)),
         min: errorStats(rows.map((r) => r.min.relError)),
+      },
+      rankCorrelation: {
+        median: rankAgreement(rows, (r) => r.median),
+        min: rankAgreement(rows, (r) => r.min),
       },
       ...(load0 !== undefined && load1 !== undefined ? { loadavg: [load0, load1] } : {}),
     });

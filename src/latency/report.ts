@@ -84,7 +84,16 @@ function errorText(e: ErrorStats): string {
 export function predictionCheckText(check: PredictionCheck): string {
   const parts = check.batches.map(batchCheckText);
   const summary = formatTable(
-    ["batch", "networks", "statistic", "mean |error|", "worst |error|", "mean signed"],
+    [
+      "batch",
+      "networks",
+      "statistic",
+      "mean |error|",
+      "worst |error|",
+      "mean signed",
+      "ρ table",
+      "ρ MAdds",
+    ],
     check.batches.flatMap((b) =>
       CHECK_STATISTICS.map((s) => [
         String(b.batch),
@@ -93,9 +102,13 @@ export function predictionCheckText(check: PredictionCheck): string {
         percent(b.errors[s].meanAbsRelError, false),
         percent(b.errors[s].worstAbsRelError, false),
         percent(b.errors[s].meanRelError),
+        b.rankCorrelation[s].table.toFixed(2),
+        b.rankCorrelation[s].madds.toFixed(2),
       ])
     ),
-    [true, true, false, true, true, true],
+    [true, true, false, true, true, true, true, true],
   );
-  return [...parts, summary].join("\n\n");
+  const note = "ρ: Spearman's rank correlation with the measured latencies, of the table's " +
+    "predictions and of MAdds";
+  return [...parts, `${summary}\n${note}`].join("\n\n");
 }
