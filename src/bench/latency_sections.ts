@@ -6,7 +6,11 @@
  */
 import type { Gpu } from "../gpu/gpu.ts";
 import { LatencyCache } from "../latency/cache.ts";
-import { gpuMeasurers, type LatencyMeasurers } from "../latency/measure_gpu.ts";
+import {
+  gpuMeasurers,
+  type LatencyMeasurers,
+  latencyTimingOptions,
+} from "../latency/measure_gpu.ts";
 import { checkLatencyPrediction, type PredictionCheck } from "../latency/prediction_check.ts";
 import { latencyTableText, predictionCheckText } from "../latency/report.ts";
 import { type LatencyStatistic, type LatencyTable, latencyTable } from "../latency/table.ts";
@@ -67,6 +71,14 @@ function measurersOf(ctx: LatencySectionContext): LatencyMeasurers {
   return gpuMeasurers(ctx.gpu, { timer: ctx.method, timing: { reps, warmup } });
 }
 
+/** How the latency sections time, in one line. */
+function timingLine(ctx: LatencySectionContext, rounds: number): string {
+  const { minRepMs } = latencyTimingOptions(ctx.method);
+  return `timing: ${ctx.method}, forward in eval mode, ${ctx.timing.reps} repetitions of ` +
+    `≥ ${minRepMs} ms after ${ctx.timing.warmup} warm-up and one compiling call, ` +
+    `${rounds} round(s) pooled`;
+}
+
 /** `latency`: the space's table at one batch; prints it and returns it. */
 export async function latencySection(
   ctx: LatencySectionContext,
@@ -95,6 +107,7 @@ export async function latencySection(
       `(device "${measurers.device.adapter}", ${measurers.device.variant} kernels, ` +
       `${measurers.device.timer} timer)`,
   );
+  ctx.print(timingLine(ctx, opts.rounds));
   ctx.print(latencyTableText(opts.space, table));
   ctx.print(
     `fixed (stem + head) ${fmt(table.fixed)} ms; networks of the space: ` +
@@ -125,6 +138,7 @@ export async function latencyCheckSection(
       `${check.batches[0]?.rows.length ?? 0} sampled ` +
       `networks, predicted (fixed + Σ chosen table entries) vs measured forward ==`,
   );
+  ctx.print(timingLine(ctx, opts.rounds));
   ctx.print(predictionCheckText(check));
   return { ...check, source: opts.source, cachePath: opts.cachePath };
 }
