@@ -213,6 +213,21 @@ const NUMBER_FLAGS: Readonly<Record<string, NumberRule<keyof SearchConfig>>> = {
   "score-images": { key: "scoreImages", integer: true, min: 1 },
 };
 
+/** The flags of `deno task search`: those that take a value, and switches. */
+export const SEARCH_FLAGS = {
+  values: [
+    ...Object.keys(NUMBER_FLAGS),
+    "algo",
+    "space",
+    "backbone",
+    "data",
+    "madds-max",
+    "madds-target",
+    "out",
+  ],
+  switches: ["quick", "resume"],
+} as const;
+
 function readMAdds(flag: string, text: string): number {
   const count = parseCount(text);
   if (count === null) {
@@ -228,17 +243,7 @@ function readMAdds(flag: string, text: string): number {
  * with one line naming the bad flag or combination; nothing is read from disk here.
  */
 export function parseSearchArgs(args: readonly string[]): SearchConfig {
-  const stringFlags = [
-    ...Object.keys(NUMBER_FLAGS),
-    "algo",
-    "space",
-    "backbone",
-    "data",
-    "madds-max",
-    "madds-target",
-    "out",
-  ];
-  const values = parseFlags(args, stringFlags, ["quick", "resume"]);
+  const values = parseFlags(args, SEARCH_FLAGS.values, SEARCH_FLAGS.switches);
   const str = (flag: string) => values[flag] as string | undefined;
 
   const algo = oneOf("algo", str("algo") ?? DEFAULT_SEARCH_CONFIG.algo, SEARCH_ALGORITHMS);

@@ -97,17 +97,45 @@ export async function prepareSearch(cfg: SearchConfig): Promise<PreparedSearch> 
   }
   if (cfg.resume) {
     try {
-      await Deno.stat(checkpointPath(cfg));
+      await Deno.stat(searchCheckpointPath(cfg.out));
     } catch {
-      throw new Error(`--resume: no checkpoint at ${checkpointPath(cfg)}; start without --resume`);
+      throw new Error(
+        `--resume: no checkpoint at ${searchCheckpointPath(cfg.out)}; start without --resume`,
+      );
     }
   }
   return { cfg, input, space, costs, data, cheapestMAdds: cheapest };
 }
 
-/** Where a search keeps its checkpoint. */
-function checkpointPath(cfg: SearchConfig): string {
-  return `${cfg.out}/checkpoint.astf`;
+/**
+ * What a prepared search is, for the log: the algorithm, the space and its size, the
+ * budget and the data; and a second line when the space is laid on images of another
+ * size than it was written for (its MAdds are counted on the data's).
+ */
+export function describeSearch(prepared: PreparedSearch): string[] {
+  const { cfg, costs } = prepared;
+  const paths = costs.choices.reduce((n, k) => n * k, 1);
+  const lines = [
+    `${cfg.quick ? "quick smoke run, " : ""}${cfg.algo} in ${cfg.space} ` +
+    `(${costs.searchable.length} searchable layers, ${paths.toExponential(2)} networks, ` +
+    `cheapest ${formatMAdds(prepared.cheapestMAdds)} MAdds` +
+    (cfg.maddsMax === null ? "" : `, cap ${formatMAdds(cfg.maddsMax)}`) +
+    `), data ${cfg.data}`,
+  ];
+  const { input: given } = prepared.input.space;
+  const { input: used } = prepared.space;
+  if (given.size !== used.size || given.channels !== used.channels) {
+    lines.push(
+      `the space was written for ${given.size}×${given.size}×${given.channels} images; ` +
+        `it runs on the data's ${used.size}×${used.size}×${used.channels}, and MAdds are counted there`,
+    );
+  }
+  return lines;
+}
+
+/** Where a search keeps its checkpoint (what `--resume` continues from). */
+export function searchCheckpointPath(out: string): string {
+  return `${out}/checkpoint.astf`;
 }
 
 /** What a search checkpoint holds beside the tensors. */
@@ -174,7 +202,7 @@ export async function runSearch(
   const valMetrics = new MetricsAccumulator("search.val_metrics");
   const history: HistoryRecord[] = [];
   const position = { step: 0 };
-  const ckptPath = checkpointPath(cfg);
+  const ckptPath = searchCheckpointPath(cfg.out);
   let earlierSeconds = 0;
   let scorer: PathScorer | null = null;
   let pathProgress: Progress | null = null;
