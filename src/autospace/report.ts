@@ -109,7 +109,7 @@ export async function writeAutospaceReport(
     "# AutoSpace run",
     "",
     `\`deno task autospace\` on ${config.data}` +
-    (config.maddsMax === undefined ? "" : ` under ${formatMAdds(found.maddsMax!)} MAdds`) +
+    (found.maddsMax === null ? "" : ` under ${formatMAdds(found.maddsMax)} MAdds`) +
     (config.quick ? " (--quick: a smoke run on a tiny subset)" : "") +
     `; adapter ${latency.adapter}. Each stage's settings are in \`autospace.json\`.`,
     "",
