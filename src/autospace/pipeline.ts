@@ -15,14 +15,14 @@ import {
   writeAutospaceReport,
 } from "./report.ts";
 import { RunRecord } from "./run_record.ts";
-import { STAGES } from "./stage_flags.ts";
+import { type StageName, STAGES } from "./stage_flags.ts";
 import { checkpointOf, doneMarkers, runStage } from "./stages.ts";
 
 /** How a command ended. */
 export interface AutospaceResult {
   readonly outcomes: StageOutcome[];
   /** The stage that stopped early (continue with `--resume`); null when all finished. */
-  readonly stoppedIn: (typeof STAGES)[number] | null;
+  readonly stoppedIn: StageName | null;
   /** The found network's numbers, when the run finished. */
   readonly found: FoundNetwork | null;
 }
@@ -63,9 +63,10 @@ export async function runAutospace(
       await gpu.sync();
       gpu.pool.trim();
       if (!(await allExist(markers))) {
+        // Only --STAGE.stop-after ends a stage without its files and without an error.
         log(
-          `autospace: stopped in the ${stage} stage; continue with ` +
-            `deno task autospace --resume --out ${config.out} (and the same flags)`,
+          `autospace: stopped in the ${stage} stage; continue with the same flags, less ` +
+            `--${stage}.stop-after, plus --resume`,
         );
         return { outcomes, stoppedIn: stage, found: null };
       }
@@ -106,7 +107,7 @@ async function removeFailedStart(config: AutospaceConfig, created: string[]): Pr
     return; // never created
   }
   const record = stageLayout(config.out).record;
-  if (entries.length !== 1 || `${config.out}/${entries[0]}` !== record) return;
+  if (entries.length !== 1 || !record.endsWith(`/${entries[0]}`)) return;
   await Deno.remove(record);
   for (const folder of created) await Deno.remove(folder).catch(() => {});
 }
