@@ -52,6 +52,7 @@ export { backward, record, requireGrad } from "./src/tensor/autograd.ts";
 // Ops (each with a backward kernel).
 export { activation, add, mul, relu, relu6, sigmoid, silu } from "./src/ops/elementwise.ts";
 export { conv2d } from "./src/ops/conv2d.ts";
+export { dropout, type DropoutOptions } from "./src/ops/dropout.ts";
 export { depthwiseConv2d } from "./src/ops/depthwise_conv2d.ts";
 export { batchNorm2d } from "./src/ops/batch_norm.ts";
 export { globalAvgPool } from "./src/ops/pooling.ts";
@@ -68,6 +69,7 @@ export {
   BatchNorm2d,
   Conv2d,
   ConvBnAct,
+  Dropout,
   Linear,
   Sequential,
 } from "./src/nn/layers.ts";

@@ -1,7 +1,8 @@
 /**
  * Register-blocked convolution kernels for CPU adapters (llvmpipe / lavapipe).
  *
- * What is fast there (measured on Mesa 22.3, see GUIDE §3): llvmpipe runs 8
+ * What is fast there (measured on Mesa 22.3 with a 1024³ matmul: a naive kernel 0.4 GFLOP/s,
+ * workgroup-memory tiles 0.25–0.4, register blocking 13): llvmpipe runs 8
  * invocations in the lanes of one AVX register, but every storage-buffer load, even
  * one at the same address in all lanes, becomes a loop over the 8 lanes with a branch
  * per lane and per component. So a vec4 load costs about 2× a scalar one while

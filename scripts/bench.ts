@@ -4,68 +4,88 @@
  * issue's target kernels, and full training steps of a MobileNetV2-style 28×28
  * network (images/s and the share of time per kernel). See src/bench/.
  *
- *   deno task bench [--sections targets,supernet,mbv2,train] [--batch 32]
- *     [--mbv2-batch N] [--train-batch 64] [--train-width 0.5] [--reps 5] [--warmup 1]
- *     [--timer auto|timestamp|wallclock] [--variant register|tiled] [--compare]
- *     [--json FILE] [--skip-timer-check] [--seed 1]
+ *   deno task bench [flags]   (flags and defaults: deno task bench --help)
  *
  * Tables go to stdout, progress lines to stderr.
  */
-import { parseArgs } from "node:util";
 import type { KernelVariant } from "../src/gpu/device.ts";
 import { type BenchOptions, runBench } from "../src/bench/runner.ts";
 import { parseSections } from "../src/bench/sections.ts";
 import type { TimerMethod } from "../src/bench/timing.ts";
 import { initEngine, shutdownEngine } from "../src/tensor/init.ts";
+import { atomicWrite } from "../src/util/atomic_write.ts";
+import { cliNumber, parseCli, runCli } from "./_cli.ts";
 
-const HELP = `deno task bench [options]
-  --sections LIST     some of targets,supernet,mbv2,train (default: all, in that order)
-  --batch N           batch of the targets and supernet sections (default 32)
-  --mbv2-batch N      MobileNetV2-224 batch (default: --batch, halved until every layer
-                      fits the adapter's storage-binding limit; 16 on lavapipe)
-  --train-batch N     training-step batch (default 64)
-  --train-width W     MobileNetV2 width of the training network (default 0.5: 12.9M MAdds,
-                      the closest to the PyTorch reference's 12.2M; 1.0 is mobilenetv2-28)
-  --reps N            timed repetitions, ≥ 5 (default 5)
-  --warmup N          warm-up repetitions (default 1)
-  --timer METHOD      auto (timestamps where the adapter has them), timestamp, wallclock
-  --variant V         force the kernel family: register (CPU adapters) or tiled (GPUs)
-  --compare           also time the forward convs with tfjs-backend-webgpu (same adapter)
-                      and onnxruntime-node (CPU), and print ours ÷ theirs
-  --json FILE         write everything measured as JSON
-  --skip-timer-check  do not compare timestamps with the wall clock at the start
-  --seed N            seed of the training-step data and weights (default 1)`;
-
-function positiveInt(name: string, value: string | undefined, min = 1): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    throw new Error(`--${name} must be an integer ≥ ${min}, got "${value}"`);
-  }
-  return n;
-}
-
-function parseOptions(args: string[]): { opts: BenchOptions; json?: string } | null {
-  const { values } = parseArgs({
-    args,
-    options: {
-      "sections": { type: "string", default: "targets,supernet,mbv2,train" },
-      "batch": { type: "string" },
-      "mbv2-batch": { type: "string" },
-      "train-batch": { type: "string" },
-      "train-width": { type: "string" },
-      "reps": { type: "string" },
-      "warmup": { type: "string" },
-      "timer": { type: "string", default: "auto" },
-      "variant": { type: "string" },
-      "compare": { type: "boolean", default: false },
-      "json": { type: "string" },
-      "skip-timer-check": { type: "boolean", default: false },
-      "seed": { type: "string" },
-      "help": { type: "boolean", short: "h", default: false },
+const BENCH = {
+  usage: "deno task bench [flags]",
+  summary: "Times every conv kernel, forward and backward, at the default supernet's and\n" +
+    "MobileNetV2-224's layer shapes, the target kernels, and full training steps. Tables go\n" +
+    "to stdout, progress lines to stderr.",
+  flags: {
+    sections: {
+      type: "string",
+      default: "targets,supernet,mbv2,train",
+      arg: "LIST",
+      help: "some of targets,supernet,mbv2,train, run in that order",
     },
-  });
-  if (values.help) return null;
+    batch: {
+      type: "string",
+      default: "32",
+      arg: "N",
+      help: "batch of the targets and supernet sections",
+    },
+    "mbv2-batch": {
+      type: "string",
+      arg: "N",
+      defaultText: "--batch, halved until every layer fits the adapter's storage-binding " +
+        "limit; 16 on lavapipe",
+      help: "MobileNetV2-224 batch",
+    },
+    "train-batch": { type: "string", default: "64", arg: "N", help: "training-step batch" },
+    "train-width": {
+      type: "string",
+      default: "0.5",
+      arg: "W",
+      help: "MobileNetV2 width of the training network (0.5: 12.9M MAdds, the closest to the\n" +
+        "PyTorch reference's 12.2M; 1.0 is mobilenetv2-28)",
+    },
+    reps: { type: "string", default: "5", arg: "N", help: "timed repetitions, ≥ 5" },
+    warmup: { type: "string", default: "1", arg: "N", help: "warm-up repetitions" },
+    timer: {
+      type: "string",
+      default: "auto",
+      arg: "METHOD",
+      help: "auto (timestamps where the adapter has them), timestamp or wallclock",
+    },
+    variant: {
+      type: "string",
+      arg: "V",
+      defaultText: "by adapter",
+      help: "force the kernel family: register (CPU adapters) or tiled (GPUs)",
+    },
+    compare: {
+      type: "boolean",
+      default: false,
+      help: "also time the forward convs with tfjs-backend-webgpu (same adapter) and\n" +
+        "onnxruntime-node (CPU), and print ours ÷ theirs",
+    },
+    json: { type: "string", arg: "FILE", help: "write everything measured as JSON" },
+    "skip-timer-check": {
+      type: "boolean",
+      default: false,
+      help: "do not compare timestamps with the wall clock at the start",
+    },
+    seed: {
+      type: "string",
+      default: "1",
+      arg: "N",
+      help: "seed of the training-step data and weights",
+    },
+  },
+} as const;
+
+function parseOptions(args: string[]): { opts: BenchOptions; json?: string } {
+  const { values } = parseCli(BENCH, args);
   const timer = values.timer!;
   if (!["auto", "timestamp", "wallclock"].includes(timer)) {
     throw new Error(`--timer must be auto, timestamp or wallclock, got "${timer}"`);
@@ -74,63 +94,49 @@ function parseOptions(args: string[]): { opts: BenchOptions; json?: string } | n
   if (variant !== undefined && variant !== "register" && variant !== "tiled") {
     throw new Error(`--variant must be register or tiled, got "${variant}"`);
   }
-  const width = values["train-width"] === undefined ? 0.5 : Number(values["train-width"]);
-  if (!(width > 0 && width <= 4)) {
-    throw new Error(`--train-width must be a number in (0, 4], got "${values["train-width"]}"`);
-  }
-  const reps = positiveInt("reps", values.reps, 5) ?? 5;
+  const width = cliNumber("train-width", values["train-width"], { min: 0.01, max: 4 });
   let forceFallbackAdapter = false;
   try {
     forceFallbackAdapter = Deno.env.get("AUTOSPACE_ADAPTER") === "cpu";
   } catch { /* no env access: not forced */ }
+  const int = (flag: keyof typeof values, min: number) =>
+    cliNumber(flag, values[flag] as string, { integer: true, min });
   return {
     json: values.json,
     opts: {
       sections: parseSections(values.sections!),
-      batch: positiveInt("batch", values.batch) ?? 32,
-      mbv2Batch: positiveInt("mbv2-batch", values["mbv2-batch"]),
-      trainBatch: positiveInt("train-batch", values["train-batch"], 2) ?? 64,
+      batch: int("batch", 1),
+      mbv2Batch: values["mbv2-batch"] === undefined ? undefined : int("mbv2-batch", 1),
+      trainBatch: int("train-batch", 2),
       trainWidth: width,
-      reps,
-      warmup: positiveInt("warmup", values.warmup, 0) ?? 1,
+      reps: int("reps", 5),
+      warmup: int("warmup", 0),
       timer: timer as TimerMethod | "auto",
-      compare: values.compare!,
+      compare: values.compare,
       variant: variant as KernelVariant | undefined,
       checkTimer: !values["skip-timer-check"],
-      seed: positiveInt("seed", values.seed, 0) ?? 1,
+      seed: int("seed", 0),
       forceFallbackAdapter,
     },
   };
 }
 
-let parsed: ReturnType<typeof parseOptions>;
-try {
-  parsed = parseOptions(Deno.args);
-} catch (e) {
-  console.error(`bench: ${(e as Error).message}\n\n${HELP}`);
-  Deno.exit(2);
-}
-if (!parsed) {
-  console.log(HELP);
-  Deno.exit(0);
-}
-
 const encoder = new TextEncoder();
-let status = 0;
-try {
-  const gpu = await initEngine({ variant: parsed.opts.variant });
-  const report = await runBench(gpu, parsed.opts, {
-    print: (text) => console.log(text),
-    progress: (line) => Deno.stderr.writeSync(encoder.encode(`  … ${line}\n`)),
-  });
-  if (parsed.json) {
-    await Deno.writeTextFile(parsed.json, JSON.stringify(report, null, 2) + "\n");
-    console.log(`wrote ${parsed.json}`);
+await runCli("bench", async () => {
+  const parsed = parseOptions(Deno.args);
+  try {
+    const gpu = await initEngine({ variant: parsed.opts.variant });
+    const report = await runBench(gpu, parsed.opts, {
+      print: (text) => console.log(text),
+      progress: (line) => Deno.stderr.writeSync(encoder.encode(`  … ${line}\n`)),
+    });
+    if (parsed.json) {
+      await atomicWrite(parsed.json, JSON.stringify(report, null, 2) + "\n");
+      console.log(`wrote ${parsed.json}`);
+    }
+  } finally {
+    await shutdownEngine().catch(() => undefined);
   }
-} catch (e) {
-  console.error(`bench: ${(e as Error).message}`);
-  status = 1;
-} finally {
-  await shutdownEngine().catch(() => undefined);
-}
-Deno.exit(status);
+});
+// onnxruntime-node and tfjs (--compare) can keep handles open: leave explicitly.
+Deno.exit(0);

@@ -6,15 +6,18 @@
 import { EVOLVE_USAGE, parseEvolveArgs } from "../src/evolve/config.ts";
 import { evolve } from "../src/evolve/evolve.ts";
 import { initEngine, shutdownEngine } from "../src/tensor/init.ts";
-import { runCli } from "./_cli.ts";
+import { removeEmptyFoldersOnFailure } from "../src/util/output_folder.ts";
+import { joinNegativeValues, runCli, wantsHelp } from "./_cli.ts";
 
-if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+if (wantsHelp(Deno.args)) {
   console.log(EVOLVE_USAGE);
   Deno.exit(0);
 }
 
 await runCli("evolve", async () => {
-  const cfg = parseEvolveArgs(Deno.args);
+  // "--epochs -1" reaches the range check ("must be > 0") instead of node:util's
+  // "ambiguous" message; a boolean flag given a value is still refused by the parser.
+  const cfg = parseEvolveArgs(joinNegativeValues(Deno.args, () => true));
   const gpu = await initEngine();
   console.log(
     `evolve: ${cfg.quick ? "quick smoke run, " : ""}backbone ${cfg.backbone} (${cfg.layers} ` +
@@ -22,7 +25,8 @@ await runCli("evolve", async () => {
       `reference ${cfg.reference}, data ${cfg.data} — adapter: ${gpu.info.description}`,
   );
   try {
-    await evolve(cfg);
+    // A refusal (missing or bad data, no checkpoint to resume) leaves no empty folder.
+    await removeEmptyFoldersOnFailure(cfg.out, () => evolve(cfg));
   } finally {
     await shutdownEngine();
   }

@@ -7,7 +7,6 @@
  * checkpoint carries in its metadata) and writes a deployment ONNX file (opset 13, BN
  * folded into the convs) atomically. Errors are one line and exit with status 1.
  */
-import { parseArgs } from "node:util";
 import { buildNetwork } from "../src/networks/network.ts";
 import { atomicWrite } from "../src/util/atomic_write.ts";
 import {
@@ -21,10 +20,30 @@ import { type NetworkSpec, parseNetworkSpec } from "../src/space/network_spec.ts
 import { withFile } from "../src/space/spec_error.ts";
 import { initEngine, shutdownEngine } from "../src/tensor/init.ts";
 import { Rng } from "../src/util/rng.ts";
-import { runCli } from "./_cli.ts";
+import { parseCli, runCli } from "./_cli.ts";
 
-const USAGE = "usage: deno task export --checkpoint CKPT.onnx --out MODEL.onnx " +
-  "[--arch NAME|SPEC.json] [--batch N|dynamic]";
+const EXPORT = {
+  usage: "deno task export --checkpoint CKPT.onnx --out MODEL.onnx [--arch NETWORK] [--batch N]",
+  summary: "Writes a deployment ONNX file (opset 13, BN folded into the convs) from a training\n" +
+    "checkpoint, atomically.",
+  flags: {
+    checkpoint: { type: "string", arg: "CKPT.onnx", help: "the checkpoint to read (required)" },
+    out: { type: "string", arg: "MODEL.onnx", help: "the model to write (required)" },
+    arch: {
+      type: "string",
+      arg: "NETWORK",
+      defaultText: "the spec the checkpoint carries",
+      help: "built-in name or network spec / net.config JSON the checkpoint was trained as",
+    },
+    batch: {
+      type: "string",
+      default: "dynamic",
+      arg: "N|dynamic",
+      help: "batch dimension of the model's input",
+    },
+  },
+} as const;
+const USAGE = `usage: ${EXPORT.usage}`;
 
 async function networkSpec(arch: string | undefined, embedded: string | undefined, ckpt: string) {
   if (arch !== undefined) {
@@ -50,17 +69,7 @@ function parseBatch(text: string): number | "dynamic" {
 }
 
 await runCli("export", async () => {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    options: {
-      arch: { type: "string" },
-      checkpoint: { type: "string" },
-      out: { type: "string" },
-      batch: { type: "string", default: "dynamic" },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
+  const { values, positionals } = parseCli({ ...EXPORT, positionals: true }, Deno.args);
   if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"; ${USAGE}`);
   const ckpt = values.checkpoint;
   const out = values.out;

@@ -10,7 +10,6 @@
  * same as JSON; --draw DIR draws every distinct cell as SVG and PNG. Errors are one
  * line (file, path inside it, problem) and exit with status 1.
  */
-import { parseArgs } from "node:util";
 import {
   baselineSpace,
   type BlockSpec,
@@ -38,9 +37,35 @@ import {
   type SpaceLayerCount,
   writeCellDrawings,
 } from "../src/space/mod.ts";
+import { cliNumber, parseCli, runCli } from "./_cli.ts";
 
-const USAGE = "usage: deno task inspect <network|file|open-space> [--input N] [--json] " +
-  "[--draw DIR] [--backbone NAME]";
+const INSPECT = {
+  usage: "deno task inspect <network|file|open-space> [--input N] [--json] [--draw DIR] " +
+    "[--backbone NAME]",
+  summary:
+    "Prints a per-layer table (shapes, op, params, MAdds with the ProxylessNAS convention)\n" +
+    "and totals of a network or search space; files are told apart by content.",
+  positionals: true,
+  flags: {
+    input: {
+      type: "string",
+      arg: "N",
+      defaultText: "the spec's input size; 224 for net.config files",
+      help: "input side length to count at",
+    },
+    json: { type: "boolean", default: false, help: "print the same as JSON" },
+    draw: { type: "string", arg: "DIR", help: "draw every distinct cell as SVG and PNG in DIR" },
+    backbone: {
+      type: "string",
+      arg: "NAME",
+      defaultText: "proxyless-224",
+      help: "backbone of a SuperProxylessNASNets search-space config",
+    },
+  },
+  notes: `built-ins: ${builtinTargets().join(", ")}, open-space\n` +
+    `backbones: ${Object.keys(BUILTIN_BACKBONES).join(", ")}`,
+} as const;
+const USAGE = `usage: ${INSPECT.usage}`;
 
 const describe = describeBlock;
 
@@ -219,40 +244,19 @@ function openSpaceText(report: Record<string, unknown>): string {
   ].join("\n");
 }
 
-async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    allowPositionals: true,
-    options: {
-      input: { type: "string" },
-      json: { type: "boolean", default: false },
-      draw: { type: "string" },
-      backbone: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
-  if (values.help) {
-    console.log(
-      `${USAGE}\nbuilt-ins: ${builtinTargets().join(", ")}, open-space; ` +
-        `backbones: ${Object.keys(BUILTIN_BACKBONES).join(", ")}`,
-    );
-    return 0;
-  }
+async function main(): Promise<void> {
+  const { values, positionals } = parseCli(INSPECT, Deno.args);
   if (positionals.length !== 1) {
     throw new Error(`expected one network, got ${positionals.length}. ${USAGE}`);
   }
   const target = positionals[0];
-  let inputSize: number | undefined;
-  if (values.input !== undefined) {
-    inputSize = Number(values.input);
-    if (!Number.isInteger(inputSize) || inputSize < 1) {
-      throw new Error(`--input must be a positive integer, got "${values.input}"`);
-    }
-  }
+  const inputSize = values.input === undefined
+    ? undefined
+    : cliNumber("input", values.input, { integer: true, min: 1 });
   if (target === "open-space") {
     const report = openSpaceReport();
     console.log(values.json ? JSON.stringify(report, null, 2) : openSpaceText(report));
-    return 0;
+    return;
   }
   const loaded = await loadTarget(target, { backbone: values.backbone, inputSize });
   let cells: DistinctCell[];
@@ -321,12 +325,6 @@ async function main(): Promise<number> {
     if (values.json) console.error(message);
     else console.log(message);
   }
-  return 0;
 }
 
-try {
-  Deno.exit(await main());
-} catch (err) {
-  console.error(`inspect: ${err instanceof Error ? err.message : String(err)}`);
-  Deno.exit(1);
-}
+await runCli("inspect", main);

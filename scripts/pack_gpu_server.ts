@@ -8,24 +8,24 @@
  *   # on the server:
  *   tar xzf autospace-gpu.tar.gz && cd autospace-gpu && ./run.sh bench --json bench.json
  */
-import { parseArgs } from "node:util";
-import { runCli } from "./_cli.ts";
+import { GPU_BUNDLE_RUN_SH } from "../src/setup/gpu_bundle_run_sh.ts";
+import { parseCli, runCli } from "./_cli.ts";
 
-const RUN_SH = `#!/usr/bin/env bash
-# Runs a deno task offline with the bundled Deno and Vulkan loader: ./run.sh bench [flags]
-set -euo pipefail
-cd "$(dirname "$0")"
-if ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1; then
-  mkdir -p .vulkan && for f in debs/*.deb; do dpkg -x "$f" .vulkan; done
-  export LD_LIBRARY_PATH="$PWD/.vulkan/usr/lib/x86_64-linux-gnu:\${LD_LIBRARY_PATH:-}"
-fi
-# NVIDIA containers often keep the ICD outside the loader's default search path.
-icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-if [ -z "\${VK_DRIVER_FILES:-}" ] && [ -f "$icd" ]; then export VK_DRIVER_FILES="$icd"; fi
-export XDG_RUNTIME_DIR="\${XDG_RUNTIME_DIR:-/tmp}" DENO_NO_UPDATE_CHECK=1
-task="\${1:-bench}"; shift || true
-exec ./bin/deno task "$task" "$@"
-`;
+const PACK = {
+  usage: "deno task pack-gpu [--out FILE]",
+  summary: "Packs an offline bundle for a headless GPU server: the project's tracked files, its\n" +
+    "linux-x64 npm packages, the Deno binary and Debian's Vulkan loader (libvulkan1). On the\n" +
+    "server: tar xzf FILE && cd autospace-gpu && ./run.sh bench (run.sh checks for a Vulkan\n" +
+    "adapter first and says what to install when there is none).",
+  flags: {
+    out: {
+      type: "string",
+      default: "out/autospace-gpu.tar.gz",
+      arg: "FILE",
+      help: "the bundle to write",
+    },
+  },
+} as const;
 
 /**
  * Other platforms' native binaries inside onnxruntime-node: not needed on a linux-x64
@@ -59,10 +59,7 @@ async function copyTree(src: string, dst: string, skip: RegExp[]): Promise<void>
 }
 
 await runCli("pack", async () => {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: { out: { type: "string", default: "out/autospace-gpu.tar.gz" } },
-  });
+  const { values } = parseCli(PACK, Deno.args);
   const out = values.out!;
   if (Deno.build.os !== "linux" || Deno.build.arch !== "x86_64") {
     throw new Error(
@@ -90,7 +87,7 @@ await runCli("pack", async () => {
   await copyTree("node_modules", `${root}/node_modules`, PRUNE);
   await Deno.copyFile(Deno.execPath(), `${root}/bin/deno`);
   await Deno.chmod(`${root}/bin/deno`, 0o755);
-  await Deno.writeTextFile(`${root}/run.sh`, RUN_SH);
+  await Deno.writeTextFile(`${root}/run.sh`, GPU_BUNDLE_RUN_SH);
   await Deno.chmod(`${root}/run.sh`, 0o755);
   const dir = out.includes("/") ? out.slice(0, out.lastIndexOf("/")) : ".";
   await Deno.mkdir(dir, { recursive: true });

@@ -5,20 +5,22 @@
  *   deno run -A scripts/plot_evolve_runs.ts --out docs/figures/ablation \
  *     "with reference=runs/evolve-default" "no reference=runs/evolve-noref"
  */
-import { parseArgs } from "node:util";
 import { writeLineChart } from "../src/report/line_chart.ts";
 import type { RegenerationRecord } from "../src/evolve/evolve.ts";
-import { runCli } from "./_cli.ts";
+import { parseCli, runCli } from "./_cli.ts";
+
+const PLOT = {
+  usage: 'deno run -A scripts/plot_evolve_runs.ts --out BASE "LABEL=RUN_DIR" ...',
+  summary:
+    "Plots the supernet train and held-out loss of evolution runs (their history.jsonl) on\n" +
+    "one chart, the paper's Figure 3; writes BASE.png and BASE.svg.",
+  positionals: true,
+  flags: { out: { type: "string", arg: "BASE", help: "output path without extension (required)" } },
+} as const;
 
 await runCli("plot", async () => {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    options: { out: { type: "string" } },
-    allowPositionals: true,
-  });
-  if (!values.out || positionals.length === 0) {
-    throw new Error('usage: plot_evolve_runs.ts --out BASE "label=RUN_DIR" ...');
-  }
+  const { values, positionals } = parseCli(PLOT, Deno.args);
+  if (!values.out || positionals.length === 0) throw new Error(`usage: ${PLOT.usage}`);
   const runs = await Promise.all(positionals.map(async (arg) => {
     const eq = arg.indexOf("=");
     if (eq < 1) throw new Error(`"${arg}": expected label=RUN_DIR`);

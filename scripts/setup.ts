@@ -1,34 +1,47 @@
 /**
- * One-time set-up that every task runs first: checks for a WebGPU adapter and, where
- * there is none, installs Mesa's lavapipe (Debian package mesa-vulkan-drivers) when
- * it can (root and apt-get), else prints one line saying what to install.
- * npm dependencies are installed by Deno itself (nodeModulesDir: auto, deno.lock).
- *
- *   deno run -A scripts/setup.ts [--quiet] [--data]
- *
- * --data also makes sure Fashion-MNIST is present (Debian's dataset-fashion-mnist).
+ * One-time set-up that every task runs first: makes sure the WebGPU adapter tasks
+ * will use is a Vulkan one (installing Mesa's lavapipe, Debian's mesa-vulkan-drivers,
+ * when it can: root and apt-get; else one line saying what to install), and with
+ * --data that Fashion-MNIST is present. npm dependencies are installed by Deno itself
+ * (nodeModulesDir: auto, deno.lock). Flags: `deno task setup --help`.
  */
-import { parseArgs } from "node:util";
-import { ensureLavapipe } from "../src/setup/adapter.ts";
+import { ensureVulkanAdapter } from "../src/setup/adapter.ts";
 import { ensureFashionMnist } from "../src/data/mod.ts";
+import { parseCli, runCli } from "./_cli.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    quiet: { type: "boolean", default: false },
-    data: { type: "boolean", default: false },
+const SETUP = {
+  usage: "deno task setup [--quiet] [--data] [--no-install]",
+  summary:
+    "Checks for a Vulkan WebGPU adapter (DENO_WEBGPU_BACKEND=vulkan, the backend every task\n" +
+    "uses on Linux) and installs mesa-vulkan-drivers with apt-get when there is none and it\n" +
+    "runs as root; otherwise prints one line saying what to install and exits 1.",
+  flags: {
+    quiet: { type: "boolean", default: false, help: "print only warnings and errors" },
+    data: {
+      type: "boolean",
+      default: false,
+      help: "also make sure Fashion-MNIST is in /usr/share/datasets/fashion-mnist\n" +
+        "(Debian's dataset-fashion-mnist)",
+    },
+    "no-install": {
+      type: "boolean",
+      default: false,
+      help: "never install packages: check, and say what is missing (GPU servers)",
+    },
   },
-});
-const log = values.quiet ? () => {} : (msg: string) => console.log(msg);
+} as const;
 
-try {
-  const adapter = await ensureLavapipe(log);
+await runCli("setup", async () => {
+  const { values } = parseCli(SETUP, Deno.args);
+  const log = values.quiet ? () => {} : (msg: string) => console.log(msg);
+  const adapter = await ensureVulkanAdapter(
+    log,
+    (msg) => console.error(msg),
+    !values["no-install"],
+  );
   log(`setup: WebGPU adapter: ${adapter}`);
   if (values.data) {
     await ensureFashionMnist("/usr/share/datasets/fashion-mnist");
     log("setup: Fashion-MNIST present in /usr/share/datasets/fashion-mnist");
   }
-} catch (e) {
-  console.error(`setup: ${(e as Error).message}`);
-  Deno.exit(1);
-}
+});

@@ -7,14 +7,30 @@ import { initEngine } from "../src/tensor/init.ts";
 import { fromArray } from "../src/tensor/creation.ts";
 import type { Tensor } from "../src/tensor/tensor.ts";
 import type { Gpu } from "../src/gpu/gpu.ts";
+import { currentBackend } from "../src/gpu/backend.ts";
+
+/** Options of `gpuTest`. */
+export interface GpuTestOptions {
+  /**
+   * The test takes minutes on wgpu's OpenGL backend (workgroup-memory kernels): it is
+   * skipped there, and its name says so, instead of eating a CI time budget.
+   */
+  slowOnGl?: boolean;
+}
 
 /**
  * A test that needs the GPU. WebGPU keeps internal async ops and resources alive
  * across tests (the device is shared per process), so the sanitizers are off.
  */
-export function gpuTest(name: string, fn: (gpu: Gpu) => Promise<void> | void): void {
+export function gpuTest(
+  name: string,
+  fn: (gpu: Gpu) => Promise<void> | void,
+  options: GpuTestOptions = {},
+): void {
+  const skip = options.slowOnGl === true && currentBackend() === "gl";
   Deno.test({
-    name,
+    name: skip ? `${name} (skipped: takes minutes on the OpenGL backend; use Vulkan)` : name,
+    ignore: skip,
     sanitizeOps: false,
     sanitizeResources: false,
     fn: async () => {
@@ -58,4 +74,35 @@ export function assertClose(
 ): void {
   const e = relError(actual, expected);
   assert.ok(e <= tol, `${label}: relative error ${e.toExponential(2)} > ${tol}`);
+}
+
+/** The repository root (tasks run from it). */
+export const REPO_ROOT = new URL("..", import.meta.url).pathname;
+
+/** What a subprocess printed, trimmed, and its exit code. */
+export interface ScriptRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `deno ...args` from the repository root with extra environment variables. */
+export async function runDeno(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<ScriptRun> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: REPO_ROOT,
+    env: { XDG_RUNTIME_DIR: Deno.env.get("XDG_RUNTIME_DIR") ?? "/tmp", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b).trim();
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}
+
+/** Runs `deno run -A scripts/<script> ...args` from the repository root, as a task would. */
+export function runScript(script: string, ...args: string[]): Promise<ScriptRun> {
+  return runDeno(["run", "-A", `scripts/${script}`, ...args]);
 }

@@ -66,7 +66,7 @@ function byteValue(x: Float32Array, c: number, j: number, plane: number): number
   return (x[c * plane + j] * STD[c] + MEAN[c]) * 255;
 }
 
-Deno.test("listImageFolder finds JPEG/PNG files by class, sorted, in subfolders", async () => {
+Deno.test("listImageFolder finds images by class, sorted, in subfolders; ignores text", async () => {
   await withFolder(async (root) => {
     const listing = await listImageFolder(join(root, "train"));
     assert.deepEqual(listing.classNames, ["cat", "dog"]);
@@ -80,6 +80,7 @@ Deno.test("listImageFolder finds JPEG/PNG files by class, sorted, in subfolders"
       "train/dog/more/b.jpeg",
     ]);
     assert.deepEqual([...listing.labels], [0, 0, 0, 1, 1, 1]);
+    assert.deepEqual(listing.ignored, [join(root, "train/cat/notes.txt")]);
     const meta = await sharp(join(root, "train/cat/gray.png")).metadata();
     assert.equal(meta.channels, 1);
   });
@@ -93,7 +94,11 @@ Deno.test("evaluation decode: any colour type becomes normalised RGB; corrupt is
     const x = new Float32Array(6 * 3 * plane);
     const labels = new Int32Array(6);
     const result = await train.load([0, 1, 2, 3, 4, 5], [0, 0, 0, 0, 0, 0], x, labels);
-    assert.deepEqual(result, { written: 5, skipped: 1 });
+    assert.deepEqual(result, {
+      written: 5,
+      skipped: 1,
+      unreadable: [join(root, "train/dog/corrupt.jpg")],
+    });
     assert.deepEqual([...labels.slice(0, 5)], [0, 0, 0, 1, 1]);
     const near = (got: number, want: number, tol: number, what: string) =>
       assert.ok(Math.abs(got - want) <= tol, `${what}: ${got} vs ${want}`);
@@ -159,10 +164,9 @@ Deno.test("image-folder loader: prefetch gives the same batches; one warning per
     const prefetched = await collect(3);
     assert.deepEqual(prefetched.batches, sequential.batches);
     assert.equal(sequential.batches.reduce((s, b) => s + b.n, 0), 10);
-    assert.deepEqual(sequential.warnings, [
-      `warning: skipped 1 unreadable images in ${join(root, "train")}`,
-      `warning: skipped 1 unreadable images in ${join(root, "train")}`,
-    ]);
+    const warning = `warning: skipped 1 unreadable images in ${join(root, "train")}: ` +
+      "dog/corrupt.jpg";
+    assert.deepEqual(sequential.warnings, [warning, warning]);
     assert.equal(sequential.loader.stats.skipped, 1);
     assert.ok(sequential.loader.decodeStats()!.decoded >= 10);
   });
@@ -174,7 +178,7 @@ Deno.test("image folders: missing or empty folders are one clear error", async (
     await Deno.mkdir(join(root, "empty/none"), { recursive: true });
     await assert.rejects(
       () => listImageFolder(join(root, "empty")),
-      /class folder .*empty\/none has no \.jpg, \.jpeg or \.png images/,
+      /class folder .*empty\/none has no images \(formats read: .*\.jpg.*\)/,
     );
     await Deno.mkdir(join(root, "flat"));
     await assert.rejects(() => listImageFolder(join(root, "flat")), /has no class subfolders/);

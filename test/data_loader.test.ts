@@ -13,7 +13,7 @@ function indexed(n: number, augment: boolean): ByteImageDataset {
     numClasses: n,
     classNames: Array.from({ length: n }, (_, i) => `c${i}`),
     normalization: { mean: [0.5, 0.5], std: [0.25, 0.25] },
-    augmentation: { padCrop: 1, flip: true },
+    augmentation: { padCrop: 1, flip: true, eraseProb: 0 },
     augment,
   });
 }

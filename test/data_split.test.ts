@@ -41,7 +41,7 @@ Deno.test("splitTrainVal: views of the same data, validation never augmented", a
     numClasses: 7,
     classNames: ["a", "b", "c", "d", "e", "f", "g"],
     normalization: { mean: [0], std: [1] },
-    augmentation: { padCrop: 1, flip: true },
+    augmentation: { padCrop: 1, flip: true, eraseProb: 0 },
     augment: true,
   });
   const { train, val } = splitTrainVal(base, 0.2, 9);

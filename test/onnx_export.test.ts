@@ -22,7 +22,10 @@ import { noGrad, tidy } from "../src/tensor/engine.ts";
 import { readAll } from "../src/tensor/tensor.ts";
 import { Rng } from "../src/util/rng.ts";
 
-/** Three IRBs: expansion 1 (no expand conv), stride 2 with k5 and SE, a residual e6. */
+/**
+ * Three IRBs: expansion 1 (no expand conv), stride 2 with k5 and SE, a residual e6;
+ * head dropout 0.3, which trains with a mask and exports as nothing (the identity).
+ */
 const IRB_NET: NetworkSpec = {
   name: "irb-test",
   input: { channels: 3, size: 11 },
@@ -32,7 +35,7 @@ const IRB_NET: NetworkSpec = {
     { type: "inverted_residual", cin: 8, cout: 12, stride: 2, kernel: 5, expansion: 3, se: true },
     { type: "inverted_residual", cin: 12, cout: 12, stride: 1, kernel: 3, expansion: 6, se: false },
   ],
-  head: { featureMix: { cout: 16 }, dropout: 0 },
+  head: { featureMix: { cout: 16 }, dropout: 0.3 },
   classes: 5,
 };
 

@@ -4,15 +4,13 @@
  * `exportOnnx(net, { foldBn: true })` in-process; bad input is one line, exit 1.
  */
 import assert from "node:assert/strict";
-import { gpuTest } from "./_helpers.ts";
+import { gpuTest, runScript } from "./_helpers.ts";
 import { buildNetwork } from "../src/networks/network.ts";
 import { writeCheckpoint } from "../src/onnx/checkpoint.ts";
 import { exportOnnx } from "../src/onnx/export_network.ts";
 import { type NetworkSpec, networkToJson } from "../src/space/network_spec.ts";
 import { upload } from "../src/tensor/creation.ts";
 import { Rng } from "../src/util/rng.ts";
-
-const ROOT = new URL("..", import.meta.url).pathname;
 
 const SPEC: NetworkSpec = {
   name: "cli-test",
@@ -25,17 +23,7 @@ const SPEC: NetworkSpec = {
   classes: 3,
 };
 
-async function exportCli(...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "scripts/export.ts", ...args],
-    cwd: ROOT,
-    env: { XDG_RUNTIME_DIR: Deno.env.get("XDG_RUNTIME_DIR") ?? "/tmp" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b).trim();
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
+const exportCli = (...args: string[]) => runScript("export.ts", ...args);
 
 gpuTest(
   "deno task export writes the folded ONNX of a checkpoint; errors are one line",

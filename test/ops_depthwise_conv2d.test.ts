@@ -62,6 +62,7 @@ for (const variant of ["register", "tiled"] as const) {
         for (const t of [x, wt, y]) t.dispose();
       }
     },
+    { slowOnGl: variant === "tiled" }, // over 6 minutes on GL llvmpipe
   );
 }
 

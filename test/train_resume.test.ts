@@ -1,10 +1,12 @@
 /**
  * Training from scratch: checkpoints, and a resumed run ending with the same metrics
- * as an uninterrupted one (same seed), on a small subset of Fashion-MNIST.
+ * as an uninterrupted one (same seed), on a small subset of Fashion-MNIST, with
+ * every source of training randomness on: shuffling, crop, flip, random erasing,
+ * and dropout before the classifier.
  */
 import assert from "node:assert/strict";
 import { gpuTest } from "./_helpers.ts";
-import { openData } from "../src/data/data_spec.ts";
+import { augmentationOptions, openData } from "../src/data/data_spec.ts";
 import { SubsetDataset } from "../src/data/split.ts";
 import { buildNetwork } from "../src/networks/network.ts";
 import type { NetworkSpec } from "../src/space/network_spec.ts";
@@ -19,12 +21,13 @@ const spec: NetworkSpec = {
     { type: "inverted_residual", cin: 8, cout: 8, stride: 1, kernel: 3, expansion: 3, se: false },
     { type: "inverted_residual", cin: 8, cout: 16, stride: 2, kernel: 3, expansion: 3, se: true },
   ],
-  head: { featureMix: { cout: 32 }, dropout: 0 },
+  head: { featureMix: { cout: 32 }, dropout: 0.3 },
   classes: 10,
 };
 
 async function smallData() {
-  const data = await openData("fashion-mnist", { valSplit: 0 });
+  const augmentation = augmentationOptions("fashion-mnist", { names: "crop,flip,erase" });
+  const data = await openData("fashion-mnist", { valSplit: 0, ...augmentation });
   const range = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
   return {
     ...data,

@@ -1,23 +1,19 @@
 /**
  * An in-memory dataset of 8-bit images stored CHW (Fashion-MNIST, CIFAR-10).
  * Assembling a batch is a table-lookup copy; optional augmentation is the usual
- * small-image recipe: random crop after zero padding, and horizontal flip.
+ * small-image recipe (small_image_augmentation.ts): random crop after zero
+ * padding, horizontal flip, random erasing.
  */
 import { Rng } from "../util/rng.ts";
 import type { Dataset, ImageShape, LoadResult } from "./dataset.ts";
 import { exampleSize } from "./dataset.ts";
 import { byteLookupTables, type Normalization } from "./normalization.ts";
-
-/** Augmentation for small images; applied only while `augment` is on. */
-export interface SmallImageAugmentation {
-  /** Zero-padding on each side before a random crop back to H×W; 0 disables the crop. */
-  padCrop: number;
-  /** Random horizontal flip with probability 1/2. */
-  flip: boolean;
-}
-
-/** No augmentation. */
-export const NO_AUGMENTATION: SmallImageAugmentation = { padCrop: 0, flip: false };
+import {
+  augmentInto,
+  augments,
+  drawAugmentation,
+  type SmallImageAugmentation,
+} from "./small_image_augmentation.ts";
 
 /** Construction options for `ByteImageDataset`. */
 export interface ByteImageDatasetInit {
@@ -61,6 +57,13 @@ export class ByteImageDataset implements Dataset {
           `images have ${init.shape[0]}`,
       );
     }
+    const side = Math.min(init.shape[1], init.shape[2]);
+    if (init.augmentation.padCrop >= side) {
+      throw new Error(
+        `${init.source}: crop padding ${init.augmentation.padCrop} must be below the image ` +
+          `side ${side}; lower --crop-pad`,
+      );
+    }
     for (let i = 0; i < init.labels.length; i++) {
       if (init.labels[i] >= init.numClasses) {
         throw new Error(
@@ -101,8 +104,8 @@ export class ByteImageDataset implements Dataset {
   ): Promise<LoadResult> {
     const size = exampleSize(this.shape);
     const { pixels, labels: allLabels } = this.init;
-    const { padCrop, flip } = this.augmentation;
-    const augmenting = this.augment && (padCrop > 0 || flip);
+    const augmenting = this.augment && augments(this.augmentation);
+    const [, height, width] = this.shape;
     for (let k = 0; k < indices.length; k++) {
       const index = indices[k];
       if (!(index >= 0 && index < this.length)) {
@@ -113,11 +116,8 @@ export class ByteImageDataset implements Dataset {
       const src = pixels.subarray(index * size, (index + 1) * size);
       const out = x.subarray(k * size, (k + 1) * size);
       if (augmenting) {
-        const rng = new Rng(seeds[k]);
-        const dy = padCrop > 0 ? rng.int(2 * padCrop + 1) - padCrop : 0;
-        const dx = padCrop > 0 ? rng.int(2 * padCrop + 1) - padCrop : 0;
-        const mirrored = flip && rng.next() < 0.5;
-        this.copyShifted(src, out, dy, dx, mirrored);
+        const draw = drawAugmentation(this.augmentation, height, width, new Rng(seeds[k]));
+        augmentInto(src, out, this.shape, this.tables, draw);
       } else {
         this.copyPlain(src, out);
       }
@@ -132,35 +132,6 @@ export class ByteImageDataset implements Dataset {
       const table = this.tables[c];
       const base = c * plane;
       for (let j = 0; j < plane; j++) out[base + j] = table[src[base + j]];
-    }
-  }
-
-  /** Output pixel (y, x) reads source (y + dy, x' + dx), x' mirrored if asked; outside is zero. */
-  private copyShifted(
-    src: Uint8Array,
-    out: Float32Array,
-    dy: number,
-    dx: number,
-    mirrored: boolean,
-  ): void {
-    const [channels, height, width] = this.shape;
-    for (let c = 0; c < channels; c++) {
-      const table = this.tables[c];
-      const padValue = table[0];
-      const base = c * height * width;
-      for (let y = 0; y < height; y++) {
-        const sy = y + dy;
-        const row = base + y * width;
-        if (sy < 0 || sy >= height) {
-          out.fill(padValue, row, row + width);
-          continue;
-        }
-        const srcRow = base + sy * width;
-        for (let xo = 0; xo < width; xo++) {
-          const sx = (mirrored ? width - 1 - xo : xo) + dx;
-          out[row + xo] = sx >= 0 && sx < width ? table[src[srcRow + sx]] : padValue;
-        }
-      }
     }
   }
 }

@@ -4,7 +4,8 @@
  * 32×32 red, green and blue planes, row-major), so images are already CHW.
  */
 import { join } from "node:path";
-import { ByteImageDataset, type SmallImageAugmentation } from "./byte_image_dataset.ts";
+import { ByteImageDataset } from "./byte_image_dataset.ts";
+import type { SmallImageAugmentation } from "./small_image_augmentation.ts";
 import { CIFAR10_NORMALIZATION } from "./normalization.ts";
 
 /** Bytes per image: 3 channels of 32×32. */
@@ -27,7 +28,11 @@ export const CIFAR10_CLASSES: readonly string[] = [
 ];
 
 /** The usual CIFAR augmentation: 4-pixel padding with random crop, and flips. */
-export const CIFAR10_DEFAULT_AUGMENTATION: SmallImageAugmentation = { padCrop: 4, flip: true };
+export const CIFAR10_DEFAULT_AUGMENTATION: SmallImageAugmentation = {
+  padCrop: 4,
+  flip: true,
+  eraseProb: 0,
+};
 
 /** Options for `loadCifar10`. */
 export interface Cifar10Options {

@@ -3,11 +3,19 @@
  * opened into training, held-out validation and test datasets.
  */
 import { join } from "node:path";
-import type { SmallImageAugmentation } from "./byte_image_dataset.ts";
-import { loadCifar10 } from "./cifar10.ts";
+import {
+  type AugmentationDefaults,
+  type AugmentationRequest,
+  describeAugmentation,
+  NO_AUGMENTATION,
+  resolveAugmentation,
+  type SmallImageAugmentation,
+} from "./small_image_augmentation.ts";
+import { CIFAR10_DEFAULT_AUGMENTATION, loadCifar10 } from "./cifar10.ts";
 import type { Dataset, ImageShape } from "./dataset.ts";
 import {
   ensureFashionMnist,
+  FASHION_MNIST_CROP_PAD,
   FASHION_MNIST_DEFAULT_DIR,
   loadFashionMnist,
 } from "./fashion_mnist.ts";
@@ -53,6 +61,52 @@ export function parseDataSpec(text: string): DataSpec {
   return { kind, dir };
 }
 
+/**
+ * Training augmentation of the small-image kinds when `--augment` is not given
+ * (today's behaviour: none on Fashion-MNIST, pad-crop 4 and flip on CIFAR-10), and
+ * the crop padding used when crop is asked for.
+ */
+export const AUGMENTATION_DEFAULTS: Readonly<
+  Record<Exclude<DataKind, "imagenet">, AugmentationDefaults>
+> = {
+  "fashion-mnist": { augmentation: NO_AUGMENTATION, cropPad: FASHION_MNIST_CROP_PAD },
+  cifar10: {
+    augmentation: CIFAR10_DEFAULT_AUGMENTATION,
+    cropPad: CIFAR10_DEFAULT_AUGMENTATION.padCrop,
+  },
+};
+
+/**
+ * The `openData` options that the `--augment`, `--crop-pad` and `--erase-prob`
+ * flags ask for on a dataset kind. Image folders (imagenet) keep their own
+ * random-resized-crop and flip; there only "none" (switch it off) is accepted.
+ */
+export function augmentationOptions(
+  kind: DataKind,
+  request: AugmentationRequest,
+): Pick<OpenDataOptions, "augment" | "augmentation"> {
+  if (kind !== "imagenet") {
+    return { augmentation: resolveAugmentation(AUGMENTATION_DEFAULTS[kind], request) };
+  }
+  const tuned = request.cropPad !== undefined || request.eraseProb !== undefined;
+  if (request.names === undefined && !tuned) return {};
+  if (request.names?.trim().toLowerCase() === "none" && !tuned) return { augment: false };
+  throw new Error(
+    `--augment, --crop-pad and --erase-prob apply to fashion-mnist and cifar10; image folders ` +
+      `train with random-resized-crop and flip (only --augment none changes that)`,
+  );
+}
+
+/** The training augmentation that `augmentationOptions` gave, for logs. */
+export function describeTrainingAugmentation(
+  kind: DataKind,
+  options: Pick<OpenDataOptions, "augment" | "augmentation">,
+): string {
+  if (options.augment === false) return "none";
+  if (kind === "imagenet") return "random-resized-crop, flip";
+  return describeAugmentation(options.augmentation ?? AUGMENTATION_DEFAULTS[kind].augmentation);
+}
+
 /** Options for `openData`. */
 export interface OpenDataOptions {
   /** Held-out fraction of the training set; default `DEFAULT_VAL_SPLIT`; 0 for none. */
@@ -61,12 +115,14 @@ export interface OpenDataOptions {
   seed?: number;
   /** Training augmentation on (default) or off. */
   augment?: boolean;
-  /** Augmentation for fashion-mnist and cifar10 (defaults: none, and pad-crop 4 + flip). */
+  /** Augmentation for fashion-mnist and cifar10 (default `AUGMENTATION_DEFAULTS`). */
   augmentation?: SmallImageAugmentation;
   /** imagenet: output side length, default 224. */
   imageSize?: number;
   /** imagenet: most decodes in flight at once. */
   concurrency?: number;
+  /** Receives one line per image folder with files that are not images; default console.warn. */
+  warn?: (line: string) => void;
 }
 
 /** Datasets opened from one `--data` value. */
@@ -105,8 +161,26 @@ export async function openData(
       break;
     case "imagenet": {
       const folder = { size: options.imageSize, concurrency: options.concurrency };
-      fullTrain = await openImageFolder(join(dir, "train"), true, folder);
-      test = await openImageFolder(join(dir, "val"), false, folder, fullTrain.classNames);
+      const trainFolder = await openImageFolder(join(dir, "train"), true, folder);
+      const valFolder = await openImageFolder(
+        join(dir, "val"),
+        false,
+        folder,
+        trainFolder.classNames,
+      );
+      const warn = options.warn ?? ((line: string) => console.warn(line));
+      for (const opened of [trainFolder, valFolder]) {
+        const ignored = opened.ignoredFiles;
+        if (ignored.length === 0) continue;
+        const examples = ignored.slice(0, 3).map((f) => f.slice(opened.source.length + 1));
+        warn(
+          `note: ignored ${ignored.length} file${ignored.length === 1 ? "" : "s"} in ` +
+            `${opened.source} that are not images ` +
+            `(${examples.join(", ")}${ignored.length > 3 ? ", …" : ""})`,
+        );
+      }
+      fullTrain = trainFolder;
+      test = valFolder;
       break;
     }
   }

@@ -16,7 +16,10 @@ export interface Batch {
   x: Float32Array;
   /** `n` class indices in `0..numClasses-1`. */
   labels: Int32Array;
-  /** Number of examples; below the batch size for a last partial batch or skipped images. */
+  /**
+   * Number of examples; below the batch size only for a last partial batch, or for
+   * skipped images where the loader does not refill batches (see `LoaderOptions`).
+   */
   n: number;
   /** Epoch this batch belongs to. */
   epoch: number;
@@ -30,6 +33,8 @@ export interface LoadResult {
   written: number;
   /** Examples that could not be read (corrupt or unreadable files). */
   skipped: number;
+  /** Names (file paths) of the skipped examples, where the source has them. */
+  unreadable?: string[];
 }
 
 /** One example: a normalised CHW image and its label. */

@@ -1,7 +1,10 @@
 /**
- * Decode throughput: images decoded per second of wall time during which at
- * least one decode was in flight. Concurrent decodes overlap, so this is the
- * rate the decoder delivers, comparable with the training step's own rate.
+ * Decode counters: images decoded per second of wall time during which at least
+ * one decode was in flight. During training, decodes share the CPU and the event
+ * loop with the training steps (a decode's end is only seen once the step that
+ * holds the thread yields), so this is the rate delivered while training, far below
+ * the decoder's own speed on an idle machine; whether decoding limits training is
+ * the loader's wait time (`EpochStats.waitSeconds`), not this rate.
  */
 
 /** A snapshot of decode counters. */

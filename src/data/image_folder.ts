@@ -1,9 +1,12 @@
 /**
- * ImageNet-layout folders: ROOT/<class>/ holding .jpg, .jpeg and .png files
- * (subfolders too), classes in sorted order. Images of any size and colour type are decoded lazily through sharp:
- * training takes a random-resized-crop and a random flip, evaluation resizes the
- * shorter side to size/0.875 and takes the centre crop; output is normalised RGB.
- * A file that cannot be decoded is skipped (and remembered), never fatal.
+ * ImageNet-layout folders: ROOT/<class>/ holding images in any format sharp decodes
+ * (JPEG, PNG, WebP, TIFF, GIF, AVIF, SVG; subfolders too), classes in sorted order.
+ * Files are taken by their suffix when sharp knows it, else by content (sharp reads
+ * the header); what is neither is ignored and counted. Images of any size and colour
+ * type are decoded lazily: training takes a random-resized-crop and a random flip,
+ * evaluation resizes the shorter side to size/0.875 and takes the centre crop; output
+ * is normalised RGB. A file that cannot be decoded is skipped (and remembered, by
+ * path), never fatal.
  */
 import { join } from "node:path";
 import sharp from "sharp";
@@ -14,9 +17,6 @@ import { exampleSize } from "./dataset.ts";
 import { DecodeMeter } from "./decode_meter.ts";
 import { IMAGENET_NORMALIZATION, type Normalization } from "./normalization.ts";
 import { centerCropPlan, randomResizedCropBox, toNormalizedChw } from "./transforms.ts";
-
-/** File extensions read as images (compared lower-case). */
-const IMAGE_EXTENSIONS = [".jpg", ".jpeg", ".png"];
 
 /** Options for image-folder datasets. */
 export interface ImageFolderOptions {
@@ -34,23 +34,66 @@ export interface ImageFolderListing {
   classNames: string[];
   files: string[];
   labels: Int32Array;
+  /** Files under the class folders that are not images sharp can read (not listed). */
+  ignored: string[];
 }
 
-function isImageFile(name: string): boolean {
-  const lower = name.toLowerCase();
-  return !name.startsWith(".") && IMAGE_EXTENSIONS.some((ext) => lower.endsWith(ext));
+/** File suffixes of the formats this sharp build decodes (lower-case, with the dot). */
+export function imageSuffixes(): string[] {
+  const formats = Object.values(sharp.format) as sharp.AvailableFormatInfo[];
+  return formats.flatMap((f) => (f.input.buffer ? f.input.fileSuffix ?? [] : []));
 }
 
-async function listImagesUnder(folder: string, into: string[]): Promise<void> {
+/** Header reads at once while files of unknown suffix are checked by content. */
+const SNIFF_CONCURRENCY = 8;
+
+/** True when sharp recognises the file's content as an image format. */
+async function decodableByContent(path: string): Promise<boolean> {
+  try {
+    const meta = await sharp(path).metadata();
+    return Boolean(meta.format && meta.width && meta.height);
+  } catch {
+    return false;
+  }
+}
+
+/** Files under `folder` (recursively, sorted, hidden ones skipped), split by suffix. */
+async function filesUnder(
+  folder: string,
+  suffixes: readonly string[],
+  into: { known: string[]; unknown: string[] },
+): Promise<void> {
   const entries: Deno.DirEntry[] = [];
   for await (const entry of Deno.readDir(folder)) entries.push(entry);
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     if (entry.name.startsWith(".")) continue;
     const path = join(folder, entry.name);
-    if (entry.isDirectory) await listImagesUnder(path, into);
-    else if (isImageFile(entry.name)) into.push(path);
+    if (entry.isDirectory) await filesUnder(path, suffixes, into);
+    else if (!entry.isFile && !entry.isSymlink) continue;
+    else if (suffixes.some((s) => entry.name.toLowerCase().endsWith(s))) into.known.push(path);
+    else into.unknown.push(path);
   }
+}
+
+/**
+ * The images under one class folder, sorted: files with an image suffix, plus those
+ * whose content sharp recognises; the rest go to `ignored`.
+ */
+async function imagesUnder(
+  folder: string,
+  suffixes: readonly string[],
+  ignored: string[],
+): Promise<string[]> {
+  const found = { known: [] as string[], unknown: [] as string[] };
+  await filesUnder(folder, suffixes, found);
+  const limiter = new ConcurrencyLimiter(SNIFF_CONCURRENCY);
+  const sniffed = await Promise.all(
+    found.unknown.map((path) => limiter.run(() => decodableByContent(path))),
+  );
+  const images = [...found.known];
+  found.unknown.forEach((path, i) => (sniffed[i] ? images : ignored).push(path));
+  return images.sort();
 }
 
 /**
@@ -80,8 +123,10 @@ export async function listImageFolder(
   }
   const classes = classNames ? [...classNames] : classFolders;
   const classIndex = new Map(classes.map((name, i) => [name, i]));
+  const suffixes = imageSuffixes();
   const files: string[] = [];
   const labels: number[] = [];
+  const ignored: string[] = [];
   for (const name of classFolders) {
     const label = classIndex.get(name);
     if (label === undefined) {
@@ -89,17 +134,18 @@ export async function listImageFolder(
         `image folder ${join(root, name)} is a class that the training folder does not have`,
       );
     }
-    const found: string[] = [];
-    await listImagesUnder(join(root, name), found);
+    const found = await imagesUnder(join(root, name), suffixes, ignored);
     if (found.length === 0) {
-      throw new Error(`class folder ${join(root, name)} has no .jpg, .jpeg or .png images`);
+      throw new Error(
+        `class folder ${join(root, name)} has no images (formats read: ${suffixes.join(" ")})`,
+      );
     }
     for (const file of found) {
       files.push(file);
       labels.push(label);
     }
   }
-  return { root, classNames: classes, files, labels: Int32Array.from(labels) };
+  return { root, classNames: classes, files, labels: Int32Array.from(labels), ignored };
 }
 
 /** Shared, mutable state of one folder: views with and without augmentation share it. */
@@ -161,6 +207,11 @@ export class ImageFolderDataset implements Dataset {
     return this.state.meter;
   }
 
+  /** Files under the class folders that are not images (ignored by the listing). */
+  get ignoredFiles(): readonly string[] {
+    return this.state.listing.ignored;
+  }
+
   /** File path of example `i`. */
   fileOf(i: number): string {
     return this.state.listing.files[i];
@@ -201,13 +252,17 @@ export class ImageFolderDataset implements Dataset {
     const ok = await Promise.all(tasks);
     // Pack the readable examples to the front, keeping their order.
     let written = 0;
+    const unreadableFiles: string[] = [];
     for (let k = 0; k < indices.length; k++) {
-      if (!ok[k]) continue;
+      if (!ok[k]) {
+        unreadableFiles.push(listing.files[indices[k]]);
+        continue;
+      }
       if (written !== k) x.copyWithin(written * size, k * size, (k + 1) * size);
       labels[written] = listing.labels[indices[k]];
       written++;
     }
-    return { written, skipped: indices.length - written };
+    return { written, skipped: indices.length - written, unreadable: unreadableFiles };
   }
 
   /** Decodes example `index` into `out`; false (and remembered) when unreadable. */

@@ -4,7 +4,13 @@
  * sees exactly the batches it would have seen; augmentation randomness is drawn
  * from (seed, epoch, position) for the same reason, and so that prefetching
  * concurrently yields the same batches as loading one at a time.
+ *
+ * Unreadable examples (corrupt image files) are skipped and named. Training batches
+ * keep one shape: a batch that lost examples is refilled from the examples that
+ * follow it in the epoch's order, because kernels are compiled per shape and a new
+ * batch size would recompile the whole network (seconds to tens of seconds).
  */
+import { atomicWrite } from "../util/atomic_write.ts";
 import { Rng } from "../util/rng.ts";
 import type { Batch, Dataset } from "./dataset.ts";
 import { exampleSize } from "./dataset.ts";
@@ -13,6 +19,10 @@ import { mixSeeds } from "./seeds.ts";
 
 /** Salt that separates augmentation seeds from shuffle seeds. */
 const AUGMENT_SALT = 0xa06;
+/** Salt of the augmentation seeds of refill examples (apart from their own batch's). */
+const REFILL_SALT = 0x4ef;
+/** Unreadable files named in the warning line; the rest are in the list file. */
+const NAMED_IN_WARNING = 3;
 
 /** Options for `DataLoader`. */
 export interface LoaderOptions {
@@ -28,6 +38,14 @@ export interface LoaderOptions {
   prefetch?: number;
   /** Receives the once-per-epoch warning about skipped images; default console.warn. */
   warn?: (line: string) => void;
+  /**
+   * Refill batches that lost unreadable examples from the next examples in the
+   * epoch's order, so every batch has `batchSize` examples (a refill example may
+   * appear twice in that epoch). Default: `dropLast` (training batches).
+   */
+  refill?: boolean;
+  /** File that lists every unreadable example by name, rewritten when one is found. */
+  unreadableListFile?: string;
 }
 
 /** Counters of the epoch in progress or last finished. */
@@ -43,7 +61,9 @@ export interface EpochStats {
   waitSeconds: number;
 }
 
-type Settled = { ok: true; batch: Batch; skipped: number } | { ok: false; error: unknown };
+type Settled =
+  | { ok: true; batch: Batch; skipped: number; unreadable: string[] }
+  | { ok: false; error: unknown };
 
 /** Epoch-wise batch iterator over a dataset; see the module comment. */
 export class DataLoader {
@@ -52,7 +72,11 @@ export class DataLoader {
   readonly shuffle: boolean;
   readonly dropLast: boolean;
   readonly prefetch: number;
+  readonly refill: boolean;
   private readonly warn: (line: string) => void;
+  private readonly unreadableListFile: string | undefined;
+  /** Every unreadable example met so far (by name), in the order found. */
+  private readonly unreadableNames = new Set<string>();
   private cachedOrder: { epoch: number; order: Int32Array } | null = null;
   private current: EpochStats = { epoch: -1, batches: 0, examples: 0, skipped: 0, waitSeconds: 0 };
 
@@ -70,7 +94,9 @@ export class DataLoader {
     this.shuffle = options.shuffle ?? true;
     this.dropLast = options.dropLast ?? false;
     this.prefetch = prefetch;
+    this.refill = options.refill ?? this.dropLast;
     this.warn = options.warn ?? ((line) => console.warn(line));
+    this.unreadableListFile = options.unreadableListFile;
     if (this.dropLast && dataset.length < batchSize) {
       throw new RangeError(
         `batch size ${batchSize} exceeds the ${dataset.length} examples of ${dataset.source} ` +
@@ -88,6 +114,11 @@ export class DataLoader {
   /** Counters of the epoch in progress or last finished. */
   get stats(): EpochStats {
     return { ...this.current };
+  }
+
+  /** Names of every unreadable example met so far, in the order found. */
+  get unreadable(): string[] {
+    return [...this.unreadableNames];
   }
 
   /** Decode throughput of the underlying image files; null for in-memory data. */
@@ -114,7 +145,7 @@ export class DataLoader {
    * Yields the batches of epoch `epoch` from step `startStep` on, with up to
    * `prefetch` later batches being assembled meanwhile. A batch whose examples
    * were all unreadable is not yielded. At the end of the epoch, skipped images
-   * are reported in one warning line.
+   * are reported in one warning line that names the first few.
    */
   async *epoch(epoch: number, startStep = 0): AsyncGenerator<Batch> {
     const steps = this.stepsPerEpoch;
@@ -125,6 +156,7 @@ export class DataLoader {
     const stats: EpochStats = { epoch, batches: 0, examples: 0, skipped: 0, waitSeconds: 0 };
     this.current = stats;
     const pending: Promise<Settled>[] = [];
+    const unreadableThisEpoch = new Set<string>();
     let next = startStep;
     try {
       for (let step = startStep; step < steps; step++) {
@@ -138,16 +170,38 @@ export class DataLoader {
         stats.waitSeconds += (performance.now() - waitStart) / 1000;
         if (!settled.ok) throw settled.error;
         stats.skipped += settled.skipped;
+        for (const name of settled.unreadable) unreadableThisEpoch.add(name);
+        if (settled.unreadable.some((name) => !this.unreadableNames.has(name))) {
+          for (const name of settled.unreadable) this.unreadableNames.add(name);
+          await this.writeUnreadableList();
+        }
         if (settled.batch.n === 0) continue;
         stats.batches++;
         stats.examples += settled.batch.n;
         yield settled.batch;
       }
     } finally {
-      if (stats.skipped > 0) {
-        this.warn(`warning: skipped ${stats.skipped} unreadable images in ${this.dataset.source}`);
-      }
+      if (stats.skipped > 0) this.warn(this.skippedWarning(stats.skipped, unreadableThisEpoch));
     }
+  }
+
+  /** "warning: skipped 3 unreadable images in SRC: a.jpg, b.jpg, … (all in FILE)". */
+  private skippedWarning(skipped: number, names: ReadonlySet<string>): string {
+    const source = this.dataset.source;
+    const shown = [...names].slice(0, NAMED_IN_WARNING).map((name) =>
+      name.startsWith(`${source}/`) ? name.slice(source.length + 1) : name
+    );
+    const more = names.size > shown.length ? `, … (${names.size} files)` : "";
+    const list = this.unreadableListFile ? `; all listed in ${this.unreadableListFile}` : "";
+    const named = shown.length > 0 ? `: ${shown.join(", ")}${more}${list}` : "";
+    // An example met twice (in its batch and as a refill) is one unreadable file.
+    const count = names.size > 0 ? names.size : skipped;
+    return `warning: skipped ${count} unreadable images in ${source}${named}`;
+  }
+
+  private async writeUnreadableList(): Promise<void> {
+    if (!this.unreadableListFile) return;
+    await atomicWrite(this.unreadableListFile, [...this.unreadableNames].join("\n") + "\n");
   }
 
   /** Assembles batch `step` of the epoch; never rejects (errors are returned). */
@@ -163,12 +217,35 @@ export class DataLoader {
       }
       const x = new Float32Array(count * size);
       const labels = new Int32Array(count);
-      const { written, skipped } = await this.dataset.load(
-        order.subarray(start, end),
-        seeds,
-        x,
-        labels,
-      );
+      const first = await this.dataset.load(order.subarray(start, end), seeds, x, labels);
+      let { written, skipped } = first;
+      const unreadable = [...first.unreadable ?? []];
+      // Refill from the examples after this batch (wrapping around), position-seeded.
+      let position = end;
+      let sinceProgress = 0;
+      while (this.refill && written < count) {
+        if (sinceProgress >= order.length) {
+          throw new Error(`${this.dataset.source}: no readable examples to fill a batch`);
+        }
+        const want = count - written;
+        const indices = new Int32Array(want);
+        const refillSeeds = new Uint32Array(want);
+        for (let k = 0; k < want; k++, position++) {
+          const at = position % order.length;
+          indices[k] = order[at];
+          refillSeeds[k] = mixSeeds(this.seed, epoch, at, REFILL_SALT);
+        }
+        const more = await this.dataset.load(
+          indices,
+          refillSeeds,
+          x.subarray(written * size),
+          labels.subarray(written),
+        );
+        written += more.written;
+        skipped += more.skipped;
+        unreadable.push(...more.unreadable ?? []);
+        sinceProgress = more.written > 0 ? 0 : sinceProgress + want;
+      }
       const batch: Batch = {
         x: written === count ? x : x.subarray(0, written * size),
         labels: written === count ? labels : labels.subarray(0, written),
@@ -176,7 +253,7 @@ export class DataLoader {
         epoch,
         step,
       };
-      return { ok: true, batch, skipped };
+      return { ok: true, batch, skipped, unreadable };
     } catch (error) {
       return { ok: false, error };
     }

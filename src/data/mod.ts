@@ -11,5 +11,6 @@ export * from "./image_folder.ts";
 export * from "./loader.ts";
 export * from "./normalization.ts";
 export * from "./seeds.ts";
+export * from "./small_image_augmentation.ts";
 export * from "./split.ts";
 export * from "./transforms.ts";

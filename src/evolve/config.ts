@@ -5,7 +5,7 @@
  * The paper leaves population size, tournament size, f, ε, τ and most schedules open;
  * each default below says why it was chosen. The default run is sized for this
  * project's 2-core CPU adapter (llvmpipe): Fashion-MNIST at 28×28 on the
- * `proxyless-28` backbone in about an hour, assuming one supernet step (batch 64)
+ * `compact-28` backbone in about an hour, assuming one supernet step (batch 64)
  * takes 0.3–1 s:
  *
  *   (1 warmup + 6 evolution epochs) × 300 steps (19,200 images / 64) = 2,100 weight steps
@@ -118,7 +118,7 @@ export interface EvolveConfig {
   readonly stopAfter: number;
 }
 
-/** The CPU default: Fashion-MNIST, proxyless-28, about an hour on 2 cores. */
+/** The CPU default: Fashion-MNIST, compact-28, about an hour on 2 cores. */
 export const DEFAULT_EVOLVE_CONFIG: EvolveConfig = {
   preset: "default",
   quick: false,
@@ -166,7 +166,7 @@ export const DEFAULT_EVOLVE_CONFIG: EvolveConfig = {
   seed: 0,
   out: "runs/evolve",
   resume: false,
-  logEvery: 20, // each readback costs ≥ 11 ms (GUIDE §2)
+  logEvery: 20, // each readback waits for the GPU: ≥ 11 ms in Deno, even when idle
   stopAfter: 0, // tests interrupt a run with it, then --resume
 };
 
@@ -209,18 +209,45 @@ const QUICK_PRESET: Partial<EvolveConfig> = {
   logEvery: 4,
 };
 
-/** The flags of `parseEvolveArgs`, for `--help`. */
-export const EVOLVE_USAGE = `usage: deno task evolve [flags]
-  --preset default|imagenet  --quick  --backbone proxyless-28|proxyless-224
-  --data fashion-mnist[:DIR]|cifar10:DIR|imagenet:DIR  --train-images N (0 = all)
-  --val-split F  --val-images N  --batch N  --epochs E  --warmup E  --seed N
-  -K, --k N (cells per layer)  --population N  --max-population N  --tournament N
-  --children N  -f, --regenerate-every N  --epsilon E  --tau T
-  --reference inverted-residual|none  --reference-fraction F  --madds-max 2x|5M|none
-  --zero-cells  --init-fitness A  --child-fitness parent|init  --compensation-cap C
-  --lr --momentum --wd --label-smoothing  --arch-lr --arch-beta1 --arch-beta2 --arch-eps
-  --arch-every N  --active-paths 1|2  --out DIR  --resume  --log-every N
-  --stop-after N (stop as if interrupted, for resume tests)`;
+/** The flags of `parseEvolveArgs` with their defaults, for `--help`. */
+export const EVOLVE_USAGE = (() => {
+  const d = DEFAULT_EVOLVE_CONFIG;
+  return `usage: deno task evolve [flags]
+
+The differentiable evolutionary algorithm (paper §3.2): evolves a population of cells per
+layer inside a supernet and writes the best K cells per layer as a search space (OUT/
+search_space.json, history.jsonl, curves, cell drawings, report.md). Defaults are the CPU
+setting (about an hour on 2 cores); --preset imagenet starts from the paper's ImageNet one.
+
+flags (default in brackets):
+  --preset default|imagenet  starting point [default]; imagenet needs --data imagenet:DIR
+  --quick                    a minutes-long smoke run on a tiny subset
+  --backbone ${EVOLVE_BACKBONES.join("|")}  [${d.backbone}]
+  --data fashion-mnist[:DIR]|cifar10:DIR|imagenet:DIR  [${d.data}]
+  --train-images N           training images per epoch, 0 = all [${d.trainImages}]
+  --val-split F              held-out fraction for the fitness steps [${d.valSplit}]
+  --val-images N             held-out images used, 0 = all [${d.valImages}]
+  --batch N [${d.batchSize}]  --epochs E [${d.epochs}]  --warmup E [${d.warmupEpochs}]  --seed N [${d.seed}]
+  -K, --k N                  cells per layer (paths) [${d.k}]
+  --population N [${d.populationSize}]  --max-population N [${d.maxPopulation}]  --tournament N [${d.tournamentSize}]
+  --children N               children per regeneration [${d.childrenPerRegeneration}]
+  -f, --regenerate-every N   weight steps between regenerations [${d.regenerateEvery}]
+  --epsilon E                Eq. 5 [${d.epsilon}]
+  --tau T                    Eq. 2 threshold [${d.tau}]
+  --reference inverted-residual|none  [${d.reference}]
+  --reference-fraction F     share of the run under the reference constraint [${d.referenceFraction}]
+  --madds-max 2x|5M|none     Eq. 1's per-cell MAdds cap [${formatMAddsMax(d.maddsMax)}]
+  --zero-cells               allow the zero cell where a layer may be skipped [off]
+  --init-fitness A [${d.initFitness}]  --child-fitness parent|init [${d.childFitness}]
+  --compensation-cap C       cap of Eq. 4's n/n' [${d.compensationCap}]
+  --lr [${d.weightLr}]  --momentum [${d.momentum}]  --wd [${d.weightDecay}]  --label-smoothing [${d.labelSmoothing}]
+  --arch-lr [${d.archLr}]  --arch-beta1 [${d.archBeta1}]  --arch-beta2 [${d.archBeta2}]  --arch-eps [${d.archEps}]
+  --arch-every N             weight steps per fitness step [${d.archUpdateEvery}]
+  --active-paths 1|2         paths per fitness step [${d.activePaths}]
+  --out DIR [${d.out}]  --resume  --log-every N [${d.logEvery}]
+  --stop-after N             stop as if interrupted, for resume tests [${d.stopAfter}: off]
+  -h, --help                 print this text and exit`;
+})();
 
 /** How a numeric flag is checked. */
 interface NumberRule {

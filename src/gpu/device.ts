@@ -4,8 +4,16 @@
  *
  * Adapter choice: high-performance preference. `AUTOSPACE_ADAPTER=cpu` (or
  * `{ adapter: "cpu" }`) forces the fallback adapter (Mesa's lavapipe on Linux);
- * `DENO_WEBGPU_BACKEND=vulkan|gl` picks the backend (read by Deno itself).
+ * `DENO_WEBGPU_BACKEND=vulkan|gl` picks the backend (read by Deno itself); on Linux
+ * it defaults to vulkan here, so a missing Vulkan driver is an error that says what
+ * to install, not a silent fall back to the far slower GL backend (backend.ts).
  */
+import {
+  applyBackendDefault,
+  type BackendChoice,
+  GL_BACKEND_WARNING,
+  VULKAN_HINT,
+} from "./backend.ts";
 
 /** Which adapter to ask for. */
 export type AdapterPreference = "auto" | "cpu" | "gpu";
@@ -31,6 +39,8 @@ export interface DeviceInfo {
   architecture: string;
   /** True on software adapters (llvmpipe / lavapipe, SwiftShader, WARP). */
   isCpu: boolean;
+  /** The backend asked for through DENO_WEBGPU_BACKEND ("unset": Deno's own choice). */
+  backend: BackendChoice;
   hasTimestamps: boolean;
   variant: KernelVariant;
   limits: GPUSupportedLimits;
@@ -72,16 +82,17 @@ export async function requestGpuDevice(
   try {
     if (!Deno.env.get("XDG_RUNTIME_DIR")) Deno.env.set("XDG_RUNTIME_DIR", "/tmp");
   } catch { /* no --allow-env: the warning is harmless */ }
+  const backend = applyBackendDefault();
   const adapter = await navigator.gpu.requestAdapter({
     powerPreference: "high-performance",
     forceFallbackAdapter: preference === "cpu",
   });
   if (!adapter) {
     throw new GpuError(
-      "no WebGPU adapter found: install a Vulkan driver (on Debian: apt-get install -y " +
-        "mesa-vulkan-drivers) or run `deno task setup`",
+      `no ${backend === "vulkan" ? "Vulkan" : "WebGPU"} adapter found; ${VULKAN_HINT}`,
     );
   }
+  if (backend === "gl") console.warn(GL_BACKEND_WARNING);
   const desc = adapter.info.description || adapter.info.device || adapter.info.vendor;
   const isCpu = adapter.info.isFallbackAdapter || SOFTWARE_ADAPTER.test(desc);
   if (preference === "gpu" && isCpu) {
@@ -115,6 +126,7 @@ export async function requestGpuDevice(
     vendor: adapter.info.vendor,
     architecture: adapter.info.architecture,
     isCpu,
+    backend,
     hasTimestamps,
     variant,
     limits: device.limits,

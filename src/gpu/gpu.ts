@@ -307,18 +307,43 @@ function roundUp(n: number, m: number): number {
   return Math.ceil(n / m) * m;
 }
 
-let shared: Promise<Gpu> | null = null;
+let shared: { gpu: Promise<Gpu>; options: DeviceOptions } | null = null;
 
-/** The process-wide GPU, created on first use. */
+/** The options of `later` (those given) that differ from `first`'s, as "key value" text. */
+function conflictingOptions(first: DeviceOptions, later: DeviceOptions): string[] {
+  return (Object.keys(later) as (keyof DeviceOptions)[])
+    .filter((key) => later[key] !== undefined && later[key] !== first[key])
+    .map((key) => `${key} ${later[key]}`);
+}
+
+/**
+ * The process-wide GPU, created on first use with `options`. Later calls share it;
+ * options they give must be those of the first call (a different adapter or kernel
+ * family would need another device), else one error says so.
+ */
 export function getGpu(options: DeviceOptions = {}): Promise<Gpu> {
-  if (!shared) shared = Gpu.create(options);
-  return shared;
+  if (!shared) {
+    shared = { gpu: Gpu.create(options), options: { ...options } };
+    return shared.gpu;
+  }
+  const conflicts = conflictingOptions(shared.options, options);
+  if (conflicts.length > 0) {
+    const first = JSON.stringify(shared.options);
+    return Promise.reject(
+      new GpuError(
+        `getGpu: the GPU already exists (created with options ${first}); ` +
+          `${conflicts.join(", ")} would need another one: pass it to the first call, ` +
+          `or releaseGpu() first`,
+      ),
+    );
+  }
+  return shared.gpu;
 }
 
 /** Destroys the process-wide GPU (call before exit so the queue is drained). */
 export async function releaseGpu(): Promise<void> {
   if (!shared) return;
-  const g = await shared.catch(() => null);
+  const g = await shared.gpu.catch(() => null);
   shared = null;
   await g?.destroy();
 }

@@ -8,7 +8,7 @@
  * owning them: the supernet's cells of one layer then share the weights of the same
  * module at the same position (ENAS-style sharing, §3.3 of the paper).
  */
-import { ConvBnAct } from "../nn/layers.ts";
+import { type BatchNormSettings, ConvBnAct } from "../nn/layers.ts";
 import { Module } from "../nn/module.ts";
 import { add, mul } from "../ops/elementwise.ts";
 import { subsample2x } from "../ops/shape.ts";
@@ -36,7 +36,12 @@ export class CellBlock extends Module {
   /** Modules taken from a shared store (not children: the store owns them). */
   private readonly sharedModules: Module[] = [];
 
-  constructor(readonly spec: CellBlockSpec, rng: Rng, shared?: ModuleProvider) {
+  constructor(
+    readonly spec: CellBlockSpec,
+    rng: Rng,
+    shared?: ModuleProvider,
+    bn?: BatchNormSettings,
+  ) {
     super();
     this.plan = cellPlan(spec.cell);
     this.residual = hasResidual(spec);
@@ -54,7 +59,7 @@ export class CellBlock extends Module {
       ? use(
         "expand",
         `r${r}/expand`,
-        () => new ConvBnAct(spec.cin, mid, { kernel: 1, act: "relu6" }, rng),
+        () => new ConvBnAct(spec.cin, mid, { kernel: 1, act: "relu6", bn }, rng),
       )
       : null;
     for (const node of this.plan.nodes) {
@@ -65,7 +70,7 @@ export class CellBlock extends Module {
         const m = use(
           `edge${e.from}${e.to}`,
           `r${r}/${e.from}-${e.to}/${e.op}`,
-          () => new ConvBnAct(mid, mid, { ...conv, stride, act: "relu6" }, rng),
+          () => new ConvBnAct(mid, mid, { ...conv, stride, act: "relu6", bn }, rng),
         );
         this.edges.set(`${e.from}-${e.to}`, m);
       }
@@ -74,7 +79,7 @@ export class CellBlock extends Module {
     this.project = this.plan.zero
       ? null
       : use("project", `r${r}/project`, () =>
-        new ConvBnAct(mid, spec.cout, { kernel: 1, act: "none" }, rng));
+        new ConvBnAct(mid, spec.cout, { kernel: 1, act: "none", bn }, rng));
   }
 
   override train(on = true): this {

@@ -3,7 +3,7 @@
  * [1×1 expand → BN → ReLU6] → depthwise k×k (stride) → BN → ReLU6 → [SE] →
  * 1×1 project → BN, plus the input when stride is 1 and widths match.
  */
-import { ConvBnAct } from "../nn/layers.ts";
+import { type BatchNormSettings, ConvBnAct } from "../nn/layers.ts";
 import { Module } from "../nn/module.ts";
 import { add } from "../ops/elementwise.ts";
 import type { Tensor } from "../tensor/tensor.ts";
@@ -18,11 +18,11 @@ export class InvertedResidual extends Module {
   readonly project: ConvBnAct;
   readonly residual: boolean;
 
-  constructor(readonly spec: InvertedResidualBlock, rng: Rng) {
+  constructor(readonly spec: InvertedResidualBlock, rng: Rng, bn?: BatchNormSettings) {
     super();
     const mid = irbMid(spec);
     this.expand = mid !== spec.cin
-      ? this.child("expand", new ConvBnAct(spec.cin, mid, { kernel: 1, act: "relu6" }, rng))
+      ? this.child("expand", new ConvBnAct(spec.cin, mid, { kernel: 1, act: "relu6", bn }, rng))
       : null;
     this.depthwise = this.child(
       "depthwise",
@@ -31,12 +31,13 @@ export class InvertedResidual extends Module {
         stride: spec.stride as 1 | 2,
         depthwise: true,
         act: "relu6",
+        bn,
       }, rng),
     );
     this.se = spec.se ? this.child("se", new SqueezeExcite(mid, rng)) : null;
     this.project = this.child(
       "project",
-      new ConvBnAct(mid, spec.cout, { kernel: 1, act: "none" }, rng),
+      new ConvBnAct(mid, spec.cout, { kernel: 1, act: "none", bn }, rng),
     );
     this.residual = hasResidual(spec);
   }

@@ -1,11 +1,12 @@
 /**
  * The basic trainable layers: convolution (dense or depthwise, no bias: BN follows),
- * batch norm, linear, and the conv → BN → activation unit every network here is
- * made of.
+ * batch norm, linear, dropout, and the conv → BN → activation unit every network
+ * here is made of.
  */
 import { conv2d } from "../ops/conv2d.ts";
 import { depthwiseConv2d } from "../ops/depthwise_conv2d.ts";
 import { batchNorm2d } from "../ops/batch_norm.ts";
+import { dropout } from "../ops/dropout.ts";
 import { linear } from "../ops/linear.ts";
 import { activation, type UnaryOp } from "../ops/elementwise.ts";
 import type { Tensor } from "../tensor/tensor.ts";
@@ -53,6 +54,15 @@ export class Conv2d extends Module {
       ? depthwiseConv2d(x, this.weight, { stride: this.stride })
       : conv2d(x, this.weight, { stride: this.stride });
   }
+}
+
+/**
+ * Batch-norm settings in PyTorch's convention (ProxylessNAS's `bn` uses it too):
+ * running = (1 − momentum)·running + momentum·batch; y = (x − μ)/√(σ² + eps)·γ + β.
+ */
+export interface BatchNormSettings {
+  momentum: number;
+  eps: number;
 }
 
 /**
@@ -126,6 +136,30 @@ export class Linear extends Module {
   }
 }
 
+/**
+ * Inverted dropout: zeroes elements with probability `rate` in training mode and
+ * scales the rest by 1 / (1 − rate); the identity in eval mode. The mask is drawn
+ * from (seed, step); `step` advances after each training forward, and a trainer
+ * that sets it from its global step (and `seed` from its run seed) gets the same
+ * masks after a resume as in an uninterrupted run.
+ */
+export class Dropout extends Module {
+  seed = 0;
+  step = 0;
+
+  constructor(readonly rate: number) {
+    super();
+    if (!(rate >= 0 && rate < 1)) {
+      throw new RangeError(`Dropout: rate must be in [0, 1), got ${rate}`);
+    }
+  }
+
+  forward(x: Tensor): Tensor {
+    if (!this.training || this.rate === 0) return x;
+    return dropout(x, { rate: this.rate, seed: this.seed, step: this.step++ });
+  }
+}
+
 /** conv → BN → activation (the inverted residual block's unit). */
 export class ConvBnAct extends Module {
   readonly conv: Conv2d;
@@ -134,13 +168,13 @@ export class ConvBnAct extends Module {
   constructor(
     cin: number,
     cout: number,
-    opts: Conv2dOptions & { act: Activation },
+    opts: Conv2dOptions & { act: Activation; bn?: BatchNormSettings },
     rng: Rng,
     readonly act: Activation = opts.act,
   ) {
     super();
     this.conv = this.child("conv", new Conv2d(cin, cout, opts, rng));
-    this.bn = this.child("bn", new BatchNorm2d(cout));
+    this.bn = this.child("bn", new BatchNorm2d(cout, opts.bn?.momentum, opts.bn?.eps));
   }
 
   forward(x: Tensor): Tensor {

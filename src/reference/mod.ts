@@ -16,3 +16,4 @@ export * from "./softmax.ts";
 export * from "./weighted_sum.ts";
 export * from "./sgd.ts";
 export * from "./adam.ts";
+export * from "./dropout.ts";

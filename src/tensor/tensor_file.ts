@@ -55,11 +55,23 @@ export async function loadTensorFile(path: string): Promise<LoadedTensorFile> {
     throw new Error(`${path}: not a tensor file (bad magic number)`);
   }
   const headerLen = new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen))) as {
-    meta: unknown;
-    tensors: { name: string; shape: number[]; offset: number }[];
-  };
+  if (8 + headerLen > bytes.length) {
+    throw new Error(
+      `${path}: truncated inside its header (${bytes.length} bytes, the header alone needs ` +
+        `${8 + headerLen}); the file was cut short: restore it or start without it`,
+    );
+  }
+  let header: { meta: unknown; tensors: { name: string; shape: number[]; offset: number }[] };
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)));
+  } catch (e) {
+    throw new Error(`${path}: damaged header (${(e as Error).message})`);
+  }
+  if (!Array.isArray(header?.tensors)) throw new Error(`${path}: header lists no tensors`);
   const body = bytes.slice(8 + headerLen);
+  if (body.length % 4 !== 0) {
+    throw new Error(`${path}: truncated (data is ${body.length} bytes, not whole float32s)`);
+  }
   const all = new Float32Array(body.buffer, 0, body.length / 4);
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const t of header.tensors) {

@@ -6,6 +6,7 @@
  * Loss and accuracy stay on the GPU (accumulateMetrics) and are read back every
  * `logEvery` steps, so a step never waits for the device.
  */
+import type { DecodeStats } from "../data/decode_meter.ts";
 import { DataLoader } from "../data/loader.ts";
 import type { OpenedData } from "../data/data_spec.ts";
 import { paramGroups } from "../nn/module.ts";
@@ -19,7 +20,12 @@ import { writeLineChart } from "../report/line_chart.ts";
 import { Progress } from "../util/progress.ts";
 import { type EvalResult, evaluate, metricsFrom } from "./evaluate.ts";
 import { cosineLr } from "./schedule.ts";
-import { readCheckpoint, writeCheckpoint } from "../onnx/checkpoint.ts";
+import {
+  embeddedNetworkJson,
+  openOnnxFile,
+  readCheckpoint,
+  writeCheckpoint,
+} from "../onnx/checkpoint.ts";
 import { exportOnnx } from "../onnx/export_network.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
 
@@ -59,6 +65,8 @@ export interface EpochRecord {
   test: EvalResult;
   epochSeconds: number;
   imagesPerSecond: number;
+  /** Seconds the training steps waited for the next batch (decoding or reading data). */
+  dataWaitSeconds?: number;
 }
 
 /** What a checkpoint stores beside the weights. */
@@ -83,14 +91,18 @@ export async function train(
   cfg: TrainConfig,
 ): Promise<EpochRecord[]> {
   const log = cfg.quiet ? () => {} : (s: string) => console.log(s);
-  await Deno.mkdir(cfg.outDir, { recursive: true });
   const ckptPath = `${cfg.outDir}/checkpoint.onnx`;
+  // Refusals come before the output folder exists, so they leave nothing behind.
+  if (cfg.resume && !(await exists(ckptPath))) {
+    throw new Error(`--resume: no checkpoint at ${ckptPath}; start without --resume`);
+  }
   const loader = new DataLoader(data.train, {
     batchSize: cfg.batchSize,
     seed: cfg.seed,
     shuffle: true,
-    dropLast: true,
+    dropLast: true, // one batch shape: kernels are compiled once (skipped images are refilled)
     prefetch: 3,
+    unreadableListFile: `${cfg.outDir}/skipped_images.txt`,
   });
   const stepsPerEpoch = loader.stepsPerEpoch;
   if (stepsPerEpoch < 1) {
@@ -105,6 +117,7 @@ export async function train(
     momentum: cfg.momentum,
     nesterov: cfg.nesterov,
   });
+  await Deno.mkdir(cfg.outDir, { recursive: true });
   const trainMetrics = zeros([4], { name: "train.metrics", persistent: true });
   let counters: Counters = {
     epoch: 0,
@@ -116,11 +129,7 @@ export async function train(
     configSeed: cfg.seed,
   };
   if (cfg.resume) {
-    try {
-      await Deno.stat(ckptPath);
-    } catch {
-      throw new Error(`--resume: no checkpoint at ${ckptPath}; start without --resume`);
-    }
+    await checkSameInput(ckptPath, net);
     counters = (await readCheckpoint(ckptPath, net, opt.state())) as unknown as Counters;
     if (counters.configSeed !== cfg.seed) {
       throw new Error(
@@ -166,6 +175,7 @@ export async function train(
         ...(cfg.quiet ? { write: () => {} } : {}),
       });
       const epochStart = performance.now();
+      data.train.decodeMeter?.reset(); // the epoch's own decode counts (evaluation adds to them)
       const startStep = counters.stepInEpoch;
       let lastLoss = NaN;
       for await (const batch of loader.epoch(epoch, startStep)) {
@@ -179,6 +189,9 @@ export async function train(
           const x = fromArray([batch.n, c, h, w], batch.x, { name: "images" });
           const y = fromArray([batch.n], batch.labels, { name: "labels" });
           opt.zeroGrad();
+          // The dropout mask is a function of (seed, step): a resumed run redraws it exactly.
+          net.dropout.seed = cfg.seed;
+          net.dropout.step = counters.globalStep;
           const logits = net.forward(x);
           const loss = softmaxCrossEntropy(logits, y, { labelSmoothing: cfg.labelSmoothing });
           accumulateMetrics(trainMetrics, loss, logits, y, Math.min(5, logits.shape[1]));
@@ -208,7 +221,7 @@ export async function train(
       await drainMetrics();
       const epochSeconds = (performance.now() - epochStart) / 1000;
       const decode = loader.decodeStats();
-      if (decode) log(`decoding: ${decode.imagesPerSecond.toFixed(1)} images/s`);
+      if (decode) log(imageInputLine(loader.stats.waitSeconds, epochSeconds, decode));
       const trained = counters.stepInEpoch - startStep;
       progress.update(trained, { loss: lastLoss }, true);
       const evalOpts = { labelSmoothing: 0, maxBatches: cfg.evalBatches };
@@ -225,6 +238,7 @@ export async function train(
         test,
         epochSeconds,
         imagesPerSecond: (trained * cfg.batchSize) / epochSeconds,
+        dataWaitSeconds: loader.stats.waitSeconds,
       };
       counters.history.push(record);
       log(
@@ -250,8 +264,38 @@ export async function train(
   }
 }
 
+/**
+ * One line on image decoding for the epoch: how long the steps waited for decoded
+ * batches (the number that says whether decoding limits training), and the decode
+ * rate over the time decodes were in flight, which shares the CPU with training.
+ */
+function imageInputLine(waitSeconds: number, epochSeconds: number, decode: DecodeStats): string {
+  const share = epochSeconds > 0 ? (100 * waitSeconds) / epochSeconds : 0;
+  return `image input: steps waited ${waitSeconds.toFixed(1)} s of ${epochSeconds.toFixed(0)} s ` +
+    `(${share.toFixed(1)}%) for decoded batches; ${decode.decoded} images decoded, ` +
+    `${decode.imagesPerSecond.toFixed(1)}/s while decodes were in flight (sharing the CPU ` +
+    `with training)` + (decode.failed > 0 ? `, ${decode.failed} unreadable` : "");
+}
+
 function pct(v: number): string {
   return `${(100 * v).toFixed(2)}%`;
+}
+
+/**
+ * A resumed run must see images of the size it started with: the weights would load
+ * at any size (global pooling), so a changed --image-size would go unnoticed.
+ */
+async function checkSameInput(ckptPath: string, net: Network): Promise<void> {
+  const json = embeddedNetworkJson(await openOnnxFile(ckptPath));
+  if (json === undefined) return;
+  const saved = (JSON.parse(json) as { input?: { channels: number; size: number } }).input;
+  const now = net.spec.input;
+  if (saved && (saved.size !== now.size || saved.channels !== now.channels)) {
+    throw new Error(
+      `--resume: ${ckptPath} was trained on ${saved.channels}×${saved.size}² inputs, this run ` +
+        `has ${now.channels}×${now.size}²; use the same --image-size and data`,
+    );
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
