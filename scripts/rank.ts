@@ -5,99 +5,111 @@
  * every initial α of Table 6; writes rank.json, report.md and α charts.
  * Flags: `deno task rank --help`; defaults and their reasons: src/rank/config.ts.
  */
-import { parseArgs } from "node:util";
 import { parseDataSpec } from "../src/data/data_spec.ts";
 import {
   DEFAULT_RANK_CONFIG as D,
   PATH_SAMPLING,
   type PathSampling,
-  QUICK_RANK_CONFIG,
+  QUICK_RANK_CONFIG as Q,
   type RankConfig,
   validateRankConfig,
 } from "../src/rank/config.ts";
 import { checkOutFolder, runRank } from "../src/rank/rank.ts";
 import { initEngine, shutdownEngine } from "../src/tensor/init.ts";
-import { cliNumber, runCli } from "./_cli.ts";
+import { removeEmptyFoldersOnFailure } from "../src/util/output_folder.ts";
+import { type CliFlag, cliNumber, parseCli, runCli } from "./_cli.ts";
 
-const USAGE = `usage: deno task rank [flags]
-  --quick                 a seconds-long smoke run (tiny subsets, 2 rows, 1 seed)
-  --out DIR               output folder                                  [${D.out}]
-  --resume                skip finished trainings and fitness runs, continue the rest
-  --data SPEC             fashion-mnist[:DIR] | cifar10:DIR               [${D.data}]
-  --depths A,B,C          inverted residual blocks per stage of the 3 networks [${D.depths}]
-  --train-images N        training images, the same every epoch (0 = all) [${D.trainImages}]
-  --val-split F           held-out fraction for the fitness steps        [${D.valSplit}]
-  --val-images N          held-out images the fitness steps use (0 = all) [${D.valImages}]
-  --test-images N         test images of the true accuracies (0 = all)   [${D.testImages}]
-  --path-eval-images N    held-out images each network is scored on after a run [${D.pathEvalImages}]
-  --batch N               [${D.batchSize}]
-  --true-epochs E         epochs of each standalone training             [${D.trueEpochs}]
-  --true-seeds N          standalone trainings per network (seeds seed..) [${D.trueSeeds}]
-  --epochs E              epochs of each fitness run                     [${D.epochs}]
-  --warmup E              of those, weight-only epochs before α moves    [${D.warmupEpochs}]
-  --lr --lr-warmup --momentum --wd --label-smoothing   weight recipe, shared by both stages
-                          [${D.lr}, ${D.lrWarmupEpochs} epochs, ${D.momentum}, ${D.weightDecay}, ${D.labelSmoothing}]
-  --arch-lr --arch-beta2 --arch-eps   Adam on α (β1 = 0)             [${D.archLr}, ${D.archBeta2}, ${D.archEps}]
-  --arch-every N          weight steps per fitness step                  [${D.archEvery}]
-  --rows LIST             Table 6 rows to start from (row 3 is the reverse order) [${D.rows}]
-  --alpha-scale S         × Table 6's printed numbers (paper units: 1e-3) [${D.alphaScale}]
-  --path-sampling proportional|uniform   how a weight step picks its path [${D.pathSampling}]
-  --seed N                data subsets, weights and sampling             [${D.seed}]
-  --log-every N           weight steps between progress readbacks        [${D.logEvery}]
-  --help`;
-
-/** "1,2,3" → [1, 2, 3] with each entry checked as an integer ≥ min. */
-function intList(flag: string, text: string, min: number): number[] {
-  const parts = text.split(",");
-  return parts.map((p) => cliNumber(flag, p.trim(), { integer: true, min }));
+/** A flag whose default is the config's (and, where it differs, --quick's). */
+function flag(key: keyof RankConfig, arg: string, help: string): CliFlag {
+  const text = (v: unknown) => Array.isArray(v) ? v.join(",") : String(v);
+  const quick = key in Q ? `; --quick: ${text(Q[key])}` : "";
+  return { type: "string", arg, help, defaultText: `${text(D[key])}${quick}` };
 }
 
-if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
-  console.log(USAGE);
-  Deno.exit(0);
+const RANK = {
+  usage: "deno task rank [flags]",
+  summary: "The paper's fitness-robustness experiment (Table 6): trains three networks of one\n" +
+    "block type and different depths standalone (the true ranking), then learns their fitness\n" +
+    "scores α as the K = 3 paths of a supernet (§3.2, Eq. 4) from each initial α of Table 6\n" +
+    "(row 3 is the reverse of the true order) and reports after how many epochs α orders them\n" +
+    "correctly for good. Writes OUT/rank.json, OUT/report.md, OUT/order_margin.png and\n" +
+    "OUT/alpha_row<S/N>.png. Defaults and their reasons: src/rank/config.ts.",
+  flags: {
+    quick: {
+      type: "boolean",
+      default: false,
+      help: "a smoke run of about a minute (tiny subsets, rows 2 and 3, one seed)",
+    },
+    out: flag("out", "DIR", "output folder"),
+    resume: {
+      type: "boolean",
+      default: false,
+      help: "skip finished trainings and fitness runs in OUT, continue the rest",
+    },
+    data: flag("data", "DATA", "fashion-mnist[:DIR] or cifar10:DIR"),
+    depths: flag("depths", "A,B,C", "inverted residual blocks per stage of the three networks"),
+    "train-images": flag(
+      "trainImages",
+      "N",
+      "training images, the same subset every epoch, both stages (0: all)",
+    ),
+    "val-split": flag("valSplit", "F", "fraction of the training set held out for the α steps"),
+    "val-images": flag("valImages", "N", "held-out images the α steps draw from (0: all)"),
+    "test-images": flag("testImages", "N", "test images of the true accuracies (0: all)"),
+    "path-eval-images": flag(
+      "pathEvalImages",
+      "N",
+      "held-out images each network is scored on after a fitness run",
+    ),
+    batch: flag("batchSize", "N", "images per step"),
+    "true-epochs": flag("trueEpochs", "E", "epochs of each standalone training"),
+    "true-seeds": flag(
+      "trueSeeds",
+      "N",
+      "standalone trainings per network (seeds seed, seed+1, ...)",
+    ),
+    epochs: flag("epochs", "E", "epochs of each fitness run"),
+    warmup: flag("warmupEpochs", "E", "of those, weight-only epochs before α moves"),
+    lr: flag("lr", "LR", "peak weight learning rate (SGD Nesterov, cosine), both stages"),
+    "lr-warmup": flag("lrWarmupEpochs", "EPOCHS", "linear learning-rate warmup"),
+    momentum: flag("momentum", "M", "SGD momentum"),
+    wd: flag("weightDecay", "WD", "weight decay of conv and linear weights"),
+    "label-smoothing": flag("labelSmoothing", "E", "label smoothing of the weight steps"),
+    "arch-lr": flag("archLr", "LR", "Adam learning rate of α (β1 = 0)"),
+    "arch-beta2": flag("archBeta2", "B", "Adam β2 of α"),
+    "arch-eps": flag("archEps", "EPS", "Adam ε of α"),
+    "arch-every": flag("archEvery", "N", "weight steps per α (fitness) step"),
+    rows: flag("rows", "LIST", "Table 6 rows to start from (row 3: the reverse order)"),
+    "alpha-scale": flag(
+      "alphaScale",
+      "S",
+      "factor on Table 6's printed α (the paper's units are 1e-3; 0.001 is the paper's α)",
+    ),
+    "path-sampling": flag(
+      "pathSampling",
+      "MODE",
+      "proportional (∝ softmax(α), ProxylessNAS) or uniform: the path of a weight step",
+    ),
+    seed: flag("seed", "N", "seed of the data subsets, weights and path sampling"),
+    "log-every": flag("logEvery", "N", "weight steps between progress readbacks"),
+  },
+} as const;
+
+/** "1,2,3" → [1, 2, 3] with each entry checked as an integer ≥ min. */
+function intList(name: string, text: string, min: number): number[] {
+  return text.split(",").map((p) => cliNumber(name, p.trim(), { integer: true, min }));
 }
 
 await runCli("rank", async () => {
-  const numberFlags = [
-    "train-images",
-    "val-split",
-    "val-images",
-    "test-images",
-    "path-eval-images",
-    "batch",
-    "true-epochs",
-    "true-seeds",
-    "epochs",
-    "warmup",
-    "lr",
-    "lr-warmup",
-    "momentum",
-    "wd",
-    "label-smoothing",
-    "arch-lr",
-    "arch-beta2",
-    "arch-eps",
-    "arch-every",
-    "alpha-scale",
-    "seed",
-    "log-every",
-  ];
-  const options: Record<string, { type: "string" | "boolean" }> = {};
-  for (const f of [...numberFlags, "out", "data", "depths", "rows", "path-sampling"]) {
-    options[f] = { type: "string" };
-  }
-  for (const f of ["quick", "resume"]) options[f] = { type: "boolean" };
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({ args: Deno.args, options, strict: true, allowPositionals: false })
-      .values as Record<string, string | boolean | undefined>;
-  } catch (err) {
-    throw new Error(`${(err as Error).message.replace(/\s*\n\s*/g, " ")} (see --help)`);
-  }
-  const cfg: Record<string, unknown> = { ...D, ...(values.quick ? QUICK_RANK_CONFIG : {}) };
-  const str = (flag: string) => values[flag] as string | undefined;
-  const num = (flag: string, key: keyof RankConfig, rule: Parameters<typeof cliNumber>[2]) => {
-    if (str(flag) !== undefined) cfg[key] = cliNumber(flag, str(flag), rule);
+  const { values } = parseCli(RANK, Deno.args);
+  const cfg: Record<string, unknown> = { ...D, ...(values.quick ? Q : {}) };
+  const str = (name: keyof typeof RANK.flags) => values[name] as string | undefined;
+  const num = (
+    name: keyof typeof RANK.flags,
+    key: keyof RankConfig,
+    rule: Parameters<typeof cliNumber>[2],
+  ) => {
+    if (str(name) !== undefined) cfg[key] = cliNumber(name, str(name), rule);
   };
   num("train-images", "trainImages", { integer: true, min: 0 });
   num("val-split", "valSplit", { min: 0.001, max: 0.9 });
@@ -155,7 +167,7 @@ await runCli("rank", async () => {
       `training images — adapter: ${gpu.info.description}`,
   );
   try {
-    await runRank(config);
+    await removeEmptyFoldersOnFailure(config.out, () => runRank(config));
   } finally {
     await shutdownEngine();
   }

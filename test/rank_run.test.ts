@@ -7,15 +7,12 @@
 import assert from "node:assert/strict";
 import type { RankResult } from "../src/rank/rank_result.ts";
 import { alphaAgrees, epochsToCorrectOrder } from "../src/rank/ranking.ts";
+import { runScript } from "./_helpers.ts";
 
-async function rankCli(args: string[]): Promise<{ code: number; out: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "scripts/rank.ts", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  return { code: out.code, out: text };
+/** Runs `deno task rank` (without its set-up step); `out` is stdout and stderr together. */
+async function rankCli(args: string[]): Promise<{ code: number; out: string; stderr: string }> {
+  const run = await runScript("rank.ts", ...args);
+  return { code: run.code, out: `${run.stdout}\n${run.stderr}`, stderr: run.stderr };
 }
 
 Deno.test({
@@ -95,7 +92,7 @@ Deno.test({
       const run = await rankCli([...args, "--out", `${dir}/run`]);
       assert.equal(run.code, 1, run.out);
       assert.match(run.out, message);
-      assert.equal(run.out.trim().split("\n").length, 1, run.out);
+      assert.equal(run.stderr.split("\n").length, 1, run.out);
       await assert.rejects(Deno.stat(`${dir}/run`), Deno.errors.NotFound, args.join(" "));
     }
     const help = await rankCli(["--help"]);

@@ -10,15 +10,15 @@
  * them:
  *
  *   stem 3×3 s2 → 16 ch (14×14)
- *   stage 1: depth × IRB → 24 ch, first stride 1 (14×14)
- *   stage 2: depth × IRB → 40 ch, first stride 2 (7×7)
- *   stage 3: depth × IRB → 64 ch, first stride 2 (4×4)
+ *   stage 1: depth × IRB → 16 ch, first stride 2 (7×7)
+ *   stage 2: depth × IRB → 32 ch, first stride 2 (4×4)
+ *   stage 3: depth × IRB → 64 ch, first stride 1 (4×4)
  *   1×1 feature mix → 128, global pool, linear → classes
  */
 import type { BlockSpec, NetworkSpec } from "../space/network_spec.ts";
 
 /** Output channels and first stride of each stage. */
-const STAGES: readonly (readonly [number, number])[] = [[24, 1], [40, 2], [64, 2]];
+const STAGES: readonly (readonly [number, number])[] = [[16, 2], [32, 2], [64, 1]];
 const STEM_CHANNELS = 16;
 const FEATURE_MIX = 128;
 const EXPANSION = 3;
