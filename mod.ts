@@ -22,8 +22,11 @@
  * - `src/space/` — cells, networks, counting, net.config interchange.
  * - `src/data/` — datasets, loaders (beside nn); `src/onnx/` — export and checkpoints.
  * - `src/networks/` — trainable networks built from specs.
- * - `src/supernet/` — mixed layers with binary gates.
- * - `src/evolve/`, `src/train/` — the evolution (paper §3.2) and training from scratch.
+ * - `src/supernet/` — supernets (from a backbone or a search space), mixed layers with
+ *   binary gates, Adam on α, the weight-step / architecture-step loop, checkpoints.
+ * - `src/evolve/`, `src/search/`, `src/train/` — the evolution (paper §3.2), the search
+ *   inside a space (§3.3: ProxylessNAS G and RL, SPOS, random; Eq. 6) and training
+ *   from scratch.
  *
  * @module
  */
@@ -91,10 +94,19 @@ export * as space from "./src/space/mod.ts";
 export * as data from "./src/data/mod.ts";
 export { exportOnnx, readCheckpoint, writeCheckpoint } from "./src/onnx/mod.ts";
 
-// Supernet, evolution, training.
+// Supernet, evolution, search, training.
 export { MixedLayer, type PathChoice } from "./src/supernet/mixed_layer.ts";
-export { Supernet } from "./src/supernet/supernet.ts";
+export { Supernet, supernetFromSpace } from "./src/supernet/supernet.ts";
+export { ArchAdam, type ArchAdamOptions } from "./src/supernet/arch_optimizer.ts";
 export { evolve, type EvolveResult } from "./src/evolve/evolve.ts";
 export { DEFAULT_EVOLVE_CONFIG, type EvolveConfig, parseEvolveArgs } from "./src/evolve/config.ts";
+export { prepareSearch, runSearch } from "./src/search/search.ts";
+export {
+  DEFAULT_SEARCH_CONFIG,
+  parseSearchArgs,
+  SEARCH_ALGORITHMS,
+  type SearchConfig,
+} from "./src/search/config.ts";
+export type { SearchResult } from "./src/search/outputs.ts";
 export { train, type TrainConfig } from "./src/train/trainer.ts";
 export { type EvalResult, evaluate } from "./src/train/evaluate.ts";

@@ -106,3 +106,12 @@ export async function runDeno(
 export function runScript(script: string, ...args: string[]): Promise<ScriptRun> {
   return runDeno(["run", "-A", `scripts/${script}`, ...args]);
 }
+
+/** Asserts that `fn` throws one line matching `pattern`. */
+export function throwsLine(fn: () => unknown, pattern: RegExp) {
+  assert.throws(fn, (err: Error) => {
+    assert.match(err.message, pattern);
+    assert.ok(!err.message.includes("\n"), `multi-line error: ${err.message}`);
+    return true;
+  });
+}

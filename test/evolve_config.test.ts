@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { throwsLine } from "./_helpers.ts";
 import { cellMAdds, REFERENCE_CELL } from "../src/space/mod.ts";
 import {
   DEFAULT_EVOLVE_CONFIG,
@@ -9,15 +10,6 @@ import {
   referenceCellOf,
   useReferenceAt,
 } from "../src/evolve/config.ts";
-
-/** Asserts that `fn` throws one line matching `pattern`. */
-function throwsLine(fn: () => unknown, pattern: RegExp) {
-  assert.throws(fn, (err: Error) => {
-    assert.match(err.message, pattern);
-    assert.ok(!err.message.includes("\n"), `multi-line error: ${err.message}`);
-    return true;
-  });
-}
 
 Deno.test("evolve config: defaults, L from the backbone, and every field set", () => {
   const config = parseEvolveArgs([]);

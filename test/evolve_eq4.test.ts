@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { gpuTest } from "./_helpers.ts";
-import { eq4Gradient, softmax } from "../src/evolve/compensation.ts";
+import { eq4Gradient, softmax } from "../src/supernet/gates.ts";
 import { MixedLayer } from "../src/supernet/mixed_layer.ts";
 import { CellBlock } from "../src/networks/cell_block.ts";
 import { ConvBnAct, Linear } from "../src/nn/layers.ts";

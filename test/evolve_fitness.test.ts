@@ -3,15 +3,14 @@ import { Rng } from "../src/util/rng.ts";
 import { cellMAdds, REFERENCE_CELL } from "../src/space/mod.ts";
 import { LayerPopulation } from "../src/evolve/population.ts";
 import { blendFitness, childFitness, updateFitness } from "../src/evolve/fitness.ts";
+import { compensationFactor, compensationFactors } from "../src/evolve/compensation.ts";
 import {
   binaryGate,
-  compensationFactor,
-  compensationFactors,
   eq4Gradient,
   rescaleActiveAlphas,
   sampleActivePaths,
   softmax,
-} from "../src/evolve/compensation.ts";
+} from "../src/supernet/gates.ts";
 
 const SHAPE = { cin: 24, cout: 24, stride: 1, inputSize: 14 };
 

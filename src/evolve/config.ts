@@ -14,7 +14,6 @@
  *
  * Precedence: defaults, then `--preset imagenet`, then `--quick`, then explicit flags.
  */
-import { parseArgs } from "node:util";
 import { parseDataSpec } from "../data/data_spec.ts";
 import {
   builtinBackbone,
@@ -25,6 +24,8 @@ import {
 } from "../space/mod.ts";
 import type { ChildFitnessRule } from "./fitness.ts";
 import type { LayerPopulationShape } from "./population.ts";
+import { type NumberRule, oneOf, parseCount, parseFlags, readNumber } from "../util/flag_rules.ts";
+import { SUPERNET_NUMBER_FLAGS, type SupernetRunSettings } from "../supernet/run_settings.ts";
 
 /** Backbones the evolution runs on (src/space/backbone.ts). */
 export const EVOLVE_BACKBONES = ["compact-28", "proxyless-28", "proxyless-224"] as const;
@@ -45,8 +46,11 @@ export type MAddsMax =
   | { readonly kind: "absolute"; readonly madds: number }
   | { readonly kind: "none" };
 
-/** Every hyper-parameter of an evolution run. */
-export interface EvolveConfig {
+/**
+ * Every hyper-parameter of an evolution run (the data, optimisers and bookkeeping it
+ * shares with the searches are in `SupernetRunSettings`; α is the fitness score).
+ */
+export interface EvolveConfig extends SupernetRunSettings {
   /** Which settings were the starting point: the CPU default or the ImageNet preset. */
   readonly preset: "default" | "imagenet";
   /** Whether `--quick` (a minutes-long smoke run) was applied. */
@@ -54,15 +58,6 @@ export interface EvolveConfig {
   readonly backbone: EvolveBackbone;
   /** L: searchable layers of the backbone (derived, not a flag). */
   readonly layers: number;
-  /** `--data` (see src/data/data_spec.ts). */
-  readonly data: string;
-  /** Training images used per epoch (a seeded subset); 0 = all. */
-  readonly trainImages: number;
-  /** Fraction of the training set held out for the fitness (α) steps. */
-  readonly valSplit: number;
-  /** Held-out images used; 0 = all of the split. */
-  readonly valImages: number;
-  readonly batchSize: number;
   /** K: cells per supernet layer (paths), and cells per layer in the output space. */
   readonly k: number;
   /** Initial population size per layer. */
@@ -94,28 +89,8 @@ export interface EvolveConfig {
   readonly childFitness: ChildFitnessRule;
   /** Cap of Eq. 4's n/n′. */
   readonly compensationCap: number;
-  /** Weight optimiser: SGD with Nesterov momentum, cosine schedule. */
-  readonly weightLr: number;
-  readonly momentum: number;
-  readonly weightDecay: number;
-  readonly labelSmoothing: number;
-  /** Fitness optimiser: Adam (β1 = 0, β2 = 0.999 as ProxylessNAS). */
-  readonly archLr: number;
-  readonly archBeta1: number;
-  readonly archBeta2: number;
-  readonly archEps: number;
-  /** Weight steps per α step (ProxylessNAS's grad_update_arch_param_every). */
-  readonly archUpdateEvery: number;
   /** Paths run per fitness step: 1, or 2 (ProxylessNAS's two-path gates). */
   readonly activePaths: 1 | 2;
-  readonly seed: number;
-  readonly out: string;
-  /** Continue from the checkpoint in `out`. */
-  readonly resume: boolean;
-  /** Steps between metric readbacks. */
-  readonly logEvery: number;
-  /** Stop (as an interruption would) after this many steps; 0 = run to the end. */
-  readonly stopAfter: number;
 }
 
 /** The CPU default: Fashion-MNIST, compact-28, about an hour on 2 cores. */
@@ -249,25 +224,10 @@ flags (default in brackets):
   -h, --help                 print this text and exit`;
 })();
 
-/** How a numeric flag is checked. */
-interface NumberRule {
-  readonly key: keyof EvolveConfig;
-  readonly integer?: boolean;
-  readonly min?: number;
-  readonly max?: number;
-  /** Strict bounds (exclusive). */
-  readonly above?: number;
-  readonly below?: number;
-}
-
-const NUMBER_FLAGS: Readonly<Record<string, NumberRule>> = {
-  "train-images": { key: "trainImages", integer: true, min: 0 },
-  "val-split": { key: "valSplit", above: 0, max: 0.9 },
-  "val-images": { key: "valImages", integer: true, min: 0 },
-  batch: { key: "batchSize", integer: true, min: 1 },
+const NUMBER_FLAGS: Readonly<Record<string, NumberRule<keyof EvolveConfig>>> = {
+  ...SUPERNET_NUMBER_FLAGS,
   epochs: { key: "epochs", above: 0 },
   warmup: { key: "warmupEpochs", min: 0 },
-  seed: { key: "seed", integer: true, min: 0 },
   k: { key: "k", integer: true, min: 1 },
   population: { key: "populationSize", integer: true, min: 1 },
   "max-population": { key: "maxPopulation", integer: true, min: 1 },
@@ -279,34 +239,8 @@ const NUMBER_FLAGS: Readonly<Record<string, NumberRule>> = {
   "reference-fraction": { key: "referenceFraction", min: 0, max: 1 },
   "init-fitness": { key: "initFitness" },
   "compensation-cap": { key: "compensationCap", min: 1 },
-  lr: { key: "weightLr", min: 0 },
-  momentum: { key: "momentum", min: 0, below: 1 },
-  wd: { key: "weightDecay", min: 0 },
-  "label-smoothing": { key: "labelSmoothing", min: 0, below: 1 },
-  "arch-lr": { key: "archLr", min: 0 },
-  "arch-beta1": { key: "archBeta1", min: 0, below: 1 },
-  "arch-beta2": { key: "archBeta2", min: 0, below: 1 },
-  "arch-eps": { key: "archEps", above: 0 },
-  "arch-every": { key: "archUpdateEvery", integer: true, min: 1 },
   "active-paths": { key: "activePaths", integer: true, min: 1, max: 2 },
-  "log-every": { key: "logEvery", integer: true, min: 1 },
-  "stop-after": { key: "stopAfter", integer: true, min: 0 },
 };
-
-/** Parses a numeric flag value; throws one line naming the flag and the rule. */
-function readNumber(flag: string, text: string, rule: NumberRule): number {
-  const value = Number(text);
-  const kind = rule.integer ? "an integer" : "a number";
-  if (text.trim() === "" || !Number.isFinite(value) || (rule.integer && !Number.isInteger(value))) {
-    throw new Error(`--${flag} must be ${kind}, got "${text}"`);
-  }
-  const bad = (what: string) => new Error(`--${flag} must be ${what}, got ${text}`);
-  if (rule.min !== undefined && value < rule.min) throw bad(`>= ${rule.min}`);
-  if (rule.max !== undefined && value > rule.max) throw bad(`<= ${rule.max}`);
-  if (rule.above !== undefined && !(value > rule.above)) throw bad(`> ${rule.above}`);
-  if (rule.below !== undefined && !(value < rule.below)) throw bad(`< ${rule.below}`);
-  return value;
-}
 
 /** Parses `--madds-max`: "2x" (× the reference cell), "5M"/"300k"/"5000000", or "none". */
 export function parseMAddsMax(text: string): MAddsMax {
@@ -317,12 +251,8 @@ export function parseMAddsMax(text: string): MAddsMax {
     const factor = Number(relative[1]);
     if (factor > 0) return { kind: "relative", factor };
   }
-  const absolute = /^([0-9]*\.?[0-9]+)([kmg]?)$/.exec(t);
-  if (absolute) {
-    const scale = { "": 1, k: 1e3, m: 1e6, g: 1e9 }[absolute[2] as "" | "k" | "m" | "g"];
-    const madds = Number(absolute[1]) * scale;
-    if (madds > 0) return { kind: "absolute", madds };
-  }
+  const madds = parseCount(t);
+  if (madds !== null) return { kind: "absolute", madds };
   throw new Error(
     `--madds-max must be a multiple of the reference cell ("2x"), a count ("5M") or "none", ` +
       `got "${text}"`,
@@ -332,13 +262,6 @@ export function parseMAddsMax(text: string): MAddsMax {
 /** `--madds-max` written back as text. */
 export function formatMAddsMax(max: MAddsMax): string {
   return max.kind === "none" ? "none" : max.kind === "relative" ? `${max.factor}x` : `${max.madds}`;
-}
-
-function oneOf<T extends string>(flag: string, text: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(text)) {
-    throw new Error(`--${flag} must be one of ${allowed.join(", ")}, got "${text}"`);
-  }
-  return text as T;
 }
 
 /**
@@ -356,19 +279,10 @@ export function parseEvolveArgs(args: readonly string[]): EvolveConfig {
     "child-fitness",
     "out",
   ];
-  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
-  for (const flag of stringFlags) options[flag] = { type: "string" };
-  options.k.short = "K";
-  options["regenerate-every"].short = "f";
-  for (const flag of ["quick", "resume", "zero-cells"]) options[flag] = { type: "boolean" };
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({ args: [...args], options, strict: true, allowPositionals: false })
-      .values as Record<string, string | boolean | undefined>;
-  } catch (err) {
-    // node:util's messages can span lines (hints); keep them, on one line.
-    throw new Error(`${(err as Error).message.replace(/\s*\n\s*/g, " ")} (see --help)`);
-  }
+  const values = parseFlags(args, stringFlags, ["quick", "resume", "zero-cells"], {
+    K: "k",
+    f: "regenerate-every",
+  });
   const str = (flag: string) => values[flag] as string | undefined;
 
   const preset = oneOf("preset", str("preset") ?? "default", ["default", "imagenet"] as const);

@@ -18,34 +18,32 @@
  */
 import { DataLoader } from "../data/loader.ts";
 import type { Batch } from "../data/dataset.ts";
-import { openData } from "../data/data_spec.ts";
-import { SubsetDataset } from "../data/split.ts";
 import { paramGroups } from "../nn/module.ts";
 import { Sgd } from "../nn/optimizers.ts";
-import { accumulateMetrics, softmaxCrossEntropy } from "../ops/cross_entropy.ts";
-import { backward } from "../tensor/autograd.ts";
-import { fillInto, fromArray, zeros } from "../tensor/creation.ts";
-import { tidy } from "../tensor/engine.ts";
-import { readAll, type Tensor } from "../tensor/tensor.ts";
-import { loadTensorFile, saveTensorFile } from "../tensor/tensor_file.ts";
-import { upload } from "../tensor/creation.ts";
+import type { Tensor } from "../tensor/tensor.ts";
 import { Rng } from "../util/rng.ts";
 import { Progress } from "../util/progress.ts";
 import { type Backbone, builtinBackbone } from "../space/backbone.ts";
 import { type CellJson, cellToJson, formatCell, parseCell } from "../space/cell.ts";
 import { makeSearchSpaceFile, writeSearchSpaceFile } from "../space/search_space_file.ts";
-import { Supernet } from "../supernet/supernet.ts";
-import { metricsFrom } from "../train/evaluate.ts";
-import { cosineLr } from "../train/schedule.ts";
-import { atomicWrite } from "../util/atomic_write.ts";
+import { ArchAdam } from "../supernet/arch_optimizer.ts";
+import { updateAlphaFromGates } from "../supernet/alpha_update.ts";
 import {
-  binaryGate,
-  compensationFactors,
-  eq4Gradient,
-  rescaleActiveAlphas,
-  sampleActivePaths,
-  softmax,
-} from "./compensation.ts";
+  loadSupernetCheckpoint,
+  saveSupernetCheckpoint,
+  withOptimizerState,
+} from "../supernet/checkpoint.ts";
+import { binaryGate, sampleActivePaths, softmax } from "../supernet/gates.ts";
+import { HeldOutStream } from "../supernet/held_out_stream.ts";
+import { MetricsAccumulator } from "../supernet/metrics_accumulator.ts";
+import { openSupernetData } from "../supernet/search_data.ts";
+import { archAdamOptions } from "../supernet/run_settings.ts";
+import { runStepLoop } from "../supernet/step_loop.ts";
+import { Supernet } from "../supernet/supernet.ts";
+import { gateGradientStep, weightStep } from "../supernet/supernet_steps.ts";
+import { cosineLr } from "../train/schedule.ts";
+import { atomicWrite, writeJsonLines } from "../util/atomic_write.ts";
+import { compensationFactors } from "./compensation.ts";
 import {
   type EvolveConfig,
   evolveConfigToJson,
@@ -69,9 +67,30 @@ interface LayerState {
   sampled: string[];
   /** α of the sampled paths (logits; p = softmax(α)). */
   alpha: number[];
-  /** Adam's second moment for α (β1 = 0 keeps no first moment). */
-  adamV: number[];
-  adamStep: number;
+  /** Adam on α, restarted at every regeneration (lazy: only the active paths step). */
+  adam: ArchAdam;
+}
+
+/** What an evolution checkpoint holds beside the tensors. */
+interface EvolveCheckpointState {
+  step: number;
+  regeneration: number;
+  valConsumed: number;
+  optimizerSteps: number;
+  rng: number[];
+  history: RegenerationRecord[];
+  layers: {
+    layer: number;
+    population: LayerPopulationJson;
+    sampled: string[];
+    alpha: number[];
+    adamV: number[];
+    adamStep: number;
+    /** Adam's first moment (absent in checkpoints from before β1 acted: zeros). */
+    adamM?: number[];
+  }[];
+  bank: { layer: number; id: string; cell: CellJson }[];
+  config: Record<string, unknown>;
 }
 
 /** One line of history.jsonl: the state after a regeneration. */
@@ -124,24 +143,9 @@ export async function evolve(
   const t0 = performance.now();
   await Deno.mkdir(cfg.out, { recursive: true });
   const rng = new Rng(cfg.seed);
-  const data = await openData(cfg.data, { valSplit: cfg.valSplit, seed: cfg.seed });
-  if (!data.val) {
-    throw new Error("evolve needs a held-out split for the fitness steps: --val-split > 0");
-  }
-  const trainSet = cfg.trainImages > 0 && cfg.trainImages < data.train.length
-    ? new SubsetDataset(
-      data.train,
-      new Rng(cfg.seed + 1).permutation(data.train.length).slice(0, cfg.trainImages),
-      "evolve-train",
-    )
-    : data.train;
-  const valSet = cfg.valImages > 0 && cfg.valImages < data.val.length
-    ? new SubsetDataset(
-      data.val,
-      new Rng(cfg.seed + 2).permutation(data.val.length).slice(0, cfg.valImages),
-      "evolve-val",
-    )
-    : data.val;
+  const data = await openSupernetData({ ...cfg, label: "evolve" });
+  const trainSet = data.train;
+  const valSet = data.val;
   const [channels, size] = data.shape;
   const backbone = backboneFor(cfg, channels, size, data.numClasses);
   const supernet = new Supernet(backbone, rng);
@@ -152,6 +156,7 @@ export async function evolve(
   });
   const bank = new WeightBank(opt, cfg.weightDecay, rng);
   const reference = referenceCellOf(cfg);
+  const archOptions = archAdamOptions(cfg);
   const layers: LayerState[] = searchableLayerShapes(backbone).map(({ layer, shape }) => ({
     layer,
     shape,
@@ -165,8 +170,7 @@ export async function evolve(
     }),
     sampled: [],
     alpha: [],
-    adamV: [],
-    adamStep: 0,
+    adam: new ArchAdam(0, archOptions),
   }));
 
   const trainLoader = new DataLoader(trainSet, {
@@ -190,20 +194,18 @@ export async function evolve(
     throw new Error(`evolve: fewer training images than one batch of ${cfg.batchSize}`);
   }
 
-  const trainMetrics = zeros([4], { name: "evolve.train_metrics", persistent: true });
-  const valMetrics = zeros([4], { name: "evolve.val_metrics", persistent: true });
+  const trainMetrics = new MetricsAccumulator("evolve.train_metrics");
+  const valMetrics = new MetricsAccumulator("evolve.val_metrics");
   const history: RegenerationRecord[] = [];
-  let step = 0;
+  const position = { step: 0 };
   let regeneration = 0;
-  let valIter: AsyncGenerator<Batch> | null = null;
-  /** Held-out batches consumed so far (restores the val loader's position on resume). */
-  let valConsumed = 0;
+  const heldOut = new HeldOutStream(valLoader);
   const ckptPath = `${cfg.out}/checkpoint.astf`;
 
   // --- regeneration (Figure 2): Eq. 5, tournament, offspring, rebuild -----------------
   const regenerate = (first: boolean) => {
     const useRef = reference !== undefined &&
-      useReferenceAt(cfg, Math.max(0, step - warmupSteps), evolutionSteps);
+      useReferenceAt(cfg, Math.max(0, position.step - warmupSteps), evolutionSteps);
     const stats: RegenerationRecord["layers"] = [];
     for (const s of layers) {
       const pop = s.population;
@@ -231,8 +233,7 @@ export async function evolve(
       mixed.train(true);
       s.sampled = winners;
       s.alpha = winners.map((id) => pop.require(id).fitness);
-      s.adamV = winners.map(() => 0);
-      s.adamStep = 0;
+      s.adam = new ArchAdam(winners.length, archOptions);
       stats.push({
         layer: s.layer,
         sampled: winners.map((id, i) => ({ id, alpha: s.alpha[i] })),
@@ -254,63 +255,44 @@ export async function evolve(
       tensors.set(`net.${p.name}`, p.tensor);
     }
     for (const [k, t] of bank.namedTensors()) tensors.set(k, t);
-    const params = opt.groups.flatMap((g) => g.params);
-    const names = new Map<Tensor, string>();
-    for (const [k, t] of tensors) names.set(t, k);
-    for (const [k, t] of opt.state()) {
-      const i = Number(k.slice(k.indexOf(".") + 1));
-      const owner = names.get(params[i]);
-      if (owner) tensors.set(`opt.${owner}`, t);
-    }
-    return tensors;
+    return withOptimizerState(tensors, opt);
   };
 
   const saveCheckpoint = async () => {
-    const tensors = checkpointTensors();
-    await saveTensorFile(ckptPath, tensors, {
-      step,
+    const state: EvolveCheckpointState = {
+      step: position.step,
       regeneration,
-      valConsumed,
+      valConsumed: heldOut.consumed,
       optimizerSteps: opt.stepCount,
       rng: rng.getState(),
       history,
-      layers: layers.map((s) => ({
-        layer: s.layer,
-        population: s.population.toJSON(),
-        sampled: s.sampled,
-        alpha: s.alpha,
-        adamV: s.adamV,
-        adamStep: s.adamStep,
-      })),
+      layers: layers.map((s) => {
+        const adam = s.adam.state();
+        return {
+          layer: s.layer,
+          population: s.population.toJSON(),
+          sampled: s.sampled,
+          alpha: s.alpha,
+          adamV: adam.v,
+          adamStep: adam.t,
+          adamM: adam.m,
+        };
+      }),
       bank: bank.builtBlocks().map(({ layer, id, cell }) => ({
         layer,
         id,
         cell: cellToJson(cell),
       })),
       config: evolveConfigToJson(cfg),
-    });
+    };
+    await saveSupernetCheckpoint(ckptPath, "evolve", checkpointTensors(), state);
   };
 
   const restoreCheckpoint = async () => {
-    const file = await loadTensorFile(ckptPath);
-    const meta = file.meta as {
-      step: number;
-      regeneration: number;
-      valConsumed: number;
-      optimizerSteps: number;
-      rng: number[];
-      history: RegenerationRecord[];
-      layers: {
-        layer: number;
-        population: LayerPopulationJson;
-        sampled: string[];
-        alpha: number[];
-        adamV: number[];
-        adamStep: number;
-      }[];
-      bank: { layer: number; id: string; cell: CellJson }[];
-      config: Record<string, unknown>;
-    };
+    const file = await loadSupernetCheckpoint<EvolveCheckpointState>(ckptPath, "evolve", {
+      acceptUntagged: true, // evolution checkpoints from before the format tag
+    });
+    const meta = file.state;
     if (meta.config.seed !== cfg.seed || meta.config.backbone !== cfg.backbone) {
       throw new Error(`--resume: ${ckptPath} was made with another seed or backbone`);
     }
@@ -322,8 +304,12 @@ export async function evolve(
       s.population = LayerPopulation.fromJSON(saved.population, `${ckptPath} layer ${saved.layer}`);
       s.sampled = saved.sampled;
       s.alpha = saved.alpha;
-      s.adamV = saved.adamV;
-      s.adamStep = saved.adamStep;
+      s.adam = new ArchAdam(saved.alpha.length, archOptions);
+      s.adam.setState({
+        m: saved.adamM ?? saved.alpha.map(() => 0),
+        v: saved.adamV,
+        t: saved.adamStep,
+      });
     }
     // Rebuild every block ever built, in order: that recreates the same shared modules,
     // whose saved weights then overwrite the fresh ones.
@@ -336,44 +322,27 @@ export async function evolve(
         s.sampled.map((id) => bank.blockFor(s.layer, s.shape, id, s.population.require(id).cell)),
       );
     }
-    const tensors = checkpointTensors();
-    for (const [name, t] of tensors) {
-      const saved = file.tensors.get(name);
-      if (!saved) throw new Error(`--resume: ${ckptPath} lacks tensor ${name}`);
-      if (saved.data.length !== t.size) {
-        throw new Error(
-          `--resume: ${name} has ${saved.data.length} values in ${ckptPath}, ${t.size} here`,
-        );
-      }
-      upload(t, saved.data);
-    }
-    step = meta.step;
+    file.restore(checkpointTensors());
+    position.step = meta.step;
     regeneration = meta.regeneration;
-    valConsumed = meta.valConsumed;
+    heldOut.consumed = meta.valConsumed;
     opt.stepCount = meta.optimizerSteps;
     rng.setState(meta.rng);
     history.push(...meta.history);
   };
 
   // --- one weight step (training split) and one fitness step (held-out split) ---------
-  const weightStep = (batch: Batch, lr: number) => {
-    opt.lr = lr;
+  const evolveWeightStep = (batch: Batch, lr: number) => {
     for (const s of layers) {
       const mixed = supernet.mixed.get(s.layer)!;
       mixed.gateGradients = false;
       const [path] = sampleActivePaths(softmax(s.alpha), 1, rng);
       mixed.choose({ active: [path], gates: [1] });
     }
-    tidy(() => {
-      const [c, h, w] = trainSet.shape;
-      const x = fromArray([batch.n, c, h, w], batch.x, { name: "images" });
-      const y = fromArray([batch.n], batch.labels, { name: "labels" });
-      opt.zeroGrad();
-      const logits = supernet.forward(x);
-      const loss = softmaxCrossEntropy(logits, y, { labelSmoothing: cfg.labelSmoothing });
-      accumulateMetrics(trainMetrics, loss, logits, y, Math.min(5, logits.shape[1]));
-      backward(loss);
-      opt.step();
+    weightStep(supernet, opt, batch, trainSet.shape, {
+      lr,
+      labelSmoothing: cfg.labelSmoothing,
+      metrics: trainMetrics,
     });
   };
 
@@ -392,58 +361,39 @@ export async function evolve(
       mixed.choose({ active, gates: active.map((i) => gates[i]) });
       return active;
     });
-    // Weights are fixed during a fitness step: skip their gradients entirely.
-    const weights = allWeights();
-    for (const t of weights) t.requiresGrad = false;
-    try {
-      tidy(() => {
-        const [c, h, w] = valSet.shape;
-        const x = fromArray([batch.n, c, h, w], batch.x, { name: "images" });
-        const y = fromArray([batch.n], batch.labels, { name: "labels" });
-        const logits = supernet.forward(x);
-        const loss = softmaxCrossEntropy(logits, y, { labelSmoothing: 0 });
-        accumulateMetrics(valMetrics, loss, logits, y, Math.min(5, logits.shape[1]));
-        backward(loss);
-      });
-    } finally {
-      for (const t of weights) t.requiresGrad = true;
-    }
-    const gateTensors = layers.map((s) => supernet.mixed.get(s.layer)!.gateTensor()!.grad!);
-    const grads = await readAll(gateTensors);
+    const grads = await gateGradientStep(
+      supernet,
+      layers.map((s) => supernet.mixed.get(s.layer)!),
+      allWeights(), // weights are fixed during a fitness step: skip their gradients
+      batch,
+      valSet.shape,
+      valMetrics,
+    );
     layers.forEach((s, li) => {
       const active = choices[li];
-      const sub = active.map((i) => s.alpha[i]);
-      const pSub = softmax(sub); // two-path: p renormalised over the active paths
+      // Eq. 4 without the factor on the gradient: Adam would cancel a constant factor,
+      // so it scales the step instead (same direction, n/n′ times longer for rarely
+      // trained cells).
       const factors = compensationFactors(
         s.population,
         active.map((i) => s.sampled[i]),
         globalIterations,
         cfg.compensationCap,
       );
-      // Eq. 4 without the factor; Adam would cancel a constant factor, so it scales the
-      // step instead (same direction, n/n′ times longer for rarely trained cells).
-      const g = eq4Gradient([...grads[li]], pSub, active.map(() => 1));
-      s.adamStep++;
-      const after = [...s.alpha];
-      active.forEach((i, j) => {
-        s.adamV[i] = cfg.archBeta2 * s.adamV[i] + (1 - cfg.archBeta2) * g[j] * g[j];
-        const vHat = s.adamV[i] / (1 - cfg.archBeta2 ** s.adamStep);
-        const mHat = cfg.archBeta1 === 0 ? g[j] : g[j]; // β1 = 0: the first moment is g
-        after[i] = s.alpha[i] - cfg.archLr * factors[j] * mHat / (Math.sqrt(vHat) + cfg.archEps);
+      s.alpha = updateAlphaFromGates({
+        alpha: s.alpha,
+        active,
+        gateGrads: grads[li],
+        optimizer: s.adam,
+        stepScale: factors,
       });
-      s.alpha = rescaleActiveAlphas(s.alpha, after, active);
     });
   };
 
   // --- the run -------------------------------------------------------------------------
   if (cfg.resume) {
-    try {
-      await Deno.stat(ckptPath);
-    } catch {
-      throw new Error(`--resume: no checkpoint at ${ckptPath}; start without --resume`);
-    }
     await restoreCheckpoint();
-    log(`evolve: resumed at step ${step}/${totalSteps}, regeneration ${regeneration}`);
+    log(`evolve: resumed at step ${position.step}/${totalSteps}, regeneration ${regeneration}`);
   } else {
     regenerate(true);
   }
@@ -453,42 +403,39 @@ export async function evolve(
     unitsPerStep: cfg.batchSize,
     unitName: "img",
   });
-  const startStep = step;
-  let sinceRegen = cfg.resume ? 0 : step; // checkpoints are written right after a regeneration
+  const startStep = position.step;
+  // Checkpoints are written right after a regeneration.
+  let sinceRegen = cfg.resume ? 0 : position.step;
   let regenStart = performance.now();
   let lastTrain = { loss: NaN, top1: NaN };
-  const trainSums = [0, 0, 0, 0];
   const drainTrain = async () => {
-    const m = await trainMetrics.read();
-    fillInto(trainMetrics, 0);
-    for (let i = 0; i < 4; i++) trainSums[i] += m[i];
-    const r = metricsFrom(m);
-    if (m[1] > 0 && !Number.isFinite(r.loss)) {
+    let window;
+    try {
+      window = await trainMetrics.drain();
+    } catch (err) {
       throw new Error(
-        `evolve: loss became ${r.loss} by step ${step}; last checkpoint: ${ckptPath}`,
+        `evolve: ${(err as Error).message} by step ${position.step}; last checkpoint: ${ckptPath}`,
       );
     }
-    if (m[1] > 0) lastTrain = { loss: r.loss, top1: r.top1 };
+    if (window.examples > 0) lastTrain = { loss: window.loss, top1: window.top1 };
   };
+  let lr = cfg.weightLr;
   try {
-    while (step < totalSteps) {
-      const epoch = Math.floor(step / stepsPerEpoch);
-      for await (const batch of trainLoader.epoch(epoch, step % stepsPerEpoch)) {
-        const lr = cosineLr({ baseLr: cfg.weightLr, totalSteps, warmupSteps: 0 }, step);
-        weightStep(batch, lr);
-        step++;
+    const { stopped } = await runStepLoop(position, {
+      trainLoader,
+      totalSteps,
+      warmupSteps,
+      archEvery: cfg.archUpdateEvery,
+      heldOut,
+      stopAfter: cfg.stopAfter,
+    }, {
+      weightStep: (batch, step) => {
+        lr = cosineLr({ baseLr: cfg.weightLr, totalSteps, warmupSteps: 0 }, step);
+        evolveWeightStep(batch, lr);
+      },
+      archStep: (batch, step) => fitnessStep(batch, step - warmupSteps),
+      afterStep: async (step) => {
         sinceRegen++;
-        const evolving = step > warmupSteps;
-        if (evolving && step % cfg.archUpdateEvery === 0) {
-          const perEpoch = valLoader.stepsPerEpoch;
-          if (!valIter || valConsumed % perEpoch === 0) {
-            valIter = valLoader.epoch(Math.floor(valConsumed / perEpoch), valConsumed % perEpoch);
-          }
-          const next = await valIter.next();
-          if (next.done) throw new Error("evolve: the held-out loader ran dry mid-epoch");
-          valConsumed++;
-          await fitnessStep(next.value, step - warmupSteps);
-        }
         if (step % cfg.logEvery === 0) {
           await drainTrain();
           progress.update(step - startStep, {
@@ -497,12 +444,11 @@ export async function evolve(
             regen: regeneration,
           });
         }
-        if (evolving && sinceRegen >= cfg.regenerateEvery) {
+        if (step > warmupSteps && sinceRegen >= cfg.regenerateEvery) {
           await drainTrain();
-          const val = metricsFrom(await valMetrics.read());
-          fillInto(valMetrics, 0);
-          const train = metricsFrom(trainSums);
-          trainSums.fill(0);
+          await valMetrics.drain(false);
+          const val = valMetrics.takeTotal();
+          const train = trainMetrics.takeTotal();
           const { stats, useRef } = regenerate(false);
           history.push({
             regeneration,
@@ -519,24 +465,27 @@ export async function evolve(
           });
           regenStart = performance.now();
           sinceRegen = 0;
-          await writeHistory(cfg.out, history);
+          await writeJsonLines(`${cfg.out}/history.jsonl`, history);
           await saveCheckpoint();
         }
-        if (step >= totalSteps || (cfg.stopAfter > 0 && step >= cfg.stopAfter)) break;
-      }
-      if (cfg.stopAfter > 0 && step >= cfg.stopAfter && step < totalSteps) {
-        log(`evolve: stopped at step ${step} (--stop-after); continue with --resume`);
-        return { history, spacePath: "", seconds: (performance.now() - t0) / 1000 };
-      }
+      },
+    });
+    if (stopped) {
+      log(`evolve: stopped at step ${position.step} (--stop-after); continue with --resume`);
+      return { history, spacePath: "", seconds: (performance.now() - t0) / 1000 };
     }
     await drainTrain();
-    progress.update(step - startStep, { loss: lastTrain.loss, acc: lastTrain.top1 }, true);
+    progress.update(
+      position.step - startStep,
+      { loss: lastTrain.loss, acc: lastTrain.top1 },
+      true,
+    );
     // Final Eq. 5 fold of the last supernet, then the top-K cells per layer.
     for (const s of layers) updateFitness(s.population, s.sampled, s.alpha, cfg.epsilon);
     const file = makeSearchSpaceFile(
       backbone,
       layers.map((s) => s.population.toSearchSpaceLayer(cfg.k)),
-      { config: evolveConfigToJson(cfg), steps: step, regenerations: regeneration },
+      { config: evolveConfigToJson(cfg), steps: position.step, regenerations: regeneration },
     );
     const spacePath = `${cfg.out}/search_space.json`;
     await atomicWrite(spacePath, writeSearchSpaceFile(file));
@@ -572,12 +521,4 @@ export async function evolve(
     for (const m of supernet.mixed.values()) m.dispose();
     supernet.dispose();
   }
-}
-
-/** Rewrites history.jsonl (atomically) so a resumed run never duplicates lines. */
-async function writeHistory(out: string, history: readonly RegenerationRecord[]): Promise<void> {
-  await atomicWrite(
-    `${out}/history.jsonl`,
-    history.map((r) => JSON.stringify(r)).join("\n") + "\n",
-  );
 }

@@ -1,15 +1,15 @@
 /**
- * Fitting a network spec to a dataset: the input channels and size come from the
- * images, the classifier's width from the number of classes. A spec that already
- * matches is returned unchanged.
+ * Fitting a network spec (or a search space) to a dataset: the input channels and size
+ * come from the images, the classifier's width from the number of classes. A spec that
+ * already matches is returned unchanged.
  */
-import type { NetworkSpec } from "../space/network_spec.ts";
+import type { InputSpec } from "../space/network_spec.ts";
 
-export function adaptSpecToData(
-  spec: NetworkSpec,
+export function adaptSpecToData<S extends { readonly input: InputSpec; readonly classes: number }>(
+  spec: S,
   shape: readonly [number, number, number] | readonly number[],
   classes: number,
-): NetworkSpec {
+): S {
   const [c, h, w] = shape;
   if (h !== w) throw new Error(`images are ${h}×${w}; networks here take square inputs`);
   if (spec.input.channels === c && spec.input.size === h && spec.classes === classes) return spec;

@@ -30,7 +30,8 @@
  * - BN: learnable scale and shift; `bn` gives momentum and eps when a file carries them.
  * - Spatial size: every conv pads ⌊k/2⌋, so a stride-s layer maps H to ⌊(H − 1)/s⌋ + 1.
  */
-import { type Cell, type CellJson, cellToJson, formatCell, parseCell } from "./cell.ts";
+import { type Cell, type CellJson, cellToJson, formatCell, makeCell, parseCell } from "./cell.ts";
+import { type EdgeOp, isRatio } from "./ops.ts";
 import { isZeroCell } from "./cell_graph.ts";
 import {
   at,
@@ -153,6 +154,23 @@ export function describeBlock(block: BlockSpec): string {
     case "zero":
       return "zero (skip)";
   }
+}
+
+/**
+ * A block as a cell of the open space, for drawings: a cell block's own cell; an
+ * inverted residual block kK eE (no SE, the usual width, E a cell ratio) as the
+ * reference-DAG cell with a depthwise K×K edge, which builds the same network; null
+ * for the zero block and for blocks no cell expresses.
+ */
+export function blockAsCell(block: BlockSpec): Cell | null {
+  if (block.type === "cell") return block.cell;
+  if (block.type === "zero" || block.se || block.mid !== undefined) return null;
+  if (!isRatio(block.expansion)) return null;
+  const dw = `dwconv${block.kernel}x${block.kernel}` as EdgeOp;
+  return makeCell({
+    ratio: block.expansion,
+    edges: { "0-1": dw, "1-2": "identity", "2-3": "identity" },
+  });
 }
 
 /** Checks the structural rules a block must obey; throws a `SpecError` at `path`. */

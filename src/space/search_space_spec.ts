@@ -70,6 +70,23 @@ export function spaceFromBackbone(
   };
 }
 
+/**
+ * The skeleton of a space: layers with a single candidate are fixed to it, the others
+ * are searchable (the inverse of `spaceFromBackbone`).
+ */
+export function spaceBackbone(space: SearchSpaceSpec): Backbone {
+  return {
+    name: space.name,
+    input: space.input,
+    stem: space.stem,
+    layers: space.layers.map(({ cin, cout, stride, candidates }) =>
+      candidates.length === 1 ? { cin, cout, stride, fixed: candidates[0] } : { cin, cout, stride }
+    ),
+    head: space.head,
+    classes: space.classes,
+  };
+}
+
 /** The network that picks candidate `choices[l]` in layer l. */
 export function networkFromChoices(
   space: SearchSpaceSpec,

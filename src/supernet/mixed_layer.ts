@@ -20,8 +20,10 @@ export interface PathChoice {
 }
 
 /**
- * The candidates are not child modules: their weights belong to whoever built them
- * (a weight bank during evolution), so the supernet can swap them on regeneration.
+ * By default the candidates are not child modules: their weights belong to whoever
+ * built them (a weight bank during evolution), so the supernet can swap them on
+ * regeneration. With `owned` (a supernet built from a fixed search space) they are
+ * children: listed by parameters() and buffers(), freed by dispose().
  */
 export class MixedLayer extends Module {
   private choice: PathChoice = { active: [0], gates: [1] };
@@ -30,19 +32,21 @@ export class MixedLayer extends Module {
   /** When true, gates are leaves whose gradient is wanted (architecture steps). */
   gateGradients = false;
 
-  constructor(public candidates: Module[]) {
+  constructor(public candidates: Module[], readonly owned = false) {
     super();
+    if (owned) candidates.forEach((c, k) => this.child(`paths.${k}`, c));
   }
 
   /** Replaces the candidate blocks (after a regeneration). */
   setCandidates(candidates: Module[]): void {
+    if (this.owned) throw new Error("MixedLayer: owned candidates cannot be replaced");
     this.candidates = candidates;
     this.choice = { active: [0], gates: [1] };
   }
 
   override train(on = true): this {
     super.train(on);
-    for (const c of this.candidates) c.train(on);
+    if (!this.owned) { for (const c of this.candidates) c.train(on); }
     return this;
   }
 
@@ -92,9 +96,10 @@ export class MixedLayer extends Module {
     return weightedSum(ys, g);
   }
 
-  /** Frees the gate tensors; candidate weights stay with their owner. */
+  /** Frees the gate tensors, and the candidates when owned (else they stay with their owner). */
   override dispose(): void {
     for (const g of this.gateTensors.values()) g.dispose();
     this.gateTensors.clear();
+    if (this.owned) super.dispose();
   }
 }

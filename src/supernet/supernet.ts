@@ -1,6 +1,10 @@
 /**
- * A supernet over a backbone: stem → layers (fixed blocks, or mixed layers whose
- * candidates are swapped in by the search) → head (feature mix, pooling, classifier).
+ * A supernet over a backbone: stem → layers (fixed blocks, or mixed layers) → head
+ * (feature mix, pooling, classifier).
+ *
+ * A mixed layer's candidates either come from the caller later (the evolution swaps
+ * in cells from its weight bank at every regeneration) or, for a fixed search space,
+ * are built here from their block specs and owned by the layer (`supernetFromSpace`).
  */
 import type { ConvBnAct, Linear } from "../nn/layers.ts";
 import { Module } from "../nn/module.ts";
@@ -8,6 +12,8 @@ import { globalAvgPool } from "../ops/pooling.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { Rng } from "../util/rng.ts";
 import type { Backbone } from "../space/backbone.ts";
+import type { BlockSpec } from "../space/network_spec.ts";
+import { type SearchSpaceSpec, spaceBackbone } from "../space/search_space_spec.ts";
 import { buildBlock, buildHead, buildStem } from "../networks/network.ts";
 import { MixedLayer } from "./mixed_layer.ts";
 
@@ -20,12 +26,23 @@ export class Supernet extends Module {
   readonly featureMix: ConvBnAct | null;
   readonly classifier: Linear;
 
-  constructor(readonly backbone: Backbone, rng: Rng) {
+  /**
+   * `paths` gives, for some searchable layers, the candidate blocks to build and own;
+   * the other searchable layers start empty (`MixedLayer.setCandidates`).
+   */
+  constructor(
+    readonly backbone: Backbone,
+    rng: Rng,
+    paths: ReadonlyMap<number, readonly BlockSpec[]> = new Map(),
+  ) {
     super();
     this.stem = this.child("stem", buildStem(backbone.input.channels, backbone.stem, rng));
     this.layers = backbone.layers.map((layer, i) => {
       if (layer.fixed) return this.child(`layers.${i}`, buildBlock(layer.fixed, rng));
-      const m = new MixedLayer([]);
+      const blocks = paths.get(i);
+      const m = blocks
+        ? new MixedLayer(blocks.map((block) => buildBlock(block, rng)), true)
+        : new MixedLayer([]);
       this.mixed.set(i, m);
       return this.child(`layers.${i}`, m);
     });
@@ -41,4 +58,25 @@ export class Supernet extends Module {
     if (this.featureMix) y = this.featureMix.forward(y);
     return this.classifier.forward(globalAvgPool(y));
   }
+
+  /** Runs candidate `path[l]` in each mixed layer l (fixed layers ignore their entry), gate 1. */
+  choosePath(path: readonly number[]): void {
+    for (const [layer, mixed] of this.mixed) {
+      mixed.gateGradients = false;
+      mixed.choose({ active: [path[layer]], gates: [1] });
+    }
+  }
+}
+
+/**
+ * The supernet of a search space: layers with one candidate are fixed, the others are
+ * mixed layers that own one block per candidate (each with its own weights, as in
+ * ProxylessNAS and SPOS).
+ */
+export function supernetFromSpace(space: SearchSpaceSpec, rng: Rng): Supernet {
+  const paths = new Map<number, readonly BlockSpec[]>();
+  space.layers.forEach((layer, i) => {
+    if (layer.candidates.length > 1) paths.set(i, layer.candidates);
+  });
+  return new Supernet(spaceBackbone(space), rng, paths);
 }

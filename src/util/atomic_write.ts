@@ -38,3 +38,11 @@ export async function atomicWrite(path: string, data: Uint8Array | string): Prom
     throw new Error(`cannot write ${path}: ${(err as Error).message}`);
   }
 }
+
+/**
+ * Rewrites a JSON-lines file (one record a line) atomically: a resumed run rewrites its
+ * whole history and never duplicates lines.
+ */
+export async function writeJsonLines(path: string, records: readonly unknown[]): Promise<void> {
+  await atomicWrite(path, records.map((r) => JSON.stringify(r)).join("\n") + "\n");
+}

@@ -1,0 +1,147 @@
+/**
+ * What a search leaves in its results folder besides the history and the report:
+ * `network.json` (a network spec for `deno task train --arch`, `inspect`, `export`),
+ * `net.config` (ProxylessNAS's format, where its blocks can express the network),
+ * `choices.json` (the chosen candidate of every searchable layer with its probability
+ * and cost), `cells/` (a drawing of every chosen cell) and `result.json` (the numbers
+ * of the found network).
+ */
+import { countNetwork, formatMAdds, formatParams } from "../space/counting.ts";
+import { fileSafe, writeCellDrawings } from "../space/draw_cell.ts";
+import { exportNetConfig } from "../space/net_config.ts";
+import { cellId } from "../space/canonical.ts";
+import {
+  blockAsCell,
+  type BlockSpec,
+  describeBlock,
+  type NetworkSpec,
+  networkToJson,
+} from "../space/network_spec.ts";
+import { networkFromChoices, type SearchSpaceSpec } from "../space/search_space_spec.ts";
+import type { EvalResult } from "../train/evaluate.ts";
+import { atomicWrite } from "../util/atomic_write.ts";
+import type { Derivation } from "./driver.ts";
+import type { SpaceCosts } from "./space_costs.ts";
+
+/** The chosen candidate of one searchable layer. */
+export interface LayerChoice {
+  /** Index of the layer in the space (and the network's blocks). */
+  readonly layer: number;
+  /** Index of the chosen candidate among the layer's. */
+  readonly candidate: number;
+  readonly candidates: number;
+  readonly block: string;
+  /** p of the chosen candidate (null for SPOS and random search). */
+  readonly probability: number | null;
+  readonly madds: number;
+  readonly params: number;
+  /** File of the drawing under cells/ (null for a skip). */
+  readonly drawing: string | null;
+}
+
+/** The found network and its numbers (result.json). */
+export interface SearchResult {
+  readonly algo: string;
+  readonly space: string;
+  readonly network: NetworkSpec;
+  readonly layers: LayerChoice[];
+  readonly madds: number;
+  readonly params: number;
+  readonly maddsMax: number | null;
+  /** Held-out metrics with the supernet's weights after BN recalibration. */
+  readonly heldOut: EvalResult;
+  readonly heldOutImages: number;
+  /** Eq. 6's λ at the end (null without a cost term). */
+  readonly lambda: number | null;
+  /** Wall time of the whole search, over every resumed part. */
+  readonly seconds: number;
+  /** Whether net.config could be written. */
+  readonly netConfig: string | null;
+  readonly notes: string[];
+}
+
+/** Builds the result of a derivation. */
+export function searchResult(args: {
+  algo: string;
+  source: string;
+  space: SearchSpaceSpec;
+  costs: SpaceCosts;
+  derivation: Derivation;
+  fullChoices: number[];
+  heldOut: EvalResult;
+  heldOutImages: number;
+  maddsMax: number | null;
+  lambda: number | null;
+  seconds: number;
+}): SearchResult {
+  const { space, costs, derivation } = args;
+  const network = networkFromChoices(space, args.fullChoices, `search-${args.algo}`);
+  const total = countNetwork(network).total;
+  const layers = costs.searchable.map((layer, l): LayerChoice => {
+    const candidate = derivation.path[l];
+    const block: BlockSpec = space.layers[layer].candidates[candidate];
+    const cell = blockAsCell(block);
+    return {
+      layer,
+      candidate,
+      candidates: costs.choices[l],
+      block: describeBlock(block),
+      probability: derivation.probabilities[l],
+      madds: costs.madds.perLayer[l][candidate],
+      params: costs.params.perLayer[l][candidate],
+      drawing: cell ? `layer_${String(layer).padStart(2, "0")}_${fileSafe(cellId(cell))}` : null,
+    };
+  });
+  return {
+    algo: args.algo,
+    space: args.source,
+    network,
+    layers,
+    madds: total.madds,
+    params: total.weights,
+    maddsMax: args.maddsMax,
+    heldOut: args.heldOut,
+    heldOutImages: args.heldOutImages,
+    lambda: args.lambda,
+    seconds: args.seconds,
+    netConfig: netConfigText(network) === null ? null : "net.config",
+    notes: derivation.notes,
+  };
+}
+
+/** The network as ProxylessNAS's net.config text, or null where its blocks cannot say it. */
+function netConfigText(network: NetworkSpec): string | null {
+  try {
+    return JSON.stringify(exportNetConfig(network), null, 2) + "\n";
+  } catch {
+    return null;
+  }
+}
+
+/** Writes network.json, net.config, choices.json, cells/ and result.json under `out`. */
+export async function writeSearchOutputs(out: string, result: SearchResult): Promise<void> {
+  await atomicWrite(
+    `${out}/network.json`,
+    JSON.stringify(networkToJson(result.network), null, 2) + "\n",
+  );
+  const netConfig = netConfigText(result.network);
+  if (netConfig !== null) await atomicWrite(`${out}/net.config`, netConfig);
+  await atomicWrite(`${out}/choices.json`, JSON.stringify(result.layers, null, 2) + "\n");
+  const drawings = result.layers.flatMap((choice) => {
+    const cell = blockAsCell(result.network.blocks[choice.layer]);
+    if (!cell || !choice.drawing) return [];
+    const p = choice.probability === null ? "" : ` · p ${choice.probability.toFixed(3)}`;
+    return [{
+      name: choice.drawing,
+      cell,
+      options: {
+        title: `layer ${choice.layer} · ${choice.block}`,
+        subtitle: `candidate ${choice.candidate + 1} of ${choice.candidates}${p} · ` +
+          `${formatMAdds(choice.madds)} MAdds, ${formatParams(choice.params)} weights`,
+      },
+    }];
+  });
+  if (drawings.length) await writeCellDrawings(drawings, `${out}/cells`);
+  const { network: _network, ...numbers } = result;
+  await atomicWrite(`${out}/result.json`, JSON.stringify(numbers, null, 2) + "\n");
+}

@@ -1,0 +1,85 @@
+/**
+ * ProxylessNAS's gradient search (`--algo proxyless-g`, the default): weight steps on
+ * the training split each run one path drawn ∝ p = softmax(α); after the warm-up, every
+ * `--arch-every` weight steps an architecture step on a held-out batch runs two paths
+ * per layer with binary gates, takes ∂CE/∂g from the GPU and maps it to α through the
+ * softmax restricted to the active pair, adds Eq. 6's cost term
+ *
+ *   Loss = CE + λ·Cost(N),  Cost(N) = E_p[MAdds] = fixed + Σ_l Σ_i p_li·MAdds_li,
+ *   ∂Cost/∂α_li = p_li·(MAdds_li − E_l[MAdds])
+ *
+ * (dense over every candidate, as ProxylessNAS adds its expected-latency gradient),
+ * steps Adam on α and rescales the active pair so that the other candidates keep
+ * their probabilities. The found network is the argmax per layer, repaired under the
+ * cap when needed.
+ */
+import type { Batch } from "../data/dataset.ts";
+import { updateAlphaFromGates } from "../supernet/alpha_update.ts";
+import { binaryGate, sampleActivePaths, softmax } from "../supernet/gates.ts";
+import { gateGradientStep } from "../supernet/supernet_steps.ts";
+import { archAdamOptions } from "../supernet/run_settings.ts";
+import { ArchitectureLogits, type ArchitectureLogitsState } from "./architecture_logits.ts";
+import { costTermOf } from "./config.ts";
+import { Eq6Term } from "./cost_term.ts";
+import { deriveFromLogits } from "./derive_argmax.ts";
+import type { SearchContext, SearchDriver } from "./driver.ts";
+import { expectedCost } from "./expected_cost.ts";
+
+/** Saved form of the gradient search. */
+interface ProxylessGState {
+  logits: ArchitectureLogitsState;
+  lambda: { lambda: number | null };
+}
+
+export function proxylessGradientSearch(ctx: SearchContext): SearchDriver {
+  const { cfg, costs, supernet, rng } = ctx;
+  const logits = new ArchitectureLogits(costs.choices, archAdamOptions(cfg));
+  const eq6 = new Eq6Term(costTermOf(cfg), cfg.lambdaRate, ctx.cost.lambdaUnit);
+  const mixed = costs.searchable.map((layer) => supernet.mixed.get(layer)!);
+
+  return {
+    trainingPath: () => logits.samplePath(rng),
+
+    async archStep(batch: Batch) {
+      const active = logits.alphas.map((alpha, l) => {
+        const p = softmax(alpha);
+        const paths = sampleActivePaths(p, Math.min(2, alpha.length), rng);
+        const { gates } = binaryGate(p, paths, rng);
+        mixed[l].gateGradients = true;
+        mixed[l].choose({ active: paths, gates: paths.map((i) => gates[i]) });
+        return paths;
+      });
+      const grads = await gateGradientStep(
+        supernet,
+        mixed,
+        ctx.weights(),
+        batch,
+        ctx.imageShape,
+        ctx.valMetrics,
+      );
+      for (const m of mixed) m.gateGradients = false;
+      const cost = expectedCost(ctx.cost.model, logits.alphas); // Eq. 6's Cost(N) and ∂/∂α
+      const scale = eq6.costScale(cost.value);
+      logits.alphas = logits.alphas.map((alpha, l) =>
+        updateAlphaFromGates({
+          alpha,
+          active: active[l],
+          gateGrads: grads[l],
+          optimizer: logits.optimizers[l],
+          extraGrad: cost.gradient[l].map((g) => scale * g),
+        })
+      );
+      eq6.update(cost.value);
+    },
+
+    distribution: () => logits.probabilities(),
+    lambda: () => eq6.lambda,
+    derive: () => Promise.resolve(deriveFromLogits(logits.alphas, ctx.cost.model, ctx.cost.max)),
+    getState: (): ProxylessGState => ({ logits: logits.getState(), lambda: eq6.getState() }),
+    setState(state: unknown) {
+      const s = state as ProxylessGState;
+      logits.setState(s.logits);
+      eq6.setState(s.lambda);
+    },
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * report.md and the curves of a search: the supernet's loss and accuracy per epoch,
+ * the expected MAdds (Eq. 6's Cost(N)) and the argmax network's MAdds per epoch, the
+ * entropy of p per layer, SPOS's and random search's best score per population, and a
+ * table of the chosen candidate of every searchable layer.
+ */
+import { writeLineChart } from "../report/line_chart.ts";
+import { formatMAdds, formatParams } from "../space/counting.ts";
+import { atomicWrite } from "../util/atomic_write.ts";
+import type { EpochRecord, HistoryRecord, PathSearchRecord } from "./history.ts";
+import type { SearchResult } from "./outputs.ts";
+
+function pct(v: number): string {
+  return `${(100 * v).toFixed(2)}%`;
+}
+
+/** Writes the PNG (and SVG) curves; returns their file names. */
+async function writeCurves(
+  out: string,
+  history: readonly HistoryRecord[],
+  layerNames: readonly number[],
+): Promise<string[]> {
+  const epochs = history.filter((r): r is EpochRecord => r.phase === "supernet");
+  const populations = history.filter((r): r is PathSearchRecord => r.phase === "path-search");
+  const written: string[] = [];
+  const pts = (rows: readonly EpochRecord[], f: (r: EpochRecord) => number | null) =>
+    rows.flatMap((r) => {
+      const y = f(r);
+      return y === null || !Number.isFinite(y) ? [] : [[r.epoch, y] as [number, number]];
+    });
+  if (epochs.length) {
+    const held = pts(epochs, (r) => r.valLoss);
+    await writeLineChart(`${out}/supernet_loss`, [
+      { name: "train (weight steps)", points: pts(epochs, (r) => r.trainLoss) },
+      ...(held.length ? [{ name: "held-out (architecture steps)", points: held }] : []),
+    ], { title: "Supernet loss", xLabel: "epoch", yLabel: "cross-entropy" });
+    const heldTop1 = pts(epochs, (r) => r.valTop1);
+    await writeLineChart(`${out}/supernet_accuracy`, [
+      { name: "train top-1", points: pts(epochs, (r) => r.trainTop1) },
+      ...(heldTop1.length ? [{ name: "held-out top-1", points: heldTop1 }] : []),
+    ], { title: "Supernet accuracy", xLabel: "epoch", yLabel: "top-1" });
+    await writeLineChart(`${out}/madds`, [
+      { name: "expected E_p[MAdds] (M)", points: pts(epochs, (r) => r.expectedMAdds / 1e6) },
+      { name: "argmax network (M)", points: pts(epochs, (r) => r.argmaxMAdds / 1e6) },
+    ], { title: "MAdds of the search distribution", xLabel: "epoch", yLabel: "MAdds (M)" });
+    await writeLineChart(
+      `${out}/entropy`,
+      layerNames.map((layer, l) => ({
+        name: `layer ${layer}`,
+        points: pts(epochs, (r) => r.entropy[l]),
+      })),
+      { title: "Entropy of p per searchable layer", xLabel: "epoch", yLabel: "nats" },
+    );
+    written.push("supernet_loss.png", "supernet_accuracy.png", "madds.png", "entropy.png");
+  }
+  if (populations.length) {
+    const series = (f: (r: PathSearchRecord) => number) =>
+      populations.map((r) => [r.generation, f(r)] as [number, number]);
+    await writeLineChart(`${out}/path_search`, [
+      { name: "best so far", points: series((r) => r.best.score) },
+      { name: "population best", points: series((r) => r.populationBest) },
+      { name: "population mean", points: series((r) => r.populationMean) },
+    ], { title: "Path search: held-out score", xLabel: "population", yLabel: "score" });
+    written.push("path_search.png");
+  }
+  return written;
+}
+
+/** Writes report.md and the curves. */
+export async function writeSearchReport(
+  out: string,
+  result: SearchResult,
+  history: readonly HistoryRecord[],
+): Promise<void> {
+  const curves = await writeCurves(out, history, result.layers.map((c) => c.layer));
+  const last = history.filter((r): r is EpochRecord => r.phase === "supernet").at(-1);
+  const lines = [
+    `# Search report: ${result.algo}`,
+    "",
+    `Space: \`${result.space}\`. Found network: **${formatMAdds(result.madds)} MAdds**, ` +
+    `**${formatParams(result.params)}** conv+linear weights` +
+    (result.maddsMax === null ? "" : ` (cap ${formatMAdds(result.maddsMax)})`) +
+    `; held-out top-1 **${pct(result.heldOut.top1)}**, loss ${result.heldOut.loss.toFixed(4)} ` +
+    `(${result.heldOutImages} held-out images, supernet weights, BN statistics re-estimated ` +
+    `on training batches). Wall time ${result.seconds.toFixed(0)} s.`,
+    "",
+    ...(last
+      ? [
+        `Last supernet epoch: train loss ${last.trainLoss.toFixed(4)}, top-1 ` +
+        `${pct(last.trainTop1)}; expected MAdds ${formatMAdds(last.expectedMAdds)}` +
+        (last.lambda === null ? "" : `; λ ${last.lambda.toPrecision(3)}`) + ".",
+        "",
+      ]
+      : []),
+    ...result.notes.flatMap((n) => [n, ""]),
+    "Train it from scratch: `deno task train --arch " + `${out}/network.json\`.`,
+    "",
+    "## Chosen candidate per searchable layer",
+    "",
+    "| layer | candidate | block | p | MAdds | weights | drawing |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    ...result.layers.map((c) =>
+      `| ${c.layer} | ${c.candidate + 1}/${c.candidates} | \`${c.block}\` | ${
+        c.probability === null ? "–" : c.probability.toFixed(3)
+      } | ${formatMAdds(c.madds)} | ${formatParams(c.params)} | ${
+        c.drawing ? `cells/${c.drawing}.png` : "–"
+      } |`
+    ),
+    "",
+    "## Files",
+    "",
+    "- `network.json`: the network (for `deno task train --arch`, `inspect`, `export`)",
+    result.netConfig
+      ? "- `net.config`: the same network in ProxylessNAS's format"
+      : "- no `net.config`: ProxylessNAS's format cannot express these blocks",
+    "- `choices.json`: the table above; `result.json`: the numbers of this report",
+    "- `history.jsonl`: one line per supernet epoch (and per population of a path search)",
+    ...curves.map((c) => `- \`${c}\``),
+    "",
+  ];
+  await atomicWrite(`${out}/report.md`, lines.join("\n"));
+}

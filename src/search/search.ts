@@ -1,0 +1,379 @@
+/**
+ * `deno task search`: a network from a search space (paper §3.3), by one of four
+ * algorithms (src/search/proxyless_g.ts, proxyless_rl.ts, spos.ts, random.ts) that all
+ * run on the same supernet loop:
+ *
+ *   prepare (no GPU, nothing written): load the space, open the data, fit the space to
+ *   it, count every candidate, and refuse a MAdds cap below the cheapest network.
+ *   train: weight steps on the training split, one path a step as the algorithm draws
+ *   it; the ProxylessNAS searches add an architecture step on a held-out batch every
+ *   `--arch-every` steps after the warm-up. One history line and one checkpoint per
+ *   epoch.
+ *   derive: the argmax network under the cap (ProxylessNAS) or the best path of SPOS's
+ *   evolution or random search, scored on held-out data after BN recalibration.
+ *   evaluate and write: the found network's held-out accuracy with the supernet's
+ *   weights, network.json, net.config, choices, drawings, curves and report.md.
+ */
+import { DataLoader } from "../data/loader.ts";
+import { adaptSpecToData } from "../networks/adapt.ts";
+import { paramGroups } from "../nn/module.ts";
+import { Sgd } from "../nn/optimizers.ts";
+import { formatMAdds } from "../space/counting.ts";
+import type { SearchSpaceSpec } from "../space/search_space_spec.ts";
+import {
+  loadSupernetCheckpoint,
+  saveSupernetCheckpoint,
+  withOptimizerState,
+} from "../supernet/checkpoint.ts";
+import { HeldOutStream } from "../supernet/held_out_stream.ts";
+import { MetricsAccumulator } from "../supernet/metrics_accumulator.ts";
+import { openSupernetData, type SupernetData } from "../supernet/search_data.ts";
+import { runStepLoop } from "../supernet/step_loop.ts";
+import { supernetFromSpace } from "../supernet/supernet.ts";
+import { weightStep } from "../supernet/supernet_steps.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { cosineLr } from "../train/schedule.ts";
+import { writeJsonLines } from "../util/atomic_write.ts";
+import { Progress } from "../util/progress.ts";
+import { Rng } from "../util/rng.ts";
+import { entropy } from "./architecture_logits.ts";
+import { type SearchAlgorithm, type SearchConfig, searchConfigToJson } from "./config.ts";
+import { requireReachableCap } from "./cost_cap.ts";
+import type { SearchContext, SearchDriver } from "./driver.ts";
+import { derivedPath, pathCost } from "./expected_cost.ts";
+import type { HistoryRecord } from "./history.ts";
+import { type SearchResult, searchResult, writeSearchOutputs } from "./outputs.ts";
+import { PathScorer } from "./path_scorer.ts";
+import { proxylessGradientSearch } from "./proxyless_g.ts";
+import { proxylessReinforceSearch } from "./proxyless_rl.ts";
+import { randomPathSearch } from "./random.ts";
+import { writeSearchReport } from "./report.ts";
+import { loadSearchSpace, type SearchInput } from "./space_input.ts";
+import { fullChoices, maddsCost, type SpaceCosts, spaceCosts } from "./space_costs.ts";
+import { sposSearch } from "./spos.ts";
+
+/** The drivers by `--algo`. */
+const DRIVERS: Readonly<Record<SearchAlgorithm, (ctx: SearchContext) => SearchDriver>> = {
+  "proxyless-g": proxylessGradientSearch,
+  "proxyless-rl": proxylessReinforceSearch,
+  spos: sposSearch,
+  random: randomPathSearch,
+};
+
+/** Everything checked before the GPU starts or a file is written. */
+export interface PreparedSearch {
+  readonly cfg: SearchConfig;
+  readonly input: SearchInput;
+  /** The space fitted to the data. */
+  readonly space: SearchSpaceSpec;
+  readonly costs: SpaceCosts;
+  readonly data: SupernetData;
+  /** The cheapest network's MAdds. */
+  readonly cheapestMAdds: number;
+}
+
+/**
+ * Loads the space and the data and checks the budget flags against the space: a cap
+ * (or target) below the cheapest network is one line, before any training.
+ */
+export async function prepareSearch(cfg: SearchConfig): Promise<PreparedSearch> {
+  const input = await loadSearchSpace(cfg.space, { backbone: cfg.backbone });
+  const data = await openSupernetData({ ...cfg, label: "search" });
+  const space = adaptSpecToData(input.space, data.shape, data.numClasses);
+  const costs = spaceCosts(space);
+  const cheapest = requireReachableCap(costs.madds, Infinity).cost;
+  if (cfg.maddsMax !== null && cfg.maddsMax < cheapest) {
+    throw new Error(
+      `--madds-max ${formatMAdds(cfg.maddsMax)} is below the cheapest network of ${cfg.space} ` +
+        `(${formatMAdds(cheapest)} MAdds at ${space.input.size}×${space.input.size}); ` +
+        `raise it to at least ${formatMAdds(cheapest)}`,
+    );
+  }
+  if (cfg.maddsTarget !== null && cfg.maddsTarget < cheapest) {
+    throw new Error(
+      `--madds-target ${formatMAdds(cfg.maddsTarget)} is below the cheapest network of ` +
+        `${cfg.space} (${formatMAdds(cheapest)} MAdds); aim at least that high`,
+    );
+  }
+  if (cfg.resume) {
+    try {
+      await Deno.stat(checkpointPath(cfg));
+    } catch {
+      throw new Error(`--resume: no checkpoint at ${checkpointPath(cfg)}; start without --resume`);
+    }
+  }
+  return { cfg, input, space, costs, data, cheapestMAdds: cheapest };
+}
+
+/** Where a search keeps its checkpoint. */
+function checkpointPath(cfg: SearchConfig): string {
+  return `${cfg.out}/checkpoint.astf`;
+}
+
+/** What a search checkpoint holds beside the tensors. */
+interface SearchCheckpointState {
+  config: Record<string, unknown>;
+  step: number;
+  valConsumed: number;
+  optimizerSteps: number;
+  rng: number[];
+  history: HistoryRecord[];
+  driver: unknown;
+  /** Wall time of the parts before this one. */
+  seconds: number;
+}
+
+/** Config fields that must match for `--resume`. */
+const RESUME_KEYS = [
+  "algo",
+  "space",
+  "data",
+  "seed",
+  "batchSize",
+  "trainImages",
+  "valImages",
+  "warmupEpochs",
+  "epochs",
+] as const;
+
+/**
+ * Runs a prepared search; returns its result, or null when `--stop-after` interrupted
+ * it (continue with `--resume`).
+ */
+export async function runSearch(
+  prepared: PreparedSearch,
+  log: (line: string) => void = console.log,
+): Promise<SearchResult | null> {
+  const { cfg, space, costs, data } = prepared;
+  const t0 = performance.now();
+  await Deno.mkdir(cfg.out, { recursive: true });
+  const rng = new Rng(cfg.seed);
+  const supernet = supernetFromSpace(space, rng);
+  const opt = new Sgd(paramGroups(supernet.parameters(), cfg.weightDecay), {
+    lr: cfg.weightLr,
+    momentum: cfg.momentum,
+    nesterov: cfg.momentum > 0,
+  });
+  const trainLoader = new DataLoader(data.train, {
+    batchSize: cfg.batchSize,
+    seed: cfg.seed,
+    dropLast: true,
+    prefetch: 3,
+  });
+  const valLoader = new DataLoader(data.val, {
+    batchSize: cfg.batchSize,
+    seed: cfg.seed + 7,
+    dropLast: true,
+    prefetch: 2,
+  });
+  const stepsPerEpoch = trainLoader.stepsPerEpoch;
+  const totalSteps = (cfg.warmupEpochs + cfg.epochs) * stepsPerEpoch;
+  const warmupSteps = cfg.warmupEpochs * stepsPerEpoch;
+  const heldOut = new HeldOutStream(valLoader);
+  const trainMetrics = new MetricsAccumulator("search.train_metrics");
+  const valMetrics = new MetricsAccumulator("search.val_metrics");
+  const history: HistoryRecord[] = [];
+  const position = { step: 0 };
+  const ckptPath = checkpointPath(cfg);
+  let earlierSeconds = 0;
+  let scorer: PathScorer | null = null;
+  let pathProgress: Progress | null = null;
+
+  const weights = () => supernet.parameters().map((p) => p.tensor);
+  const ctx: SearchContext = {
+    cfg,
+    space,
+    costs,
+    cost: maddsCost(costs, cfg.maddsMax),
+    supernet,
+    rng,
+    imageShape: data.val.shape,
+    valMetrics,
+    weights,
+    scorer: async () =>
+      scorer ??= await PathScorer.create(supernet, {
+        train: data.train,
+        heldOut: data.val,
+        batchSize: cfg.batchSize,
+        bnBatches: cfg.bnBatches,
+        scoreImages: cfg.scoreImages,
+        seed: cfg.seed + 11,
+      }),
+    choosePath: (path) => supernet.choosePath(fullChoices(space, costs, path)),
+    fullChoices: (path) => fullChoices(space, costs, path),
+    progress(done, total, best) {
+      pathProgress ??= new Progress({ label: `${cfg.algo} paths`, total });
+      pathProgress.update(done, { best }, done >= total);
+    },
+    checkpoint: () => saveCheckpoint(),
+    record: (line) => history.push(line),
+    log,
+  };
+  const driver = DRIVERS[cfg.algo](ctx);
+
+  const checkpointTensors = () => {
+    const named = new Map<string, Tensor>();
+    for (const p of [...supernet.parameters(), ...supernet.buffers()]) {
+      named.set(`net.${p.name}`, p.tensor);
+    }
+    return withOptimizerState(named, opt);
+  };
+  const elapsed = () => earlierSeconds + (performance.now() - t0) / 1000;
+  async function saveCheckpoint(): Promise<void> {
+    const state: SearchCheckpointState = {
+      config: searchConfigToJson(cfg),
+      step: position.step,
+      valConsumed: heldOut.consumed,
+      optimizerSteps: opt.stepCount,
+      rng: rng.getState(),
+      history,
+      driver: driver.getState(),
+      seconds: elapsed(),
+    };
+    await writeJsonLines(`${cfg.out}/history.jsonl`, history);
+    await saveSupernetCheckpoint(ckptPath, "search", checkpointTensors(), state);
+  }
+  const restoreCheckpoint = async () => {
+    const file = await loadSupernetCheckpoint<SearchCheckpointState>(ckptPath, "search");
+    const saved = file.state;
+    for (const key of RESUME_KEYS) {
+      if (saved.config[key] !== cfg[key]) {
+        throw new Error(
+          `--resume: ${ckptPath} was made with ${key} ${JSON.stringify(saved.config[key])}, ` +
+            `not ${JSON.stringify(cfg[key])}; use the same flags or another --out`,
+        );
+      }
+    }
+    file.restore(checkpointTensors());
+    position.step = saved.step;
+    heldOut.consumed = saved.valConsumed;
+    opt.stepCount = saved.optimizerSteps;
+    rng.setState(saved.rng);
+    history.push(...saved.history);
+    driver.setState(saved.driver);
+    earlierSeconds = saved.seconds;
+  };
+
+  /** The epoch's line of history.jsonl (drains both metrics). */
+  const epochRecord = async (step: number, lr: number, epochStart: number) => {
+    await trainMetrics.drain();
+    const train = trainMetrics.takeTotal();
+    await valMetrics.drain(false);
+    const val = valMetrics.takeTotal();
+    const p = driver.distribution();
+    const expected = costs.madds.fixed +
+      p.reduce(
+        (s, row, l) => s + row.reduce((t, pi, i) => t + pi * costs.madds.perLayer[l][i], 0),
+        0,
+      );
+    history.push({
+      phase: "supernet",
+      epoch: step / stepsPerEpoch,
+      step,
+      trainLoss: train.loss,
+      trainTop1: train.top1,
+      valLoss: val.examples > 0 ? val.loss : null,
+      valTop1: val.examples > 0 ? val.top1 : null,
+      expectedMAdds: expected,
+      argmaxMAdds: pathCost(costs.madds, derivedPath(p)),
+      entropy: p.map(entropy),
+      probabilities: p,
+      lambda: driver.lambda(),
+      lr,
+      seconds: (performance.now() - epochStart) / 1000,
+    });
+  };
+
+  try {
+    if (cfg.resume) {
+      await restoreCheckpoint();
+      log(`search: resumed at step ${position.step}/${totalSteps}`);
+    }
+    const progress = new Progress({
+      label: cfg.algo,
+      total: totalSteps,
+      unitsPerStep: cfg.batchSize,
+      unitName: "img",
+    });
+    const startStep = position.step;
+    let lr = cfg.weightLr;
+    let epochStart = performance.now();
+    let lastLoss = NaN;
+    const { stopped } = await runStepLoop(position, {
+      trainLoader,
+      totalSteps,
+      warmupSteps,
+      archEvery: driver.archStep ? cfg.archUpdateEvery : 0,
+      heldOut,
+      stopAfter: cfg.stopAfter,
+    }, {
+      weightStep: (batch, step) => {
+        lr = cosineLr({ baseLr: cfg.weightLr, totalSteps, warmupSteps: 0 }, step);
+        ctx.choosePath(driver.trainingPath());
+        weightStep(supernet, opt, batch, data.train.shape, {
+          lr,
+          labelSmoothing: cfg.labelSmoothing,
+          metrics: trainMetrics,
+        });
+      },
+      ...(driver.archStep ? { archStep: (batch) => driver.archStep!(batch) } : {}),
+      afterStep: async (step) => {
+        if (step % cfg.logEvery === 0) {
+          const window = await trainMetrics.drain();
+          if (window.examples > 0) lastLoss = window.loss;
+          progress.update(step - startStep, { loss: lastLoss, lambda: driver.lambda() ?? "-" });
+        }
+        if (step % stepsPerEpoch === 0) {
+          await epochRecord(step, lr, epochStart);
+          epochStart = performance.now();
+          await saveCheckpoint();
+        }
+      },
+    });
+    if (stopped) {
+      log(`search: stopped at step ${position.step} (--stop-after); continue with --resume`);
+      return null;
+    }
+    const lastEpoch = history.findLast((r) => r.phase === "supernet");
+    const finalLoss = lastEpoch?.phase === "supernet" ? lastEpoch.trainLoss : lastLoss;
+    progress.update(position.step - startStep, { loss: finalLoss }, true);
+
+    const derivation = await driver.derive();
+    const choices = fullChoices(space, costs, derivation.path);
+    const pathScorer = await ctx.scorer();
+    const heldOutResult = await pathScorer.evaluate(choices);
+    const result = searchResult({
+      algo: cfg.algo,
+      source: prepared.input.source,
+      space,
+      costs,
+      derivation,
+      fullChoices: choices,
+      heldOut: heldOutResult,
+      heldOutImages: pathScorer.images,
+      maddsMax: cfg.maddsMax,
+      lambda: driver.lambda(),
+      seconds: elapsed(),
+    });
+    if (result.madds > ctx.cost.max) {
+      throw new Error(`the found network (${result.madds} MAdds) is over the cap ${ctx.cost.max}`);
+    }
+    await saveCheckpoint();
+    await writeSearchOutputs(cfg.out, result);
+    await writeSearchReport(cfg.out, result, history);
+    log(
+      `search: ${cfg.algo} found ${formatMAdds(result.madds)} MAdds, ${result.params} weights, ` +
+        `held-out top-1 ${(100 * result.heldOut.top1).toFixed(2)}% in ${
+          result.seconds.toFixed(0)
+        } s` +
+        ` — ${cfg.out}/network.json`,
+    );
+    return result;
+  } finally {
+    driver.dispose?.();
+    trainMetrics.dispose();
+    valMetrics.dispose();
+    opt.dispose();
+    supernet.dispose();
+  }
+}

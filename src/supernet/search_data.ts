@@ -1,0 +1,53 @@
+/**
+ * The two splits a supernet search runs on: training images for the weight steps and
+ * a held-out part of the training set for the architecture steps and for scoring
+ * candidates (ProxylessNAS and SPOS hold out part of the training set so that the
+ * test set plays no part in the search). Either may be cut to a seeded subset.
+ */
+import { openData } from "../data/data_spec.ts";
+import type { Dataset, ImageShape } from "../data/dataset.ts";
+import { SubsetDataset } from "../data/split.ts";
+import { Rng } from "../util/rng.ts";
+
+/** Which data and how much of it. */
+export interface SupernetDataOptions {
+  /** `--data` (see src/data/data_spec.ts). */
+  readonly data: string;
+  /** Fraction of the training set held out. */
+  readonly valSplit: number;
+  readonly seed: number;
+  /** Training images used (a seeded subset); 0 = all. */
+  readonly trainImages: number;
+  /** Held-out images used; 0 = all of the split. */
+  readonly valImages: number;
+  /** Names the subsets in messages ("evolve" → "evolve-train", "evolve-val"). */
+  readonly label: string;
+}
+
+/** The opened splits. */
+export interface SupernetData {
+  readonly train: Dataset;
+  readonly val: Dataset;
+  readonly shape: ImageShape;
+  readonly numClasses: number;
+}
+
+function subset(data: Dataset, count: number, seed: number, part: string): Dataset {
+  if (!(count > 0 && count < data.length)) return data;
+  return new SubsetDataset(data, new Rng(seed).permutation(data.length).slice(0, count), part);
+}
+
+/** Opens `options.data` and cuts the training and held-out subsets. */
+export async function openSupernetData(options: SupernetDataOptions): Promise<SupernetData> {
+  const { seed, label } = options;
+  const data = await openData(options.data, { valSplit: options.valSplit, seed });
+  if (!data.val) {
+    throw new Error(`${label} needs a held-out split for its architecture steps: --val-split > 0`);
+  }
+  return {
+    train: subset(data.train, options.trainImages, seed + 1, `${label}-train`),
+    val: subset(data.val, options.valImages, seed + 2, `${label}-val`),
+    shape: data.shape,
+    numClasses: data.numClasses,
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * The two kinds of supernet step, whatever the search:
+ *
+ * - a weight step on a training batch: forward the chosen paths, cross-entropy,
+ *   backward, one SGD step (no host sync);
+ * - a gate step on a held-out batch: forward the active paths with binary gates,
+ *   backward with the weights frozen (their gradients are never computed), and read
+ *   every mixed layer's ∂L/∂g in one host sync.
+ */
+import type { Batch, ImageShape } from "../data/dataset.ts";
+import type { Module } from "../nn/module.ts";
+import type { Sgd } from "../nn/optimizers.ts";
+import { softmaxCrossEntropy } from "../ops/cross_entropy.ts";
+import { backward } from "../tensor/autograd.ts";
+import { fromArray } from "../tensor/creation.ts";
+import { tidy } from "../tensor/engine.ts";
+import { readAll, type Tensor } from "../tensor/tensor.ts";
+import type { MetricsAccumulator } from "./metrics_accumulator.ts";
+import type { MixedLayer } from "./mixed_layer.ts";
+
+/** The images and labels of a batch as tensors (inside a tidy scope). */
+export function batchTensors(batch: Batch, shape: ImageShape): { x: Tensor; y: Tensor } {
+  const [c, h, w] = shape;
+  return {
+    x: fromArray([batch.n, c, h, w], batch.x, { name: "images" }),
+    y: fromArray([batch.n], batch.labels, { name: "labels" }),
+  };
+}
+
+/** One SGD step of `net` (its paths already chosen) on a training batch. */
+export function weightStep(
+  net: Module,
+  opt: Sgd,
+  batch: Batch,
+  shape: ImageShape,
+  options: { lr: number; labelSmoothing: number; metrics: MetricsAccumulator },
+): void {
+  opt.lr = options.lr;
+  tidy(() => {
+    const { x, y } = batchTensors(batch, shape);
+    opt.zeroGrad();
+    const logits = net.forward(x);
+    const loss = softmaxCrossEntropy(logits, y, { labelSmoothing: options.labelSmoothing });
+    options.metrics.add(loss, logits, y);
+    backward(loss);
+    opt.step();
+  });
+}
+
+/**
+ * Forward and backward of `net` on a held-out batch with the gates of `layers` as
+ * leaves (their active paths and gates already chosen, `gateGradients` on); `weights`
+ * are frozen for the step. Returns ∂L/∂g of each layer's active paths, in order.
+ */
+export async function gateGradientStep(
+  net: Module,
+  layers: readonly MixedLayer[],
+  weights: readonly Tensor[],
+  batch: Batch,
+  shape: ImageShape,
+  metrics: MetricsAccumulator,
+): Promise<Float32Array[]> {
+  for (const t of weights) t.requiresGrad = false;
+  try {
+    tidy(() => {
+      const { x, y } = batchTensors(batch, shape);
+      const logits = net.forward(x);
+      const loss = softmaxCrossEntropy(logits, y, { labelSmoothing: 0 });
+      metrics.add(loss, logits, y);
+      backward(loss);
+    });
+  } finally {
+    for (const t of weights) t.requiresGrad = true;
+  }
+  return await readAll(layers.map((m) => m.gateTensor()!.grad!));
+}

@@ -1,0 +1,205 @@
+/**
+ * End-to-end searches through the CLI, as a user runs them: the issue's done-when chain
+ * (evolve --quick, then search --quick in its output with every --algo, then train the
+ * found network for 20 steps), resume after an interruption, and the one-line refusal
+ * of a cap below the cheapest network. Tiny image counts keep each run to seconds of
+ * steps; most of the time is kernel compilation.
+ */
+import assert from "node:assert/strict";
+import { SEARCH_ALGORITHMS } from "../src/search/config.ts";
+import { loadSearchSpace } from "../src/search/space_input.ts";
+import { spaceCosts } from "../src/search/space_costs.ts";
+import { countNetwork } from "../src/space/counting.ts";
+import { loadTarget } from "../src/space/load.ts";
+import { runScript } from "./_helpers.ts";
+
+/** Runs a task's script; `out` is everything it printed. */
+async function cli(
+  script: string,
+  args: string[],
+): Promise<{ code: number; out: string; err: string }> {
+  const run = await runScript(`${script}.ts`, ...args);
+  return { code: run.code, out: `${run.stdout}\n${run.stderr}`, err: run.stderr };
+}
+
+const opts = { sanitizeOps: false, sanitizeResources: false };
+/** A smoke search on 64 training and 64 held-out images (2 steps an epoch). */
+const TINY = ["--quick", "--train-images", "64", "--val-images", "64"];
+
+/** Folders shared across the tests of this file, removed when the test run ends. */
+const sharedDirs: string[] = [];
+globalThis.addEventListener("unload", () => {
+  for (const dir of sharedDirs) Deno.removeSync(dir, { recursive: true });
+});
+
+let evolved: Promise<string> | null = null;
+/** The learned space of one tiny `evolve --quick` run, shared by the tests of this file. */
+function evolvedSpace(): Promise<string> {
+  evolved ??= (async () => {
+    const dir = await Deno.makeTempDir({ prefix: "search_evolve_" });
+    sharedDirs.push(dir);
+    const run = await cli("evolve", [...TINY, "-f", "2", "--out", dir]);
+    assert.equal(run.code, 0, run.out);
+    return `${dir}/search_space.json`;
+  })();
+  return evolved;
+}
+
+/** The cap of the searches below: 30% of the way from the cheapest network to the dearest. */
+async function capOf(spacePath: string): Promise<number> {
+  const { space } = await loadSearchSpace(spacePath, { backbone: "proxyless-224" });
+  const costs = spaceCosts(space);
+  const sum = (pick: (c: number[]) => number) =>
+    costs.madds.fixed + costs.madds.perLayer.reduce((s, c) => s + pick([...c]), 0);
+  const cheapest = sum((c) => Math.min(...c));
+  return Math.round(cheapest + 0.3 * (sum((c) => Math.max(...c)) - cheapest));
+}
+
+/** The flags of every search below (with --algo and --out added). */
+async function searchFlags(): Promise<string[]> {
+  const spacePath = await evolvedSpace();
+  return [...TINY, "--space", spacePath, "--madds-max", String(await capOf(spacePath))];
+}
+
+const searches = new Map<string, Promise<string>>();
+/** The results folder of one search with `searchFlags()`, run once for the whole file. */
+function searchOnce(algo: string): Promise<string> {
+  let run = searches.get(algo);
+  if (!run) {
+    run = (async () => {
+      const out = await Deno.makeTempDir({ prefix: `search_${algo}_` });
+      sharedDirs.push(out);
+      const result = await cli("search", [...await searchFlags(), "--algo", algo, "--out", out]);
+      assert.equal(result.code, 0, result.out);
+      return out;
+    })();
+    searches.set(algo, run);
+  }
+  return run;
+}
+
+async function jsonLines(path: string): Promise<Record<string, unknown>[]> {
+  return (await Deno.readTextFile(path)).trim().split("\n").map((l) => JSON.parse(l));
+}
+
+Deno.test({
+  name: "done when: evolve --quick, search --quick in its space with every --algo under a cap, " +
+    "train the found network",
+  ...opts,
+  fn: async () => {
+    const spacePath = await evolvedSpace();
+    const { space } = await loadSearchSpace(spacePath, { backbone: "proxyless-224" });
+    const costs = spaceCosts(space);
+    const cap = await capOf(spacePath);
+    for (const algo of SEARCH_ALGORITHMS) {
+      const out = await searchOnce(algo);
+      const result = JSON.parse(await Deno.readTextFile(`${out}/result.json`));
+      assert.ok(result.madds <= cap, `${algo}: ${result.madds} MAdds over the cap ${cap}`);
+      assert.ok(result.heldOut.top1 >= 0 && result.heldOut.top1 <= 1, `${algo}: held-out top-1`);
+      const loaded = await loadTarget(`${out}/network.json`);
+      assert.equal(loaded.kind, "network", `${algo}: network.json is a network spec`);
+      if (loaded.kind === "network") {
+        assert.equal(countNetwork(loaded.spec).total.madds, result.madds, `${algo}: counted MAdds`);
+      }
+      const choices = JSON.parse(await Deno.readTextFile(`${out}/choices.json`));
+      assert.equal(choices.length, costs.searchable.length);
+      for (const choice of choices) {
+        if (algo.startsWith("proxyless")) {
+          assert.ok(choice.probability > 0 && choice.probability <= 1, `${algo}: p of the choice`);
+        } else assert.equal(choice.probability, null);
+      }
+      const history = await jsonLines(`${out}/history.jsonl`);
+      const epochs = history.filter((r) => r.phase === "supernet");
+      assert.equal(epochs.length, algo.startsWith("proxyless") ? 2 : 1, `${algo}: epoch lines`);
+      for (const e of epochs) {
+        assert.ok(Number.isFinite(e.expectedMAdds) && Number.isFinite(e.trainLoss));
+        assert.equal((e.entropy as number[]).length, costs.searchable.length);
+      }
+      if (algo.startsWith("proxyless")) {
+        assert.equal(epochs[0].valLoss, null, `${algo}: no architecture step in the warm-up`);
+        assert.ok(Number.isFinite(epochs[1].valLoss), `${algo}: architecture steps after it`);
+      } else {
+        assert.ok(history.some((r) => r.phase === "path-search"), `${algo}: population lines`);
+      }
+      for (const f of ["report.md", "supernet_loss.png", "madds.png", "entropy.png"]) {
+        assert.ok((await Deno.stat(`${out}/${f}`)).size > 0, `${algo}: ${f}`);
+      }
+    }
+    const trained = await Deno.makeTempDir({ prefix: "search_train_" });
+    const train = await cli("train", [
+      "--arch",
+      `${await searchOnce("proxyless-g")}/network.json`,
+      "--max-steps",
+      "20",
+      "--batch",
+      "16",
+      "--epochs",
+      "1",
+      "--eval-batches",
+      "2",
+      "--out",
+      trained,
+    ]);
+    assert.equal(train.code, 0, train.out);
+    assert.ok((await Deno.stat(`${trained}/model.onnx`)).size > 0);
+    await Deno.remove(trained, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "search --resume after an interruption ends where the uninterrupted run ends",
+  ...opts,
+  fn: async () => {
+    // The uninterrupted run is the done-when test's proxyless-g search (2 epochs of 2 steps).
+    const whole = await searchOnce("proxyless-g");
+    const common = [...await searchFlags(), "--algo", "proxyless-g"];
+    const cut = await Deno.makeTempDir({ prefix: "search_cut_" });
+    const b1 = await cli("search", [...common, "--out", cut, "--stop-after", "3"]);
+    assert.equal(b1.code, 0, b1.out);
+    assert.match(b1.out, /stopped at step 3/);
+    const b2 = await cli("search", [...common, "--out", cut, "--resume"]);
+    assert.equal(b2.code, 0, b2.out);
+    assert.match(b2.out, /resumed at step 2\//, "from the checkpoint of the last whole epoch");
+    const withoutTimes = async (dir: string) =>
+      (await jsonLines(`${dir}/history.jsonl`)).map(({ seconds: _s, ...rest }) => rest);
+    assert.deepEqual(await withoutTimes(cut), await withoutTimes(whole));
+    for (const f of ["network.json", "choices.json"]) {
+      assert.equal(
+        await Deno.readTextFile(`${cut}/${f}`),
+        await Deno.readTextFile(`${whole}/${f}`),
+        f,
+      );
+    }
+    const held = async (dir: string) =>
+      JSON.parse(await Deno.readTextFile(`${dir}/result.json`)).heldOut;
+    assert.deepEqual(await held(cut), await held(whole));
+    await Deno.remove(cut, { recursive: true });
+  },
+});
+
+Deno.test({
+  name:
+    "search: a cap below the cheapest network, or a network as --space, is one line and writes nothing",
+  ...opts,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "search_cap_" });
+    const out = `${dir}/never`;
+    const low = await cli("search", [
+      "--space",
+      "baseline:compact-28",
+      "--madds-max",
+      "1M",
+      "--out",
+      out,
+    ]);
+    assert.equal(low.code, 1);
+    assert.equal(low.err.trim().split("\n").length, 1, low.err);
+    assert.match(low.err, /^search: --madds-max 1\.0M is below the cheapest network .*raise it/);
+    const network = await cli("search", ["--space", "mobilenetv2-28", "--out", out]);
+    assert.equal(network.code, 1);
+    assert.equal(network.err.trim().split("\n").length, 1, network.err);
+    assert.match(network.err, /is a network, not a search space/);
+    await assert.rejects(() => Deno.stat(out), Deno.errors.NotFound);
+    await Deno.remove(dir, { recursive: true });
+  },
+});
