@@ -113,7 +113,7 @@ Deno.test("rankNetworks: means, per-seed orders, and the gap against the seed sp
 });
 
 Deno.test("FitnessScores: the path whose gate gradient is lower gains α; the third keeps its p", () => {
-  const scores = new FitnessScores([0, 0, 0], { lr: 0.1, beta2: 0.999, eps: 1e-8 });
+  const scores = new FitnessScores([0, 0, 0], { lr: 0.1, beta1: 0, beta2: 0.999, eps: 1e-8 });
   const p0 = scores.probabilities();
   // ∂L/∂g: path 2 lowers the loss more than path 0.
   scores.update([0, 2], [0.5, -1.5]);
@@ -124,7 +124,7 @@ Deno.test("FitnessScores: the path whose gate gradient is lower gains α; the th
   assert.ok(Math.abs(a2 - a0 - 0.2) < 1e-6, `step ${a2 - a0}`);
   assert.equal(scores.updates, 1);
   // Sampling follows p: a dominant network is almost always the weight step's path.
-  const skewed = new FitnessScores([5, 0, 0], { lr: 0.1, beta2: 0.999, eps: 1e-8 });
+  const skewed = new FitnessScores([5, 0, 0], { lr: 0.1, beta1: 0, beta2: 0.999, eps: 1e-8 });
   const rng = new Rng(3);
   let first = 0;
   for (let i = 0; i < 200; i++) first += skewed.weightPath(rng) === 0 ? 1 : 0;

@@ -1,7 +1,8 @@
 /**
  * One fitness run of the robustness experiment: the three whole networks are the K = 3
  * paths of a supernet (image → network k → logits; output Σ_k g_k·logits_k through a
- * `MixedLayer` and `weightedSum`), trained from one initial α:
+ * `MixedLayer` and `weightedSum`), trained from one initial α by the shared supernet
+ * loop (`runStepLoop`):
  *
  *   weight step (training images): one path drawn ∝ p = softmax(α), SGD on its weights;
  *   fitness step (held-out images, every `archEvery` weight steps after the warmup
@@ -13,23 +14,21 @@
  * α is recorded after every fitness step and at every epoch's end; at the end each
  * network is scored alone on held-out images, to show what the supernet taught it.
  *
- * Every run starts from the same weights (each network built from `seed`, the same
- * initial weights as its standalone training of that seed) and sees the same batches,
- * so runs differ only by their initial α and what it leads to.
+ * Every run starts from the same weights (each network built from `seed`: the initial
+ * weights of its standalone training with that seed) and the same batch order, so runs
+ * differ only by their initial α and what it leads to.
  */
 import { DataLoader } from "../data/loader.ts";
-import type { Batch } from "../data/dataset.ts";
 import { buildNetwork, type Network } from "../networks/network.ts";
 import { paramGroups } from "../nn/module.ts";
 import { Sgd } from "../nn/optimizers.ts";
-import { accumulateMetrics, softmaxCrossEntropy } from "../ops/cross_entropy.ts";
 import type { NetworkSpec } from "../space/network_spec.ts";
+import { HeldOutStream } from "../supernet/held_out_stream.ts";
+import { MetricsAccumulator } from "../supernet/metrics_accumulator.ts";
 import { MixedLayer } from "../supernet/mixed_layer.ts";
-import { backward } from "../tensor/autograd.ts";
-import { fillInto, fromArray, zeros } from "../tensor/creation.ts";
-import { tidy } from "../tensor/engine.ts";
-import { readAll, type Tensor } from "../tensor/tensor.ts";
-import { evaluate, metricsFrom } from "../train/evaluate.ts";
+import { runStepLoop } from "../supernet/step_loop.ts";
+import { gateGradientStep, weightStep } from "../supernet/supernet_steps.ts";
+import { evaluate } from "../train/evaluate.ts";
 import { cosineLr } from "../train/schedule.ts";
 import { Progress } from "../util/progress.ts";
 import { Rng } from "../util/rng.ts";
@@ -87,6 +86,7 @@ export async function runFitness(
   });
   const scores = new FitnessScores(initialAlpha, {
     lr: cfg.archLr,
+    beta1: 0,
     beta2: cfg.archBeta2,
     eps: cfg.archEps,
   });
@@ -102,117 +102,85 @@ export async function runFitness(
     dropLast: true,
     prefetch: 2,
   });
-  const stepsPerEpoch = trainLoader.stepsPerEpoch;
-  if (stepsPerEpoch < 1 || heldOutLoader.stepsPerEpoch < 1) {
+  const perEpoch = trainLoader.stepsPerEpoch;
+  if (perEpoch < 1 || heldOutLoader.stepsPerEpoch < 1) {
     throw new Error(
       `rank: ${data.train.length} training and ${data.heldOut.length} held-out images make ` +
         `no batch of ${cfg.batchSize}; lower --batch or raise --train-images / --val-images`,
     );
   }
-  const totalSteps = cfg.epochs * stepsPerEpoch;
-  const [c, h, w] = data.shape;
-  const metrics = networks.map((_, k) =>
-    zeros([4], { name: `rank.metrics${k}`, persistent: true })
-  );
-  const epochs: FitnessEpoch[] = [{
-    epoch: 0,
+  const totalSteps = cfg.epochs * perEpoch;
+  const lrWarmupSteps = Math.round(cfg.lrWarmupEpochs * perEpoch);
+  const metrics = networks.map((_, k) => new MetricsAccumulator(`rank.train_metrics${k}`));
+  const heldOutMetrics = new MetricsAccumulator("rank.held_out_metrics");
+  const snapshot = (epoch: number, weightSteps: number[], trainLoss: (number | null)[]) => ({
+    epoch,
     alpha: [...scores.alpha],
     p: scores.probabilities(),
-    weightSteps: networks.map(() => 0),
-    trainLoss: networks.map(() => null),
-  }];
+    weightSteps,
+    trainLoss,
+  });
+  const epochs: FitnessEpoch[] = [snapshot(0, networks.map(() => 0), networks.map(() => null))];
   const trajectory: AlphaPoint[] = [{ epoch: 0, alpha: [...scores.alpha] }];
-  const allWeights = (): Tensor[] => weights.map((p) => p.tensor);
-
-  const weightStep = (batch: Batch, path: number) => {
-    supernet.gateGradients = false;
-    supernet.choose({ active: [path], gates: [1] });
-    tidy(() => {
-      const x = fromArray([batch.n, c, h, w], batch.x, { name: "images" });
-      const y = fromArray([batch.n], batch.labels, { name: "labels" });
-      opt.zeroGrad();
-      const logits = supernet.forward(x);
-      const loss = softmaxCrossEntropy(logits, y, { labelSmoothing: cfg.labelSmoothing });
-      accumulateMetrics(metrics[path], loss, logits, y, Math.min(5, logits.shape[1]));
-      backward(loss);
-      opt.step();
-    });
-  };
-
-  const fitnessStep = async (batch: Batch) => {
-    const { active, choice } = scores.fitnessChoice(rng);
-    supernet.gateGradients = true;
-    supernet.choose(choice);
-    const frozen = allWeights();
-    for (const t of frozen) t.requiresGrad = false; // only ∂L/∂g is wanted
-    try {
-      tidy(() => {
-        const x = fromArray([batch.n, c, h, w], batch.x, { name: "images" });
-        const y = fromArray([batch.n], batch.labels, { name: "labels" });
-        backward(softmaxCrossEntropy(supernet.forward(x), y, { labelSmoothing: 0 }));
-      });
-    } finally {
-      for (const t of frozen) t.requiresGrad = true;
-    }
-    scores.update(active, await supernet.gateTensor()!.grad!.read());
-  };
-
+  let weightSteps = networks.map(() => 0);
   const progress = new Progress({
     label,
     total: totalSteps,
     unitsPerStep: cfg.batchSize,
     unitName: "img",
   });
-  let step = 0;
-  let heldOutIter: AsyncGenerator<Batch> | null = null;
-  let heldOutEpoch = 0;
-  const nextHeldOut = async (): Promise<Batch> => {
-    for (;;) {
-      heldOutIter ??= heldOutLoader.epoch(heldOutEpoch++);
-      const next = await heldOutIter.next();
-      if (!next.done) return next.value;
-      heldOutIter = null;
-    }
-  };
+  const alphaText = () => scores.alpha.map((a) => a.toFixed(2)).join("/");
   try {
-    for (let epoch = 0; epoch < cfg.epochs; epoch++) {
-      const weightSteps = networks.map(() => 0);
-      for await (const batch of trainLoader.epoch(epoch)) {
-        opt.lr = cosineLr({
-          baseLr: cfg.lr,
-          totalSteps,
-          warmupSteps: Math.round(cfg.lrWarmupEpochs * stepsPerEpoch),
-        }, step);
+    await runStepLoop({ step: 0 }, {
+      trainLoader,
+      totalSteps,
+      warmupSteps: cfg.warmupEpochs * perEpoch,
+      archEvery: cfg.archEvery,
+      heldOut: new HeldOutStream(heldOutLoader),
+      stopAfter: 0,
+    }, {
+      weightStep: (batch, step) => {
         const path = scores.weightPath(rng, cfg.pathSampling === "uniform");
-        weightStep(batch, path);
+        supernet.gateGradients = false;
+        supernet.choose({ active: [path], gates: [1] });
+        weightStep(supernet, opt, batch, data.shape, {
+          lr: cosineLr({ baseLr: cfg.lr, totalSteps, warmupSteps: lrWarmupSteps }, step),
+          labelSmoothing: cfg.labelSmoothing,
+          metrics: metrics[path],
+        });
         weightSteps[path]++;
-        step++;
-        if (epoch >= cfg.warmupEpochs && step % cfg.archEvery === 0) {
-          await fitnessStep(await nextHeldOut());
-          trajectory.push({ epoch: step / stepsPerEpoch, alpha: [...scores.alpha] });
+      },
+      archStep: async (batch, step) => {
+        const { active, choice } = scores.fitnessChoice(rng);
+        supernet.gateGradients = true;
+        supernet.choose(choice);
+        const frozen = weights.map((p) => p.tensor);
+        const [grads] = await gateGradientStep(
+          supernet,
+          [supernet],
+          frozen,
+          batch,
+          data.shape,
+          heldOutMetrics,
+        );
+        scores.update(active, grads);
+        trajectory.push({ epoch: step / perEpoch, alpha: [...scores.alpha] });
+      },
+      afterStep: async (step) => {
+        if (step % cfg.logEvery === 0) progress.update(step, { alpha: alphaText() });
+        if (step % perEpoch !== 0) return;
+        const losses = (await MetricsAccumulator.drainAll(metrics)).map((m) => m.loss);
+        const bad = losses.findIndex((l, k) => weightSteps[k] > 0 && !Number.isFinite(l));
+        if (bad >= 0) {
+          throw new Error(`rank: ${specs[bad].name}'s loss became ${losses[bad]} in ${label}`);
         }
-        if (step % cfg.logEvery === 0) {
-          progress.update(step, {
-            alpha: scores.alpha.map((a) => a.toFixed(2)).join("/"),
-          });
-        }
-      }
-      const sums = await readAll(metrics);
-      metrics.forEach((m) => fillInto(m, 0));
-      const losses = sums.map((m) => metricsFrom(m).loss);
-      const loss = losses.map((l) => (Number.isFinite(l) ? l : null));
-      if (losses.some((l, k) => weightSteps[k] > 0 && !Number.isFinite(l))) {
-        throw new Error(`rank: a network's loss became ${losses.join(", ")} in epoch ${epoch + 1}`);
-      }
-      epochs.push({
-        epoch: epoch + 1,
-        alpha: [...scores.alpha],
-        p: scores.probabilities(),
-        weightSteps,
-        trainLoss: loss,
-      });
-    }
-    progress.update(step, { alpha: scores.alpha.map((a) => a.toFixed(2)).join("/") }, true);
+        epochs.push(
+          snapshot(step / perEpoch, weightSteps, losses.map((l) => Number.isFinite(l) ? l : null)),
+        );
+        weightSteps = networks.map(() => 0);
+      },
+    });
+    progress.update(totalSteps, { alpha: alphaText() }, true);
     const heldOutTop1: number[] = [];
     for (const net of networks) {
       heldOutTop1.push((await evaluate(net, data.pathEval, cfg.batchSize)).top1);
@@ -226,7 +194,7 @@ export async function runFitness(
       seconds: (performance.now() - t0) / 1000,
     };
   } finally {
-    for (const m of metrics) m.dispose();
+    for (const m of [...metrics, heldOutMetrics]) m.dispose();
     opt.dispose();
     supernet.dispose();
     for (const n of networks) n.dispose();

@@ -5,8 +5,7 @@
  */
 import { openData, type OpenedData } from "../data/data_spec.ts";
 import type { Dataset, ImageShape } from "../data/dataset.ts";
-import { SubsetDataset } from "../data/split.ts";
-import { Rng } from "../util/rng.ts";
+import { seededSubset } from "../supernet/search_data.ts";
 import type { RankConfig } from "./config.ts";
 
 /** Datasets of a rank run. */
@@ -23,12 +22,6 @@ export interface RankData {
   classes: number;
   /** The whole opened data, for code that takes an `OpenedData` (the trainer). */
   opened: OpenedData;
-}
-
-/** `count` examples of `data` from a seeded permutation (all of it when count is 0 or more). */
-function seededSubset(data: Dataset, count: number, seed: number, part: string): Dataset {
-  if (count <= 0 || count >= data.length) return data;
-  return new SubsetDataset(data, new Rng(seed).permutation(data.length).slice(0, count), part);
 }
 
 /** Opens `cfg.data` and cuts the subsets; the split and subsets depend on `cfg.seed` only. */
