@@ -27,6 +27,8 @@
  * - `src/evolve/`, `src/search/`, `src/train/` — the evolution (paper §3.2), the search
  *   inside a space (§3.3: ProxylessNAS G and RL, SPOS, random; Eq. 6) and training
  *   from scratch.
+ * - `src/latency/` — measured forward latency of every candidate block of a space on
+ *   this adapter, cached per device: a hardware-aware cost table (uses `src/bench/`'s timer).
  * - `src/autospace/` — the four commands in a row (evolve → search → train → export)
  *   in one results folder, resumable stage by stage.
  *
@@ -95,6 +97,16 @@ export { buildNetwork, Network } from "./src/networks/network.ts";
 export * as space from "./src/space/mod.ts";
 export * as data from "./src/data/mod.ts";
 export { exportOnnx, readCheckpoint, writeCheckpoint } from "./src/onnx/mod.ts";
+
+// Latency of a space's blocks on this adapter (Eq. 6's cost with latency for MAdds).
+export {
+  gpuLatencyTable,
+  LatencyCache,
+  type LatencyTable,
+  latencyTable,
+  predictLatency,
+  tableOnLayers,
+} from "./src/latency/mod.ts";
 
 // Supernet, evolution, search, training.
 export { MixedLayer, type PathChoice } from "./src/supernet/mixed_layer.ts";

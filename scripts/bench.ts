@@ -5,34 +5,54 @@
  * network (images/s and the share of time per kernel). See src/bench/.
  *
  *   deno task bench [flags]   (flags and defaults: deno task bench --help)
+ *   deno task bench --sections latency,latency-check --space S   (latency table of a
+ *     search space on this adapter, and its prediction error on sampled networks)
  *
  * Tables go to stdout, progress lines to stderr.
  */
+import { dirname } from "node:path";
 import type { KernelVariant } from "../src/gpu/device.ts";
+import type { LatencyBenchOptions } from "../src/bench/latency_sections.ts";
 import { type BenchOptions, runBench } from "../src/bench/runner.ts";
-import { parseSections } from "../src/bench/sections.ts";
+import { DEFAULT_SECTIONS, parseSections, type SectionName } from "../src/bench/sections.ts";
 import type { TimerMethod } from "../src/bench/timing.ts";
+import { defaultCachePath } from "../src/latency/cache.ts";
+import { DEFAULT_LATENCY_ROUNDS, DEFAULT_LATENCY_STATISTIC } from "../src/latency/table.ts";
+import { loadTarget } from "../src/space/load.ts";
 import { initEngine, shutdownEngine } from "../src/tensor/init.ts";
 import { atomicWrite } from "../src/util/atomic_write.ts";
 import { cliNumber, parseCli, runCli } from "./_cli.ts";
 
+/** The latency batch when --batch is not given: the training batch of evolve and search. */
+const LATENCY_BATCH = 64;
+
+function defaultCachePathText(): string {
+  try {
+    return defaultCachePath();
+  } catch {
+    return "~/.cache/autospace/latency.json";
+  }
+}
+
 const BENCH = {
   usage: "deno task bench [flags]",
   summary: "Times every conv kernel, forward and backward, at the default supernet's and\n" +
-    "MobileNetV2-224's layer shapes, the target kernels, and full training steps. Tables go\n" +
-    "to stdout, progress lines to stderr.",
+    "MobileNetV2-224's layer shapes, the target kernels, and full training steps; the\n" +
+    "latency sections time every candidate block of a search space (forward, eval mode)\n" +
+    "into a cached table, and check its predictions on sampled networks. Tables go to\n" +
+    "stdout, progress lines to stderr.",
   flags: {
     sections: {
       type: "string",
-      default: "targets,supernet,mbv2,train",
+      default: DEFAULT_SECTIONS,
       arg: "LIST",
-      help: "some of targets,supernet,mbv2,train, run in that order",
+      help: "some of targets,supernet,mbv2,train,latency,latency-check, run in that order",
     },
     batch: {
       type: "string",
-      default: "32",
       arg: "N",
-      help: "batch of the targets and supernet sections",
+      defaultText: `32 for targets and supernet, ${LATENCY_BATCH} (the training batch) for latency`,
+      help: "batch of the targets and supernet sections, and of the latency table",
     },
     "mbv2-batch": {
       type: "string",
@@ -79,12 +99,95 @@ const BENCH = {
       type: "string",
       default: "1",
       arg: "N",
-      help: "seed of the training-step data and weights",
+      help: "seed of the training-step data and weights, and of the networks latency-check\n" +
+        "samples",
+    },
+    space: {
+      type: "string",
+      arg: "S",
+      defaultText: "baseline:compact-28",
+      help: "latency sections: the search space (baseline:compact-28, baseline:proxyless-224,\n" +
+        "a learned search_space.json, a search-space spec or config)",
+    },
+    networks: {
+      type: "string",
+      default: "12",
+      arg: "N",
+      help: "latency-check: networks sampled from the space, each measured whole at batch 1\n" +
+        "and at the latency batch",
+    },
+    "latency-cache": {
+      type: "string",
+      arg: "FILE",
+      defaultText: defaultCachePathText(),
+      help: "latency sections: cache of measured blocks, keyed by adapter, kernel family,\n" +
+        "timer and block/shape/batch; only missing entries are measured",
+    },
+    refresh: {
+      type: "boolean",
+      default: false,
+      help: "latency sections: measure every block again instead of reusing the cache",
+    },
+    rounds: {
+      type: "string",
+      default: String(DEFAULT_LATENCY_ROUNDS),
+      arg: "R",
+      help: "latency sections: measure every missing block (and every network) R times,\n" +
+        "round after round, and pool the repetitions (one pass is at the mercy of load drift)",
+    },
+    statistic: {
+      type: "string",
+      default: DEFAULT_LATENCY_STATISTIC,
+      arg: "S",
+      help: "latency: median or min over the pooled repetitions (latency-check reports both)",
     },
   },
 } as const;
 
-function parseOptions(args: string[]): { opts: BenchOptions; json?: string } {
+/** Flags only the latency sections read. */
+const LATENCY_FLAGS = ["space", "latency-cache", "refresh"] as const;
+
+/** The latency sections' options; the space is loaded here, so a bad one fails first. */
+async function latencyOptions(
+  values: ReturnType<typeof parseCli<typeof BENCH.flags>>["values"],
+  sections: SectionName[],
+  seed: number,
+): Promise<LatencyBenchOptions | undefined> {
+  if (!sections.includes("latency") && !sections.includes("latency-check")) {
+    for (const flag of LATENCY_FLAGS) {
+      if (values[flag] !== undefined && values[flag] !== false) {
+        throw new Error(`--${flag} needs --sections latency or latency-check`);
+      }
+    }
+    return undefined;
+  }
+  const source = values.space ?? "baseline:compact-28";
+  const loaded = await loadTarget(source);
+  if (loaded.kind !== "space") {
+    throw new Error(`--space ${source} is a network, not a search space`);
+  }
+  const statistic = values.statistic!;
+  if (statistic !== "median" && statistic !== "min") {
+    throw new Error(`--statistic must be median or min, got "${statistic}"`);
+  }
+  const int = (flag: "batch" | "networks" | "rounds", min: number) =>
+    cliNumber(flag, values[flag], { integer: true, min });
+  const batch = values.batch === undefined ? LATENCY_BATCH : int("batch", 1);
+  return {
+    space: loaded.space,
+    source,
+    batch,
+    checkBatches: [...new Set([1, batch])],
+    networks: int("networks", 2),
+    cachePath: values["latency-cache"] ?? defaultCachePath(),
+    refresh: values.refresh,
+    rounds: int("rounds", 1),
+    seed,
+    statistic,
+  };
+}
+
+async function parseOptions(args: string[]): Promise<{ opts: BenchOptions; json?: string }> {
   const { values } = parseCli(BENCH, args);
   const timer = values.timer!;
   if (!["auto", "timestamp", "wallclock"].includes(timer)) {
@@ -101,11 +204,13 @@ function parseOptions(args: string[]): { opts: BenchOptions; json?: string } {
   } catch { /* no env access: not forced */ }
   const int = (flag: keyof typeof values, min: number) =>
     cliNumber(flag, values[flag] as string, { integer: true, min });
+  const sections = parseSections(values.sections!);
+  const seed = int("seed", 0);
   return {
     json: values.json,
     opts: {
-      sections: parseSections(values.sections!),
-      batch: int("batch", 1),
+      sections,
+      batch: values.batch === undefined ? 32 : int("batch", 1),
       mbv2Batch: values["mbv2-batch"] === undefined ? undefined : int("mbv2-batch", 1),
       trainBatch: int("train-batch", 2),
       trainWidth: width,
@@ -115,15 +220,16 @@ function parseOptions(args: string[]): { opts: BenchOptions; json?: string } {
       compare: values.compare,
       variant: variant as KernelVariant | undefined,
       checkTimer: !values["skip-timer-check"],
-      seed: int("seed", 0),
+      seed,
       forceFallbackAdapter,
+      latency: await latencyOptions(values, sections, seed),
     },
   };
 }
 
 const encoder = new TextEncoder();
 await runCli("bench", async () => {
-  const parsed = parseOptions(Deno.args);
+  const parsed = await parseOptions(Deno.args);
   try {
     const gpu = await initEngine({ variant: parsed.opts.variant });
     const report = await runBench(gpu, parsed.opts, {
@@ -131,6 +237,7 @@ await runCli("bench", async () => {
       progress: (line) => Deno.stderr.writeSync(encoder.encode(`  … ${line}\n`)),
     });
     if (parsed.json) {
+      await Deno.mkdir(dirname(parsed.json), { recursive: true });
       await atomicWrite(parsed.json, JSON.stringify(report, null, 2) + "\n");
       console.log(`wrote ${parsed.json}`);
     }

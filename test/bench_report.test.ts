@@ -164,6 +164,7 @@ Deno.test("bench report: per-kernel shares group by cache-key family", () => {
 Deno.test("bench options: sections parse in run order and reject unknown names", () => {
   assert.deepEqual(parseSections("train,targets"), ["targets", "train"]);
   assert.deepEqual(parseSections(" mbv2 , supernet "), ["supernet", "mbv2"]);
+  assert.deepEqual(parseSections("latency-check,latency"), ["latency", "latency-check"]);
   assert.throws(() => parseSections("targets,gpu"), /unknown section "gpu"/);
   assert.throws(() => parseSections(","), /--sections is empty/);
 });

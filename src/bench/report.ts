@@ -2,6 +2,7 @@
  * What the benchmark measured, as plain records (written as JSON by `--json`) and
  * as fixed-width text tables for the terminal.
  */
+import type { LatencyReport } from "./latency_sections.ts";
 import {
   type ConvShape,
   describeShape,
@@ -185,6 +186,8 @@ export interface BenchReport {
     results: ConvResult[];
   }[];
   train?: TrainResult;
+  /** The latency table and the prediction check (sections latency, latency-check). */
+  latency?: LatencyReport;
   compare?: { tfjs?: string; ort?: string };
   seconds: number;
 }

@@ -10,6 +10,11 @@ import { mobileNetV2Spec } from "../space/builtins.ts";
 import type { Peer, PeerTiming } from "./compare.ts";
 import { prepareConvCase } from "./conv_case.ts";
 import {
+  type LatencyBenchOptions,
+  latencyCheckSection,
+  latencySection,
+} from "./latency_sections.ts";
+import {
   type BenchReport,
   compareTable,
   type ConvResult,
@@ -65,6 +70,8 @@ export interface BenchOptions {
   seed: number;
   /** AUTOSPACE_ADAPTER=cpu was set: tfjs must ask for the fallback adapter too. */
   forceFallbackAdapter: boolean;
+  /** The space, batches and cache of the latency sections (needed only by them). */
+  latency?: LatencyBenchOptions;
 }
 
 /** Where text goes: tables to `print` (stdout), progress to `progress` (stderr). */
@@ -176,6 +183,8 @@ interface Context {
   report: BenchReport;
   runner: SectionRunner;
   peers: Peer[];
+  method: TimerMethod;
+  timing: TimingOptions;
 }
 
 /** Runs the chosen sections; prints tables as they finish; returns the report. */
@@ -204,7 +213,7 @@ export async function runBench(
   );
   const peers = opts.compare ? await startPeers(gpu, opts, out, report) : [];
   const runner = new SectionRunner(gpu, new KernelTimer(gpu, method), timing, peers, out);
-  const ctx: Context = { gpu, opts, out, report, runner, peers };
+  const ctx: Context = { gpu, opts, out, report, runner, peers, method, timing };
   try {
     for (const name of opts.sections) {
       const t0 = performance.now();
@@ -234,7 +243,8 @@ function emptyReport(gpu: Gpu, opts: BenchOptions): BenchReport {
       maxStorageBufferBindingSize: gpu.device.limits.maxStorageBufferBindingSize,
     },
     timer: { method: "", reps: opts.reps, warmup: opts.warmup, minRepMs: 0 },
-    options: { ...opts },
+    // The latency space is reported by name, not as its whole spec.
+    options: { ...opts, latency: opts.latency && { ...opts.latency, space: opts.latency.source } },
     machine: machineLoad(),
     sections: [],
     seconds: 0,
@@ -428,4 +438,27 @@ const SECTIONS: Readonly<Record<SectionName, (ctx: Context) => Promise<void>>> =
     out.print(`\n== training step: MobileNetV2-style, 28×28, batch ${opts.trainBatch} ==`);
     out.print(trainText(train));
   },
+
+  /** The latency table of a search space on this adapter (built or refreshed, cached). */
+  async latency({ gpu, opts, out, report, method, timing }) {
+    report.latency ??= {};
+    report.latency.table = await latencySection(
+      { gpu, method, timing, print: out.print },
+      latencyOptions(opts),
+    );
+  },
+
+  /** The table's predicted latency of sampled networks against their measured latency. */
+  async "latency-check"({ gpu, opts, out, report, method, timing }) {
+    report.latency ??= {};
+    report.latency.check = await latencyCheckSection(
+      { gpu, method, timing, print: out.print },
+      latencyOptions(opts),
+    );
+  },
 };
+
+function latencyOptions(opts: BenchOptions): LatencyBenchOptions {
+  if (!opts.latency) throw new Error("bench: the latency sections need a search space");
+  return opts.latency;
+}

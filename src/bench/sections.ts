@@ -1,8 +1,18 @@
 /** The benchmark's sections and the `--sections` list that picks them. */
 
 /** The sections, in the order they run. */
-export const SECTION_NAMES = ["targets", "supernet", "mbv2", "train"] as const;
+export const SECTION_NAMES = [
+  "targets",
+  "supernet",
+  "mbv2",
+  "train",
+  "latency",
+  "latency-check",
+] as const;
 export type SectionName = typeof SECTION_NAMES[number];
+
+/** What `deno task bench` runs without `--sections`: the kernel and training sections. */
+export const DEFAULT_SECTIONS = "targets,supernet,mbv2,train";
 
 /** Parses "train,targets" into section names in run order, or throws naming the bad one. */
 export function parseSections(text: string): SectionName[] {

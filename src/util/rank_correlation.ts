@@ -1,0 +1,35 @@
+/**
+ * Spearman's rank correlation: Pearson's correlation of the ranks (ties get the mean
+ * of the ranks they span). 1 when two lists order their items the same way.
+ */
+
+/** Ranks 0..n−1 by value, ties sharing their mean rank. */
+export function ranks(values: readonly number[]): number[] {
+  const order = values.map((_, i) => i).sort((a, b) => values[a] - values[b]);
+  const out = new Array<number>(values.length);
+  for (let start = 0; start < order.length;) {
+    let end = start + 1;
+    while (end < order.length && values[order[end]] === values[order[start]]) end++;
+    for (let k = start; k < end; k++) out[order[k]] = (start + end - 1) / 2;
+    start = end;
+  }
+  return out;
+}
+
+/** Spearman's ρ of two equally long lists (NaN when either is constant or shorter than 2). */
+export function spearman(a: readonly number[], b: readonly number[]): number {
+  if (a.length !== b.length) throw new RangeError(`spearman: lengths ${a.length} ≠ ${b.length}`);
+  const ra = ranks(a);
+  const rb = ranks(b);
+  const n = a.length;
+  const mean = (n - 1) / 2;
+  let cov = 0;
+  let va = 0;
+  let vb = 0;
+  for (let i = 0; i < n; i++) {
+    cov += (ra[i] - mean) * (rb[i] - mean);
+    va += (ra[i] - mean) ** 2;
+    vb += (rb[i] - mean) ** 2;
+  }
+  return cov / Math.sqrt(va * vb);
+}
