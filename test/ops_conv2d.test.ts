@@ -46,7 +46,8 @@ const CASES: Case[] = [
   [1, 5, 9, 7, 6, 7, 1],
   [3, 6, 7, 9, 5, 7, 2],
   [2, 64, 6, 8, 40, 3, 1], // packed weights span two uniform-buffer chunks
-  [1, 44, 5, 6, 45, 7, 1], // one weight block exceeds a uniform buffer: storage weights
+  [1, 44, 5, 6, 45, 7, 1], // narrower blocks so that one fits a uniform buffer
+  [1, 90, 5, 6, 8, 7, 1], // even a 4-channel block exceeds a uniform buffer: storage weights
 ];
 
 async function checkCase(variant: KernelVariant, [n, c, h, w, co, k, s]: Case, rng: Rng) {
@@ -163,6 +164,10 @@ Deno.test("conv2d plans: weights are split into uniform-buffer chunks that cover
     next += ch.blockCount;
   }
   assert.equal(next, spec.blockCount);
-  const big = forwardStripSpec(convShape([1, 300, 4, 4], [8, 300, 3, 3], 1));
+  // 300·9 weights a channel: 8-channel blocks would not fit, 4-channel ones do.
+  const narrowed = forwardStripSpec(convShape([1, 300, 4, 4], [8, 300, 3, 3], 1));
+  assert.equal(narrowed.ob, 4);
+  assert.deepEqual(chunkByUniform(narrowed).map((c) => c.weights), ["uniform", "uniform"]);
+  const big = forwardStripSpec(convShape([1, 500, 4, 4], [8, 500, 3, 3], 1));
   assert.deepEqual(chunkByUniform(big).map((c) => c.weights), ["storage"]);
 });
