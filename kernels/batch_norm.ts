@@ -103,13 +103,27 @@ export function backwardFinalize(m: number): string {
 
 /**
  * Element-wise passes run over vec4 groups when H·W % 4 = 0 (a group then lies in
- * one channel). `units` is the number of invocations (elements, or vec4 groups).
+ * one channel), and an invocation owns a run of `BN_RUN` units of one plane: its
+ * channel's records are loaded once for the run (llvmpipe gathers each load lane by
+ * lane, so per-channel loads cost as much as the data loads they serve).
  */
-export function bnElementwiseUnits(size: number, hw: number): { vec4: boolean; units: number } {
+export const BN_RUN = 4;
+
+/** Units (elements or vec4 groups) a plane, and invocations of an element-wise pass. */
+export function bnElementwiseUnits(
+  size: number,
+  hw: number,
+): { vec4: boolean; perPlane: number; invocations: number } {
   const vec4 = hw % 4 === 0;
-  return { vec4, units: vec4 ? size / 4 : size };
+  const perPlane = vec4 ? hw / 4 : hw;
+  return { vec4, perPlane, invocations: (size / hw) * Math.ceil(perPlane / BN_RUN) };
 }
 
+/**
+ * The shared head of the element-wise passes: `main` finds the invocation's plane,
+ * channel and first unit and runs `loads`; `each(body)` repeats `body` for the
+ * run's units with `i` the unit's index (skipping those past the plane's end).
+ */
 function elementwiseHead(
   size: number,
   c: number,
@@ -118,15 +132,28 @@ function elementwiseHead(
   wg: number,
   loads: string,
 ) {
-  const { vec4, units } = bnElementwiseUnits(size, hw);
+  const { vec4, perPlane, invocations } = bnElementwiseUnits(size, hw);
+  const runs = Math.ceil(perPlane / BN_RUN);
+  const each = (body: string) =>
+    Array.from({ length: BN_RUN }, (_, v) => {
+      const guard = perPlane % BN_RUN === 0 ? "" : `if (j + ${v}u < ${perPlane}u) `;
+      return `  ${guard}{
+    let i = base + ${v}u;
+    ${body}
+  }`;
+    }).join("\n");
   return {
     type: vec4 ? "vec4<f32>" : "f32",
     main: `@compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = ${grid.index};
-  if (i >= ${units}u) { return; }
-  let ch = (i / ${vec4 ? hw / 4 : hw}u) % ${c}u;
+  let inv = ${grid.index};
+  if (inv >= ${invocations}u) { return; }
+  let plane = inv / ${runs}u;
+  let j = (inv % ${runs}u) * ${BN_RUN}u;
+  let base = plane * ${perPlane}u + j;
+  let ch = plane % ${c}u;
   ${loads}`,
+    each,
   };
 }
 
@@ -145,8 +172,10 @@ export function normalizeWgsl(
 @group(0) @binding(1) var<storage, read> chan: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> y: array<${h.type}>;
 ${h.main}
-  let z = x[i] * cp.x + cp.y;
-  y[i] = ${act === "none" ? "z" : activationWgsl(act, "z", h.type)};
+${
+    h.each(`let z = x[i] * cp.x + cp.y;
+    y[i] = ${act === "none" ? "z" : activationWgsl(act, "z", h.type)};`)
+  }
 }`;
 }
 
@@ -193,8 +222,10 @@ export function inputGradWgsl(
   return `
 ${decls}
 ${h.main}
-  ${names.includes("x") ? "let xv = x[i];" : ""}
-  ${upstreamGrad(act, h.type)}
-  dx[i] = ${training ? "cf.x * dz + cf.y * xv + cf.z" : "cp.x * dz"};
+${
+    h.each(`${names.includes("x") ? "let xv = x[i];" : ""}
+    ${upstreamGrad(act, h.type)}
+    dx[i] = ${training ? "cf.x * dz + cf.y * xv + cf.z" : "cp.x * dz"};`)
+  }
 }`;
 }

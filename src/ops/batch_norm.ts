@@ -137,7 +137,7 @@ export function batchNormAct(
     );
   }
   const y = empty(x.shape, { name: act === "none" ? "bn" : `bn+${act}` });
-  const grid = grid1D(bnElementwiseUnits(x.size, hw).units, ELEMENTWISE_WG);
+  const grid = grid1D(bnElementwiseUnits(x.size, hw).invocations, ELEMENTWISE_WG);
   const kn = gpu.kernel(
     `bn_normalize:${act}:${n},${c},${hw}`,
     () => normalizeWgsl(act, x.size, c, hw, grid, ELEMENTWISE_WG),
