@@ -25,6 +25,7 @@ import { convShape } from "../kernels/conv2d.ts";
 import {
   chunkByUniform,
   forwardStripSpec,
+  gemmWeightGradSpec,
   inputGradStripSpecs,
 } from "../kernels/conv2d_register.ts";
 
@@ -135,6 +136,14 @@ gpuTest("conv2d: bad shapes and options throw one clear error", () => {
   );
   const xi = fromArray([1, 1, 1, 1], new Int32Array([1]));
   assert.throws(() => conv2dForward(xi, zeros([1, 1, 1, 1]), 1), /is i32; conv needs f32/);
+});
+
+Deno.test("conv2d plans: the 1×1 weight gradient takes large blocks only for large convs", () => {
+  const head = gemmWeightGradSpec(convShape([64, 160, 4, 4], [1280, 160, 1, 1], 1));
+  assert.deepEqual([head.bo, head.bc, head.vk], [32, 32, 4]);
+  const small = gemmWeightGradSpec(convShape([32, 96, 7, 7], [32, 96, 1, 1], 1));
+  assert.deepEqual([small.bo, small.bc, small.vk], [16, 16, 1]);
+  assert.ok(small.slots > 1, "a small conv splits its k range over several slots");
 });
 
 Deno.test("conv2d plans: stride-2 input gradient visits exactly the taps that hit", () => {
