@@ -280,11 +280,14 @@ function stripBlocking(
  * row a plane) that reduce over at least 16 channels, with little of the last strip
  * of a plane wasted. Each input channel then costs 4 vec4 source loads and 8 weight
  * loads for 512 FMAs instead of 2 and 4 for 128; measured on llvmpipe 1.1–2× faster
- * on MobileNetV2's 1×1 convs, slower where the reduction is short (8 channels).
+ * on MobileNetV2's 1×1 convs, slower where the reduction is short (8 channels). The
+ * larger body compiles about 3× slower, so only convs of ≥ 2^24 MACs take it.
  */
-function wideBlocks(flat: boolean, dstW: number, reduction: number): boolean {
-  return flat && reduction >= 16 && (dstW % 16 === 0 || dstW >= 128);
+function wideBlocks(g: ConvShape, flat: boolean, dstW: number, reduction: number): boolean {
+  const macs = g.n * g.ho * g.wo * g.c * g.co;
+  return flat && reduction >= 16 && (dstW % 16 === 0 || dstW >= 128) && macs >= WIDE_MACS;
 }
+const WIDE_MACS = 1 << 24;
 
 /**
  * Output channels per block: wide for 1×1 (cheap per tap), narrower for k×k, and
@@ -305,7 +308,7 @@ export function forwardStripSpec(g: ConvShape): StripConvSpec {
   const srcW = flat ? g.h * g.w : g.w;
   const dstH = flat ? 1 : g.ho;
   const dstW = flat ? g.ho * g.wo : g.wo;
-  const wide = wideBlocks(flat, dstW, g.c);
+  const wide = wideBlocks(g, flat, dstW, g.c);
   const bl = stripBlocking(srcW, dstW, g.stride, 1, wide);
   const ob = channelBlock(g.k, g.co, g.c, wide);
   const colTaps: ColTap[][] = [];
@@ -351,7 +354,7 @@ export function inputGradStripSpecs(g: ConvShape): StripConvSpec[] {
   const srcW = flat ? g.ho * g.wo : g.wo;
   const dstH = flat ? 1 : g.h;
   const dstW = flat ? g.h * g.w : g.w;
-  const wide = wideBlocks(flat, dstW, g.co);
+  const wide = wideBlocks(g, flat, dstW, g.co);
   const bl = stripBlocking(srcW, dstW, 1, s, wide);
   const ob = channelBlock(g.k, g.c, g.co, wide);
   const colTaps: ColTap[][] = [];

@@ -35,7 +35,7 @@ type Case = [number, number, number, number, number, number, 1 | 2];
 const CASES: Case[] = [
   [1, 3, 7, 9, 5, 1, 1], // 1×1 as a GEMM over a 63-pixel plane (scalar loads)
   [2, 4, 8, 8, 8, 1, 1], // 1×1 GEMM with vec4 loads and stores
-  [2, 20, 8, 8, 36, 1, 1], // 1×1 with 16-pixel × 32-channel strips, a partial block
+  [4, 32, 16, 16, 520, 1, 1], // ≥ 2^24 MACs: 16-pixel × 32-channel strips, a partial block
   [4, 37, 8, 8, 67, 1, 1], // 1×1 dW: partial channel blocks on both sides, two k slots
   [3, 5, 9, 9, 6, 1, 1], // 1×1 dW: scalar k steps (H·W odd), four k slots
   [3, 6, 5, 5, 10, 1, 2], // 1×1 stride 2: odd rows and columns of dx are zero
