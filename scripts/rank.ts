@@ -32,8 +32,8 @@ const RANK = {
     "block type and different depths standalone (the true ranking), then learns their fitness\n" +
     "scores α as the K = 3 paths of a supernet (§3.2, Eq. 4) from each initial α of Table 6\n" +
     "(row 3 is the reverse of the true order) and reports after how many epochs α orders them\n" +
-    "correctly for good. Writes OUT/rank.json, OUT/report.md, OUT/order_margin.png and\n" +
-    "OUT/alpha_row<S/N>.png. Defaults and their reasons: src/rank/config.ts.",
+    "correctly for good. Writes OUT/rank.json, OUT/report.md, OUT/order_margin_x<scale>.png,\n" +
+    "OUT/alpha_row<S/N>-x<scale>.png. Defaults and their reasons: src/rank/config.ts.",
   flags: {
     quick: {
       type: "boolean",
@@ -80,10 +80,11 @@ const RANK = {
     "arch-eps": flag("archEps", "EPS", "Adam ε of α"),
     "arch-every": flag("archEvery", "N", "weight steps per α (fitness) step"),
     rows: flag("rows", "LIST", "Table 6 rows to start from (row 3: the reverse order)"),
-    "alpha-scale": flag(
-      "alphaScale",
-      "S",
-      "factor on Table 6's printed α (the paper's units are 1e-3; 0.001 is the paper's α)",
+    "alpha-scales": flag(
+      "alphaScales",
+      "LIST",
+      "factors on Table 6's printed α, each row runs at each (the paper's units are 1e-3:\n" +
+        "0.001 gives the paper's α)",
     ),
     "path-sampling": flag(
       "pathSampling",
@@ -130,11 +131,15 @@ await runCli("rank", async () => {
   num("arch-beta2", "archBeta2", { min: 0, max: 0.9999 });
   num("arch-eps", "archEps", { min: 1e-12 });
   num("arch-every", "archEvery", { integer: true, min: 1 });
-  num("alpha-scale", "alphaScale", { min: 1e-9 });
   num("seed", "seed", { integer: true, min: 0 });
   num("log-every", "logEvery", { integer: true, min: 1 });
   if (str("depths") !== undefined) cfg.depths = intList("depths", str("depths")!, 1);
   if (str("rows") !== undefined) cfg.rows = intList("rows", str("rows")!, 1);
+  if (str("alpha-scales") !== undefined) {
+    cfg.alphaScales = str("alpha-scales")!.split(",").map((p) =>
+      cliNumber("alpha-scales", p.trim(), { min: 1e-9 })
+    );
+  }
   if ((cfg.rows as number[]).some((r) => r > 5)) {
     throw new Error(`--rows: Table 6 has rows 1..5, got ${cfg.rows}`);
   }
@@ -158,13 +163,12 @@ await runCli("rank", async () => {
   await checkOutFolder(config); // before the slow device start: a wrong --out fails at once
 
   const gpu = await initEngine();
+  const images = config.trainImages || "all";
   console.log(
-    `rank: ${config.quick ? "quick smoke run, " : ""}depths ${config.depths.join(", ")}, ` +
-      `${config.trueSeeds} seed(s) × ${config.trueEpochs} epochs standalone, rows ` +
-      `${config.rows.join(", ")} × ${config.epochs} epochs of fitness, ${
-        config.trainImages || "all"
-      } ` +
-      `training images — adapter: ${gpu.info.description}`,
+    `rank: ${config.quick ? "quick smoke run, " : ""}depths ${config.depths.join(", ")}; ` +
+      `${config.trueSeeds} seed(s) × ${config.trueEpochs} epochs standalone; Table 6 rows ` +
+      `${config.rows.join(", ")} × α scales ${config.alphaScales.join(", ")}, ` +
+      `${config.epochs} epochs each; ${images} training images — adapter: ${gpu.info.description}`,
   );
   try {
     await removeEmptyFoldersOnFailure(config.out, () => runRank(config));

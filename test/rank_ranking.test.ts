@@ -68,16 +68,23 @@ Deno.test("epochsToCorrectOrder: the first epoch from which the order holds to t
 
 Deno.test("the default and quick settings include the reverse of every possible true order", () => {
   for (const rows of [DEFAULT_RANK_CONFIG.rows, QUICK_RANK_CONFIG.rows!]) {
-    const settings = table6Settings(rows, DEFAULT_RANK_CONFIG.alphaScale);
+    const scales = DEFAULT_RANK_CONFIG.alphaScales;
+    const settings = table6Settings(rows, scales);
+    assert.equal(settings.length, rows.length * scales.length);
     for (const order of ORDERS) {
       const reverse = settings.filter((s) => isReverseOrder(alphaByNetwork(s, order), order));
-      assert.deepEqual(reverse.map((s) => s.row), [3], `rows ${rows}, order ${order}`);
+      assert.deepEqual(reverse.map((s) => s.id), scales.map((x) => `row3-x${x}`), `${order}`);
       // Row 3 gives the worst network the highest α.
-      assert.equal(alphaByNetwork(reverse[0], order)[order[0]], TABLE6_ROWS[2][0]);
+      const [first] = reverse;
+      assert.equal(alphaByNetwork(first, order)[order[0]], TABLE6_ROWS[2][0] * first.scale);
     }
   }
-  assert.deepEqual(table6Settings([1], 1e-3)[0].byRank, TABLE6_ROWS[0].map((a) => a * 1e-3));
-  assert.throws(() => table6Settings([6], 1), /rows 1..5/);
+  assert.deepEqual(
+    table6Settings([1], [1e-3])[0].byRank,
+    TABLE6_ROWS[0].map((a) => a * 1e-3),
+  );
+  assert.throws(() => table6Settings([6], [1]), /rows 1..5/);
+  assert.throws(() => table6Settings([1], [0]), /scales must be > 0/);
 });
 
 Deno.test("rankNetworks: means, per-seed orders, and the gap against the seed spread", () => {

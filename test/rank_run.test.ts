@@ -33,7 +33,7 @@ Deno.test({
       assert.equal(n.runs.length, 1);
       assert.ok(n.meanTestTop1 >= 0 && n.meanTestTop1 <= 1);
     }
-    assert.deepEqual(settings.map((s) => s.row), [2, 3]);
+    assert.deepEqual(settings.map((s) => s.id), ["row2-x1", "row3-x1"]);
     assert.deepEqual(settings.map((s) => s.reverse), [false, true]);
     for (const s of settings) {
       assert.deepEqual(s.order, truth.order);
@@ -54,9 +54,10 @@ Deno.test({
     const reverse = settings.find((s) => s.reverse)!;
     assert.ok(alphaAgrees(reverse.initialAlpha, [...truth.order].reverse()));
     const report = await Deno.readTextFile(`${out}/report.md`);
-    assert.match(report, /\| 3 \(reverse\) \|/);
+    assert.match(report, /\| 3 \(reverse\) \| 1 \|/);
     assert.match(report, /True order \(mean over seeds\): \*\*Net1 \(depth \d\) < Net2/);
-    for (const f of ["order_margin.png", "alpha_row2.png", "alpha_row3.png", "fitness/row3.json"]) {
+    const files = ["order_margin_x1.png", "alpha_row2-x1.png", "alpha_row3-x1.png"];
+    for (const f of [...files, "fitness/row3-x1.json"]) {
       assert.ok((await Deno.stat(`${out}/${f}`)).size > 0, f);
     }
 
@@ -97,7 +98,7 @@ Deno.test({
     }
     const help = await rankCli(["--help"]);
     assert.equal(help.code, 0);
-    assert.match(help.out, /--alpha-scale S/);
+    assert.match(help.out, /--alpha-scales LIST .*\n.*\(default: 0.001,1; --quick: 1\)/);
     await Deno.remove(dir, { recursive: true });
   },
 });

@@ -59,8 +59,8 @@ export interface RankConfig {
   readonly archEvery: number;
   /** Table 6 rows (1-based) to start from. */
   readonly rows: readonly number[];
-  /** Multiplies Table 6's printed numbers (which are in units of 10⁻³). */
-  readonly alphaScale: number;
+  /** Factors on Table 6's printed numbers (in units of 10⁻³): every row runs at each. */
+  readonly alphaScales: readonly number[];
   readonly pathSampling: PathSampling;
   readonly seed: number;
   readonly out: string;
@@ -95,7 +95,8 @@ export const DEFAULT_RANK_CONFIG: RankConfig = {
   archEps: 1e-8, // ProxylessNAS
   archEvery: 3, // the evolution's; ProxylessNAS uses 5
   rows: [1, 2, 3, 4, 5], // all of Table 6; row 3 is the reverse of the true order
-  alphaScale: 1, // the printed numbers as α: p starts up to 90% on one network
+  alphaScales: [0.001, 1], // the paper's α (p uniform to 0.4%), and the printed numbers as α
+  // (p starts up to 90% on one network): robustness to a start that matters
   pathSampling: "proportional", // ProxylessNAS's binary gates sample the path ∝ p
   seed: 0,
   out: "runs/rank",
@@ -117,6 +118,7 @@ export const QUICK_RANK_CONFIG: Partial<RankConfig> = {
   warmupEpochs: 1,
   archEvery: 2,
   rows: [2, 3],
+  alphaScales: [1],
   logEvery: 4,
 };
 
@@ -131,12 +133,20 @@ export function validateRankConfig(config: RankConfig): RankConfig {
     );
   }
   if (config.rows.length === 0) throw new Error("--rows must name at least one Table 6 row");
+  if (config.alphaScales.length === 0) {
+    throw new Error("--alpha-scales must name at least one scale");
+  }
   return config;
 }
 
 /** A config as plain JSON, for rank.json and the resume check. */
 export function rankConfigToJson(config: RankConfig): Record<string, unknown> {
-  return { ...config, depths: [...config.depths], rows: [...config.rows] };
+  return {
+    ...config,
+    depths: [...config.depths],
+    rows: [...config.rows],
+    alphaScales: [...config.alphaScales],
+  };
 }
 
 /**

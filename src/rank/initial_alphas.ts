@@ -4,7 +4,7 @@
  * that they can be assigned once the true ranking is measured.
  *
  * The paper prints them in units of 10⁻³; p = softmax(α) is then uniform to within
- * 0.4%, and every network is sampled equally at the start. `scale` multiplies the
+ * 0.4%, and every network is sampled equally at the start. A scale multiplies the
  * printed numbers: at scale 1 (α = 2.67 instead of 0.00267) p starts far from uniform
  * (row 1 gives Net2 90% of the weight steps), so the scores have to overcome both their
  * start and the extra training that start gives the favoured network. Row 3 is the
@@ -23,22 +23,41 @@ export const TABLE6_ROWS: readonly (readonly [number, number, number])[] = [
 
 /** One initial setting: α by rank, worst network first. */
 export interface InitialSetting {
+  /** "row3-x1": names its files. */
+  id: string;
   /** Table 6's S/N (1-based). */
   row: number;
+  /** The factor on the printed numbers. */
+  scale: number;
   byRank: readonly number[];
 }
 
-/** The Table 6 rows `rows` (1-based S/N), their printed numbers times `scale`. */
-export function table6Settings(rows: readonly number[], scale: number): InitialSetting[] {
-  if (!(scale > 0 && Number.isFinite(scale))) {
-    throw new RangeError(`table6Settings: scale must be > 0, got ${scale}`);
+/**
+ * The Table 6 rows `rows` (1-based S/N) at every scale of `scales` (each row's printed
+ * numbers times the scale), scale by scale.
+ */
+export function table6Settings(
+  rows: readonly number[],
+  scales: readonly number[],
+): InitialSetting[] {
+  for (const scale of scales) {
+    if (!(scale > 0 && Number.isFinite(scale))) {
+      throw new RangeError(`table6Settings: scales must be > 0, got ${scale}`);
+    }
   }
-  return rows.map((row) => {
+  for (const row of rows) {
     if (!(Number.isInteger(row) && row >= 1 && row <= TABLE6_ROWS.length)) {
       throw new RangeError(`Table 6 has rows 1..${TABLE6_ROWS.length}, not ${row}`);
     }
-    return { row, byRank: TABLE6_ROWS[row - 1].map((a) => a * scale) };
-  });
+  }
+  return scales.flatMap((scale) =>
+    rows.map((row) => ({
+      id: `row${row}-x${scale}`,
+      row,
+      scale,
+      byRank: TABLE6_ROWS[row - 1].map((a) => a * scale),
+    }))
+  );
 }
 
 /** α by network index: network `order[r]` (rank r, worst first) gets `byRank[r]`. */

@@ -8,7 +8,7 @@
  *      a long run shows its results as they come.
  *
  * Resume: every standalone training keeps its own folder and checkpoint, every fitness
- * run writes fitness/row<S/N>.json when it ends; `--resume` skips what is finished.
+ * run writes fitness/row<S/N>-x<scale>.json when it ends; `--resume` skips what is finished.
  */
 import { engine } from "../tensor/engine.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
@@ -71,7 +71,7 @@ export async function runRank(
   const data = await openRankData(cfg);
   const [channels, size] = data.shape;
   const specs = cfg.depths.map((d) => depthNetwork(d, { channels, size }, data.classes));
-  const settings = table6Settings(cfg.rows, cfg.alphaScale);
+  const settings = table6Settings(cfg.rows, cfg.alphaScales);
   await Deno.mkdir(`${cfg.out}/fitness`, { recursive: true });
   await atomicWrite(`${cfg.out}/config.json`, JSON.stringify(rankConfigToJson(cfg), null, 1));
 
@@ -97,28 +97,28 @@ export async function runRank(
 
   t = performance.now();
   for (const [k, setting] of settings.entries()) {
-    const path = `${cfg.out}/fitness/row${setting.row}.json`;
+    const path = `${cfg.out}/fitness/${setting.id}.json`;
     const alpha = alphaByNetwork(setting, truth.order);
     const saved = cfg.resume ? await readJson(path) as SettingResult | null : null;
     let done: SettingResult;
     if (saved && saved.order.join() === truth.order.join()) {
-      log(`fitness ${k + 1}/${settings.length}: Table 6 row ${setting.row} done before, skipped`);
+      log(`fitness ${k + 1}/${settings.length}: ${setting.id} done before, skipped`);
       done = saved;
     } else {
-      const label = `fitness ${k + 1}/${settings.length} (row ${setting.row})`;
+      const label = `fitness ${k + 1}/${settings.length} (${setting.id})`;
       log(`${label}: initial α ${alpha.map((a) => a.toFixed(3)).join(", ")} (by network)`);
       const run = await runFitness(specs, alpha, data, cfg, label);
       done = settingResult(setting, truth.order, isReverseOrder(alpha, truth.order), run);
       await atomicWrite(path, JSON.stringify(done));
     }
     log(
-      `  row ${setting.row}: correct order from epoch ${done.epochsToCorrectOrder ?? "—"} ` +
+      `  ${setting.id}: correct order from epoch ${done.epochsToCorrectOrder ?? "—"} ` +
         `(final α ${done.epochs.at(-1)!.alpha.map((a) => a.toFixed(2)).join(", ")})`,
     );
     result.settings.push(done);
     result.seconds.fitness = (performance.now() - t) / 1000;
     await writeRankReport(cfg.out, result);
   }
-  log(`rank: wrote ${cfg.out}/rank.json, report.md, order_margin.png, alpha_row*.png`);
+  log(`rank: wrote ${cfg.out}/rank.json, report.md, order_margin_x*.png, alpha_row*.png`);
   return result;
 }

@@ -12,8 +12,11 @@ export const RANK_RESULT_FORMAT = "autospace.rank/v1";
 
 /** One initial setting's run and its verdict. */
 export interface SettingResult extends FitnessRunResult {
+  /** "row3-x1": Table 6's S/N and the scale on its numbers. */
+  id: string;
   /** Table 6's S/N. */
   row: number;
+  scale: number;
   /** Initial α by rank, worst network first (Table 6's columns). */
   byRank: number[];
   /** The true order (worst → best) the initial α was assigned by. */
@@ -44,7 +47,9 @@ export function settingResult(
   run: FitnessRunResult,
 ): SettingResult {
   return {
+    id: setting.id,
     row: setting.row,
+    scale: setting.scale,
     byRank: [...setting.byRank],
     order: [...order],
     reverse,

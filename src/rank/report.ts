@@ -11,8 +11,9 @@ import { orderMargin } from "./ranking.ts";
 import type { TrueRanking } from "./true_ranking.ts";
 
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
-const num = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(3));
 const epochs = (e: number | null) => (e === null ? "not by the end" : String(e));
+/** α to three significant digits: the paper's α are ~1e-3. */
+const alphaText = (v: number) => (Math.abs(v) >= 0.01 ? v.toFixed(3) : v.toPrecision(3));
 
 /** "Net2 (depth 2)": the paper's name for the network of rank r, with its depth. */
 function netName(truth: TrueRanking, rank: number): string {
@@ -44,9 +45,9 @@ function settingsTable(result: RankResult): string[] {
   const { truth } = result;
   const names = truth.order.map((_, r) => netName(truth, r));
   const lines = [
-    `| S/N | ${names.map((n) => `α ${n}`).join(" | ")} | Epochs | first correct | final α | ` +
-    `held-out top-1 after | weight steps |`,
-    `| --- | ${names.map(() => "---").join(" | ")} | --- | --- | --- | --- | --- |`,
+    `| S/N | scale | ${names.map((n) => `α ${n}`).join(" | ")} | Epochs | first correct | ` +
+    `final α | held-out top-1 after | weight steps |`,
+    `| --- | --- | ${names.map(() => "---").join(" | ")} | --- | --- | --- | --- | --- |`,
   ];
   for (const s of result.settings) {
     const byRank = (values: readonly number[]) => truth.order.map((i) => values[i]);
@@ -55,9 +56,11 @@ function settingsTable(result: RankResult): string[] {
       truth.order.map(() => 0),
     );
     lines.push(
-      `| ${s.row}${s.reverse ? " (reverse)" : ""} | ${s.byRank.map(num).join(" | ")} | ` +
+      `| ${s.row}${s.reverse ? " (reverse)" : ""} | ${s.scale} | ${
+        s.byRank.map(alphaText).join(" | ")
+      } | ` +
         `${epochs(s.epochsToCorrectOrder)} | ${epochs(s.firstCorrectEpoch)} | ` +
-        `${byRank(s.epochs.at(-1)!.alpha).map(num).join(" / ")} | ` +
+        `${byRank(s.epochs.at(-1)!.alpha).map(alphaText).join(" / ")} | ` +
         `${byRank(s.heldOutTop1).map(pct).join(" / ")} | ${byRank(steps).join(" / ")} |`,
     );
   }
@@ -68,12 +71,12 @@ function marginTable(result: RankResult): string[] {
   const count = Math.max(...result.settings.map((s) => s.epochs.length));
   const header = Array.from({ length: count }, (_, e) => String(e));
   const lines = [
-    `| S/N | ${header.map((e) => `epoch ${e}`).join(" | ")} |`,
-    `| --- | ${header.map(() => "---").join(" | ")} |`,
+    `| S/N | scale | ${header.map((e) => `epoch ${e}`).join(" | ")} |`,
+    `| --- | --- | ${header.map(() => "---").join(" | ")} |`,
   ];
   for (const s of result.settings) {
-    const margins = s.epochs.map((e) => num(orderMargin(e.alpha, s.order)));
-    lines.push(`| ${s.row} | ${margins.join(" | ")} |`);
+    const margins = s.epochs.map((e) => alphaText(orderMargin(e.alpha, s.order)));
+    lines.push(`| ${s.row} | ${s.scale} | ${margins.join(" | ")} |`);
   }
   return lines;
 }
@@ -113,7 +116,8 @@ export function rankReportMarkdown(result: RankResult): string {
     `images (Adam, lr ${config.archLr}, one fitness step every ${config.archEvery} weight ` +
     `steps after ${config.warmupEpochs} warmup epoch(s)); weight steps sample their path ` +
     `${config.pathSampling === "uniform" ? "uniformly" : "∝ p = softmax(α)"}. ` +
-    `Initial α = Table 6's printed numbers (units of 10⁻³ in the paper) × ${config.alphaScale}. ` +
+    `Initial α = Table 6's printed numbers (units of 10⁻³ in the paper) × the scale: ` +
+    `0.001 is the paper's α, 1 a start far from uniform p. ` +
     `"Epochs": from this epoch on (of ${config.epochs}) α orders the networks as the true ` +
     `ranking does, to the end (0 = from the start).`,
     "",
@@ -124,7 +128,8 @@ export function rankReportMarkdown(result: RankResult): string {
     ...marginTable(result),
     "",
     `Time: true ranking ${result.seconds.trueRanking.toFixed(0)} s, fitness runs ` +
-    `${result.seconds.fitness.toFixed(0)} s. Charts: order_margin.png, alpha_row<S/N>.png.`,
+    `${result.seconds.fitness.toFixed(0)} s. Charts: order_margin_x<scale>.png, ` +
+    `alpha_row<S/N>-x<scale>.png.`,
     "",
   ];
   return out.join("\n");
@@ -136,26 +141,34 @@ export async function writeRankReport(out: string, result: RankResult): Promise<
   await atomicWrite(`${out}/report.md`, rankReportMarkdown(result));
   const { truth } = result;
   if (result.settings.length === 0) return;
-  await writeLineChart(
-    `${out}/order_margin`,
-    result.settings.map((s) => ({
-      name: `S/N ${s.row}${s.reverse ? " (reverse)" : ""}`,
-      points: s.trajectory.map((t) => [t.epoch, orderMargin(t.alpha, s.order)] as [number, number]),
-    })),
-    {
-      title: "Order margin of α (> 0: the true order)",
-      xLabel: "epoch",
-      yLabel: "min α(better) − α(worse)",
-    },
-  );
+  for (const scale of new Set(result.settings.map((s) => s.scale))) {
+    await writeLineChart(
+      `${out}/order_margin_x${scale}`,
+      result.settings.filter((s) => s.scale === scale).map((s) => ({
+        name: `S/N ${s.row}${s.reverse ? " (reverse)" : ""}`,
+        points: s.trajectory.map((t) =>
+          [t.epoch, orderMargin(t.alpha, s.order)] as [number, number]
+        ),
+      })),
+      {
+        title: `Order margin of α, initial α × ${scale} (> 0: the true order)`,
+        xLabel: "epoch",
+        yLabel: "min α(better) − α(worse)",
+      },
+    );
+  }
   for (const s of result.settings) {
     await writeLineChart(
-      `${out}/alpha_row${s.row}`,
+      `${out}/alpha_${s.id}`,
       truth.order.map((network, rank) => ({
         name: netName(truth, rank),
         points: s.trajectory.map((t) => [t.epoch, t.alpha[network]] as [number, number]),
       })),
-      { title: `α from Table 6 row ${s.row}`, xLabel: "epoch", yLabel: "α (fitness score)" },
+      {
+        title: `α from Table 6 row ${s.row} × ${s.scale}`,
+        xLabel: "epoch",
+        yLabel: "α (fitness score)",
+      },
     );
   }
 }
