@@ -68,6 +68,9 @@ function passThroughHelp(): string {
   ].join("\n");
 }
 
+/** The pass-through part of `--help`, built from each stage's own flag list. */
+const PASS_THROUGH_HELP: string = passThroughHelp();
+
 /** Autospace's own flags. */
 export const AUTOSPACE_COMMAND = {
   usage: "deno task autospace [--data DATA] [--madds-max C] [--out DIR] [flags] [--STAGE.FLAG ...]",
@@ -105,7 +108,7 @@ export const AUTOSPACE_COMMAND = {
         "resumes from its checkpoint (the settings must be the ones it was started with)",
     },
   },
-  notes: passThroughHelp(),
+  notes: PASS_THROUGH_HELP,
 } as const satisfies CliCommand;
 
 /** A checked `deno task autospace` command line. */
