@@ -29,6 +29,8 @@
  *   from scratch.
  * - `src/latency/` — measured forward latency of every candidate block of a space on
  *   this adapter, cached per device: a hardware-aware cost table (uses `src/bench/`'s timer).
+ * - `src/autospace/` — the four commands in a row (evolve → search → train → export)
+ *   in one results folder, resumable stage by stage.
  *
  * @module
  */
@@ -121,4 +123,26 @@ export {
 } from "./src/search/config.ts";
 export type { SearchResult } from "./src/search/outputs.ts";
 export { train, type TrainConfig } from "./src/train/trainer.ts";
+export {
+  parseTrainArgs,
+  prepareTraining,
+  runTraining,
+  TRAIN_COMMAND,
+  type TrainRequest,
+} from "./src/train/train_command.ts";
+export {
+  EXPORT_COMMAND,
+  type ExportRequest,
+  openExport,
+  parseExportArgs,
+  writeExport,
+} from "./src/train/export_command.ts";
 export { type EvalResult, evaluate } from "./src/train/evaluate.ts";
+
+// One command from data to ONNX: evolve → search → train → export.
+export {
+  AUTOSPACE_COMMAND,
+  type AutospaceConfig,
+  parseAutospaceArgs,
+} from "./src/autospace/config.ts";
+export { type AutospaceResult, runAutospace } from "./src/autospace/pipeline.ts";

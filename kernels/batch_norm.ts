@@ -1,161 +1,231 @@
 /**
- * WGSL for 2-D batch normalisation over NCHW: the per-channel reduction bodies
- * (run by the segmented reduction of kernels/reduce.ts, which has the llvmpipe and
- * GPU forms), small per-channel kernels, and the element-wise passes. Element-wise
+ * WGSL for 2-D batch normalisation fused with the activation that follows it
+ * (ReLU6, ReLU, …, or none), over NCHW: the per-channel reduction bodies (run by
+ * the segmented reduction of kernels/reduce.ts, which has the llvmpipe and GPU
+ * forms), a small eval-mode kernel, and the two element-wise passes. Element-wise
  * passes have one form: an invocation per element (or vec4 group) is already what
  * both llvmpipe and GPUs want.
  *
- * Statistics are two-pass (mean, then the centred sum of squares) so the variance
- * does not suffer the cancellation of E[x²] − E[x]².
+ * Passes over the activations, training: statistics (one read of x), normalise +
+ * activation (x → y); backward: the two sums (x, dy) and dx (x, dy → dx). The
+ * activation's derivative is taken at z = x·scale + shift, recomputed from x, so
+ * neither z nor a mask is stored.
  *
- * Per-channel buffers: stats [2C] = (mean, invStd); affine [2C] = (scale, shift)
- * with y = x·scale + shift; coef [3C] = (a, b, d) with dx = a·dy + b·x + d. Folding
- * the per-channel algebra into the finalize steps leaves the element-wise passes
- * two or three per-channel loads (llvmpipe gathers each load lane by lane).
+ * Statistics are one pass over data shifted by a sample of the channel, K = x[n=0,
+ * c, 0, 0]: mean = K + Σ(x−K)/M, var = Σ(x−K)²/M − (Σ(x−K)/M)². The shift keeps
+ * the cancellation of E[x²] − E[x]² away (the error grows with ((mean − K)/std)²,
+ * about 1 for a sample of the channel, instead of (mean/std)²).
+ *
+ * Per-channel buffers are vec4 records, one load each: chan[c] = (scale, shift,
+ * mean, invStd) with z = x·scale + shift; coef[c] = (a, b, d, 0) with the
+ * training-mode dx = a·dz + b·x + d, dz = f'(z)·dy.
  */
 import { f32, type Grid1D } from "./common.ts";
+import { activationGradWgsl, activationWgsl, type UnaryOp } from "./elementwise.ts";
 
-/** Mean pass finalize (s0 = Σx): stats[r] = mean. */
-export function meanFinalize(m: number): string {
-  return `stats[r] = s0 * ${f32(1 / m)};`;
+/** The activation fused into batch norm ("none": plain batch norm). */
+export type BnActivation = UnaryOp | "none";
+
+/** Statistics pass: per item, the shifted value; sums Σ(x−K) and Σ(x−K)². */
+export function statsPrelude(hw: number): string {
+  return `let bnK = xs[r * ${hw}u];`;
 }
+export const STATS_PER_ITEM = "let bnD = x[i] - bnK;";
+export const STATS_TERMS = ["bnD", "bnD * bnD"];
 
 /**
- * Variance pass finalize (s0 = Σ(x − mean)²): invStd from the biased variance,
- * the affine form, and the running statistics by PyTorch's convention
+ * Statistics finalize (s0 = Σ(x−K), s1 = Σ(x−K)²): the channel record from the
+ * biased variance, and the running statistics by PyTorch's convention
  * running = (1 − momentum)·running + momentum·batch with the unbiased variance.
  */
-export function varianceFinalize(c: number, m: number, eps: number, momentum: number): string {
-  return `let mu = stats[r];
-  let is = 1.0 / sqrt(s0 * ${f32(1 / m)} + ${f32(eps)});
-  stats[${c}u + r] = is;
+export function statsFinalize(hw: number, m: number, eps: number, momentum: number): string {
+  return `let bnK = xs[r * ${hw}u];
+  let dMean = s0 * ${f32(1 / m)};
+  let mu = bnK + dMean;
+  let varB = max(s1 * ${f32(1 / m)} - dMean * dMean, 0.0);
+  let is = 1.0 / sqrt(varB + ${f32(eps)});
   let scale = gamma[r] * is;
-  affine[r] = scale;
-  affine[${c}u + r] = beta[r] - mu * scale;
+  chan[r] = vec4<f32>(scale, beta[r] - mu * scale, mu, is);
   runMean[r] = ${f32(1 - momentum)} * runMean[r] + ${f32(momentum)} * mu;
-  runVar[r] = ${f32(1 - momentum)} * runVar[r] + ${f32(momentum)} * (s0 * ${f32(1 / (m - 1))});`;
+  runVar[r] = ${f32(1 - momentum)} * runVar[r] + ${f32(momentum * m / (m - 1))} * varB;`;
 }
 
-/** Eval mode: stats and affine form from the running statistics. */
-export function evalAffineWgsl(c: number, eps: number): string {
+/** Eval mode: the channel records from the running statistics. */
+export function evalChannelWgsl(c: number, eps: number): string {
   return `
 @group(0) @binding(0) var<storage, read> runMean: array<f32>;
 @group(0) @binding(1) var<storage, read> runVar: array<f32>;
 @group(0) @binding(2) var<storage, read> gamma: array<f32>;
 @group(0) @binding(3) var<storage, read> beta: array<f32>;
-@group(0) @binding(4) var<storage, read_write> stats: array<f32>;
-@group(0) @binding(5) var<storage, read_write> affine: array<f32>;
+@group(0) @binding(4) var<storage, read_write> chan: array<vec4<f32>>;
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r = gid.x;
   if (r >= ${c}u) { return; }
   let mu = runMean[r];
   let is = 1.0 / sqrt(runVar[r] + ${f32(eps)});
-  stats[r] = mu;
-  stats[${c}u + r] = is;
   let scale = gamma[r] * is;
-  affine[r] = scale;
-  affine[${c}u + r] = beta[r] - mu * scale;
+  chan[r] = vec4<f32>(scale, beta[r] - mu * scale, mu, is);
 }`;
 }
 
-/** Backward sums: s0 = Σ dy, s1 = Σ dy·x̂ with x̂ = (x − mean)·invStd. */
-export function backwardPrelude(c: number): string {
-  return `let mu = stats[r]; let is = stats[${c}u + r];`;
+/** dz = f'(z)·dy at z = xv·scale + shift, as WGSL statements declaring `dz`. */
+function upstreamGrad(act: BnActivation, t: string): string {
+  if (act === "none") return "let dz = dy[i];";
+  return `let z = xv * cp.x + cp.y;
+  let dz = ${activationGradWgsl(act, "z", "dy[i]", t)};`;
 }
-export const BACKWARD_TERMS = ["dy[i]", "dy[i] * ((x[i] - mu) * is)"];
+
+/** Backward sums: s0 = Σ dz, s1 = Σ dz·(x − mean) (dz as in the module comment). */
+export const BACKWARD_PRELUDE = "let cp = chan[r]; let mu = cp.z;";
+export function backwardPerItem(act: BnActivation): string {
+  return `let xv = x[i];
+      ${upstreamGrad(act, "Item")}`;
+}
+export const BACKWARD_TERMS = ["dz", "dz * (xv - mu)"];
 
 /**
- * Backward finalize: dbeta = Σdy, dgamma = Σ dy·x̂, and the training-mode
- * dx = gamma·invStd·(dy − dbeta/M − x̂·dgamma/M) as a·dy + b·x + d.
+ * Backward finalize: dbeta = Σdz, dgamma = Σ dz·x̂ = invStd·s1, and the
+ * training-mode dx = gamma·invStd·(dz − dbeta/M − x̂·dgamma/M) as a·dz + b·x + d.
  */
-export function backwardFinalize(c: number, m: number): string {
-  return `dbeta[r] = s0;
-  dgamma[r] = s1;
-  let mu = stats[r];
-  let is = stats[${c}u + r];
+export function backwardFinalize(m: number): string {
+  return `let cp = chan[r];
+  let mu = cp.z;
+  let is = cp.w;
+  let dg = s1 * is;
+  dbeta[r] = s0;
+  dgamma[r] = dg;
   let k = gamma[r] * is;
-  coef[r] = k;
-  coef[${c}u + r] = -k * is * s1 * ${f32(1 / m)};
-  coef[${2 * c}u + r] = k * (mu * is * s1 - s0) * ${f32(1 / m)};`;
+  coef[r] = vec4<f32>(k, -k * is * dg * ${f32(1 / m)}, k * (mu * is * dg - s0) * ${
+    f32(1 / m)
+  }, 0.0);`;
 }
 
 /**
  * Element-wise passes run over vec4 groups when H·W % 4 = 0 (a group then lies in
- * one channel). `units` is the number of invocations (elements, or vec4 groups).
+ * one channel), and an invocation owns a run of `BN_RUN` units of one plane: its
+ * channel's records are loaded once for the run (llvmpipe gathers each load lane by
+ * lane, so per-channel loads cost as much as the data loads they serve).
  */
-export function bnElementwiseUnits(size: number, hw: number): { vec4: boolean; units: number } {
+export const BN_RUN = 4;
+
+/** Units (elements or vec4 groups) a plane, and invocations of an element-wise pass. */
+export function bnElementwiseUnits(
+  size: number,
+  hw: number,
+): { vec4: boolean; perPlane: number; invocations: number } {
   const vec4 = hw % 4 === 0;
-  return { vec4, units: vec4 ? size / 4 : size };
+  const perPlane = vec4 ? hw / 4 : hw;
+  return { vec4, perPlane, invocations: (size / hw) * Math.ceil(perPlane / BN_RUN) };
 }
 
-function tensorType(vec4: boolean): string {
-  return vec4 ? "array<vec4<f32>>" : "array<f32>";
-}
-
-function elementwiseHead(size: number, c: number, hw: number, grid: Grid1D, wg: number) {
-  const { vec4, units } = bnElementwiseUnits(size, hw);
+/**
+ * The shared head of the element-wise passes: `main` finds the invocation's plane,
+ * channel and first unit and runs `loads`; `each(body)` repeats `body` for the
+ * run's units with `i` the unit's index (skipping those past the plane's end).
+ */
+function elementwiseHead(
+  size: number,
+  c: number,
+  hw: number,
+  grid: Grid1D,
+  wg: number,
+  loads: string,
+) {
+  const { vec4, perPlane, invocations } = bnElementwiseUnits(size, hw);
+  const runs = Math.ceil(perPlane / BN_RUN);
+  const each = (body: string) =>
+    Array.from({ length: BN_RUN }, (_, v) => {
+      const guard = perPlane % BN_RUN === 0 ? "" : `if (j + ${v}u < ${perPlane}u) `;
+      return `  ${guard}{
+    let i = base + ${v}u;
+    ${body}
+  }`;
+    }).join("\n");
   return {
-    type: tensorType(vec4),
+    type: vec4 ? "vec4<f32>" : "f32",
     main: `@compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = ${grid.index};
-  if (i >= ${units}u) { return; }
-  let ch = (i / ${vec4 ? hw / 4 : hw}u) % ${c}u;`,
+  let inv = ${grid.index};
+  if (inv >= ${invocations}u) { return; }
+  let plane = inv / ${runs}u;
+  let j = (inv % ${runs}u) * ${BN_RUN}u;
+  let base = plane * ${perPlane}u + j;
+  let ch = plane % ${c}u;
+  ${loads}`,
+    each,
   };
 }
 
-/** y = x·scale[c] + shift[c]. */
+/** y = f(x·scale[c] + shift[c]). Bindings: x, chan, y. */
 export function normalizeWgsl(
+  act: BnActivation,
   size: number,
   c: number,
   hw: number,
   grid: Grid1D,
   wg: number,
 ): string {
-  const h = elementwiseHead(size, c, hw, grid, wg);
+  const h = elementwiseHead(size, c, hw, grid, wg, "let cp = chan[ch];");
   return `
-@group(0) @binding(0) var<storage, read> x: ${h.type};
-@group(0) @binding(1) var<storage, read> affine: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: ${h.type};
+@group(0) @binding(0) var<storage, read> x: array<${h.type}>;
+@group(0) @binding(1) var<storage, read> chan: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> y: array<${h.type}>;
 ${h.main}
-  y[i] = x[i] * affine[ch] + affine[${c}u + ch];
+${
+    h.each(`let z = x[i] * cp.x + cp.y;
+    y[i] = ${act === "none" ? "z" : activationWgsl(act, "z", h.type)};`)
+  }
 }`;
 }
 
-/** Training-mode dx = a[c]·dy + b[c]·x + d[c]. */
-export function inputGradTrainWgsl(
-  size: number,
-  c: number,
-  hw: number,
-  grid: Grid1D,
-  wg: number,
-): string {
-  const h = elementwiseHead(size, c, hw, grid, wg);
-  return `
-@group(0) @binding(0) var<storage, read> x: ${h.type};
-@group(0) @binding(1) var<storage, read> dy: ${h.type};
-@group(0) @binding(2) var<storage, read> coef: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dx: ${h.type};
-${h.main}
-  dx[i] = dy[i] * coef[ch] + x[i] * coef[${c}u + ch] + coef[${2 * c}u + ch];
-}`;
+/** The buffers `inputGradWgsl` binds, in order (each is read only where needed). */
+export function inputGradBindings(
+  act: BnActivation,
+  training: boolean,
+): ("x" | "dy" | "chan" | "coef" | "dx")[] {
+  const readsX = training || act !== "none";
+  const readsChan = act !== "none" || !training;
+  return [
+    ...(readsX ? ["x" as const] : []),
+    "dy",
+    ...(readsChan ? ["chan" as const] : []),
+    ...(training ? ["coef" as const] : []),
+    "dx",
+  ];
 }
 
-/** Eval-mode dx (constant statistics): dx = gamma·invStd·dy = scale[c]·dy. */
-export function inputGradEvalWgsl(
+/**
+ * dx, training mode: a[c]·dz + b[c]·x + d[c]; eval mode (constant statistics):
+ * scale[c]·dz. Bindings: `inputGradBindings(act, training)`.
+ */
+export function inputGradWgsl(
+  act: BnActivation,
+  training: boolean,
   size: number,
   c: number,
   hw: number,
   grid: Grid1D,
   wg: number,
 ): string {
-  const h = elementwiseHead(size, c, hw, grid, wg);
+  const names = inputGradBindings(act, training);
+  const loads = [
+    names.includes("chan") ? "let cp = chan[ch];" : "",
+    training ? "let cf = coef[ch];" : "",
+  ].join(" ");
+  const h = elementwiseHead(size, c, hw, grid, wg, loads);
+  const types: Record<string, string> = { chan: "vec4<f32>", coef: "vec4<f32>" };
+  const decls = names.map((name, k) =>
+    `@group(0) @binding(${k}) var<storage, ${name === "dx" ? "read_write" : "read"}> ${name}: ` +
+    `array<${types[name] ?? h.type}>;`
+  ).join("\n");
   return `
-@group(0) @binding(0) var<storage, read> dy: ${h.type};
-@group(0) @binding(1) var<storage, read> affine: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dx: ${h.type};
+${decls}
 ${h.main}
-  dx[i] = dy[i] * affine[ch];
+${
+    h.each(`${names.includes("x") ? "let xv = x[i];" : ""}
+    ${upstreamGrad(act, h.type)}
+    dx[i] = ${training ? "cf.x * dz + cf.y * xv + cf.z" : "cp.x * dz"};`)
+  }
 }`;
 }

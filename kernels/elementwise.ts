@@ -19,53 +19,83 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 }`;
 }
 
-const UNARY_FORWARD: Record<UnaryOp, string> = {
-  relu: "max(v, 0.0)",
-  relu6: "clamp(v, 0.0, 6.0)",
-  sigmoid: "1.0 / (1.0 + exp(-v))",
-  silu: "v / (1.0 + exp(-v))",
-  hsigmoid: "clamp(v + 3.0, 0.0, 6.0) / 6.0",
-};
+/**
+ * f(v) as WGSL, for v of type `t` (f32, or vec4<f32> to work on four elements at
+ * once: literals are spelled `t(…)` so one text serves both).
+ */
+export function activationWgsl(op: UnaryOp, v: string, t = "f32"): string {
+  switch (op) {
+    case "relu":
+      return `max(${v}, ${t}(0.0))`;
+    case "relu6":
+      return `clamp(${v}, ${t}(0.0), ${t}(6.0))`;
+    case "sigmoid":
+      return `(1.0 / (1.0 + exp(-${v})))`;
+    case "silu":
+      return `(${v} / (1.0 + exp(-${v})))`;
+    case "hsigmoid":
+      return `(clamp(${v} + 3.0, ${t}(0.0), ${t}(6.0)) / 6.0)`;
+  }
+}
 
-// Derivatives times the upstream gradient g. At the kinks of relu/relu6 the
-// gradient is 0 (x <= 0, x >= 6), matching the CPU reference.
-const UNARY_BACKWARD: Record<UnaryOp, string> = {
-  relu: "select(0.0, g, v > 0.0)",
-  relu6: "select(0.0, g, v > 0.0 && v < 6.0)",
-  sigmoid: "g * s * (1.0 - s)",
-  silu: "g * s * (1.0 + v * (1.0 - s))",
-  hsigmoid: "select(0.0, g / 6.0, v > -3.0 && v < 3.0)",
-};
+/**
+ * f'(v)·g as WGSL (v, g of type `t`). At the kinks of relu/relu6 the gradient is 0
+ * (v <= 0, v >= 6), matching the CPU reference.
+ */
+export function activationGradWgsl(op: UnaryOp, v: string, g: string, t = "f32"): string {
+  const zero = `${t}(0.0)`;
+  const s = `(1.0 / (1.0 + exp(-${v})))`;
+  switch (op) {
+    case "relu":
+      return `select(${zero}, ${g}, ${v} > ${zero})`;
+    case "relu6":
+      return `select(${zero}, ${g}, (${v} > ${zero}) & (${v} < ${t}(6.0)))`;
+    case "sigmoid":
+      return `(${g} * ${s} * (1.0 - ${s}))`;
+    case "silu":
+      return `(${g} * ${s} * (1.0 + ${v} * (1.0 - ${s})))`;
+    case "hsigmoid":
+      return `select(${zero}, ${g} / 6.0, (${v} > ${t}(-3.0)) & (${v} < ${t}(3.0)))`;
+  }
+}
 
-/** y[i] = f(x[i]). */
+/**
+ * Element-wise kernels run over vec4 groups when the size allows: llvmpipe gathers
+ * a load lane by lane, and a vec4 load costs about two scalar ones for four values.
+ */
+export function elementwiseUnits(n: number): { type: string; units: number } {
+  return n % 4 === 0 ? { type: "vec4<f32>", units: n / 4 } : { type: "f32", units: n };
+}
+
+/** y[i] = f(x[i]) over `elementwiseUnits(n).units` invocations. */
 export function unaryWgsl(op: UnaryOp, n: number, grid: Grid1D, wg: number): string {
+  const { type, units } = elementwiseUnits(n);
   return `
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<${type}>;
+@group(0) @binding(1) var<storage, read_write> y: array<${type}>;
 @compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = ${grid.index};
-  if (i >= ${n}u) { return; }
+  if (i >= ${units}u) { return; }
   let v = x[i];
-  y[i] = ${UNARY_FORWARD[op]};
+  y[i] = ${activationWgsl(op, "v", type)};
 }`;
 }
 
-/** dx[i] = f'(x[i]) · dy[i]. */
+/** dx[i] = f'(x[i]) · dy[i] over `elementwiseUnits(n).units` invocations. */
 export function unaryBackwardWgsl(op: UnaryOp, n: number, grid: Grid1D, wg: number): string {
-  const needsSigmoid = op === "sigmoid" || op === "silu";
+  const { type, units } = elementwiseUnits(n);
   return `
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> dy: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<${type}>;
+@group(0) @binding(1) var<storage, read> dy: array<${type}>;
+@group(0) @binding(2) var<storage, read_write> dx: array<${type}>;
 @compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = ${grid.index};
-  if (i >= ${n}u) { return; }
+  if (i >= ${units}u) { return; }
   let v = x[i];
   let g = dy[i];
-  ${needsSigmoid ? "let s = 1.0 / (1.0 + exp(-v));" : ""}
-  dx[i] = ${UNARY_BACKWARD[op]};
+  dx[i] = ${activationGradWgsl(op, "v", "g", type)};
 }`;
 }
 
@@ -101,7 +131,8 @@ function contiguousStride(shape: readonly number[], d: number): number {
 
 /**
  * y = a ∘ b with broadcasting; `aStrides`/`bStrides` are per output dim (0 where
- * the operand is broadcast).
+ * the operand is broadcast). Without broadcasting the kernel runs over
+ * `binaryUnits(...)` vec4 groups where the size allows.
  */
 export function binaryWgsl(
   op: BinaryOp,
@@ -113,27 +144,43 @@ export function binaryWgsl(
   wg: number,
 ): string {
   const sym = op === "add" ? "+" : "*";
+  const { type, units } = binaryUnits(outShape, aStrides, bStrides, n);
+  const ia = type === "f32" ? broadcastOffset(outShape, aStrides) : "i";
+  const ib = type === "f32" ? broadcastOffset(outShape, bStrides) : "i";
   return `
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(0) var<storage, read> a: array<${type}>;
+@group(0) @binding(1) var<storage, read> b: array<${type}>;
+@group(0) @binding(2) var<storage, read_write> y: array<${type}>;
 @compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = ${grid.index};
-  if (i >= ${n}u) { return; }
-  y[i] = a[${broadcastOffset(outShape, aStrides)}] ${sym} b[${broadcastOffset(outShape, bStrides)}];
+  if (i >= ${units}u) { return; }
+  y[i] = a[${ia}] ${sym} b[${ib}];
 }`;
 }
 
-/** acc[i] += x[i] (gradient accumulation). */
+/** Invocations of `binaryWgsl`: vec4 groups when neither operand broadcasts. */
+export function binaryUnits(
+  outShape: readonly number[],
+  aStrides: readonly number[],
+  bStrides: readonly number[],
+  n: number,
+): { type: string; units: number } {
+  const plain = (st: readonly number[]) =>
+    st.every((s, d) => s === contiguousStride(outShape, d) || outShape[d] === 1);
+  return plain(aStrides) && plain(bStrides) ? elementwiseUnits(n) : { type: "f32", units: n };
+}
+
+/** acc[i] += x[i] (gradient accumulation), over `elementwiseUnits(n).units` invocations. */
 export function accumulateWgsl(n: number, grid: Grid1D, wg: number): string {
+  const { type, units } = elementwiseUnits(n);
   return `
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read_write> acc: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<${type}>;
+@group(0) @binding(1) var<storage, read_write> acc: array<${type}>;
 @compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = ${grid.index};
-  if (i >= ${n}u) { return; }
+  if (i >= ${units}u) { return; }
   acc[i] = acc[i] + x[i];
 }`;
 }

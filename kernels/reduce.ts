@@ -49,7 +49,12 @@ export interface ReduceBody {
   inputs: readonly BindingDecl[];
   /** Statements run once per row before the loop; may use `r` (u32). */
   prelude?: string;
-  /** One f32 expression a sum; may use `i` (u32 flat offset), `r` and the prelude. */
+  /**
+   * Statements run once per item before the terms (values several terms share); may
+   * use `i`. Values of an item have type `Item` (f32, or vec4<f32> when vectorised).
+   */
+  perItem?: string;
+  /** One `Item` expression a sum; may use `i` (u32 flat offset), `r` and the prelude. */
   terms: readonly string[];
   /** Arrays `finalize` reads or writes. */
   outputs: readonly BindingDecl[];
@@ -130,8 +135,8 @@ function itemOffset(layout: ReduceLayout): string {
  * The same reduction over vec4 items, when every term reads its arrays only as
  * `name[i]` and every segment is 4-aligned: a quarter of the loads (llvmpipe
  * gathers lane by lane, so loads dominate) and 16-byte loads on GPUs. The terms
- * keep their text; `name` becomes an array<vec4<f32>> and the sums fold x+y+z+w
- * after the loop. Returns null where this does not apply.
+ * keep their text; `name` becomes an array<vec4<f32>>, `Item` becomes vec4<f32>
+ * and the sums fold x+y+z+w after the loop. Returns null where this does not apply.
  */
 export function vectorizeReduction(
   layout: ReduceLayout,
@@ -143,7 +148,7 @@ export function vectorizeReduction(
   if (!aligned) return null;
   const used = new Set<string>();
   const inputNames = new Set(body.inputs.map((b) => b.name));
-  for (const term of body.terms) {
+  for (const term of [...body.terms, body.perItem ?? ""]) {
     for (const match of term.matchAll(/(\w+)\s*\[([^\]]*)\]/g)) {
       if (match[2].trim() !== "i" || !inputNames.has(match[1])) return null;
       used.add(match[1]);
@@ -174,9 +179,15 @@ function sumDecls(t: number, vec4 = false): string {
   return Array.from({ length: t }, (_, k) => `var ${vec4 ? "v" : "s"}${k} = ${zero};`).join(" ");
 }
 
-function sumUpdates(terms: readonly string[], vec4 = false): string {
-  const acc = vec4 ? "v" : "s";
-  return terms.map((e, k) => `${acc}${k} = ${acc}${k} + (${e});`).join("\n      ");
+function sumUpdates(body: ReduceBody): string {
+  const acc = body.vec4 ? "v" : "s";
+  const updates = body.terms.map((e, k) => `${acc}${k} = ${acc}${k} + (${e});`);
+  return [body.perItem ?? "", ...updates].join("\n      ");
+}
+
+/** The module-scope alias of an item's type that terms and `perItem` may use. */
+function itemAlias(body: ReduceBody): string {
+  return `alias Item = ${body.vec4 ? "vec4<f32>" : "f32"};`;
 }
 
 /** After a vec4 loop: the scalar sums s0, s1, ... from the lane accumulators. */
@@ -198,6 +209,7 @@ export function reduceDirectWgsl(layout: ReduceLayout, body: ReduceBody): string
   const decls = directBindings(body).map((b, k) => decl(b, k)).join("\n");
   return `
 ${decls}
+${itemAlias(body)}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r = gid.x + gid.y * ${32768 * 64}u;
@@ -206,7 +218,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   ${sumDecls(body.terms.length, body.vec4)}
   for (var m = 0u; m < ${layout.items}u; m = m + 1u) {
     let i = ${itemOffset(layout)};
-    ${sumUpdates(body.terms, body.vec4)}
+    ${sumUpdates(body)}
   }
   ${foldVec4(body.terms.length, body.vec4)}
   { ${body.finalize} }
@@ -257,6 +269,7 @@ export function reducePass1Wgsl(
   return `
 ${decls}
 @group(0) @binding(${partialsBinding}) var<storage, read_write> partials: array<f32>;
+${itemAlias(body)}
 ${plan.variant === "tiled" ? `var<workgroup> red: array<f32, ${t * wg}>;` : ""}
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) t: u32) {
@@ -268,7 +281,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   ${sumDecls(t, body.vec4)}
   ${loopHead}
     let i = ${itemOffset(layout)};
-    ${sumUpdates(body.terms, body.vec4)}
+    ${sumUpdates(body)}
   }
   ${foldVec4(t, body.vec4)}
   ${write}

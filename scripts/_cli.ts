@@ -1,100 +1,24 @@
 /**
- * Shared CLI plumbing: flag parsing with `--help` generated from the flags
- * themselves (so the defaults it prints are the ones used), one-line errors with a
- * non-zero exit, and number flags.
+ * Shared CLI plumbing of the scripts: `--help` (printed from the command's flag
+ * table, then exit 0), and errors as one line with a non-zero exit. The flag tables,
+ * their parser and number flags are in src/util/cli_command.ts.
  */
-import { parseArgs } from "node:util";
+import {
+  type CliCommand,
+  type CliFlag,
+  type CliValues,
+  helpText,
+  parseCommandArgs,
+} from "../src/util/cli_command.ts";
 
-/** One flag of a task: its node:util type plus what `--help` says about it. */
-export interface CliFlag {
-  type: "string" | "boolean";
-  short?: string;
-  default?: string | boolean;
-  /** Placeholder for the value in `--help` ("N", "DIR"); default "VALUE". */
-  arg?: string;
-  /** Default shown by `--help` when it is computed rather than fixed. */
-  defaultText?: string;
-  /** One line (or a few) saying what the flag does. */
-  help: string;
-}
-
-/** A task's command line: how it is called and its flags. */
-export interface CliCommand {
-  /** Usage line after "usage: ", e.g. "deno task train [flags]". */
-  usage: string;
-  /** What the task does, a few lines. */
-  summary: string;
-  flags: Record<string, CliFlag>;
-  /** Whether the task takes positional arguments (named in `usage`). */
-  positionals?: boolean;
-  /** Extra text after the flags (environment, examples). */
-  notes?: string;
-}
-
-/** Values of `flags`: strings (undefined when unset without default) or booleans. */
-export type CliValues<F extends Record<string, CliFlag>> = {
-  [K in keyof F]: F[K]["type"] extends "boolean" ? boolean : string | undefined;
-};
-
-/** The `--help` text of a command: usage, summary, then one entry per flag with its default. */
-export function helpText(cmd: CliCommand): string {
-  const rows: [string, string][] = Object.entries(cmd.flags).map(([name, f]) => {
-    const left = `${f.short ? `-${f.short}, ` : ""}--${name}${
-      f.type === "string" ? ` ${f.arg ?? "VALUE"}` : ""
-    }`;
-    const shown = f.defaultText ?? (typeof f.default === "string" ? f.default : undefined);
-    return [left, shown === undefined ? f.help : `${f.help} (default: ${shown})`];
-  });
-  rows.push(["-h, --help", "print this text and exit"]);
-  const width = Math.max(...rows.map(([left]) => left.length)) + 2;
-  const lines = rows.map(([left, right]) => {
-    const [first, ...rest] = right.split("\n");
-    return [`  ${left.padEnd(width)}${first}`, ...rest.map((r) => `  ${" ".repeat(width)}${r}`)]
-      .join("\n");
-  });
-  return [
-    `usage: ${cmd.usage}`,
-    "",
-    cmd.summary,
-    "",
-    "flags:",
-    ...lines,
-    ...(cmd.notes ? ["", cmd.notes] : []),
-  ].join("\n");
-}
-
-/** A command-line token that is a negative number ("-1", "-0.5", "-1e-3"). */
-const NEGATIVE_NUMBER = /^-(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-
-/**
- * Joins "--flag -1" into "--flag=-1" for flags that take a value: node:util would
- * otherwise refuse "-1" as an ambiguous option, and the number check that follows
- * can say what range the value must be in.
- */
-export function joinNegativeValues(
-  args: readonly string[],
-  takesValue: (flag: string) => boolean,
-): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === "--") {
-      out.push(...args.slice(i));
-      break;
-    }
-    const next = args[i + 1];
-    const flag = /^--([^=]+)$/.exec(arg)?.[1];
-    if (
-      flag !== undefined && next !== undefined && NEGATIVE_NUMBER.test(next) && takesValue(flag)
-    ) {
-      out.push(`${arg}=${next}`);
-      i++;
-    } else {
-      out.push(arg);
-    }
-  }
-  return out;
-}
+export {
+  type CliCommand,
+  type CliFlag,
+  cliNumber,
+  type CliValues,
+  helpText,
+  joinNegativeValues,
+} from "../src/util/cli_command.ts";
 
 /** True when `args` ask for help ("--help" or "-h" before any "--"). */
 export function wantsHelp(args: readonly string[]): boolean {
@@ -115,28 +39,7 @@ export function parseCli<F extends Record<string, CliFlag>>(
     console.log(helpText(cmd));
     Deno.exit(0);
   }
-  const options: Record<string, { type: "string" | "boolean"; short?: string; default?: never }> =
-    {};
-  for (const [name, f] of Object.entries(cmd.flags)) {
-    options[name] = {
-      type: f.type,
-      ...(f.short ? { short: f.short } : {}),
-      ...(f.default !== undefined ? { default: f.default as never } : {}),
-    };
-  }
-  const joined = joinNegativeValues(args, (flag) => cmd.flags[flag]?.type === "string");
-  try {
-    const parsed = parseArgs({
-      args: joined,
-      options,
-      strict: true,
-      allowPositionals: cmd.positionals ?? false,
-    });
-    return { values: parsed.values as CliValues<F>, positionals: parsed.positionals };
-  } catch (err) {
-    // node:util's messages can span lines (hints); keep them, on one line.
-    throw new Error(`${(err as Error).message.replace(/\s*\n\s*/g, " ")} (see --help)`);
-  }
+  return parseCommandArgs(cmd, args);
 }
 
 /** Runs `main`; any error becomes one line on stderr and exit code 1. */
@@ -149,30 +52,4 @@ export async function runCli(name: string, main: () => Promise<void>): Promise<v
     if (Deno.env.get("AUTOSPACE_DEBUG")) console.error(e);
     Deno.exit(1);
   }
-}
-
-/** Parses a numeric flag or throws one line naming it and the range it must be in. */
-export function cliNumber(
-  flag: string,
-  text: string | undefined,
-  opts: { integer?: boolean; min?: number; max?: number } = {},
-): number {
-  const v = Number(text);
-  const kind = opts.integer ? "an integer" : "a number";
-  if (text === undefined || text.trim() === "" || !Number.isFinite(v)) {
-    throw new Error(`--${flag} must be ${kind}, got "${text}"`);
-  }
-  if (opts.integer && !Number.isInteger(v)) throw new Error(`--${flag} must be ${kind}, got ${v}`);
-  if (opts.min !== undefined && v < opts.min) {
-    const what = opts.min === 1 && opts.integer
-      ? "a positive integer"
-      : opts.min === 0
-      ? `${kind} ≥ 0`
-      : `≥ ${opts.min}`;
-    throw new Error(`--${flag} must be ${what}, got ${v}`);
-  }
-  if (opts.max !== undefined && v > opts.max) {
-    throw new Error(`--${flag} must be ≤ ${opts.max}, got ${v}`);
-  }
-  return v;
 }

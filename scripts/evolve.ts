@@ -3,7 +3,7 @@
  * a population of cells per layer inside a supernet and writes the best K cells per
  * layer as a search space. Flags: see `deno task evolve --help` (src/evolve/config.ts).
  */
-import { EVOLVE_USAGE, parseEvolveArgs } from "../src/evolve/config.ts";
+import { describeEvolveRun, EVOLVE_USAGE, parseEvolveArgs } from "../src/evolve/config.ts";
 import { evolve } from "../src/evolve/evolve.ts";
 import { initEngine, shutdownEngine } from "../src/tensor/init.ts";
 import { removeEmptyFoldersOnFailure } from "../src/util/output_folder.ts";
@@ -19,11 +19,7 @@ await runCli("evolve", async () => {
   // "ambiguous" message; a boolean flag given a value is still refused by the parser.
   const cfg = parseEvolveArgs(joinNegativeValues(Deno.args, () => true));
   const gpu = await initEngine();
-  console.log(
-    `evolve: ${cfg.quick ? "quick smoke run, " : ""}backbone ${cfg.backbone} (${cfg.layers} ` +
-      `searchable layers), K ${cfg.k}, population ${cfg.populationSize}, f ${cfg.regenerateEvery}, ` +
-      `reference ${cfg.reference}, data ${cfg.data} — adapter: ${gpu.info.description}`,
-  );
+  console.log(`evolve: ${describeEvolveRun(cfg)} — adapter: ${gpu.info.description}`);
   try {
     // A refusal (missing or bad data, no checkpoint to resume) leaves no empty folder.
     await removeEmptyFoldersOnFailure(cfg.out, () => evolve(cfg));

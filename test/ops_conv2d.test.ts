@@ -25,6 +25,7 @@ import { convShape } from "../kernels/conv2d.ts";
 import {
   chunkByUniform,
   forwardStripSpec,
+  gemmWeightGradSpec,
   inputGradStripSpecs,
 } from "../kernels/conv2d_register.ts";
 
@@ -34,6 +35,9 @@ type Case = [number, number, number, number, number, number, 1 | 2];
 const CASES: Case[] = [
   [1, 3, 7, 9, 5, 1, 1], // 1×1 as a GEMM over a 63-pixel plane (scalar loads)
   [2, 4, 8, 8, 8, 1, 1], // 1×1 GEMM with vec4 loads and stores
+  [4, 32, 16, 16, 520, 1, 1], // ≥ 2^24 MACs: 16-pixel × 32-channel strips, a partial block
+  [4, 37, 8, 8, 67, 1, 1], // 1×1 dW: partial channel blocks on both sides, two k slots
+  [3, 5, 9, 9, 6, 1, 1], // 1×1 dW: scalar k steps (H·W odd), four k slots
   [3, 6, 5, 5, 10, 1, 2], // 1×1 stride 2: odd rows and columns of dx are zero
   [1, 3, 7, 9, 5, 3, 1],
   [3, 6, 5, 5, 10, 3, 2],
@@ -44,7 +48,8 @@ const CASES: Case[] = [
   [1, 5, 9, 7, 6, 7, 1],
   [3, 6, 7, 9, 5, 7, 2],
   [2, 64, 6, 8, 40, 3, 1], // packed weights span two uniform-buffer chunks
-  [1, 44, 5, 6, 45, 7, 1], // one weight block exceeds a uniform buffer: storage weights
+  [1, 44, 5, 6, 45, 7, 1], // narrower blocks so that one fits a uniform buffer
+  [1, 90, 5, 6, 8, 7, 1], // even a 4-channel block exceeds a uniform buffer: storage weights
 ];
 
 async function checkCase(variant: KernelVariant, [n, c, h, w, co, k, s]: Case, rng: Rng) {
@@ -133,6 +138,14 @@ gpuTest("conv2d: bad shapes and options throw one clear error", () => {
   assert.throws(() => conv2dForward(xi, zeros([1, 1, 1, 1]), 1), /is i32; conv needs f32/);
 });
 
+Deno.test("conv2d plans: the 1×1 weight gradient takes large blocks only for large convs", () => {
+  const head = gemmWeightGradSpec(convShape([64, 160, 4, 4], [1280, 160, 1, 1], 1));
+  assert.deepEqual([head.bo, head.bc, head.vk], [32, 32, 4]);
+  const small = gemmWeightGradSpec(convShape([32, 96, 7, 7], [32, 96, 1, 1], 1));
+  assert.deepEqual([small.bo, small.bc, small.vk], [16, 16, 1]);
+  assert.ok(small.slots > 1, "a small conv splits its k range over several slots");
+});
+
 Deno.test("conv2d plans: stride-2 input gradient visits exactly the taps that hit", () => {
   // k = 3, pad = 1: even rows ih get dy row (ih + 1 − a)/2 for a = 1 only; odd rows
   // for a = 0 and 2. Columns likewise, per pixel of an (even-length) strip.
@@ -161,6 +174,10 @@ Deno.test("conv2d plans: weights are split into uniform-buffer chunks that cover
     next += ch.blockCount;
   }
   assert.equal(next, spec.blockCount);
-  const big = forwardStripSpec(convShape([1, 300, 4, 4], [8, 300, 3, 3], 1));
+  // 300·9 weights a channel: 8-channel blocks would not fit, 4-channel ones do.
+  const narrowed = forwardStripSpec(convShape([1, 300, 4, 4], [8, 300, 3, 3], 1));
+  assert.equal(narrowed.ob, 4);
+  assert.deepEqual(chunkByUniform(narrowed).map((c) => c.weights), ["uniform", "uniform"]);
+  const big = forwardStripSpec(convShape([1, 500, 4, 4], [8, 500, 3, 3], 1));
   assert.deepEqual(chunkByUniform(big).map((c) => c.weights), ["storage"]);
 });

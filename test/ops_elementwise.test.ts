@@ -48,6 +48,7 @@ for (const [name, op, fwd, bwd] of activations) {
 
 const broadcastCases: [number[], number[]][] = [
   [[2, 3, 5, 5], [2, 3, 5, 5]],
+  [[2, 3, 4, 4], [2, 3, 4, 4]], // whole vec4 groups
   [[2, 3, 5, 5], [2, 3, 1, 1]], // squeeze-and-excitation scale
   [[3, 6, 2, 3], [6, 1, 1]], // per-channel bias-like
   [[1, 7, 3, 3], [1]],
@@ -88,13 +89,15 @@ gpuTest("add: shapes that do not broadcast are rejected", () => {
 });
 
 gpuTest("autograd: a tensor used twice gets the sum of both gradients", async () => {
-  // L = Σ (x·x + x) → dL/dx = 2x + 1
-  const xh = ref.randomHost([3, 4], rng);
-  const x = requireGrad(toGpu(xh));
-  tidy(() => backward(sum(add(mul(x, x), x))));
-  const [g] = await readAll([x.grad!]);
-  assertClose(g, xh.data.map((v) => 2 * v + 1), "d(x² + x)/dx");
-  x.dispose();
+  // L = Σ (x·x + x) → dL/dx = 2x + 1; sizes in whole vec4 groups and not.
+  for (const shape of [[3, 4], [3, 5]]) {
+    const xh = ref.randomHost(shape, rng);
+    const x = requireGrad(toGpu(xh));
+    tidy(() => backward(sum(add(mul(x, x), x))));
+    const [g] = await readAll([x.grad!]);
+    assertClose(g, xh.data.map((v) => 2 * v + 1), `d(x² + x)/dx ${shape}`);
+    x.dispose();
+  }
 });
 
 gpuTest("subsample2x keeps pixel (2y, 2x) and scatters the gradient back", async () => {

@@ -242,6 +242,21 @@ const NUMBER_FLAGS: Readonly<Record<string, NumberRule<keyof EvolveConfig>>> = {
   "active-paths": { key: "activePaths", integer: true, min: 1, max: 2 },
 };
 
+/** The flags of `deno task evolve`: those that take a value, and switches. */
+export const EVOLVE_FLAGS = {
+  values: [
+    ...Object.keys(NUMBER_FLAGS),
+    "preset",
+    "backbone",
+    "data",
+    "reference",
+    "madds-max",
+    "child-fitness",
+    "out",
+  ],
+  switches: ["quick", "resume", "zero-cells"],
+} as const;
+
 /** Parses `--madds-max`: "2x" (× the reference cell), "5M"/"300k"/"5000000", or "none". */
 export function parseMAddsMax(text: string): MAddsMax {
   const t = text.trim().toLowerCase();
@@ -269,17 +284,7 @@ export function formatMAddsMax(max: MAddsMax): string {
  * with one line naming the bad flag or combination.
  */
 export function parseEvolveArgs(args: readonly string[]): EvolveConfig {
-  const stringFlags = [
-    ...Object.keys(NUMBER_FLAGS),
-    "preset",
-    "backbone",
-    "data",
-    "reference",
-    "madds-max",
-    "child-fitness",
-    "out",
-  ];
-  const values = parseFlags(args, stringFlags, ["quick", "resume", "zero-cells"], {
+  const values = parseFlags(args, EVOLVE_FLAGS.values, EVOLVE_FLAGS.switches, {
     K: "k",
     f: "regenerate-every",
   });
@@ -369,6 +374,13 @@ export function useReferenceAt(
   total: number,
 ): boolean {
   return config.reference !== "none" && iteration < config.referenceFraction * total;
+}
+
+/** What a run is, in one line for the log. */
+export function describeEvolveRun(cfg: EvolveConfig): string {
+  return `${cfg.quick ? "quick smoke run, " : ""}backbone ${cfg.backbone} (${cfg.layers} ` +
+    `searchable layers), K ${cfg.k}, population ${cfg.populationSize}, f ${cfg.regenerateEvery}, ` +
+    `reference ${cfg.reference}, data ${cfg.data}`;
 }
 
 /** A config as plain JSON (for run metadata and resume checks). */

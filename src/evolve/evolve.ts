@@ -122,6 +122,11 @@ export interface EvolveResult {
   seconds: number;
 }
 
+/** Where an evolution keeps its checkpoint (what `--resume` continues from). */
+export function evolveCheckpointPath(out: string): string {
+  return `${out}/checkpoint.astf`;
+}
+
 /** The backbone of the run, fitted to the data's channels and classes. */
 function backboneFor(cfg: EvolveConfig, channels: number, size: number, classes: number) {
   const b = builtinBackbone(cfg.backbone);
@@ -200,7 +205,7 @@ export async function evolve(
   const position = { step: 0 };
   let regeneration = 0;
   const heldOut = new HeldOutStream(valLoader);
-  const ckptPath = `${cfg.out}/checkpoint.astf`;
+  const ckptPath = evolveCheckpointPath(cfg.out);
 
   // --- regeneration (Figure 2): Eq. 5, tournament, offspring, rebuild -----------------
   const regenerate = (first: boolean) => {

@@ -5,16 +5,15 @@
  */
 import { conv2d } from "../ops/conv2d.ts";
 import { depthwiseConv2d } from "../ops/depthwise_conv2d.ts";
-import { batchNorm2d } from "../ops/batch_norm.ts";
+import { batchNormAct, type BnActivation } from "../ops/batch_norm.ts";
 import { dropout } from "../ops/dropout.ts";
 import { linear } from "../ops/linear.ts";
-import { activation, type UnaryOp } from "../ops/elementwise.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { Rng } from "../util/rng.ts";
 import { kaimingConvInit, normalInit } from "./init.ts";
 import { Module } from "./module.ts";
 
-export type Activation = UnaryOp | "none";
+export type Activation = BnActivation;
 
 export interface Conv2dOptions {
   kernel: number;
@@ -104,12 +103,18 @@ export class BatchNorm2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return this.forwardAct(x, "none");
+  }
+
+  /** act(bn(x)) in one fused op (the same values and gradients as the two in turn). */
+  forwardAct(x: Tensor, act: Activation): Tensor {
     const collector = this.training ? statisticsCollector : null;
     collector?.before(this);
-    const y = batchNorm2d(x, this.gamma, this.beta, this.runningMean, this.runningVar, {
+    const y = batchNormAct(x, this.gamma, this.beta, this.runningMean, this.runningVar, {
       training: this.training,
       momentum: collector ? 1 : this.momentum,
       eps: this.eps,
+      act,
     });
     collector?.after(this);
     return y;
@@ -178,7 +183,7 @@ export class ConvBnAct extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return activation(this.act, this.bn.forward(this.conv.forward(x)));
+    return this.bn.forwardAct(this.conv.forward(x), this.act);
   }
 }
 

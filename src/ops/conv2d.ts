@@ -22,11 +22,13 @@ import {
   blockWeightBytes,
   chunkByUniform,
   forwardStripSpec,
+  gemmWeightGradInvocations,
+  gemmWeightGradSpec,
+  gemmWeightGradWgsl,
   inputGradStripSpecs,
   type StripConvSpec,
   stripConvWgsl,
   stripCount,
-  type StripWeightGradSpec,
   UNIFORM_BYTES,
   weightGradInvocations,
   weightGradSpec,
@@ -207,26 +209,40 @@ function runStrips(plan: StripPlan, src: Tensor, packed: Tensor, dst: Tensor, la
   });
 }
 
-/** The register-variant weight gradient of a shape: blocking, pipeline key, grid. */
+/** The register-variant weight gradient of a shape: partial count, pipeline key, grid, WGSL. */
 interface WeightGradPlan {
-  spec: StripWeightGradSpec;
+  slots: number;
   key: string;
   groups: [number, number, number];
+  wgsl: () => string;
 }
 
 const weightGradPlans = new Map<string, WeightGradPlan>();
 
+/** 1×1 stride-1 convs take the GEMM kernel; the others the strip kernel. */
 function weightGradPlan(g: ConvShape): WeightGradPlan {
   const planKey = shapeKey(g);
   let plan = weightGradPlans.get(planKey);
   if (plan) return plan;
-  const spec = weightGradSpec(g);
-  const fold = foldGroups(Math.ceil(weightGradInvocations(spec) / spec.wg));
-  plan = {
-    spec,
-    key: `conv2d_dw_strip:${JSON.stringify(spec)}:${fold.x}`,
-    groups: [fold.x, 1, fold.z],
-  };
+  if (g.k === 1 && g.stride === 1) {
+    const spec = gemmWeightGradSpec(g);
+    const fold = foldGroups(Math.ceil(gemmWeightGradInvocations(spec) / spec.wg));
+    plan = {
+      slots: spec.slots,
+      key: `conv2d_dw_gemm:${JSON.stringify(spec)}:${fold.x}`,
+      groups: [fold.x, 1, fold.z],
+      wgsl: () => gemmWeightGradWgsl(spec, fold.x),
+    };
+  } else {
+    const spec = weightGradSpec(g);
+    const fold = foldGroups(Math.ceil(weightGradInvocations(spec) / spec.wg));
+    plan = {
+      slots: spec.slots,
+      key: `conv2d_dw_strip:${JSON.stringify(spec)}:${fold.x}`,
+      groups: [fold.x, 1, fold.z],
+      wgsl: () => weightGradStripWgsl(spec, fold.x),
+    };
+  }
   weightGradPlans.set(planKey, plan);
   return plan;
 }
@@ -333,23 +349,23 @@ export function conv2dBackwardWeight(
   const dwSize = g.co * g.c * g.k * g.k;
   const dw = empty(wShape, { name: "conv2d.dw" });
   const label = `conv2d dW ${x.describe()} ${dy.describe()} s${stride}`;
-  let partial: Tensor;
-  let slots: number;
-  if (pickVariant(variant) === "tiled") {
-    slots = tiledWeightGradChunks(g);
+  const tiled = pickVariant(variant) === "tiled";
+  const plan = tiled ? null : weightGradPlan(g);
+  const slots = plan ? plan.slots : tiledWeightGradChunks(g);
+  // One partial is dW itself: no second pass.
+  const partial = slots === 1 ? dw : empty([slots * dwSize], { name: "conv2d.dw_partial" });
+  if (plan) {
+    const kernel = gpu.kernel(plan.key, plan.wgsl);
+    gpu.dispatch(kernel, [x.buffer, dy.buffer, partial.buffer], plan.groups, label);
+  } else {
     const { wgsl, groups } = tiledWeightGrad(g, slots);
-    partial = empty([slots * dwSize], { name: "conv2d.dw_partial" });
     const kernel = gpu.kernel(`conv2d_dw_tiled:${shapeKey(g)}:${slots}`, wgsl);
     gpu.dispatch(kernel, [x.buffer, dy.buffer, partial.buffer], groups, label);
-  } else {
-    const { spec, key, groups } = weightGradPlan(g);
-    slots = spec.slots;
-    partial = empty([slots * dwSize], { name: "conv2d.dw_partial" });
-    const kernel = gpu.kernel(key, () => weightGradStripWgsl(spec, groups[0]));
-    gpu.dispatch(kernel, [x.buffer, dy.buffer, partial.buffer], groups, label);
   }
-  sumPartials(partial, slots, dw);
-  partial.dispose();
+  if (partial !== dw) {
+    sumPartials(partial, slots, dw);
+    partial.dispose();
+  }
   return dw;
 }
 

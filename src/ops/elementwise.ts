@@ -5,7 +5,9 @@
  */
 import { ELEMENTWISE_WG, grid1D } from "../../kernels/common.ts";
 import {
+  binaryUnits,
   binaryWgsl,
+  elementwiseUnits,
   reduceToShapeWgsl,
   unaryBackwardWgsl,
   type UnaryOp,
@@ -21,7 +23,7 @@ export type { UnaryOp };
 function unary(op: UnaryOp, x: Tensor): Tensor {
   const gpu = engine.gpu;
   const n = x.size;
-  const grid = grid1D(n, ELEMENTWISE_WG);
+  const grid = grid1D(elementwiseUnits(n).units, ELEMENTWISE_WG);
   const y = empty(x.shape, { name: op });
   const k = gpu.kernel(`${op}:${n}`, () => unaryWgsl(op, n, grid, ELEMENTWISE_WG));
   gpu.dispatch(k, [x.buffer, y.buffer], grid.groups, `${op} ${x.describe()}`);
@@ -84,7 +86,7 @@ function binary(op: "add" | "mul", a: Tensor, b: Tensor): Tensor {
   const bs = operandStrides(b.shape, outShape);
   const y = empty(outShape, { name: op });
   const n = y.size;
-  const grid = grid1D(n, ELEMENTWISE_WG);
+  const grid = grid1D(binaryUnits(outShape, as, bs, n).units, ELEMENTWISE_WG);
   const k = gpu.kernel(
     `${op}:${outShape}:${as}:${bs}`,
     () => binaryWgsl(op, outShape, as, bs, n, grid, ELEMENTWISE_WG),

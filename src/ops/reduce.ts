@@ -57,6 +57,7 @@ export interface Reduction {
   layout: ReduceLayout;
   inputs: readonly BoundDecl[];
   prelude?: string;
+  perItem?: string;
   terms: readonly string[];
   outputs: readonly BoundDecl[];
   finalize: string;
@@ -71,6 +72,7 @@ function bodyOf(red: Omit<Reduction, "key" | "layout" | "label">): ReduceBody {
   return {
     inputs: red.inputs,
     prelude: red.prelude,
+    perItem: red.perItem,
     terms: red.terms,
     outputs: red.outputs,
     finalize: red.finalize,
@@ -94,7 +96,7 @@ function kernelKey(key: string, layout: ReduceLayout, body: ReduceBody, variant:
  * allocate the partials themselves size them with `plan.partials`).
  */
 export function planSplit(
-  red: Pick<Reduction, "layout" | "inputs" | "terms" | "prelude">,
+  red: Pick<Reduction, "layout" | "inputs" | "terms" | "prelude" | "perItem">,
 ): ReducePlan {
   const p = prepare(red.layout, bodyOf({ ...red, outputs: [], finalize: "" }));
   return planReduce(p.layout, kernelVariant(), true);

@@ -85,3 +85,12 @@ export function hardSigmoidForward(x: HostTensor): HostTensor {
 export function hardSigmoidBackward(x: HostTensor, dy: HostTensor): HostTensor {
   return mapBackward(x, dy, "hardSigmoidBackward", (v) => (v > -3 && v < 3 ? 1 / 6 : 0));
 }
+
+/** The activations by name, forward and backward (as the ops name them). */
+export const ACTIVATIONS = {
+  relu: { forward: reluForward, backward: reluBackward },
+  relu6: { forward: relu6Forward, backward: relu6Backward },
+  sigmoid: { forward: sigmoidForward, backward: sigmoidBackward },
+  silu: { forward: siluForward, backward: siluBackward },
+  hsigmoid: { forward: hardSigmoidForward, backward: hardSigmoidBackward },
+} as const;

@@ -23,6 +23,10 @@
  * - SPOS and random search take the cost only as the cap (their candidates are scored
  *   on held-out accuracy) plus, with `--lambda`, Eq. 6's term in the score.
  *
+ * With `--cost latency` the same three flags exist per millisecond (`--latency-max`,
+ * `--latency-target`, λ per ms), on the table of src/latency/ timed at `--latency-batch`
+ * (1 by default: the latency of one image, what a deployed classifier answers in).
+ *
  * Precedence: defaults, then the algorithm's defaults, then `--quick`, then flags.
  */
 import { parseDataSpec } from "../data/data_spec.ts";
@@ -33,6 +37,11 @@ import { SUPERNET_NUMBER_FLAGS, type SupernetRunSettings } from "../supernet/run
 export const SEARCH_ALGORITHMS = ["proxyless-g", "proxyless-rl", "spos", "random"] as const;
 /** One of `SEARCH_ALGORITHMS`. */
 export type SearchAlgorithm = typeof SEARCH_ALGORITHMS[number];
+
+/** What Eq. 6's term and the cap count: MAdds, or latency measured on this adapter. */
+export const SEARCH_COST_KINDS = ["madds", "latency"] as const;
+/** One of `SEARCH_COST_KINDS`. */
+export type SearchCostKind = typeof SEARCH_COST_KINDS[number];
 
 /**
  * Every setting of a search run (data, optimisers and bookkeeping in
@@ -56,6 +65,14 @@ export interface SearchConfig extends SupernetRunSettings {
   readonly maddsTarget: number | null;
   /** Hard cap on the derived network's MAdds; null = none. */
   readonly maddsMax: number | null;
+  /** `--cost`: MAdds, or the latency table of this adapter (src/latency/). */
+  readonly cost: SearchCostKind;
+  /** Milliseconds the gradient and RL searches aim the predicted latency at; null = none. */
+  readonly latencyTarget: number | null;
+  /** Hard cap on the derived network's predicted latency, milliseconds; null = none. */
+  readonly latencyMax: number | null;
+  /** Batch size the latency table is measured at. */
+  readonly latencyBatch: number;
   /** η of the target λ's dual ascent: change of λ per unit of E/T − 1 per step. */
   readonly lambdaRate: number;
   /** Paths sampled per REINFORCE step. */
@@ -93,6 +110,10 @@ export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
   lambda: null,
   maddsTarget: null,
   maddsMax: null,
+  cost: "madds", // the paper's cost; latency needs a measured table
+  latencyTarget: null,
+  latencyMax: null,
+  latencyBatch: 1, // deployment latency of one image; larger batches take longer to time
   lambdaRate: 1, // λ moves by 1 per unit of relative excess: settles within ~50 steps
   weightLr: 0.05, // as evolve (SGD Nesterov, cosine); ProxylessNAS 0.025 at batch 256
   momentum: 0.9, // ProxylessNAS
@@ -157,8 +178,8 @@ export const SEARCH_USAGE = (() => {
   return `usage: deno task search --space SPACE [flags]
 
 Searches a network inside a search space (paper §3.3) with ProxylessNAS's gradient (G) or
-REINFORCE (RL) search, Single Path One-Shot or random search, under Eq. 6's MAdds term
-(Loss = CE + λ·E[MAdds]) and a hard MAdds cap; writes OUT/network.json (for deno task
+REINFORCE (RL) search, Single Path One-Shot or random search, under Eq. 6's cost term
+(Loss = CE + λ·E[cost], cost = MAdds or latency measured on this adapter) and a hard cap; writes OUT/network.json (for deno task
 train --arch), net.config, choices.json, cells/, history.jsonl, curves and report.md.
 
 flags (default in brackets):
@@ -169,7 +190,13 @@ flags (default in brackets):
   --backbone NAME            backbone of a search_space.config [${d.backbone}]
   --madds-max C              hard cap on the found network ("10M", "300k") [none]
   --madds-target T           proxyless-g/rl: aim E[MAdds] at T, λ adapted [--madds-max]
-  --lambda L                 Eq. 6's λ per million MAdds; with a target, its start [none; 0.1]
+  --cost madds|latency       what Eq. 6's term and the cap count; latency: the table
+                             measured (or read from the cache) on this adapter [${d.cost}]
+  --latency-max MS           --cost latency: hard cap on the predicted latency, ms [none]
+  --latency-target MS        --cost latency, proxyless-g/rl: aim E[latency] at MS [--latency-max]
+  --latency-batch N          --cost latency: batch size the table is timed at [${d.latencyBatch}]
+  --lambda L                 Eq. 6's λ per million MAdds (per ms with --cost latency);
+                             with a target, its start [none; 0.1]
   --lambda-rate R            the target λ's step per unit of E/T - 1 [${d.lambdaRate}]
   --data fashion-mnist[:DIR]|cifar10:DIR|imagenet:DIR  [${d.data}]
   --train-images N           training images per epoch, 0 = all [${d.trainImages}]
@@ -199,6 +226,9 @@ const NUMBER_FLAGS: Readonly<Record<string, NumberRule<keyof SearchConfig>>> = {
   warmup: { key: "warmupEpochs", integer: true, min: 0 },
   epochs: { key: "epochs", integer: true, min: 1 },
   lambda: { key: "lambda", min: 0 },
+  "latency-max": { key: "latencyMax", above: 0 },
+  "latency-target": { key: "latencyTarget", above: 0 },
+  "latency-batch": { key: "latencyBatch", integer: true, min: 1 },
   "lambda-rate": { key: "lambdaRate", above: 0 },
   "rl-samples": { key: "rlSamples", integer: true, min: 1 },
   "rl-baseline-weight": { key: "rlBaselineWeight", above: 0, max: 1 },
@@ -212,6 +242,22 @@ const NUMBER_FLAGS: Readonly<Record<string, NumberRule<keyof SearchConfig>>> = {
   "bn-batches": { key: "bnBatches", integer: true, min: 1 },
   "score-images": { key: "scoreImages", integer: true, min: 1 },
 };
+
+/** The flags of `deno task search`: those that take a value, and switches. */
+export const SEARCH_FLAGS = {
+  values: [
+    ...Object.keys(NUMBER_FLAGS),
+    "algo",
+    "space",
+    "backbone",
+    "data",
+    "madds-max",
+    "madds-target",
+    "cost",
+    "out",
+  ],
+  switches: ["quick", "resume"],
+} as const;
 
 function readMAdds(flag: string, text: string): number {
   const count = parseCount(text);
@@ -228,17 +274,7 @@ function readMAdds(flag: string, text: string): number {
  * with one line naming the bad flag or combination; nothing is read from disk here.
  */
 export function parseSearchArgs(args: readonly string[]): SearchConfig {
-  const stringFlags = [
-    ...Object.keys(NUMBER_FLAGS),
-    "algo",
-    "space",
-    "backbone",
-    "data",
-    "madds-max",
-    "madds-target",
-    "out",
-  ];
-  const values = parseFlags(args, stringFlags, ["quick", "resume"]);
+  const values = parseFlags(args, SEARCH_FLAGS.values, SEARCH_FLAGS.switches);
   const str = (flag: string) => values[flag] as string | undefined;
 
   const algo = oneOf("algo", str("algo") ?? DEFAULT_SEARCH_CONFIG.algo, SEARCH_ALGORITHMS);
@@ -249,6 +285,7 @@ export function parseSearchArgs(args: readonly string[]): SearchConfig {
     const text = str(flag);
     if (text !== undefined) config[rule.key] = readNumber(flag, text, rule);
   }
+  config.cost = oneOf("cost", str("cost") ?? DEFAULT_SEARCH_CONFIG.cost, SEARCH_COST_KINDS);
   const space = str("space");
   if (space === undefined || space.trim() === "") {
     throw new Error(
@@ -275,19 +312,34 @@ export function parseSearchArgs(args: readonly string[]): SearchConfig {
 
 /** Cross-field checks; returns the config or throws one line naming the conflict. */
 export function validateSearchConfig(config: SearchConfig): SearchConfig {
-  const singlePath = config.algo === "spos" || config.algo === "random";
-  if (singlePath && config.maddsTarget !== null) {
+  const latency = config.cost === "latency";
+  // One cost at a time: a MAdds budget under --cost latency (or the reverse) would be
+  // silently ignored by Eq. 6's term, so it is refused.
+  const other = latency
+    ? [["--madds-max", config.maddsMax], ["--madds-target", config.maddsTarget]]
+    : [["--latency-max", config.latencyMax], ["--latency-target", config.latencyTarget]];
+  for (const [flag, value] of other) {
+    if (value === null) continue;
     throw new Error(
-      `--madds-target steers the proxyless-g and proxyless-rl searches; ${config.algo} ` +
-        "scores paths on held-out accuracy under --madds-max (use that instead)",
+      latency
+        ? `${flag} budgets MAdds, but --cost latency budgets milliseconds; use ` +
+          `${flag === "--madds-max" ? "--latency-max" : "--latency-target"} MS instead`
+        : `${flag} needs --cost latency (the default cost is MAdds: use ` +
+          `${flag === "--latency-max" ? "--madds-max" : "--madds-target"} there)`,
     );
   }
-  if (
-    config.maddsTarget !== null && config.maddsMax !== null && config.maddsTarget > config.maddsMax
-  ) {
+  const unit = latency ? "latency" : "madds";
+  const { target, max } = costBudget(config);
+  const singlePath = config.algo === "spos" || config.algo === "random";
+  if (singlePath && target !== null) {
     throw new Error(
-      `--madds-target ${config.maddsTarget} is above --madds-max ${config.maddsMax}; ` +
-        "aim at or below the cap",
+      `--${unit}-target steers the proxyless-g and proxyless-rl searches; ${config.algo} ` +
+        `scores paths on held-out accuracy under --${unit}-max (use that instead)`,
+    );
+  }
+  if (target !== null && max !== null && target > max) {
+    throw new Error(
+      `--${unit}-target ${target} is above --${unit}-max ${max}; aim at or below the cap`,
     );
   }
   if (config.algo === "spos" && config.mutations + config.crossovers > config.population) {
@@ -309,9 +361,22 @@ export type CostTerm =
   | { readonly kind: "fixed"; readonly lambda: number }
   | { readonly kind: "target"; readonly target: number; readonly initialLambda: number };
 
-/** The cost term a config asks for. */
+/** The target and cap of the config's cost (`--cost`), in its units (MAdds or ms). */
+export function costBudget(
+  config: Pick<
+    SearchConfig,
+    "cost" | "maddsTarget" | "maddsMax" | "latencyTarget" | "latencyMax"
+  >,
+): { target: number | null; max: number | null } {
+  return config.cost === "latency"
+    ? { target: config.latencyTarget, max: config.latencyMax }
+    : { target: config.maddsTarget, max: config.maddsMax };
+}
+
+/** The cost term a config asks for (in the units of its `--cost`). */
 export function costTermOf(config: SearchConfig): CostTerm {
-  const target = config.maddsTarget ?? (config.lambda === null ? config.maddsMax : null);
+  const budget = costBudget(config);
+  const target = budget.target ?? (config.lambda === null ? budget.max : null);
   if (target !== null) {
     return { kind: "target", target, initialLambda: config.lambda ?? 0.1 };
   }

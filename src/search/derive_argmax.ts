@@ -1,7 +1,8 @@
 /**
  * The network a ProxylessNAS search found: the most likely candidate of every layer
- * (argmax of α), brought under the MAdds cap by `fitUnderCap` when it is over (the
- * switches that give up the least α per MAdds saved), with each chosen candidate's p.
+ * (argmax of α), brought under the cost cap (MAdds or latency) by `fitUnderCap` when it
+ * is over (the switches that give up the least α per unit of cost saved), with each
+ * chosen candidate's p.
  */
 import { softmax } from "../supernet/gates.ts";
 import { fitUnderCap } from "./cost_cap.ts";
@@ -23,7 +24,7 @@ export function deriveFromLogits(
       `The argmax network was over the cap; the repair changed searchable layer(s) ` +
       `${
         fitted.changedLayers.join(", ")
-      } to cheaper candidates (least α given up per MAdds saved).`,
+      } to cheaper candidates (least α given up per unit of cost saved).`,
     ]
     : [];
   return {

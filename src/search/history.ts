@@ -18,6 +18,10 @@ export interface EpochRecord {
   readonly expectedMAdds: number;
   /** MAdds of the most likely network (argmax per layer). */
   readonly argmaxMAdds: number;
+  /** `--cost latency`: E[latency] (ms) from the table under the same distribution. */
+  readonly expectedLatencyMs?: number;
+  /** `--cost latency`: the table's latency of the argmax network (ms). */
+  readonly argmaxLatencyMs?: number;
   /** Entropy of p per searchable layer, in nats. */
   readonly entropy: number[];
   /** p per searchable layer. */

@@ -21,7 +21,9 @@ import { networkFromChoices, type SearchSpaceSpec } from "../space/search_space_
 import type { EvalResult } from "../train/evaluate.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
 import type { Derivation } from "./driver.ts";
-import type { SpaceCosts } from "./space_costs.ts";
+import type { LatencyTable } from "../latency/table.ts";
+import { pathCost } from "./expected_cost.ts";
+import type { SearchCost, SpaceCosts } from "./space_costs.ts";
 
 /** The chosen candidate of one searchable layer. */
 export interface LayerChoice {
@@ -35,6 +37,8 @@ export interface LayerChoice {
   readonly probability: number | null;
   readonly madds: number;
   readonly params: number;
+  /** The table's latency of the chosen candidate, ms (null without `--cost latency`). */
+  readonly latencyMs: number | null;
   /** File of the drawing under cells/ (null for a skip). */
   readonly drawing: string | null;
 }
@@ -48,6 +52,15 @@ export interface SearchResult {
   readonly madds: number;
   readonly params: number;
   readonly maddsMax: number | null;
+  /** What Eq. 6's term and the cap counted (`--cost`). */
+  readonly cost: SearchCost["name"];
+  /** Predicted latency of the found network from the table, ms (null: MAdds cost). */
+  readonly latencyMs: number | null;
+  /** Hard cap on the predicted latency, ms (null: none). */
+  readonly latencyMax: number | null;
+  /** Batch size and adapter the latency table was measured on (null: MAdds cost). */
+  readonly latencyBatch: number | null;
+  readonly latencyAdapter: string | null;
   /** Held-out metrics with the supernet's weights after BN recalibration. */
   readonly heldOut: EvalResult;
   readonly heldOutImages: number;
@@ -71,10 +84,14 @@ export function searchResult(args: {
   heldOut: EvalResult;
   heldOutImages: number;
   maddsMax: number | null;
+  cost: SearchCost;
+  /** The latency table (`--cost latency`), or null. */
+  latency: Pick<LatencyTable, "batch" | "device"> | null;
   lambda: number | null;
   seconds: number;
 }): SearchResult {
-  const { space, costs, derivation } = args;
+  const { space, costs, derivation, cost } = args;
+  const { latency } = args;
   const network = networkFromChoices(space, args.fullChoices, `search-${args.algo}`);
   const total = countNetwork(network).total;
   const layers = costs.searchable.map((layer, l): LayerChoice => {
@@ -89,6 +106,7 @@ export function searchResult(args: {
       probability: derivation.probabilities[l],
       madds: costs.madds.perLayer[l][candidate],
       params: costs.params.perLayer[l][candidate],
+      latencyMs: latency ? cost.model.perLayer[l][candidate] : null,
       drawing: cell ? `layer_${String(layer).padStart(2, "0")}_${fileSafe(cellId(cell))}` : null,
     };
   });
@@ -100,6 +118,11 @@ export function searchResult(args: {
     madds: total.madds,
     params: total.weights,
     maddsMax: args.maddsMax,
+    cost: cost.name,
+    latencyMs: latency ? pathCost(cost.model, derivation.path) : null,
+    latencyMax: latency && Number.isFinite(cost.max) ? cost.max : null,
+    latencyBatch: latency?.batch ?? null,
+    latencyAdapter: latency?.device.adapter ?? null,
     heldOut: args.heldOut,
     heldOutImages: args.heldOutImages,
     lambda: args.lambda,
@@ -131,13 +154,14 @@ export async function writeSearchOutputs(out: string, result: SearchResult): Pro
     const cell = blockAsCell(result.network.blocks[choice.layer]);
     if (!cell || !choice.drawing) return [];
     const p = choice.probability === null ? "" : ` · p ${choice.probability.toFixed(3)}`;
+    const ms = choice.latencyMs === null ? "" : `, ${choice.latencyMs.toFixed(3)} ms`;
     return [{
       name: choice.drawing,
       cell,
       options: {
         title: `layer ${choice.layer} · ${choice.block}`,
         subtitle: `candidate ${choice.candidate + 1} of ${choice.candidates}${p} · ` +
-          `${formatMAdds(choice.madds)} MAdds, ${formatParams(choice.params)} weights`,
+          `${formatMAdds(choice.madds)} MAdds, ${formatParams(choice.params)} weights${ms}`,
       },
     }];
   });

@@ -9,6 +9,7 @@ import { formatMAdds, formatParams } from "../space/counting.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
 import type { EpochRecord, HistoryRecord, PathSearchRecord } from "./history.ts";
 import type { SearchResult } from "./outputs.ts";
+import { formatMs } from "./space_costs.ts";
 
 function pct(v: number): string {
   return `${(100 * v).toFixed(2)}%`;
@@ -80,14 +81,24 @@ export async function writeSearchReport(
     `Space: \`${result.space}\`. Found network: **${formatMAdds(result.madds)} MAdds**, ` +
     `**${formatParams(result.params)}** conv+linear weights` +
     (result.maddsMax === null ? "" : ` (cap ${formatMAdds(result.maddsMax)})`) +
+    (result.latencyMs === null ? "" : `, **${formatMs(result.latencyMs)}** predicted latency` +
+      (result.latencyMax === null ? "" : ` (cap ${formatMs(result.latencyMax)})`)) +
     `; held-out top-1 **${pct(result.heldOut.top1)}**, loss ${result.heldOut.loss.toFixed(4)} ` +
     `(${result.heldOutImages} held-out images, supernet weights, BN statistics re-estimated ` +
     `on training batches). Wall time ${result.seconds.toFixed(0)} s.`,
+    "",
+    result.latencyMs === null
+      ? "Cost (Eq. 6's term and the cap): MAdds."
+      : `Cost (Eq. 6's term and the cap): latency, summed from the table measured on ` +
+        `${result.latencyAdapter} at batch ${result.latencyBatch} (λ per ms).`,
     "",
     ...(last
       ? [
         `Last supernet epoch: train loss ${last.trainLoss.toFixed(4)}, top-1 ` +
         `${pct(last.trainTop1)}; expected MAdds ${formatMAdds(last.expectedMAdds)}` +
+        (last.expectedLatencyMs === undefined
+          ? ""
+          : `, expected latency ${formatMs(last.expectedLatencyMs)}`) +
         (last.lambda === null ? "" : `; λ ${last.lambda.toPrecision(3)}`) + ".",
         "",
       ]
@@ -97,14 +108,14 @@ export async function writeSearchReport(
     "",
     "## Chosen candidate per searchable layer",
     "",
-    "| layer | candidate | block | p | MAdds | weights | drawing |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
+    "| layer | candidate | block | p | MAdds | weights | latency | drawing |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ...result.layers.map((c) =>
       `| ${c.layer} | ${c.candidate + 1}/${c.candidates} | \`${c.block}\` | ${
         c.probability === null ? "–" : c.probability.toFixed(3)
       } | ${formatMAdds(c.madds)} | ${formatParams(c.params)} | ${
-        c.drawing ? `cells/${c.drawing}.png` : "–"
-      } |`
+        c.latencyMs === null ? "–" : formatMs(c.latencyMs)
+      } | ${c.drawing ? `cells/${c.drawing}.png` : "–"} |`
     ),
     "",
     "## Files",

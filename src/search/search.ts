@@ -3,8 +3,10 @@
  * algorithms (src/search/proxyless_g.ts, proxyless_rl.ts, spos.ts, random.ts) that all
  * run on the same supernet loop:
  *
- *   prepare (no GPU, nothing written): load the space, open the data, fit the space to
- *   it, count every candidate, and refuse a MAdds cap below the cheapest network.
+ *   prepare (nothing written but the latency cache): load the space, open the data, fit
+ *   the space to it, count every candidate, with `--cost latency` measure (or read from
+ *   the cache) its latency table on this adapter, and refuse a cap below the cheapest
+ *   network.
  *   train: weight steps on the training split, one path a step as the algorithm draws
  *   it; the ProxylessNAS searches add an architecture step on a held-out batch every
  *   `--arch-every` steps after the warm-up. One history line and one checkpoint per
@@ -37,10 +39,17 @@ import { writeJsonLines } from "../util/atomic_write.ts";
 import { Progress } from "../util/progress.ts";
 import { Rng } from "../util/rng.ts";
 import { entropy } from "./architecture_logits.ts";
-import { type SearchAlgorithm, type SearchConfig, searchConfigToJson } from "./config.ts";
+import { gpuLatencyTable } from "../latency/gpu_table.ts";
+import type { LatencyTable } from "../latency/table.ts";
+import {
+  costBudget,
+  type SearchAlgorithm,
+  type SearchConfig,
+  searchConfigToJson,
+} from "./config.ts";
 import { requireReachableCap } from "./cost_cap.ts";
 import type { SearchContext, SearchDriver } from "./driver.ts";
-import { derivedPath, pathCost } from "./expected_cost.ts";
+import { type CostModel, derivedPath, pathCost } from "./expected_cost.ts";
 import type { HistoryRecord } from "./history.ts";
 import { type SearchResult, searchResult, writeSearchOutputs } from "./outputs.ts";
 import { PathScorer } from "./path_scorer.ts";
@@ -49,7 +58,15 @@ import { proxylessReinforceSearch } from "./proxyless_rl.ts";
 import { randomPathSearch } from "./random.ts";
 import { writeSearchReport } from "./report.ts";
 import { loadSearchSpace, type SearchInput } from "./space_input.ts";
-import { fullChoices, maddsCost, type SpaceCosts, spaceCosts } from "./space_costs.ts";
+import {
+  formatMs,
+  fullChoices,
+  latencyCost,
+  maddsCost,
+  type SearchCost,
+  type SpaceCosts,
+  spaceCosts,
+} from "./space_costs.ts";
 import { sposSearch } from "./spos.ts";
 
 /** The drivers by `--algo`. */
@@ -70,13 +87,40 @@ export interface PreparedSearch {
   readonly data: SupernetData;
   /** The cheapest network's MAdds. */
   readonly cheapestMAdds: number;
+  /** What Eq. 6's term and the cap act on (`--cost`). */
+  readonly cost: SearchCost;
+  /** The cheapest network's cost in `cost`'s units. */
+  readonly cheapestCost: number;
+  /** `--cost latency`: the space's table on this adapter at `--latency-batch`; else null. */
+  readonly latency: LatencyTable | null;
 }
+
+/** Builds a space's latency table (injectable: tests pass a table without timing). */
+export type LatencyTableSource = (space: SearchSpaceSpec, batch: number) => Promise<LatencyTable>;
+
+/** The table on the engine's GPU through the default cache, with a progress bar. */
+const measuredLatencyTable: LatencyTableSource = (space, batch) => {
+  let bar: Progress | null = null;
+  return gpuLatencyTable(space, {
+    batch,
+    onProgress(done, total) {
+      if (total === 0) return;
+      bar ??= new Progress({ label: `latency table b${batch}`, total, logEverySeconds: 5 });
+      bar.update(done, {}, done >= total);
+    },
+  });
+};
 
 /**
  * Loads the space and the data and checks the budget flags against the space: a cap
- * (or target) below the cheapest network is one line, before any training.
+ * (or target) below the cheapest network is one line, before any training. With
+ * `--cost latency` the table is measured here (the GPU starts; only parts the cache
+ * lacks are timed), so that the latency cap is checked before training too.
  */
-export async function prepareSearch(cfg: SearchConfig): Promise<PreparedSearch> {
+export async function prepareSearch(
+  cfg: SearchConfig,
+  options: { latencyTable?: LatencyTableSource } = {},
+): Promise<PreparedSearch> {
   const input = await loadSearchSpace(cfg.space, { backbone: cfg.backbone });
   const data = await openSupernetData({ ...cfg, label: "search" });
   const space = adaptSpecToData(input.space, data.shape, data.numClasses);
@@ -95,19 +139,94 @@ export async function prepareSearch(cfg: SearchConfig): Promise<PreparedSearch> 
         `${cfg.space} (${formatMAdds(cheapest)} MAdds); aim at least that high`,
     );
   }
-  if (cfg.resume) {
-    try {
-      await Deno.stat(checkpointPath(cfg));
-    } catch {
-      throw new Error(`--resume: no checkpoint at ${checkpointPath(cfg)}; start without --resume`);
+  let cost = maddsCost(costs, cfg.maddsMax);
+  let latency: LatencyTable | null = null;
+  await requireResumable(cfg); // before the (possibly long) measurement
+  if (cfg.cost === "latency") {
+    latency = await (options.latencyTable ?? measuredLatencyTable)(space, cfg.latencyBatch);
+    cost = latencyCost(costs, latency, cfg.latencyMax);
+  }
+  const cheapestCost = cfg.cost === "latency"
+    ? requireReachableCap(cost.model, Infinity).cost
+    : cheapest;
+  if (cfg.cost === "latency") {
+    const { target, max } = costBudget(cfg);
+    const where = `${cfg.space} on this adapter (table at batch ${cfg.latencyBatch})`;
+    if (max !== null && max < cheapestCost) {
+      throw new Error(
+        `--latency-max ${formatMs(max)} is below the fastest network of ${where}, ` +
+          `${formatMs(cheapestCost)}; raise it to at least ${formatMs(cheapestCost)}`,
+      );
+    }
+    if (target !== null && target < cheapestCost) {
+      throw new Error(
+        `--latency-target ${formatMs(target)} is below the fastest network of ${where}, ` +
+          `${formatMs(cheapestCost)}; aim at least that high`,
+      );
     }
   }
-  return { cfg, input, space, costs, data, cheapestMAdds: cheapest };
+  return {
+    cfg,
+    input,
+    space,
+    costs,
+    data,
+    cheapestMAdds: cheapest,
+    cost,
+    cheapestCost,
+    latency,
+  };
 }
 
-/** Where a search keeps its checkpoint. */
-function checkpointPath(cfg: SearchConfig): string {
-  return `${cfg.out}/checkpoint.astf`;
+/** `--resume` needs a checkpoint in `--out`. */
+async function requireResumable(cfg: SearchConfig): Promise<void> {
+  if (cfg.resume) {
+    try {
+      await Deno.stat(searchCheckpointPath(cfg.out));
+    } catch {
+      throw new Error(
+        `--resume: no checkpoint at ${searchCheckpointPath(cfg.out)}; start without --resume`,
+      );
+    }
+  }
+}
+
+/**
+ * What a prepared search is, for the log: the algorithm, the space and its size, the
+ * budget and the data; and a second line when the space is laid on images of another
+ * size than it was written for (its MAdds are counted on the data's).
+ */
+export function describeSearch(prepared: PreparedSearch): string[] {
+  const { cfg, costs, cost, latency } = prepared;
+  const paths = costs.choices.reduce((n, k) => n * k, 1);
+  const lines = [
+    `${cfg.quick ? "quick smoke run, " : ""}${cfg.algo} in ${cfg.space} ` +
+    `(${costs.searchable.length} searchable layers, ${paths.toExponential(2)} networks, ` +
+    `cheapest ${cost.format(prepared.cheapestCost)}` +
+    (Number.isFinite(cost.max) ? `, cap ${cost.format(cost.max)}` : "") +
+    `), data ${cfg.data}`,
+  ];
+  if (latency) {
+    lines.push(
+      `cost: latency on ${latency.device.adapter} at batch ${latency.batch} ` +
+        `(${latency.statistic} per part; ${latency.measured} parts measured now, ` +
+        `${latency.reused} from the cache)`,
+    );
+  }
+  const { input: given } = prepared.input.space;
+  const { input: used } = prepared.space;
+  if (given.size !== used.size || given.channels !== used.channels) {
+    lines.push(
+      `the space was written for ${given.size}×${given.size}×${given.channels} images; ` +
+        `it runs on the data's ${used.size}×${used.size}×${used.channels}, and MAdds are counted there`,
+    );
+  }
+  return lines;
+}
+
+/** Where a search keeps its checkpoint (what `--resume` continues from). */
+export function searchCheckpointPath(out: string): string {
+  return `${out}/checkpoint.astf`;
 }
 
 /** What a search checkpoint holds beside the tensors. */
@@ -174,7 +293,7 @@ export async function runSearch(
   const valMetrics = new MetricsAccumulator("search.val_metrics");
   const history: HistoryRecord[] = [];
   const position = { step: 0 };
-  const ckptPath = checkpointPath(cfg);
+  const ckptPath = searchCheckpointPath(cfg.out);
   let earlierSeconds = 0;
   let scorer: PathScorer | null = null;
   let pathProgress: Progress | null = null;
@@ -184,7 +303,7 @@ export async function runSearch(
     cfg,
     space,
     costs,
-    cost: maddsCost(costs, cfg.maddsMax),
+    cost: prepared.cost,
     supernet,
     rng,
     imageShape: data.val.shape,
@@ -261,11 +380,9 @@ export async function runSearch(
     await valMetrics.drain(false);
     const val = valMetrics.takeTotal();
     const p = driver.distribution();
-    const expected = costs.madds.fixed +
-      p.reduce(
-        (s, row, l) => s + row.reduce((t, pi, i) => t + pi * costs.madds.perLayer[l][i], 0),
-        0,
-      );
+    const expectedUnder = (model: CostModel) =>
+      model.fixed +
+      p.reduce((s, row, l) => s + row.reduce((t, pi, i) => t + pi * model.perLayer[l][i], 0), 0);
     history.push({
       phase: "supernet",
       epoch: step / stepsPerEpoch,
@@ -274,8 +391,14 @@ export async function runSearch(
       trainTop1: train.top1,
       valLoss: val.examples > 0 ? val.loss : null,
       valTop1: val.examples > 0 ? val.top1 : null,
-      expectedMAdds: expected,
+      expectedMAdds: expectedUnder(costs.madds),
       argmaxMAdds: pathCost(costs.madds, derivedPath(p)),
+      ...(prepared.latency
+        ? {
+          expectedLatencyMs: expectedUnder(prepared.cost.model),
+          argmaxLatencyMs: pathCost(prepared.cost.model, derivedPath(p)),
+        }
+        : {}),
       entropy: p.map(entropy),
       probabilities: p,
       lambda: driver.lambda(),
@@ -352,11 +475,17 @@ export async function runSearch(
       heldOut: heldOutResult,
       heldOutImages: pathScorer.images,
       maddsMax: cfg.maddsMax,
+      cost: ctx.cost,
+      latency: prepared.latency,
       lambda: driver.lambda(),
       seconds: elapsed(),
     });
-    if (result.madds > ctx.cost.max) {
-      throw new Error(`the found network (${result.madds} MAdds) is over the cap ${ctx.cost.max}`);
+    const foundCost = pathCost(ctx.cost.model, derivation.path);
+    if (foundCost > ctx.cost.max) {
+      throw new Error(
+        `the found network (${ctx.cost.format(foundCost)}) is over the cap ` +
+          ctx.cost.format(ctx.cost.max),
+      );
     }
     await saveCheckpoint();
     await writeSearchOutputs(cfg.out, result);
@@ -366,6 +495,7 @@ export async function runSearch(
         `held-out top-1 ${(100 * result.heldOut.top1).toFixed(2)}% in ${
           result.seconds.toFixed(0)
         } s` +
+        (result.latencyMs === null ? "" : `, predicted ${formatMs(result.latencyMs)}`) +
         ` — ${cfg.out}/network.json`,
     );
     return result;

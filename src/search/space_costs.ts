@@ -6,7 +6,9 @@
  */
 import { countNetwork, countSearchSpace } from "../space/counting.ts";
 import { networkFromChoices, type SearchSpaceSpec } from "../space/search_space_spec.ts";
-import type { CostModel } from "./expected_cost.ts";
+import { type LatencyTable, tableOnLayers } from "../latency/table.ts";
+import { formatMAdds } from "../space/counting.ts";
+import { type CostModel, validateCostModel } from "./expected_cost.ts";
 
 /** A space's searchable layers and their cost models. */
 export interface SpaceCosts {
@@ -40,12 +42,15 @@ export function spaceCosts(space: SearchSpaceSpec): SpaceCosts {
 }
 
 /**
- * The cost that Eq. 6's term and the hard cap act on. MAdds today (`maddsCost`); a
- * measured latency table has the same shape and plugs in here.
+ * The cost that Eq. 6's term and the hard cap act on: MAdds (`maddsCost`) or the
+ * latency table measured on this adapter (`latencyCost`), both per searchable layer
+ * and candidate, so E[cost] under p = softmax(α) and the cap work the same for both.
  */
 export interface SearchCost {
-  /** What is counted, for messages ("MAdds"). */
-  readonly name: string;
+  /** What is counted, for messages and outputs ("MAdds", "latency"). */
+  readonly name: "MAdds" | "latency";
+  /** A cost as text with its unit ("3.2M MAdds", "1.84 ms"). */
+  readonly format: (cost: number) => string;
   readonly model: CostModel;
   /** Cost per unit of `--lambda` (1e6: λ is per million MAdds). */
   readonly lambdaUnit: number;
@@ -55,7 +60,39 @@ export interface SearchCost {
 
 /** MAdds as the search's cost, capped at `max` (null: no cap). */
 export function maddsCost(costs: SpaceCosts, max: number | null): SearchCost {
-  return { name: "MAdds", model: costs.madds, lambdaUnit: 1e6, max: max ?? Infinity };
+  return {
+    name: "MAdds",
+    format: (cost) => `${formatMAdds(cost)} MAdds`,
+    model: costs.madds,
+    lambdaUnit: 1e6,
+    max: max ?? Infinity,
+  };
+}
+
+/** Milliseconds as the search writes them. */
+export function formatMs(ms: number): string {
+  return `${ms.toFixed(ms < 10 ? 3 : 1)} ms`;
+}
+
+/**
+ * The latency table of the space (src/latency/, laid on every layer) as the search's
+ * cost over its searchable layers, λ per millisecond, capped at `maxMs` (null: no cap).
+ */
+export function latencyCost(
+  costs: SpaceCosts,
+  table: Pick<LatencyTable, "fixed" | "perLayer">,
+  maxMs: number | null,
+): SearchCost {
+  const model = tableOnLayers(table, costs.searchable);
+  const shape = model.perLayer.map((row) => row.length);
+  if (shape.join() !== costs.choices.join()) {
+    throw new RangeError(
+      `latency table: candidates per searchable layer ${shape.join(",")} do not match the ` +
+        `space's ${costs.choices.join(",")}`,
+    );
+  }
+  validateCostModel(model);
+  return { name: "latency", format: formatMs, model, lambdaUnit: 1, max: maxMs ?? Infinity };
 }
 
 /** The choice of every layer of the space (fixed layers 0) for a path over the searchable ones. */

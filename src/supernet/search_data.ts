@@ -32,7 +32,8 @@ export interface SupernetData {
   readonly numClasses: number;
 }
 
-function subset(data: Dataset, count: number, seed: number, part: string): Dataset {
+/** `count` examples of `data` from a seeded permutation; all of it when count is 0 or more. */
+export function seededSubset(data: Dataset, count: number, seed: number, part: string): Dataset {
   if (!(count > 0 && count < data.length)) return data;
   return new SubsetDataset(data, new Rng(seed).permutation(data.length).slice(0, count), part);
 }
@@ -45,8 +46,8 @@ export async function openSupernetData(options: SupernetDataOptions): Promise<Su
     throw new Error(`${label} needs a held-out split for its architecture steps: --val-split > 0`);
   }
   return {
-    train: subset(data.train, options.trainImages, seed + 1, `${label}-train`),
-    val: subset(data.val, options.valImages, seed + 2, `${label}-val`),
+    train: seededSubset(data.train, options.trainImages, seed + 1, `${label}-train`),
+    val: seededSubset(data.val, options.valImages, seed + 2, `${label}-val`),
     shape: data.shape,
     numClasses: data.numClasses,
   };

@@ -2,7 +2,7 @@
  * Making tensors: uninitialised, filled, from host data; and the few buffer-level
  * kernels (fill, accumulate, copy) that autograd itself needs.
  */
-import { accumulateWgsl, fillWgsl } from "../../kernels/elementwise.ts";
+import { accumulateWgsl, elementwiseUnits, fillWgsl } from "../../kernels/elementwise.ts";
 import { ELEMENTWISE_WG, grid1D } from "../../kernels/common.ts";
 import { engine } from "./engine.ts";
 import { type DType, shapeSize, shapeStr, Tensor } from "./tensor.ts";
@@ -81,7 +81,7 @@ export function accumulateInto(acc: Tensor, x: Tensor): void {
     throw new Error(`accumulate: ${x.describe()} into ${acc.describe()}: sizes differ`);
   }
   const gpu = engine.gpu;
-  const grid = grid1D(acc.size, ELEMENTWISE_WG);
+  const grid = grid1D(elementwiseUnits(acc.size).units, ELEMENTWISE_WG);
   const k = gpu.kernel(
     `accumulate:${acc.size}`,
     () => accumulateWgsl(acc.size, grid, ELEMENTWISE_WG),

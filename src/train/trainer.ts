@@ -84,6 +84,11 @@ export class NonFiniteLossError extends Error {
   override name = "NonFiniteLossError";
 }
 
+/** Where a training run keeps its checkpoint (what `--resume` continues from). */
+export function trainCheckpointPath(outDir: string): string {
+  return `${outDir}/checkpoint.onnx`;
+}
+
 /** Trains `net` on `data`; returns the per-epoch records. */
 export async function train(
   net: Network,
@@ -91,7 +96,7 @@ export async function train(
   cfg: TrainConfig,
 ): Promise<EpochRecord[]> {
   const log = cfg.quiet ? () => {} : (s: string) => console.log(s);
-  const ckptPath = `${cfg.outDir}/checkpoint.onnx`;
+  const ckptPath = trainCheckpointPath(cfg.outDir);
   // Refusals come before the output folder exists, so they leave nothing behind.
   if (cfg.resume && !(await exists(ckptPath))) {
     throw new Error(`--resume: no checkpoint at ${ckptPath}; start without --resume`);

@@ -1,0 +1,202 @@
+/**
+ * One fitness run of the robustness experiment: the three whole networks are the K = 3
+ * paths of a supernet (image → network k → logits; output Σ_k g_k·logits_k through a
+ * `MixedLayer` and `weightedSum`), trained from one initial α by the shared supernet
+ * loop (`runStepLoop`):
+ *
+ *   weight step (training images): one path drawn ∝ p = softmax(α), SGD on its weights;
+ *   fitness step (held-out images, every `archEvery` weight steps after the warmup
+ *   epochs): two paths with binary gates, ∂L/∂g from the GPU, Eq. 4 and Adam on α
+ *   (`FitnessScores`).
+ *
+ * During a fitness step the weights do not require gradients, so the backward pass
+ * stops at the weighted sum: it costs the two forwards and one dot product a path.
+ * α is recorded after every fitness step and at every epoch's end; at the end each
+ * network is scored alone on held-out images, to show what the supernet taught it.
+ *
+ * Every run starts from the same weights (each network built from `seed`: the initial
+ * weights of its standalone training with that seed) and the same batch order, so runs
+ * differ only by their initial α and what it leads to.
+ */
+import { DataLoader } from "../data/loader.ts";
+import { buildNetwork, type Network } from "../networks/network.ts";
+import { paramGroups } from "../nn/module.ts";
+import { Sgd } from "../nn/optimizers.ts";
+import type { NetworkSpec } from "../space/network_spec.ts";
+import { HeldOutStream } from "../supernet/held_out_stream.ts";
+import { MetricsAccumulator } from "../supernet/metrics_accumulator.ts";
+import { MixedLayer } from "../supernet/mixed_layer.ts";
+import { runStepLoop } from "../supernet/step_loop.ts";
+import { gateGradientStep, weightStep } from "../supernet/supernet_steps.ts";
+import { evaluate } from "../train/evaluate.ts";
+import { cosineLr } from "../train/schedule.ts";
+import { Progress } from "../util/progress.ts";
+import { Rng } from "../util/rng.ts";
+import type { RankConfig } from "./config.ts";
+import { FitnessScores } from "./fitness_scores.ts";
+import type { RankData } from "./rank_data.ts";
+
+/** α and what the weight steps did in one epoch. */
+export interface FitnessEpoch {
+  /** Epochs done (0: the initial state). */
+  epoch: number;
+  alpha: number[];
+  p: number[];
+  /** Weight steps each network got in this epoch. */
+  weightSteps: number[];
+  /** Mean training loss of each network's weight steps in this epoch (null: none). */
+  trainLoss: (number | null)[];
+}
+
+/** α after a fitness step, at a fractional epoch. */
+export interface AlphaPoint {
+  epoch: number;
+  alpha: number[];
+}
+
+/** What one fitness run measured. */
+export interface FitnessRunResult {
+  initialAlpha: number[];
+  epochs: FitnessEpoch[];
+  trajectory: AlphaPoint[];
+  /** Each network alone on `pathEval` held-out images after the run (eval-mode BN). */
+  heldOutTop1: number[];
+  fitnessSteps: number;
+  seconds: number;
+}
+
+/** Runs the supernet from `initialAlpha`; `label` names it in the progress line. */
+export async function runFitness(
+  specs: readonly NetworkSpec[],
+  initialAlpha: readonly number[],
+  data: RankData,
+  cfg: RankConfig,
+  label: string,
+): Promise<FitnessRunResult> {
+  const t0 = performance.now();
+  const rng = new Rng(cfg.seed + 1000);
+  const networks: Network[] = specs.map((spec) => buildNetwork(spec, new Rng(cfg.seed)));
+  const supernet = new MixedLayer(networks);
+  supernet.train(true);
+  const weights = networks.flatMap((n) => n.parameters());
+  const opt = new Sgd(paramGroups(weights, cfg.weightDecay), {
+    lr: cfg.lr,
+    momentum: cfg.momentum,
+    nesterov: cfg.momentum > 0,
+  });
+  const scores = new FitnessScores(initialAlpha, {
+    lr: cfg.archLr,
+    beta1: 0,
+    beta2: cfg.archBeta2,
+    eps: cfg.archEps,
+  });
+  const trainLoader = new DataLoader(data.train, {
+    batchSize: cfg.batchSize,
+    seed: cfg.seed,
+    dropLast: true,
+    prefetch: 3,
+  });
+  const heldOutLoader = new DataLoader(data.heldOut, {
+    batchSize: cfg.batchSize,
+    seed: cfg.seed + 7,
+    dropLast: true,
+    prefetch: 2,
+  });
+  const perEpoch = trainLoader.stepsPerEpoch;
+  if (perEpoch < 1 || heldOutLoader.stepsPerEpoch < 1) {
+    throw new Error(
+      `rank: ${data.train.length} training and ${data.heldOut.length} held-out images make ` +
+        `no batch of ${cfg.batchSize}; lower --batch or raise --train-images / --val-images`,
+    );
+  }
+  const totalSteps = cfg.epochs * perEpoch;
+  const lrWarmupSteps = Math.round(cfg.lrWarmupEpochs * perEpoch);
+  const metrics = networks.map((_, k) => new MetricsAccumulator(`rank.train_metrics${k}`));
+  const heldOutMetrics = new MetricsAccumulator("rank.held_out_metrics");
+  const snapshot = (epoch: number, weightSteps: number[], trainLoss: (number | null)[]) => ({
+    epoch,
+    alpha: [...scores.alpha],
+    p: scores.probabilities(),
+    weightSteps,
+    trainLoss,
+  });
+  const epochs: FitnessEpoch[] = [snapshot(0, networks.map(() => 0), networks.map(() => null))];
+  const trajectory: AlphaPoint[] = [{ epoch: 0, alpha: [...scores.alpha] }];
+  let weightSteps = networks.map(() => 0);
+  const progress = new Progress({
+    label,
+    total: totalSteps,
+    unitsPerStep: cfg.batchSize,
+    unitName: "img",
+  });
+  const alphaText = () => scores.alpha.map((a) => a.toFixed(2)).join("/");
+  try {
+    await runStepLoop({ step: 0 }, {
+      trainLoader,
+      totalSteps,
+      warmupSteps: cfg.warmupEpochs * perEpoch,
+      archEvery: cfg.archEvery,
+      heldOut: new HeldOutStream(heldOutLoader),
+      stopAfter: 0,
+    }, {
+      weightStep: (batch, step) => {
+        const path = scores.weightPath(rng, cfg.pathSampling === "uniform");
+        supernet.gateGradients = false;
+        supernet.choose({ active: [path], gates: [1] });
+        weightStep(supernet, opt, batch, data.shape, {
+          lr: cosineLr({ baseLr: cfg.lr, totalSteps, warmupSteps: lrWarmupSteps }, step),
+          labelSmoothing: cfg.labelSmoothing,
+          metrics: metrics[path],
+        });
+        weightSteps[path]++;
+      },
+      archStep: async (batch, step) => {
+        const { active, choice } = scores.fitnessChoice(rng);
+        supernet.gateGradients = true;
+        supernet.choose(choice);
+        const frozen = weights.map((p) => p.tensor);
+        const [grads] = await gateGradientStep(
+          supernet,
+          [supernet],
+          frozen,
+          batch,
+          data.shape,
+          heldOutMetrics,
+        );
+        scores.update(active, grads);
+        trajectory.push({ epoch: step / perEpoch, alpha: [...scores.alpha] });
+      },
+      afterStep: async (step) => {
+        if (step % cfg.logEvery === 0) progress.update(step, { alpha: alphaText() });
+        if (step % perEpoch !== 0) return;
+        const losses = (await MetricsAccumulator.drainAll(metrics)).map((m) => m.loss);
+        const bad = losses.findIndex((l, k) => weightSteps[k] > 0 && !Number.isFinite(l));
+        if (bad >= 0) {
+          throw new Error(`rank: ${specs[bad].name}'s loss became ${losses[bad]} in ${label}`);
+        }
+        epochs.push(
+          snapshot(step / perEpoch, weightSteps, losses.map((l) => Number.isFinite(l) ? l : null)),
+        );
+        weightSteps = networks.map(() => 0);
+      },
+    });
+    progress.update(totalSteps, { alpha: alphaText() }, true);
+    const heldOutTop1: number[] = [];
+    for (const net of networks) {
+      heldOutTop1.push((await evaluate(net, data.pathEval, cfg.batchSize)).top1);
+    }
+    return {
+      initialAlpha: [...initialAlpha],
+      epochs,
+      trajectory,
+      heldOutTop1,
+      fitnessSteps: scores.updates,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    for (const m of [...metrics, heldOutMetrics]) m.dispose();
+    opt.dispose();
+    supernet.dispose();
+    for (const n of networks) n.dispose();
+  }
+}

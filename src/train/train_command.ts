@@ -1,0 +1,295 @@
+/**
+ * `deno task train` as a library entry point: its flag table (the `--help` text),
+ * `parseTrainArgs` (flags only, nothing read), `prepareTraining` (loads the network and
+ * the data, fits one to the other; still nothing written) and `runTraining`. The
+ * script (scripts/train.ts) and `deno task autospace` call these.
+ */
+import {
+  augmentationOptions,
+  type DataSpec,
+  describeTrainingAugmentation,
+  openData,
+  type OpenDataOptions,
+  type OpenedData,
+  parseDataSpec,
+} from "../data/data_spec.ts";
+import { adaptSpecToData } from "../networks/adapt.ts";
+import { buildNetwork } from "../networks/network.ts";
+import { loadTarget } from "../space/load.ts";
+import type { NetworkSpec } from "../space/network_spec.ts";
+import { type CliCommand, cliNumber, parseCommandArgs } from "../util/cli_command.ts";
+import { Rng } from "../util/rng.ts";
+import { type EpochRecord, train, type TrainConfig } from "./trainer.ts";
+
+/** The flags of `deno task train`, with their defaults and help. */
+export const TRAIN_COMMAND = {
+  usage: "deno task train [--arch NETWORK] [--data DATA] [flags]",
+  summary:
+    "Trains a network from scratch (SGD with Nesterov momentum, cosine learning rate with\n" +
+    "linear warmup, label smoothing) and writes OUT/metrics.jsonl, loss and accuracy curves,\n" +
+    "OUT/checkpoint.onnx (with its .state.json) and OUT/model.onnx (BN folded).",
+  flags: {
+    arch: {
+      type: "string",
+      default: "mobilenetv2-28",
+      arg: "NETWORK",
+      help: "built-in name (mobilenetv2-28, mobilenetv2, ...), a network spec JSON or a\n" +
+        "ProxylessNAS net.config",
+    },
+    data: {
+      type: "string",
+      default: "fashion-mnist",
+      arg: "DATA",
+      help: "fashion-mnist[:DIR], cifar10:DIR or imagenet:DIR (DIR/train/<class>/*, DIR/val/...)",
+    },
+    "image-size": {
+      type: "string",
+      arg: "N",
+      defaultText: "the network's input size",
+      help: "side of the crops taken from image folders; must agree with the network's spec\n" +
+        "(a net.config records none, so this sets it)",
+    },
+    epochs: { type: "string", default: "5", arg: "N", help: "epochs to train" },
+    batch: { type: "string", default: "128", arg: "N", help: "images per step" },
+    lr: { type: "string", default: "0.1", arg: "LR", help: "peak learning rate" },
+    momentum: { type: "string", default: "0.9", arg: "M", help: "SGD (Nesterov) momentum" },
+    wd: {
+      type: "string",
+      default: "5e-5",
+      arg: "WD",
+      help: "weight decay of conv and linear weights",
+    },
+    "label-smoothing": { type: "string", default: "0.1", arg: "E", help: "label smoothing" },
+    warmup: { type: "string", default: "0.3", arg: "EPOCHS", help: "linear warmup, in epochs" },
+    "val-split": {
+      type: "string",
+      default: "0",
+      arg: "F",
+      help: "fraction of the training set held out for validation",
+    },
+    seed: { type: "string", default: "0", arg: "N", help: "seed of weights, shuffles and splits" },
+    out: { type: "string", default: "runs/train", arg: "DIR", help: "output folder" },
+    "log-every": {
+      type: "string",
+      default: "20",
+      arg: "N",
+      help: "steps between metric readbacks (each one waits for the GPU)",
+    },
+    "checkpoint-every": {
+      type: "string",
+      default: "200",
+      arg: "N",
+      help: "steps between checkpoints (0: only at the end of each epoch)",
+    },
+    augment: {
+      type: "string",
+      arg: "LIST",
+      defaultText: "fashion-mnist: none; cifar10: crop,flip",
+      help: "training augmentation of fashion-mnist and cifar10: a comma list of crop, flip,\n" +
+        "erase, or none (image folders: random-resized-crop and flip)",
+    },
+    "crop-pad": {
+      type: "string",
+      arg: "N",
+      defaultText: "fashion-mnist 2, cifar10 4",
+      help: "zero padding before the random crop",
+    },
+    "erase-prob": {
+      type: "string",
+      arg: "P",
+      defaultText: "0.5",
+      help: "probability of random erasing per image",
+    },
+    dropout: {
+      type: "string",
+      arg: "P",
+      defaultText: "the spec's",
+      help: "dropout before the classifier, overriding the network's own",
+    },
+    resume: { type: "boolean", default: false, help: "continue from OUT/checkpoint.onnx" },
+    quick: {
+      type: "boolean",
+      default: false,
+      help: "a smoke run: 1 epoch of at most 30 steps at batch 32, warmup 0.005 epochs,\n" +
+        "tested on 8 batches (flags given as well still apply)",
+    },
+    "max-steps": {
+      type: "string",
+      default: "0",
+      arg: "N",
+      help: "stop after N steps (0: no limit)",
+    },
+    "eval-batches": {
+      type: "string",
+      default: "0",
+      arg: "N",
+      help: "evaluate on at most N batches (0: all)",
+    },
+    "stop-after": {
+      type: "string",
+      default: "0",
+      arg: "N",
+      help: "stop after N steps as an interruption would (for resume tests)",
+    },
+    quiet: { type: "boolean", default: false, help: "no progress lines" },
+  },
+} as const satisfies CliCommand;
+
+/** `--quick`'s settings, put before the given flags so that those still win. */
+const QUICK_ARGS = [
+  "--epochs=1",
+  "--max-steps=30", // a few seconds of steps: the chain to model.onnx is what is checked
+  "--batch=32",
+  // ~9 steps on Fashion-MNIST or CIFAR-10 at batch 32: the default 0.3 epochs (hundreds of
+  // steps) would keep all 30 steps at a small fraction of the learning rate.
+  "--warmup=0.005",
+  "--eval-batches=8", // 256 test images: enough to see that the network learned something
+  "--log-every=5",
+  "--checkpoint-every=10",
+];
+
+/** Everything `deno task train` was asked for, checked, before anything is read. */
+export interface TrainRequest {
+  readonly arch: string;
+  /** `--data` as given, and parsed. */
+  readonly dataText: string;
+  readonly data: DataSpec;
+  readonly imageSize: number | undefined;
+  readonly valSplit: number;
+  readonly augmentation: Pick<OpenDataOptions, "augment" | "augmentation">;
+  readonly dropout: number | undefined;
+  readonly quick: boolean;
+  readonly config: TrainConfig;
+}
+
+/**
+ * Reads `deno task train` flags (see `TRAIN_COMMAND`). Throws one line naming the bad
+ * flag; reads no file.
+ */
+export function parseTrainArgs(args: readonly string[]): TrainRequest {
+  const first = parseCommandArgs(TRAIN_COMMAND, args).values;
+  const values = first.quick
+    ? parseCommandArgs(TRAIN_COMMAND, [...QUICK_ARGS, ...args]).values
+    : first;
+  const seed = cliNumber("seed", values.seed, { integer: true, min: 0 });
+  const imageSize = values["image-size"] === undefined
+    ? undefined
+    : cliNumber("image-size", values["image-size"], { integer: true, min: 1 });
+  const data = parseDataSpec(values.data!);
+  /** A number flag without a default: undefined when absent. */
+  const optionalNumber = (
+    flag: "crop-pad" | "erase-prob" | "dropout",
+    opts: { integer?: boolean; min?: number; max?: number },
+  ) => values[flag] === undefined ? undefined : cliNumber(flag, values[flag], opts);
+  const augmentation = augmentationOptions(data.kind, {
+    names: values.augment,
+    cropPad: optionalNumber("crop-pad", { integer: true, min: 1 }),
+    eraseProb: optionalNumber("erase-prob", { min: 0, max: 1 }),
+  });
+  const dropout = optionalNumber("dropout", { min: 0 });
+  if (dropout !== undefined && dropout >= 1) {
+    throw new Error(`--dropout must be below 1, got ${dropout}`);
+  }
+  const config: TrainConfig = {
+    epochs: cliNumber("epochs", values.epochs, { integer: true, min: 1 }),
+    batchSize: cliNumber("batch", values.batch, { integer: true, min: 1 }),
+    lr: cliNumber("lr", values.lr, { min: 0 }),
+    momentum: cliNumber("momentum", values.momentum, { min: 0, max: 0.999 }),
+    nesterov: true,
+    weightDecay: cliNumber("wd", values.wd, { min: 0 }),
+    labelSmoothing: cliNumber("label-smoothing", values["label-smoothing"], { min: 0, max: 1 }),
+    warmupEpochs: cliNumber("warmup", values.warmup, { min: 0 }),
+    seed,
+    outDir: values.out!,
+    logEvery: cliNumber("log-every", values["log-every"], { integer: true, min: 1 }),
+    checkpointEvery: cliNumber("checkpoint-every", values["checkpoint-every"], {
+      integer: true,
+      min: 0,
+    }),
+    resume: values.resume,
+    maxSteps: cliNumber("max-steps", values["max-steps"], { integer: true, min: 0 }),
+    evalBatches: cliNumber("eval-batches", values["eval-batches"], { integer: true, min: 0 }),
+    stopAfter: cliNumber("stop-after", values["stop-after"], { integer: true, min: 0 }),
+    quiet: values.quiet,
+  };
+  if (config.outDir.trim() === "") throw new Error("--out must name a folder, got an empty value");
+  return {
+    arch: values.arch!,
+    dataText: values.data!,
+    data,
+    imageSize,
+    valSplit: cliNumber("val-split", values["val-split"], { min: 0, max: 0.9 }),
+    augmentation,
+    dropout,
+    quick: values.quick,
+    config,
+  };
+}
+
+/** A training run with its network and data in hand: nothing written yet. */
+export interface PreparedTraining {
+  readonly request: TrainRequest;
+  /** The network as trained: fitted to the data, with `--dropout` applied. */
+  readonly spec: NetworkSpec;
+  readonly data: OpenedData;
+  /** What the run is, in a few lines for the log (the adapter comes from the caller). */
+  readonly summary: string[];
+}
+
+/** Loads `--arch` and the data and checks them against each other. */
+export async function prepareTraining(request: TrainRequest): Promise<PreparedTraining> {
+  const { imageSize } = request;
+  const loaded = await loadTarget(request.arch, imageSize ? { inputSize: imageSize } : {});
+  if (loaded.kind !== "network") {
+    throw new Error(`--arch ${request.arch}: is a search space, not a network`);
+  }
+  if (imageSize !== undefined && loaded.spec.input.size !== imageSize) {
+    throw new Error(
+      `--image-size ${imageSize} does not match ${loaded.spec.name}, whose spec takes ` +
+        `${loaded.spec.input.size}×${loaded.spec.input.size} inputs; drop the flag or change ` +
+        `the spec's input.size`,
+    );
+  }
+  const data = await openData(request.data, {
+    valSplit: request.valSplit,
+    seed: request.config.seed,
+    // Image folders are cropped to the network's input size; other data has its own.
+    imageSize: loaded.spec.input.size,
+    ...request.augmentation,
+  });
+  if (imageSize !== undefined && request.data.kind !== "imagenet" && data.shape[1] !== imageSize) {
+    throw new Error(
+      `--image-size ${imageSize}: ${request.data.kind} images are ${data.shape[1]}×` +
+        `${data.shape[2]}; the flag sets the crop size of image folders (imagenet:DIR)`,
+    );
+  }
+  const adapted = adaptSpecToData(loaded.spec, data.shape, data.numClasses);
+  const spec = request.dropout === undefined
+    ? adapted
+    : { ...adapted, head: { ...adapted.head, dropout: request.dropout } };
+  const summary = [
+    `${spec.name} on ${request.dataText} (${data.train.length} train, ` +
+    `${data.val?.length ?? 0} val, ${data.test.length} test, ${data.shape.join("×")} inputs)`,
+    `augmentation ${describeTrainingAugmentation(data.spec.kind, request.augmentation)}; ` +
+    `dropout ${spec.head.dropout}`,
+  ];
+  if (adapted !== loaded.spec) {
+    summary.push(
+      `${spec.name} adapted to the data: input ${loaded.spec.input.channels}×` +
+        `${loaded.spec.input.size}² → ${spec.input.channels}×${spec.input.size}², ` +
+        `${loaded.spec.classes} → ${spec.classes} classes`,
+    );
+  }
+  return { request, spec, data, summary };
+}
+
+/** Builds the network and trains it (the engine must be started); returns the epochs. */
+export async function runTraining(prepared: PreparedTraining): Promise<EpochRecord[]> {
+  const { config } = prepared.request;
+  const net = buildNetwork(prepared.spec, new Rng(config.seed));
+  try {
+    return await train(net, prepared.data, config);
+  } finally {
+    net.dispose();
+  }
+}
