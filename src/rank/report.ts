@@ -113,7 +113,8 @@ export function rankReportMarkdown(result: RankResult): string {
         `${pct(truth.largestSpread)}: ${
           reliable ? "the ranking is clear at this budget." : "**the ranking is not reliable**."
         }`
-      : "One seed: no spread measured."),
+      : "One seed: no spread measured.") +
+    (truth.smallestGap <= 0 ? " Two networks tie; the order between them is arbitrary." : ""),
     "",
     "## Fitness scores from different initial α (Table 6)",
     "",
@@ -123,6 +124,7 @@ export function rankReportMarkdown(result: RankResult): string {
     `∝ p = softmax(α) as ProxylessNAS does ("∝ p"), or uniformly ("uniform"). ` +
     `Initial α = Table 6's printed numbers (units of 10⁻³ in the paper) × the scale: ` +
     `0.001 is the paper's α, 1 a start far from uniform p. ` +
+    `An epoch is ${config.fitnessImages || config.trainImages || "all the"} training images. ` +
     `"Epochs": from this epoch on (of ${config.epochs}) α orders the networks as the true ` +
     `ranking does, to the end (0 = from the start).`,
     "",
