@@ -192,7 +192,7 @@ abstract class Optimizer {
       const p = group.params[slot];
       buffers.push(...(p ? this.buffersOf(p) : this.placeholders(slot)).map((t) => t.buffer));
     }
-    const label = `${this.groupKey()} ${group.params.length} tensors`;
+    const label = `${this.name} ${group.params.length} tensors`;
     gpu.dispatch(k, buffers, groupGrid(group.workgroups), label);
   }
 
@@ -208,10 +208,12 @@ abstract class Optimizer {
       k,
       [this.hp.buffer, ...this.buffersOf(p).map((t) => t.buffer)],
       grid.groups,
-      `${this.groupKey()} ${p.describe()}`,
+      `${this.name} ${p.describe()}`,
     );
   }
 
+  /** The optimizer's name, first word of its dispatch labels. */
+  protected abstract readonly name: string;
   /** Pipeline-key prefix naming the optimizer and its constants. */
   protected abstract groupKey(): string;
   protected abstract singleWgsl(n: number, weightDecay: number, grid: Grid1D): string;
@@ -231,6 +233,7 @@ abstract class Optimizer {
 }
 
 export class Sgd extends Optimizer {
+  protected readonly name = "sgd";
   readonly momentum: number;
   readonly nesterov: boolean;
   private buffers = new Map<Tensor, Tensor>();
@@ -295,6 +298,7 @@ export class Sgd extends Optimizer {
 }
 
 export class Adam extends Optimizer {
+  protected readonly name = "adam";
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
