@@ -69,6 +69,11 @@ const RANK = {
       "standalone trainings per network (seeds seed, seed+1, ...)",
     ),
     epochs: flag("epochs", "E", "epochs of each fitness run"),
+    "fitness-images": flag(
+      "fitnessImages",
+      "N",
+      "images of a fitness-run epoch, a subset of the training images (0: all of them)",
+    ),
     warmup: flag("warmupEpochs", "E", "of those, weight-only epochs before α moves"),
     lr: flag("lr", "LR", "peak weight learning rate (SGD Nesterov, cosine), both stages"),
     "lr-warmup": flag("lrWarmupEpochs", "EPOCHS", "linear learning-rate warmup"),
@@ -121,6 +126,7 @@ await runCli("rank", async () => {
   num("true-epochs", "trueEpochs", { integer: true, min: 1 });
   num("true-seeds", "trueSeeds", { integer: true, min: 1 });
   num("epochs", "epochs", { integer: true, min: 1 });
+  num("fitness-images", "fitnessImages", { integer: true, min: 0 });
   num("warmup", "warmupEpochs", { integer: true, min: 0 });
   num("lr", "lr", { min: 0 });
   num("lr-warmup", "lrWarmupEpochs", { min: 0 });

@@ -1,8 +1,9 @@
 /**
  * `deno task rank --quick` end to end as the user runs it: rank.json with the true
  * ranking and per-setting α trajectories (the reverse setting among them), report.md
- * and the charts; `--resume` then skips every finished stage, a second run into the
- * same folder without it is refused, and a bad flag stops before anything is written.
+ * and the charts; `--resume` then skips every finished stage (and adds a run with other
+ * path sampling without training the networks again), a second run into the same folder
+ * without it is refused, and a bad flag stops before anything is written.
  */
 import assert from "node:assert/strict";
 import type { RankResult } from "../src/rank/rank_result.ts";
@@ -28,7 +29,7 @@ Deno.test({
     const { truth, settings } = result;
     assert.equal(truth.networks.length, 3);
     assert.deepEqual([...truth.order].sort(), [0, 1, 2]);
-    assert.deepEqual(truth.networks.map((n) => n.spec.blocks.length), [3, 6, 9]);
+    assert.deepEqual(truth.networks.map((n) => n.spec.blocks.length), [3, 6, 12]);
     for (const n of truth.networks) {
       assert.equal(n.runs.length, 1);
       assert.ok(n.meanTestTop1 >= 0 && n.meanTestTop1 <= 1);
@@ -67,6 +68,27 @@ Deno.test({
     const resumed = await rankCli(["--quick", "--out", out, "--resume"]);
     assert.equal(resumed.code, 0, resumed.out);
     assert.equal(resumed.out.match(/done before, skipped/g)?.length, 5, resumed.out);
+    // Another path sampling adds its own run to the folder; the networks are not retrained.
+    const more = await rankCli([
+      "--quick",
+      "--out",
+      out,
+      "--resume",
+      "--rows",
+      "3",
+      "--path-sampling",
+      "uniform",
+    ]);
+    assert.equal(more.code, 0, more.out);
+    assert.equal(more.out.match(/done before, skipped/g)?.length, 3, more.out);
+    const both = JSON.parse(await Deno.readTextFile(`${out}/rank.json`)) as RankResult;
+    assert.deepEqual(both.settings.map((s) => s.id), ["row2-x1", "row3-x1", "row3-x1-uniform"]);
+    assert.deepEqual(both.truth, truth);
+    assert.match(
+      await Deno.readTextFile(`${out}/report.md`),
+      /\| 3 \(reverse\) \| 1 \| uniform \|/,
+    );
+    assert.ok((await Deno.stat(`${out}/order_margin_x1-uniform.png`)).size > 0);
     const other = await rankCli(["--quick", "--out", out, "--resume", "--epochs", "3"]);
     assert.equal(other.code, 1);
     assert.match(other.out, /was run with epochs = 2, this run has 3/);
@@ -98,7 +120,7 @@ Deno.test({
     }
     const help = await rankCli(["--help"]);
     assert.equal(help.code, 0);
-    assert.match(help.out, /--alpha-scales LIST .*\n.*\(default: 0.001,1; --quick: 1\)/);
+    assert.match(help.out, /--alpha-scales LIST .*\n.*\(default: 1\)/);
     await Deno.remove(dir, { recursive: true });
   },
 });

@@ -3,14 +3,16 @@
  * and the reason for each default.
  *
  * The default run is sized for this project's 2-core CPU adapter (about 30 minutes on
- * an idle machine): the three networks cost 1.5M, 3.3M and 5.0M MAdds, and a training
- * step of the three together (batch 64) runs at very roughly 250 images/s, so
+ * an idle machine). The three networks (1.1M, 2.2M, 4.5M MAdds) trained at about 190,
+ * 95 and 55 images/s on the machine shared with other jobs (load average ~8); idle is
+ * roughly 3× that, so
  *
- *   true ranking:  3 networks × 2 seeds × 3 epochs × 10,000 images  ≈ 10 min
+ *   true ranking:  3 networks × 2 seeds × 3 epochs × 10,000 images, with a test pass
+ *                  (10,000 images) after each epoch                    ≈ 15 min
  *   fitness runs:  5 settings × 8 epochs × 5,000 images (one path a weight step, two
- *                  forward-only paths every 3rd step)               ≈ 15 min
- *
- * plus the test evaluations (10,000 images, forward only) of each standalone network.
+ *                  forward-only paths every 3rd step)                 ≈ 15 min
+ * Each of the three trains on a third of a fitness run's steps at uniform p, so the
+ * supernet sees each network for about half the images its standalone training did.
  */
 
 /** How the weight steps pick their one path. */
@@ -41,8 +43,10 @@ export interface RankConfig {
   readonly trueEpochs: number;
   /** Training seeds of the true ranking (seed, seed + 1, ...). */
   readonly trueSeeds: number;
-  /** Epochs of each fitness run (supernet epochs over the same training images). */
+  /** Epochs of each fitness run. */
   readonly epochs: number;
+  /** Images of a fitness-run epoch (a seeded subset of the training images); 0 = all. */
+  readonly fitnessImages: number;
   /** Of those, the first epochs train weights only; α starts moving after them. */
   readonly warmupEpochs: number;
   /** Weight recipe, shared by the standalone trainings and the supernet. */
@@ -74,7 +78,8 @@ export interface RankConfig {
 export const DEFAULT_RANK_CONFIG: RankConfig = {
   quick: false,
   data: "fashion-mnist",
-  depths: [1, 2, 3], // 3, 6 and 9 blocks: 1.5M, 3.3M, 5.0M MAdds (see the module comment)
+  depths: [1, 2, 4], // 3, 6 and 12 blocks: 1.1M, 2.2M, 4.5M MAdds; gaps of ~1.4 points
+  // (depth_family.ts), where depth 3 would sit within the seed spread of depth 2
   valSplit: 0.1, // 6,000 held-out images: α is trained on data the weights never see
   trainImages: 10_000, // a sixth of the training set: 156 steps an epoch at batch 64
   valImages: 0, // all 6,000; a fitness run uses ~2,000 α steps' worth of them at most
@@ -84,8 +89,9 @@ export const DEFAULT_RANK_CONFIG: RankConfig = {
   trueEpochs: 3, // 30,000 images per standalone network
   trueSeeds: 2, // the seed spread next to every gap
   epochs: 8, // Table 6's largest "Epochs" is 6; 8 leaves room to see the order hold
+  fitnessImages: 5_000, // 40,000 weight steps' images a run: ~13,000 a network at uniform p
   warmupEpochs: 1, // ProxylessNAS and the evolution warm the weights up before α moves
-  lr: 0.05, // the evolution's weight LR at batch 64 (SGD, Nesterov, cosine)
+  lr: 0.1, // `deno task train`'s peak LR (SGD, Nesterov, cosine); the depths were chosen at it
   lrWarmupEpochs: 0.3, // `deno task train`'s warmup
   momentum: 0.9,
   weightDecay: 5e-5, // `deno task train`'s
@@ -95,8 +101,8 @@ export const DEFAULT_RANK_CONFIG: RankConfig = {
   archEps: 1e-8, // ProxylessNAS
   archEvery: 3, // the evolution's; ProxylessNAS uses 5
   rows: [1, 2, 3, 4, 5], // all of Table 6; row 3 is the reverse of the true order
-  alphaScales: [0.001, 1], // the paper's α (p uniform to 0.4%), and the printed numbers as α
-  // (p starts up to 90% on one network): robustness to a start that matters
+  alphaScales: [1], // the printed numbers as α: p starts up to 90% on one network, so the
+  // start matters (at the paper's 0.001, p is uniform to 0.4%: add it with --resume)
   pathSampling: "proportional", // ProxylessNAS's binary gates sample the path ∝ p
   seed: 0,
   out: "runs/rank",
@@ -108,6 +114,7 @@ export const DEFAULT_RANK_CONFIG: RankConfig = {
 export const QUICK_RANK_CONFIG: Partial<RankConfig> = {
   quick: true,
   trainImages: 256,
+  fitnessImages: 0,
   valImages: 128,
   testImages: 128,
   pathEvalImages: 64,
@@ -118,7 +125,6 @@ export const QUICK_RANK_CONFIG: Partial<RankConfig> = {
   warmupEpochs: 1,
   archEvery: 2,
   rows: [2, 3],
-  alphaScales: [1],
   logEvery: 4,
 };
 
@@ -150,12 +156,20 @@ export function rankConfigToJson(config: RankConfig): Record<string, unknown> {
 }
 
 /**
- * The settings that decide the results (everything but the output folder, resume and
- * logging): a resumed run must match them.
+ * The settings a resumed run must share with the run it continues: all but the output
+ * folder, resume and logging, and the choice of fitness runs (rows, scales and path
+ * sampling name each run's own file), so that `--resume` can add fitness runs to a
+ * finished experiment without training the networks again.
  */
 export function resultDefiningSettings(config: RankConfig): Record<string, unknown> {
-  const { out: _out, resume: _resume, logEvery: _log, ...rest } = rankConfigToJson(
-    config,
-  ) as unknown as RankConfig & Record<string, unknown>;
+  const {
+    out: _out,
+    resume: _resume,
+    logEvery: _log,
+    rows: _rows,
+    alphaScales: _scales,
+    pathSampling: _sampling,
+    ...rest
+  } = rankConfigToJson(config) as unknown as RankConfig & Record<string, unknown>;
   return rest;
 }

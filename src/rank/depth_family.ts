@@ -10,15 +10,21 @@
  * them:
  *
  *   stem 3×3 s2 → 16 ch (14×14)
- *   stage 1: depth × IRB → 16 ch, first stride 2 (7×7)
- *   stage 2: depth × IRB → 32 ch, first stride 2 (4×4)
- *   stage 3: depth × IRB → 64 ch, first stride 1 (4×4)
+ *   stage 1: depth × IRB → 16 ch, first stride 1 (14×14)
+ *   stage 2: depth × IRB → 32 ch, first stride 2 (7×7)
+ *   stage 3: depth × IRB → 64 ch, first stride 2 (4×4)
  *   1×1 feature mix → 128, global pool, linear → classes
+ *
+ * Why these widths (Fashion-MNIST, 3 epochs × 10,000 images, lr 0.1): narrower families
+ * stop gaining from depth after 2 blocks a stage — with 8 channels at 14×14, depths
+ * 1, 2, 4 reach 83.5%, 85.0%, 84.8% (mean of 2 seeds); starting at 7×7 with 8 or 16
+ * channels, the same — so their depths 2 and 4 do not rank. With 16 channels at 14×14,
+ * depth keeps paying: 84.8%, 86.1%, 87.5% (seed 0).
  */
 import type { BlockSpec, NetworkSpec } from "../space/network_spec.ts";
 
 /** Output channels and first stride of each stage. */
-const STAGES: readonly (readonly [number, number])[] = [[16, 2], [32, 2], [64, 1]];
+const STAGES: readonly (readonly [number, number])[] = [[16, 1], [32, 2], [64, 2]];
 const STEM_CHANNELS = 16;
 const FEATURE_MIX = 128;
 const EXPANSION = 3;

@@ -90,7 +90,7 @@ export async function runFitness(
     beta2: cfg.archBeta2,
     eps: cfg.archEps,
   });
-  const trainLoader = new DataLoader(data.train, {
+  const trainLoader = new DataLoader(data.fitnessTrain, {
     batchSize: cfg.batchSize,
     seed: cfg.seed,
     dropLast: true,
@@ -105,8 +105,8 @@ export async function runFitness(
   const perEpoch = trainLoader.stepsPerEpoch;
   if (perEpoch < 1 || heldOutLoader.stepsPerEpoch < 1) {
     throw new Error(
-      `rank: ${data.train.length} training and ${data.heldOut.length} held-out images make ` +
-        `no batch of ${cfg.batchSize}; lower --batch or raise --train-images / --val-images`,
+      `rank: ${data.fitnessTrain.length} training and ${data.heldOut.length} held-out images ` +
+        `make no batch of ${cfg.batchSize}; lower --batch or raise --fitness-images / --val-images`,
     );
   }
   const totalSteps = cfg.epochs * perEpoch;

@@ -23,7 +23,7 @@ export const TABLE6_ROWS: readonly (readonly [number, number, number])[] = [
 
 /** One initial setting: α by rank, worst network first. */
 export interface InitialSetting {
-  /** "row3-x1": names its files. */
+  /** "row3-x1" (or "row3-x1-uniform"): names its files. */
   id: string;
   /** Table 6's S/N (1-based). */
   row: number;
@@ -34,11 +34,13 @@ export interface InitialSetting {
 
 /**
  * The Table 6 rows `rows` (1-based S/N) at every scale of `scales` (each row's printed
- * numbers times the scale), scale by scale.
+ * numbers times the scale), scale by scale. `idSuffix` ("-uniform") marks runs made
+ * another way than the default.
  */
 export function table6Settings(
   rows: readonly number[],
   scales: readonly number[],
+  idSuffix = "",
 ): InitialSetting[] {
   for (const scale of scales) {
     if (!(scale > 0 && Number.isFinite(scale))) {
@@ -52,7 +54,7 @@ export function table6Settings(
   }
   return scales.flatMap((scale) =>
     rows.map((row) => ({
-      id: `row${row}-x${scale}`,
+      id: `row${row}-x${scale}${idSuffix}`,
       row,
       scale,
       byRank: TABLE6_ROWS[row - 1].map((a) => a * scale),

@@ -12,7 +12,12 @@
  */
 import { engine } from "../tensor/engine.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
-import { type RankConfig, rankConfigToJson, resultDefiningSettings } from "./config.ts";
+import {
+  PATH_SAMPLING,
+  type RankConfig,
+  rankConfigToJson,
+  resultDefiningSettings,
+} from "./config.ts";
 import { depthNetwork } from "./depth_family.ts";
 import { runFitness } from "./fitness_run.ts";
 import { alphaByNetwork, isReverseOrder, table6Settings } from "./initial_alphas.ts";
@@ -62,6 +67,21 @@ export async function checkOutFolder(cfg: RankConfig): Promise<void> {
   }
 }
 
+/**
+ * Every finished fitness run in `out` (this run's and earlier ones' made with other
+ * rows, scales or path sampling), in table order: path sampling, scale, row.
+ */
+async function finishedSettings(out: string, order: readonly number[]): Promise<SettingResult[]> {
+  const found: SettingResult[] = [];
+  for await (const entry of Deno.readDir(`${out}/fitness`)) {
+    if (!entry.isFile || !entry.name.endsWith(".json")) continue;
+    const s = await readJson(`${out}/fitness/${entry.name}`) as SettingResult;
+    if (s.order.join() === order.join()) found.push(s);
+  }
+  const sampling = (s: SettingResult) => PATH_SAMPLING.indexOf(s.pathSampling);
+  return found.sort((a, b) => sampling(a) - sampling(b) || a.scale - b.scale || a.row - b.row);
+}
+
 /** Runs the experiment; writes everything under `cfg.out` and returns rank.json's content. */
 export async function runRank(
   cfg: RankConfig,
@@ -71,19 +91,34 @@ export async function runRank(
   const data = await openRankData(cfg);
   const [channels, size] = data.shape;
   const specs = cfg.depths.map((d) => depthNetwork(d, { channels, size }, data.classes));
-  const settings = table6Settings(cfg.rows, cfg.alphaScales);
+  const settings = table6Settings(
+    cfg.rows,
+    cfg.alphaScales,
+    cfg.pathSampling === "uniform" ? "-uniform" : "",
+  );
   await Deno.mkdir(`${cfg.out}/fitness`, { recursive: true });
   await atomicWrite(`${cfg.out}/config.json`, JSON.stringify(rankConfigToJson(cfg), null, 1));
 
-  let t = performance.now();
+  const t0 = performance.now();
   const truth = await measureTrueRanking(specs, cfg.depths, data, cfg, log);
   const result: RankResult = {
     format: RANK_RESULT_FORMAT,
     config: rankConfigToJson(cfg),
     adapter: engine.gpu.info.description,
     truth,
-    settings: [],
-    seconds: { trueRanking: (performance.now() - t) / 1000, fitness: 0 },
+    settings: await finishedSettings(cfg.out, truth.order),
+    seconds: { standaloneTraining: 0, fitness: 0, wall: 0 },
+  };
+  const report = async () => {
+    result.seconds = {
+      standaloneTraining: truth.networks.flatMap((n) => n.runs).reduce(
+        (s, r) => s + r.trainSeconds,
+        0,
+      ),
+      fitness: result.settings.reduce((s, r) => s + r.seconds, 0),
+      wall: (performance.now() - t0) / 1000,
+    };
+    await writeRankReport(cfg.out, result);
   };
   log(
     `true order (worst → best): ${
@@ -93,9 +128,8 @@ export async function runRank(
         .join(" < ")
     }`,
   );
-  await writeRankReport(cfg.out, result);
+  await report();
 
-  t = performance.now();
   for (const [k, setting] of settings.entries()) {
     const path = `${cfg.out}/fitness/${setting.id}.json`;
     const alpha = alphaByNetwork(setting, truth.order);
@@ -108,16 +142,21 @@ export async function runRank(
       const label = `fitness ${k + 1}/${settings.length} (${setting.id})`;
       log(`${label}: initial α ${alpha.map((a) => a.toFixed(3)).join(", ")} (by network)`);
       const run = await runFitness(specs, alpha, data, cfg, label);
-      done = settingResult(setting, truth.order, isReverseOrder(alpha, truth.order), run);
+      done = settingResult(
+        setting,
+        cfg.pathSampling,
+        truth.order,
+        isReverseOrder(alpha, truth.order),
+        run,
+      );
       await atomicWrite(path, JSON.stringify(done));
     }
     log(
       `  ${setting.id}: correct order from epoch ${done.epochsToCorrectOrder ?? "—"} ` +
         `(final α ${done.epochs.at(-1)!.alpha.map((a) => a.toFixed(2)).join(", ")})`,
     );
-    result.settings.push(done);
-    result.seconds.fitness = (performance.now() - t) / 1000;
-    await writeRankReport(cfg.out, result);
+    result.settings = await finishedSettings(cfg.out, truth.order);
+    await report();
   }
   log(`rank: wrote ${cfg.out}/rank.json, report.md, order_margin_x*.png, alpha_row*.png`);
   return result;

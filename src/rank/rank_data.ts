@@ -12,6 +12,8 @@ import type { RankConfig } from "./config.ts";
 export interface RankData {
   /** Training images (the subset), augmented as the dataset is. */
   train: Dataset;
+  /** The images of a fitness-run epoch: a seeded subset of `train`. */
+  fitnessTrain: Dataset;
   /** Held-out images of the fitness steps. */
   heldOut: Dataset;
   /** Held-out images each network is scored on after a fitness run. */
@@ -31,8 +33,10 @@ export async function openRankData(cfg: RankConfig): Promise<RankData> {
     throw new Error("rank needs a held-out split for the fitness steps: --val-split > 0");
   }
   const heldOut = seededSubset(data.val, cfg.valImages, cfg.seed + 2, "rank held-out");
+  const train = seededSubset(data.train, cfg.trainImages, cfg.seed + 1, "rank train");
   return {
-    train: seededSubset(data.train, cfg.trainImages, cfg.seed + 1, "rank train"),
+    train,
+    fitnessTrain: seededSubset(train, cfg.fitnessImages, cfg.seed + 5, "rank fitness train"),
     heldOut,
     pathEval: seededSubset(heldOut, cfg.pathEvalImages, cfg.seed + 3, "rank path eval"),
     test: seededSubset(data.test, cfg.testImages, cfg.seed + 4, "rank test"),

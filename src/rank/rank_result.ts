@@ -2,6 +2,7 @@
  * What `deno task rank` measures, as written to rank.json: the true ranking, and per
  * initial setting the α trajectory and Table 6's "Epochs".
  */
+import type { PathSampling } from "./config.ts";
 import type { FitnessRunResult } from "./fitness_run.ts";
 import type { InitialSetting } from "./initial_alphas.ts";
 import { epochsToCorrectOrder, firstAgreement } from "./ranking.ts";
@@ -17,6 +18,8 @@ export interface SettingResult extends FitnessRunResult {
   /** Table 6's S/N. */
   row: number;
   scale: number;
+  /** How the weight steps picked their path. */
+  pathSampling: PathSampling;
   /** Initial α by rank, worst network first (Table 6's columns). */
   byRank: number[];
   /** The true order (worst → best) the initial α was assigned by. */
@@ -29,19 +32,24 @@ export interface SettingResult extends FitnessRunResult {
   firstCorrectEpoch: number | null;
 }
 
-/** The whole of rank.json. */
+/** The whole of rank.json: the true ranking and every fitness run in the folder. */
 export interface RankResult {
   format: typeof RANK_RESULT_FORMAT;
   config: Record<string, unknown>;
   adapter: string;
   truth: TrueRanking;
   settings: SettingResult[];
-  seconds: { trueRanking: number; fitness: number };
+  /**
+   * Training time of the standalone networks (their evaluations excluded), of all fitness
+   * runs in the folder, and the wall time of the invocation that wrote the file.
+   */
+  seconds: { standaloneTraining: number; fitness: number; wall: number };
 }
 
 /** A fitness run with the verdicts for `order`. */
 export function settingResult(
   setting: InitialSetting,
+  pathSampling: PathSampling,
   order: readonly number[],
   reverse: boolean,
   run: FitnessRunResult,
@@ -50,6 +58,7 @@ export function settingResult(
     id: setting.id,
     row: setting.row,
     scale: setting.scale,
+    pathSampling,
     byRank: [...setting.byRank],
     order: [...order],
     reverse,

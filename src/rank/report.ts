@@ -6,12 +6,17 @@
 import { writeLineChart } from "../report/line_chart.ts";
 import { formatMAdds, formatParams } from "../space/counting.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
-import type { RankResult } from "./rank_result.ts";
+import type { RankResult, SettingResult } from "./rank_result.ts";
 import { orderMargin } from "./ranking.ts";
 import type { TrueRanking } from "./true_ranking.ts";
 
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
 const epochs = (e: number | null) => (e === null ? "not by the end" : String(e));
+/** How a run's weight steps picked their path, for the tables. */
+const sampling = (s: SettingResult) => (s.pathSampling === "uniform" ? "uniform" : "∝ p");
+/** The order-margin chart a run belongs to: "x1", "x0.001-uniform". */
+const chartGroup = (s: SettingResult) =>
+  `x${s.scale}${s.pathSampling === "uniform" ? "-uniform" : ""}`;
 /** α to three significant digits: the paper's α are ~1e-3. */
 const alphaText = (v: number) => (Math.abs(v) >= 0.01 ? v.toFixed(3) : v.toPrecision(3));
 
@@ -45,9 +50,9 @@ function settingsTable(result: RankResult): string[] {
   const { truth } = result;
   const names = truth.order.map((_, r) => netName(truth, r));
   const lines = [
-    `| S/N | scale | ${names.map((n) => `α ${n}`).join(" | ")} | Epochs | first correct | ` +
-    `final α | held-out top-1 after | weight steps |`,
-    `| --- | --- | ${names.map(() => "---").join(" | ")} | --- | --- | --- | --- | --- |`,
+    `| S/N | scale | paths | ${names.map((n) => `α ${n}`).join(" | ")} | Epochs | ` +
+    `first correct | final α | held-out top-1 after | weight steps |`,
+    `| --- | --- | --- | ${names.map(() => "---").join(" | ")} | --- | --- | --- | --- | --- |`,
   ];
   for (const s of result.settings) {
     const byRank = (values: readonly number[]) => truth.order.map((i) => values[i]);
@@ -56,7 +61,7 @@ function settingsTable(result: RankResult): string[] {
       truth.order.map(() => 0),
     );
     lines.push(
-      `| ${s.row}${s.reverse ? " (reverse)" : ""} | ${s.scale} | ${
+      `| ${s.row}${s.reverse ? " (reverse)" : ""} | ${s.scale} | ${sampling(s)} | ${
         s.byRank.map(alphaText).join(" | ")
       } | ` +
         `${epochs(s.epochsToCorrectOrder)} | ${epochs(s.firstCorrectEpoch)} | ` +
@@ -71,12 +76,12 @@ function marginTable(result: RankResult): string[] {
   const count = Math.max(...result.settings.map((s) => s.epochs.length));
   const header = Array.from({ length: count }, (_, e) => String(e));
   const lines = [
-    `| S/N | scale | ${header.map((e) => `epoch ${e}`).join(" | ")} |`,
-    `| --- | --- | ${header.map(() => "---").join(" | ")} |`,
+    `| S/N | scale | paths | ${header.map((e) => `epoch ${e}`).join(" | ")} |`,
+    `| --- | --- | --- | ${header.map(() => "---").join(" | ")} |`,
   ];
   for (const s of result.settings) {
     const margins = s.epochs.map((e) => alphaText(orderMargin(e.alpha, s.order)));
-    lines.push(`| ${s.row} | ${s.scale} | ${margins.join(" | ")} |`);
+    lines.push(`| ${s.row} | ${s.scale} | ${sampling(s)} | ${margins.join(" | ")} |`);
   }
   return lines;
 }
@@ -108,16 +113,18 @@ export function rankReportMarkdown(result: RankResult): string {
         `${pct(truth.largestSpread)}: ${
           reliable ? "the ranking is clear at this budget." : "**the ranking is not reliable**."
         }`
-      : "One seed: no spread measured."),
+      : "One seed: no spread measured.") +
+    (truth.smallestGap <= 0 ? " Two networks tie; the order between them is arbitrary." : ""),
     "",
     "## Fitness scores from different initial α (Table 6)",
     "",
     `The three networks are the K = 3 paths of one supernet; α by Eq. 4 on held-out ` +
     `images (Adam, lr ${config.archLr}, one fitness step every ${config.archEvery} weight ` +
     `steps after ${config.warmupEpochs} warmup epoch(s)); weight steps sample their path ` +
-    `${config.pathSampling === "uniform" ? "uniformly" : "∝ p = softmax(α)"}. ` +
+    `∝ p = softmax(α) as ProxylessNAS does ("∝ p"), or uniformly ("uniform"). ` +
     `Initial α = Table 6's printed numbers (units of 10⁻³ in the paper) × the scale: ` +
     `0.001 is the paper's α, 1 a start far from uniform p. ` +
+    `An epoch is ${config.fitnessImages || config.trainImages || "all the"} training images. ` +
     `"Epochs": from this epoch on (of ${config.epochs}) α orders the networks as the true ` +
     `ranking does, to the end (0 = from the start).`,
     "",
@@ -127,9 +134,10 @@ export function rankReportMarkdown(result: RankResult): string {
     "",
     ...marginTable(result),
     "",
-    `Time: true ranking ${result.seconds.trueRanking.toFixed(0)} s, fitness runs ` +
-    `${result.seconds.fitness.toFixed(0)} s. Charts: order_margin_x<scale>.png, ` +
-    `alpha_row<S/N>-x<scale>.png.`,
+    `Time: standalone training ${result.seconds.standaloneTraining.toFixed(0)} s (test ` +
+    `passes excluded), fitness runs ${result.seconds.fitness.toFixed(0)} s; this invocation ` +
+    `${result.seconds.wall.toFixed(0)} s. Charts: order_margin_x<scale>[-uniform].png, ` +
+    `alpha_<id>.png.`,
     "",
   ];
   return out.join("\n");
@@ -141,17 +149,22 @@ export async function writeRankReport(out: string, result: RankResult): Promise<
   await atomicWrite(`${out}/report.md`, rankReportMarkdown(result));
   const { truth } = result;
   if (result.settings.length === 0) return;
-  for (const scale of new Set(result.settings.map((s) => s.scale))) {
+  const groups = new Set(result.settings.map(chartGroup));
+  for (const group of groups) {
+    const members = result.settings.filter((s) => chartGroup(s) === group);
+    const { scale, pathSampling } = members[0];
     await writeLineChart(
-      `${out}/order_margin_x${scale}`,
-      result.settings.filter((s) => s.scale === scale).map((s) => ({
+      `${out}/order_margin_${group}`,
+      members.map((s) => ({
         name: `S/N ${s.row}${s.reverse ? " (reverse)" : ""}`,
         points: s.trajectory.map((t) =>
           [t.epoch, orderMargin(t.alpha, s.order)] as [number, number]
         ),
       })),
       {
-        title: `Order margin of α, initial α × ${scale} (> 0: the true order)`,
+        title: `Order margin of α, initial α × ${scale}${
+          pathSampling === "uniform" ? ", uniform paths" : ""
+        } (> 0: true order)`,
         xLabel: "epoch",
         yLabel: "min α(better) − α(worse)",
       },
@@ -165,7 +178,9 @@ export async function writeRankReport(out: string, result: RankResult): Promise<
         points: s.trajectory.map((t) => [t.epoch, t.alpha[network]] as [number, number]),
       })),
       {
-        title: `α from Table 6 row ${s.row} × ${s.scale}`,
+        title: `α from Table 6 row ${s.row} × ${s.scale}${
+          s.pathSampling === "uniform" ? ", uniform paths" : ""
+        }`,
         xLabel: "epoch",
         yLabel: "α (fitness score)",
       },
