@@ -82,3 +82,39 @@ gpuTest("optimizers skip parameters whose gradient is stale after zeroGrad", asy
   opt.dispose();
   t.dispose();
 });
+
+gpuTest("SGD and Adam update small tensors in groups, skipping stale ones", async () => {
+  // Mixed sizes, large (one dispatch each) and small (grouped), in two weight-decay groups.
+  const sizes = [5, 300, 1, 64, 5000, 17, 2, 129, 8, 33, 1000, 3, 12, 7, 90, 4, 41, 6, 256, 9, 23];
+  for (const kind of ["sgd", "adam"] as const) {
+    const ps = sizes.map((n) => randomArray(n));
+    const ts = ps.map((p) => paramWithGrad(p, randomArray(p.length)));
+    const half = Math.floor(ts.length / 2);
+    const groups = [
+      { params: ts.slice(0, half), weightDecay: 1e-2 },
+      { params: ts.slice(half), weightDecay: 0 },
+    ];
+    const sgdOpts = { lr: 0.05, momentum: 0.9, nesterov: true };
+    const adamOpts = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+    const opt = kind === "sgd" ? new Sgd(groups, sgdOpts) : new Adam(groups, adamOpts);
+    const state = ps.map((p) => [new Float64Array(p.length), new Float64Array(p.length)]);
+    for (let step = 1; step <= 3; step++) {
+      opt.zeroGrad();
+      ts.forEach((t, i) => {
+        if ((i + step) % 4 === 0) return; // no gradient reached it this step
+        const g = randomArray(t.size);
+        upload(t.grad!, Float32Array.from(g));
+        t.gradIsStale = false;
+        const weightDecay = i < half ? 1e-2 : 0;
+        if (kind === "sgd") ref.sgdStep(ps[i], g, state[i][0], { ...sgdOpts, weightDecay });
+        // Bias corrections count the optimizer's steps, not this parameter's.
+        else ref.adamStep(ps[i], g, state[i][0], state[i][1], step, { ...adamOpts, weightDecay });
+      });
+      opt.step();
+    }
+    const got = await readAll(ts);
+    got.forEach((g, i) => assertClose(g, ps[i], `${kind} parameter ${i} (${sizes[i]} values)`));
+    opt.dispose();
+    for (const t of ts) t.dispose();
+  }
+});

@@ -3,8 +3,18 @@
  * decay) and Adam (configurable betas, β1 = 0 allowed). Parameter groups carry
  * their own weight decay, so BN parameters and biases can be excluded.
  */
-import { ELEMENTWISE_WG, grid1D } from "../../kernels/common.ts";
-import { adamWgsl, sgdWgsl } from "../../kernels/optimizers.ts";
+import { ELEMENTWISE_WG, type Grid1D, grid1D } from "../../kernels/common.ts";
+import {
+  ADAM_ARRAYS,
+  adamGroupWgsl,
+  adamWgsl,
+  GROUP_WG,
+  groupWords,
+  sgdArrays,
+  sgdGroupWgsl,
+  sgdWgsl,
+} from "../../kernels/optimizers.ts";
+import { groupGrid } from "../../kernels/reduce.ts";
 import { zeros } from "../tensor/creation.ts";
 import { engine } from "../tensor/engine.ts";
 import type { Tensor } from "../tensor/tensor.ts";
@@ -37,6 +47,21 @@ function toGroups(params: readonly Tensor[] | readonly ParamGroup[], wd: number)
   return [{ params: [...(params as Tensor[])], weightDecay: wd }];
 }
 
+/** Floats of `hp` before the groups' layouts: [lr, bc1, bc2, 0]. */
+const HP_HEAD = 4;
+/** Tensors up to this size are updated in groups (dispatch overhead dominates them). */
+const SMALL_PARAM = 4096;
+/** Most tensors a group takes (each adds a branch to the kernel). */
+const MAX_GROUP = 16;
+
+/** Small tensors updated in one dispatch, and where their layout sits in hp. */
+interface UpdateGroup {
+  params: Tensor[];
+  weightDecay: number;
+  base: number;
+  workgroups: number;
+}
+
 abstract class Optimizer {
   readonly groups: ParamGroup[];
   /** [lr, ...] uploaded once per step. */
@@ -47,7 +72,7 @@ abstract class Optimizer {
   constructor(params: readonly Tensor[] | readonly ParamGroup[], lr: number, wd: number) {
     this.groups = toGroups(params, wd);
     this.lr = lr;
-    this.hp = zeros([4], { name: "optimizer.hp", persistent: true });
+    this.hp = zeros([HP_HEAD], { name: "optimizer.hp", persistent: true });
     for (const g of this.groups) {
       for (const p of g.params) {
         if (!p.persistent) throw new Error(`optimizer: ${p.describe()} is not a persistent tensor`);
@@ -85,20 +110,115 @@ abstract class Optimizer {
     for (const g of this.groups) for (const p of g.params) p.gradIsStale = true;
   }
 
-  /** Applies one update to every parameter that received a gradient. */
+  /**
+   * Applies one update to every parameter that received a gradient: large tensors a
+   * dispatch each, small ones in groups whose layout goes to `hp` beside the step's
+   * hyper-parameters (one upload a step).
+   */
   step(): void {
     this.stepCount++;
-    engine.gpu.write(this.hp.buffer, this.hyperParams());
+    const per = this.groupSize();
+    const groups: UpdateGroup[] = [];
+    const words: number[] = [];
+    const large: { p: Tensor; weightDecay: number }[] = [];
     for (const group of this.groups) {
-      for (const p of group.params) {
-        if (!p.grad || p.gradIsStale) continue; // no gradient reached it this step
-        this.update(p, p.grad, group.weightDecay);
+      const fresh = group.params.filter((p) => p.grad && !p.gradIsStale);
+      const small = per > 1 ? fresh.filter((p) => p.size <= SMALL_PARAM) : [];
+      for (const p of fresh) {
+        if (!small.includes(p)) large.push({ p, weightDecay: group.weightDecay });
+      }
+      for (let s = 0; s < small.length; s += per) {
+        const params = small.slice(s, s + per);
+        // Group g's words sit at a fixed place, so its pipeline is the same every step.
+        const base = HP_HEAD + groups.length * groupWords(per);
+        let workgroups = 0;
+        for (let k = 0; k <= per; k++) {
+          const size = params[k]?.size ?? 0;
+          words[base - HP_HEAD + k] = workgroups;
+          if (k < per) words[base - HP_HEAD + per + 1 + k] = size;
+          workgroups += Math.ceil(size / GROUP_WG);
+        }
+        groups.push({ params, weightDecay: group.weightDecay, base, workgroups });
       }
     }
+    const data = new Float32Array(HP_HEAD + words.length);
+    data.set(this.hyperParams());
+    new Uint32Array(data.buffer, HP_HEAD * 4).set(words);
+    if (this.hp.size < data.length) {
+      this.hp.dispose();
+      const size = 2 ** Math.ceil(Math.log2(data.length));
+      this.hp = zeros([size], { name: "optimizer.hp", persistent: true });
+    }
+    engine.gpu.write(this.hp.buffer, data);
+    for (const { p, weightDecay } of large) this.update(p, weightDecay);
+    for (const g of groups) this.updateGroup(g, per);
   }
 
+  /** Tensors a group takes: as many as the storage-binding limit allows (1: no groups). */
+  protected groupSize(): number {
+    const limit = engine.gpu.device.limits.maxStorageBuffersPerShaderStage;
+    return Math.min(MAX_GROUP, Math.floor((limit - 1) / this.arrays().length));
+  }
+
+  /** The per-parameter arrays the update kernels bind (after hp). */
+  protected abstract arrays(): readonly string[];
+
+  /** The buffers of parameter p's arrays, in `arrays()` order. */
+  protected abstract buffersOf(p: Tensor): Tensor[];
+
+  /**
+   * Stand-ins for a partial group's absent members (distinct per slot and array, as
+   * writable bindings must not alias); their range is empty, so nothing touches them.
+   */
+  private placeholders(slot: number): Tensor[] {
+    while (this.spares.length <= slot) {
+      this.spares.push(
+        this.arrays().map(() => zeros([1], { name: "optimizer.spare", persistent: true })),
+      );
+    }
+    return this.spares[slot];
+  }
+  private spares: Tensor[][] = [];
+
+  /** Records one dispatch for a group of small tensors. */
+  private updateGroup(group: UpdateGroup, per: number): void {
+    const gpu = engine.gpu;
+    const k = gpu.kernel(
+      `${this.groupKey()}:${per}:${group.base}:${group.weightDecay}`,
+      () => this.groupWgsl(per, group.base, group.weightDecay),
+    );
+    const buffers = [this.hp.buffer];
+    for (let slot = 0; slot < per; slot++) {
+      const p = group.params[slot];
+      buffers.push(...(p ? this.buffersOf(p) : this.placeholders(slot)).map((t) => t.buffer));
+    }
+    const label = `${this.name} ${group.params.length} tensors`;
+    gpu.dispatch(k, buffers, groupGrid(group.workgroups), label);
+  }
+
+  /** Records the update of one tensor. */
+  protected update(p: Tensor, weightDecay: number): void {
+    const gpu = engine.gpu;
+    const grid = grid1D(p.size, ELEMENTWISE_WG);
+    const k = gpu.kernel(
+      `${this.groupKey()}:${p.size}:${weightDecay}:${grid.index}`,
+      () => this.singleWgsl(p.size, weightDecay, grid),
+    );
+    gpu.dispatch(
+      k,
+      [this.hp.buffer, ...this.buffersOf(p).map((t) => t.buffer)],
+      grid.groups,
+      `${this.name} ${p.describe()}`,
+    );
+  }
+
+  /** The optimizer's name, first word of its dispatch labels. */
+  protected abstract readonly name: string;
+  /** Pipeline-key prefix naming the optimizer and its constants. */
+  protected abstract groupKey(): string;
+  protected abstract singleWgsl(n: number, weightDecay: number, grid: Grid1D): string;
+  protected abstract groupWgsl(members: number, base: number, weightDecay: number): string;
   protected abstract hyperParams(): Float32Array;
-  protected abstract update(p: Tensor, g: Tensor, weightDecay: number): void;
 
   /** Optimizer state tensors, for checkpoints (name → tensor). The step count is
    * part of the state too: restore it with `stepCount`. */
@@ -107,10 +227,13 @@ abstract class Optimizer {
   dispose(): void {
     this.hp.dispose();
     for (const t of this.state().values()) t.dispose();
+    for (const t of this.spares.flat()) t.dispose();
+    this.spares = [];
   }
 }
 
 export class Sgd extends Optimizer {
+  protected readonly name = "sgd";
   readonly momentum: number;
   readonly nesterov: boolean;
   private buffers = new Map<Tensor, Tensor>();
@@ -144,16 +267,24 @@ export class Sgd extends Optimizer {
     return new Float32Array([this.lr, 0, 0, 0]);
   }
 
-  protected update(p: Tensor, g: Tensor, weightDecay: number): void {
-    const gpu = engine.gpu;
-    const grid = grid1D(p.size, ELEMENTWISE_WG);
-    const k = gpu.kernel(
-      `sgd:${p.size}:${this.momentum}:${this.nesterov}:${weightDecay}`,
-      () => sgdWgsl(p.size, this.momentum, this.nesterov, weightDecay, grid, ELEMENTWISE_WG),
-    );
-    const bufs = [p.buffer, g.buffer, this.hp.buffer];
-    if (this.momentum !== 0) bufs.push(this.buffers.get(p)!.buffer);
-    gpu.dispatch(k, bufs, grid.groups, `sgd ${p.describe()}`);
+  protected arrays(): readonly string[] {
+    return sgdArrays(this.momentum);
+  }
+
+  protected buffersOf(p: Tensor): Tensor[] {
+    return this.momentum !== 0 ? [p, p.grad!, this.buffers.get(p)!] : [p, p.grad!];
+  }
+
+  protected groupKey(): string {
+    return `sgd:${this.momentum}:${this.nesterov}`;
+  }
+
+  protected singleWgsl(n: number, weightDecay: number, grid: Grid1D): string {
+    return sgdWgsl(n, this.momentum, this.nesterov, weightDecay, grid, ELEMENTWISE_WG);
+  }
+
+  protected groupWgsl(members: number, base: number, weightDecay: number): string {
+    return sgdGroupWgsl(members, base, this.momentum, this.nesterov, weightDecay);
   }
 
   state(): Map<string, Tensor> {
@@ -167,6 +298,7 @@ export class Sgd extends Optimizer {
 }
 
 export class Adam extends Optimizer {
+  protected readonly name = "adam";
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
@@ -204,20 +336,24 @@ export class Adam extends Optimizer {
     return new Float32Array([this.lr, 1 - this.beta1 ** t, 1 - this.beta2 ** t, 0]);
   }
 
-  protected update(p: Tensor, g: Tensor, weightDecay: number): void {
-    const gpu = engine.gpu;
-    const grid = grid1D(p.size, ELEMENTWISE_WG);
-    const k = gpu.kernel(
-      `adam:${p.size}:${this.beta1}:${this.beta2}:${this.eps}:${weightDecay}`,
-      () => adamWgsl(p.size, this.beta1, this.beta2, this.eps, weightDecay, grid, ELEMENTWISE_WG),
-    );
-    const mv = this.moments.get(p)!;
-    gpu.dispatch(
-      k,
-      [p.buffer, g.buffer, this.hp.buffer, mv[0].buffer, mv[1].buffer],
-      grid.groups,
-      `adam ${p.describe()}`,
-    );
+  protected arrays(): readonly string[] {
+    return ADAM_ARRAYS;
+  }
+
+  protected buffersOf(p: Tensor): Tensor[] {
+    return [p, p.grad!, ...this.moments.get(p)!];
+  }
+
+  protected groupKey(): string {
+    return `adam:${this.beta1}:${this.beta2}:${this.eps}`;
+  }
+
+  protected singleWgsl(n: number, weightDecay: number, grid: Grid1D): string {
+    return adamWgsl(n, this.beta1, this.beta2, this.eps, weightDecay, grid, ELEMENTWISE_WG);
+  }
+
+  protected groupWgsl(members: number, base: number, weightDecay: number): string {
+    return adamGroupWgsl(members, base, this.beta1, this.beta2, this.eps, weightDecay);
   }
 
   state(): Map<string, Tensor> {
