@@ -5,7 +5,8 @@
  */
 import { dirname, resolve } from "node:path";
 
-async function exists(path: string): Promise<boolean> {
+/** Whether anything (file, folder, link) is at `path`. */
+export async function pathExists(path: string): Promise<boolean> {
   try {
     await Deno.lstat(path);
     return true;
@@ -28,7 +29,7 @@ async function isEmptyFolder(path: string): Promise<boolean> {
 export async function missingFolders(dir: string): Promise<string[]> {
   const missing: string[] = [];
   let current = resolve(dir);
-  while (!(await exists(current))) {
+  while (!(await pathExists(current))) {
     missing.push(current);
     const parent = dirname(current);
     if (parent === current) break;

@@ -1,0 +1,112 @@
+/**
+ * `deno task experiment`: every plan's flags pass the stages' own parsers, the tables
+ * average and compare what they should, and the smoke plan runs end to end, refuses to
+ * overwrite, and resumes without redoing finished stages.
+ */
+import assert from "node:assert/strict";
+import { EXPERIMENT_PLANS, experimentPlan } from "../src/experiments/plans.ts";
+import { checkPlanFlags } from "../src/experiments/runner.ts";
+import { groupRows, resultsMarkdown, type RunRow } from "../src/experiments/summary.ts";
+import { runScript, throwsLine } from "./_helpers.ts";
+
+Deno.test("every experiment plan's runs have unique ids and flags the stages accept", () => {
+  for (const plan of Object.values(EXPERIMENT_PLANS)) {
+    const ids = plan.runs.map((r) => r.id);
+    assert.equal(new Set(ids).size, ids.length, `${plan.name}: duplicate run ids`);
+    checkPlanFlags(plan, "runs/experiments/x");
+  }
+  throwsLine(() => experimentPlan("nope"), /unknown plan "nope"; plans: space-comparison/);
+});
+
+function row(arm: string, algo: string, seed: number, top1: number, madds: number): RunRow {
+  return {
+    id: `${arm}-${algo}-seed${seed}`,
+    arm,
+    algo,
+    seed,
+    blocks: ["IRB k3 e3"],
+    madds,
+    params: 1000,
+    searchSeconds: 100,
+    searchHeldOutTop1: 0.5,
+    trainEpochs: 2,
+    trainSeconds: 600,
+    testTop1: top1,
+    testTop5: 0.99,
+    commands: { search: "s", train: "t" },
+  };
+}
+
+Deno.test("experiment tables: per algorithm and space, the mean, every seed and the spread", () => {
+  const rows = [
+    row("learned", "proxyless-g", 0, 0.90, 5e6),
+    row("manual", "proxyless-g", 0, 0.86, 4e6),
+    row("learned", "proxyless-g", 1, 0.88, 6e6),
+    row("manual", "proxyless-g", 1, 0.87, 4e6),
+    row("learned", "spos", 0, 0.80, 5e6),
+  ];
+  const groups = groupRows(rows);
+  assert.deepEqual(groups.map((g) => `${g.algo}/${g.arm}`), [
+    "proxyless-g/learned",
+    "proxyless-g/manual",
+    "spos/learned",
+  ]);
+  assert.ok(Math.abs(groups[0].meanTestTop1 - 0.89) < 1e-12);
+  assert.deepEqual(groups[0].testTop1, [0.90, 0.88]);
+  assert.equal(groups[0].meanMAdds, 5.5e6);
+  const md = resultsMarkdown({
+    plan: "p",
+    question: "q?",
+    spaces: { learned: "a.json", manual: "baseline:b" },
+    finished: 5,
+    planned: 6,
+    runs: rows,
+    groups,
+  });
+  assert.match(md, /\| learned \| 0, 1 \| 89\.00% \| 90\.00%, 88\.00% \| 5\.50M \|/);
+  // 89.0 − 86.5 = +2.5 points; the larger spread of the two arms is 2 points (90 vs 88).
+  assert.match(md, /learned − manual: \+2\.50 points top-1; the largest seed-to-seed spread/);
+  assert.match(md, /within one space is 2\.00 points/);
+  assert.match(md, /Finished runs: 5 of 6/);
+  assert.doesNotMatch(md.split("## spos")[1].split("## Runs")[0], /learned − manual/);
+});
+
+Deno.test({
+  name: "deno task experiment smoke: runs, refuses to overwrite, resumes without redoing",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "experiment-test-" });
+    try {
+      const args = ["smoke", "--out", `${dir}/runs`, "--results", `${dir}/results`];
+      const first = await runScript("experiment.ts", ...args);
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stdout, /2\/2 runs finished/);
+      const table = await Deno.readTextFile(`${dir}/results/smoke.md`);
+      assert.match(table, /\| learned \| 0 \|/);
+      assert.match(table, /\| manual \| 0 \|/);
+      const json = JSON.parse(await Deno.readTextFile(`${dir}/results/smoke.json`));
+      assert.equal(json.finished, 2);
+      for (const r of json.runs) {
+        assert.ok(r.madds > 0 && r.madds <= 8e6, `${r.id}: ${r.madds} MAdds over the 8M cap`);
+        assert.ok(r.testTop1 >= 0 && r.testTop1 <= 1);
+        await Deno.stat(`${dir}/results/smoke/${r.id}/train/metrics.jsonl`);
+      }
+
+      const again = await runScript("experiment.ts", ...args);
+      assert.notEqual(again.code, 0);
+      assert.match(again.stderr, /holds runs already; add --resume/);
+
+      const resumed = await runScript("experiment.ts", ...args, "--resume");
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.equal((resumed.stdout.match(/done earlier, skipped/g) ?? []).length, 4);
+      assert.equal(await Deno.readTextFile(`${dir}/results/smoke.md`), table);
+
+      const unknown = await runScript("experiment.ts", ...args, "--resume", "--only", "x");
+      assert.notEqual(unknown.code, 0);
+      assert.match(unknown.stderr, /--only x: not a run of smoke/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
