@@ -55,3 +55,25 @@ Deno.test("deno task train --augment crop,flip,erase --dropout 0.2 runs 5 steps 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("train --train-images: a seeded subset, the same for a seed, another for the next", async () => {
+  const { parseTrainArgs, prepareTraining } = await import("../src/train/train_command.ts");
+  const { getExample } = await import("../src/data/dataset.ts");
+  /** The first examples of the subset, each as its pixel sum and label. */
+  const firstOf = async (seed: number) => {
+    const prepared = await prepareTraining(
+      parseTrainArgs(["--train-images", "300", "--seed", String(seed), "--out", "/tmp/unused"]),
+    );
+    assert.equal(prepared.data.train.length, 300);
+    assert.match(prepared.summary[0], /300 train \(a seeded subset\)/);
+    const examples = [];
+    for (let i = 0; i < 8; i++) {
+      const e = (await getExample(prepared.data.train, i))!;
+      examples.push(`${e.label}:${e.x.reduce((a, b) => a + b, 0).toFixed(3)}`);
+    }
+    return examples;
+  };
+  assert.deepEqual(await firstOf(3), await firstOf(3));
+  assert.notDeepEqual(await firstOf(3), await firstOf(4));
+  assert.throws(() => parseTrainArgs(["--train-images", "-5"]), /--train-images/);
+});

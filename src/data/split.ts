@@ -104,3 +104,9 @@ export function splitTrainVal(
     val: new SubsetDataset(dataset.withAugment(false), val, "val split"),
   };
 }
+
+/** `count` examples of `data` from a seeded permutation; all of it when count is 0 or more. */
+export function seededSubset(data: Dataset, count: number, seed: number, part: string): Dataset {
+  if (!(count > 0 && count < data.length)) return data;
+  return new SubsetDataset(data, new Rng(seed).permutation(data.length).slice(0, count), part);
+}

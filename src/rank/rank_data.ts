@@ -5,7 +5,7 @@
  */
 import { openData, type OpenedData } from "../data/data_spec.ts";
 import type { Dataset, ImageShape } from "../data/dataset.ts";
-import { seededSubset } from "../supernet/search_data.ts";
+import { seededSubset } from "../data/split.ts";
 import type { RankConfig } from "./config.ts";
 
 /** Datasets of a rank run. */

@@ -6,8 +6,7 @@
  */
 import { openData } from "../data/data_spec.ts";
 import type { Dataset, ImageShape } from "../data/dataset.ts";
-import { SubsetDataset } from "../data/split.ts";
-import { Rng } from "../util/rng.ts";
+import { seededSubset } from "../data/split.ts";
 
 /** Which data and how much of it. */
 export interface SupernetDataOptions {
@@ -30,12 +29,6 @@ export interface SupernetData {
   readonly val: Dataset;
   readonly shape: ImageShape;
   readonly numClasses: number;
-}
-
-/** `count` examples of `data` from a seeded permutation; all of it when count is 0 or more. */
-export function seededSubset(data: Dataset, count: number, seed: number, part: string): Dataset {
-  if (!(count > 0 && count < data.length)) return data;
-  return new SubsetDataset(data, new Rng(seed).permutation(data.length).slice(0, count), part);
 }
 
 /** Opens `options.data` and cuts the training and held-out subsets. */

@@ -13,6 +13,7 @@ import {
   type OpenedData,
   parseDataSpec,
 } from "../data/data_spec.ts";
+import { seededSubset } from "../data/split.ts";
 import { adaptSpecToData } from "../networks/adapt.ts";
 import { buildNetwork } from "../networks/network.ts";
 import { loadTarget } from "../space/load.ts";
@@ -51,6 +52,12 @@ export const TRAIN_COMMAND = {
     },
     epochs: { type: "string", default: "5", arg: "N", help: "epochs to train" },
     batch: { type: "string", default: "128", arg: "N", help: "images per step" },
+    "train-images": {
+      type: "string",
+      default: "0",
+      arg: "N",
+      help: "train on a seeded subset of N training images, the same every epoch (0: all)",
+    },
     lr: { type: "string", default: "0.1", arg: "LR", help: "peak learning rate" },
     momentum: { type: "string", default: "0.9", arg: "M", help: "SGD (Nesterov) momentum" },
     wd: {
@@ -156,6 +163,8 @@ export interface TrainRequest {
   readonly data: DataSpec;
   readonly imageSize: number | undefined;
   readonly valSplit: number;
+  /** Training images used (a seeded subset); 0 = all. */
+  readonly trainImages: number;
   readonly augmentation: Pick<OpenDataOptions, "augment" | "augmentation">;
   readonly dropout: number | undefined;
   readonly quick: boolean;
@@ -219,6 +228,7 @@ export function parseTrainArgs(args: readonly string[]): TrainRequest {
     data,
     imageSize,
     valSplit: cliNumber("val-split", values["val-split"], { min: 0, max: 0.9 }),
+    trainImages: cliNumber("train-images", values["train-images"], { integer: true, min: 0 }),
     augmentation,
     dropout,
     quick: values.quick,
@@ -250,13 +260,20 @@ export async function prepareTraining(request: TrainRequest): Promise<PreparedTr
         `the spec's input.size`,
     );
   }
-  const data = await openData(request.data, {
+  const opened = await openData(request.data, {
     valSplit: request.valSplit,
     seed: request.config.seed,
     // Image folders are cropped to the network's input size; other data has its own.
     imageSize: loaded.spec.input.size,
     ...request.augmentation,
   });
+  const data = request.trainImages > 0
+    ? {
+      ...opened,
+      // Seeded apart from the shuffles, so that every seed's run trains on its own subset.
+      train: seededSubset(opened.train, request.trainImages, request.config.seed + 1, "train"),
+    }
+    : opened;
   if (imageSize !== undefined && request.data.kind !== "imagenet" && data.shape[1] !== imageSize) {
     throw new Error(
       `--image-size ${imageSize}: ${request.data.kind} images are ${data.shape[1]}×` +
@@ -268,7 +285,8 @@ export async function prepareTraining(request: TrainRequest): Promise<PreparedTr
     ? adapted
     : { ...adapted, head: { ...adapted.head, dropout: request.dropout } };
   const summary = [
-    `${spec.name} on ${request.dataText} (${data.train.length} train, ` +
+    `${spec.name} on ${request.dataText} (${data.train.length} train` +
+    `${data.train.length < opened.train.length ? " (a seeded subset)" : ""}, ` +
     `${data.val?.length ?? 0} val, ${data.test.length} test, ${data.shape.join("×")} inputs)`,
     `augmentation ${describeTrainingAugmentation(data.spec.kind, request.augmentation)}; ` +
     `dropout ${spec.head.dropout}`,
