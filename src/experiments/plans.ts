@@ -141,8 +141,10 @@ const SPACE_COMPARISON: ExperimentPlan = (() => {
 
 /**
  * Experiment 5: the best network under 10M MAdds that this machine can train — SPOS in
- * the learned space (the cheapest search that respects a hard cap), then a longer cosine
- * schedule with the augmentations and dropout of the Fashion-MNIST literature.
+ * the learned space (the cheapest search that respects a hard cap), then the longest
+ * cosine schedule that fits one session (6 epochs of all 60,000 images, about an hour
+ * alone) with random crop, flip and dropout. Random erasing is left out: it pays off
+ * over the long schedules of the literature (hundreds of epochs), not over six.
  */
 const BEST_10M: ExperimentPlan = {
   name: "best-10m",
@@ -174,25 +176,23 @@ const BEST_10M: ExperimentPlan = {
     ],
     trainArgs: [
       "--epochs",
-      "12",
+      "6",
       "--batch",
       "128",
       "--lr",
       "0.1",
       "--warmup",
-      "1",
+      "0.5",
       "--wd",
       "5e-5",
       "--label-smoothing",
       "0.1",
       "--augment",
-      "crop,flip,erase",
+      "crop,flip",
       "--crop-pad",
       "2",
-      "--erase-prob",
-      "0.5",
       "--dropout",
-      "0.2",
+      "0.1",
       "--seed",
       "0",
     ],
