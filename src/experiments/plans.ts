@@ -95,11 +95,26 @@ const TRAIN_RECIPE = [
   "0.3",
 ];
 
-function comparisonRun(arm: string, space: string, algo: string, seed: number): ExperimentRun {
+/**
+ * G with the cap alone (`--lambda 0`: no cost term, the argmax repaired under the cap):
+ * with the target's λ, both spaces' G searches ended at their cheapest networks (E stays
+ * above T for the whole short search, so λ only grows), which compares 4.4M against
+ * 2.7M MAdds rather than the two spaces at one budget.
+ */
+const CAP_ONLY = { label: "proxyless-g-cap", extra: ["--lambda", "0"] };
+
+function comparisonRun(
+  arm: string,
+  space: string,
+  algo: string,
+  seed: number,
+  variant?: typeof CAP_ONLY,
+): ExperimentRun {
+  const label = variant?.label ?? algo;
   return {
-    id: `${arm}-${algo}-seed${seed}`,
+    id: `${arm}-${label}-seed${seed}`,
     arm,
-    algo,
+    algo: label,
     seed,
     searchArgs: [
       "--space",
@@ -110,12 +125,16 @@ function comparisonRun(arm: string, space: string, algo: string, seed: number): 
       String(seed),
       ...SEARCH_BUDGET,
       ...ALGO_ARGS[algo],
+      ...(variant?.extra ?? []),
     ],
     trainArgs: [...TRAIN_RECIPE, "--seed", String(seed)],
   };
 }
 
-/** Experiments 1 and 2: learned vs manual space under G (two seeds), RL and SPOS (one). */
+/**
+ * Experiments 1 and 2: learned vs manual space under G (two seeds), RL and SPOS (one),
+ * then G with the cap alone (two seeds).
+ */
 const SPACE_COMPARISON: ExperimentPlan = (() => {
   const spaces = { learned: LEARNED_SPACE, manual: MANUAL_SPACE };
   const runs: ExperimentRun[] = [];
@@ -128,6 +147,11 @@ const SPACE_COMPARISON: ExperimentPlan = (() => {
   for (const algo of ["proxyless-rl", "spos"]) {
     for (const [arm, space] of Object.entries(spaces)) {
       runs.push(comparisonRun(arm, space, algo, 0));
+    }
+  }
+  for (const seed of [0, 1]) {
+    for (const [arm, space] of Object.entries(spaces)) {
+      runs.push(comparisonRun(arm, space, "proxyless-g", seed, CAP_ONLY));
     }
   }
   return {
