@@ -19,8 +19,8 @@ import {
   sumPartialsWgsl,
 } from "../../kernels/conv2d.ts";
 import {
-  blockWeightBytes,
   chunkByUniform,
+  fitStripWorkgroup,
   forwardStripSpec,
   gemmWeightGradInvocations,
   gemmWeightGradSpec,
@@ -30,6 +30,7 @@ import {
   stripConvWgsl,
   stripCount,
   UNIFORM_BYTES,
+  uniformWeightRange,
   weightGradInvocations,
   weightGradSpec,
   weightGradStripWgsl,
@@ -173,7 +174,7 @@ function stripPlan(kind: "fwd" | "dx", g: ConvShape): StripPlan {
   const chunked = specs.map((s) => chunkByUniform(s));
   const dispatches = chunked[0].map((_, ci) =>
     chunked.map((chunks) => {
-      const spec = chunks[ci];
+      const spec = fitStripWorkgroup(chunks[ci]);
       const fold = foldGroups(Math.ceil(stripCount(spec) / spec.wg));
       return {
         spec,
@@ -198,9 +199,9 @@ function runStrips(plan: StripPlan, src: Tensor, packed: Tensor, dst: Tensor, la
     const first = group[0].spec;
     let weights: Bindable = packed.buffer;
     if (first.weights === "uniform") {
-      const bytes = blockWeightBytes(first);
+      const { offset, bytes } = uniformWeightRange(first);
       weights = uniformSlot(gpu, ci);
-      gpu.copy(packed.buffer, weights, first.blockCount * bytes, first.blockFirst * bytes, 0);
+      gpu.copy(packed.buffer, weights, bytes, offset, 0);
     }
     for (const { spec, key, groups } of group) {
       const kernel = gpu.kernel(key, () => stripConvWgsl(spec, groups[0]));
