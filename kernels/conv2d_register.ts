@@ -92,6 +92,23 @@ export interface StripConvSpec {
 }
 
 const STRIP_WG = 64;
+
+/**
+ * Fewest workgroups a dispatch should have. llvmpipe runs a workgroup on one thread,
+ * so the 4×4 stage's dispatches (64 strips of 16 pixels, one or a few weight blocks;
+ * a few hundred dW blocks) ran as 1–7 workgroups of 64 and left a core idle or the
+ * two unevenly loaded.
+ */
+const MIN_GROUPS = 8;
+
+/**
+ * Workgroup size for `invocations` along x (times `rows` workgroup rows along y):
+ * `wg` halved, down to 8 (one AVX register of lanes), until there are MIN_GROUPS.
+ */
+export function fitWorkgroup(wg: number, invocations: number, rows = 1): number {
+  while (wg > 8 && Math.ceil(invocations / wg) * rows < MIN_GROUPS) wg /= 2;
+  return wg;
+}
 /** Largest unrolled body (scalar FMAs per input channel) before rows become a loop. */
 const MAX_UNROLLED_FMAS = 640;
 
@@ -463,18 +480,9 @@ export function chunkByUniform(spec: StripConvSpec, uniformBytes = UNIFORM_BYTES
   return out;
 }
 
-/**
- * Fewest workgroups a strip dispatch should have. llvmpipe runs a workgroup on one
- * thread, so the 4×4 stage's dispatches (64 strips of 16 pixels, one or a few weight
- * blocks) ran as 1–3 workgroups of 64 and left a core idle.
- */
-const MIN_STRIP_GROUPS = 8;
-
-/** The spec with its workgroup narrowed (64 → 8 invocations) until it has enough workgroups. */
+/** The spec with its workgroup narrowed until the dispatch has enough workgroups. */
 export function fitStripWorkgroup(spec: StripConvSpec): StripConvSpec {
-  let wg = spec.wg;
-  const strips = stripCount(spec);
-  while (wg > 8 && Math.ceil(strips / wg) * spec.blockCount < MIN_STRIP_GROUPS) wg /= 2;
+  const wg = fitWorkgroup(spec.wg, stripCount(spec), spec.blockCount);
   return wg === spec.wg ? spec : { ...spec, wg };
 }
 
@@ -553,6 +561,7 @@ export function weightGradSpec(g: ConvShape): StripWeightGradSpec {
     spec.slots * blocks < STRIP_DW_MIN_INVOCATIONS && spec.slots * 2 * dw <= PARTIAL_BUDGET &&
     spec.slots * 8 <= strips
   ) spec.slots *= 2;
+  spec.wg = fitWorkgroup(spec.wg, weightGradInvocations(spec));
   return spec;
 }
 
@@ -780,6 +789,7 @@ export function gemmWeightGradSpec(g: ConvShape): GemmWeightGradSpec {
     spec.slots * nbo * nbc < GEMM_MIN_INVOCATIONS &&
     steps / (spec.slots * 2) >= GEMM_MIN_STEPS && spec.slots * 2 * dw <= GEMM_PARTIAL_BUDGET
   ) spec.slots *= 2;
+  spec.wg = fitWorkgroup(spec.wg, gemmWeightGradInvocations(spec));
   return spec;
 }
 
