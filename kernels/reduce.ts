@@ -80,6 +80,12 @@ export interface ReducePlan {
 
 // Rows this short are summed by one invocation each: a second dispatch costs more.
 const DIRECT_MAX: Record<KernelVariant, number> = { register: 256, tiled: 32 };
+// llvmpipe: with this many rows, one invocation a row already fills the threads, so
+// rows up to DIRECT_MANY_MAX items skip pass 2 too (the loads are the same either way).
+const DIRECT_MANY_ROWS = 64;
+const DIRECT_MANY_MAX = 4096;
+// Fewest workgroups of a register direct pass (llvmpipe runs one a thread at a time).
+const DIRECT_MIN_GROUPS = 8;
 const WG: Record<KernelVariant, number> = { register: 64, tiled: 128 };
 // Items per pass-1 workgroup we aim for, and the fewest workgroups worth launching.
 const CHUNK_TARGET: Record<KernelVariant, number> = { register: 4096, tiled: 2048 };
@@ -95,8 +101,16 @@ export function planReduce(
 ): ReducePlan {
   const wg = WG[variant];
   const m = layout.items;
-  if (!forceSplit && m <= DIRECT_MAX[variant]) {
-    return { mode: "direct", variant, wg: 64, chunks: 1, chunkItems: m, partials: 0 };
+  const manyRows = variant === "register" && layout.rows >= DIRECT_MANY_ROWS &&
+    m <= DIRECT_MANY_MAX;
+  if (!forceSplit && (m <= DIRECT_MAX[variant] || manyRows)) {
+    // Narrower workgroups on llvmpipe until there are enough of them (48 channels
+    // ran as one workgroup of 64, on one thread).
+    let dwg = 64;
+    while (
+      variant === "register" && dwg > 8 && Math.ceil(layout.rows / dwg) < DIRECT_MIN_GROUPS
+    ) dwg /= 2;
+    return { mode: "direct", variant, wg: dwg, chunks: 1, chunkItems: m, partials: 0 };
   }
   let chunks = Math.ceil(m / CHUNK_TARGET[variant]);
   // More chunks while there are too few workgroups and each still gets 4 items a lane.
@@ -205,14 +219,14 @@ function foldVec4(t: number, vec4 = false): string {
  * Bindings: `directBindings(body)` — body.inputs, then the outputs that are not
  * inputs (a name in both is declared once, writable if the output is).
  */
-export function reduceDirectWgsl(layout: ReduceLayout, body: ReduceBody): string {
+export function reduceDirectWgsl(layout: ReduceLayout, body: ReduceBody, wg = 64): string {
   const decls = directBindings(body).map((b, k) => decl(b, k)).join("\n");
   return `
 ${decls}
 ${itemAlias(body)}
-@compute @workgroup_size(64)
+@compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let r = gid.x + gid.y * ${32768 * 64}u;
+  let r = gid.x + gid.y * ${32768 * wg}u;
   if (r >= ${layout.rows}u) { return; }
   ${body.prelude ?? ""}
   ${sumDecls(body.terms.length, body.vec4)}
