@@ -80,10 +80,6 @@ export interface ReducePlan {
 
 // Rows this short are summed by one invocation each: a second dispatch costs more.
 const DIRECT_MAX: Record<KernelVariant, number> = { register: 256, tiled: 32 };
-// llvmpipe: with this many rows, one invocation a row already fills the threads, so
-// rows up to DIRECT_MANY_MAX items skip pass 2 too (the loads are the same either way).
-const DIRECT_MANY_ROWS = 64;
-const DIRECT_MANY_MAX = 4096;
 // Fewest workgroups of a register direct pass (llvmpipe runs one a thread at a time).
 const DIRECT_MIN_GROUPS = 8;
 const WG: Record<KernelVariant, number> = { register: 64, tiled: 128 };
@@ -101,9 +97,7 @@ export function planReduce(
 ): ReducePlan {
   const wg = WG[variant];
   const m = layout.items;
-  const manyRows = variant === "register" && layout.rows >= DIRECT_MANY_ROWS &&
-    m <= DIRECT_MANY_MAX;
-  if (!forceSplit && (m <= DIRECT_MAX[variant] || manyRows)) {
+  if (!forceSplit && m <= DIRECT_MAX[variant]) {
     // Narrower workgroups on llvmpipe until there are enough of them (48 channels
     // ran as one workgroup of 64, on one thread).
     let dwg = 64;
