@@ -13,6 +13,7 @@ import {
   convShape,
   foldGroups,
   packedWeightCount,
+  packWeightsInvocations,
   packWeightsWgsl,
   shapeKey,
   sumPartialsInvocations,
@@ -138,7 +139,7 @@ function packWeights(w: Tensor, block: number, transpose: boolean): Tensor {
   const [co, c, k] = w.shape;
   const count = packedWeightCount(co, c, k, block, transpose);
   const packed = empty([count], { name: "conv2d.packed" });
-  const grid = grid1D(count, ELEMENTWISE_WG);
+  const grid = grid1D(packWeightsInvocations(count), ELEMENTWISE_WG);
   const kernel = gpu.kernel(
     `conv2d_pack:${co},${c},${k}:${block}:${transpose}`,
     () => packWeightsWgsl(co, c, k, block, transpose, grid, ELEMENTWISE_WG),
