@@ -41,6 +41,8 @@ const CASES: Case[] = [
   [3, 5, 9, 9, 6, 1, 1], // 1×1 dW: scalar k steps (H·W odd), four k slots
   [3, 6, 5, 5, 10, 1, 2], // 1×1 stride 2: odd rows and columns of dx are zero
   [1, 3, 7, 9, 5, 3, 1],
+  [2, 1, 12, 12, 16, 3, 1], // stem: 1 input channel, 16-channel blocks
+  [1, 3, 9, 9, 12, 5, 2], // stem-like 5×5 stride 2, a partial 16-channel block
   [3, 6, 5, 5, 10, 3, 2],
   [2, 4, 16, 16, 8, 3, 2], // vec4 windows with stride 2
   [3, 5, 12, 20, 6, 3, 1], // vec4 strips running past the row end
