@@ -61,7 +61,9 @@ export function shapeKey(s: ConvShape): string {
  * `r` the reduction channel. Forward: o = ob·block + i, c = r. Input gradient
  * (`transpose`): the conv runs from Co channels to C channels, so the roles swap:
  * c = ob·block + i, o = r. Channels past the end are zero-filled, so a kernel can load
- * whole vec4s of a partial last block.
+ * whole vec4s of a partial last block. `block` is a multiple of 4: an invocation
+ * writes one vec4 of packed (four i of one (ob, r, tap)), a quarter of the scalar
+ * stores llvmpipe runs lane by lane.
  */
 export function packWeightsWgsl(
   co: number,
@@ -77,22 +79,33 @@ export function packWeightsWgsl(
   const redCh = transpose ? co : c;
   const blocks = Math.ceil(outCh / block);
   const total = blocks * redCh * kk * block;
-  const src = transpose ? `(r * ${c}u + oc) * ${kk}u + tap` : `(oc * ${c}u + r) * ${kk}u + tap`;
+  if (block % 4 !== 0) throw new Error(`packWeightsWgsl: block ${block} is not a multiple of 4`);
+  const src = (e: number) =>
+    transpose
+      ? `(r * ${c}u + oc + ${e}u) * ${kk}u + tap`
+      : `(oc + ${e}u) * ${c * kk}u + r * ${kk}u + tap`;
+  const lanes = [0, 1, 2, 3].map((e) =>
+    `select(0.0, w[min(${src(e)}, ${co * c * kk - 1}u)], oc + ${e}u < ${outCh}u)`
+  );
   return `
 @group(0) @binding(0) var<storage, read> w: array<f32>;
-@group(0) @binding(1) var<storage, read_write> packed: array<f32>;
+@group(0) @binding(1) var<storage, read_write> packed: array<vec4<f32>>;
 @compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let p = ${grid.index};
-  if (p >= ${total}u) { return; }
+  let q = ${grid.index};
+  if (q >= ${total / 4}u) { return; }
+  let p = q * 4u;
   let i = p % ${block}u;
   let tap = (p / ${block}u) % ${kk}u;
   let r = (p / ${block * kk}u) % ${redCh}u;
   let oc = (p / ${block * kk * redCh}u) * ${block}u + i;
-  var v = 0.0;
-  if (oc < ${outCh}u) { v = w[${src}]; }
-  packed[p] = v;
+  packed[q] = vec4<f32>(${lanes.join(", ")});
 }`;
+}
+
+/** Invocations of `packWeightsWgsl`: one per vec4 of packed weights. */
+export function packWeightsInvocations(count: number): number {
+  return count / 4;
 }
 
 /** Number of floats `packWeightsWgsl` writes. */

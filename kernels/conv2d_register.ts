@@ -76,6 +76,14 @@ export interface StripConvSpec {
   /** First block this dispatch computes and how many (one per workgroup row y). */
   blockFirst: number;
   blockCount: number;
+  /**
+   * Reduction channels this dispatch sums, [redFirst, redFirst + redCount): all of
+   * them unless one block's weights exceed a uniform buffer and `chunkByUniform`
+   * splits the reduction; then every part after the first adds into dst.
+   */
+  redFirst: number;
+  redCount: number;
+  accumulate: boolean;
   /** "uniform": the packed weights of this dispatch's blocks are in a uniform buffer. */
   weights: "uniform" | "storage";
   /** Kernel rows are unrolled (small bodies) or looped (k = 5, 7). */
@@ -84,6 +92,23 @@ export interface StripConvSpec {
 }
 
 const STRIP_WG = 64;
+
+/**
+ * Fewest workgroups a dispatch should have. llvmpipe runs a workgroup on one thread,
+ * so the 4×4 stage's dispatches (64 strips of 16 pixels, one or a few weight blocks;
+ * a few hundred dW blocks) ran as 1–7 workgroups of 64 and left a core idle or the
+ * two unevenly loaded.
+ */
+const MIN_GROUPS = 8;
+
+/**
+ * Workgroup size for `invocations` along x (times `rows` workgroup rows along y):
+ * `wg` halved, down to 8 (one AVX register of lanes), until there are MIN_GROUPS.
+ */
+export function fitWorkgroup(wg: number, invocations: number, rows = 1): number {
+  while (wg > 8 && Math.ceil(invocations / wg) * rows < MIN_GROUPS) wg /= 2;
+  return wg;
+}
 /** Largest unrolled body (scalar FMAs per input channel) before rows become a loop. */
 const MAX_UNROLLED_FMAS = 640;
 
@@ -128,7 +153,7 @@ export function stripConvWgsl(s: StripConvSpec, groupsX: number): string {
   L.push(
     s.weights === "uniform"
       ? `@group(0) @binding(1) var<uniform> w: array<vec4<f32>, ${
-        s.blockCount * s.cIn * kk * ob4
+        s.blockCount * s.redCount * kk * ob4
       }>;`
       : `@group(0) @binding(1) var<storage, read> w: array<vec4<f32>>;`,
   );
@@ -185,9 +210,9 @@ export function stripConvWgsl(s: StripConvSpec, groupsX: number): string {
     return B;
   };
   if (rt.count > 0) {
-    L.push(`  for (var ci = 0u; ci < ${s.cIn}u; ci++) {`);
-    L.push(`    let cb = srcN + i32(ci * ${s.srcH * srcWV}u);`);
-    L.push(`    let wc = (blk * ${s.cIn}u + ci) * ${kk}u;`);
+    L.push(`  for (var cr = 0u; cr < ${s.redCount}u; cr++) {`);
+    L.push(`    let cb = srcN + i32((${s.redFirst}u + cr) * ${s.srcH * srcWV}u);`);
+    L.push(`    let wc = (blk * ${s.redCount}u + cr) * ${kk}u;`);
     if (s.unrollRows) {
       for (let i = 0; i < rt.count; i++) {
         L.push(`    {`);
@@ -224,7 +249,8 @@ export function stripConvWgsl(s: StripConvSpec, groupsX: number): string {
         const parts: string[] = [];
         for (let t4 = 0; t4 < p / 4; t4++) {
           const vals = [0, 1, 2, 3].map((u) => `acc${q}_${t4 * 4 + u}[${i}]`).join(", ");
-          const st = `dst[(${at}) / 4u + ${t4}u] = vec4<f32>(${vals});`;
+          const d = `dst[(${at}) / 4u + ${t4}u]`;
+          const st = `${d} = ${s.accumulate ? `${d} + ` : ""}vec4<f32>(${vals});`;
           // The last strip of a row may run past its end (dstW is a multiple of 4).
           parts.push(s.dstW % p === 0 ? st : `if (ow0 + ${t4 * 4}u < ${s.dstW}u) { ${st} }`);
         }
@@ -232,7 +258,8 @@ export function stripConvWgsl(s: StripConvSpec, groupsX: number): string {
       } else {
         const parts: string[] = [];
         for (let t = 0; t < p; t++) {
-          const st = `dst[${at} + ${t}u] = acc${q}_${t}[${i}];`;
+          const d = `dst[${at} + ${t}u]`;
+          const st = `${d} = ${s.accumulate ? `${d} + ` : ""}acc${q}_${t}[${i}];`;
           parts.push(s.dstW % p === 0 ? st : `if (ow0 + ${t}u < ${s.dstW}u) { ${st} }`);
         }
         L.push(`    ${guard}{ ${parts.join(" ")} }`);
@@ -293,13 +320,21 @@ const WIDE_MACS = 1 << 24;
 /**
  * Output channels per block: wide for 1×1 (cheap per tap), narrower for k×k, and
  * narrower still until one block's weights fit a uniform buffer (weights read from
- * storage made a 1280-channel input gradient 2.8× slower on llvmpipe).
+ * storage made a 1280-channel input gradient 2.8× slower on llvmpipe). Wide blocks
+ * stay wide and split a long reduction instead (`chunkByUniform`): 8-channel blocks
+ * load every source value for 4× fewer FMAs, and made that input gradient 1.7×
+ * slower than the forward conv of the same size.
  */
 function channelBlock(k: number, cOut: number, cIn: number, wide: boolean): number {
-  let ob = wide ? 32 : k === 1 ? 16 : 8;
-  while (ob > 4 && cIn * k * k * ob * 4 > UNIFORM_BYTES) ob /= 2;
+  // A stem conv (1–4 input channels, e.g. 3×3 from a grey image) loads a source
+  // window per channel and tap row for few FMAs: 16-channel blocks halve those loads
+  // (the 28×28 1→16 stem: 5.3 → 4.4 ms with one llvmpipe thread).
+  let ob = wide ? 32 : k === 1 || cIn <= STEM_CHANNELS ? 16 : 8;
+  while (!wide && ob > 4 && cIn * k * k * ob * 4 > UNIFORM_BYTES) ob /= 2;
   return Math.min(ob, Math.ceil(cOut / 4) * 4);
 }
+
+const STEM_CHANNELS = 4;
 
 /** Forward conv as strip dispatch(es) (before splitting into weight chunks). */
 export function forwardStripSpec(g: ConvShape): StripConvSpec {
@@ -336,6 +371,9 @@ export function forwardStripSpec(g: ConvShape): StripConvSpec {
     ob,
     blockFirst: 0,
     blockCount: Math.ceil(g.co / ob),
+    redFirst: 0,
+    redCount: g.c,
+    accumulate: false,
     weights: "storage",
     unrollRows: g.k * bl.p * ob <= MAX_UNROLLED_FMAS,
     wg: STRIP_WG,
@@ -394,6 +432,9 @@ export function inputGradStripSpecs(g: ConvShape): StripConvSpec[] {
       ob,
       blockFirst: 0,
       blockCount: Math.ceil(g.c / ob),
+      redFirst: 0,
+      redCount: g.co,
+      accumulate: false,
       weights: "storage",
       unrollRows: count * bl.p * ob <= MAX_UNROLLED_FMAS,
       wg: STRIP_WG,
@@ -407,15 +448,32 @@ export const UNIFORM_BYTES = 65536;
 
 /**
  * Splits a strip dispatch into weight chunks that fit a uniform buffer (blocks
- * [blockFirst, blockFirst + blockCount) each); a single block that does not fit
- * keeps its weights in a storage buffer.
+ * [blockFirst, blockFirst + blockCount) each). Where a single block does not fit,
+ * each block's reduction is split into parts that fit, summed into dst in order
+ * (storage weights, the alternative, made llvmpipe up to 2.8× slower).
  */
 export function chunkByUniform(spec: StripConvSpec, uniformBytes = UNIFORM_BYTES): StripConvSpec[] {
   const blockBytes = spec.cIn * spec.k * spec.k * spec.ob * 4;
   const perChunk = Math.floor(uniformBytes / blockBytes);
-  if (perChunk < 1) return [{ ...spec, weights: "storage" }];
-  const total = spec.blockCount;
   const out: StripConvSpec[] = [];
+  if (perChunk < 1) {
+    const perPart = Math.floor(uniformBytes / (spec.k * spec.k * spec.ob * 4));
+    for (let b = 0; b < spec.blockCount; b++) {
+      for (let r = 0; r < spec.cIn; r += perPart) {
+        out.push({
+          ...spec,
+          blockFirst: b,
+          blockCount: 1,
+          redFirst: r,
+          redCount: Math.min(perPart, spec.cIn - r),
+          accumulate: r > 0,
+          weights: "uniform",
+        });
+      }
+    }
+    return out;
+  }
+  const total = spec.blockCount;
   for (let first = 0; first < total; first += perChunk) {
     out.push({
       ...spec,
@@ -427,9 +485,19 @@ export function chunkByUniform(spec: StripConvSpec, uniformBytes = UNIFORM_BYTES
   return out;
 }
 
-/** Bytes of packed weights one block of a strip spec holds. */
-export function blockWeightBytes(spec: StripConvSpec): number {
-  return spec.cIn * spec.k * spec.k * spec.ob * 4;
+/** The spec with its workgroup narrowed until the dispatch has enough workgroups. */
+export function fitStripWorkgroup(spec: StripConvSpec): StripConvSpec {
+  const wg = fitWorkgroup(spec.wg, stripCount(spec), spec.blockCount);
+  return wg === spec.wg ? spec : { ...spec, wg };
+}
+
+/** The byte range of the packed weights a uniform-weight chunk copies into its uniform buffer. */
+export function uniformWeightRange(spec: StripConvSpec): { offset: number; bytes: number } {
+  const perChannel = spec.k * spec.k * spec.ob * 4;
+  return {
+    offset: (spec.blockFirst * spec.cIn + spec.redFirst) * perChannel,
+    bytes: spec.blockCount * spec.redCount * perChannel,
+  };
 }
 
 /** Weight gradient, register variant: blocking and reduction split. */
@@ -498,6 +566,7 @@ export function weightGradSpec(g: ConvShape): StripWeightGradSpec {
     spec.slots * blocks < STRIP_DW_MIN_INVOCATIONS && spec.slots * 2 * dw <= PARTIAL_BUDGET &&
     spec.slots * 8 <= strips
   ) spec.slots *= 2;
+  spec.wg = fitWorkgroup(spec.wg, weightGradInvocations(spec));
   return spec;
 }
 
@@ -725,6 +794,7 @@ export function gemmWeightGradSpec(g: ConvShape): GemmWeightGradSpec {
     spec.slots * nbo * nbc < GEMM_MIN_INVOCATIONS &&
     steps / (spec.slots * 2) >= GEMM_MIN_STEPS && spec.slots * 2 * dw <= GEMM_PARTIAL_BUDGET
   ) spec.slots *= 2;
+  spec.wg = fitWorkgroup(spec.wg, gemmWeightGradInvocations(spec));
   return spec;
 }
 

@@ -11,10 +11,12 @@ import { Rng } from "../src/util/rng.ts";
 
 const rng = new Rng(5);
 
-// Direct (≤ 256 values a channel), split with one and with several chunks; the
-// last case sits on a large offset, where E[x²] − E[x]² would lose the variance.
+// Direct (≤ 256 values a channel; ≥ 64 channels: narrower workgroups on llvmpipe),
+// split with one and with several chunks; the last case sits on a large offset,
+// where E[x²] − E[x]² would lose the variance.
 const cases: { shape: number[]; offset: number }[] = [
   { shape: [2, 3, 4, 5], offset: 0 },
+  { shape: [2, 70, 9, 9], offset: 0.5 },
   { shape: [1, 5, 3, 3], offset: 0.5 },
   { shape: [3, 5, 12, 12], offset: 0 },
   { shape: [8, 3, 32, 32], offset: -1 },

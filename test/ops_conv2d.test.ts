@@ -36,10 +36,13 @@ const CASES: Case[] = [
   [1, 3, 7, 9, 5, 1, 1], // 1×1 as a GEMM over a 63-pixel plane (scalar loads)
   [2, 4, 8, 8, 8, 1, 1], // 1×1 GEMM with vec4 loads and stores
   [4, 32, 16, 16, 520, 1, 1], // ≥ 2^24 MACs: 16-pixel × 32-channel strips, a partial block
+  [4, 40, 16, 16, 1100, 1, 1], // dx sums 1100 channels in three uniform parts, 32-channel blocks
   [4, 37, 8, 8, 67, 1, 1], // 1×1 dW: partial channel blocks on both sides, two k slots
   [3, 5, 9, 9, 6, 1, 1], // 1×1 dW: scalar k steps (H·W odd), four k slots
   [3, 6, 5, 5, 10, 1, 2], // 1×1 stride 2: odd rows and columns of dx are zero
   [1, 3, 7, 9, 5, 3, 1],
+  [2, 1, 12, 12, 16, 3, 1], // stem: 1 input channel, 16-channel blocks
+  [1, 3, 9, 9, 12, 5, 2], // stem-like 5×5 stride 2, a partial 16-channel block
   [3, 6, 5, 5, 10, 3, 2],
   [2, 4, 16, 16, 8, 3, 2], // vec4 windows with stride 2
   [3, 5, 12, 20, 6, 3, 1], // vec4 strips running past the row end
@@ -49,7 +52,7 @@ const CASES: Case[] = [
   [3, 6, 7, 9, 5, 7, 2],
   [2, 64, 6, 8, 40, 3, 1], // packed weights span two uniform-buffer chunks
   [1, 44, 5, 6, 45, 7, 1], // narrower blocks so that one fits a uniform buffer
-  [1, 90, 5, 6, 8, 7, 1], // even a 4-channel block exceeds a uniform buffer: storage weights
+  [1, 90, 5, 6, 8, 7, 1], // even a 4-channel block exceeds a uniform buffer: reduction parts
 ];
 
 async function checkCase(variant: KernelVariant, [n, c, h, w, co, k, s]: Case, rng: Rng) {
@@ -178,6 +181,31 @@ Deno.test("conv2d plans: weights are split into uniform-buffer chunks that cover
   const narrowed = forwardStripSpec(convShape([1, 300, 4, 4], [8, 300, 3, 3], 1));
   assert.equal(narrowed.ob, 4);
   assert.deepEqual(chunkByUniform(narrowed).map((c) => c.weights), ["uniform", "uniform"]);
+  // 500·9·4 weights exceed a uniform buffer even in one 4-channel block: the
+  // reduction is split into parts of 455 and 45 channels.
   const big = forwardStripSpec(convShape([1, 500, 4, 4], [8, 500, 3, 3], 1));
-  assert.deepEqual(chunkByUniform(big).map((c) => c.weights), ["storage"]);
+  assert.deepEqual(chunkByUniform(big).map((c) => [c.blockFirst, c.redFirst, c.redCount]), [
+    [0, 0, 455],
+    [0, 455, 45],
+    [1, 0, 455],
+    [1, 455, 45],
+  ]);
+});
+
+Deno.test("conv2d plans: a wide input gradient splits a long reduction into uniform parts", () => {
+  // dx of a 160 → 1280 1×1 conv: 32-channel blocks of 1280·32 weights (160 KiB) each
+  // become three parts of ≤ 512 channels; the parts after the first add into dx.
+  const [spec] = inputGradStripSpecs(convShape([64, 160, 4, 4], [1280, 160, 1, 1], 1));
+  assert.equal(spec.ob, 32);
+  const parts = chunkByUniform(spec);
+  assert.equal(parts.length, 5 * 3);
+  for (let b = 0; b < 5; b++) {
+    const mine = parts.filter((p) => p.blockFirst === b);
+    assert.deepEqual(mine.map((p) => [p.redFirst, p.redCount, p.accumulate]), [
+      [0, 512, false],
+      [512, 512, true],
+      [1024, 256, true],
+    ]);
+    for (const p of mine) assert.equal(p.weights, "uniform");
+  }
 });

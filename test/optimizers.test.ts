@@ -84,8 +84,31 @@ gpuTest("optimizers skip parameters whose gradient is stale after zeroGrad", asy
 });
 
 gpuTest("SGD and Adam update small tensors in groups, skipping stale ones", async () => {
-  // Mixed sizes, large (one dispatch each) and small (grouped), in two weight-decay groups.
-  const sizes = [5, 300, 1, 64, 5000, 17, 2, 129, 8, 33, 1000, 3, 12, 7, 90, 4, 41, 6, 256, 9, 23];
+  // Mixed sizes, large (one dispatch each: vec4 and scalar) and small (grouped), in
+  // two weight-decay groups.
+  const sizes = [
+    5,
+    300,
+    1,
+    64,
+    5000,
+    17,
+    2,
+    129,
+    8,
+    33,
+    1000,
+    3,
+    12,
+    7,
+    90,
+    4,
+    41,
+    6,
+    256,
+    9,
+    4103,
+  ];
   for (const kind of ["sgd", "adam"] as const) {
     const ps = sizes.map((n) => randomArray(n));
     const ts = ps.map((p) => paramWithGrad(p, randomArray(p.length)));

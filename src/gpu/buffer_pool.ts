@@ -69,13 +69,22 @@ export class BufferPool {
     this.pending.push(buf);
   }
 
-  /** Called after each queue submit: pending releases become reusable. */
+  /**
+   * Called after each queue submit: pending releases become reusable. Free lists are
+   * kept in descending id order, so `acquire` hands out the lowest free id: a loop
+   * that repeats the same acquires and releases gets the same buffers every step,
+   * and the GPU's bind-group cache hits instead of creating half a step's bind groups
+   * anew (and growing until it is cleared).
+   */
   onSubmit(): void {
+    const touched = new Set<PooledBuffer[]>();
     for (const buf of this.pending) {
       let list = this.free.get(buf.capacity);
       if (!list) this.free.set(buf.capacity, list = []);
       list.push(buf);
+      touched.add(list);
     }
+    for (const list of touched) list.sort((a, b) => b.id - a.id);
     this.pending.length = 0;
   }
 

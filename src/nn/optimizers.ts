@@ -13,6 +13,7 @@ import {
   sgdArrays,
   sgdGroupWgsl,
   sgdWgsl,
+  singleUnits,
 } from "../../kernels/optimizers.ts";
 import { groupGrid } from "../../kernels/reduce.ts";
 import { zeros } from "../tensor/creation.ts";
@@ -199,7 +200,7 @@ abstract class Optimizer {
   /** Records the update of one tensor. */
   protected update(p: Tensor, weightDecay: number): void {
     const gpu = engine.gpu;
-    const grid = grid1D(p.size, ELEMENTWISE_WG);
+    const grid = grid1D(singleUnits(p.size), ELEMENTWISE_WG);
     const k = gpu.kernel(
       `${this.groupKey()}:${p.size}:${weightDecay}:${grid.index}`,
       () => this.singleWgsl(p.size, weightDecay, grid),

@@ -13,6 +13,7 @@ import {
   BACKWARD_TERMS,
   backwardFinalize,
   backwardPerItem,
+  BN_RUN,
   type BnActivation,
   bnElementwiseUnits,
   evalChannelWgsl,
@@ -29,7 +30,7 @@ import { record } from "../tensor/autograd.ts";
 import { empty } from "../tensor/creation.ts";
 import { engine } from "../tensor/engine.ts";
 import { shapeStr, type Tensor } from "../tensor/tensor.ts";
-import { type BoundDecl, readF32, runReduction, writeF32 } from "./reduce.ts";
+import { type BoundDecl, kernelVariant, readF32, runReduction, writeF32 } from "./reduce.ts";
 
 export type { BnActivation };
 
@@ -137,10 +138,11 @@ export function batchNormAct(
     );
   }
   const y = empty(x.shape, { name: act === "none" ? "bn" : `bn+${act}` });
-  const grid = grid1D(bnElementwiseUnits(x.size, hw).invocations, ELEMENTWISE_WG);
+  const run = BN_RUN[kernelVariant()];
+  const grid = grid1D(bnElementwiseUnits(x.size, hw, run).invocations, ELEMENTWISE_WG);
   const kn = gpu.kernel(
-    `bn_normalize:${act}:${n},${c},${hw}`,
-    () => normalizeWgsl(act, x.size, c, hw, grid, ELEMENTWISE_WG),
+    `bn_normalize:${act}:${n},${c},${hw}:${run}`,
+    () => normalizeWgsl(act, x.size, c, hw, grid, ELEMENTWISE_WG, run),
   );
   gpu.dispatch(kn, [x.buffer, chan.buffer, y.buffer], grid.groups, `${op} ${x.describe()}`);
   return record(y, op, [x, gamma, beta], (dy) => {
@@ -170,8 +172,8 @@ export function batchNormAct(
     if (x.requiresGrad) {
       const out = empty(x.shape, { name: "bn.dx" });
       const k = gpu.kernel(
-        `bn_dx:${act}:${training}:${n},${c},${hw}`,
-        () => inputGradWgsl(act, training, x.size, c, hw, grid, ELEMENTWISE_WG),
+        `bn_dx:${act}:${training}:${n},${c},${hw}:${run}`,
+        () => inputGradWgsl(act, training, x.size, c, hw, grid, ELEMENTWISE_WG, run),
       );
       const buffers = { x, dy, chan, coef, dx: out };
       gpu.dispatch(

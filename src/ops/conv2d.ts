@@ -13,14 +13,15 @@ import {
   convShape,
   foldGroups,
   packedWeightCount,
+  packWeightsInvocations,
   packWeightsWgsl,
   shapeKey,
   sumPartialsInvocations,
   sumPartialsWgsl,
 } from "../../kernels/conv2d.ts";
 import {
-  blockWeightBytes,
   chunkByUniform,
+  fitStripWorkgroup,
   forwardStripSpec,
   gemmWeightGradInvocations,
   gemmWeightGradSpec,
@@ -30,6 +31,7 @@ import {
   stripConvWgsl,
   stripCount,
   UNIFORM_BYTES,
+  uniformWeightRange,
   weightGradInvocations,
   weightGradSpec,
   weightGradStripWgsl,
@@ -137,7 +139,7 @@ function packWeights(w: Tensor, block: number, transpose: boolean): Tensor {
   const [co, c, k] = w.shape;
   const count = packedWeightCount(co, c, k, block, transpose);
   const packed = empty([count], { name: "conv2d.packed" });
-  const grid = grid1D(count, ELEMENTWISE_WG);
+  const grid = grid1D(packWeightsInvocations(count), ELEMENTWISE_WG);
   const kernel = gpu.kernel(
     `conv2d_pack:${co},${c},${k}:${block}:${transpose}`,
     () => packWeightsWgsl(co, c, k, block, transpose, grid, ELEMENTWISE_WG),
@@ -173,7 +175,7 @@ function stripPlan(kind: "fwd" | "dx", g: ConvShape): StripPlan {
   const chunked = specs.map((s) => chunkByUniform(s));
   const dispatches = chunked[0].map((_, ci) =>
     chunked.map((chunks) => {
-      const spec = chunks[ci];
+      const spec = fitStripWorkgroup(chunks[ci]);
       const fold = foldGroups(Math.ceil(stripCount(spec) / spec.wg));
       return {
         spec,
@@ -198,9 +200,9 @@ function runStrips(plan: StripPlan, src: Tensor, packed: Tensor, dst: Tensor, la
     const first = group[0].spec;
     let weights: Bindable = packed.buffer;
     if (first.weights === "uniform") {
-      const bytes = blockWeightBytes(first);
+      const { offset, bytes } = uniformWeightRange(first);
       weights = uniformSlot(gpu, ci);
-      gpu.copy(packed.buffer, weights, first.blockCount * bytes, first.blockFirst * bytes, 0);
+      gpu.copy(packed.buffer, weights, bytes, offset, 0);
     }
     for (const { spec, key, groups } of group) {
       const kernel = gpu.kernel(key, () => stripConvWgsl(spec, groups[0]));

@@ -85,6 +85,14 @@ function tileKey(t: DepthwiseTile): string {
  * Block per invocation. llvmpipe: 4×8 blocks amortise loads over many FMAs in
  * 8-lane SIMD; GPUs: 2×4 blocks keep registers low and occupancy high.
  * Vec4 is used only where every block origin lands on a 4-aligned column.
+ *
+ * llvmpipe, planes at most 32 wide: blocks of whole rows instead, as many rows as
+ * divide the plane within 56 accumulators (7×7 → one 7×7 block, 14 → 2×14,
+ * 28 → 2×28), so no block overhangs the plane and no column is loaded twice. With
+ * one thread and timestamps, MobileNetV2's stride-1 passes ran 15–37% faster
+ * (e.g. 64×96×14×14 forward 7.2 → 5.4 ms, its weight gradient 10.7 → 7.2), and the
+ * stride-2 input gradients with 2-row blocks 9–16% faster; stride-2 forward and
+ * weight gradient were not (they keep 4×8).
  */
 export function depthwiseTile(
   g: DepthwiseGeometry,
@@ -92,13 +100,26 @@ export function depthwiseTile(
   variant: KernelVariant,
 ): DepthwiseTile {
   const [srcW, dstW] = kind === "inputGrad" ? [g.wo, g.w] : [g.w, g.wo];
+  const dstH = kind === "inputGrad" ? g.h : g.ho;
   const s = g.stride;
+  if (variant === "register" && dstW <= ROW_BLOCK_MAX_W) {
+    if (s === 1) {
+      const th = [7, 4, 2].find((t) => dstH % t === 0 && t * dstW <= ROW_BLOCK_ACCS);
+      if (th) return fitTile(g, kind, th, dstW, srcW, dstW);
+    } else if (kind === "inputGrad" && dstW % s === 0 && dstH % s === 0) {
+      return fitTile(g, kind, s, dstW, srcW, dstW);
+    }
+  }
   let th = variant === "register" ? 4 : 2;
   let tw = variant === "register" && dstW >= 8 ? 8 : 4;
   if (kind === "inputGrad" && s === 2 && srcW % 4 === 0 && variant === "register") tw = 8;
   if (kind === "inputGrad") th = Math.max(th, s); // block origins must be multiples of s
   return fitTile(g, kind, th, tw, srcW, dstW);
 }
+
+/** Widest plane that takes whole-row blocks on llvmpipe, and their most accumulators. */
+const ROW_BLOCK_MAX_W = 32;
+const ROW_BLOCK_ACCS = 56;
 
 /** Completes a TH×TW choice with the vec4 flags its alignment allows. */
 export function fitTile(

@@ -1,6 +1,10 @@
 /** Global average pooling with autograd: x [N, C, H, W] → [N, C]. */
 import { ELEMENTWISE_WG, grid1D } from "../../kernels/common.ts";
-import { avgPoolFinalize, globalAvgPoolBackwardWgsl } from "../../kernels/pooling.ts";
+import {
+  avgPoolFinalize,
+  globalAvgPoolBackwardUnits,
+  globalAvgPoolBackwardWgsl,
+} from "../../kernels/pooling.ts";
 import { record } from "../tensor/autograd.ts";
 import { empty } from "../tensor/creation.ts";
 import { engine } from "../tensor/engine.ts";
@@ -29,7 +33,7 @@ export function globalAvgPool(x: Tensor): Tensor {
   return record(y, "globalAvgPool", [x], (dy) => {
     const gpu = engine.gpu;
     const dx = empty(x.shape, { name: "avgpool.dx" });
-    const grid = grid1D(x.size, ELEMENTWISE_WG);
+    const grid = grid1D(globalAvgPoolBackwardUnits(x.size, hw), ELEMENTWISE_WG);
     const k = gpu.kernel(
       `avgpool_bwd:${x.size}:${hw}`,
       () => globalAvgPoolBackwardWgsl(x.size, hw, grid, ELEMENTWISE_WG),

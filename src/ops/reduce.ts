@@ -113,15 +113,15 @@ export function runReduction(red: Reduction): void {
   const plan = planReduce(layout, variant);
   if (plan.mode === "direct") {
     const k = gpu.kernel(
-      `${kernelKey(red.key, layout, body, variant)}:direct`,
-      () => reduceDirectWgsl(layout, body),
+      `${kernelKey(red.key, layout, body, variant)}:direct:${plan.wg}`,
+      () => reduceDirectWgsl(layout, body, plan.wg),
     );
     const byName = new Map<string, Bindable>();
     for (const b of [...red.inputs, ...red.outputs]) {
       if (!byName.has(b.name)) byName.set(b.name, b.buffer);
     }
     const buffers = directBindings(body).map((b) => byName.get(b.name)!);
-    gpu.dispatch(k, buffers, groupGrid(Math.ceil(layout.rows / 64)), red.label);
+    gpu.dispatch(k, buffers, groupGrid(Math.ceil(layout.rows / plan.wg)), red.label);
     return;
   }
   const partials = empty([red.terms.length * layout.rows * plan.partials], {
