@@ -6,7 +6,7 @@
  * `--STAGE.stop-after` ends the command, to be continued with `--resume`.
  */
 import { initEngine } from "../tensor/init.ts";
-import { missingFolders } from "../util/output_folder.ts";
+import { allPathsExist, missingFolders } from "../util/output_folder.ts";
 import { type AutospaceConfig, stageLayout } from "./config.ts";
 import {
   type FoundNetwork,
@@ -48,13 +48,13 @@ export async function runAutospace(
     for (const [index, stage] of STAGES.entries()) {
       const step = `[${index + 1}/${STAGES.length}] ${stage}`;
       const markers = doneMarkers(stage, config.out);
-      if (await allExist(markers)) {
+      if (await allPathsExist(markers)) {
         log(`autospace: ${step}: done earlier (${markers[0]} exists), skipped`);
         outcomes.push({ stage, status: "skipped", seconds: 0 });
         continue;
       }
       const checkpoint = checkpointOf(stage, config.out);
-      const resume = config.resume && checkpoint !== null && await allExist([checkpoint]);
+      const resume = config.resume && checkpoint !== null && await allPathsExist([checkpoint]);
       await record.start(config, stage);
       log(`autospace: ${step}${resume ? `: resuming from ${checkpoint}` : ""}`);
       const t0 = performance.now();
@@ -62,7 +62,7 @@ export async function runAutospace(
       // What the stage left pooled would otherwise add to the next stage's memory.
       await gpu.sync();
       gpu.pool.trim();
-      if (!(await allExist(markers))) {
+      if (!(await allPathsExist(markers))) {
         // Only --STAGE.stop-after ends a stage without its files and without an error.
         log(
           `autospace: stopped in the ${stage} stage; continue with the same flags, less ` +
@@ -81,18 +81,6 @@ export async function runAutospace(
   await writeAutospaceReport(config, outcomes, found);
   log(`autospace: wrote ${stageLayout(config.out).report}`);
   return { outcomes, stoppedIn: null, found };
-}
-
-async function allExist(paths: readonly string[]): Promise<boolean> {
-  for (const path of paths) {
-    try {
-      await Deno.stat(path);
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound) return false;
-      throw err;
-    }
-  }
-  return true;
 }
 
 /**

@@ -15,7 +15,7 @@ import {
 import { initEngine } from "../tensor/init.ts";
 import { parseTrainArgs, prepareTraining, runTraining } from "../train/train_command.ts";
 import { trainCheckpointPath } from "../train/trainer.ts";
-import { pathExists } from "../util/output_folder.ts";
+import { allPathsExist, pathExists } from "../util/output_folder.ts";
 import type { ExperimentPlan, ExperimentRun } from "./plans.ts";
 
 /** Where a run's two stages write, inside the plan's folder. */
@@ -95,7 +95,7 @@ export async function runPlan(plan: ExperimentPlan, opts: RunnerOptions): Promis
     const tag = `[${index + 1}/${selected.length}] ${run.id}`;
     const p = runLayout(opts.out, run);
     const done = stageDone(opts.out, run);
-    if (await allExist(done.search)) {
+    if (await allPathsExist(done.search)) {
       opts.log(`experiment: ${tag}: search done earlier, skipped`);
     } else {
       const resume = opts.resume && await pathExists(searchCheckpointPath(p.search));
@@ -109,7 +109,7 @@ export async function runPlan(plan: ExperimentPlan, opts: RunnerOptions): Promis
       await gpu.sync();
       gpu.pool.trim();
     }
-    if (await allExist(done.train)) {
+    if (await allPathsExist(done.train)) {
       opts.log(`experiment: ${tag}: training done earlier, skipped`);
     } else {
       const resume = opts.resume && await pathExists(trainCheckpointPath(p.train));
@@ -130,7 +130,7 @@ export async function runPlan(plan: ExperimentPlan, opts: RunnerOptions): Promis
       await gpu.sync();
       gpu.pool.trim();
     }
-    if (!(await allExist([...done.search, ...done.train]))) {
+    if (!(await allPathsExist([...done.search, ...done.train]))) {
       // A stage stopped early (--stop-after in the plan's flags): continue with --resume.
       opts.log(`experiment: ${tag}: stopped before its end; continue with --resume`);
       return ran;
@@ -138,9 +138,4 @@ export async function runPlan(plan: ExperimentPlan, opts: RunnerOptions): Promis
     await opts.afterRun();
   }
   return ran;
-}
-
-async function allExist(paths: readonly string[]): Promise<boolean> {
-  for (const path of paths) if (!(await pathExists(path))) return false;
-  return true;
 }

@@ -12,7 +12,7 @@ import { countNetwork } from "../space/counting.ts";
 import { loadTarget } from "../space/load.ts";
 import type { EpochRecord } from "../train/trainer.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
-import { pathExists } from "../util/output_folder.ts";
+import { allPathsExist } from "../util/output_folder.ts";
 import type { ExperimentPlan, ExperimentRun } from "./plans.ts";
 import { runCommands, runLayout, stageDone } from "./runner.ts";
 
@@ -63,7 +63,7 @@ export interface PlanResults {
 /** Reads one run's row; null while either stage is unfinished. */
 export async function readRunRow(planOut: string, run: ExperimentRun): Promise<RunRow | null> {
   const done = stageDone(planOut, run);
-  for (const path of [...done.search, ...done.train]) if (!(await pathExists(path))) return null;
+  if (!(await allPathsExist([...done.search, ...done.train]))) return null;
   const p = runLayout(planOut, run);
   const result = JSON.parse(await Deno.readTextFile(`${p.search}/result.json`)) as Omit<
     SearchResult,

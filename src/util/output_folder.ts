@@ -16,6 +16,12 @@ export async function pathExists(path: string): Promise<boolean> {
   }
 }
 
+/** Whether every one of `paths` exists (a stage's last files: the stage is done). */
+export async function allPathsExist(paths: readonly string[]): Promise<boolean> {
+  for (const path of paths) if (!(await pathExists(path))) return false;
+  return true;
+}
+
 async function isEmptyFolder(path: string): Promise<boolean> {
   try {
     for await (const _ of Deno.readDir(path)) return false;
