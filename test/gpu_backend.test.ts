@@ -9,6 +9,7 @@ import { gpuTest, runDeno as deno } from "./_helpers.ts";
 import { classifyBackend, defaultBackend } from "../src/gpu/backend.ts";
 import { getGpu } from "../src/gpu/gpu.ts";
 import { decideSetup } from "../src/setup/adapter.ts";
+import { defaultLlvmpipeThreads, LLVMPIPE_THREADS_ENV } from "../src/gpu/llvmpipe_threads.ts";
 
 const NO_VULKAN_DRIVER = { VK_DRIVER_FILES: "/nonexistent", VK_ICD_FILENAMES: "/nonexistent" };
 
@@ -25,6 +26,19 @@ Deno.test("DENO_WEBGPU_BACKEND values are classified; Linux defaults to Vulkan",
   assert.equal(defaultBackend("linux", ""), "vulkan");
   assert.equal(defaultBackend("linux", "gl"), undefined, "the user's choice stands");
   assert.equal(defaultBackend("darwin", undefined), undefined, "Metal is Deno's own choice");
+});
+
+Deno.test("llvmpipe gets two threads a core unless the user chose a number", () => {
+  assert.equal(defaultLlvmpipeThreads(2, undefined), 4);
+  assert.equal(defaultLlvmpipeThreads(2, ""), 4);
+  assert.equal(defaultLlvmpipeThreads(1, undefined), 2);
+  assert.equal(defaultLlvmpipeThreads(64, undefined), 16, "llvmpipe's cap");
+  assert.equal(defaultLlvmpipeThreads(Number.NaN, undefined), 2);
+  assert.equal(defaultLlvmpipeThreads(2, "3"), undefined, "the user's choice stands");
+});
+
+gpuTest("the engine's device sets LP_NUM_THREADS before the driver loads", () => {
+  assert.ok(Deno.env.get(LLVMPIPE_THREADS_ENV), "LP_NUM_THREADS is set once a device exists");
 });
 
 Deno.test("set-up decides from its probe: ready, install, or one line of what to install", () => {

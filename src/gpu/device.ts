@@ -14,6 +14,7 @@ import {
   GL_BACKEND_WARNING,
   VULKAN_HINT,
 } from "./backend.ts";
+import { applyLlvmpipeThreadsDefault } from "./llvmpipe_threads.ts";
 
 /** Which adapter to ask for. */
 export type AdapterPreference = "auto" | "cpu" | "gpu";
@@ -83,6 +84,7 @@ export async function requestGpuDevice(
     if (!Deno.env.get("XDG_RUNTIME_DIR")) Deno.env.set("XDG_RUNTIME_DIR", "/tmp");
   } catch { /* no --allow-env: the warning is harmless */ }
   const backend = applyBackendDefault();
+  applyLlvmpipeThreadsDefault();
   const adapter = await navigator.gpu.requestAdapter({
     powerPreference: "high-performance",
     forceFallbackAdapter: preference === "cpu",
