@@ -71,6 +71,13 @@ const BENCH = {
     },
     reps: { type: "string", default: "5", arg: "N", help: "timed repetitions, ≥ 5" },
     warmup: { type: "string", default: "1", arg: "N", help: "warm-up repetitions" },
+    "profile-steps": {
+      type: "string",
+      default: "5",
+      arg: "N",
+      help: "training steps profiled with a timestamp pair per dispatch; the per-kernel\n" +
+        "table takes each dispatch's minimum over them",
+    },
     timer: {
       type: "string",
       default: "auto",
@@ -216,6 +223,7 @@ async function parseOptions(args: string[]): Promise<{ opts: BenchOptions; json?
       trainWidth: width,
       reps: int("reps", 5),
       warmup: int("warmup", 0),
+      profileSteps: int("profile-steps", 1),
       timer: timer as TimerMethod | "auto",
       compare: values.compare,
       variant: variant as KernelVariant | undefined,

@@ -1,6 +1,11 @@
 /** Pure checks of the benchmark's arithmetic, tables and option parsing (no GPU, no timing). */
 import assert from "node:assert/strict";
-import { kernelFamily, opOfLabel, opShares } from "../src/bench/dispatch_profiler.ts";
+import {
+  kernelFamily,
+  minimumPerDispatch,
+  opOfLabel,
+  opShares,
+} from "../src/bench/dispatch_profiler.ts";
 import {
   coarseShares,
   type ConvResult,
@@ -167,4 +172,16 @@ Deno.test("bench options: sections parse in run order and reject unknown names",
   assert.deepEqual(parseSections("latency-check,latency"), ["latency", "latency-check"]);
   assert.throws(() => parseSections("targets,gpu"), /unknown section "gpu"/);
   assert.throws(() => parseSections(","), /--sections is empty/);
+});
+
+Deno.test("profiled steps: each dispatch keeps its minimum; differing runs are refused", () => {
+  const run = (a: number, b: number) => [
+    { key: "conv2d_strip:1", label: "conv2d x", ms: a },
+    { key: "bn_dx:2", label: "batchNorm2d dx", ms: b },
+  ];
+  const min = minimumPerDispatch([run(3, 1), run(2, 5), run(4, 0.5)]);
+  assert.deepEqual(min.map((t) => t.ms), [2, 0.5]);
+  assert.deepEqual(min.map((t) => t.key), ["conv2d_strip:1", "bn_dx:2"]);
+  assert.throws(() => minimumPerDispatch([run(1, 1), run(1, 1).slice(0, 1)]), /other dispatches/);
+  assert.throws(() => minimumPerDispatch([]), /no runs/);
 });

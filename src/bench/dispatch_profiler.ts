@@ -54,6 +54,27 @@ export function opShares(times: readonly DispatchTime[]): OpShare[] {
 }
 
 /**
+ * Each dispatch's minimum time over several profiled runs of the same work. The runs
+ * must record the same dispatches in the same order (a training step does); a run
+ * that differs is an error, since its minima would mix different kernels.
+ */
+export function minimumPerDispatch(runs: readonly (readonly DispatchTime[])[]): DispatchTime[] {
+  if (runs.length === 0) throw new Error("minimumPerDispatch: no runs");
+  const [first, ...rest] = runs;
+  const out = first.map((t) => ({ ...t }));
+  for (const [r, run] of rest.entries()) {
+    if (run.length !== out.length || run.some((t, i) => t.key !== out[i].key)) {
+      throw new Error(
+        `minimumPerDispatch: run ${r + 2} recorded other dispatches than run 1 ` +
+          `(${run.length} against ${out.length})`,
+      );
+    }
+    run.forEach((t, i) => out[i].ms = Math.min(out[i].ms, t.ms));
+  }
+  return out;
+}
+
+/**
  * Records `fn` with every dispatch in a compute pass of its own, timestamped
  * (pass_stamps.ts), and returns the time of each dispatch. Buffer copies fall
  * between passes and are not counted.

@@ -145,6 +145,8 @@ export interface TrainResult {
   imagesPerSecondBest: number;
   /** Σ per-dispatch GPU time of one profiled step (timestamps), and its dispatches. */
   profiledGpuMs?: number;
+  /** Profiled steps the per-dispatch minima were taken over. */
+  profiledSteps?: number;
   dispatchesPerStep?: number;
   ops: OpShare[];
   reference: { name: string; imagesPerSecond: number; madds: number };
@@ -387,9 +389,10 @@ export function trainText(t: TrainResult): string {
   if (t.note) lines.push(t.note);
   if (t.ops.length) {
     lines.push(
-      `share of time per op (one profiled step with a timestamp pair around every dispatch: ` +
-        `${fmt(t.profiledGpuMs)} ms of GPU time in ${t.dispatchesPerStep} dispatches, against ` +
-        `${fmt(t.stepMedianMs)} ms a step on the wall clock):`,
+      `share of time per op (a timestamp pair around every dispatch, each dispatch's minimum ` +
+        `over ${t.profiledSteps ?? 1} profiled step(s): ${fmt(t.profiledGpuMs)} ms of GPU time ` +
+        `in ${t.dispatchesPerStep} dispatches, against ${fmt(t.stepMedianMs)} ms a step on the ` +
+        `wall clock):`,
     );
     lines.push(
       "by op: " +

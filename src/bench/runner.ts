@@ -63,6 +63,8 @@ export interface BenchOptions {
   trainWidth: number;
   reps: number;
   warmup: number;
+  /** Training steps profiled per dispatch (the train section's table takes minima over them). */
+  profileSteps: number;
   timer: TimerMethod | "auto";
   compare: boolean;
   variant?: KernelVariant;
@@ -432,6 +434,7 @@ const SECTIONS: Readonly<Record<SectionName, (ctx: Context) => Promise<void>>> =
       warmup: Math.max(2, opts.warmup), // the first step compiles every pipeline
       minRepMs: 1000,
       profile: true,
+      profileSteps: opts.profileSteps,
       seed: opts.seed,
     }, out.progress);
     report.train = train;

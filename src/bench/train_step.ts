@@ -17,7 +17,12 @@ import { backward } from "../tensor/autograd.ts";
 import { fromArray } from "../tensor/creation.ts";
 import { tidy } from "../tensor/engine.ts";
 import { Rng } from "../util/rng.ts";
-import { opShares, profileDispatches } from "./dispatch_profiler.ts";
+import {
+  type DispatchTime,
+  minimumPerDispatch,
+  opShares,
+  profileDispatches,
+} from "./dispatch_profiler.ts";
 import type { TrainResult } from "./report.ts";
 import { median } from "./timing.ts";
 
@@ -36,8 +41,13 @@ export interface TrainBenchOptions {
   warmup: number;
   /** A repetition runs enough steps to last this long. */
   minRepMs: number;
-  /** Per-kernel shares from one profiled step (needs timestamp queries). */
+  /** Per-kernel shares from profiled steps (needs timestamp queries). */
   profile: boolean;
+  /**
+   * Profiled steps: each dispatch's time is its minimum over them, so that a core
+   * stalled by the host's other tenants in one step does not distort the table.
+   */
+  profileSteps: number;
   seed: number;
 }
 
@@ -145,10 +155,15 @@ export async function benchTrainStep(
     };
     if (opts.profile && gpu.device.features.has("timestamp-query")) {
       await gpu.sync();
-      const times = await profileDispatches(gpu, step);
+      const runs: DispatchTime[][] = [];
+      for (let i = 0; i < Math.max(1, opts.profileSteps); i++) {
+        runs.push(await profileDispatches(gpu, step));
+      }
+      const times = minimumPerDispatch(runs);
       result.ops = opShares(times);
       result.profiledGpuMs = times.reduce((s, t) => s + t.ms, 0);
       result.dispatchesPerStep = times.length;
+      result.profiledSteps = runs.length;
     } else if (opts.profile) {
       result.note = "per-kernel shares need timestamp queries, which this adapter lacks";
     }
