@@ -2,6 +2,7 @@
  * What the benchmark measured, as plain records (written as JSON by `--json`) and
  * as fixed-width text tables for the terminal.
  */
+import type { AccessCost } from "./access_costs.ts";
 import type { LatencyReport } from "./latency_sections.ts";
 import {
   type ConvShape,
@@ -180,6 +181,8 @@ export interface BenchReport {
   /** CPU cores and 1/5/15-minute load average when the run started. */
   machine?: { cores: number; loadavg: number[] };
   targets?: TargetResult[];
+  /** Costs of one access and of register blocks per invocation (the access section). */
+  access?: AccessCost[];
   sections: {
     name: string;
     title: string;
@@ -370,6 +373,21 @@ export function compareTable(results: readonly ConvResult[]): string {
     ];
   });
   return formatTable(headers, body, [false, false, true, true, true, true, true, false]);
+}
+
+/** The access-cost section as text. */
+export function accessText(rows: readonly AccessCost[]): string {
+  const body = rows.map((r) => [
+    r.name,
+    r.nsPerIteration.toFixed(2),
+    r.nsAboveLoop.toFixed(2),
+    r.macsPerIteration === undefined ? "" : (r.macsPerIteration / r.nsPerIteration).toFixed(2),
+  ]);
+  return formatTable(
+    ["case", "ns / invocation-iteration", "less the empty loop", "GMAC/s"],
+    body,
+    [false, true, true, true],
+  );
 }
 
 /** The training-step section as text. */

@@ -15,6 +15,7 @@ import {
   latencySection,
 } from "./latency_sections.ts";
 import {
+  accessText,
   type BenchReport,
   compareTable,
   type ConvResult,
@@ -31,6 +32,7 @@ import {
   targetsTable,
   trainText,
 } from "./report.ts";
+import { measureAccessCosts } from "./access_costs.ts";
 import {
   type ConvShape,
   dedupeShapes,
@@ -442,6 +444,16 @@ const SECTIONS: Readonly<Record<SectionName, (ctx: Context) => Promise<void>>> =
     out.print(trainText(train));
   },
 
+  /** What one access and one register block cost an invocation (the bound on every kernel). */
+  async access({ gpu, opts, out, report }) {
+    report.access = await measureAccessCosts(gpu, { reps: opts.reps, dispatches: 20 });
+    out.print(
+      `\n== access costs per invocation (64 KiB buffers, in cache; LP_NUM_THREADS ` +
+        `${llvmpipeThreads()}: with 1, these are one thread's costs) ==`,
+    );
+    out.print(accessText(report.access));
+  },
+
   /** The latency table of a search space on this adapter (built or refreshed, cached). */
   async latency({ gpu, opts, out, report, method, timing }) {
     report.latency ??= {};
@@ -460,6 +472,14 @@ const SECTIONS: Readonly<Record<SectionName, (ctx: Context) => Promise<void>>> =
     );
   },
 };
+
+function llvmpipeThreads(): string {
+  try {
+    return Deno.env.get("LP_NUM_THREADS") ?? "llvmpipe's default";
+  } catch {
+    return "unknown";
+  }
+}
 
 function latencyOptions(opts: BenchOptions): LatencyBenchOptions {
   if (!opts.latency) throw new Error("bench: the latency sections need a search space");

@@ -8,6 +8,7 @@ export const SECTION_NAMES = [
   "train",
   "latency",
   "latency-check",
+  "access",
 ] as const;
 export type SectionName = typeof SECTION_NAMES[number];
 

@@ -1,0 +1,170 @@
+/**
+ * What one memory access and one multiply-add cost an invocation on this adapter: the
+ * numbers that bound every kernel here. Each case is a loop of `STEPS` iterations in
+ * every invocation of 64 workgroups of 64; an iteration does one access of the kind
+ * named (unrolled 8 times, so that loop overhead is shared), and the empty loop is
+ * measured too so that its cost can be taken off. Buffers are 64 KiB, so the data
+ * stays in cache and only instruction cost shows.
+ *
+ * On llvmpipe an invocation is one lane of an 8-wide vector, and Mesa 22.3 turns
+ * every storage-buffer load or store into a loop over the lanes with a branch per
+ * lane and per component; uniform buffers are gathered lane by lane without branches.
+ * The register-block cases show how far multiply-adds amortise those loads: a block
+ * of P pixels × C channels does P·C multiply-adds for P/4 storage vec4 loads and C/4
+ * uniform vec4 loads, with accumulators spilled once they outgrow the 16 vector
+ * registers.
+ */
+import type { Gpu } from "../gpu/gpu.ts";
+
+/** One measured case. */
+export interface AccessCost {
+  name: string;
+  /** Wall-clock nanoseconds per invocation and iteration. */
+  nsPerIteration: number;
+  /** The same less the empty loop's: the access (or block) itself. */
+  nsAboveLoop: number;
+  /** Multiply-adds an iteration does (register-block cases), for GMAC/s. */
+  macsPerIteration?: number;
+}
+
+const WG = 64;
+const GROUPS = 64;
+const STEPS = 256;
+const UNROLL = 8;
+const VEC4S = 4096; // 64 KiB of vec4 (the uniform-buffer limit)
+
+interface Case {
+  name: string;
+  /** WGSL statements of one step; `i` is the step, `lid` the lane, `acc` a vec4 sink. */
+  step: string;
+  /** Declarations before the loop (accumulators) and the sink added after it. */
+  before?: string;
+  after?: string;
+  macs?: number;
+}
+
+/** The register-block case: P pixels (P/4 storage vec4) × C channels (C/4 uniform vec4). */
+function blockCase(p: number, c: number): Case {
+  const decls: string[] = [];
+  const body: string[] = [];
+  for (let v = 0; v < p / 4; v++) {
+    body.push(`let x${v} = src[(i * ${p / 4}u + ${v}u) * 64u + lid & ${VEC4S - 1}u];`);
+  }
+  for (let w = 0; w < c / 4; w++) {
+    body.push(`let w${w} = uni[(i * ${c / 4}u + ${w}u) & ${VEC4S - 1}u];`);
+  }
+  const accs: string[] = [];
+  for (let v = 0; v < p / 4; v++) {
+    for (let e = 0; e < 4; e++) {
+      for (let w = 0; w < c / 4; w++) {
+        const a = `a${v}_${e}_${w}`;
+        accs.push(a);
+        decls.push(`var ${a} = vec4<f32>();`);
+        body.push(`${a} = fma(vec4<f32>(x${v}[${e}]), w${w}, ${a});`);
+      }
+    }
+  }
+  return {
+    name: `block ${p} pixels × ${c} channels`,
+    before: decls.join(" "),
+    step: body.join(" "),
+    after: `acc += ${accs.join(" + ")};`,
+    macs: p * c,
+  };
+}
+
+const CASES: readonly Case[] = [
+  { name: "empty loop", step: "acc += vec4<f32>(f32(i));" },
+  { name: "storage load f32", step: `acc.x += srcf[(i * 64u + lid) & ${4 * VEC4S - 1}u];` },
+  { name: "storage load vec4", step: `acc += src[(i * 64u + lid) & ${VEC4S - 1}u];` },
+  { name: "uniform load vec4", step: `acc += uni[(i * 64u + lid) & ${VEC4S - 1}u];` },
+  {
+    name: "storage store vec4",
+    step: `dst[(i * 64u + lid) & ${VEC4S - 1}u] = acc; acc += vec4<f32>(1.0);`,
+  },
+  blockCase(16, 4),
+  blockCase(16, 8),
+  blockCase(16, 16),
+];
+
+function caseWgsl(c: Case): string {
+  const steps = Array.from(
+    { length: UNROLL },
+    (_, u) => `{ let i = ii * ${UNROLL}u + ${u}u; ${c.step} }`,
+  ).join("\n    ");
+  return `
+@group(0) @binding(0) var<storage, read> src: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> srcf: array<f32>;
+@group(0) @binding(2) var<uniform> uni: array<vec4<f32>, ${VEC4S}>;
+@group(0) @binding(3) var<storage, read_write> dst: array<vec4<f32>>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
+  var acc = vec4<f32>();
+  ${c.before ?? ""}
+  for (var ii = 0u; ii < ${STEPS / UNROLL}u; ii++) {
+    ${steps}
+  }
+  ${c.after ?? ""}
+  // Never true; it keeps every binding in the pipeline's automatic layout.
+  if (acc.x == 1234.5) {
+    dst[${VEC4S}u + wid.x * ${WG}u + lid] = acc + src[0] + vec4<f32>(srcf[0]) + uni[0];
+  }
+}`;
+}
+
+/**
+ * Measures every case: `dispatches` dispatches in one submission, one wait, the
+ * minimum over `reps` repetitions (the host's other tenants only ever add time).
+ * Times are wall time per invocation-iteration, so they are one thread's costs when
+ * the adapter runs one thread (`LP_NUM_THREADS=1` on llvmpipe).
+ */
+export async function measureAccessCosts(
+  gpu: Gpu,
+  opts: { reps: number; dispatches: number },
+): Promise<AccessCost[]> {
+  const usage = GPUBufferUsage.STORAGE;
+  const bytes = 16 * VEC4S;
+  const src = gpu.device.createBuffer({ size: bytes, usage, label: "bench.access.src" });
+  const uni = gpu.device.createBuffer({
+    size: bytes,
+    usage: GPUBufferUsage.UNIFORM,
+    label: "bench.access.uniform",
+  });
+  const dst = gpu.device.createBuffer({
+    size: bytes + 16 * WG * GROUPS,
+    usage,
+    label: "bench.access.dst",
+  });
+  const out: AccessCost[] = [];
+  try {
+    for (const c of CASES) {
+      const kernel = gpu.kernel(`bench_access:${c.name}`, () => caseWgsl(c));
+      const run = async () => {
+        await gpu.sync();
+        const t0 = performance.now();
+        for (let d = 0; d < opts.dispatches; d++) {
+          gpu.dispatch(kernel, [src, src, uni, dst], [GROUPS], `bench access ${c.name}`);
+        }
+        await gpu.sync();
+        return performance.now() - t0;
+      };
+      await run(); // compiles
+      let best = Infinity;
+      for (let r = 0; r < opts.reps; r++) best = Math.min(best, await run());
+      const iterations = opts.dispatches * GROUPS * WG * STEPS;
+      out.push({
+        name: c.name,
+        nsPerIteration: (best * 1e6) / iterations,
+        nsAboveLoop: 0,
+        macsPerIteration: c.macs,
+      });
+    }
+  } finally {
+    src.destroy();
+    uni.destroy();
+    dst.destroy();
+  }
+  const loop = out[0].nsPerIteration;
+  for (const r of out) r.nsAboveLoop = r.nsPerIteration - loop;
+  return out;
+}
