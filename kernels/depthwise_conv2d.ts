@@ -13,13 +13,42 @@
  * - weight grad.:   dw[a, b] += x[s·i − p + a, s·j − p + b] · dy[i, j]
  *                   summed over the blocks of one channel by a workgroup, then
  *                   over workgroups by a deterministic second pass.
+ * The forward and the weight gradient can read their source through a batch norm and
+ * its activation (`SourceNorm`): every loaded value v becomes act(v·scale[c] +
+ * shift[c]) from the channel records `chan[c] = (scale, shift, …)` of
+ * kernels/batch_norm.ts, and padding stays 0. The normalised activation is then never
+ * written: on llvmpipe a storage access costs as much as ~100 multiply-adds, and the
+ * pass that wrote it read and wrote every element.
  * The same register form serves llvmpipe and GPUs for forward and input gradient
  * (the op picks smaller blocks for GPUs; halos come from L1 there). The weight
  * gradient's in-workgroup fold differs: per-lane partials on llvmpipe (no
  * barriers), a shared-memory fold on GPUs.
  */
 import type { KernelVariant } from "../src/gpu/device.ts";
+import type { BnActivation } from "./batch_norm.ts";
 import type { Grid1D } from "./common.ts";
+import { activationWgsl } from "./elementwise.ts";
+
+/**
+ * The source is the pre-normalisation tensor of a batch norm + activation: values are
+ * act(v·scale + shift) with the channel's record `cp` (kernels/batch_norm.ts), bound
+ * after the kernel's own buffers.
+ */
+export interface SourceNorm {
+  act: BnActivation;
+}
+
+/** WGSL of a normalised source value `v` of type `t` (identity without a norm). */
+function normalized(norm: SourceNorm | undefined, v: string, t: string): string {
+  if (!norm) return v;
+  const z = `(${v} * cp.x + cp.y)`;
+  return norm.act === "none" ? z : activationWgsl(norm.act, z, t);
+}
+
+/** The channel-record binding and its load, for kernels that read a normalised source. */
+function normBinding(norm: SourceNorm | undefined, binding: number): string {
+  return norm ? `@group(0) @binding(${binding}) var<storage, read> chan: array<vec4<f32>>;` : "";
+}
 
 /** Shapes of one depthwise convolution. */
 export interface DepthwiseGeometry {
@@ -117,6 +146,7 @@ function loadSourceRow(
   frame: TileFrame,
   vecLoad: boolean,
   lines: string[],
+  norm?: SourceNorm,
 ): Map<number, string> {
   const exprs = new Map<number, string>();
   const id = (v: number) => (v < 0 ? `m${-v}` : `${v}`);
@@ -132,8 +162,9 @@ function loadSourceRow(
         `let ok_${qn} = rv_${rn} && sc0 + ${4 * q} >= 0 && sc0 + ${4 * q} < ${frame.srcW};`,
       );
       lines.push(
-        `let v_${qn} = select(vec4<f32>(), src4[u32(select(0, rb_${rn} / 4 + ${q}, ok_${qn}))], ` +
-          `ok_${qn});`,
+        `let v_${qn} = select(vec4<f32>(), ${
+          normalized(norm, `src4[u32(select(0, rb_${rn} / 4 + ${q}, ok_${qn}))]`, "vec4<f32>")
+        }, ok_${qn});`,
       );
     }
     for (const c of cols) {
@@ -145,7 +176,9 @@ function loadSourceRow(
       const cn = `${rn}_${id(c)}`;
       lines.push(`let ok_${cn} = rv_${rn} && sc0 + ${c} >= 0 && sc0 + ${c} < ${frame.srcW};`);
       lines.push(
-        `let x_${cn} = select(0.0, src[u32(select(0, rb_${rn} + ${c}, ok_${cn}))], ok_${cn});`,
+        `let x_${cn} = select(0.0, ${
+          normalized(norm, `src[u32(select(0, rb_${rn} + ${c}, ok_${cn}))]`, "f32")
+        }, ok_${cn});`,
       );
       exprs.set(c, `x_${cn}`);
     }
@@ -188,7 +221,8 @@ export function blockCounts(dstH: number, dstW: number, tile: DepthwiseTile): [n
 
 /**
  * Forward ("forward") or input gradient ("inputGrad"): one invocation per block.
- * Bindings: 0 source (x or dy), 1 weights [C·k·k], 2 destination (y or dx).
+ * Bindings: 0 source (x or dy), 1 weights [C·k·k], 2 destination (y or dx), and 3
+ * the channel records when the forward reads its source through `norm`.
  */
 export function depthwiseConvWgsl(
   g: DepthwiseGeometry,
@@ -196,7 +230,9 @@ export function depthwiseConvWgsl(
   tile: DepthwiseTile,
   grid: Grid1D,
   wg: number,
+  norm?: SourceNorm,
 ): string {
+  if (norm && kind !== "forward") throw new Error("depthwiseConvWgsl: only the forward normalises");
   const frame = frameOf(g, kind);
   const contribs = kind === "forward"
     ? forwardContributions(g, tile)
@@ -210,9 +246,10 @@ export function depthwiseConvWgsl(
   for (let i = 0; i < tile.th; i++) {
     for (let j = 0; j < tile.tw; j++) lines.push(`var a${i}_${j} = 0.0;`);
   }
+  if (norm) lines.push(`let cp = chan[plane % ${g.c}u];`);
   for (const [row, list] of byRow(contribs)) {
     const cols = [...new Set(list.map((c) => c.col))].sort((a, b) => a - b);
-    const xs = loadSourceRow(row, cols, frame, tile.vecLoad, lines);
+    const xs = loadSourceRow(row, cols, frame, tile.vecLoad, lines, norm);
     for (const c of list) {
       lines.push(`a${c.i}_${c.j} = fma(${xs.get(c.col)}, w${c.tap}, a${c.i}_${c.j});`);
     }
@@ -226,6 +263,7 @@ export function depthwiseConvWgsl(
 @group(0) @binding(2) var<storage, read_write> ${
     tile.vecStore ? "dst4: array<vec4<f32>>" : "dst: array<f32>"
   };
+${normBinding(norm, 3)}
 @compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let gi = ${grid.index};
@@ -274,12 +312,14 @@ export interface WeightGradPlan {
 /**
  * Weight gradient, pass 1: workgroup (channel c, chunk q); lane u of the channel
  * walks blocks u, u + U, ... over all N·blocks of the channel, accumulating the k²
- * tap sums. Writes partials[(c·k² + tap)·P + p]. Bindings: 0 x, 1 dy, 2 partials.
+ * tap sums. Writes partials[(c·k² + tap)·P + p]. Bindings: 0 x, 1 dy, 2 partials,
+ * and 3 the channel records when x is read through `norm`.
  */
 export function depthwiseWeightGradWgsl(
   g: DepthwiseGeometry,
   tile: DepthwiseTile,
   plan: WeightGradPlan,
+  norm?: SourceNorm,
 ): string {
   const frame = frameOf(g, "forward");
   const contribs = forwardContributions(g, tile);
@@ -314,7 +354,7 @@ export function depthwiseWeightGradWgsl(
   }
   for (const [row, list] of byRow(contribs)) {
     const cols = [...new Set(list.map((c) => c.col))].sort((a, b) => a - b);
-    const xs = loadSourceRow(row, cols, frame, tile.vecLoad, lines);
+    const xs = loadSourceRow(row, cols, frame, tile.vecLoad, lines, norm);
     for (const c of list) {
       lines.push(`g${c.tap} = fma(${xs.get(c.col)}, d${c.i}_${c.j}, g${c.tap});`);
     }
@@ -345,12 +385,14 @@ export function depthwiseWeightGradWgsl(
     tile.vecStore ? "dy4: array<vec4<f32>>" : "dy: array<f32>"
   };
 @group(0) @binding(2) var<storage, read_write> partials: array<f32>;
+${normBinding(norm, 3)}
 ${plan.variant === "tiled" ? `var<workgroup> red: array<f32, ${kk * plan.wg}>;` : ""}
 @compute @workgroup_size(${plan.wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
   let c = wid.x / ${plan.chunks}u;
   let q = wid.x % ${plan.chunks}u;
   let u = q * ${plan.wg}u + lane;
+  ${norm ? "let cp = chan[c];" : ""}
   ${decls}
   for (var m = u; m < ${g.n * blocks}u; m = m + ${lanes}u) {
     let tt = m % ${blocks}u;

@@ -43,8 +43,16 @@ export class InvertedResidual extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let y = this.expand ? this.expand.forward(x) : x;
-    y = this.depthwise.forward(y);
+    let y: Tensor;
+    if (this.expand) {
+      // The expand layer's BN + activation are applied as the depthwise conv loads
+      // its input (src/ops/bn_act_depthwise.ts), so their output is never written.
+      const { conv, bn, act } = this.expand;
+      const dw = this.depthwise;
+      y = dw.bn.forwardAct(bn.forwardActDepthwise(conv.forward(x), act, dw.conv), dw.act);
+    } else {
+      y = this.depthwise.forward(x);
+    }
     if (this.se) y = this.se.forward(y);
     y = this.project.forward(y);
     return this.residual ? add(y, x) : y;

@@ -6,6 +6,7 @@
 import { conv2d } from "../ops/conv2d.ts";
 import { depthwiseConv2d } from "../ops/depthwise_conv2d.ts";
 import { batchNormAct, type BnActivation } from "../ops/batch_norm.ts";
+import { bnActDepthwiseConv2d } from "../ops/bn_act_depthwise.ts";
 import { dropout } from "../ops/dropout.ts";
 import { linear } from "../ops/linear.ts";
 import type { Tensor } from "../tensor/tensor.ts";
@@ -108,14 +109,40 @@ export class BatchNorm2d extends Module {
 
   /** act(bn(x)) in one fused op (the same values and gradients as the two in turn). */
   forwardAct(x: Tensor, act: Activation): Tensor {
+    return this.withCollector((momentum) =>
+      batchNormAct(x, this.gamma, this.beta, this.runningMean, this.runningVar, {
+        training: this.training,
+        momentum,
+        eps: this.eps,
+        act,
+      })
+    );
+  }
+
+  /**
+   * conv(act(bn(x))) for a depthwise `conv`, with act(bn(x)) never written (the
+   * same values and gradients as `conv.forward(this.forwardAct(x, act))`).
+   */
+  forwardActDepthwise(x: Tensor, act: Activation, conv: Conv2d): Tensor {
+    if (!conv.depthwise) throw new Error("BatchNorm2d.forwardActDepthwise: conv is not depthwise");
+    return this.withCollector((momentum) =>
+      bnActDepthwiseConv2d(
+        x,
+        this.gamma,
+        this.beta,
+        this.runningMean,
+        this.runningVar,
+        conv.weight,
+        { training: this.training, momentum, eps: this.eps, act, stride: conv.stride },
+      )
+    );
+  }
+
+  /** Runs a forward with the statistics collector's hooks around it (training only). */
+  private withCollector(run: (momentum: number) => Tensor): Tensor {
     const collector = this.training ? statisticsCollector : null;
     collector?.before(this);
-    const y = batchNormAct(x, this.gamma, this.beta, this.runningMean, this.runningVar, {
-      training: this.training,
-      momentum: collector ? 1 : this.momentum,
-      eps: this.eps,
-      act,
-    });
+    const y = run(collector ? 1 : this.momentum);
     collector?.after(this);
     return y;
   }

@@ -84,6 +84,134 @@ function readVec4(name: string, t: Tensor): BoundDecl {
   return { name, access: "read", type: "vec4<f32>", buffer: t.buffer };
 }
 
+/** What the forward of a batch norm leaves for its backward and for fused consumers. */
+export interface BnChannels {
+  /** Per-channel records (scale, shift, mean, invStd), [4·C]: z = x·scale + shift. */
+  chan: Tensor;
+  n: number;
+  c: number;
+  hw: number;
+  m: number;
+  training: boolean;
+  op: string;
+}
+
+/**
+ * The channel records of act(bn(x)): training computes the batch statistics (one
+ * pass over x) and updates the running buffers in place; eval reads the running
+ * statistics. `chan` is an intermediate like any other (tidy frees it).
+ */
+export function bnChannelRecords(
+  x: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  runningMean: Tensor,
+  runningVar: Tensor,
+  opts: BatchNormOptions & { act: BnActivation },
+): BnChannels {
+  const { act, training } = opts;
+  const op = act === "none" ? "batchNorm2d" : `batchNorm2d+${act}`;
+  const { n, c, hw, m, momentum, eps } = validate(
+    op,
+    x,
+    { gamma, beta, runningMean, runningVar },
+    opts,
+  );
+  const gpu = engine.gpu;
+  const chan = empty([4 * c], { name: "bn.chan" }); // (scale, shift, mean, invStd) a channel
+  if (training) {
+    runReduction({
+      key: `bn_stats:${hw}:${m}:${eps}:${momentum}`,
+      layout: channelLayout(n, c, hw),
+      inputs: [readF32("x", x), readF32("xs", x)],
+      prelude: statsPrelude(hw),
+      perItem: STATS_PER_ITEM,
+      terms: STATS_TERMS,
+      outputs: [
+        readF32("xs", x),
+        readF32("gamma", gamma),
+        readF32("beta", beta),
+        writeVec4("chan", chan),
+        writeF32("runMean", runningMean),
+        writeF32("runVar", runningVar),
+      ],
+      finalize: statsFinalize(hw, m, eps, momentum),
+      label: `${op} statistics ${x.describe()}`,
+    });
+  } else {
+    const k = gpu.kernel(`bn_eval_chan:${c}:${eps}`, () => evalChannelWgsl(c, eps));
+    gpu.dispatch(
+      k,
+      [runningMean.buffer, runningVar.buffer, gamma.buffer, beta.buffer, chan.buffer],
+      [Math.ceil(c / 64)],
+      `${op} eval statistics ${x.describe()}`,
+    );
+  }
+  return { chan, n, c, hw, m, training, op };
+}
+
+/**
+ * Gradients of act(bn(x)) from dy, the gradient of its output: the two per-channel
+ * sums (dγ, dβ and the dx coefficients) and the element-wise dx pass. Returns
+ * [dx, dgamma, dbeta], null where the input needs no gradient.
+ */
+export function bnActBackward(
+  x: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  bn: BnChannels,
+  act: BnActivation,
+  dy: Tensor,
+): (Tensor | null)[] {
+  const gpu = engine.gpu;
+  const { chan, n, c, hw, m, training, op } = bn;
+  const layout = channelLayout(n, c, hw);
+  const dgamma = empty([c], { name: "bn.dgamma" });
+  const dbeta = empty([c], { name: "bn.dbeta" });
+  const coef = empty([4 * c], { name: "bn.coef" }); // (a, b, d, 0): dx = a·dz + b·x + d
+  if (gamma.requiresGrad || beta.requiresGrad || (training && x.requiresGrad)) {
+    runReduction({
+      key: `bn_backward:${act}:${m}`,
+      layout,
+      inputs: [readF32("x", x), readF32("dy", dy), readVec4("chan", chan)],
+      prelude: BACKWARD_PRELUDE,
+      perItem: backwardPerItem(act),
+      terms: BACKWARD_TERMS,
+      outputs: [
+        readVec4("chan", chan),
+        readF32("gamma", gamma),
+        writeF32("dgamma", dgamma),
+        writeF32("dbeta", dbeta),
+        writeVec4("coef", coef),
+      ],
+      finalize: backwardFinalize(m),
+      label: `${op} backward sums ${x.describe()}`,
+    });
+  }
+  let dx: Tensor | null = null;
+  if (x.requiresGrad) {
+    const out = empty(x.shape, { name: "bn.dx" });
+    const run = BN_RUN[kernelVariant()];
+    const grid = grid1D(bnElementwiseUnits(x.size, hw, run).invocations, ELEMENTWISE_WG);
+    const k = gpu.kernel(
+      `bn_dx:${act}:${training}:${n},${c},${hw}:${run}`,
+      () => inputGradWgsl(act, training, x.size, c, hw, grid, ELEMENTWISE_WG, run),
+    );
+    const buffers = { x, dy, chan, coef, dx: out };
+    gpu.dispatch(
+      k,
+      inputGradBindings(act, training).map((name) => buffers[name].buffer),
+      grid.groups,
+      `${op} dx ${x.describe()}`,
+    );
+    dx = out;
+  }
+  coef.dispose();
+  if (!gamma.requiresGrad) dgamma.dispose();
+  if (!beta.requiresGrad) dbeta.dispose();
+  return [dx, gamma.requiresGrad ? dgamma : null, beta.requiresGrad ? dbeta : null];
+}
+
 /**
  * act(gamma·(x − mean)/sqrt(var + eps) + beta) per channel of x [N, C, H, W];
  * act ∈ relu6, relu, sigmoid, silu, hsigmoid or "none". gamma, beta, runningMean,
@@ -98,45 +226,10 @@ export function batchNormAct(
   runningVar: Tensor,
   opts: BatchNormOptions & { act: BnActivation },
 ): Tensor {
-  const { act, training } = opts;
-  const op = act === "none" ? "batchNorm2d" : `batchNorm2d+${act}`;
-  const { n, c, hw, m, momentum, eps } = validate(
-    op,
-    x,
-    { gamma, beta, runningMean, runningVar },
-    opts,
-  );
+  const bn = bnChannelRecords(x, gamma, beta, runningMean, runningVar, opts);
+  const { act } = opts;
+  const { n, c, hw, chan, op } = bn;
   const gpu = engine.gpu;
-  const layout = channelLayout(n, c, hw);
-  const chan = empty([4 * c], { name: "bn.chan" }); // (scale, shift, mean, invStd) a channel
-  if (training) {
-    runReduction({
-      key: `bn_stats:${hw}:${m}:${eps}:${momentum}`,
-      layout,
-      inputs: [readF32("x", x), readF32("xs", x)],
-      prelude: statsPrelude(hw),
-      perItem: STATS_PER_ITEM,
-      terms: STATS_TERMS,
-      outputs: [
-        readF32("xs", x),
-        readF32("gamma", gamma),
-        readF32("beta", beta),
-        writeVec4("chan", chan),
-        writeF32("runMean", runningMean),
-        writeF32("runVar", runningVar),
-      ],
-      finalize: statsFinalize(hw, m, eps, momentum),
-      label: `batchNorm2d statistics ${x.describe()}`,
-    });
-  } else {
-    const k = gpu.kernel(`bn_eval_chan:${c}:${eps}`, () => evalChannelWgsl(c, eps));
-    gpu.dispatch(
-      k,
-      [runningMean.buffer, runningVar.buffer, gamma.buffer, beta.buffer, chan.buffer],
-      [Math.ceil(c / 64)],
-      `batchNorm2d eval statistics ${x.describe()}`,
-    );
-  }
   const y = empty(x.shape, { name: act === "none" ? "bn" : `bn+${act}` });
   const run = BN_RUN[kernelVariant()];
   const grid = grid1D(bnElementwiseUnits(x.size, hw, run).invocations, ELEMENTWISE_WG);
@@ -145,50 +238,7 @@ export function batchNormAct(
     () => normalizeWgsl(act, x.size, c, hw, grid, ELEMENTWISE_WG, run),
   );
   gpu.dispatch(kn, [x.buffer, chan.buffer, y.buffer], grid.groups, `${op} ${x.describe()}`);
-  return record(y, op, [x, gamma, beta], (dy) => {
-    const dgamma = empty([c], { name: "bn.dgamma" });
-    const dbeta = empty([c], { name: "bn.dbeta" });
-    const coef = empty([4 * c], { name: "bn.coef" }); // (a, b, d, 0): dx = a·dz + b·x + d
-    if (gamma.requiresGrad || beta.requiresGrad || (training && x.requiresGrad)) {
-      runReduction({
-        key: `bn_backward:${act}:${m}`,
-        layout,
-        inputs: [readF32("x", x), readF32("dy", dy), readVec4("chan", chan)],
-        prelude: BACKWARD_PRELUDE,
-        perItem: backwardPerItem(act),
-        terms: BACKWARD_TERMS,
-        outputs: [
-          readVec4("chan", chan),
-          readF32("gamma", gamma),
-          writeF32("dgamma", dgamma),
-          writeF32("dbeta", dbeta),
-          writeVec4("coef", coef),
-        ],
-        finalize: backwardFinalize(m),
-        label: `${op} backward sums ${x.describe()}`,
-      });
-    }
-    let dx: Tensor | null = null;
-    if (x.requiresGrad) {
-      const out = empty(x.shape, { name: "bn.dx" });
-      const k = gpu.kernel(
-        `bn_dx:${act}:${training}:${n},${c},${hw}:${run}`,
-        () => inputGradWgsl(act, training, x.size, c, hw, grid, ELEMENTWISE_WG, run),
-      );
-      const buffers = { x, dy, chan, coef, dx: out };
-      gpu.dispatch(
-        k,
-        inputGradBindings(act, training).map((name) => buffers[name].buffer),
-        grid.groups,
-        `${op} dx ${x.describe()}`,
-      );
-      dx = out;
-    }
-    coef.dispose();
-    if (!gamma.requiresGrad) dgamma.dispose();
-    if (!beta.requiresGrad) dbeta.dispose();
-    return [dx, gamma.requiresGrad ? dgamma : null, beta.requiresGrad ? dbeta : null];
-  });
+  return record(y, op, [x, gamma, beta], (dy) => bnActBackward(x, gamma, beta, bn, act, dy));
 }
 
 /**

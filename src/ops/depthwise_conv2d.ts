@@ -10,6 +10,7 @@ import {
   type DepthwiseGeometry,
   type DepthwiseTile,
   depthwiseWeightGradWgsl,
+  type SourceNorm,
   type WeightGradPlan,
 } from "../../kernels/depthwise_conv2d.ts";
 import type { KernelVariant } from "../gpu/device.ts";
@@ -23,6 +24,18 @@ export type { DepthwiseTile };
 
 export interface DepthwiseOptions {
   stride?: 1 | 2;
+}
+
+/**
+ * A source read through a batch norm and its activation: `chan` holds the channel
+ * records of kernels/batch_norm.ts (src/ops/bn_act_depthwise.ts builds them).
+ */
+export interface NormalizedSource extends SourceNorm {
+  chan: Tensor;
+}
+
+function normKey(norm: NormalizedSource | undefined): string {
+  return norm ? `:norm-${norm.act}` : "";
 }
 
 const KERNEL_SIZES = [1, 3, 5, 7];
@@ -150,6 +163,7 @@ function runConv(
   src: Tensor,
   w: Tensor,
   tile: DepthwiseTile,
+  norm?: NormalizedSource,
 ): Tensor {
   const gpu = engine.gpu;
   const [dstH, dstW] = kind === "forward" ? [g.ho, g.wo] : [g.h, g.w];
@@ -157,28 +171,33 @@ function runConv(
   const [bw, bh] = blockCounts(dstH, dstW, tile);
   const grid = grid1D(g.n * g.c * bw * bh, WG);
   const k = gpu.kernel(
-    `dwconv_${kind}:${geometryKey(g)}:${tileKey(tile)}`,
-    () => depthwiseConvWgsl(g, kind, tile, grid, WG),
+    `dwconv_${kind}:${geometryKey(g)}:${tileKey(tile)}${normKey(norm)}`,
+    () => depthwiseConvWgsl(g, kind, tile, grid, WG, norm),
   );
   gpu.dispatch(
     k,
-    [src.buffer, w.buffer, dst.buffer],
+    [src.buffer, w.buffer, dst.buffer, ...(norm ? [norm.chan.buffer] : [])],
     grid.groups,
     `depthwiseConv2d ${kind} ${src.describe()} k${g.k} s${g.stride}`,
   );
   return dst;
 }
 
-/** y = depthwise conv of x with w (no autograd). `tile` overrides the block (tests). */
+/**
+ * y = depthwise conv of x with w (no autograd); with `norm`, of act(bn(x)) computed
+ * as x is loaded. `tile` overrides the block (tests).
+ */
 export function depthwiseConv2dForward(
   x: Tensor,
   w: Tensor,
   opts: DepthwiseOptions = {},
   tile?: DepthwiseTile,
+  norm?: NormalizedSource,
 ): Tensor {
   checkF32("depthwiseConv2d", x, w);
   const g = depthwiseGeometry(x.shape, w.shape, opts);
-  return runConv("forward", g, x, w, tile ?? depthwiseTile(g, "forward", kernelVariant()));
+  const t = tile ?? depthwiseTile(g, "forward", kernelVariant());
+  return runConv("forward", g, x, w, t, norm);
 }
 
 /** dx from dy [N, C, Ho, Wo] and w; `xShape` is the forward input's shape. */
@@ -219,13 +238,17 @@ function weightGradPlan(g: DepthwiseGeometry, tile: DepthwiseTile, variant: Kern
   return plan;
 }
 
-/** dw [C, 1, k, k] from x and dy: a per-channel reduction over N·Ho·Wo, two passes. */
+/**
+ * dw [C, 1, k, k] from x (or act(bn(x)) with `norm`) and dy: a per-channel reduction
+ * over N·Ho·Wo, two passes.
+ */
 export function depthwiseConv2dBackwardWeight(
   x: Tensor,
   dy: Tensor,
   wShape: readonly number[],
   opts: DepthwiseOptions = {},
   tile?: DepthwiseTile,
+  norm?: NormalizedSource,
 ): Tensor {
   checkF32("depthwiseConv2d backward", x, dy);
   const g = depthwiseGeometry(x.shape, wShape, opts);
@@ -240,11 +263,12 @@ export function depthwiseConv2dBackwardWeight(
   }
   const partials = empty([g.c * kk * plan.partials], { name: "dwconv.dw.partials" });
   const k1 = gpu.kernel(
-    `dwconv_dw:${geometryKey(g)}:${tileKey(t)}:${variant}:${plan.chunks}`,
-    () => depthwiseWeightGradWgsl(g, t, plan),
+    `dwconv_dw:${geometryKey(g)}:${tileKey(t)}:${variant}:${plan.chunks}${normKey(norm)}`,
+    () => depthwiseWeightGradWgsl(g, t, plan, norm),
   );
   const label = `depthwiseConv2d dw ${x.describe()} k${g.k} s${g.stride}`;
-  gpu.dispatch(k1, [x.buffer, dy.buffer, partials.buffer], [g.c * plan.chunks], label);
+  const buffers = [x.buffer, dy.buffer, partials.buffer, ...(norm ? [norm.chan.buffer] : [])];
+  gpu.dispatch(k1, buffers, [g.c * plan.chunks], label);
   const dw = empty(wShape, { name: "dwconv.dw" });
   runPass2("dwconv_dw", g.c * kk, 1, plan, partials, [writeF32("dw", dw)], "dw[r] = s0;", {
     label,
