@@ -137,6 +137,7 @@ export function bnChannelRecords(
       ],
       finalize: statsFinalize(hw, m, eps, momentum),
       label: `${op} statistics ${x.describe()}`,
+      walkSegments: true,
     });
   } else {
     const k = gpu.kernel(`bn_eval_chan:${c}:${eps}`, () => evalChannelWgsl(c, eps));

@@ -62,6 +62,8 @@ export interface Reduction {
   outputs: readonly BoundDecl[];
   finalize: string;
   label: string;
+  /** See `ReduceBody.walkSegments` (kernels/reduce.ts). */
+  walkSegments?: boolean;
 }
 
 function layoutKey(l: ReduceLayout): string {
@@ -76,6 +78,7 @@ function bodyOf(red: Omit<Reduction, "key" | "layout" | "label">): ReduceBody {
     terms: red.terms,
     outputs: red.outputs,
     finalize: red.finalize,
+    walkSegments: red.walkSegments,
   };
 }
 
@@ -88,7 +91,9 @@ function prepare(
 }
 
 function kernelKey(key: string, layout: ReduceLayout, body: ReduceBody, variant: KernelVariant) {
-  return `reduce:${key}:${layoutKey(layout)}${body.vec4 ? ":v4" : ""}:${variant}`;
+  return `reduce:${key}:${layoutKey(layout)}${body.vec4 ? ":v4" : ""}${
+    body.walkSegments ? ":walk" : ""
+  }:${variant}`;
 }
 
 /**
