@@ -74,11 +74,62 @@ export function packWeightsWgsl(
   grid: Grid1D,
   wg: number,
 ): string {
+  const layout = { co, c, k, block, transpose };
+  return `
+@group(0) @binding(0) var<storage, read> w: array<f32>;
+@group(0) @binding(1) var<storage, read_write> packed: array<vec4<f32>>;
+@compute @workgroup_size(${wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let q = ${grid.index};
+  if (q >= ${packedWeightCount(co, c, k, block, transpose) / 4}u) { return; }
+  ${packOneVec4(layout, "packed", "q")}
+}`;
+}
+
+/**
+ * Both packings a training step needs, in one dispatch: the forward blocks of
+ * `blockFwd` channels into `packed`, then the input gradient's transposed blocks of
+ * `blockDx` channels into `packedT` (invocations past the first packing's count).
+ * Bindings: 0 w, 1 packed, 2 packedT.
+ */
+export function packWeightsPairWgsl(
+  co: number,
+  c: number,
+  k: number,
+  blockFwd: number,
+  blockDx: number,
+  grid: Grid1D,
+  wg: number,
+): string {
+  const fwd = packedWeightCount(co, c, k, blockFwd, false) / 4;
+  const dx = packedWeightCount(co, c, k, blockDx, true) / 4;
+  return `
+@group(0) @binding(0) var<storage, read> w: array<f32>;
+@group(0) @binding(1) var<storage, read_write> packed: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> packedT: array<vec4<f32>>;
+@compute @workgroup_size(${wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let q0 = ${grid.index};
+  if (q0 < ${fwd}u) {
+    let q = q0;
+    ${packOneVec4({ co, c, k, block: blockFwd, transpose: false }, "packed", "q")}
+  } else if (q0 < ${fwd + dx}u) {
+    let q = q0 - ${fwd}u;
+    ${packOneVec4({ co, c, k, block: blockDx, transpose: true }, "packedT", "q")}
+  }
+}`;
+}
+
+/** Statements writing vec4 number `q` of one packing (see `packWeightsWgsl`) into `out`. */
+function packOneVec4(
+  l: { co: number; c: number; k: number; block: number; transpose: boolean },
+  out: string,
+  q: string,
+): string {
+  const { co, c, k, block, transpose } = l;
   const kk = k * k;
   const outCh = transpose ? c : co;
   const redCh = transpose ? co : c;
-  const blocks = Math.ceil(outCh / block);
-  const total = blocks * redCh * kk * block;
   if (block % 4 !== 0) throw new Error(`packWeightsWgsl: block ${block} is not a multiple of 4`);
   const src = (e: number) =>
     transpose
@@ -87,20 +138,12 @@ export function packWeightsWgsl(
   const lanes = [0, 1, 2, 3].map((e) =>
     `select(0.0, w[min(${src(e)}, ${co * c * kk - 1}u)], oc + ${e}u < ${outCh}u)`
   );
-  return `
-@group(0) @binding(0) var<storage, read> w: array<f32>;
-@group(0) @binding(1) var<storage, read_write> packed: array<vec4<f32>>;
-@compute @workgroup_size(${wg})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let q = ${grid.index};
-  if (q >= ${total / 4}u) { return; }
-  let p = q * 4u;
+  return `let p = ${q} * 4u;
   let i = p % ${block}u;
   let tap = (p / ${block}u) % ${kk}u;
   let r = (p / ${block * kk}u) % ${redCh}u;
   let oc = (p / ${block * kk * redCh}u) * ${block}u + i;
-  packed[q] = vec4<f32>(${lanes.join(", ")});
-}`;
+  ${out}[${q}] = vec4<f32>(${lanes.join(", ")});`;
 }
 
 /** Invocations of `packWeightsWgsl`: one per vec4 of packed weights. */

@@ -1,7 +1,8 @@
 /**
  * Dense conv2d on the GPU against the float64 CPU reference: forward, input gradient
  * and weight gradient, for both kernel families, over kernel sizes 1/3/5/7, strides
- * 1/2, odd sizes, batch 1 and 3, and channel counts that are not multiples of 4.
+ * 1/2, odd sizes, batch 1 and 3, and channel counts that are not multiples of 4;
+ * each case also through autograd.
  */
 import assert from "node:assert/strict";
 import { assertClose, gpuTest, toGpu } from "./_helpers.ts";
@@ -73,7 +74,15 @@ async function checkCase(variant: KernelVariant, [n, c, h, w, co, k, s]: Case, r
   assertClose(ya, yh.data, `${label}: y`);
   assertClose(dxa, ref.dx.data, `${label}: dx`);
   assertClose(dwa, ref.dw.data, `${label}: dw`);
-  for (const t of [x, wt, dy, y, dx, dw]) t.dispose();
+  // Through autograd (x needs a gradient): the register form packs the weights for
+  // the forward and for dx in one dispatch and keeps the second packing for backward.
+  const xg = requireGrad(toGpu(xh, "xg"));
+  const yg = conv2d(xg, wt, { stride: s, variant });
+  backward(yg, dy);
+  const [yga, dxga] = await readAll([yg, xg.grad!]);
+  assertClose(yga, yh.data, `${label}: y (autograd)`);
+  assertClose(dxga, ref.dx.data, `${label}: dx (autograd)`);
+  for (const t of [x, wt, dy, y, dx, dw, xg, yg]) t.dispose();
 }
 
 for (const variant of ["register", "tiled"] as const) {

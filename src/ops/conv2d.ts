@@ -14,6 +14,7 @@ import {
   foldGroups,
   packedWeightCount,
   packWeightsInvocations,
+  packWeightsPairWgsl,
   packWeightsWgsl,
   shapeKey,
   sumPartialsInvocations,
@@ -131,6 +132,27 @@ function uniformSlot(gpu: Gpu, index: number): GPUBuffer {
     }));
   }
   return slots[index];
+}
+
+/**
+ * The forward and the input-gradient packings of w in one dispatch (a training step
+ * needs both, from the same weights; one dispatch instead of two).
+ */
+function packWeightsPair(w: Tensor, blockFwd: number, blockDx: number): [Tensor, Tensor] {
+  const gpu = engine.gpu;
+  const [co, c, k] = w.shape;
+  const countFwd = packedWeightCount(co, c, k, blockFwd, false);
+  const countDx = packedWeightCount(co, c, k, blockDx, true);
+  const packed = empty([countFwd], { name: "conv2d.packed" });
+  const packedT = empty([countDx], { name: "conv2d.packedT" });
+  const grid = grid1D(packWeightsInvocations(countFwd + countDx), ELEMENTWISE_WG);
+  const kernel = gpu.kernel(
+    `conv2d_pack2:${co},${c},${k}:${blockFwd}:${blockDx}`,
+    () => packWeightsPairWgsl(co, c, k, blockFwd, blockDx, grid, ELEMENTWISE_WG),
+  );
+  const label = `conv2d pack ${w.describe()} (forward and input gradient)`;
+  gpu.dispatch(kernel, [w.buffer, packed.buffer, packedT.buffer], grid.groups, label);
+  return [packed, packedT];
 }
 
 /** Repacks w into blocks of `block` output channels (see packWeightsWgsl). */
@@ -292,6 +314,49 @@ export function conv2dForward(
 }
 
 /**
+ * The register form's forward and its input gradient from one packing dispatch:
+ * y now, and `inputGrad(dy)` for the backward (the transposed packing is kept until
+ * then, and freed by it).
+ */
+function stripForwardWithInputGrad(
+  x: Tensor,
+  w: Tensor,
+  stride: number,
+): { y: Tensor; inputGrad: (dy: Tensor) => Tensor } {
+  const g = conv2dGeometry("conv2d", x.shape, w.shape, stride);
+  assertF32("conv2d", x, w);
+  const fwd = stripPlan("fwd", g);
+  const dx = stripPlan("dx", g);
+  const [packed, packedT] = packWeightsPair(w, fwd.ob, dx.ob);
+  const y = empty([g.n, g.co, g.ho, g.wo], { name: "conv2d" });
+  runStrips(fwd, x, packed, y, `conv2d ${x.describe()} ${w.describe()} s${stride}`);
+  packed.dispose();
+  const inputGrad = (dy: Tensor) => {
+    checkInputGradShapes(g, dy, x.shape, w.shape);
+    const out = empty(x.shape, { name: "conv2d.dx" });
+    runStrips(dx, dy, packedT, out, `conv2d dx ${dy.describe()} ${w.describe()} s${stride}`);
+    packedT.dispose();
+    return out;
+  };
+  return { y, inputGrad };
+}
+
+function checkInputGradShapes(
+  g: ConvShape,
+  dy: Tensor,
+  xShape: readonly number[],
+  wShape: readonly number[],
+): void {
+  const yShape = [g.n, g.co, g.ho, g.wo];
+  if (!sameShape(dy.shape, yShape)) {
+    throw new Error(
+      `conv2dBackwardInput: dy is ${shapeStr(dy.shape)} but x ${shapeStr(xShape)} and ` +
+        `w ${shapeStr(wShape)} give y ${shapeStr(yShape)}`,
+    );
+  }
+}
+
+/**
  * dx = ∂L/∂x of y = conv(x, w, stride), given dy = ∂L/∂y: a conv of dy with the
  * transposed weights (for stride 2 only the taps whose dy position is whole).
  */
@@ -304,13 +369,7 @@ export function conv2dBackwardInput(
 ): Tensor {
   const g = conv2dGeometry("conv2dBackwardInput", xShape, w.shape, stride);
   assertF32("conv2dBackwardInput", dy, w);
-  const yShape = [g.n, g.co, g.ho, g.wo];
-  if (!sameShape(dy.shape, yShape)) {
-    throw new Error(
-      `conv2dBackwardInput: dy is ${shapeStr(dy.shape)} but x ${shapeStr(xShape)} and ` +
-        `w ${shapeStr(w.shape)} give y ${shapeStr(yShape)}`,
-    );
-  }
+  checkInputGradShapes(g, dy, xShape, w.shape);
   const gpu = engine.gpu;
   const dx = empty(xShape, { name: "conv2d.dx" });
   const label = `conv2d dx ${dy.describe()} ${w.describe()} s${stride}`;
@@ -378,6 +437,13 @@ export function conv2dBackwardWeight(
 export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions): Tensor {
   const { stride, variant } = opts;
   conv2dGeometry("conv2d", x.shape, w.shape, stride, opts.groups ?? 1);
+  if (x.requiresGrad && pickVariant(variant) === "register") {
+    const { y, inputGrad } = stripForwardWithInputGrad(x, w, stride);
+    return record(y, "conv2d", [x, w], (dy) => [
+      inputGrad(dy),
+      w.requiresGrad ? conv2dBackwardWeight(x, dy, w.shape, stride, variant) : null,
+    ]);
+  }
   const y = conv2dForward(x, w, stride, variant);
   return record(y, "conv2d", [x, w], (dy) => [
     x.requiresGrad ? conv2dBackwardInput(dy, w, x.shape, stride, variant) : null,
