@@ -150,11 +150,11 @@ function itemOffset(layout: ReduceLayout): string {
 /**
  * The register form's loop over the items [start, end) of row r, running `step`
  * (statements using `i`, the item's flat offset) once per item, segment by segment:
- * the offset is a running sum instead of a division and a modulo per item. With one
- * llvmpipe thread and timestamps, alternating with the per-item form in one process,
- * batch-norm statistics over MobileNetV2's 28×28 … 7×7 planes ran 16–45% faster; BN's
- * backward sums, which load two arrays an item, ran up to 1.8× slower on 28×28 planes
- * (and slower still unrolled), so bodies opt in (`ReduceBody.walkSegments`).
+ * the offset is a running sum instead of a division and a modulo per item. Batch-norm
+ * statistics took 12.0–14.6 ms of a MobileNetV2 training step instead of 15.9–16.5
+ * (`deno task bench --sections train`, interleaved); BN's backward sums, which load two
+ * arrays an item, ran up to 1.8× slower on 28×28 planes in a scratch A/B (and slower
+ * still unrolled), so bodies opt in (`ReduceBody.walkSegments`).
  */
 function walkedItemLoop(layout: ReduceLayout, start: string, end: string, step: string): string {
   const base = layout.rowStride === 0 ? "0u" : `r * ${layout.rowStride}u`;

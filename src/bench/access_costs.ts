@@ -15,6 +15,7 @@
  * registers.
  */
 import type { Gpu } from "../gpu/gpu.ts";
+import type { KernelTimer, TimingOptions } from "./timing.ts";
 
 /** One measured case. */
 export interface AccessCost {
@@ -25,6 +26,16 @@ export interface AccessCost {
   nsAboveLoop: number;
   /** Multiply-adds an iteration does (register-block cases), for GMAC/s. */
   macsPerIteration?: number;
+}
+
+/** Everything the section measures. */
+export interface AccessCosts {
+  rows: AccessCost[];
+  /**
+   * Microseconds one dispatch of one workgroup that does nothing costs: what every
+   * dispatch pays before its work (llvmpipe wakes its worker threads and waits).
+   */
+  emptyDispatchUs: number;
 }
 
 const WG = 64;
@@ -112,16 +123,25 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
 }`;
 }
 
+/** A dispatch that does nothing (the write never happens; it keeps the binding). */
+const EMPTY_WGSL = `
+@group(0) @binding(0) var<storage, read_write> dst: array<vec4<f32>>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(local_invocation_index) lid: u32) {
+  if (lid == 1234u) { dst[0] = vec4<f32>(); }
+}`;
+
 /**
- * Measures every case: `dispatches` dispatches in one submission, one wait, the
- * minimum over `reps` repetitions (the host's other tenants only ever add time).
- * Times are wall time per invocation-iteration, so they are one thread's costs when
- * the adapter runs one thread (`LP_NUM_THREADS=1` on llvmpipe).
+ * Measures every case with the benchmark's kernel timer (timestamps where the adapter
+ * has them), one dispatch a call, and takes each case's fastest repetition (the
+ * host's other tenants only ever add time). They are one thread's costs when the
+ * adapter runs one thread (`LP_NUM_THREADS=1` on llvmpipe).
  */
 export async function measureAccessCosts(
   gpu: Gpu,
-  opts: { reps: number; dispatches: number },
-): Promise<AccessCost[]> {
+  timer: KernelTimer,
+  timing: TimingOptions,
+): Promise<AccessCosts> {
   const usage = GPUBufferUsage.STORAGE;
   const bytes = 16 * VEC4S;
   const src = gpu.device.createBuffer({ size: bytes, usage, label: "bench.access.src" });
@@ -135,36 +155,31 @@ export async function measureAccessCosts(
     usage,
     label: "bench.access.dst",
   });
-  const out: AccessCost[] = [];
+  const rows: AccessCost[] = [];
   try {
     for (const c of CASES) {
       const kernel = gpu.kernel(`bench_access:${c.name}`, () => caseWgsl(c));
-      const run = async () => {
-        await gpu.sync();
-        const t0 = performance.now();
-        for (let d = 0; d < opts.dispatches; d++) {
-          gpu.dispatch(kernel, [src, src, uni, dst], [GROUPS], `bench access ${c.name}`);
-        }
-        await gpu.sync();
-        return performance.now() - t0;
-      };
-      await run(); // compiles
-      let best = Infinity;
-      for (let r = 0; r < opts.reps; r++) best = Math.min(best, await run());
-      const iterations = opts.dispatches * GROUPS * WG * STEPS;
-      out.push({
+      const label = `bench access ${c.name}`;
+      const t = await timer.time(
+        () => gpu.dispatch(kernel, [src, src, uni, dst], [GROUPS], label),
+        timing,
+      );
+      rows.push({
         name: c.name,
-        nsPerIteration: (best * 1e6) / iterations,
+        nsPerIteration: (t.minMs * 1e6) / (GROUPS * WG * STEPS),
         nsAboveLoop: 0,
         macsPerIteration: c.macs,
       });
     }
+    const empty = gpu.kernel("bench_access:empty dispatch", () => EMPTY_WGSL);
+    const t = await timer.time(() => gpu.dispatch(empty, [dst], [1], "bench access empty"), timing);
+    const loop = rows[0].nsPerIteration;
+    for (const r of rows) r.nsAboveLoop = r.nsPerIteration - loop;
+    return { rows, emptyDispatchUs: t.minMs * 1000 };
   } finally {
+    await gpu.sync();
     src.destroy();
     uni.destroy();
     dst.destroy();
   }
-  const loop = out[0].nsPerIteration;
-  for (const r of out) r.nsAboveLoop = r.nsPerIteration - loop;
-  return out;
 }

@@ -2,7 +2,7 @@
  * What the benchmark measured, as plain records (written as JSON by `--json`) and
  * as fixed-width text tables for the terminal.
  */
-import type { AccessCost } from "./access_costs.ts";
+import type { AccessCosts } from "./access_costs.ts";
 import type { LatencyReport } from "./latency_sections.ts";
 import {
   type ConvShape,
@@ -182,7 +182,7 @@ export interface BenchReport {
   machine?: { cores: number; loadavg: number[] };
   targets?: TargetResult[];
   /** Costs of one access and of register blocks per invocation (the access section). */
-  access?: AccessCost[];
+  access?: AccessCosts;
   sections: {
     name: string;
     title: string;
@@ -376,18 +376,19 @@ export function compareTable(results: readonly ConvResult[]): string {
 }
 
 /** The access-cost section as text. */
-export function accessText(rows: readonly AccessCost[]): string {
+export function accessText({ rows, emptyDispatchUs }: AccessCosts): string {
   const body = rows.map((r) => [
     r.name,
     r.nsPerIteration.toFixed(2),
     r.nsAboveLoop.toFixed(2),
     r.macsPerIteration === undefined ? "" : (r.macsPerIteration / r.nsPerIteration).toFixed(2),
   ]);
-  return formatTable(
+  const table = formatTable(
     ["case", "ns / invocation-iteration", "less the empty loop", "GMAC/s"],
     body,
     [false, true, true, true],
   );
+  return `${table}\nan empty dispatch (one workgroup): ${emptyDispatchUs.toFixed(1)} µs`;
 }
 
 /** The training-step section as text. */

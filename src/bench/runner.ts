@@ -5,6 +5,7 @@
 import { DEFAULT_EVOLVE_CONFIG } from "../evolve/config.ts";
 import type { KernelVariant } from "../gpu/device.ts";
 import type { Gpu } from "../gpu/gpu.ts";
+import { LLVMPIPE_THREADS_ENV } from "../gpu/llvmpipe_threads.ts";
 import { builtinBackbone } from "../space/backbone.ts";
 import { mobileNetV2Spec } from "../space/builtins.ts";
 import type { Peer, PeerTiming } from "./compare.ts";
@@ -445,10 +446,10 @@ const SECTIONS: Readonly<Record<SectionName, (ctx: Context) => Promise<void>>> =
   },
 
   /** What one access and one register block cost an invocation (the bound on every kernel). */
-  async access({ gpu, opts, out, report }) {
-    report.access = await measureAccessCosts(gpu, { reps: opts.reps, dispatches: 20 });
+  async access({ gpu, out, report, method, timing }) {
+    report.access = await measureAccessCosts(gpu, new KernelTimer(gpu, method), timing);
     out.print(
-      `\n== access costs per invocation (64 KiB buffers, in cache; LP_NUM_THREADS ` +
+      `\n== access costs per invocation (64 KiB buffers, in cache; ${LLVMPIPE_THREADS_ENV} ` +
         `${llvmpipeThreads()}: with 1, these are one thread's costs) ==`,
     );
     out.print(accessText(report.access));
@@ -475,7 +476,7 @@ const SECTIONS: Readonly<Record<SectionName, (ctx: Context) => Promise<void>>> =
 
 function llvmpipeThreads(): string {
   try {
-    return Deno.env.get("LP_NUM_THREADS") ?? "llvmpipe's default";
+    return Deno.env.get(LLVMPIPE_THREADS_ENV) ?? "llvmpipe's default";
   } catch {
     return "unknown";
   }

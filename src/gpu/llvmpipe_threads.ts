@@ -4,11 +4,11 @@
  * `requestAdapter()`; setting it in-process before that call works.
  *
  * llvmpipe's default is one thread a core. Twice that ran a MobileNetV2 training step
- * faster on the 2-core development VMs: median GPU time of a step 372/358/388 ms with 4
- * threads against 459/415/430 ms with 2, and 393/403/401 ms with 8, runs interleaved;
- * the minima were equal, so the extra threads fill the gaps when a core stalls (other
- * tenants, the queue thread, the JS thread) rather than computing faster. Measured with
- * `LP_NUM_THREADS=N deno task bench --sections train`; a user's own value always wins.
+ * faster on the 2-core development VMs: `deno task bench --sections train` gave
+ * 104/128/129 images/s with 4 threads against 94/107/118 with `LP_NUM_THREADS=2`, runs
+ * interleaved, while each kernel's fastest time did not move, so the extra threads fill
+ * the time when a core stalls (other tenants, the queue thread, the JS thread) rather
+ * than compute faster. A user's own value always wins.
  */
 
 /** The environment variable llvmpipe reads. */
