@@ -8,13 +8,12 @@
 import { parseDataSpec } from "../src/data/data_spec.ts";
 import {
   DEFAULT_RANK_CONFIG as D,
-  PATH_SAMPLING,
-  type PathSampling,
   QUICK_RANK_CONFIG as Q,
   type RankConfig,
   validateRankConfig,
 } from "../src/rank/config.ts";
 import { checkOutFolder, runRank } from "../src/rank/rank.ts";
+import { parsePathSampling } from "../src/supernet/path_sampling.ts";
 import { initEngine, shutdownEngine } from "../src/tensor/init.ts";
 import { removeEmptyFoldersOnFailure } from "../src/util/output_folder.ts";
 import { type CliFlag, cliNumber, parseCli, runCli } from "./_cli.ts";
@@ -94,7 +93,8 @@ const RANK = {
     "path-sampling": flag(
       "pathSampling",
       "MODE",
-      "proportional (∝ softmax(α), ProxylessNAS) or uniform: the path of a weight step",
+      "the path of a weight step: proportional (∝ softmax(α), ProxylessNAS), uniform, or\n" +
+        "fair (each network once per 3 steps, one update)",
     ),
     seed: flag("seed", "N", "seed of the data subsets, weights and path sampling"),
     "log-every": flag("logEvery", "N", "weight steps between progress readbacks"),
@@ -151,12 +151,7 @@ await runCli("rank", async () => {
   }
   const sampling = str("path-sampling");
   if (sampling !== undefined) {
-    if (!(PATH_SAMPLING as readonly string[]).includes(sampling)) {
-      throw new Error(
-        `--path-sampling must be one of ${PATH_SAMPLING.join(", ")}, got "${sampling}"`,
-      );
-    }
-    cfg.pathSampling = sampling as PathSampling;
+    cfg.pathSampling = parsePathSampling(sampling);
   }
   if (str("data") !== undefined) cfg.data = str("data");
   parseDataSpec(cfg.data as string); // one line on a bad --data

@@ -23,6 +23,7 @@ import {
 import { type RankedNetwork, rankNetworks } from "../src/rank/true_ranking.ts";
 import { depthNetwork } from "../src/rank/depth_family.ts";
 import { Rng } from "../src/util/rng.ts";
+import { WeightPathSampler } from "../src/supernet/path_sampling.ts";
 
 /** Records at epochs 0..n−1 from α lists. */
 const records = (alphas: number[][]) => alphas.map((alpha, epoch) => ({ epoch, alpha }));
@@ -136,7 +137,9 @@ Deno.test("FitnessScores: the path whose gate gradient is lower gains α; the th
   let first = 0;
   for (let i = 0; i < 200; i++) first += skewed.weightPath(rng) === 0 ? 1 : 0;
   assert.ok(first > 190, `${first}/200`);
+  // Uniform sampling (src/supernet/path_sampling.ts) ignores p.
+  const uniformSampler = new WeightPathSampler("uniform", [3]);
   let uniform = 0;
-  for (let i = 0; i < 300; i++) uniform += skewed.weightPath(rng, true) === 0 ? 1 : 0;
+  for (let i = 0; i < 300; i++) uniform += uniformSampler.next(rng).path[0] === 0 ? 1 : 0;
   assert.ok(uniform > 70 && uniform < 130, `uniform sampling: ${uniform}/300`);
 });

@@ -26,6 +26,7 @@ import type { ChildFitnessRule } from "./fitness.ts";
 import type { LayerPopulationShape } from "./population.ts";
 import { type NumberRule, oneOf, parseCount, parseFlags, readNumber } from "../util/flag_rules.ts";
 import { SUPERNET_NUMBER_FLAGS, type SupernetRunSettings } from "../supernet/run_settings.ts";
+import { parsePathSampling, type PathSampling } from "../supernet/path_sampling.ts";
 
 /** Backbones the evolution runs on (src/space/backbone.ts). */
 export const EVOLVE_BACKBONES = ["compact-28", "proxyless-28", "proxyless-224"] as const;
@@ -91,6 +92,8 @@ export interface EvolveConfig extends SupernetRunSettings {
   readonly compensationCap: number;
   /** Paths run per fitness step: 1, or 2 (ProxylessNAS's two-path gates). */
   readonly activePaths: 1 | 2;
+  /** The path each weight step trains (src/supernet/path_sampling.ts). */
+  readonly pathSampling: PathSampling;
 }
 
 /** The CPU default: Fashion-MNIST, compact-28, about an hour on 2 cores. */
@@ -138,6 +141,7 @@ export const DEFAULT_EVOLVE_CONFIG: EvolveConfig = {
   archUpdateEvery: 3, // ProxylessNAS uses 5; 3 gives each supernet 10 α steps at f = 30
   activePaths: 2, // two-path gates compare two cells per α step; the 2nd path only runs
   // on α steps (a third of the steps), so it costs ~15% more time
+  pathSampling: "proportional", // ProxylessNAS's binary gates: the path ∝ p
   seed: 0,
   out: "runs/evolve",
   resume: false,
@@ -219,6 +223,8 @@ flags (default in brackets):
   --arch-lr [${d.archLr}]  --arch-beta1 [${d.archBeta1}]  --arch-beta2 [${d.archBeta2}]  --arch-eps [${d.archEps}]
   --arch-every N             weight steps per fitness step [${d.archUpdateEvery}]
   --active-paths 1|2         paths per fitness step [${d.activePaths}]
+  --path-sampling MODE       the path a weight step trains: proportional (∝ p), uniform,
+                             or fair (each cell once per group of K steps, one update) [${d.pathSampling}]
   --out DIR [${d.out}]  --resume  --log-every N [${d.logEvery}]
   --stop-after N             stop as if interrupted, for resume tests [${d.stopAfter}: off]
   -h, --help                 print this text and exit`;
@@ -253,6 +259,7 @@ export const EVOLVE_FLAGS = {
     "madds-max",
     "child-fitness",
     "out",
+    "path-sampling",
   ],
   switches: ["quick", "resume", "zero-cells"],
 } as const;
@@ -309,6 +316,9 @@ export function parseEvolveArgs(args: readonly string[]): EvolveConfig {
     config.childFitness = oneOf("child-fitness", str("child-fitness")!, ["parent", "init"]);
   }
   if (str("madds-max") !== undefined) config.maddsMax = parseMAddsMax(str("madds-max")!);
+  if (str("path-sampling") !== undefined) {
+    config.pathSampling = parsePathSampling(str("path-sampling")!);
+  }
   if (str("out") !== undefined) {
     if (str("out")!.trim() === "") throw new Error("--out must name a folder, got an empty value");
     config.out = str("out");

@@ -6,7 +6,8 @@
  *   children join the population (under τ of the reference DAG during the first
  *   half, Eq. 2); the supernet's mixed layers are rebuilt from the weight bank, whose
  *   modules are shared by the cells of a layer (weights inherited, §3.3).
- *   weight steps (training split): one path per layer sampled ∝ p = softmax(α).
+ *   weight steps (training split): one path per layer, sampled ∝ p = softmax(α), uniformly,
+ *   or fairly (`--path-sampling`, src/supernet/path_sampling.ts).
  *   fitness steps (held-out split): two paths per layer, binary gates, ∂L/∂g from
  *   the GPU, Eq. 4 on the host (with its compensation factor), Adam (β1 = 0).
  *
@@ -40,7 +41,8 @@ import { openSupernetData } from "../supernet/search_data.ts";
 import { archAdamOptions } from "../supernet/run_settings.ts";
 import { runStepLoop } from "../supernet/step_loop.ts";
 import { Supernet } from "../supernet/supernet.ts";
-import { gateGradientStep, weightStep } from "../supernet/supernet_steps.ts";
+import { applyPendingUpdate, gateGradientStep, weightStep } from "../supernet/supernet_steps.ts";
+import { WeightPathSampler } from "../supernet/path_sampling.ts";
 import { cosineLr } from "../train/schedule.ts";
 import { atomicWrite, writeJsonLines } from "../util/atomic_write.ts";
 import { compensationFactors } from "./compensation.ts";
@@ -337,17 +339,24 @@ export async function evolve(
   };
 
   // --- one weight step (training split) and one fitness step (held-out split) ---------
+  const pathSampler = new WeightPathSampler(
+    cfg.pathSampling,
+    layers.map(() => cfg.k),
+    (r) => layers.map((s) => sampleActivePaths(softmax(s.alpha), 1, r)[0]),
+  );
   const evolveWeightStep = (batch: Batch, lr: number) => {
-    for (const s of layers) {
+    const plan = pathSampler.next(rng);
+    layers.forEach((s, l) => {
       const mixed = supernet.mixed.get(s.layer)!;
       mixed.gateGradients = false;
-      const [path] = sampleActivePaths(softmax(s.alpha), 1, rng);
-      mixed.choose({ active: [path], gates: [1] });
-    }
+      mixed.choose({ active: [plan.path[l]], gates: [1] });
+    });
     weightStep(supernet, opt, batch, trainSet.shape, {
       lr,
       labelSmoothing: cfg.labelSmoothing,
       metrics: trainMetrics,
+      zeroGrad: plan.zeroGrad,
+      apply: plan.apply,
     });
   };
 
@@ -450,6 +459,8 @@ export async function evolve(
           });
         }
         if (step > warmupSteps && sinceRegen >= cfg.regenerateEvery) {
+          // A regeneration swaps the candidates: a fair group's gradients apply first.
+          if (pathSampler.flush()) applyPendingUpdate(opt, lr);
           await drainTrain();
           await valMetrics.drain(false);
           const val = valMetrics.takeTotal();
@@ -479,6 +490,7 @@ export async function evolve(
       log(`evolve: stopped at step ${position.step} (--stop-after); continue with --resume`);
       return { history, spacePath: "", seconds: (performance.now() - t0) / 1000 };
     }
+    if (pathSampler.flush()) applyPendingUpdate(opt, lr);
     await drainTrain();
     progress.update(
       position.step - startStep,

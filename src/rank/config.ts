@@ -15,10 +15,7 @@
  * supernet sees each network for about half the images its standalone training did.
  */
 
-/** How the weight steps pick their one path. */
-export const PATH_SAMPLING = ["proportional", "uniform"] as const;
-/** One of `PATH_SAMPLING`. */
-export type PathSampling = typeof PATH_SAMPLING[number];
+import type { PathSampling } from "../supernet/path_sampling.ts";
 
 /** Every setting of a rank run. */
 export interface RankConfig {

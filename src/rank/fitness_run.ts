@@ -27,7 +27,8 @@ import { HeldOutStream } from "../supernet/held_out_stream.ts";
 import { MetricsAccumulator } from "../supernet/metrics_accumulator.ts";
 import { MixedLayer } from "../supernet/mixed_layer.ts";
 import { runStepLoop } from "../supernet/step_loop.ts";
-import { gateGradientStep, weightStep } from "../supernet/supernet_steps.ts";
+import { applyPendingUpdate, gateGradientStep, weightStep } from "../supernet/supernet_steps.ts";
+import { WeightPathSampler } from "../supernet/path_sampling.ts";
 import { evaluate } from "../train/evaluate.ts";
 import { cosineLr } from "../train/schedule.ts";
 import { Progress } from "../util/progress.ts";
@@ -123,6 +124,12 @@ export async function runFitness(
   const epochs: FitnessEpoch[] = [snapshot(0, networks.map(() => 0), networks.map(() => null))];
   const trajectory: AlphaPoint[] = [{ epoch: 0, alpha: [...scores.alpha] }];
   let weightSteps = networks.map(() => 0);
+  const pathSampler = new WeightPathSampler(
+    cfg.pathSampling,
+    [networks.length],
+    (r) => [scores.weightPath(r)],
+  );
+  let lr = cfg.lr;
   const progress = new Progress({
     label,
     total: totalSteps,
@@ -140,13 +147,17 @@ export async function runFitness(
       stopAfter: 0,
     }, {
       weightStep: (batch, step) => {
-        const path = scores.weightPath(rng, cfg.pathSampling === "uniform");
+        const plan = pathSampler.next(rng);
+        const [path] = plan.path;
         supernet.gateGradients = false;
         supernet.choose({ active: [path], gates: [1] });
+        lr = cosineLr({ baseLr: cfg.lr, totalSteps, warmupSteps: lrWarmupSteps }, step);
         weightStep(supernet, opt, batch, data.shape, {
-          lr: cosineLr({ baseLr: cfg.lr, totalSteps, warmupSteps: lrWarmupSteps }, step),
+          lr,
           labelSmoothing: cfg.labelSmoothing,
           metrics: metrics[path],
+          zeroGrad: plan.zeroGrad,
+          apply: plan.apply,
         });
         weightSteps[path]++;
       },
@@ -169,6 +180,7 @@ export async function runFitness(
       afterStep: async (step) => {
         if (step % cfg.logEvery === 0) progress.update(step, { alpha: alphaText() });
         if (step % perEpoch !== 0) return;
+        if (pathSampler.flush()) applyPendingUpdate(opt, lr);
         const losses = (await MetricsAccumulator.drainAll(metrics)).map((m) => m.loss);
         const bad = losses.findIndex((l, k) => weightSteps[k] > 0 && !Number.isFinite(l));
         if (bad >= 0) {

@@ -50,9 +50,8 @@ export class FitnessScores {
     return this.optimizer.steps;
   }
 
-  /** The one path of a weight step: drawn ∝ p, or uniformly. */
-  weightPath(rng: Rng, uniform = false): number {
-    if (uniform) return rng.int(this.alphaNow.length);
+  /** The one path of a weight step, drawn ∝ p. */
+  weightPath(rng: Rng): number {
     return sampleActivePaths(this.probabilities(), 1, rng)[0];
   }
 

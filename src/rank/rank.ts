@@ -12,12 +12,8 @@
  */
 import { engine } from "../tensor/engine.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
-import {
-  PATH_SAMPLING,
-  type RankConfig,
-  rankConfigToJson,
-  resultDefiningSettings,
-} from "./config.ts";
+import { PATH_SAMPLING_MODES } from "../supernet/path_sampling.ts";
+import { type RankConfig, rankConfigToJson, resultDefiningSettings } from "./config.ts";
 import { depthNetwork } from "./depth_family.ts";
 import { runFitness } from "./fitness_run.ts";
 import { alphaByNetwork, isReverseOrder, table6Settings } from "./initial_alphas.ts";
@@ -78,7 +74,7 @@ async function finishedSettings(out: string, order: readonly number[]): Promise<
     const s = await readJson(`${out}/fitness/${entry.name}`) as SettingResult;
     if (s.order.join() === order.join()) found.push(s);
   }
-  const sampling = (s: SettingResult) => PATH_SAMPLING.indexOf(s.pathSampling);
+  const sampling = (s: SettingResult) => PATH_SAMPLING_MODES.indexOf(s.pathSampling);
   return found.sort((a, b) => sampling(a) - sampling(b) || a.scale - b.scale || a.row - b.row);
 }
 
@@ -94,7 +90,7 @@ export async function runRank(
   const settings = table6Settings(
     cfg.rows,
     cfg.alphaScales,
-    cfg.pathSampling === "uniform" ? "-uniform" : "",
+    cfg.pathSampling === "proportional" ? "" : `-${cfg.pathSampling}`,
   );
   await Deno.mkdir(`${cfg.out}/fitness`, { recursive: true });
   await atomicWrite(`${cfg.out}/config.json`, JSON.stringify(rankConfigToJson(cfg), null, 1));

@@ -2,7 +2,7 @@
  * What `deno task rank` measures, as written to rank.json: the true ranking, and per
  * initial setting the α trajectory and Table 6's "Epochs".
  */
-import type { PathSampling } from "./config.ts";
+import type { PathSampling } from "../supernet/path_sampling.ts";
 import type { FitnessRunResult } from "./fitness_run.ts";
 import type { InitialSetting } from "./initial_alphas.ts";
 import { epochsToCorrectOrder, firstAgreement } from "./ranking.ts";

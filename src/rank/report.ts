@@ -13,10 +13,10 @@ import type { TrueRanking } from "./true_ranking.ts";
 const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
 const epochs = (e: number | null) => (e === null ? "not by the end" : String(e));
 /** How a run's weight steps picked their path, for the tables. */
-const sampling = (s: SettingResult) => (s.pathSampling === "uniform" ? "uniform" : "∝ p");
-/** The order-margin chart a run belongs to: "x1", "x0.001-uniform". */
+const sampling = (s: SettingResult) => (s.pathSampling === "proportional" ? "∝ p" : s.pathSampling);
+/** The order-margin chart a run belongs to: "x1", "x0.001-uniform", "x1-fair". */
 const chartGroup = (s: SettingResult) =>
-  `x${s.scale}${s.pathSampling === "uniform" ? "-uniform" : ""}`;
+  `x${s.scale}${s.pathSampling === "proportional" ? "" : `-${s.pathSampling}`}`;
 /** α to three significant digits: the paper's α are ~1e-3. */
 const alphaText = (v: number) => (Math.abs(v) >= 0.01 ? v.toFixed(3) : v.toPrecision(3));
 
@@ -163,7 +163,7 @@ export async function writeRankReport(out: string, result: RankResult): Promise<
       })),
       {
         title: `Order margin of α, initial α × ${scale}${
-          pathSampling === "uniform" ? ", uniform paths" : ""
+          pathSampling === "proportional" ? "" : `, ${pathSampling} paths`
         } (> 0: true order)`,
         xLabel: "epoch",
         yLabel: "min α(better) − α(worse)",

@@ -32,6 +32,7 @@
 import { parseDataSpec } from "../data/data_spec.ts";
 import { type NumberRule, oneOf, parseCount, parseFlags, readNumber } from "../util/flag_rules.ts";
 import { SUPERNET_NUMBER_FLAGS, type SupernetRunSettings } from "../supernet/run_settings.ts";
+import { parsePathSampling, type PathSampling } from "../supernet/path_sampling.ts";
 
 /** The four searches of §3.3. */
 export const SEARCH_ALGORITHMS = ["proxyless-g", "proxyless-rl", "spos", "random"] as const;
@@ -59,6 +60,11 @@ export interface SearchConfig extends SupernetRunSettings {
   readonly warmupEpochs: number;
   /** Epochs after the warm-up (with architecture steps for the ProxylessNAS searches). */
   readonly epochs: number;
+  /**
+   * The path each weight step trains (src/supernet/path_sampling.ts): ∝ p, uniform or
+   * fair. SPOS and random search have no p: uniform (under the cap) or fair.
+   */
+  readonly pathSampling: PathSampling;
   /** Eq. 6's λ per million MAdds; null = not given. */
   readonly lambda: number | null;
   /** MAdds the gradient and RL searches aim at (λ adapted); null = none. */
@@ -107,6 +113,7 @@ export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
   batchSize: 64, // as evolve
   warmupEpochs: 1, // ProxylessNAS: 40 warm-up epochs, then 120 search epochs; here 1 + 4
   epochs: 4, // 1,200 steps with 400 architecture steps at --arch-every 3
+  pathSampling: "proportional", // ProxylessNAS's binary gates: the path ∝ p
   lambda: null,
   maddsTarget: null,
   maddsMax: null,
@@ -148,6 +155,7 @@ export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
 /** SPOS and random search: uniform single-path training from the first step. */
 const SINGLE_PATH_DEFAULTS: Partial<SearchConfig> = {
   warmupEpochs: 0,
+  pathSampling: "uniform", // SPOS
   epochs: 5, // the same 1,500 weight steps as the ProxylessNAS searches
 };
 
@@ -208,6 +216,9 @@ flags (default in brackets):
   --lr [${d.weightLr}]  --momentum [${d.momentum}]  --wd [${d.weightDecay}]  --label-smoothing [${d.labelSmoothing}]
   --arch-lr [${d.archLr}]  --arch-beta1 [${d.archBeta1}]  --arch-beta2 [${d.archBeta2}]  --arch-eps [${d.archEps}]
   --arch-every N             weight steps per architecture step [${d.archUpdateEvery}]
+  --path-sampling MODE       the path a weight step trains: proportional (∝ p), uniform, or
+                             fair (each candidate once per group of steps, one update)
+                             [${d.pathSampling}; spos/random ${s.pathSampling}]
   --rl-samples N             paths per REINFORCE step [${d.rlSamples}]
   --rl-baseline-weight W     b <- b + W·(mean reward - b) [${d.rlBaselineWeight}]
   --population N [${d.population}]  --top-k N [${d.topK}]  --generations N [${d.generations}]  (SPOS)
@@ -255,6 +266,7 @@ export const SEARCH_FLAGS = {
     "madds-target",
     "cost",
     "out",
+    "path-sampling",
   ],
   switches: ["quick", "resume"],
 } as const;
@@ -286,6 +298,9 @@ export function parseSearchArgs(args: readonly string[]): SearchConfig {
     if (text !== undefined) config[rule.key] = readNumber(flag, text, rule);
   }
   config.cost = oneOf("cost", str("cost") ?? DEFAULT_SEARCH_CONFIG.cost, SEARCH_COST_KINDS);
+  if (str("path-sampling") !== undefined) {
+    config.pathSampling = parsePathSampling(str("path-sampling")!);
+  }
   const space = str("space");
   if (space === undefined || space.trim() === "") {
     throw new Error(
@@ -340,6 +355,12 @@ export function validateSearchConfig(config: SearchConfig): SearchConfig {
   if (target !== null && max !== null && target > max) {
     throw new Error(
       `--${unit}-target ${target} is above --${unit}-max ${max}; aim at or below the cap`,
+    );
+  }
+  if (singlePath && config.pathSampling === "proportional") {
+    throw new Error(
+      `--path-sampling proportional needs the architecture weights of proxyless-g or ` +
+        `proxyless-rl; ${config.algo} trains uniform or fair paths`,
     );
   }
   if (config.algo === "spos" && config.mutations + config.crossovers > config.population) {

@@ -32,7 +32,8 @@ import { MetricsAccumulator } from "../supernet/metrics_accumulator.ts";
 import { openSupernetData, type SupernetData } from "../supernet/search_data.ts";
 import { runStepLoop } from "../supernet/step_loop.ts";
 import { supernetFromSpace } from "../supernet/supernet.ts";
-import { weightStep } from "../supernet/supernet_steps.ts";
+import { applyPendingUpdate, weightStep } from "../supernet/supernet_steps.ts";
+import { WeightPathSampler } from "../supernet/path_sampling.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { cosineLr } from "../train/schedule.ts";
 import { writeJsonLines } from "../util/atomic_write.ts";
@@ -253,6 +254,7 @@ const RESUME_KEYS = [
   "valImages",
   "warmupEpochs",
   "epochs",
+  "pathSampling",
 ] as const;
 
 /**
@@ -329,6 +331,15 @@ export async function runSearch(
     log,
   };
   const driver = DRIVERS[cfg.algo](ctx);
+  // ∝ p comes from the driver; SPOS's and random search's own draw is uniform (under the
+  // cap), so their `uniform` is the driver's too.
+  const ownDraw = cfg.pathSampling === "proportional" ||
+    (cfg.pathSampling === "uniform" && (cfg.algo === "spos" || cfg.algo === "random"));
+  const pathSampler = new WeightPathSampler(
+    ownDraw ? "proportional" : cfg.pathSampling,
+    costs.choices,
+    () => driver.trainingPath(),
+  );
 
   const checkpointTensors = () => {
     const named = new Map<string, Tensor>();
@@ -432,11 +443,14 @@ export async function runSearch(
     }, {
       weightStep: (batch, step) => {
         lr = cosineLr({ baseLr: cfg.weightLr, totalSteps, warmupSteps: 0 }, step);
-        ctx.choosePath(driver.trainingPath());
+        const plan = pathSampler.next(rng);
+        ctx.choosePath(plan.path);
         weightStep(supernet, opt, batch, data.train.shape, {
           lr,
           labelSmoothing: cfg.labelSmoothing,
           metrics: trainMetrics,
+          zeroGrad: plan.zeroGrad,
+          apply: plan.apply,
         });
       },
       ...(driver.archStep ? { archStep: (batch) => driver.archStep!(batch) } : {}),
@@ -445,6 +459,9 @@ export async function runSearch(
           const window = await trainMetrics.drain();
           if (window.examples > 0) lastLoss = window.loss;
           progress.update(step - startStep, { loss: lastLoss, lambda: driver.lambda() ?? "-" });
+        }
+        if (step % stepsPerEpoch === 0) {
+          if (pathSampler.flush()) applyPendingUpdate(opt, lr); // checkpoints hold no half group
         }
         if (step % stepsPerEpoch === 0) {
           await epochRecord(step, lr, epochStart);

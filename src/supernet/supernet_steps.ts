@@ -27,24 +27,44 @@ export function batchTensors(batch: Batch, shape: ImageShape): { x: Tensor; y: T
   };
 }
 
-/** One SGD step of `net` (its paths already chosen) on a training batch. */
+/**
+ * One SGD step of `net` (its paths already chosen) on a training batch. With
+ * `zeroGrad: false` the batch's gradients add to those of the steps before it, and with
+ * `apply: false` the update waits for a later step (fair sampling's groups,
+ * src/supernet/path_sampling.ts); both default to true.
+ */
 export function weightStep(
   net: Module,
   opt: Sgd,
   batch: Batch,
   shape: ImageShape,
-  options: { lr: number; labelSmoothing: number; metrics: MetricsAccumulator },
+  options: {
+    lr: number;
+    labelSmoothing: number;
+    metrics: MetricsAccumulator;
+    zeroGrad?: boolean;
+    apply?: boolean;
+  },
 ): void {
   opt.lr = options.lr;
   tidy(() => {
     const { x, y } = batchTensors(batch, shape);
-    opt.zeroGrad();
+    if (options.zeroGrad ?? true) opt.zeroGrad();
     const logits = net.forward(x);
     const loss = softmaxCrossEntropy(logits, y, { labelSmoothing: options.labelSmoothing });
     options.metrics.add(loss, logits, y);
     backward(loss);
-    opt.step();
+    if (options.apply ?? true) opt.step();
   });
+}
+
+/**
+ * Applies the gradients a fair group accumulated when a boundary cuts it short
+ * (`WeightPathSampler.flush()` returned true).
+ */
+export function applyPendingUpdate(opt: Sgd, lr: number): void {
+  opt.lr = lr;
+  opt.step();
 }
 
 /**

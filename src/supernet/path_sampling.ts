@@ -1,0 +1,109 @@
+/**
+ * Which path a supernet's weight step trains. α is learned on held-out batches whatever
+ * the mode; only the choice of the path that gets the *weight* step changes:
+ *
+ * - `proportional`: one path drawn ∝ p = softmax(α) (ProxylessNAS). The path that leads
+ *   early gets most weight steps, so its score can grow because it was trained, not
+ *   because it is good.
+ * - `uniform`: every candidate of a layer equally likely (SPOS).
+ * - `fair`: strict fairness (FairNAS, Chu et al.): a group of m consecutive weight steps,
+ *   m = the most candidates of any layer, runs m single-path models drawn without
+ *   replacement, so each of a layer's candidates runs exactly once per group (a layer
+ *   with fewer candidates starts a new permutation when its first one runs out); their
+ *   gradients are accumulated (summed, as FairNAS does) and applied in one update at the
+ *   group's end. Each batch still feeds one path, so every mode sees the same data and
+ *   costs the same per step.
+ *
+ * A loop that must apply pending gradients before a boundary (a regeneration that swaps
+ * the candidates, a checkpoint) calls `flush()`; the next step starts a new group.
+ */
+import type { Rng } from "../util/rng.ts";
+
+/** The weight-step path choices. */
+export const PATH_SAMPLING_MODES = ["proportional", "uniform", "fair"] as const;
+/** One of `PATH_SAMPLING_MODES`. */
+export type PathSampling = typeof PATH_SAMPLING_MODES[number];
+
+/** What one weight step runs, and where it sits in its update. */
+export interface WeightStepPlan {
+  /** Candidate per layer. */
+  readonly path: number[];
+  /** Clear the gradients before this step's backward (the first step of an update). */
+  readonly zeroGrad: boolean;
+  /** Apply the optimiser after this step's backward (the last step of an update). */
+  readonly apply: boolean;
+}
+
+/** Reads a `--path-sampling` value; one line naming the choices when it is not one. */
+export function parsePathSampling(text: string): PathSampling {
+  if (!(PATH_SAMPLING_MODES as readonly string[]).includes(text)) {
+    throw new Error(
+      `--path-sampling must be one of ${PATH_SAMPLING_MODES.join(", ")}, got "${text}"`,
+    );
+  }
+  return text as PathSampling;
+}
+
+export class WeightPathSampler {
+  /** Weight steps per update: m for `fair`, else 1. */
+  readonly groupSize: number;
+  private slot = 0;
+  private orders: number[][] = [];
+
+  /**
+   * `choices`: candidates per layer. `proportional` draws the path `draw` returns (the
+   * caller's ∝ p sampler, which owns the probabilities); the other modes draw from the
+   * `rng` given to `next`.
+   */
+  constructor(
+    readonly mode: PathSampling,
+    readonly choices: readonly number[],
+    private readonly draw: (rng: Rng) => number[] = () => {
+      throw new Error("WeightPathSampler: proportional sampling needs a draw function");
+    },
+  ) {
+    choices.forEach((k, l) => {
+      if (!(Number.isInteger(k) && k >= 1)) {
+        throw new RangeError(`WeightPathSampler: layer ${l} has ${k} candidates`);
+      }
+    });
+    this.groupSize = mode === "fair" ? Math.max(1, ...choices) : 1;
+  }
+
+  /** The path of the next weight step and its place in the update. */
+  next(rng: Rng): WeightStepPlan {
+    if (this.mode === "proportional") return { path: this.draw(rng), zeroGrad: true, apply: true };
+    if (this.mode === "uniform") {
+      return { path: this.choices.map((k) => rng.int(k)), zeroGrad: true, apply: true };
+    }
+    if (this.slot === 0) this.orders = this.choices.map((k) => fairOrder(k, this.groupSize, rng));
+    const path = this.orders.map((order) => order[this.slot]);
+    const zeroGrad = this.slot === 0;
+    this.slot++;
+    const apply = this.slot === this.groupSize;
+    if (apply) this.slot = 0;
+    return { path, zeroGrad, apply };
+  }
+
+  /**
+   * Ends the current group early. True when steps of it ran without their update: the
+   * caller applies the optimiser to the gradients accumulated so far.
+   */
+  flush(): boolean {
+    const pending = this.slot > 0;
+    this.slot = 0;
+    return pending;
+  }
+
+  /** Whether a group is under way (its gradients not applied yet). */
+  get pending(): boolean {
+    return this.slot > 0;
+  }
+}
+
+/** m slots of a layer with k candidates: permutations of 0..k−1, one after another. */
+function fairOrder(k: number, m: number, rng: Rng): number[] {
+  const order: number[] = [];
+  while (order.length < m) order.push(...rng.permutation(k));
+  return order.slice(0, m);
+}
