@@ -2,8 +2,7 @@
  * Line charts as SVG (rasterised to PNG by sharp): training curves, and the
  * supernet's loss over evolution (the paper's Figure 3).
  */
-import sharp from "sharp";
-import { atomicWrite } from "../util/atomic_write.ts";
+import { escapeXml, niceTicks, PALETTE, writeSvgAndPng } from "./chart_parts.ts";
 
 export interface Series {
   name: string;
@@ -17,27 +16,6 @@ export interface ChartOptions {
   yLabel: string;
   width?: number;
   height?: number;
-}
-
-const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"];
-
-function escapeXml(s: string): string {
-  return s.replace(
-    /[<>&"]/g,
-    (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c]!,
-  );
-}
-
-function niceTicks(lo: number, hi: number, count = 5): number[] {
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-12; v += step) {
-    out.push(+v.toPrecision(10));
-  }
-  return out;
 }
 
 /** An SVG line chart of one or more series. */
@@ -113,8 +91,5 @@ export async function writeLineChart(
   series: readonly Series[],
   opts: ChartOptions,
 ): Promise<void> {
-  const svg = lineChartSvg(series, opts);
-  await atomicWrite(`${base}.svg`, svg);
-  const png = await sharp(new TextEncoder().encode(svg)).png().toBuffer();
-  await atomicWrite(`${base}.png`, new Uint8Array(png));
+  await writeSvgAndPng(base, lineChartSvg(series, opts));
 }

@@ -257,13 +257,34 @@ const RESUME_KEYS = [
   "pathSampling",
 ] as const;
 
+/** The supernet between epochs, for callers that measure it (`deno task fidelity`). */
+export interface TrainedSupernet {
+  /** Epochs done, the warm-up included. */
+  readonly epoch: number;
+  /** Weight steps done. */
+  readonly step: number;
+  /** Held-out top-1 of a network (candidate per searchable layer) after BN recalibration. */
+  heldOutTop1(path: readonly number[]): Promise<number>;
+  /** p = softmax(α) per searchable layer where the search learns α (ProxylessNAS), else null. */
+  probabilities(): number[][] | null;
+}
+
+/** What a caller adds to a search run. */
+export interface RunSearchOptions {
+  /** Called after each epoch's checkpoint (epochs a resumed run restored are not revisited). */
+  readonly onEpoch?: (trained: TrainedSupernet) => Promise<void>;
+  /** false: stop once the supernet is trained (no derivation, no outputs), returning null. */
+  readonly derive?: boolean;
+}
+
 /**
  * Runs a prepared search; returns its result, or null when `--stop-after` interrupted
- * it (continue with `--resume`).
+ * it (continue with `--resume`) or `derive: false` stopped it after training.
  */
 export async function runSearch(
   prepared: PreparedSearch,
   log: (line: string) => void = console.log,
+  options: RunSearchOptions = {},
 ): Promise<SearchResult | null> {
   const { cfg, space, costs, data } = prepared;
   const t0 = performance.now();
@@ -384,6 +405,14 @@ export async function runSearch(
     earlierSeconds = saved.seconds;
   };
 
+  const learnsAlpha = cfg.algo === "proxyless-g" || cfg.algo === "proxyless-rl";
+  const trainedView = (step: number): TrainedSupernet => ({
+    epoch: step / stepsPerEpoch,
+    step,
+    heldOutTop1: async (path) => (await (await ctx.scorer()).evaluate(ctx.fullChoices(path))).top1,
+    probabilities: () => (learnsAlpha ? driver.distribution() : null),
+  });
+
   /** The epoch's line of history.jsonl (drains both metrics). */
   const epochRecord = async (step: number, lr: number, epochStart: number) => {
     await trainMetrics.drain();
@@ -467,6 +496,7 @@ export async function runSearch(
           await epochRecord(step, lr, epochStart);
           epochStart = performance.now();
           await saveCheckpoint();
+          await options.onEpoch?.(trainedView(step));
         }
       },
     });
@@ -474,6 +504,7 @@ export async function runSearch(
       log(`search: stopped at step ${position.step} (--stop-after); continue with --resume`);
       return null;
     }
+    if (options.derive === false) return null;
     const lastEpoch = history.findLast((r) => r.phase === "supernet");
     const finalLoss = lastEpoch?.phase === "supernet" ? lastEpoch.trainLoss : lastLoss;
     progress.update(position.step - startStep, { loss: finalLoss }, true);

@@ -33,3 +33,28 @@ export function spearman(a: readonly number[], b: readonly number[]): number {
   }
   return cov / Math.sqrt(va * vb);
 }
+
+/**
+ * Kendall's τ-b of two equally long lists: (concordant − discordant) pairs over the
+ * geometric mean of the pairs untied in each list, so ties count for neither and a
+ * list with ties can still reach ±1 against itself. NaN when either list is constant.
+ * O(n²): the lists here are a few dozen networks.
+ */
+export function kendallTau(a: readonly number[], b: readonly number[]): number {
+  if (a.length !== b.length) throw new RangeError(`kendallTau: lengths ${a.length} ≠ ${b.length}`);
+  let concordant = 0;
+  let discordant = 0;
+  let untiedA = 0;
+  let untiedB = 0;
+  for (let i = 0; i < a.length; i++) {
+    for (let j = i + 1; j < a.length; j++) {
+      const da = Math.sign(a[i] - a[j]);
+      const db = Math.sign(b[i] - b[j]);
+      if (da !== 0) untiedA++;
+      if (db !== 0) untiedB++;
+      if (da * db > 0) concordant++;
+      else if (da * db < 0) discordant++;
+    }
+  }
+  return (concordant - discordant) / Math.sqrt(untiedA * untiedB);
+}
