@@ -303,6 +303,13 @@ export async function evolve(
     if (meta.config.seed !== cfg.seed || meta.config.backbone !== cfg.backbone) {
       throw new Error(`--resume: ${ckptPath} was made with another seed or backbone`);
     }
+    const savedSampling = meta.config.pathSampling ?? "proportional"; // older checkpoints
+    if (savedSampling !== cfg.pathSampling) {
+      throw new Error(
+        `--resume: ${ckptPath} was made with --path-sampling ${savedSampling}, not ` +
+          `${cfg.pathSampling}; use the same flag or another --out`,
+      );
+    }
     for (const saved of meta.layers) {
       const s = layers.find((l) => l.layer === saved.layer);
       if (!s) {
