@@ -46,30 +46,37 @@ Deno.test({
   },
 });
 
+/** An uninterrupted run and one stopped at `stopAt` then resumed end with the same space. */
+async function resumeMatches(extra: string[], stopAt: number): Promise<void> {
+  const common = ["--quick", "--train-images", "256", "--val-images", "128", ...extra];
+  const whole = await Deno.makeTempDir({ prefix: "evolve_whole_" });
+  const cut = await Deno.makeTempDir({ prefix: "evolve_cut_" });
+  const a = await evolveCli([...common, "--out", whole]);
+  assert.equal(a.code, 0, a.out);
+  const b1 = await evolveCli([...common, "--out", cut, "--stop-after", String(stopAt)]);
+  assert.equal(b1.code, 0, b1.out);
+  assert.match(b1.out, new RegExp(`stopped at step ${stopAt}`));
+  const b2 = await evolveCli([...common, "--out", cut, "--resume"]);
+  assert.equal(b2.code, 0, b2.out);
+  assert.match(b2.out, /resumed at step 1\d\//);
+  const layers = (text: string) => JSON.parse(text).layers;
+  assert.deepEqual(
+    layers(await Deno.readTextFile(`${cut}/search_space.json`)),
+    layers(await Deno.readTextFile(`${whole}/search_space.json`)),
+  );
+  await Deno.remove(whole, { recursive: true });
+  await Deno.remove(cut, { recursive: true });
+}
+
 Deno.test({
   name: "evolve --resume after an interruption ends with the same search space",
   ...opts,
-  fn: async () => {
-    const common = ["--quick", "--train-images", "256", "--val-images", "128", "-f", "4"];
-    const whole = await Deno.makeTempDir({ prefix: "evolve_whole_" });
-    const cut = await Deno.makeTempDir({ prefix: "evolve_cut_" });
-    const a = await evolveCli([...common, "--out", whole]);
-    assert.equal(a.code, 0, a.out);
-    const b1 = await evolveCli([...common, "--out", cut, "--stop-after", "19"]);
-    assert.equal(b1.code, 0, b1.out);
-    assert.match(b1.out, /stopped at step 19/);
-    const b2 = await evolveCli([...common, "--out", cut, "--resume"]);
-    assert.equal(b2.code, 0, b2.out);
-    assert.match(b2.out, /resumed at step 1\d\//);
-    const strip = (text: string) => {
-      const json = JSON.parse(text);
-      return json.layers;
-    };
-    assert.deepEqual(
-      strip(await Deno.readTextFile(`${cut}/search_space.json`)),
-      strip(await Deno.readTextFile(`${whole}/search_space.json`)),
-    );
-    await Deno.remove(whole, { recursive: true });
-    await Deno.remove(cut, { recursive: true });
-  },
+  fn: () => resumeMatches(["-f", "4"], 19),
+});
+
+Deno.test({
+  name: "evolve --path-sampling fair: resumed mid-group, the same space as a whole run",
+  ...opts,
+  // f = 5 with groups of K = 2 steps: regenerations cut groups, which apply at once.
+  fn: () => resumeMatches(["-f", "5", "--path-sampling", "fair"], 19),
 });
