@@ -57,10 +57,13 @@ export function standaloneDir(out: string, index: number, depth: number, seed: n
   return `${out}/true/net${index + 1}-depth${depth}-seed${seed}`;
 }
 
-/** The finished training's epoch records, or null when it has not finished. */
+/**
+ * The finished training's epoch records, or null when it has not finished. A training
+ * whose metrics.jsonl holds every epoch is finished, with or without its model.onnx
+ * (docs/ keeps the metrics of a run, not its weights, and can be resumed from).
+ */
 async function finishedRecords(dir: string, epochs: number): Promise<EpochRecord[] | null> {
   try {
-    await Deno.stat(`${dir}/model.onnx`); // written last, after the final epoch
     const lines = (await Deno.readTextFile(`${dir}/metrics.jsonl`)).trim().split("\n");
     const records = lines.map((l) => JSON.parse(l) as EpochRecord);
     return records.length === epochs ? records : null;
