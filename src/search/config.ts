@@ -62,7 +62,8 @@ export interface SearchConfig extends SupernetRunSettings {
   readonly epochs: number;
   /**
    * The path each weight step trains (src/supernet/path_sampling.ts): ∝ p, uniform or
-   * fair. SPOS and random search have no p: uniform (under the cap) or fair.
+   * fair. SPOS and random search have no p: uniform (under the cap) or fair (every
+   * candidate, the cap notwithstanding: fairness is per candidate, not per network).
    */
   readonly pathSampling: PathSampling;
   /** Eq. 6's λ per million MAdds; null = not given. */

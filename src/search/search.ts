@@ -491,8 +491,6 @@ export async function runSearch(
         }
         if (step % stepsPerEpoch === 0) {
           if (pathSampler.flush()) applyPendingUpdate(opt, lr); // checkpoints hold no half group
-        }
-        if (step % stepsPerEpoch === 0) {
           await epochRecord(step, lr, epochStart);
           epochStart = performance.now();
           await saveCheckpoint();
