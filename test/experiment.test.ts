@@ -95,7 +95,10 @@ Deno.test({
 
       const again = await runScript("experiment.ts", ...args);
       assert.notEqual(again.code, 0);
-      assert.match(again.stderr, /holds runs already; add --resume/);
+      assert.match(
+        again.stderr,
+        /holds runs already \(learned-spos-seed0, manual-spos-seed0\); add --resume/,
+      );
 
       const resumed = await runScript("experiment.ts", ...args, "--resume");
       assert.equal(resumed.code, 0, resumed.stderr);

@@ -181,7 +181,7 @@ Deno.test({
       // A shard past the plan's runs has nothing to do: it says so and starts no GPU.
       const idle = await runScript("experiment.ts", "tiny", "--shard", "3/4", ...out);
       assert.equal(idle.code, 0, idle.stderr);
-      assert.match(idle.stdout, /no runs \(shard 3\/4 of 2\); nothing to do/);
+      assert.match(idle.stdout, /no runs \(shard 3\/4 of 3\); nothing to do/);
 
       const file = `${dir}/jobs/tiny.sbatch`;
       const written = await runScript(
@@ -194,14 +194,14 @@ Deno.test({
         ...out,
       );
       assert.equal(written.code, 0, written.stderr);
-      assert.match(written.stdout, /job array 0-1: 2 shard\(s\) of tiny's 2 run\(s\)/);
+      assert.match(written.stdout, /job array 0-2: 3 shard\(s\) of tiny's 3 run\(s\)/);
       assert.ok(written.stdout.includes(`array=$(sbatch --parsable '${file}')`));
       assert.ok(
         written.stdout.includes(
           `sbatch --dependency=afterok:\${array%%;*} '${dir}/jobs/tiny.summary.sbatch'`,
         ),
       );
-      assert.match(await Deno.readTextFile(file), /--shard "\$\{SLURM_ARRAY_TASK_ID\}\/2"/);
+      assert.match(await Deno.readTextFile(file), /--shard "\$\{SLURM_ARRAY_TASK_ID\}\/3"/);
       assert.match(await Deno.readTextFile(`${dir}/jobs/tiny.summary.sbatch`), /--summary-only/);
     } finally {
       await Deno.remove(dir, { recursive: true });

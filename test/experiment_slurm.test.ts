@@ -1,8 +1,9 @@
 /**
  * `deno task experiment --slurm` on a real one-node Slurm cluster started by the test
- * (test/_slurm_cluster.ts): the tiny plan submitted as a 2-task job array plus the
- * summary job, one shard cancelled mid-run and resubmitted, and the gathered tables
- * equal to those of the same plan run in one process (same networks, same accuracies).
+ * (test/_slurm_cluster.ts): the tiny plan (two search-train runs, one evolution)
+ * submitted as a 2-task job array plus the summary job, one shard cancelled mid-run and
+ * resubmitted, and the gathered tables equal to those of the same plan run in one
+ * process (same networks and learned cells, same accuracies).
  * Needs root and Slurm (set-up installs it with --slurm); elsewhere the test's name says
  * why it is skipped.
  */
@@ -29,6 +30,15 @@ function comparable(results: PlanResults) {
       trainEpochs: r.trainEpochs,
       testTop1: r.testTop1,
       testTop5: r.testTop5,
+    })),
+    evolutions: results.evolutions?.map((e) => ({
+      id: e.id,
+      seed: e.seed,
+      steps: e.steps,
+      regenerations: e.regenerations,
+      valTop1: e.valTop1,
+      trainTop1: e.trainTop1,
+      bestCells: e.bestCells,
     })),
   };
 }
@@ -70,6 +80,8 @@ Deno.test({
         "tiny",
         "--slurm",
         file,
+        "--shards",
+        "2",
         "--partition",
         "debug",
         "--gpus-per-task",
@@ -96,7 +108,8 @@ Deno.test({
       ]);
       assert.equal(summary.code, 0, summary.stderr);
 
-      // Shard 1 (the second run) is cancelled once its search has started.
+      // Shard 1 (the second run; shard 0 has the first and the evolution) is cancelled
+      // once its search has started.
       const killed = `${planOut}/manual-spos-seed0`;
       const end = Date.now() + 120_000;
       while (!(await exists(`${killed}/search`))) {
@@ -134,13 +147,15 @@ Deno.test({
       };
       assert.match(await log(`^tiny-${arrayId}_0\\.out$`), /shard 0\/2 done/);
       assert.match(await log(`^tiny-${againId}_1\\.out$`), /shard 1\/2 done/);
-      assert.match(await log(`^tiny\\.summary-[0-9]+\\.out$`), /2\/2 runs finished/);
+      assert.match(await log(`^tiny\\.summary-[0-9]+\\.out$`), /3\/3 runs finished/);
 
       const read = async (root: string) =>
         JSON.parse(await Deno.readTextFile(`${root}/results/tiny.json`)) as PlanResults;
       const fromArray = await read(`${dir}/array`);
       const fromOne = await read(`${dir}/one`);
-      assert.equal(fromArray.finished, 2);
+      assert.equal(fromArray.finished, 3);
+      assert.equal(fromArray.evolutions?.length, 1);
+      assert.ok(fromArray.evolutions![0].bestCells.length > 0);
       assert.deepEqual(comparable(fromArray), comparable(fromOne));
       assert.ok(await exists(`${dir}/array/results/tiny.md`));
     } finally {

@@ -291,13 +291,14 @@ const SPACE_LEARNING: ExperimentPlan = {
 
 /**
  * The smoke plan at the smallest budgets that still run every stage (a few search and
- * training steps on a few hundred images): what the Slurm cluster test submits as a job
- * array and runs again in one process, where each run costs mostly start-up.
+ * training steps on a few dozen images), plus an evolution of a few steps with two
+ * regenerations: what the Slurm cluster test submits as a job array and runs again in
+ * one process, where each run costs mostly start-up.
  */
 const TINY: ExperimentPlan = {
   name: "tiny",
   question: "Does a plan give the same results sharded over processes as in one (each " +
-    "stage at a few steps)?",
+    "stage, evolve included, at a few steps)?",
   spaces: { learned: LEARNED_SPACE, manual: MANUAL_SPACE },
   runs: SMOKE.runs.map((run) =>
     run.kind === "search-train"
@@ -317,7 +318,28 @@ const TINY: ExperimentPlan = {
         trainArgs: ["--quick", "--max-steps", "2", "--eval-batches", "2"],
       }
       : run
-  ),
+  ).concat({
+    kind: "evolve",
+    id: "reference-evolve-seed0",
+    arm: "reference",
+    algo: "evolve",
+    seed: 0,
+    evolveArgs: [
+      "--quick",
+      "--train-images",
+      "64",
+      "--val-images",
+      "32",
+      "--epochs",
+      "2",
+      "--warmup",
+      "1",
+      "--regenerate-every",
+      "2",
+      "--seed",
+      "0",
+    ],
+  }),
 };
 
 export const EXPERIMENT_PLANS: Readonly<Record<string, ExperimentPlan>> = {

@@ -17,7 +17,7 @@ import { loadTarget } from "../space/load.ts";
 import { readSearchSpaceFile } from "../space/search_space_file.ts";
 import type { EpochRecord } from "../train/trainer.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
-import { allPathsExist } from "../util/output_folder.ts";
+import { allPathsExist, pathExists } from "../util/output_folder.ts";
 import type { EvolveRun, ExperimentPlan, SearchTrainRun } from "./plans.ts";
 import { evolveDone, runCommands, runLayout, stageDone } from "./runner.ts";
 
@@ -49,9 +49,10 @@ export interface EvolveRow {
   readonly seed: number;
   readonly steps: number;
   readonly regenerations: number;
-  /** The supernet's held-out top-1 at the last regeneration. */
-  readonly valTop1: number;
-  readonly trainTop1: number;
+  /** The supernet's held-out top-1 at the last regeneration that measured it (null: none). */
+  readonly valTop1: number | null;
+  readonly trainTop1: number | null;
+  /** Summed over the regenerations' intervals. */
   readonly seconds: number;
   /** The fittest cell of each learned layer (compact form). */
   readonly bestCells: string[];
@@ -120,19 +121,24 @@ export async function readRunRow(planOut: string, run: SearchTrainRun): Promise<
 export async function readEvolveRow(planOut: string, run: EvolveRun): Promise<EvolveRow | null> {
   if (!(await allPathsExist(evolveDone(planOut, run)))) return null;
   const dir = runLayout(planOut, run).evolve;
-  const history = (await Deno.readTextFile(`${dir}/history.jsonl`)).trim().split("\n")
-    .map((line) => JSON.parse(line) as RegenerationRecord);
-  const last = history.at(-1)!;
   const spacePath = `${dir}/search_space.json`;
   const space = readSearchSpaceFile(await Deno.readTextFile(spacePath), spacePath);
+  // One history line a regeneration; a run too short to regenerate has none.
+  const historyPath = `${dir}/history.jsonl`;
+  const history = (await pathExists(historyPath))
+    ? (await Deno.readTextFile(historyPath)).trim().split("\n").filter(Boolean)
+      .map((line) => JSON.parse(line) as RegenerationRecord)
+    : [];
+  const lastOf = (key: "valTop1" | "trainTop1") =>
+    history.findLast((r) => typeof r[key] === "number")?.[key] ?? null;
   return {
     id: run.id,
     arm: run.arm,
     seed: run.seed,
-    steps: last.step,
-    regenerations: last.regeneration,
-    valTop1: last.valTop1,
-    trainTop1: last.trainTop1,
+    steps: Number(space.meta?.steps ?? history.at(-1)?.step ?? 0),
+    regenerations: Number(space.meta?.regenerations ?? history.at(-1)?.regeneration ?? 0),
+    valTop1: lastOf("valTop1"),
+    trainTop1: lastOf("trainTop1"),
     seconds: history.reduce((s, r) => s + r.seconds, 0),
     bestCells: space.layers.map((l) => l.cells[0]?.id ?? "-"),
     commands: runCommands(planOut, run),
@@ -262,6 +268,8 @@ export function resultsMarkdown(results: PlanResults): string {
   return lines.join("\n") + "\n";
 }
 
+const orDash = (v: number | null) => v === null ? "–" : pct(v);
+
 /** The evolutions' table: one row per run, the supernet's last held-out top-1 first. */
 function evolutionTable(rows: readonly EvolveRow[]): string[] {
   const lines = [
@@ -273,7 +281,7 @@ function evolutionTable(rows: readonly EvolveRow[]): string[] {
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.id} | ${r.arm} | ${r.seed} | ${pct(r.valTop1)} | ${pct(r.trainTop1)} | ` +
+      `| ${r.id} | ${r.arm} | ${r.seed} | ${orDash(r.valTop1)} | ${orDash(r.trainTop1)} | ` +
         `${r.steps} | ${r.regenerations} | ${seconds(r.seconds)} | ` +
         `${r.bestCells.map((c) => `\`${c}\``).join("<br>")} |`,
     );
@@ -314,6 +322,7 @@ export async function writeResults(
     const run = plan.runs.find((r) => r.id === row.id)!;
     const root = runLayout(planOut, run).root;
     for (const file of KEPT_FILES[run.kind]) {
+      if (!(await pathExists(`${root}/${file}`))) continue; // history.jsonl of a short run
       const target = `${resultsDir}/${plan.name}/${run.id}/${file}`;
       await mkdir(target.slice(0, target.lastIndexOf("/")), { recursive: true });
       await copyFile(`${root}/${file}`, target);
