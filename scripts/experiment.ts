@@ -227,7 +227,12 @@ async function writeSlurmScripts(
   const summaryFile = summaryScriptPath(file);
   await mkdir(file.slice(0, file.lastIndexOf("/")) || "/", { recursive: true });
   await atomicWrite(file, array);
-  await atomicWrite(summaryFile, summary);
+  try {
+    await atomicWrite(summaryFile, summary);
+  } catch (err) {
+    await Deno.remove(file).catch(() => {}); // both scripts or neither
+    throw err;
+  }
   console.log(
     `experiment: wrote ${values.slurm} (job array 0-${options.shards - 1}: ${options.shards} ` +
       `shard(s) of ${plan}'s ${runs} run(s)) and ${summaryScriptPath(values.slurm!)} ` +
