@@ -87,13 +87,13 @@ const EXPERIMENT = {
     "gpus-per-task": {
       type: "string",
       arg: "G",
-      default: "1",
+      defaultText: "1",
       help: "with --slurm: GPUs per array task (--gres=gpu:G; 0: none)",
     },
     "cpus-per-task": {
       type: "string",
       arg: "C",
-      default: "2",
+      defaultText: "2",
       help: "with --slurm: CPUs per array task",
     },
     time: {
@@ -106,7 +106,7 @@ const EXPERIMENT = {
 } as const;
 
 /** Flags that only --slurm reads. */
-const SLURM_ONLY = ["shards", "partition", "time"] as const;
+const SLURM_ONLY = ["shards", "partition", "gpus-per-task", "cpus-per-task", "time"] as const;
 
 await runCli("experiment", async () => {
   const { values, positionals } = parseCli(EXPERIMENT, Deno.args);
@@ -217,8 +217,14 @@ async function writeSlurmScripts(
     results: resolve(values.results!),
     file,
     partition: values.partition,
-    gpusPerTask: cliNumber("gpus-per-task", values["gpus-per-task"], { integer: true, min: 0 }),
-    cpusPerTask: cliNumber("cpus-per-task", values["cpus-per-task"], { integer: true, min: 1 }),
+    gpusPerTask: cliNumber("gpus-per-task", values["gpus-per-task"] ?? "1", {
+      integer: true,
+      min: 0,
+    }),
+    cpusPerTask: cliNumber("cpus-per-task", values["cpus-per-task"] ?? "2", {
+      integer: true,
+      min: 1,
+    }),
     time: values.time,
   };
   checkSlurmOptions(options);

@@ -165,6 +165,7 @@ Deno.test({
           [["--shard", "x/4"], /^experiment: --shard x\/4: expected I\/N/],
           [["--shard", "0/2", "--summary-only"], /--shard and --summary-only do not go together/],
           [["--partition", "gpu"], /--partition goes with --slurm FILE/],
+          [["--gpus-per-task", "2"], /--gpus-per-task goes with --slurm FILE/],
           [["--slurm", `${dir}/jobs/a.sbatch`, "--time", "soon"], /--time must be a Slurm time/],
           [["--slurm", `${dir}/jobs/a.sbatch`, "--gpus-per-task", "-1"], /--gpus-per-task must/],
         ] as const
