@@ -150,7 +150,7 @@ function comparisonRun(
 }
 
 /**
- * Experiments 1 and 2: learned vs manual space under G (two seeds), RL and SPOS (one),
+ * The space comparison: learned vs manual space under G (two seeds), RL and SPOS (one),
  * then G with the cap alone (two seeds).
  */
 const SPACE_COMPARISON: ExperimentPlan = (() => {
@@ -182,10 +182,11 @@ const SPACE_COMPARISON: ExperimentPlan = (() => {
 })();
 
 /**
- * Experiment 5: the best network under 10M MAdds that this machine can train — SPOS in
+ * The best network under 10M MAdds that this machine can train — SPOS in
  * the learned space (the cheapest search that respects a hard cap), then the longest
- * cosine schedule that fits in about an hour alone (6 epochs of all 60,000 images) with random crop, flip and dropout. Random erasing is left out: it pays off
- * over the long schedules of the literature (hundreds of epochs), not over six.
+ * cosine schedule that fits in about an hour alone (6 epochs of all 60,000 images) with
+ * random crop, flip and dropout. Random erasing is left out: it pays off over the long
+ * schedules of the literature (hundreds of epochs), not over six.
  */
 const BEST_10M: ExperimentPlan = {
   name: "best-10m",
@@ -267,7 +268,7 @@ const SMOKE: ExperimentPlan = {
 
 /**
  * The space-learning stage fanned out: the evolution with the paper's inverted-residual
- * reference DAG (Eq. 3, the first half of the run) against none, two seeds each, at the
+ * reference DAG (Eq. 2's constraint, for the first half of the run) against none, two seeds each, at the
  * CPU defaults (about an hour a run on 2 cores; four array tasks on a cluster). The
  * table compares the supernet's held-out top-1 at the end of each run; each run's
  * search_space.json can then be searched by a search-train plan.
