@@ -52,7 +52,7 @@ export interface EvolveRow {
   /** The supernet's held-out top-1 at the last regeneration that measured it (null: none). */
   readonly valTop1: number | null;
   readonly trainTop1: number | null;
-  /** Summed over the regenerations' intervals. */
+  /** Wall time up to the last regeneration (the sum of its intervals). */
   readonly seconds: number;
   /** The fittest cell of each learned layer (compact form). */
   readonly bestCells: string[];
