@@ -1,22 +1,44 @@
 /**
- * `deno task experiment PLAN` — runs one of issue 13's experiments (src/experiments/
- * plans.ts): each run a search and the training of the network it found, then the
- * plan's tables in RESULTS/PLAN.{json,md}. `--resume` skips finished stages and
- * continues an interrupted one; `--list` prints the plans and their runs' commands.
+ * `deno task experiment PLAN` — runs one of the experiment plans (src/experiments/
+ * plans.ts): each run a search and the training of the network it found, or an
+ * evolution; then the plan's tables in RESULTS/PLAN.{json,md}. `--resume` skips finished
+ * stages and continues an interrupted one; `--shard I/N` runs one share of the runs (for
+ * job arrays); `--slurm FILE` writes the sbatch scripts of such an array and its summary
+ * job; `--list` prints the plans and their runs' commands.
  */
+import { resolve } from "node:path";
+import { mkdir } from "node:fs/promises";
 import { EXPERIMENT_PLANS, experimentPlan } from "../src/experiments/plans.ts";
-import { checkPlanFlags, runCommands, runPlan } from "../src/experiments/runner.ts";
+import {
+  checkPlanFlags,
+  runCommands,
+  runLayout,
+  runPlan,
+  selectRuns,
+} from "../src/experiments/runner.ts";
+import { formatShard, parseShard } from "../src/experiments/shard.ts";
+import {
+  arrayScript,
+  checkSlurmOptions,
+  type SlurmJobOptions,
+  submitCommands,
+  summaryScript,
+  summaryScriptPath,
+} from "../src/experiments/slurm.ts";
 import { writeResults } from "../src/experiments/summary.ts";
 import { shutdownEngine } from "../src/tensor/init.ts";
-import { parseCli, runCli } from "./_cli.ts";
+import { atomicWrite } from "../src/util/atomic_write.ts";
+import { pathExists } from "../src/util/output_folder.ts";
+import { cliNumber, parseCli, runCli } from "./_cli.ts";
 
 const EXPERIMENT = {
   usage: "deno task experiment PLAN [flags]",
   summary: "Runs an experiment plan: for each of its runs, deno task search in a space, then\n" +
-    "deno task train of the found network, in one process; after every finished run it writes\n" +
-    "RESULTS/PLAN.json and RESULTS/PLAN.md (per algorithm and space: test top-1 mean and each\n" +
-    "seed, MAdds, params, search and training time) and copies each run's small files to\n" +
-    "RESULTS/PLAN/RUN/. Plans: " + Object.keys(EXPERIMENT_PLANS).join(", ") + ".",
+    "deno task train of the found network (or deno task evolve), in one process; after every\n" +
+    "finished run it writes RESULTS/PLAN.json and RESULTS/PLAN.md (per algorithm and space:\n" +
+    "test top-1 mean and each seed, MAdds, params, search and training time) and copies each\n" +
+    "run's small files to RESULTS/PLAN/RUN/. On a cluster: --shard or --slurm (docs/cluster.md).\n" +
+    "Plans: " + Object.keys(EXPERIMENT_PLANS).join(", ") + ".",
   positionals: true,
   flags: {
     out: {
@@ -37,14 +59,54 @@ const EXPERIMENT = {
       help: "continue: finished stages are skipped, an interrupted one resumes from its checkpoint",
     },
     only: { type: "string", arg: "ID,...", help: "run only these runs of the plan" },
+    shard: {
+      type: "string",
+      arg: "I/N",
+      help: "run only shard I of N: the runs k with k mod N = I (the tables are left to\n" +
+        "--summary-only); auto: I and N of a Slurm array task; auto/N: I from\n" +
+        "SLURM_ARRAY_TASK_ID or Kubernetes' JOB_COMPLETION_INDEX",
+    },
     "summary-only": {
       type: "boolean",
       default: false,
-      help: "run nothing; rewrite the tables from the finished runs",
+      help: "run nothing; rewrite the tables from the finished runs (gathers the shards)",
+    },
+    slurm: {
+      type: "string",
+      arg: "FILE",
+      help: "run nothing; write FILE, an sbatch job array (one task a shard), and\n" +
+        "FILE's .summary twin (the tables, after the array: afterok); print how to submit",
+    },
+    shards: {
+      type: "string",
+      arg: "N",
+      defaultText: "one per run",
+      help: "with --slurm: array tasks",
+    },
+    partition: { type: "string", arg: "P", help: "with --slurm: the Slurm partition" },
+    "gpus-per-task": {
+      type: "string",
+      arg: "G",
+      defaultText: "1",
+      help: "with --slurm: GPUs per array task (--gres=gpu:G; 0: none)",
+    },
+    "cpus-per-task": {
+      type: "string",
+      arg: "C",
+      defaultText: "2",
+      help: "with --slurm: CPUs per array task",
+    },
+    time: {
+      type: "string",
+      arg: "T",
+      help: "with --slurm: time limit of an array task (e.g. 2:00:00)",
     },
     list: { type: "boolean", default: false, help: "print the plans, their runs and commands" },
   },
 } as const;
+
+/** Flags that only --slurm reads. */
+const SLURM_ONLY = ["shards", "partition", "gpus-per-task", "cpus-per-task", "time"] as const;
 
 await runCli("experiment", async () => {
   const { values, positionals } = parseCli(EXPERIMENT, Deno.args);
@@ -53,7 +115,7 @@ await runCli("experiment", async () => {
       console.log(`${plan.name}: ${plan.question}`);
       for (const run of plan.runs) {
         const cmds = runCommands(`${values.out}/${plan.name}`, run);
-        console.log(`  ${run.id}\n    ${cmds.search}\n    ${cmds.train}`);
+        console.log(`  ${run.id}\n    ${Object.values(cmds).join("\n    ")}`);
       }
     }
     return;
@@ -64,6 +126,17 @@ await runCli("experiment", async () => {
   const plan = experimentPlan(positionals[0]);
   const planOut = `${values.out}/${plan.name}`;
   const results = values.results!;
+  const modes = (["shard", "slurm", "summary-only"] as const).filter((m) => values[m]);
+  if (modes.length > 1) {
+    throw new Error(`--${modes[0]} and --${modes[1]} do not go together`);
+  }
+  if (values.slurm === undefined) {
+    const stray = SLURM_ONLY.find((flag) => values[flag] !== undefined);
+    if (stray) throw new Error(`--${stray} goes with --slurm FILE`);
+  }
+  const shard = values.shard === undefined
+    ? undefined
+    : parseShard(values.shard, (name) => Deno.env.get(name));
   const writeTables = async () => {
     const written = await writeResults(plan, planOut, results);
     console.log(
@@ -76,31 +149,100 @@ await runCli("experiment", async () => {
     await writeTables();
     return;
   }
-  if (!values.resume && await hasRuns(planOut)) {
-    throw new Error(
-      `${planOut} holds runs already; add --resume to continue them, or choose another --out`,
-    );
+  if (values.slurm !== undefined) {
+    checkPlanFlags(plan, planOut);
+    await writeSlurmScripts(plan.name, plan.runs.length, values);
+    return;
   }
   const only = values.only ? values.only.split(",").map((s) => s.trim()).filter(Boolean) : [];
+  const selected = selectRuns(plan, only, shard);
+  if (!values.resume) {
+    const started = [];
+    for (const run of selected) {
+      if (await pathExists(runLayout(planOut, run).root)) started.push(run.id);
+    }
+    if (started.length > 0) {
+      throw new Error(
+        `${planOut} holds runs already (${started.join(", ")}); add --resume to continue ` +
+          `them, or choose another --out`,
+      );
+    }
+  }
   try {
     await runPlan(plan, {
       out: planOut,
       resume: values.resume,
       only,
-      afterRun: writeTables,
+      shard,
+      // Shards run side by side: one --summary-only writes the tables once they are done.
+      afterRun: shard ? () => Promise.resolve() : writeTables,
       log: (line) => console.log(line),
     });
   } finally {
     await shutdownEngine();
   }
+  if (shard) {
+    console.log(
+      `experiment: shard ${formatShard(shard)} done; the tables: deno task experiment ` +
+        `${plan.name} --summary-only`,
+    );
+  }
 });
 
-async function hasRuns(dir: string): Promise<boolean> {
+/** Writes the array and summary scripts (checked first, each written whole) and says how to submit. */
+async function writeSlurmScripts(
+  plan: string,
+  runs: number,
+  values: {
+    slurm?: string;
+    out?: string;
+    results?: string;
+    shards?: string;
+    partition?: string;
+    "gpus-per-task"?: string;
+    "cpus-per-task"?: string;
+    time?: string;
+  },
+): Promise<void> {
+  const file = resolve(values.slurm!);
+  const options: SlurmJobOptions = {
+    plan,
+    shards: values.shards === undefined
+      ? runs
+      : cliNumber("shards", values.shards, { integer: true, min: 1 }),
+    runs,
+    workdir: Deno.cwd(),
+    deno: Deno.execPath(),
+    out: resolve(values.out!),
+    results: resolve(values.results!),
+    file,
+    partition: values.partition,
+    gpusPerTask: cliNumber("gpus-per-task", values["gpus-per-task"] ?? "1", {
+      integer: true,
+      min: 0,
+    }),
+    cpusPerTask: cliNumber("cpus-per-task", values["cpus-per-task"] ?? "2", {
+      integer: true,
+      min: 1,
+    }),
+    time: values.time,
+  };
+  checkSlurmOptions(options);
+  const array = arrayScript(options);
+  const summary = summaryScript(options);
+  const summaryFile = summaryScriptPath(file);
+  await mkdir(file.slice(0, file.lastIndexOf("/")) || "/", { recursive: true });
+  await atomicWrite(file, array);
   try {
-    for await (const _ of Deno.readDir(dir)) return true;
+    await atomicWrite(summaryFile, summary);
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
+    await Deno.remove(file).catch(() => {}); // both scripts or neither
     throw err;
   }
-  return false;
+  console.log(
+    `experiment: wrote ${values.slurm} (job array 0-${options.shards - 1}: ${options.shards} ` +
+      `shard(s) of ${plan}'s ${runs} run(s)) and ${summaryScriptPath(values.slurm!)} ` +
+      `(the tables, once every shard succeeded); submit with:`,
+  );
+  for (const line of submitCommands(file)) console.log(`  ${line}`);
 }

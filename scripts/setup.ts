@@ -2,15 +2,17 @@
  * One-time set-up that every task runs first: makes sure the WebGPU adapter tasks
  * will use is a Vulkan one (installing Mesa's lavapipe, Debian's mesa-vulkan-drivers,
  * when it can: root and apt-get; else one line saying what to install), and with
- * --data that Fashion-MNIST is present. npm dependencies are installed by Deno itself
+ * --data that Fashion-MNIST is present, with --slurm that Slurm and munge are (the cluster
+ * test's one-node cluster). npm dependencies are installed by Deno itself
  * (nodeModulesDir: auto, deno.lock). Flags: `deno task setup --help`.
  */
 import { ensureVulkanAdapter } from "../src/setup/adapter.ts";
+import { ensureSlurm } from "../src/setup/slurm.ts";
 import { ensureFashionMnist } from "../src/data/mod.ts";
 import { parseCli, runCli } from "./_cli.ts";
 
 const SETUP = {
-  usage: "deno task setup [--quiet] [--data] [--no-install]",
+  usage: "deno task setup [--quiet] [--data] [--slurm] [--no-install]",
   summary:
     "Checks for a Vulkan WebGPU adapter (DENO_WEBGPU_BACKEND=vulkan, the backend every task\n" +
     "uses on Linux) and installs mesa-vulkan-drivers with apt-get when there is none and it\n" +
@@ -22,6 +24,12 @@ const SETUP = {
       default: false,
       help: "also make sure Fashion-MNIST is in /usr/share/datasets/fashion-mnist\n" +
         "(Debian's dataset-fashion-mnist)",
+    },
+    slurm: {
+      type: "boolean",
+      default: false,
+      help: "also install Slurm and munge when missing and root (for the cluster test);\n" +
+        "where it cannot, say why in one line and go on",
     },
     "no-install": {
       type: "boolean",
@@ -43,5 +51,9 @@ await runCli("setup", async () => {
   if (values.data) {
     await ensureFashionMnist("/usr/share/datasets/fashion-mnist");
     log("setup: Fashion-MNIST present in /usr/share/datasets/fashion-mnist");
+  }
+  if (values.slurm) {
+    const absent = await ensureSlurm(log, !values["no-install"]);
+    log(absent === null ? "setup: Slurm and munge present" : `setup: no Slurm cluster: ${absent}`);
   }
 });

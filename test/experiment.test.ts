@@ -6,7 +6,12 @@
 import assert from "node:assert/strict";
 import { EXPERIMENT_PLANS, experimentPlan } from "../src/experiments/plans.ts";
 import { checkPlanFlags } from "../src/experiments/runner.ts";
-import { groupRows, resultsMarkdown, type RunRow } from "../src/experiments/summary.ts";
+import {
+  type EvolveRow,
+  groupRows,
+  resultsMarkdown,
+  type RunRow,
+} from "../src/experiments/summary.ts";
 import { runScript, throwsLine } from "./_helpers.ts";
 
 Deno.test("every experiment plan's runs have unique ids and flags the stages accept", () => {
@@ -71,6 +76,41 @@ Deno.test("experiment tables: per algorithm and space, the mean, every seed and 
   assert.doesNotMatch(md.split("## spos")[1].split("## Runs")[0], /learned − manual/);
 });
 
+Deno.test("experiment tables: evolutions get their own table, a missing accuracy a dash", () => {
+  const evolution = (id: string, arm: string, valTop1: number | null): EvolveRow => ({
+    id,
+    arm,
+    seed: 1,
+    steps: 2071,
+    regenerations: 61,
+    valTop1,
+    trainTop1: 0.5,
+    seconds: 3600,
+    bestCells: ["r6:dw3,-,id,-,-,id:++", "r1:dw3,id,id,dw3,id,id:**"],
+    commands: { evolve: "e" },
+  });
+  const md = resultsMarkdown({
+    plan: "space-learning",
+    question: "q?",
+    spaces: {},
+    finished: 2,
+    planned: 4,
+    runs: [],
+    groups: [],
+    evolutions: [
+      evolution("reference-seed1", "reference", 0.578),
+      evolution("no-reference-seed1", "no-reference", null),
+    ],
+  });
+  assert.match(
+    md,
+    /\| reference-seed1 \| reference \| 1 \| 57\.80% \| 50\.00% \| 2071 \| 61 \| 3600 s \| `r6:dw3,-,id,-,-,id:\+\+`<br>`r1:/,
+  );
+  assert.match(md, /\| no-reference-seed1 \| no-reference \| 1 \| – \| 50\.00% \|/);
+  assert.match(md, /Finished runs: 2 of 4\. Produced by/);
+  assert.doesNotMatch(md, /## Runs|Spaces:/);
+});
+
 Deno.test({
   name: "deno task experiment smoke: runs, refuses to overwrite, resumes without redoing",
   sanitizeResources: false,
@@ -95,7 +135,10 @@ Deno.test({
 
       const again = await runScript("experiment.ts", ...args);
       assert.notEqual(again.code, 0);
-      assert.match(again.stderr, /holds runs already; add --resume/);
+      assert.match(
+        again.stderr,
+        /holds runs already \(learned-spos-seed0, manual-spos-seed0\); add --resume/,
+      );
 
       const resumed = await runScript("experiment.ts", ...args, "--resume");
       assert.equal(resumed.code, 0, resumed.stderr);

@@ -1,9 +1,10 @@
 /**
- * The experiments of issue 13 as data: each plan is a list of runs, and a run is one
- * `deno task search` followed by one `deno task train` of the network it found, given
- * as the two commands' own flags (so every run can be repeated by hand, and each stage's
- * parser checks them). `deno task experiment PLAN` executes a plan; `summary.ts` turns
- * the finished runs into tables.
+ * The experiments as data: each plan is a list of independent runs. A run is either one
+ * `deno task search` followed by one `deno task train` of the network it found, or one
+ * `deno task evolve` (learning a space), given as the commands' own flags (so every run
+ * can be repeated by hand, and each stage's parser checks them). `deno task experiment
+ * PLAN` executes a plan, or one shard of it (shard.ts); `summary.ts` turns the finished
+ * runs into tables.
  *
  * Budgets were chosen for a 2-core machine without a GPU (see the README's "Does the
  * learned space help?"): a search costs 2–4 minutes, a training of the found network
@@ -11,7 +12,8 @@
  */
 
 /** One search + train. */
-export interface ExperimentRun {
+export interface SearchTrainRun {
+  readonly kind: "search-train";
   /** Folder name inside the plan's output folder; unique in the plan. */
   readonly id: string;
   /** The space it searches, as the table names it ("learned", "manual"). */
@@ -24,11 +26,26 @@ export interface ExperimentRun {
   readonly trainArgs: readonly string[];
 }
 
+/** One evolution: learns a search space. */
+export interface EvolveRun {
+  readonly kind: "evolve";
+  /** Folder name inside the plan's output folder; unique in the plan. */
+  readonly id: string;
+  /** The setting compared, as the table names it ("reference", "no-reference"). */
+  readonly arm: string;
+  readonly algo: "evolve";
+  readonly seed: number;
+  /** `deno task evolve` flags, less --out and --resume. */
+  readonly evolveArgs: readonly string[];
+}
+
+export type ExperimentRun = SearchTrainRun | EvolveRun;
+
 export interface ExperimentPlan {
   readonly name: string;
   /** What it answers, one or two sentences for --list and the results table. */
   readonly question: string;
-  /** The space each arm searches (the flag value). */
+  /** The space each arm searches (the flag value); empty in a plan of evolutions. */
   readonly spaces: Readonly<Record<string, string>>;
   readonly runs: readonly ExperimentRun[];
 }
@@ -112,6 +129,7 @@ function comparisonRun(
 ): ExperimentRun {
   const label = variant?.label ?? algo;
   return {
+    kind: "search-train",
     id: `${arm}-${label}-seed${seed}`,
     arm,
     algo: label,
@@ -132,7 +150,7 @@ function comparisonRun(
 }
 
 /**
- * Experiments 1 and 2: learned vs manual space under G (two seeds), RL and SPOS (one),
+ * The space comparison: learned vs manual space under G (two seeds), RL and SPOS (one),
  * then G with the cap alone (two seeds).
  */
 const SPACE_COMPARISON: ExperimentPlan = (() => {
@@ -164,11 +182,11 @@ const SPACE_COMPARISON: ExperimentPlan = (() => {
 })();
 
 /**
- * Experiment 5: the best network under 10M MAdds that this machine can train — SPOS in
+ * The best network under 10M MAdds that this machine can train — SPOS in
  * the learned space (the cheapest search that respects a hard cap), then the longest
- * cosine schedule that fits one session (6 epochs of all 60,000 images, about an hour
- * alone) with random crop, flip and dropout. Random erasing is left out: it pays off
- * over the long schedules of the literature (hundreds of epochs), not over six.
+ * cosine schedule that fits in about an hour alone (6 epochs of all 60,000 images) with
+ * random crop, flip and dropout. Random erasing is left out: it pays off over the long
+ * schedules of the literature (hundreds of epochs), not over six.
  */
 const BEST_10M: ExperimentPlan = {
   name: "best-10m",
@@ -176,6 +194,7 @@ const BEST_10M: ExperimentPlan = {
     "machine's budget?",
   spaces: { learned: LEARNED_SPACE },
   runs: [{
+    kind: "search-train",
     id: "learned-spos-10m",
     arm: "learned",
     algo: "spos",
@@ -229,6 +248,7 @@ const SMOKE: ExperimentPlan = {
   question: "Does the experiment machinery run end to end (each stage's --quick)?",
   spaces: { learned: LEARNED_SPACE, manual: MANUAL_SPACE },
   runs: ["learned", "manual"].map((arm) => ({
+    kind: "search-train" as const,
     id: `${arm}-spos-seed0`,
     arm,
     algo: "spos",
@@ -246,10 +266,89 @@ const SMOKE: ExperimentPlan = {
   })),
 };
 
+/**
+ * The space-learning stage fanned out: the evolution with the paper's inverted-residual
+ * reference DAG (Eq. 2's constraint, for the first half of the run) against none, two seeds each, at the
+ * CPU defaults (about an hour a run on 2 cores; four array tasks on a cluster). The
+ * table compares the supernet's held-out top-1 at the end of each run; each run's
+ * search_space.json can then be searched by a search-train plan.
+ */
+const SPACE_LEARNING: ExperimentPlan = {
+  name: "space-learning",
+  question: "Does the reference DAG help the evolution: how well does the supernet of the " +
+    "learned space do with the inverted-residual reference against none, over two seeds?",
+  spaces: {},
+  runs: [0, 1].flatMap((seed) =>
+    (["inverted-residual", "none"] as const).map((reference): EvolveRun => ({
+      kind: "evolve",
+      id: `${reference === "none" ? "no-reference" : "reference"}-seed${seed}`,
+      arm: reference === "none" ? "no-reference" : "reference",
+      algo: "evolve",
+      seed,
+      evolveArgs: ["--reference", reference, "--seed", String(seed)],
+    }))
+  ),
+};
+
+/**
+ * The smoke plan at the smallest budgets that still run every stage (a few search and
+ * training steps on a few dozen images), plus an evolution of a few steps with two
+ * regenerations: what the Slurm cluster test submits as a job array and runs again in
+ * one process, where each run costs mostly start-up.
+ */
+const TINY: ExperimentPlan = {
+  name: "tiny",
+  question: "Does a plan give the same results sharded over processes as in one (each " +
+    "stage, evolve included, at a few steps)?",
+  spaces: { learned: LEARNED_SPACE, manual: MANUAL_SPACE },
+  runs: SMOKE.runs.map((run) =>
+    run.kind === "search-train"
+      ? {
+        ...run,
+        searchArgs: [
+          ...run.searchArgs,
+          "--train-images",
+          "64",
+          "--val-images",
+          "64",
+          "--score-images",
+          "32",
+          "--bn-batches",
+          "1",
+        ],
+        trainArgs: ["--quick", "--max-steps", "2", "--eval-batches", "2"],
+      }
+      : run
+  ).concat({
+    kind: "evolve",
+    id: "reference-evolve-seed0",
+    arm: "reference",
+    algo: "evolve",
+    seed: 0,
+    evolveArgs: [
+      "--quick",
+      "--train-images",
+      "64",
+      "--val-images",
+      "32",
+      "--epochs",
+      "2",
+      "--warmup",
+      "1",
+      "--regenerate-every",
+      "2",
+      "--seed",
+      "0",
+    ],
+  }),
+};
+
 export const EXPERIMENT_PLANS: Readonly<Record<string, ExperimentPlan>> = {
   [SPACE_COMPARISON.name]: SPACE_COMPARISON,
   [BEST_10M.name]: BEST_10M,
+  [SPACE_LEARNING.name]: SPACE_LEARNING,
   [SMOKE.name]: SMOKE,
+  [TINY.name]: TINY,
 };
 
 /** The plan called `name`, or one line listing the plans. */

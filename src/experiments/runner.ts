@@ -1,10 +1,13 @@
 /**
- * Executes an experiment plan: for each run, its search then the training of the found
- * network, in this process (one GPU device, pipelines compiled once). A stage whose last
- * files exist is skipped; with `resume`, an interrupted stage continues from its own
- * checkpoint. After every finished run the plan's results are rewritten, so a plan cut
+ * Executes an experiment plan, or one shard of it: each run is a list of stages (evolve;
+ * or search, then the training of the found network), run in this process (one GPU
+ * device, pipelines compiled once). A stage whose last files exist is skipped; with
+ * `resume`, an interrupted stage continues from its own checkpoint. After every finished
+ * run `afterRun` is called (the command rewrites the plan's tables there), so a plan cut
  * short still leaves its finished runs tabulated.
  */
+import { describeEvolveRun, parseEvolveArgs } from "../evolve/config.ts";
+import { evolve, evolveCheckpointPath } from "../evolve/evolve.ts";
 import { parseSearchArgs } from "../search/config.ts";
 import {
   describeSearch,
@@ -16,13 +19,15 @@ import { initEngine } from "../tensor/init.ts";
 import { parseTrainArgs, prepareTraining, runTraining } from "../train/train_command.ts";
 import { trainCheckpointPath } from "../train/trainer.ts";
 import { allPathsExist, pathExists } from "../util/output_folder.ts";
-import type { ExperimentPlan, ExperimentRun } from "./plans.ts";
+import type { EvolveRun, ExperimentPlan, ExperimentRun, SearchTrainRun } from "./plans.ts";
+import { formatShard, type Shard, shardOf } from "./shard.ts";
 
-/** Where a run's two stages write, inside the plan's folder. */
+/** Where a search-train run's two stages write, inside the plan's folder. */
 export function runLayout(planOut: string, run: ExperimentRun) {
   const root = `${planOut}/${run.id}`;
   return {
     root,
+    evolve: `${root}/evolve`,
     search: `${root}/search`,
     network: `${root}/search/network.json`,
     train: `${root}/train`,
@@ -30,7 +35,7 @@ export function runLayout(planOut: string, run: ExperimentRun) {
 }
 
 /** The files each stage writes last: all present means the stage finished. */
-export function stageDone(planOut: string, run: ExperimentRun) {
+export function stageDone(planOut: string, run: SearchTrainRun) {
   const p = runLayout(planOut, run);
   return {
     search: [p.network, `${p.search}/result.json`, `${p.search}/report.md`],
@@ -38,16 +43,97 @@ export function stageDone(planOut: string, run: ExperimentRun) {
   };
 }
 
-/** The two commands a run amounts to, as a user would type them. */
-export function runCommands(
-  planOut: string,
-  run: ExperimentRun,
-): { search: string; train: string } {
+/** The files an evolution writes last. */
+export function evolveDone(planOut: string, run: EvolveRun): string[] {
   const p = runLayout(planOut, run);
+  return [`${p.evolve}/search_space.json`, `${p.evolve}/report.md`];
+}
+
+/** Every file that says `run` is finished. */
+export function runDone(planOut: string, run: ExperimentRun): string[] {
+  if (run.kind === "evolve") return evolveDone(planOut, run);
+  const done = stageDone(planOut, run);
+  return [...done.search, ...done.train];
+}
+
+/** The commands a run amounts to, as a user would type them. */
+export function runCommands(planOut: string, run: ExperimentRun): Record<string, string> {
+  const p = runLayout(planOut, run);
+  if (run.kind === "evolve") {
+    return { evolve: ["deno task evolve", ...run.evolveArgs, "--out", p.evolve].join(" ") };
+  }
   return {
     search: ["deno task search", ...run.searchArgs, "--out", p.search].join(" "),
     train: ["deno task train --arch", p.network, ...run.trainArgs, "--out", p.train].join(" "),
   };
+}
+
+/** One stage of a run: where it writes, how to tell it finished, and how to run it. */
+interface Stage {
+  readonly name: "evolve" | "search" | "train";
+  readonly done: readonly string[];
+  readonly checkpoint: string;
+  /** Checks the stage's flags with its own parser (nothing runs). */
+  readonly check: () => void;
+  readonly run: (resume: boolean, log: (line: string) => void) => Promise<void>;
+}
+
+function stagesOf(planOut: string, run: ExperimentRun): Stage[] {
+  const p = runLayout(planOut, run);
+  const resumeFlag = (resume: boolean) => resume ? ["--resume"] : [];
+  if (run.kind === "evolve") {
+    const args = (resume: boolean) => [...run.evolveArgs, "--out", p.evolve, ...resumeFlag(resume)];
+    return [{
+      name: "evolve",
+      done: evolveDone(planOut, run),
+      checkpoint: evolveCheckpointPath(p.evolve),
+      check: () => void parseEvolveArgs(args(false)),
+      run: async (resume, log) => {
+        const cfg = parseEvolveArgs(args(resume));
+        log(`evolve: ${describeEvolveRun(cfg)}`);
+        await evolve(cfg, log);
+      },
+    }];
+  }
+  const done = stageDone(planOut, run);
+  const searchArgs = (resume: boolean) => [
+    ...run.searchArgs,
+    "--out",
+    p.search,
+    ...resumeFlag(resume),
+  ];
+  const trainArgs = (resume: boolean) => [
+    "--arch",
+    p.network,
+    ...run.trainArgs,
+    "--out",
+    p.train,
+    ...resumeFlag(resume),
+  ];
+  return [
+    {
+      name: "search",
+      done: done.search,
+      checkpoint: searchCheckpointPath(p.search),
+      check: () => void parseSearchArgs(searchArgs(false)),
+      run: async (resume, log) => {
+        const prepared = await prepareSearch(parseSearchArgs(searchArgs(resume)));
+        for (const line of describeSearch(prepared)) log(`search: ${line}`);
+        await runSearch(prepared, log);
+      },
+    },
+    {
+      name: "train",
+      done: done.train,
+      checkpoint: trainCheckpointPath(p.train),
+      check: () => void parseTrainArgs(trainArgs(false)),
+      run: async (resume, log) => {
+        const prepared = await prepareTraining(parseTrainArgs(trainArgs(resume)));
+        for (const line of prepared.summary) log(`train: ${line}`);
+        await runTraining(prepared);
+      },
+    },
+  ];
 }
 
 export interface RunnerOptions {
@@ -56,6 +142,8 @@ export interface RunnerOptions {
   readonly resume: boolean;
   /** Run ids to execute (empty: all). */
   readonly only: readonly string[];
+  /** The share of the plan's runs to execute (absent: all). */
+  readonly shard?: Shard;
   /** Called after every finished run (writes the tables). */
   readonly afterRun: () => Promise<void>;
   readonly log: (line: string) => void;
@@ -64,73 +152,61 @@ export interface RunnerOptions {
 /** Checks every run's flags with the stages' own parsers before anything runs. */
 export function checkPlanFlags(plan: ExperimentPlan, out: string): void {
   for (const run of plan.runs) {
-    const p = runLayout(out, run);
     try {
-      parseSearchArgs([...run.searchArgs, "--out", p.search]);
-      parseTrainArgs(["--arch", p.network, ...run.trainArgs, "--out", p.train]);
+      for (const stage of stagesOf(out, run)) stage.check();
     } catch (err) {
       throw new Error(`plan ${plan.name}, run ${run.id}: ${(err as Error).message}`);
     }
   }
 }
 
-/** Runs the plan's selected runs in order; returns how many stages ran. */
-export async function runPlan(plan: ExperimentPlan, opts: RunnerOptions): Promise<number> {
-  const unknown = opts.only.filter((id) => !plan.runs.some((r) => r.id === id));
+/** The runs that `--only` and `--shard` select, in plan order (one line on a bad id). */
+export function selectRuns(
+  plan: ExperimentPlan,
+  only: readonly string[],
+  shard?: Shard,
+): ExperimentRun[] {
+  const unknown = only.filter((id) => !plan.runs.some((r) => r.id === id));
   if (unknown.length > 0) {
     throw new Error(
       `--only ${unknown.join(",")}: not a run of ${plan.name} (runs: ` +
         `${plan.runs.map((r) => r.id).join(", ")})`,
     );
   }
+  const sharded = shard ? shardOf(plan.runs, shard) : plan.runs;
+  return sharded.filter((r) => only.length === 0 || only.includes(r.id));
+}
+
+/** Runs the plan's selected runs in order; returns how many stages ran. */
+export async function runPlan(plan: ExperimentPlan, opts: RunnerOptions): Promise<number> {
+  const selected = selectRuns(plan, opts.only, opts.shard);
   checkPlanFlags(plan, opts.out);
-  const selected = plan.runs.filter((r) => opts.only.length === 0 || opts.only.includes(r.id));
+  const share = opts.shard ? ` (shard ${formatShard(opts.shard)} of ${plan.runs.length})` : "";
+  if (selected.length === 0) {
+    opts.log(`experiment ${plan.name}: no runs${share}; nothing to do`);
+    return 0;
+  }
   const gpu = await initEngine();
   opts.log(
-    `experiment ${plan.name}: ${selected.length} run(s) in ${opts.out} — adapter: ` +
+    `experiment ${plan.name}: ${selected.length} run(s)${share} in ${opts.out} — adapter: ` +
       gpu.info.description,
   );
   let ran = 0;
   for (const [index, run] of selected.entries()) {
     const tag = `[${index + 1}/${selected.length}] ${run.id}`;
-    const p = runLayout(opts.out, run);
-    const done = stageDone(opts.out, run);
-    if (await allPathsExist(done.search)) {
-      opts.log(`experiment: ${tag}: search done earlier, skipped`);
-    } else {
-      const resume = opts.resume && await pathExists(searchCheckpointPath(p.search));
-      opts.log(`experiment: ${tag}: search${resume ? " (resuming)" : ""}`);
-      const prepared = await prepareSearch(
-        parseSearchArgs([...run.searchArgs, "--out", p.search, ...(resume ? ["--resume"] : [])]),
-      );
-      for (const line of describeSearch(prepared)) opts.log(`search: ${line}`);
-      await runSearch(prepared, opts.log);
+    for (const stage of stagesOf(opts.out, run)) {
+      if (await allPathsExist(stage.done)) {
+        opts.log(`experiment: ${tag}: ${stage.name} done earlier, skipped`);
+        continue;
+      }
+      const resume = opts.resume && await pathExists(stage.checkpoint);
+      opts.log(`experiment: ${tag}: ${stage.name}${resume ? " (resuming)" : ""}`);
+      await stage.run(resume, opts.log);
       ran++;
       await gpu.sync();
       gpu.pool.trim();
     }
-    if (await allPathsExist(done.train)) {
-      opts.log(`experiment: ${tag}: training done earlier, skipped`);
-    } else {
-      const resume = opts.resume && await pathExists(trainCheckpointPath(p.train));
-      opts.log(`experiment: ${tag}: train${resume ? " (resuming)" : ""}`);
-      const prepared = await prepareTraining(
-        parseTrainArgs([
-          "--arch",
-          p.network,
-          ...run.trainArgs,
-          "--out",
-          p.train,
-          ...(resume ? ["--resume"] : []),
-        ]),
-      );
-      for (const line of prepared.summary) opts.log(`train: ${line}`);
-      await runTraining(prepared);
-      ran++;
-      await gpu.sync();
-      gpu.pool.trim();
-    }
-    if (!(await allPathsExist([...done.search, ...done.train]))) {
+    if (!(await allPathsExist(runDone(opts.out, run)))) {
       // A stage stopped early (--stop-after in the plan's flags): continue with --resume.
       opts.log(`experiment: ${tag}: stopped before its end; continue with --resume`);
       return ran;

@@ -1,20 +1,25 @@
 /**
- * The results of an experiment plan, read from its runs' files: one row per finished run
- * (found network, search and training cost, test accuracy), one group per search
- * algorithm × space with the mean and every value, and the learned − manual difference
- * next to the seed-to-seed spread. Written as PLAN.json and PLAN.md, and each finished
- * run's small files (search result, network, report, training metrics) copied beside
- * them, so the tables can be checked after runs/ is gone.
+ * The results of an experiment plan, read from its runs' files: one row per finished
+ * search-train run (found network, search and training cost, test accuracy), one group
+ * per search algorithm × space with the mean and every value, and the learned − manual
+ * difference next to the seed-to-seed spread; one row per finished evolution (the
+ * supernet's held-out top-1 at its end, the best cell per layer). Written as PLAN.json
+ * and PLAN.md, and each finished run's small files (search result, network, report,
+ * training metrics, learned space) copied beside them, so the tables can be checked after
+ * runs/ is gone. Only files are read, so shards that ran anywhere on a shared filesystem
+ * are gathered by one `--summary-only`.
  */
 import { copyFile, mkdir } from "node:fs/promises";
+import type { RegenerationRecord } from "../evolve/evolve.ts";
 import type { SearchResult } from "../search/outputs.ts";
 import { countNetwork } from "../space/counting.ts";
 import { loadTarget } from "../space/load.ts";
+import { readSearchSpaceFile } from "../space/search_space_file.ts";
 import type { EpochRecord } from "../train/trainer.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
-import { allPathsExist } from "../util/output_folder.ts";
-import type { ExperimentPlan, ExperimentRun } from "./plans.ts";
-import { runCommands, runLayout, stageDone } from "./runner.ts";
+import { allPathsExist, pathExists } from "../util/output_folder.ts";
+import type { EvolveRun, ExperimentPlan, SearchTrainRun } from "./plans.ts";
+import { evolveDone, runCommands, runLayout, stageDone } from "./runner.ts";
 
 /** One finished run. */
 export interface RunRow {
@@ -34,7 +39,24 @@ export interface RunRow {
   readonly trainSeconds: number;
   readonly testTop1: number;
   readonly testTop5: number;
-  readonly commands: { search: string; train: string };
+  readonly commands: Readonly<Record<string, string>>;
+}
+
+/** One finished evolution. */
+export interface EvolveRow {
+  readonly id: string;
+  readonly arm: string;
+  readonly seed: number;
+  readonly steps: number;
+  readonly regenerations: number;
+  /** The supernet's held-out top-1 at the last regeneration that measured it (null: none). */
+  readonly valTop1: number | null;
+  readonly trainTop1: number | null;
+  /** Wall time up to the last regeneration (the sum of its intervals). */
+  readonly seconds: number;
+  /** The fittest cell of each learned layer (compact form). */
+  readonly bestCells: string[];
+  readonly commands: Readonly<Record<string, string>>;
 }
 
 /** The runs of one algorithm on one space. */
@@ -58,10 +80,12 @@ export interface PlanResults {
   readonly planned: number;
   readonly runs: RunRow[];
   readonly groups: GroupRow[];
+  /** Finished evolutions (present when the plan has evolve runs). */
+  readonly evolutions?: EvolveRow[];
 }
 
 /** Reads one run's row; null while either stage is unfinished. */
-export async function readRunRow(planOut: string, run: ExperimentRun): Promise<RunRow | null> {
+export async function readRunRow(planOut: string, run: SearchTrainRun): Promise<RunRow | null> {
   const done = stageDone(planOut, run);
   if (!(await allPathsExist([...done.search, ...done.train]))) return null;
   const p = runLayout(planOut, run);
@@ -93,6 +117,34 @@ export async function readRunRow(planOut: string, run: ExperimentRun): Promise<R
   };
 }
 
+/** Reads one evolution's row; null while it is unfinished. */
+export async function readEvolveRow(planOut: string, run: EvolveRun): Promise<EvolveRow | null> {
+  if (!(await allPathsExist(evolveDone(planOut, run)))) return null;
+  const dir = runLayout(planOut, run).evolve;
+  const spacePath = `${dir}/search_space.json`;
+  const space = readSearchSpaceFile(await Deno.readTextFile(spacePath), spacePath);
+  // One history line a regeneration; a run too short to regenerate has none.
+  const historyPath = `${dir}/history.jsonl`;
+  const history = (await pathExists(historyPath))
+    ? (await Deno.readTextFile(historyPath)).trim().split("\n").filter(Boolean)
+      .map((line) => JSON.parse(line) as RegenerationRecord)
+    : [];
+  const lastOf = (key: "valTop1" | "trainTop1") =>
+    history.findLast((r) => typeof r[key] === "number")?.[key] ?? null;
+  return {
+    id: run.id,
+    arm: run.arm,
+    seed: run.seed,
+    steps: Number(space.meta?.steps ?? history.at(-1)?.step ?? 0),
+    regenerations: Number(space.meta?.regenerations ?? history.at(-1)?.regeneration ?? 0),
+    valTop1: lastOf("valTop1"),
+    trainTop1: lastOf("trainTop1"),
+    seconds: history.reduce((s, r) => s + r.seconds, 0),
+    bestCells: space.layers.map((l) => l.cells[0]?.id ?? "-"),
+    commands: runCommands(planOut, run),
+  };
+}
+
 const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 
 /** Groups rows by algorithm and space, in the order they first appear. */
@@ -118,18 +170,26 @@ export function groupRows(rows: readonly RunRow[]): GroupRow[] {
 /** Reads every finished run of `plan` in `planOut`. */
 export async function collectResults(plan: ExperimentPlan, planOut: string): Promise<PlanResults> {
   const runs: RunRow[] = [];
+  const evolutions: EvolveRow[] = [];
   for (const run of plan.runs) {
-    const row = await readRunRow(planOut, run);
-    if (row) runs.push(row);
+    if (run.kind === "evolve") {
+      const row = await readEvolveRow(planOut, run);
+      if (row) evolutions.push(row);
+    } else {
+      const row = await readRunRow(planOut, run);
+      if (row) runs.push(row);
+    }
   }
+  const hasEvolutions = plan.runs.some((r) => r.kind === "evolve");
   return {
     plan: plan.name,
     question: plan.question,
     spaces: plan.spaces,
-    finished: runs.length,
+    finished: runs.length + evolutions.length,
     planned: plan.runs.length,
     runs,
     groups: groupRows(runs),
+    ...(hasEvolutions ? { evolutions } : {}),
   };
 }
 
@@ -147,12 +207,18 @@ export function resultsMarkdown(results: PlanResults): string {
     "",
     results.question,
     "",
-    `Finished runs: ${results.finished} of ${results.planned}. Spaces: ` +
-    Object.entries(results.spaces).map(([arm, space]) => `${arm} = \`${space}\``).join(", ") +
-    ". Produced by `deno task experiment " + results.plan + " --resume`; every run's two " +
+    `Finished runs: ${results.finished} of ${results.planned}. ` +
+    (Object.keys(results.spaces).length > 0
+      ? "Spaces: " +
+        Object.entries(results.spaces).map(([arm, space]) => `${arm} = \`${space}\``).join(
+          ", ",
+        ) + ". "
+      : "") +
+    "Produced by `deno task experiment " + results.plan + " --resume`; every run's " +
     "commands are in the JSON beside this file.",
     "",
   ];
+  if (results.evolutions) lines.push(...evolutionTable(results.evolutions));
   for (const algo of [...new Set(results.groups.map((g) => g.algo))]) {
     const groups = results.groups.filter((g) => g.algo === algo);
     lines.push(
@@ -186,6 +252,7 @@ export function resultsMarkdown(results: PlanResults): string {
     }
     lines.push("");
   }
+  if (results.runs.length === 0 && results.evolutions) return lines.join("\n") + "\n";
   lines.push(
     "## Runs",
     "",
@@ -201,6 +268,28 @@ export function resultsMarkdown(results: PlanResults): string {
   return lines.join("\n") + "\n";
 }
 
+const orDash = (v: number | null) => v === null ? "–" : pct(v);
+
+/** The evolutions' table: one row per run, the supernet's last held-out top-1 first. */
+function evolutionTable(rows: readonly EvolveRow[]): string[] {
+  const lines = [
+    "## Evolutions",
+    "",
+    "| run | setting | seed | supernet held-out top-1 | train top-1 | steps | regenerations | " +
+    "time | best cell per layer |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.id} | ${r.arm} | ${r.seed} | ${orDash(r.valTop1)} | ${orDash(r.trainTop1)} | ` +
+        `${r.steps} | ${r.regenerations} | ${seconds(r.seconds)} | ` +
+        `${r.bestCells.map((c) => `\`${c}\``).join("<br>")} |`,
+    );
+  }
+  lines.push("");
+  return lines;
+}
+
 function spreadOf(values: readonly number[]): number {
   return values.length < 2 ? 0 : Math.max(...values) - Math.min(...values);
 }
@@ -209,14 +298,17 @@ function signedPoints(delta: number): string {
   return `${delta >= 0 ? "+" : "−"}${Math.abs(100 * delta).toFixed(2)} points`;
 }
 
-/** The small files of a finished run that the results folder keeps. */
-const KEPT_FILES = [
-  "search/result.json",
-  "search/network.json",
-  "search/report.md",
-  "search/history.jsonl",
-  "train/metrics.jsonl",
-];
+/** The small files of a finished run that the results folder keeps, by kind of run. */
+const KEPT_FILES = {
+  "search-train": [
+    "search/result.json",
+    "search/network.json",
+    "search/report.md",
+    "search/history.jsonl",
+    "train/metrics.jsonl",
+  ],
+  evolve: ["evolve/search_space.json", "evolve/history.jsonl", "evolve/report.md"],
+} as const;
 
 /** Writes RESULTS/PLAN.json, RESULTS/PLAN.md and RESULTS/PLAN/RUN/... (finished runs). */
 export async function writeResults(
@@ -226,10 +318,11 @@ export async function writeResults(
 ): Promise<PlanResults> {
   const results = await collectResults(plan, planOut);
   await mkdir(resultsDir, { recursive: true });
-  for (const row of results.runs) {
+  for (const row of [...results.runs, ...(results.evolutions ?? [])]) {
     const run = plan.runs.find((r) => r.id === row.id)!;
     const root = runLayout(planOut, run).root;
-    for (const file of KEPT_FILES) {
+    for (const file of KEPT_FILES[run.kind]) {
+      if (!(await pathExists(`${root}/${file}`))) continue; // history.jsonl of a short run
       const target = `${resultsDir}/${plan.name}/${run.id}/${file}`;
       await mkdir(target.slice(0, target.lastIndexOf("/")), { recursive: true });
       await copyFile(`${root}/${file}`, target);

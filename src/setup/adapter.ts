@@ -87,7 +87,8 @@ export function decideSetup(probe: SetupProbe): SetupDecision {
   };
 }
 
-async function run(cmd: string, args: string[]): Promise<boolean> {
+/** Runs `cmd args` quietly (non-interactive apt); whether it exited 0. */
+export async function run(cmd: string, args: string[]): Promise<boolean> {
   try {
     const out = await new Deno.Command(cmd, {
       args,
@@ -101,7 +102,7 @@ async function run(cmd: string, args: string[]): Promise<boolean> {
   }
 }
 
-function isRoot(): boolean {
+export function isRoot(): boolean {
   try {
     return Deno.uid() === 0;
   } catch {
@@ -109,7 +110,7 @@ function isRoot(): boolean {
   }
 }
 
-async function hasCommand(name: string): Promise<boolean> {
+export async function hasCommand(name: string): Promise<boolean> {
   return await run("sh", ["-c", `command -v ${name}`]);
 }
 

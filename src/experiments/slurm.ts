@@ -1,0 +1,146 @@
+/**
+ * A plan as Slurm jobs: an sbatch script for a job array (array task I runs
+ * `--shard I/N`, shard.ts) and one for the summary job, which depends on the whole array
+ * with `afterok` and gathers what the shards wrote into the plan's tables. Every array
+ * task passes `--resume`, so a task resubmitted after a failure (`sbatch --array=I FILE`)
+ * skips its finished stages and continues an interrupted one from its checkpoint. The
+ * shard count is written into the script, not read from SLURM_ARRAY_TASK_COUNT, so that
+ * resubmitting one task keeps its share.
+ */
+
+/** What the two scripts need to know. */
+export interface SlurmJobOptions {
+  readonly plan: string;
+  /** Array tasks = shards. */
+  readonly shards: number;
+  /** How many runs the plan has (for the script's comment). */
+  readonly runs: number;
+  /** Absolute folder the jobs run in (the repository). */
+  readonly workdir: string;
+  /** The Deno executable the jobs call (overridable with DENO=... at submission). */
+  readonly deno: string;
+  /** Absolute --out and --results of the plan. */
+  readonly out: string;
+  readonly results: string;
+  /** Absolute path of the array script; the summary's and the logs' names derive from it. */
+  readonly file: string;
+  readonly partition?: string;
+  /** GPUs each array task asks for (`--gres=gpu:G`); 0 for none. */
+  readonly gpusPerTask: number;
+  readonly cpusPerTask: number;
+  /** Slurm's time limit of an array task (e.g. "2:00:00", "1-00:00:00"). */
+  readonly time?: string;
+}
+
+/** Characters a path in an `#SBATCH` line may hold (sbatch does not unquote them). */
+const SAFE_PATH = /^[A-Za-z0-9_.,:+@%/=-]+$/;
+/** Slurm's time formats: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S. */
+const SLURM_TIME = /^([0-9]+-[0-9]+(:[0-9]+){0,2}|[0-9]+(:[0-9]+){0,2})$/;
+const PARTITION = /^[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*$/;
+
+/** Throws one line naming the first option a script cannot carry. */
+export function checkSlurmOptions(o: SlurmJobOptions): void {
+  if (!Number.isInteger(o.shards) || o.shards < 1) {
+    throw new Error(`--shards must be a positive integer, got ${o.shards}`);
+  }
+  if (o.partition !== undefined && !PARTITION.test(o.partition)) {
+    throw new Error(
+      `--partition must be a partition name (letters, digits, _ . -), got "${o.partition}"`,
+    );
+  }
+  if (o.time !== undefined && !SLURM_TIME.test(o.time)) {
+    throw new Error(
+      `--time must be a Slurm time (minutes, H:MM:SS or D-HH:MM:SS), got "${o.time}"`,
+    );
+  }
+  for (const [what, path] of [["--slurm", o.file], ["the working folder", o.workdir]] as const) {
+    if (!path.startsWith("/") || !SAFE_PATH.test(path)) {
+      throw new Error(
+        `${what} ${path}: an sbatch script needs an absolute path of letters, digits and _ . , : + @ % / = -`,
+      );
+    }
+  }
+}
+
+/** The summary script's path: `.summary` before the array script's extension. */
+export function summaryScriptPath(file: string): string {
+  const slash = file.lastIndexOf("/");
+  const dot = file.lastIndexOf(".");
+  return dot > slash + 1 ? `${file.slice(0, dot)}.summary${file.slice(dot)}` : `${file}.summary`;
+}
+
+/** The array script's path without its extension (the logs are named after it). */
+function stem(file: string): string {
+  const slash = file.lastIndexOf("/");
+  const dot = file.lastIndexOf(".");
+  return dot > slash + 1 ? file.slice(0, dot) : file;
+}
+
+/** `'text'` for the shell. */
+export function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+function header(o: SlurmJobOptions, name: string, output: string): string[] {
+  return [
+    "#!/bin/bash",
+    `#SBATCH --job-name=${name}`,
+    ...(o.partition ? [`#SBATCH --partition=${o.partition}`] : []),
+    `#SBATCH --chdir=${o.workdir}`,
+    `#SBATCH --output=${output}`,
+  ];
+}
+
+function preamble(o: SlurmJobOptions): string[] {
+  return [
+    "set -euo pipefail",
+    // Deno's WebGPU needs a runtime folder; batch jobs often have none.
+    'export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"',
+    `DENO="\${DENO:-${o.deno}}"`,
+  ];
+}
+
+/** The job-array script: array task I runs shard I/N of the plan, resuming. */
+export function arrayScript(o: SlurmJobOptions): string {
+  checkSlurmOptions(o);
+  const lines = [
+    ...header(o, `autospace-${o.plan}`, `${stem(o.file)}-%A_%a.out`),
+    `#SBATCH --array=0-${o.shards - 1}`,
+    "#SBATCH --ntasks=1",
+    `#SBATCH --cpus-per-task=${o.cpusPerTask}`,
+    ...(o.gpusPerTask > 0 ? [`#SBATCH --gres=gpu:${o.gpusPerTask}`] : []),
+    ...(o.time ? [`#SBATCH --time=${o.time}`] : []),
+    `# deno task experiment ${o.plan} as ${o.shards} shard(s) of its ${o.runs} run(s): array`,
+    `# task I runs the runs k with k mod ${o.shards} = I. Resubmit failed tasks with`,
+    `# sbatch --array=I,J ${o.file}: finished stages are skipped, an interrupted one resumes.`,
+    ...preamble(o),
+    `exec "$DENO" task experiment ${o.plan} --shard "\${SLURM_ARRAY_TASK_ID}/${o.shards}" ` +
+    `--resume --out ${shellQuote(o.out)} --results ${shellQuote(o.results)}`,
+  ];
+  return lines.join("\n") + "\n";
+}
+
+/** The summary script: gathers the shards' runs into RESULTS/PLAN.{json,md}. */
+export function summaryScript(o: SlurmJobOptions): string {
+  checkSlurmOptions(o);
+  const summary = summaryScriptPath(o.file);
+  const lines = [
+    ...header(o, `autospace-${o.plan}-summary`, `${stem(summary)}-%j.out`),
+    "#SBATCH --ntasks=1",
+    "#SBATCH --cpus-per-task=1",
+    `# The tables of plan ${o.plan} from what its shards wrote (no GPU: files only). Submit`,
+    `# with --dependency=afterok:ARRAY_JOB_ID so that it runs once every shard succeeded.`,
+    ...preamble(o),
+    `exec "$DENO" run -A scripts/experiment.ts ${o.plan} --summary-only ` +
+    `--out ${shellQuote(o.out)} --results ${shellQuote(o.results)}`,
+  ];
+  return lines.join("\n") + "\n";
+}
+
+/** The two commands that submit the array, then the summary once it succeeded. */
+export function submitCommands(file: string): string[] {
+  return [
+    `array=$(sbatch --parsable ${shellQuote(file)})`,
+    `sbatch --dependency=afterok:\${array%%;*} ${shellQuote(summaryScriptPath(file))}`,
+  ];
+}
