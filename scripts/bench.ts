@@ -15,7 +15,7 @@ import type { KernelVariant } from "../src/gpu/device.ts";
 import type { LatencyBenchOptions } from "../src/bench/latency_sections.ts";
 import { type BenchOptions, runBench } from "../src/bench/runner.ts";
 import { DEFAULT_SECTIONS, parseSections, type SectionName } from "../src/bench/sections.ts";
-import type { TimerMethod } from "../src/bench/timing.ts";
+import type { TimerMethod } from "../src/gpu/timing.ts";
 import { defaultCachePath } from "../src/latency/cache.ts";
 import { DEFAULT_LATENCY_ROUNDS, DEFAULT_LATENCY_STATISTIC } from "../src/latency/table.ts";
 import { loadTarget } from "../src/space/load.ts";

@@ -22,7 +22,6 @@ import {
   type ConvResult,
   convResultBase,
   directionResult,
-  fmt,
   judgeTarget,
   layerTable,
   type PeerResult,
@@ -33,6 +32,7 @@ import {
   targetsTable,
   trainText,
 } from "./report.ts";
+import { fmt } from "../report/text_table.ts";
 import { measureAccessCosts } from "./access_costs.ts";
 import {
   type ConvShape,
@@ -52,7 +52,7 @@ import {
   KernelTimer,
   type TimerMethod,
   type TimingOptions,
-} from "./timing.ts";
+} from "../gpu/timing.ts";
 import type { SectionName } from "./sections.ts";
 import { benchTrainStep } from "./train_step.ts";
 

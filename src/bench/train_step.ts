@@ -24,7 +24,7 @@ import {
   profileDispatches,
 } from "./dispatch_profiler.ts";
 import type { TrainResult } from "./report.ts";
-import { median } from "./timing.ts";
+import { median } from "../gpu/timing.ts";
 
 /** The PyTorch-CPU reference the issue quotes (measured on this machine). */
 export const PYTORCH_REFERENCE = {
