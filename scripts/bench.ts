@@ -1,7 +1,7 @@
 /**
  * `deno task bench` — times every conv kernel, forward and backward, at the layer
- * shapes of the default evolution supernet and of MobileNetV2-1.0 at 224×224, the
- * issue's target kernels, and full training steps of a MobileNetV2-style 28×28
+ * shapes of the default evolution supernet and of MobileNetV2-1.0 at 224×224, four
+ * target kernels, and full training steps of a MobileNetV2-style 28×28
  * network (images/s and the share of time per kernel). See src/bench/.
  *
  *   deno task bench [flags]   (flags and defaults: deno task bench --help)
@@ -14,7 +14,12 @@ import { dirname } from "node:path";
 import type { KernelVariant } from "../src/gpu/device.ts";
 import type { LatencyBenchOptions } from "../src/bench/latency_sections.ts";
 import { type BenchOptions, runBench } from "../src/bench/runner.ts";
-import { DEFAULT_SECTIONS, parseSections, type SectionName } from "../src/bench/sections.ts";
+import {
+  DEFAULT_SECTIONS,
+  parseSections,
+  type SectionName,
+  sectionsHelp,
+} from "../src/bench/sections.ts";
 import type { TimerMethod } from "../src/gpu/timing.ts";
 import { defaultCachePath } from "../src/latency/cache.ts";
 import { DEFAULT_LATENCY_ROUNDS, DEFAULT_LATENCY_STATISTIC } from "../src/latency/table.ts";
@@ -46,7 +51,7 @@ const BENCH = {
       type: "string",
       default: DEFAULT_SECTIONS,
       arg: "LIST",
-      help: "some of targets,supernet,mbv2,train,latency,latency-check, run in that order",
+      help: sectionsHelp(),
     },
     batch: {
       type: "string",
