@@ -225,7 +225,7 @@ export function targetsTable(rows: readonly TargetResult[]): string {
     "floor",
     "stretch",
     "verdict",
-    "tfjs (issue)",
+    "tfjs (measured once)",
   ];
   const body = rows.map((r) => {
     const d = r.directions[0];
