@@ -17,7 +17,7 @@ Deno.test("bench latency flags: bad space, statistic or stray flag is one clear 
     const cases: [string[], RegExp][] = [
       [["--space", "mobilenetv2"], /^bench: --space mobilenetv2 is a network, not a search space$/],
       [["--space", `${dir}/none.json`], /^bench: .*none\.json: not a built-in .*no such file\)$/],
-      [["--statistic", "mean"], /^bench: --statistic must be median or min, got "mean"$/],
+      [["--statistic", "mean"], /^bench: --statistic must be one of median, min, got "mean"$/],
       [["--networks", "1"], /^bench: --networks must be ≥ 2, got 1$/],
     ];
     for (const [flags, message] of cases) {

@@ -162,3 +162,12 @@ export function cliNumber(
   }
   return v;
 }
+
+/** A numeric flag without a default: undefined when absent, else checked as `cliNumber`. */
+export function cliOptionalNumber(
+  flag: string,
+  text: string | undefined,
+  opts: { integer?: boolean; min?: number; max?: number } = {},
+): number | undefined {
+  return text === undefined ? undefined : cliNumber(flag, text, opts);
+}
