@@ -6,7 +6,7 @@
  *     "with reference=runs/evolve-default" "no reference=runs/evolve-noref"
  */
 import { writeLineChart } from "../src/report/line_chart.ts";
-import type { RegenerationRecord } from "../src/evolve/history.ts";
+import type { RegenerationRecord } from "../src/evolve/evolve.ts";
 import { parseCli, runCli } from "./_cli.ts";
 
 const PLOT = {

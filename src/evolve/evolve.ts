@@ -57,8 +57,6 @@ import { LayerPopulation, type LayerPopulationJson, searchableLayerShapes } from
 import { tournamentSelect } from "./selection.ts";
 import { WeightBank } from "./weight_bank.ts";
 import { writeEvolveReport } from "./report.ts";
-import type { RegenerationRecord } from "./history.ts";
-export type { RegenerationRecord } from "./history.ts";
 
 /** One mixed layer's evolving state between regenerations. */
 interface LayerState {
@@ -93,6 +91,29 @@ interface EvolveCheckpointState {
   }[];
   bank: { layer: number; id: string; cell: CellJson }[];
   config: Record<string, unknown>;
+}
+
+/** One line of history.jsonl: the state after a regeneration. */
+export interface RegenerationRecord {
+  regeneration: number;
+  step: number;
+  epoch: number;
+  trainLoss: number;
+  trainTop1: number;
+  valLoss: number;
+  valTop1: number;
+  lr: number;
+  useReference: boolean;
+  seconds: number;
+  layers: {
+    layer: number;
+    sampled: { id: string; alpha: number }[];
+    population: number;
+    children: number;
+    evicted: number;
+    /** The whole population after the regeneration: [id, α, n′, times sampled]. */
+    members: [string, number, number, number][];
+  }[];
 }
 
 export interface EvolveResult {
