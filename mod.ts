@@ -14,21 +14,23 @@
  * ```
  *
  * Layers (each imports only the ones above it in this list):
+ * - `src/gpu/` — device, buffer pool, pipeline cache, batched submission, readback,
+ *   GPU timing.
  * - `kernels/` — WGSL generators (shapes baked in as constants).
- * - `src/gpu/` — device, buffer pool, pipeline cache, batched submission, readback.
  * - `src/tensor/` — tensors, `tidy()` scopes, autograd.
  * - `src/ops/` — ops with forward and backward kernels.
  * - `src/nn/` — modules, initialisation, optimizers.
  * - `src/space/` — cells, networks, counting, net.config interchange.
- * - `src/data/` — datasets, loaders (beside nn); `src/onnx/` — export and checkpoints.
+ * - `src/data/` — datasets, loaders (beside nn).
  * - `src/networks/` — trainable networks built from specs.
+ * - `src/onnx/` — export and checkpoints.
+ * - `src/train/` — training from scratch.
  * - `src/supernet/` — supernets (from a backbone or a search space), mixed layers with
  *   binary gates, Adam on α, the weight-step / architecture-step loop, checkpoints.
- * - `src/evolve/`, `src/search/`, `src/train/` — the evolution (paper §3.2), the search
- *   inside a space (§3.3: ProxylessNAS G and RL, SPOS, random; Eq. 6) and training
- *   from scratch.
  * - `src/latency/` — measured forward latency of every candidate block of a space on
- *   this adapter, cached per device: a hardware-aware cost table (uses `src/bench/`'s timer).
+ *   this adapter, cached per device: a hardware-aware cost table.
+ * - `src/evolve/`, `src/search/` — the evolution (paper §3.2) and the search inside a
+ *   space (§3.3: ProxylessNAS G and RL, SPOS, random; Eq. 6).
  * - `src/autospace/` — the four commands in a row (evolve → search → train → export)
  *   in one results folder, resumable stage by stage.
  *

@@ -15,6 +15,7 @@ export {
   type CliCommand,
   type CliFlag,
   cliNumber,
+  cliOptionalNumber,
   type CliValues,
   helpText,
   joinNegativeValues,

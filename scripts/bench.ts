@@ -1,7 +1,7 @@
 /**
  * `deno task bench` — times every conv kernel, forward and backward, at the layer
- * shapes of the default evolution supernet and of MobileNetV2-1.0 at 224×224, the
- * issue's target kernels, and full training steps of a MobileNetV2-style 28×28
+ * shapes of the default evolution supernet and of MobileNetV2-1.0 at 224×224, four
+ * target kernels, and full training steps of a MobileNetV2-style 28×28
  * network (images/s and the share of time per kernel). See src/bench/.
  *
  *   deno task bench [flags]   (flags and defaults: deno task bench --help)
@@ -11,17 +11,21 @@
  * Tables go to stdout, progress lines to stderr.
  */
 import { dirname } from "node:path";
-import type { KernelVariant } from "../src/gpu/device.ts";
 import type { LatencyBenchOptions } from "../src/bench/latency_sections.ts";
 import { type BenchOptions, runBench } from "../src/bench/runner.ts";
-import { DEFAULT_SECTIONS, parseSections, type SectionName } from "../src/bench/sections.ts";
-import type { TimerMethod } from "../src/bench/timing.ts";
+import {
+  DEFAULT_SECTIONS,
+  parseSections,
+  type SectionName,
+  sectionsHelp,
+} from "../src/bench/sections.ts";
 import { defaultCachePath } from "../src/latency/cache.ts";
 import { DEFAULT_LATENCY_ROUNDS, DEFAULT_LATENCY_STATISTIC } from "../src/latency/table.ts";
 import { loadTarget } from "../src/space/load.ts";
 import { initEngine, shutdownEngine } from "../src/tensor/init.ts";
 import { atomicWrite } from "../src/util/atomic_write.ts";
-import { cliNumber, parseCli, runCli } from "./_cli.ts";
+import { oneOf } from "../src/util/flag_rules.ts";
+import { cliNumber, cliOptionalNumber, parseCli, runCli } from "./_cli.ts";
 
 /** The latency batch when --batch is not given: the training batch of evolve and search. */
 const LATENCY_BATCH = 64;
@@ -46,7 +50,7 @@ const BENCH = {
       type: "string",
       default: DEFAULT_SECTIONS,
       arg: "LIST",
-      help: "some of targets,supernet,mbv2,train,latency,latency-check, run in that order",
+      help: sectionsHelp(),
     },
     batch: {
       type: "string",
@@ -173,13 +177,11 @@ async function latencyOptions(
   if (loaded.kind !== "space") {
     throw new Error(`--space ${source} is a network, not a search space`);
   }
-  const statistic = values.statistic!;
-  if (statistic !== "median" && statistic !== "min") {
-    throw new Error(`--statistic must be median or min, got "${statistic}"`);
-  }
-  const int = (flag: "batch" | "networks" | "rounds", min: number) =>
+  const statistic = oneOf("statistic", values.statistic!, ["median", "min"] as const);
+  const int = (flag: "networks" | "rounds", min: number) =>
     cliNumber(flag, values[flag], { integer: true, min });
-  const batch = values.batch === undefined ? LATENCY_BATCH : int("batch", 1);
+  const batch = cliOptionalNumber("batch", values.batch, { integer: true, min: 1 }) ??
+    LATENCY_BATCH;
   return {
     space: loaded.space,
     source,
@@ -196,14 +198,10 @@ async function latencyOptions(
 
 async function parseOptions(args: string[]): Promise<{ opts: BenchOptions; json?: string }> {
   const { values } = parseCli(BENCH, args);
-  const timer = values.timer!;
-  if (!["auto", "timestamp", "wallclock"].includes(timer)) {
-    throw new Error(`--timer must be auto, timestamp or wallclock, got "${timer}"`);
-  }
-  const variant = values.variant;
-  if (variant !== undefined && variant !== "register" && variant !== "tiled") {
-    throw new Error(`--variant must be register or tiled, got "${variant}"`);
-  }
+  const timer = oneOf("timer", values.timer!, ["auto", "timestamp", "wallclock"] as const);
+  const variant = values.variant === undefined
+    ? undefined
+    : oneOf("variant", values.variant, ["register", "tiled"] as const);
   const width = cliNumber("train-width", values["train-width"], { min: 0.01, max: 4 });
   let forceFallbackAdapter = false;
   try {
@@ -217,16 +215,16 @@ async function parseOptions(args: string[]): Promise<{ opts: BenchOptions; json?
     json: values.json,
     opts: {
       sections,
-      batch: values.batch === undefined ? 32 : int("batch", 1),
-      mbv2Batch: values["mbv2-batch"] === undefined ? undefined : int("mbv2-batch", 1),
+      batch: cliOptionalNumber("batch", values.batch, { integer: true, min: 1 }) ?? 32,
+      mbv2Batch: cliOptionalNumber("mbv2-batch", values["mbv2-batch"], { integer: true, min: 1 }),
       trainBatch: int("train-batch", 2),
       trainWidth: width,
       reps: int("reps", 5),
       warmup: int("warmup", 0),
       profileSteps: int("profile-steps", 1),
-      timer: timer as TimerMethod | "auto",
+      timer,
       compare: values.compare,
-      variant: variant as KernelVariant | undefined,
+      variant,
       checkTimer: !values["skip-timer-check"],
       seed,
       forceFallbackAdapter,

@@ -86,13 +86,19 @@ export interface ScriptRun {
   stderr: string;
 }
 
-/** Runs `deno ...args` from the repository root with extra environment variables. */
+/**
+ * Runs `deno ...args` from the repository root with extra environment variables.
+ * Deno runs with `--quiet`, so what a test reads is the program's own output: on a
+ * fresh machine Deno would otherwise print its `Download …` lines to stderr the
+ * first time a script imports a package (tfjs, onnxruntime-node, sharp).
+ */
 export async function runDeno(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<ScriptRun> {
+  const [subcommand, ...rest] = args;
   const out = await new Deno.Command(Deno.execPath(), {
-    args,
+    args: [subcommand, "--quiet", ...rest],
     cwd: REPO_ROOT,
     env: { XDG_RUNTIME_DIR: Deno.env.get("XDG_RUNTIME_DIR") ?? "/tmp", ...env },
     stdout: "piped",

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { gpuTest } from "./_helpers.ts";
 import { measureAccessCosts } from "../src/bench/access_costs.ts";
 import { accessText } from "../src/bench/report.ts";
-import { KernelTimer } from "../src/bench/timing.ts";
+import { KernelTimer } from "../src/gpu/timing.ts";
 
 gpuTest("bench access: every case runs and reports a finite cost", async (gpu) => {
   const timing = { reps: 1, warmup: 0, minRepMs: 0, memoryBudgetBytes: 2 ** 26 };

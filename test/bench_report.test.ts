@@ -11,8 +11,6 @@ import {
   type ConvResult,
   convResultBase,
   directionResult,
-  fmt,
-  formatTable,
   judgeTarget,
   layerTable,
   ratesOf,
@@ -20,6 +18,7 @@ import {
   skippedDirection,
   targetsTable,
 } from "../src/bench/report.ts";
+import { fmt, formatTable } from "../src/report/text_table.ts";
 import { parseSections } from "../src/bench/sections.ts";
 import { convShape, targetKernels } from "../src/bench/shapes.ts";
 import {
@@ -29,7 +28,7 @@ import {
   median,
   summarize,
   type Timing,
-} from "../src/bench/timing.ts";
+} from "../src/gpu/timing.ts";
 
 function timing(minMs: number, medianMs: number): Timing {
   return {

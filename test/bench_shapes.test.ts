@@ -123,7 +123,7 @@ Deno.test("bench shapes: invalid shapes are rejected with the field named", () =
   );
 });
 
-Deno.test("bench shapes: the four targets of issue 3 and their verdicts", () => {
+Deno.test("bench shapes: the four target kernels and their verdicts", () => {
   const t = targetKernels();
   assert.equal(t.length, 4);
   assert.deepEqual(

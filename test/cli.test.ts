@@ -53,15 +53,23 @@ Deno.test("help text: one entry per flag with its default; negative values join 
     ["--epochs=-1", "--quiet", "-2", "--lr=-1e-3", "--", "--x", "-1"],
   );
   assert.deepEqual(joinNegativeValues(["--out", "-dir"], takesValue), ["--out", "-dir"]);
+  assert.throws(
+    () => joinNegativeValues(["--madds-max", "-5M"], takesValue),
+    /^Error: --madds-max must be positive, got -5M$/,
+  );
+  assert.throws(() => joinNegativeValues(["--budget", "-2x"], takesValue), /must be positive/);
 });
 
-Deno.test("train --epochs -1 says the value must be positive", async () => {
+Deno.test("train --epochs -1 and search --madds-max -5M say the value must be positive", async () => {
   const out = await deno(["run", "-A", "scripts/train.ts", "--epochs", "-1"]);
   assert.equal(out.code, 1);
   assert.equal(out.stderr, "train: --epochs must be a positive integer, got -1");
   const evolve = await deno(["run", "-A", "scripts/evolve.ts", "--epochs", "-1"]);
   assert.equal(evolve.code, 1);
   assert.equal(evolve.stderr, "evolve: --epochs must be > 0, got -1");
+  const search = await deno(["run", "-A", "scripts/search.ts", "--madds-max", "-5M"]);
+  assert.equal(search.code, 1);
+  assert.equal(search.stderr, "search: --madds-max must be positive, got -5M");
 });
 
 Deno.test("refusals leave no output folder: train --resume, evolve with missing or bad data", async () => {

@@ -6,15 +6,11 @@
 import assert from "node:assert/strict";
 import { readSearchSpaceFile } from "../src/space/search_space_file.ts";
 import { cellMAdds, REFERENCE_CELL } from "../src/space/mod.ts";
+import { runScript } from "./_helpers.ts";
 
 async function evolveCli(args: string[]): Promise<{ code: number; out: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "scripts/evolve.ts", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  return { code: out.code, out: text };
+  const run = await runScript("evolve.ts", ...args);
+  return { code: run.code, out: `${run.stdout}\n${run.stderr}` };
 }
 
 const opts = { sanitizeOps: false, sanitizeResources: false };

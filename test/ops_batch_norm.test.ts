@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { assertClose, gpuTest, toGpu } from "./_helpers.ts";
+import { bnEvalGrads, bnHostInputs, runBnOp } from "./_bn_harness.ts";
 import * as ref from "../src/reference/mod.ts";
 import { batchNorm2d } from "../src/ops/batch_norm.ts";
-import { withKernelVariant } from "../src/ops/reduce.ts";
-import { backward, requireGrad } from "../src/tensor/autograd.ts";
 import { fromArray } from "../src/tensor/creation.ts";
 import { noGrad, tidy } from "../src/tensor/engine.ts";
 import { readAll } from "../src/tensor/tensor.ts";
@@ -23,18 +22,7 @@ const cases: { shape: number[]; offset: number }[] = [
   { shape: [2, 6, 10, 10], offset: 300 },
 ];
 
-function hostInputs(shape: number[], offset: number) {
-  const c = shape[1];
-  const x = ref.randomHost(shape, rng, 2);
-  for (let i = 0; i < x.data.length; i++) x.data[i] = Math.fround(x.data[i] + offset);
-  return {
-    x,
-    gamma: ref.randomHost([c], rng),
-    beta: ref.randomHost([c], rng),
-    runMean: ref.randomHost([c], rng),
-    runVar: ref.hostTensor([c], Array.from({ length: c }, () => rng.uniform(0.5, 2))),
-  };
-}
+const hostInputs = (shape: number[], offset: number) => bnHostInputs(shape, rng, { offset });
 
 for (const variant of ["register", "tiled"] as const) {
   gpuTest(
@@ -44,37 +32,28 @@ for (const variant of ["register", "tiled"] as const) {
         const h = hostInputs(shape, offset);
         const momentum = 0.25;
         const eps = 1e-5;
-        const x = requireGrad(toGpu(h.x, "x"));
-        const gamma = requireGrad(toGpu(h.gamma, "gamma"));
-        const beta = requireGrad(toGpu(h.beta, "beta"));
-        const rm = toGpu(h.runMean, "rm");
-        const rv = toGpu(h.runVar, "rv");
         const dyh = ref.randomHost(shape, rng);
-        const y = withKernelVariant(variant, () =>
-          tidy(() => {
-            const y = batchNorm2d(x, gamma, beta, rm, rv, { training: true, momentum, eps });
-            backward(y, toGpu(dyh, "dy"));
-            return y;
-          }));
-        const [yg, rmg, rvg, dx, dgamma, dbeta] = await readAll([
-          y,
-          rm,
-          rv,
-          x.grad!,
-          gamma.grad!,
-          beta.grad!,
-        ]);
+        const g = await runBnOp(
+          variant,
+          h,
+          dyh,
+          (t) =>
+            batchNorm2d(t.x, t.gamma, t.beta, t.runMean, t.runVar, {
+              training: true,
+              momentum,
+              eps,
+            }),
+        );
         const r = ref.batchNorm2dTrain(h.x, h.gamma, h.beta, eps);
         ref.updateRunningStats(h.runMean, h.runVar, r.mean, r.varUnbiased, momentum);
-        const g = ref.batchNorm2dBackward(h.x, h.gamma, r.mean, r.invStd, dyh);
+        const e = ref.batchNorm2dBackward(h.x, h.gamma, r.mean, r.invStd, dyh);
         const what = `${shape} offset ${offset}`;
-        assertClose(yg, r.y.data, `y ${what}`);
-        assertClose(rmg, h.runMean.data, `running mean ${what}`);
-        assertClose(rvg, h.runVar.data, `running var ${what}`);
-        assertClose(dx, g.dx.data, `dx ${what}`);
-        assertClose(dgamma, g.dgamma.data, `dgamma ${what}`);
-        assertClose(dbeta, g.dbeta.data, `dbeta ${what}`);
-        for (const t of [x, gamma, beta, rm, rv, y]) t.dispose();
+        assertClose(g.y, r.y.data, `y ${what}`);
+        assertClose(g.runMean, h.runMean.data, `running mean ${what}`);
+        assertClose(g.runVar, h.runVar.data, `running var ${what}`);
+        assertClose(g.dx, e.dx.data, `dx ${what}`);
+        assertClose(g.dgamma, e.dgamma.data, `dgamma ${what}`);
+        assertClose(g.dbeta, e.dbeta.data, `dbeta ${what}`);
       }
     },
   );
@@ -85,52 +64,25 @@ for (const variant of ["register", "tiled"] as const) {
       for (const { shape } of cases.slice(0, 4)) {
         const h = hostInputs(shape, 0);
         const eps = 1e-3;
-        const x = requireGrad(toGpu(h.x, "x"));
-        const gamma = requireGrad(toGpu(h.gamma, "gamma"));
-        const beta = requireGrad(toGpu(h.beta, "beta"));
-        const rm = toGpu(h.runMean, "rm");
-        const rv = toGpu(h.runVar, "rv");
         const dyh = ref.randomHost(shape, rng);
-        const y = withKernelVariant(variant, () =>
-          tidy(() => {
-            const y = batchNorm2d(x, gamma, beta, rm, rv, { training: false, eps });
-            backward(y, toGpu(dyh, "dy"));
-            return y;
-          }));
-        const [yg, rmg, rvg, dx, dgamma, dbeta] = await readAll([
-          y,
-          rm,
-          rv,
-          x.grad!,
-          gamma.grad!,
-          beta.grad!,
-        ]);
+        const g = await runBnOp(
+          variant,
+          h,
+          dyh,
+          (t) => batchNorm2d(t.x, t.gamma, t.beta, t.runMean, t.runVar, { training: false, eps }),
+        );
         const what = `${shape}`;
         assertClose(
-          yg,
+          g.y,
           ref.batchNorm2dEval(h.x, h.gamma, h.beta, h.runMean, h.runVar, eps).data,
           `y ${what}`,
         );
-        assert.deepEqual(rmg, Float32Array.from(h.runMean.data), `running mean unchanged ${what}`);
-        assert.deepEqual(rvg, Float32Array.from(h.runVar.data), `running var unchanged ${what}`);
-        // Eval-mode gradients: constants mean/var, so dx = dy·gamma·invStd.
-        const [n, c, hh, ww] = shape;
-        const hw = hh * ww;
-        const ex = new Float64Array(h.x.data.length);
-        const eg = new Float64Array(c);
-        const eb = new Float64Array(c);
-        for (let i = 0; i < ex.length; i++) {
-          const ch = Math.floor(i / hw) % c;
-          const inv = 1 / Math.sqrt(h.runVar.data[ch] + eps);
-          ex[i] = dyh.data[i] * h.gamma.data[ch] * inv;
-          eg[ch] += dyh.data[i] * (h.x.data[i] - h.runMean.data[ch]) * inv;
-          eb[ch] += dyh.data[i];
-        }
-        assert.equal(n * c * hw, ex.length);
-        assertClose(dx, ex, `eval dx ${what}`);
-        assertClose(dgamma, eg, `eval dgamma ${what}`);
-        assertClose(dbeta, eb, `eval dbeta ${what}`);
-        for (const t of [x, gamma, beta, rm, rv, y]) t.dispose();
+        assert.deepEqual(g.runMean, Float32Array.from(h.runMean.data), `running mean ${what}`);
+        assert.deepEqual(g.runVar, Float32Array.from(h.runVar.data), `running var ${what}`);
+        const e = bnEvalGrads(h, dyh, eps);
+        assertClose(g.dx, e.dx, `eval dx ${what}`);
+        assertClose(g.dgamma, e.dgamma, `eval dgamma ${what}`);
+        assertClose(g.dbeta, e.dbeta, `eval dbeta ${what}`);
       }
     },
   );

@@ -6,9 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { assertClose, gpuTest, toGpu } from "./_helpers.ts";
+import { bnEvalGrads, bnHostInputs, runBnOp } from "./_bn_harness.ts";
 import * as ref from "../src/reference/mod.ts";
 import { bnActDepthwiseConv2d } from "../src/ops/bn_act_depthwise.ts";
-import { withKernelVariant } from "../src/ops/reduce.ts";
 import { backward, requireGrad } from "../src/tensor/autograd.ts";
 import { tidy } from "../src/tensor/engine.ts";
 import { readAll } from "../src/tensor/tensor.ts";
@@ -31,82 +31,62 @@ for (const variant of ["register", "tiled"] as const) {
     for (const training of [true, false]) {
       for (const [shape, k, stride] of cases) {
         const c = shape[1];
-        const xh = ref.randomHost(shape, rng, 2);
-        const gh = ref.randomHost([c], rng, 4); // z crosses both kinks of ReLU6
-        const bh = ref.randomHost([c], rng, 3);
-        const rmh = ref.randomHost([c], rng);
-        const rvh = ref.hostTensor([c], Array.from({ length: c }, () => rng.uniform(0.5, 2)));
+        // γ up to ±4 and β up to ±3: z crosses both kinks of ReLU6.
+        const h = bnHostInputs(shape, rng, { gammaScale: 4, betaScale: 3 });
         const wh = ref.randomHost([c, 1, k, k], rng);
         const eps = 1e-5;
         const momentum = 0.2;
         // The reference: z = bn(x), a = relu6(z), y = depthwise(a).
-        const trained = training ? ref.batchNorm2dTrain(xh, gh, bh, eps) : null;
-        const z = trained?.y ?? ref.batchNorm2dEval(xh, gh, bh, rmh, rvh, eps);
+        const trained = training ? ref.batchNorm2dTrain(h.x, h.gamma, h.beta, eps) : null;
+        const z = trained?.y ?? ref.batchNorm2dEval(h.x, h.gamma, h.beta, h.runMean, h.runVar, eps);
         const a = ref.ACTIVATIONS.relu6.forward(z);
         const yRef = ref.conv2d(a, wh, { stride, groups: c });
         const dyh = ref.randomHost(yRef.shape, rng);
         const convGrads = ref.conv2dBackward(a, wh, dyh, { stride, groups: c });
         const dz = ref.ACTIVATIONS.relu6.backward(z, convGrads.dx);
 
-        const x = requireGrad(toGpu(xh, "x"));
-        const gamma = requireGrad(toGpu(gh, "gamma"));
-        const beta = requireGrad(toGpu(bh, "beta"));
-        const w = requireGrad(toGpu(wh, "w"));
-        const rm = toGpu(rmh, "rm");
-        const rv = toGpu(rvh, "rv");
-        const y = withKernelVariant(variant, () =>
-          tidy(() => {
-            const y = bnActDepthwiseConv2d(x, gamma, beta, rm, rv, w, {
+        const g = await runBnOp(
+          variant,
+          h,
+          dyh,
+          (t, [w]) =>
+            bnActDepthwiseConv2d(t.x, t.gamma, t.beta, t.runMean, t.runVar, w, {
               training,
               momentum,
               eps,
               act: "relu6",
               stride,
-            });
-            backward(y, toGpu(dyh, "dy"));
-            return y;
-          }));
-        const [yg, rmg, rvg, dx, dgamma, dbeta, dw] = await readAll([
-          y,
-          rm,
-          rv,
-          x.grad!,
-          gamma.grad!,
-          beta.grad!,
-          w.grad!,
-        ]);
+            }),
+          [wh],
+        );
         const what = `${training ? "training" : "eval"} ${shape} k${k} s${stride}`;
-        assertClose(yg, yRef.data, `y ${what}`);
-        assertClose(dw, convGrads.dw.data, `dw ${what}`);
+        assertClose(g.y, yRef.data, `y ${what}`);
+        assertClose(g.dparams[0], convGrads.dw.data, `dw ${what}`);
         if (trained) {
-          const g = ref.batchNorm2dBackward(xh, gh, trained.mean, trained.invStd, dz);
-          ref.updateRunningStats(rmh, rvh, trained.mean, trained.varUnbiased, momentum);
-          assertClose(rmg, rmh.data, `running mean ${what}`);
-          assertClose(rvg, rvh.data, `running var ${what}`);
-          assertClose(dx, g.dx.data, `dx ${what}`);
-          assertClose(dgamma, g.dgamma.data, `dgamma ${what}`);
-          assertClose(dbeta, g.dbeta.data, `dbeta ${what}`);
+          const e = ref.batchNorm2dBackward(h.x, h.gamma, trained.mean, trained.invStd, dz);
+          ref.updateRunningStats(h.runMean, h.runVar, trained.mean, trained.varUnbiased, momentum);
+          assertClose(g.runMean, h.runMean.data, `running mean ${what}`);
+          assertClose(g.runVar, h.runVar.data, `running var ${what}`);
+          assertClose(g.dx, e.dx.data, `dx ${what}`);
+          assertClose(g.dgamma, e.dgamma.data, `dgamma ${what}`);
+          assertClose(g.dbeta, e.dbeta.data, `dbeta ${what}`);
         } else {
-          // Constant statistics: dx = γ/σ·dz, dγ = Σ dz·(x − μ)/σ, dβ = Σ dz.
           const f32 = (d: ArrayLike<number>) => [...Float32Array.from(d)];
-          assert.deepEqual([...rmg], f32(rmh.data), "eval leaves the running mean alone");
-          assert.deepEqual([...rvg], f32(rvh.data), "eval leaves the running variance alone");
-          const hw = shape[2] * shape[3];
-          const ex = ref.hostTensor(shape);
-          const eg = new Float64Array(c);
-          const eb = new Float64Array(c);
-          for (let i = 0; i < ex.data.length; i++) {
-            const ch = Math.floor(i / hw) % c;
-            const inv = 1 / Math.sqrt(rvh.data[ch] + eps);
-            ex.data[i] = gh.data[ch] * inv * dz.data[i];
-            eg[ch] += dz.data[i] * (xh.data[i] - rmh.data[ch]) * inv;
-            eb[ch] += dz.data[i];
-          }
-          assertClose(dx, ex.data, `dx ${what}`);
-          assertClose(dgamma, eg, `dgamma ${what}`);
-          assertClose(dbeta, eb, `dbeta ${what}`);
+          assert.deepEqual(
+            [...g.runMean],
+            f32(h.runMean.data),
+            "eval leaves the running mean alone",
+          );
+          assert.deepEqual(
+            [...g.runVar],
+            f32(h.runVar.data),
+            "eval leaves the running variance alone",
+          );
+          const e = bnEvalGrads(h, dz, eps);
+          assertClose(g.dx, e.dx, `dx ${what}`);
+          assertClose(g.dgamma, e.dgamma, `dgamma ${what}`);
+          assertClose(g.dbeta, e.dbeta, `dbeta ${what}`);
         }
-        for (const t of [x, gamma, beta, w, rm, rv]) t.dispose();
       }
     }
   });

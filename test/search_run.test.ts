@@ -1,5 +1,5 @@
 /**
- * End-to-end searches through the CLI, as a user runs them: the issue's done-when chain
+ * End-to-end searches through the CLI, as a user runs them: the whole chain
  * (evolve --quick, then search --quick in its output with every --algo, then train the
  * found network for 20 steps), resume after an interruption, and the one-line refusal
  * of a cap below the cheapest network. Tiny image counts keep each run to seconds of

@@ -18,6 +18,7 @@ import {
   SpecError,
   writeSearchSpaceFile,
 } from "../src/space/mod.ts";
+import { runScript, type ScriptRun } from "./_helpers.ts";
 
 const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x));
 
@@ -170,17 +171,8 @@ Deno.test("loadJson tells file kinds apart by content", () => {
   );
 });
 
-async function inspect(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const script = new URL("../scripts/inspect.ts", import.meta.url).pathname;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", script, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+function inspect(...args: string[]): Promise<ScriptRun> {
+  return runScript("inspect.ts", ...args);
 }
 
 Deno.test("inspect CLI: table, JSON, and one-line errors", async () => {

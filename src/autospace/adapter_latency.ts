@@ -6,7 +6,7 @@
  * timer), pooled over `DEFAULT_LATENCY_ROUNDS` rounds, the median of the repetitions.
  * So the number sits on the same scale as `search --cost latency`'s.
  */
-import type { TimerMethod } from "../bench/timing.ts";
+import type { TimerMethod } from "../gpu/timing.ts";
 import { gpuMeasurers } from "../latency/measure_gpu.ts";
 import { measureInRounds } from "../latency/rounds.ts";
 import { DEFAULT_LATENCY_ROUNDS } from "../latency/table.ts";

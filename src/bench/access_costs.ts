@@ -15,7 +15,7 @@
  * registers.
  */
 import type { Gpu } from "../gpu/gpu.ts";
-import type { KernelTimer, TimingOptions } from "./timing.ts";
+import type { KernelTimer, TimingOptions } from "../gpu/timing.ts";
 
 /** One measured case. */
 export interface AccessCost {

@@ -12,7 +12,7 @@ import { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
 import onnx from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import { convOutSize, type ConvShape, outputShape, weightShape } from "./shapes.ts";
-import { median } from "./timing.ts";
+import { median } from "../gpu/timing.ts";
 
 /** Min and median per-call time. */
 export interface PeerTiming {

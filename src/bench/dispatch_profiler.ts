@@ -5,7 +5,7 @@
  * shares come from a separate profiled run, never from the timed ones.
  */
 import type { Gpu } from "../gpu/gpu.ts";
-import { type PassSpan, PassStamps } from "./pass_stamps.ts";
+import { type PassSpan, PassStamps } from "../gpu/pass_stamps.ts";
 import type { OpShare } from "./report.ts";
 
 /** One profiled dispatch. */

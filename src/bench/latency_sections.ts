@@ -16,8 +16,8 @@ import { latencyTableText, predictionCheckText } from "../latency/report.ts";
 import { type LatencyStatistic, type LatencyTable, latencyTable } from "../latency/table.ts";
 import type { SearchSpaceSpec } from "../space/search_space_spec.ts";
 import { Progress } from "../util/progress.ts";
-import { fmt } from "./report.ts";
-import type { TimerMethod, TimingOptions } from "./timing.ts";
+import { fmt } from "../report/text_table.ts";
+import type { TimerMethod, TimingOptions } from "../gpu/timing.ts";
 
 /** What the latency sections are asked to do. */
 export interface LatencyBenchOptions {

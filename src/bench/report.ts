@@ -14,7 +14,8 @@ import {
   type TargetKernel,
   targetVerdict,
 } from "./shapes.ts";
-import { gflopsPerSecond, gigabytesPerSecond, type Timing } from "./timing.ts";
+import { gflopsPerSecond, gigabytesPerSecond, type Timing } from "../gpu/timing.ts";
+import { fmt, formatTable } from "../report/text_table.ts";
 
 /** Rates of one timing: GFLOP/s and GB/s at the median and at the best (min) time. */
 export interface Rates {
@@ -200,32 +201,6 @@ export interface BenchReport {
 // ---------------------------------------------------------------------------
 // Text tables
 
-/** Pads cells into columns; `right[i]` right-aligns column i (numbers). */
-export function formatTable(
-  headers: readonly string[],
-  rows: readonly (readonly string[])[],
-  right: readonly boolean[] = [],
-): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]) =>
-    cells.map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ")
-      .trimEnd();
-  const rule = widths.map((w) => "-".repeat(w)).join("  ");
-  return [line(headers), rule, ...rows.map(line)].join("\n");
-}
-
-/** Three significant digits, no exponent for everyday values: 0.0123, 1.23, 123, 1234. */
-export function fmt(v: number | undefined): string {
-  if (v === undefined || !Number.isFinite(v)) return "–";
-  const a = Math.abs(v);
-  if (a >= 100) return v.toFixed(0);
-  if (a >= 10) return v.toFixed(1);
-  if (a >= 1) return v.toFixed(2);
-  if (a >= 0.01) return v.toFixed(3);
-  if (a === 0) return "0";
-  return v.toPrecision(2);
-}
-
 /** "1.23×" or "–". */
 export function fmtRatio(v: number | undefined): string {
   return v === undefined || !Number.isFinite(v) ? "–" : `${fmt(v)}×`;
@@ -250,7 +225,7 @@ export function targetsTable(rows: readonly TargetResult[]): string {
     "floor",
     "stretch",
     "verdict",
-    "tfjs (issue)",
+    "tfjs (measured once)",
   ];
   const body = rows.map((r) => {
     const d = r.directions[0];

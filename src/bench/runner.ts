@@ -22,7 +22,6 @@ import {
   type ConvResult,
   convResultBase,
   directionResult,
-  fmt,
   judgeTarget,
   layerTable,
   type PeerResult,
@@ -33,6 +32,7 @@ import {
   targetsTable,
   trainText,
 } from "./report.ts";
+import { fmt } from "../report/text_table.ts";
 import { measureAccessCosts } from "./access_costs.ts";
 import {
   type ConvShape,
@@ -52,7 +52,7 @@ import {
   KernelTimer,
   type TimerMethod,
   type TimingOptions,
-} from "./timing.ts";
+} from "../gpu/timing.ts";
 import type { SectionName } from "./sections.ts";
 import { benchTrainStep } from "./train_step.ts";
 
@@ -367,7 +367,7 @@ function printSection(
 }
 
 const SECTIONS: Readonly<Record<SectionName, (ctx: Context) => Promise<void>>> = {
-  /** The issue's four kernels, judged against floor and stretch. */
+  /** The four target kernels, judged against floor and stretch. */
   async targets({ opts, out, report, runner, peers }) {
     const targets = targetKernels(opts.batch, 32);
     const results = await runner.run(
@@ -377,7 +377,7 @@ const SECTIONS: Readonly<Record<SectionName, (ctx: Context) => Promise<void>>> =
     );
     const judged: TargetResult[] = results.map((r, i) => judgeTarget(r, targets[i]));
     report.targets = judged;
-    out.print(`\n== targets: batch ${opts.batch}, 32×32 maps (issue 3; GFLOP/s) ==`);
+    out.print(`\n== targets: batch ${opts.batch}, 32×32 maps (GFLOP/s) ==`);
     out.print(targetsTable(judged));
     if (peers.length) out.print("\n" + compareTable(judged));
   },

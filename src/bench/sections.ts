@@ -12,6 +12,27 @@ export const SECTION_NAMES = [
 ] as const;
 export type SectionName = typeof SECTION_NAMES[number];
 
+/** What each section measures, for `--help`. */
+export const SECTION_HELP: Record<SectionName, string> = {
+  targets: "four conv kernels at batch 32, 32×32 maps",
+  supernet: "every conv of the default evolve supernet",
+  mbv2: "every conv of MobileNetV2-1.0 at 224×224",
+  train: "training steps of mobilenetv2-28, per-kernel table",
+  latency: "per-block latency table of --space (cached)",
+  "latency-check": "predicted vs measured latency of networks of --space",
+  access: "cost of one memory access and of an empty dispatch",
+};
+
+/** The `--sections` help: every section, one a line, in run order. */
+export function sectionsHelp(): string {
+  const width = Math.max(...SECTION_NAMES.map((s) => s.length));
+  return [
+    "comma-separated sections, run in this order:",
+    ...SECTION_NAMES.map((s) => `  ${s.padEnd(width)}  ${SECTION_HELP[s]}`),
+    "without --sections, the kernel and training sections",
+  ].join("\n");
+}
+
 /** What `deno task bench` runs without `--sections`: the kernel and training sections. */
 export const DEFAULT_SECTIONS = "targets,supernet,mbv2,train";
 

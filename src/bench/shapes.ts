@@ -1,6 +1,6 @@
 /**
  * The convolution shapes the benchmark times, and their arithmetic: multiply-adds,
- * bytes moved, output sizes. Three sources: the issue's target kernels (batch 32,
+ * bytes moved, output sizes. Three sources: four target kernels (batch 32,
  * 32×32 maps), the layers of a network spec (MobileNetV2-1.0 at 224×224), and the
  * cell edge ops of the default evolution supernet (the ProxylessNAS backbone at
  * 28×28, every distinct layer shape at ratios 1, 3 and 6).
@@ -149,7 +149,7 @@ export function totalMacs(shapes: readonly ConvShape[]): number {
   return shapes.reduce((sum, s) => sum + convMacs(s) * s.uses, 0);
 }
 
-/** A row of the issue's target table. */
+/** A row of the target table: a kernel with the rate it must reach. */
 export interface TargetKernel {
   readonly name: string;
   readonly shape: ConvShape;
@@ -158,11 +158,11 @@ export interface TargetKernel {
   /** GFLOP/s that must be reached on the 2-core CPU adapter. */
   readonly floor: number;
   readonly stretch: number;
-  /** tfjs-backend-webgpu 4.22 on the same adapter, as measured for the issue. */
+  /** tfjs-backend-webgpu 4.22 on the same adapter, measured once for comparison. */
   readonly tfjsMeasured: number;
 }
 
-/** The issue's four target kernels at `batch` (32) and `size`×`size` (32×32) maps. */
+/** The four target kernels at `batch` (32) and `size`×`size` (32×32) maps. */
 export function targetKernels(batch = 32, size = 32): TargetKernel[] {
   const at = { n: batch, h: size, w: size, stride: 1 };
   const conv3 = convShape({ label: "conv3x3 32→32", kind: "conv", cin: 32, cout: 32, k: 3, ...at });

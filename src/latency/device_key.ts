@@ -3,7 +3,7 @@
  * kernel family the engine picked for it (register or tiled) and the timer. Entries
  * measured under one of these never answer for another.
  */
-import type { TimerMethod } from "../bench/timing.ts";
+import type { TimerMethod } from "../gpu/timing.ts";
 import type { KernelVariant } from "../gpu/device.ts";
 import type { Gpu } from "../gpu/gpu.ts";
 

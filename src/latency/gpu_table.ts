@@ -3,7 +3,7 @@
  * call a hardware-aware search needs (`latencyTable` with the GPU measurers and the
  * default cache filled in).
  */
-import type { TimerMethod, TimingOptions } from "../bench/timing.ts";
+import type { TimerMethod, TimingOptions } from "../gpu/timing.ts";
 import type { SearchSpaceSpec } from "../space/search_space_spec.ts";
 import { initEngine } from "../tensor/init.ts";
 import { defaultCachePath, LatencyCache } from "./cache.ts";

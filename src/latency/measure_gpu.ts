@@ -10,7 +10,7 @@ import {
   KernelTimer,
   type TimerMethod,
   type TimingOptions,
-} from "../bench/timing.ts";
+} from "../gpu/timing.ts";
 import type { Gpu } from "../gpu/gpu.ts";
 import { buildBlock, buildHead, buildNetwork, buildStem } from "../networks/network.ts";
 import type { Module } from "../nn/module.ts";

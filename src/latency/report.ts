@@ -1,5 +1,5 @@
 /** Text tables of a latency table and of a prediction check, for the terminal. */
-import { fmt, formatTable } from "../bench/report.ts";
+import { fmt, formatTable } from "../report/text_table.ts";
 import { describeBlock } from "../space/network_spec.ts";
 import { countSearchSpace, formatMAdds } from "../space/counting.ts";
 import type { SearchSpaceSpec } from "../space/search_space_spec.ts";

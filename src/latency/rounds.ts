@@ -6,7 +6,7 @@
  * measured early and late, and the networks compared with their parts, see the
  * same mix of quiet and busy stretches.
  */
-import { median } from "../bench/timing.ts";
+import { median } from "../gpu/timing.ts";
 import type { LatencyEntry } from "./cache.ts";
 
 /** One entry from several measurements of the same thing: samples pooled. */

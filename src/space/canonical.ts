@@ -16,7 +16,7 @@
  * - dead edges and dead nodes never enter the expression, and a cell whose output is
  *   unreachable is the zero cell.
  *
- * This covers the four redundancies of the issue (dead edges, the zero cell, single
+ * This covers four redundancies (dead edges, the zero cell, single
  * input aggregations, order-preserving relabelling of the inner nodes) and one more:
  * chains of identity edges (0 −dw→ 1 −id→ 2 −id→ 3 ≡ 0 −dw→ 1 −id→ 3).
  *

@@ -3,12 +3,20 @@
  * temporary tensors, and the gradient mode.
  */
 import type { Gpu } from "../gpu/gpu.ts";
-import type { Tensor } from "./tensor.ts";
+
+/**
+ * What a `tidy()` scope needs of a tensor: whether it outlives the scope, and how
+ * to free it. `Tensor` (tensor.ts, the layer above) has both.
+ */
+export interface ScopedTensor {
+  persistent: boolean;
+  dispose(): void;
+}
 
 class EngineState {
   private current: Gpu | null = null;
   /** Each open tidy() scope collects the tensors created in it. */
-  readonly scopes: Tensor[][] = [];
+  readonly scopes: ScopedTensor[][] = [];
   gradEnabled = true;
 
   get gpu(): Gpu {
@@ -27,7 +35,7 @@ class EngineState {
   }
 
   /** Registers a new non-persistent tensor with the innermost scope. */
-  track(t: Tensor): void {
+  track(t: ScopedTensor): void {
     const scope = this.scopes[this.scopes.length - 1];
     if (scope) scope.push(t);
   }
@@ -50,7 +58,7 @@ export function tidy<T>(fn: () => T): T {
     throw e;
   }
   const created = engine.scopes.pop()!;
-  const returned = new Set<Tensor>();
+  const returned = new Set<ScopedTensor>();
   collectTensors(result, returned);
   for (const t of created) {
     if (returned.has(t)) {
@@ -63,7 +71,7 @@ export function tidy<T>(fn: () => T): T {
 }
 
 /** Exempts a tensor from every enclosing `tidy()`; the caller must dispose it. */
-export function keep<T extends Tensor>(t: T): T {
+export function keep<T extends ScopedTensor>(t: T): T {
   t.persistent = true;
   return t;
 }
@@ -79,7 +87,7 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
-function collectTensors(value: unknown, out: Set<Tensor>, depth = 0): void {
+function collectTensors(value: unknown, out: Set<ScopedTensor>, depth = 0): void {
   if (value === null || typeof value !== "object" || depth > 3) return;
   if (isTensor(value)) {
     out.add(value);
@@ -94,6 +102,6 @@ function collectTensors(value: unknown, out: Set<Tensor>, depth = 0): void {
   }
 }
 
-function isTensor(v: object): v is Tensor {
+function isTensor(v: object): v is ScopedTensor {
   return "shape" in v && "buffer" in v && "dtype" in v && "size" in v;
 }

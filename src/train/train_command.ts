@@ -18,7 +18,12 @@ import { adaptSpecToData } from "../networks/adapt.ts";
 import { buildNetwork } from "../networks/network.ts";
 import { loadTarget } from "../space/load.ts";
 import type { NetworkSpec } from "../space/network_spec.ts";
-import { type CliCommand, cliNumber, parseCommandArgs } from "../util/cli_command.ts";
+import {
+  type CliCommand,
+  cliNumber,
+  cliOptionalNumber,
+  parseCommandArgs,
+} from "../util/cli_command.ts";
 import { Rng } from "../util/rng.ts";
 import { type EpochRecord, train, type TrainConfig } from "./trainer.ts";
 
@@ -181,21 +186,17 @@ export function parseTrainArgs(args: readonly string[]): TrainRequest {
     ? parseCommandArgs(TRAIN_COMMAND, [...QUICK_ARGS, ...args]).values
     : first;
   const seed = cliNumber("seed", values.seed, { integer: true, min: 0 });
-  const imageSize = values["image-size"] === undefined
-    ? undefined
-    : cliNumber("image-size", values["image-size"], { integer: true, min: 1 });
+  const imageSize = cliOptionalNumber("image-size", values["image-size"], {
+    integer: true,
+    min: 1,
+  });
   const data = parseDataSpec(values.data!);
-  /** A number flag without a default: undefined when absent. */
-  const optionalNumber = (
-    flag: "crop-pad" | "erase-prob" | "dropout",
-    opts: { integer?: boolean; min?: number; max?: number },
-  ) => values[flag] === undefined ? undefined : cliNumber(flag, values[flag], opts);
   const augmentation = augmentationOptions(data.kind, {
     names: values.augment,
-    cropPad: optionalNumber("crop-pad", { integer: true, min: 1 }),
-    eraseProb: optionalNumber("erase-prob", { min: 0, max: 1 }),
+    cropPad: cliOptionalNumber("crop-pad", values["crop-pad"], { integer: true, min: 1 }),
+    eraseProb: cliOptionalNumber("erase-prob", values["erase-prob"], { min: 0, max: 1 }),
   });
-  const dropout = optionalNumber("dropout", { min: 0 });
+  const dropout = cliOptionalNumber("dropout", values.dropout, { min: 0 });
   if (dropout !== undefined && dropout >= 1) {
     throw new Error(`--dropout must be below 1, got ${dropout}`);
   }

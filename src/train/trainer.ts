@@ -19,7 +19,7 @@ import { tidy } from "../tensor/engine.ts";
 import { writeLineChart } from "../report/line_chart.ts";
 import { Progress } from "../util/progress.ts";
 import { type EvalResult, evaluate, metricsFrom } from "./evaluate.ts";
-import { cosineLr } from "./schedule.ts";
+import { cosineLr, epochProgressPlan } from "./schedule.ts";
 import {
   embeddedNetworkJson,
   openOnnxFile,
@@ -172,9 +172,17 @@ export async function train(
   try {
     net.train();
     for (let epoch = counters.epoch; epoch < cfg.epochs; epoch++) {
+      const plan = epochProgressPlan({
+        epoch,
+        startStep: counters.stepInEpoch,
+        globalStep: counters.globalStep,
+        stepsPerEpoch,
+        epochs: cfg.epochs,
+        maxSteps,
+      });
       const progress = new Progress({
-        label: `epoch ${epoch + 1}/${cfg.epochs}`,
-        total: stepsPerEpoch,
+        label: `epoch ${epoch + 1}/${plan.lastEpoch}`,
+        total: plan.steps,
         unitsPerStep: cfg.batchSize,
         unitName: "img",
         ...(cfg.quiet ? { write: () => {} } : {}),

@@ -68,9 +68,16 @@ export function helpText(cmd: CliCommand): string {
 const NEGATIVE_NUMBER = /^-(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 /**
+ * A negative count written with a unit: "-5M", "-300k" MAdds, "-2x" the reference
+ * cell. Every flag that takes such a count wants a positive one.
+ */
+const NEGATIVE_COUNT = /^-(\d+\.?\d*|\.\d+)(e[+-]?\d+)?[kmgx]$/i;
+
+/**
  * Joins "--flag -1" into "--flag=-1" for flags that take a value: node:util would
  * otherwise refuse "-1" as an ambiguous option, and the number check that follows
- * can say what range the value must be in.
+ * can say what range the value must be in. A negative count ("--madds-max -5M")
+ * throws one line saying the flag must be positive.
  */
 export function joinNegativeValues(
   args: readonly string[],
@@ -85,14 +92,15 @@ export function joinNegativeValues(
     }
     const next = args[i + 1];
     const flag = /^--([^=]+)$/.exec(arg)?.[1];
-    if (
-      flag !== undefined && next !== undefined && NEGATIVE_NUMBER.test(next) && takesValue(flag)
-    ) {
-      out.push(`${arg}=${next}`);
-      i++;
-    } else {
-      out.push(arg);
+    if (flag !== undefined && next !== undefined && takesValue(flag)) {
+      if (NEGATIVE_COUNT.test(next)) throw new Error(`--${flag} must be positive, got ${next}`);
+      if (NEGATIVE_NUMBER.test(next)) {
+        out.push(`${arg}=${next}`);
+        i++;
+        continue;
+      }
     }
+    out.push(arg);
   }
   return out;
 }
@@ -153,4 +161,13 @@ export function cliNumber(
     throw new Error(`--${flag} must be ≤ ${opts.max}, got ${v}`);
   }
   return v;
+}
+
+/** A numeric flag without a default: undefined when absent, else checked as `cliNumber`. */
+export function cliOptionalNumber(
+  flag: string,
+  text: string | undefined,
+  opts: { integer?: boolean; min?: number; max?: number } = {},
+): number | undefined {
+  return text === undefined ? undefined : cliNumber(flag, text, opts);
 }

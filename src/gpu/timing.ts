@@ -13,7 +13,7 @@
  * Either way: warm-up repetitions first (they also compile the pipelines and size
  * the buffer pool), then min and median per-call time over the repetitions.
  */
-import type { Gpu } from "../gpu/gpu.ts";
+import type { Gpu } from "./gpu.ts";
 import { type PassSpan, PassStamps } from "./pass_stamps.ts";
 
 /** How repetitions are timed. */

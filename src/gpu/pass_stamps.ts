@@ -11,7 +11,7 @@
  * It works by shadowing `gpu.beginPass` / `gpu.endPass` on the instance for the
  * duration of `record` (the engine opens and closes every pass through them).
  */
-import type { Gpu } from "../gpu/gpu.ts";
+import type { Gpu } from "./gpu.ts";
 
 /** WebGPU's per-set maximum. */
 const QUERIES_PER_SET = 4096;
