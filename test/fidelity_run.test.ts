@@ -4,7 +4,7 @@
  * an OUT that holds a run is refused without it.
  */
 import assert from "node:assert/strict";
-import type { FidelityResult } from "../src/fidelity/fidelity.ts";
+import type { FidelityResult } from "../src/fidelity/result.ts";
 import { runScript } from "./_helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };

@@ -19,58 +19,18 @@ import { networkToJson } from "../space/network_spec.ts";
 import { networkFromChoices } from "../space/search_space_spec.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
 import { pathExists } from "../util/output_folder.ts";
-import { type FidelityConfig, groundTruthDefinition, type SupernetSetting } from "./config.ts";
+import { type FidelityConfig, groundTruthDefinition } from "./config.ts";
 import { groundTruth, networkId, standaloneArgs, standaloneFolder } from "./ground_truth.ts";
-import { type SampledPath, stratifiedPaths } from "./sample.ts";
+import { stratifiedPaths } from "./sample.ts";
 import {
   readSettingScores,
   scoreSetting,
   type SettingScores,
   settingSearchArgs,
 } from "./supernet_scores.ts";
-import { type Agreement, agreement, meanOverSeeds, noiseCeiling } from "./statistics.ts";
+import { agreement, meanOverSeeds, noiseCeiling } from "./statistics.ts";
+import type { FidelityResult, SampleEntry, SampleFile } from "./result.ts";
 import { writeFidelityReport } from "./report.ts";
-
-/** One sampled network, as sample.json lists it. */
-export interface SampleEntry extends SampledPath {
-  readonly id: string;
-  readonly file: string;
-  readonly params: number;
-}
-
-/** sample.json. */
-export interface SampleFile {
-  readonly definition: Record<string, unknown>;
-  readonly networks: SampleEntry[];
-}
-
-/** A setting's statistics after one scored epoch. */
-export interface EpochAgreement {
-  readonly epoch: number;
-  readonly steps: number;
-  /** Held-out top-1 in the supernet (after BN recalibration) against stand-alone top-1. */
-  readonly heldOut: Agreement;
-  /** Σ log p against stand-alone top-1 (settings that learn α). */
-  readonly logP: Agreement | null;
-  readonly scores: number[];
-  readonly logPScores: number[] | null;
-}
-
-/** fidelity.json. */
-export interface FidelityResult {
-  readonly definition: Record<string, unknown>;
-  readonly networks: (SampleEntry & { standaloneTop1: number[]; meanTop1: number })[];
-  readonly noiseCeiling: Agreement | null;
-  readonly settings: {
-    readonly setting: SupernetSetting;
-    readonly command: string;
-    readonly finished: boolean;
-    readonly seconds: number | null;
-    readonly epochs: EpochAgreement[];
-  }[];
-  /** One stand-alone training as a command. */
-  readonly standaloneCommand: string;
-}
 
 /** Refuses an OUT that holds a run unless resuming it, and a resume of another run. */
 export async function checkFidelityOut(cfg: FidelityConfig): Promise<void> {

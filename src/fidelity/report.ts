@@ -8,7 +8,7 @@ import { writeLineChart } from "../report/line_chart.ts";
 import { writeScatterPanels } from "../report/scatter_chart.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
 import type { Interval } from "../util/bootstrap.ts";
-import type { FidelityResult } from "./fidelity.ts";
+import type { FidelityResult } from "./result.ts";
 import type { Agreement } from "./statistics.ts";
 
 const f2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : "–");
