@@ -56,9 +56,12 @@ import {
 import { updateFitness } from "./fitness.ts";
 import { addOffspring, makeOffspring } from "./offspring.ts";
 import { LayerPopulation, type LayerPopulationJson, searchableLayerShapes } from "./population.ts";
+import type { LayerRegenerationRecord, RegenerationRecord } from "./history.ts";
 import { tournamentSelect } from "./selection.ts";
 import { WeightBank } from "./weight_bank.ts";
 import { writeEvolveReport } from "./report.ts";
+
+export type { RegenerationRecord } from "./history.ts";
 
 /** One mixed layer's evolving state between regenerations. */
 interface LayerState {
@@ -93,29 +96,6 @@ interface EvolveCheckpointState {
   }[];
   bank: { layer: number; id: string; cell: CellJson }[];
   config: Record<string, unknown>;
-}
-
-/** One line of history.jsonl: the state after a regeneration. */
-export interface RegenerationRecord {
-  regeneration: number;
-  step: number;
-  epoch: number;
-  trainLoss: number;
-  trainTop1: number;
-  valLoss: number;
-  valTop1: number;
-  lr: number;
-  useReference: boolean;
-  seconds: number;
-  layers: {
-    layer: number;
-    sampled: { id: string; alpha: number }[];
-    population: number;
-    children: number;
-    evicted: number;
-    /** The whole population after the regeneration: [id, α, n′, times sampled]. */
-    members: [string, number, number, number][];
-  }[];
 }
 
 export interface EvolveResult {
@@ -213,7 +193,7 @@ export async function evolve(
   const regenerate = (first: boolean) => {
     const useRef = reference !== undefined &&
       useReferenceAt(cfg, Math.max(0, position.step - warmupSteps), evolutionSteps);
-    const stats: RegenerationRecord["layers"] = [];
+    const stats: LayerRegenerationRecord[] = [];
     for (const s of layers) {
       const pop = s.population;
       if (!first) {

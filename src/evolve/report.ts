@@ -9,7 +9,7 @@ import { writeCellDrawings } from "../space/draw_cell.ts";
 import { formatMAdds } from "../space/counting.ts";
 import { writeLineChart } from "../report/line_chart.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
-import type { RegenerationRecord } from "./evolve.ts";
+import type { RegenerationRecord } from "./history.ts";
 
 export interface LayerWinners {
   layer: number;
