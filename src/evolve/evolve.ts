@@ -17,14 +17,9 @@
  * because the next step's path sampling needs the new p on the host) and one per
  * `logEvery` weight steps for metrics. Weight steps themselves never wait.
  */
-import { DataLoader } from "../data/loader.ts";
 import type { Batch } from "../data/dataset.ts";
-import { paramGroups } from "../nn/module.ts";
-import { Sgd } from "../nn/optimizers.ts";
 import type { Tensor } from "../tensor/tensor.ts";
-import { Rng } from "../util/rng.ts";
 import { Progress } from "../util/progress.ts";
-import { type Backbone, builtinBackbone } from "../space/backbone.ts";
 import { type CellJson, cellToJson, formatCell, parseCell } from "../space/cell.ts";
 import { makeSearchSpaceFile, writeSearchSpaceFile } from "../space/search_space_file.ts";
 import { ArchAdam } from "../supernet/arch_optimizer.ts";
@@ -35,46 +30,22 @@ import {
   withOptimizerState,
 } from "../supernet/checkpoint.ts";
 import { binaryGate, sampleActivePaths, softmax } from "../supernet/gates.ts";
-import { HeldOutStream } from "../supernet/held_out_stream.ts";
-import { MetricsAccumulator } from "../supernet/metrics_accumulator.ts";
-import { openSupernetData } from "../supernet/search_data.ts";
-import { archAdamOptions } from "../supernet/run_settings.ts";
 import { runStepLoop } from "../supernet/step_loop.ts";
-import { Supernet } from "../supernet/supernet.ts";
 import { applyPendingUpdate, gateGradientStep, weightStep } from "../supernet/supernet_steps.ts";
 import { WeightPathSampler } from "../supernet/path_sampling.ts";
 import { cosineLr } from "../train/schedule.ts";
 import { atomicWrite, writeJsonLines } from "../util/atomic_write.ts";
 import { compensationFactors } from "./compensation.ts";
-import {
-  type EvolveConfig,
-  evolveConfigToJson,
-  maddsCapFor,
-  referenceCellOf,
-  useReferenceAt,
-} from "./config.ts";
+import { type EvolveConfig, evolveConfigToJson, useReferenceAt } from "./config.ts";
 import { updateFitness } from "./fitness.ts";
 import { addOffspring, makeOffspring } from "./offspring.ts";
-import { LayerPopulation, type LayerPopulationJson, searchableLayerShapes } from "./population.ts";
+import { LayerPopulation, type LayerPopulationJson } from "./population.ts";
 import type { LayerRegenerationRecord, RegenerationRecord } from "./history.ts";
 import { tournamentSelect } from "./selection.ts";
-import { WeightBank } from "./weight_bank.ts";
+import { disposeEvolution, openEvolution } from "./run_state.ts";
 import { writeEvolveReport } from "./report.ts";
 
 export type { RegenerationRecord } from "./history.ts";
-
-/** One mixed layer's evolving state between regenerations. */
-interface LayerState {
-  layer: number;
-  shape: { cin: number; cout: number; stride: number; inputSize: number };
-  population: LayerPopulation;
-  /** Cell ids of the K sampled paths, in path order. */
-  sampled: string[];
-  /** α of the sampled paths (logits; p = softmax(α)). */
-  alpha: number[];
-  /** Adam on α, restarted at every regeneration (lazy: only the active paths step). */
-  adam: ArchAdam;
-}
 
 /** What an evolution checkpoint holds beside the tensors. */
 interface EvolveCheckpointState {
@@ -109,19 +80,6 @@ export function evolveCheckpointPath(out: string): string {
   return `${out}/checkpoint.astf`;
 }
 
-/** The backbone of the run, fitted to the data's channels and classes. */
-function backboneFor(cfg: EvolveConfig, channels: number, size: number, classes: number) {
-  const b = builtinBackbone(cfg.backbone);
-  if (!b) throw new Error(`unknown backbone ${cfg.backbone}`);
-  if (b.input.size !== size) {
-    throw new Error(
-      `backbone ${cfg.backbone} takes ${b.input.size}×${b.input.size} images, the data is ` +
-        `${size}×${size}; pick the matching --backbone`,
-    );
-  }
-  return { ...b, input: { channels, size }, classes } as Backbone;
-}
-
 /** Runs the evolution; writes everything under cfg.out. */
 export async function evolve(
   cfg: EvolveConfig,
@@ -129,64 +87,26 @@ export async function evolve(
 ): Promise<EvolveResult> {
   const t0 = performance.now();
   await Deno.mkdir(cfg.out, { recursive: true });
-  const rng = new Rng(cfg.seed);
-  const data = await openSupernetData({ ...cfg, label: "evolve" });
-  const trainSet = data.train;
-  const valSet = data.val;
-  const [channels, size] = data.shape;
-  const backbone = backboneFor(cfg, channels, size, data.numClasses);
-  const supernet = new Supernet(backbone, rng);
-  const opt = new Sgd(paramGroups(supernet.parameters(), cfg.weightDecay), {
-    lr: cfg.weightLr,
-    momentum: cfg.momentum,
-    nesterov: cfg.momentum > 0,
-  });
-  const bank = new WeightBank(opt, cfg.weightDecay, rng);
-  const reference = referenceCellOf(cfg);
-  const archOptions = archAdamOptions(cfg);
-  const layers: LayerState[] = searchableLayerShapes(backbone).map(({ layer, shape }) => ({
-    layer,
-    shape,
-    population: LayerPopulation.initial(rng, cfg.populationSize, layer, shape, {
-      maddsCap: maddsCapFor(cfg.maddsMax, shape),
-      maxSize: cfg.maxPopulation,
-      reference,
-      tau: cfg.tau,
-      initFitness: cfg.initFitness,
-      allowZeroCell: cfg.allowZeroCells,
-    }),
-    sampled: [],
-    alpha: [],
-    adam: new ArchAdam(0, archOptions),
-  }));
-
-  const trainLoader = new DataLoader(trainSet, {
-    batchSize: cfg.batchSize,
-    seed: cfg.seed,
-    dropLast: true,
-    prefetch: 3,
-  });
-  const valLoader = new DataLoader(valSet, {
-    batchSize: cfg.batchSize,
-    seed: cfg.seed + 7,
-    dropLast: true,
-    prefetch: 2,
-  });
-  const stepsPerEpoch = trainLoader.stepsPerEpoch;
-  const totalEpochs = cfg.warmupEpochs + cfg.epochs;
-  const totalSteps = totalEpochs * stepsPerEpoch;
-  const warmupSteps = cfg.warmupEpochs * stepsPerEpoch;
-  const evolutionSteps = totalSteps - warmupSteps;
-  if (stepsPerEpoch < 1) {
-    throw new Error(`evolve: fewer training images than one batch of ${cfg.batchSize}`);
-  }
-
-  const trainMetrics = new MetricsAccumulator("evolve.train_metrics");
-  const valMetrics = new MetricsAccumulator("evolve.val_metrics");
-  const history: RegenerationRecord[] = [];
-  const position = { step: 0 };
-  let regeneration = 0;
-  const heldOut = new HeldOutStream(valLoader);
+  const run = await openEvolution(cfg);
+  const {
+    rng,
+    backbone,
+    supernet,
+    opt,
+    bank,
+    reference,
+    archOptions,
+    layers,
+    trainLoader,
+    heldOut,
+    trainMetrics,
+    valMetrics,
+    history,
+    position,
+  } = run;
+  const trainSet = run.data.train;
+  const valSet = run.data.val;
+  const { stepsPerEpoch, totalSteps, warmupSteps, evolutionSteps } = run.schedule;
   const ckptPath = evolveCheckpointPath(cfg.out);
 
   // --- regeneration (Figure 2): Eq. 5, tournament, offspring, rebuild -----------------
@@ -230,7 +150,7 @@ export async function evolve(
         members: pop.entries().map((e) => [e.id, e.fitness, e.trainedIterations, e.timesSampled]),
       });
     }
-    regeneration++;
+    run.regeneration++;
     return { stats, useRef };
   };
 
@@ -248,7 +168,7 @@ export async function evolve(
   const saveCheckpoint = async () => {
     const state: EvolveCheckpointState = {
       step: position.step,
-      regeneration,
+      regeneration: run.regeneration,
       valConsumed: heldOut.consumed,
       optimizerSteps: opt.stepCount,
       rng: rng.getState(),
@@ -318,7 +238,7 @@ export async function evolve(
     }
     file.restore(checkpointTensors());
     position.step = meta.step;
-    regeneration = meta.regeneration;
+    run.regeneration = meta.regeneration;
     heldOut.consumed = meta.valConsumed;
     opt.stepCount = meta.optimizerSteps;
     rng.setState(meta.rng);
@@ -394,7 +314,7 @@ export async function evolve(
   // --- the run -------------------------------------------------------------------------
   if (cfg.resume) {
     await restoreCheckpoint();
-    log(`evolve: resumed at step ${position.step}/${totalSteps}, regeneration ${regeneration}`);
+    log(`evolve: resumed at step ${position.step}/${totalSteps}, regeneration ${run.regeneration}`);
   } else {
     regenerate(true);
   }
@@ -442,7 +362,7 @@ export async function evolve(
           progress.update(step - startStep, {
             loss: lastTrain.loss,
             acc: lastTrain.top1,
-            regen: regeneration,
+            regen: run.regeneration,
           });
         }
         if (step > warmupSteps && sinceRegen >= cfg.regenerateEvery) {
@@ -454,7 +374,7 @@ export async function evolve(
           const train = trainMetrics.takeTotal();
           const { stats, useRef } = regenerate(false);
           history.push({
-            regeneration,
+            regeneration: run.regeneration,
             step,
             epoch: step / stepsPerEpoch,
             trainLoss: train.loss,
@@ -489,7 +409,7 @@ export async function evolve(
     const file = makeSearchSpaceFile(
       backbone,
       layers.map((s) => s.population.toSearchSpaceLayer(cfg.k)),
-      { config: evolveConfigToJson(cfg), steps: position.step, regenerations: regeneration },
+      { config: evolveConfigToJson(cfg), steps: position.step, regenerations: run.regeneration },
     );
     const spacePath = `${cfg.out}/search_space.json`;
     await atomicWrite(spacePath, writeSearchSpaceFile(file));
@@ -518,11 +438,6 @@ export async function evolve(
     }
     return { history, spacePath, seconds };
   } finally {
-    trainMetrics.dispose();
-    valMetrics.dispose();
-    opt.dispose();
-    bank.dispose();
-    for (const m of supernet.mixed.values()) m.dispose();
-    supernet.dispose();
+    disposeEvolution(run);
   }
 }
