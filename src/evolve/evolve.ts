@@ -18,17 +18,11 @@
  * `logEvery` weight steps for metrics. Weight steps themselves never wait.
  */
 import type { Batch } from "../data/dataset.ts";
-import type { Tensor } from "../tensor/tensor.ts";
 import { Progress } from "../util/progress.ts";
-import { type CellJson, cellToJson, formatCell, parseCell } from "../space/cell.ts";
+import { formatCell } from "../space/cell.ts";
 import { makeSearchSpaceFile, writeSearchSpaceFile } from "../space/search_space_file.ts";
 import { ArchAdam } from "../supernet/arch_optimizer.ts";
 import { updateAlphaFromGates } from "../supernet/alpha_update.ts";
-import {
-  loadSupernetCheckpoint,
-  saveSupernetCheckpoint,
-  withOptimizerState,
-} from "../supernet/checkpoint.ts";
 import { binaryGate, sampleActivePaths, softmax } from "../supernet/gates.ts";
 import { runStepLoop } from "../supernet/step_loop.ts";
 import { applyPendingUpdate, gateGradientStep, weightStep } from "../supernet/supernet_steps.ts";
@@ -39,45 +33,23 @@ import { compensationFactors } from "./compensation.ts";
 import { type EvolveConfig, evolveConfigToJson, useReferenceAt } from "./config.ts";
 import { updateFitness } from "./fitness.ts";
 import { addOffspring, makeOffspring } from "./offspring.ts";
-import { LayerPopulation, type LayerPopulationJson } from "./population.ts";
 import type { LayerRegenerationRecord, RegenerationRecord } from "./history.ts";
 import { tournamentSelect } from "./selection.ts";
 import { disposeEvolution, openEvolution } from "./run_state.ts";
+import {
+  evolveCheckpointPath,
+  restoreEvolveCheckpoint,
+  saveEvolveCheckpoint,
+} from "./checkpoint.ts";
 import { writeEvolveReport } from "./report.ts";
 
+export { evolveCheckpointPath } from "./checkpoint.ts";
 export type { RegenerationRecord } from "./history.ts";
-
-/** What an evolution checkpoint holds beside the tensors. */
-interface EvolveCheckpointState {
-  step: number;
-  regeneration: number;
-  valConsumed: number;
-  optimizerSteps: number;
-  rng: number[];
-  history: RegenerationRecord[];
-  layers: {
-    layer: number;
-    population: LayerPopulationJson;
-    sampled: string[];
-    alpha: number[];
-    adamV: number[];
-    adamStep: number;
-    /** Adam's first moment (absent in checkpoints from before β1 acted: zeros). */
-    adamM?: number[];
-  }[];
-  bank: { layer: number; id: string; cell: CellJson }[];
-  config: Record<string, unknown>;
-}
 
 export interface EvolveResult {
   history: RegenerationRecord[];
   spacePath: string;
   seconds: number;
-}
-
-/** Where an evolution keeps its checkpoint (what `--resume` continues from). */
-export function evolveCheckpointPath(out: string): string {
-  return `${out}/checkpoint.astf`;
 }
 
 /** Runs the evolution; writes everything under cfg.out. */
@@ -154,97 +126,6 @@ export async function evolve(
     return { stats, useRef };
   };
 
-  // --- checkpoints: populations, α, counters, and every weight ------------------------
-  /** Every tensor a checkpoint holds, by a name that survives a rebuild. */
-  const checkpointTensors = () => {
-    const tensors = new Map<string, Tensor>();
-    for (const p of [...supernet.parameters(), ...supernet.buffers()]) {
-      tensors.set(`net.${p.name}`, p.tensor);
-    }
-    for (const [k, t] of bank.namedTensors()) tensors.set(k, t);
-    return withOptimizerState(tensors, opt);
-  };
-
-  const saveCheckpoint = async () => {
-    const state: EvolveCheckpointState = {
-      step: position.step,
-      regeneration: run.regeneration,
-      valConsumed: heldOut.consumed,
-      optimizerSteps: opt.stepCount,
-      rng: rng.getState(),
-      history,
-      layers: layers.map((s) => {
-        const adam = s.adam.state();
-        return {
-          layer: s.layer,
-          population: s.population.toJSON(),
-          sampled: s.sampled,
-          alpha: s.alpha,
-          adamV: adam.v,
-          adamStep: adam.t,
-          adamM: adam.m,
-        };
-      }),
-      bank: bank.builtBlocks().map(({ layer, id, cell }) => ({
-        layer,
-        id,
-        cell: cellToJson(cell),
-      })),
-      config: evolveConfigToJson(cfg),
-    };
-    await saveSupernetCheckpoint(ckptPath, "evolve", checkpointTensors(), state);
-  };
-
-  const restoreCheckpoint = async () => {
-    const file = await loadSupernetCheckpoint<EvolveCheckpointState>(ckptPath, "evolve", {
-      acceptUntagged: true, // evolution checkpoints from before the format tag
-    });
-    const meta = file.state;
-    if (meta.config.seed !== cfg.seed || meta.config.backbone !== cfg.backbone) {
-      throw new Error(`--resume: ${ckptPath} was made with another seed or backbone`);
-    }
-    const savedSampling = meta.config.pathSampling ?? "proportional"; // older checkpoints
-    if (savedSampling !== cfg.pathSampling) {
-      throw new Error(
-        `--resume: ${ckptPath} was made with --path-sampling ${savedSampling}, not ` +
-          `${cfg.pathSampling}; use the same flag or another --out`,
-      );
-    }
-    for (const saved of meta.layers) {
-      const s = layers.find((l) => l.layer === saved.layer);
-      if (!s) {
-        throw new Error(`--resume: ${ckptPath} has layer ${saved.layer}, not in this backbone`);
-      }
-      s.population = LayerPopulation.fromJSON(saved.population, `${ckptPath} layer ${saved.layer}`);
-      s.sampled = saved.sampled;
-      s.alpha = saved.alpha;
-      s.adam = new ArchAdam(saved.alpha.length, archOptions);
-      s.adam.setState({
-        m: saved.adamM ?? saved.alpha.map(() => 0),
-        v: saved.adamV,
-        t: saved.adamStep,
-      });
-    }
-    // Rebuild every block ever built, in order: that recreates the same shared modules,
-    // whose saved weights then overwrite the fresh ones.
-    for (const { layer, id, cell } of meta.bank) {
-      const s = layers.find((l) => l.layer === layer)!;
-      bank.blockFor(layer, s.shape, id, parseCell(cell, `${ckptPath} bank`));
-    }
-    for (const s of layers) {
-      supernet.mixed.get(s.layer)!.setCandidates(
-        s.sampled.map((id) => bank.blockFor(s.layer, s.shape, id, s.population.require(id).cell)),
-      );
-    }
-    file.restore(checkpointTensors());
-    position.step = meta.step;
-    run.regeneration = meta.regeneration;
-    heldOut.consumed = meta.valConsumed;
-    opt.stepCount = meta.optimizerSteps;
-    rng.setState(meta.rng);
-    history.push(...meta.history);
-  };
-
   // --- one weight step (training split) and one fitness step (held-out split) ---------
   const pathSampler = new WeightPathSampler(
     cfg.pathSampling,
@@ -313,7 +194,7 @@ export async function evolve(
 
   // --- the run -------------------------------------------------------------------------
   if (cfg.resume) {
-    await restoreCheckpoint();
+    await restoreEvolveCheckpoint(run);
     log(`evolve: resumed at step ${position.step}/${totalSteps}, regeneration ${run.regeneration}`);
   } else {
     regenerate(true);
@@ -389,7 +270,7 @@ export async function evolve(
           regenStart = performance.now();
           sinceRegen = 0;
           await writeJsonLines(`${cfg.out}/history.jsonl`, history);
-          await saveCheckpoint();
+          await saveEvolveCheckpoint(run);
         }
       },
     });
