@@ -21,7 +21,6 @@ import type { Batch } from "../data/dataset.ts";
 import { Progress } from "../util/progress.ts";
 import { formatCell } from "../space/cell.ts";
 import { makeSearchSpaceFile, writeSearchSpaceFile } from "../space/search_space_file.ts";
-import { ArchAdam } from "../supernet/arch_optimizer.ts";
 import { updateAlphaFromGates } from "../supernet/alpha_update.ts";
 import { binaryGate, sampleActivePaths, softmax } from "../supernet/gates.ts";
 import { runStepLoop } from "../supernet/step_loop.ts";
@@ -30,12 +29,10 @@ import { WeightPathSampler } from "../supernet/path_sampling.ts";
 import { cosineLr } from "../train/schedule.ts";
 import { atomicWrite, writeJsonLines } from "../util/atomic_write.ts";
 import { compensationFactors } from "./compensation.ts";
-import { type EvolveConfig, evolveConfigToJson, useReferenceAt } from "./config.ts";
-import { updateFitness } from "./fitness.ts";
-import { addOffspring, makeOffspring } from "./offspring.ts";
-import type { LayerRegenerationRecord, RegenerationRecord } from "./history.ts";
-import { tournamentSelect } from "./selection.ts";
+import { type EvolveConfig, evolveConfigToJson } from "./config.ts";
+import type { RegenerationRecord } from "./history.ts";
 import { disposeEvolution, openEvolution } from "./run_state.ts";
+import { foldFinalFitness, regenerate } from "./regenerate.ts";
 import {
   evolveCheckpointPath,
   restoreEvolveCheckpoint,
@@ -65,9 +62,6 @@ export async function evolve(
     backbone,
     supernet,
     opt,
-    bank,
-    reference,
-    archOptions,
     layers,
     trainLoader,
     heldOut,
@@ -78,53 +72,8 @@ export async function evolve(
   } = run;
   const trainSet = run.data.train;
   const valSet = run.data.val;
-  const { stepsPerEpoch, totalSteps, warmupSteps, evolutionSteps } = run.schedule;
+  const { stepsPerEpoch, totalSteps, warmupSteps } = run.schedule;
   const ckptPath = evolveCheckpointPath(cfg.out);
-
-  // --- regeneration (Figure 2): Eq. 5, tournament, offspring, rebuild -----------------
-  const regenerate = (first: boolean) => {
-    const useRef = reference !== undefined &&
-      useReferenceAt(cfg, Math.max(0, position.step - warmupSteps), evolutionSteps);
-    const stats: LayerRegenerationRecord[] = [];
-    for (const s of layers) {
-      const pop = s.population;
-      if (!first) {
-        updateFitness(pop, s.sampled, s.alpha, cfg.epsilon); // Eq. 5
-        pop.recordTraining(s.sampled, cfg.regenerateEvery);
-        pop.advanceRegeneration();
-      }
-      const winners = tournamentSelect(pop.entries(), cfg.k, cfg.tournamentSize, rng);
-      pop.markSampled(winners);
-      const children = makeOffspring(pop, winners, rng, {
-        count: cfg.childrenPerRegeneration,
-        useReference: useRef,
-        reference,
-        tau: cfg.tau,
-      });
-      const { evicted } = addOffspring(pop, children, cfg.childFitness, cfg.initFitness);
-      bank.retain(s.layer, new Set(pop.entries().map((e) => e.id)));
-      const blocks = winners.map((id) => {
-        const e = pop.require(id);
-        return bank.blockFor(s.layer, s.shape, id, e.cell);
-      });
-      const mixed = supernet.mixed.get(s.layer)!;
-      mixed.setCandidates(blocks);
-      mixed.train(true);
-      s.sampled = winners;
-      s.alpha = winners.map((id) => pop.require(id).fitness);
-      s.adam = new ArchAdam(winners.length, archOptions);
-      stats.push({
-        layer: s.layer,
-        sampled: winners.map((id, i) => ({ id, alpha: s.alpha[i] })),
-        population: pop.size,
-        children: children.length,
-        evicted: evicted.length,
-        members: pop.entries().map((e) => [e.id, e.fitness, e.trainedIterations, e.timesSampled]),
-      });
-    }
-    run.regeneration++;
-    return { stats, useRef };
-  };
 
   // --- one weight step (training split) and one fitness step (held-out split) ---------
   const pathSampler = new WeightPathSampler(
@@ -197,7 +146,7 @@ export async function evolve(
     await restoreEvolveCheckpoint(run);
     log(`evolve: resumed at step ${position.step}/${totalSteps}, regeneration ${run.regeneration}`);
   } else {
-    regenerate(true);
+    regenerate(run, true);
   }
   const progress = new Progress({
     label: "evolve",
@@ -253,7 +202,7 @@ export async function evolve(
           await valMetrics.drain(false);
           const val = valMetrics.takeTotal();
           const train = trainMetrics.takeTotal();
-          const { stats, useRef } = regenerate(false);
+          const { stats, useRef } = regenerate(run, false);
           history.push({
             regeneration: run.regeneration,
             step,
@@ -286,7 +235,7 @@ export async function evolve(
       true,
     );
     // Final Eq. 5 fold of the last supernet, then the top-K cells per layer.
-    for (const s of layers) updateFitness(s.population, s.sampled, s.alpha, cfg.epsilon);
+    foldFinalFitness(run);
     const file = makeSearchSpaceFile(
       backbone,
       layers.map((s) => s.population.toSearchSpaceLayer(cfg.k)),
