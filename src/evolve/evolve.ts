@@ -17,22 +17,19 @@
  * because the next step's path sampling needs the new p on the host) and one per
  * `logEvery` weight steps for metrics. Weight steps themselves never wait.
  */
-import type { Batch } from "../data/dataset.ts";
 import { Progress } from "../util/progress.ts";
 import { formatCell } from "../space/cell.ts";
 import { makeSearchSpaceFile, writeSearchSpaceFile } from "../space/search_space_file.ts";
-import { updateAlphaFromGates } from "../supernet/alpha_update.ts";
-import { binaryGate, sampleActivePaths, softmax } from "../supernet/gates.ts";
 import { runStepLoop } from "../supernet/step_loop.ts";
-import { applyPendingUpdate, gateGradientStep, weightStep } from "../supernet/supernet_steps.ts";
-import { WeightPathSampler } from "../supernet/path_sampling.ts";
+import { applyPendingUpdate } from "../supernet/supernet_steps.ts";
 import { cosineLr } from "../train/schedule.ts";
 import { atomicWrite, writeJsonLines } from "../util/atomic_write.ts";
-import { compensationFactors } from "./compensation.ts";
 import { type EvolveConfig, evolveConfigToJson } from "./config.ts";
 import type { RegenerationRecord } from "./history.ts";
 import { disposeEvolution, openEvolution } from "./run_state.ts";
 import { foldFinalFitness, regenerate } from "./regenerate.ts";
+import { evolvePathSampler, evolveWeightStep } from "./weight_step.ts";
+import { fitnessStep } from "./fitness_step.ts";
 import {
   evolveCheckpointPath,
   restoreEvolveCheckpoint,
@@ -58,9 +55,7 @@ export async function evolve(
   await Deno.mkdir(cfg.out, { recursive: true });
   const run = await openEvolution(cfg);
   const {
-    rng,
     backbone,
-    supernet,
     opt,
     layers,
     trainLoader,
@@ -70,76 +65,10 @@ export async function evolve(
     history,
     position,
   } = run;
-  const trainSet = run.data.train;
-  const valSet = run.data.val;
   const { stepsPerEpoch, totalSteps, warmupSteps } = run.schedule;
   const ckptPath = evolveCheckpointPath(cfg.out);
 
-  // --- one weight step (training split) and one fitness step (held-out split) ---------
-  const pathSampler = new WeightPathSampler(
-    cfg.pathSampling,
-    layers.map(() => cfg.k),
-    (r) => layers.map((s) => sampleActivePaths(softmax(s.alpha), 1, r)[0]),
-  );
-  const evolveWeightStep = (batch: Batch, lr: number) => {
-    const plan = pathSampler.next(rng);
-    layers.forEach((s, l) => {
-      const mixed = supernet.mixed.get(s.layer)!;
-      mixed.gateGradients = false;
-      mixed.choose({ active: [plan.path[l]], gates: [1] });
-    });
-    weightStep(supernet, opt, batch, trainSet.shape, {
-      lr,
-      labelSmoothing: cfg.labelSmoothing,
-      metrics: trainMetrics,
-      zeroGrad: plan.zeroGrad,
-      apply: plan.apply,
-    });
-  };
-
-  const allWeights = () => [
-    ...supernet.parameters().map((p) => p.tensor),
-    ...opt.groups.flatMap((g) => g.params),
-  ];
-
-  const fitnessStep = async (batch: Batch, globalIterations: number) => {
-    const choices = layers.map((s) => {
-      const p = softmax(s.alpha);
-      const active = sampleActivePaths(p, Math.min(cfg.activePaths, s.alpha.length), rng);
-      const { gates } = binaryGate(p, active, rng);
-      const mixed = supernet.mixed.get(s.layer)!;
-      mixed.gateGradients = true;
-      mixed.choose({ active, gates: active.map((i) => gates[i]) });
-      return active;
-    });
-    const grads = await gateGradientStep(
-      supernet,
-      layers.map((s) => supernet.mixed.get(s.layer)!),
-      allWeights(), // weights are fixed during a fitness step: skip their gradients
-      batch,
-      valSet.shape,
-      valMetrics,
-    );
-    layers.forEach((s, li) => {
-      const active = choices[li];
-      // Eq. 4 without the factor on the gradient: Adam would cancel a constant factor,
-      // so it scales the step instead (same direction, n/n′ times longer for rarely
-      // trained cells).
-      const factors = compensationFactors(
-        s.population,
-        active.map((i) => s.sampled[i]),
-        globalIterations,
-        cfg.compensationCap,
-      );
-      s.alpha = updateAlphaFromGates({
-        alpha: s.alpha,
-        active,
-        gateGrads: grads[li],
-        optimizer: s.adam,
-        stepScale: factors,
-      });
-    });
-  };
+  const pathSampler = evolvePathSampler(run);
 
   // --- the run -------------------------------------------------------------------------
   if (cfg.resume) {
@@ -182,9 +111,9 @@ export async function evolve(
     }, {
       weightStep: (batch, step) => {
         lr = cosineLr({ baseLr: cfg.weightLr, totalSteps, warmupSteps: 0 }, step);
-        evolveWeightStep(batch, lr);
+        evolveWeightStep(run, pathSampler, batch, lr);
       },
-      archStep: (batch, step) => fitnessStep(batch, step - warmupSteps),
+      archStep: (batch, step) => fitnessStep(run, batch, step - warmupSteps),
       afterStep: async (step) => {
         sinceRegen++;
         if (step % cfg.logEvery === 0) {
