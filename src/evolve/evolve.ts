@@ -73,6 +73,7 @@ export async function evolve(
       log(`evolve: stopped at step ${run.position.step} (--stop-after); continue with --resume`);
       return { history: run.history, spacePath: "", seconds: (performance.now() - t0) / 1000 };
     }
+    // A fair group cut short by the end of the run applies its gradients too.
     if (pathSampler.flush()) applyPendingUpdate(run.opt, lr);
     await progress.drainTrain();
     progress.finish();
