@@ -1,145 +1,51 @@
 /**
- * The differentiable evolutionary algorithm (paper §3.2, Figure 2), run end to end:
+ * `deno task evolve`: the differentiable evolutionary algorithm (paper §3.2, Figure 2),
+ * run end to end in named parts:
  *
- *   every f weight steps: Eq. 5 folds the supernet's α* into the population's
+ *   open (src/evolve/run_state.ts): the data, the supernet, its optimiser, the weight
+ *   bank and each searchable layer's initial population; or, with `--resume`, all of
+ *   that restored from the checkpoint (src/evolve/checkpoint.ts).
+ *   regenerate (src/evolve/regenerate.ts), first at the start and then every f weight
+ *   steps after the warm-up: Eq. 5 folds the supernet's α* into the population's
  *   fitness; tournament selection picks K cells per layer; the winners' mutated
- *   children join the population (under τ of the reference DAG during the first
- *   half, Eq. 2); the supernet's mixed layers are rebuilt from the weight bank, whose
- *   modules are shared by the cells of a layer (weights inherited, §3.3).
- *   weight steps (training split): one path per layer, sampled ∝ p = softmax(α), uniformly,
- *   or fairly (`--path-sampling`, src/supernet/path_sampling.ts).
- *   fitness steps (held-out split): two paths per layer, binary gates, ∂L/∂g from
- *   the GPU, Eq. 4 on the host (with its compensation factor), Adam (β1 = 0).
- *
- * At the end the top-K cells of each layer form the learned search space.
+ *   children join the population (under τ of the reference DAG during the first half,
+ *   Eq. 2); the mixed layers are rebuilt from the weight bank, whose modules are shared
+ *   by the cells of a layer (weights inherited, §3.3). Each regeneration adds a line to
+ *   history.jsonl and writes the checkpoint.
+ *   weight steps (training split, src/evolve/weight_step.ts): one path per layer,
+ *   sampled ∝ p = softmax(α), uniformly, or fairly (`--path-sampling`).
+ *   fitness steps (held-out split, src/evolve/fitness_step.ts): binary gates, ∂L/∂g from
+ *   the GPU, Eq. 4 on the host with its compensation factor, Adam on α.
+ *   write (src/evolve/learned_space.ts): a last Eq. 5 fold, then the top-K cells of each
+ *   layer as the learned search space, and the report.
  *
  * Host syncs: one per fitness step (the gate gradients of all layers in one read,
  * because the next step's path sampling needs the new p on the host) and one per
  * `logEvery` weight steps for metrics. Weight steps themselves never wait.
  */
-import { DataLoader } from "../data/loader.ts";
-import type { Batch } from "../data/dataset.ts";
-import { paramGroups } from "../nn/module.ts";
-import { Sgd } from "../nn/optimizers.ts";
-import type { Tensor } from "../tensor/tensor.ts";
-import { Rng } from "../util/rng.ts";
-import { Progress } from "../util/progress.ts";
-import { type Backbone, builtinBackbone } from "../space/backbone.ts";
-import { type CellJson, cellToJson, formatCell, parseCell } from "../space/cell.ts";
-import { makeSearchSpaceFile, writeSearchSpaceFile } from "../space/search_space_file.ts";
-import { ArchAdam } from "../supernet/arch_optimizer.ts";
-import { updateAlphaFromGates } from "../supernet/alpha_update.ts";
-import {
-  loadSupernetCheckpoint,
-  saveSupernetCheckpoint,
-  withOptimizerState,
-} from "../supernet/checkpoint.ts";
-import { binaryGate, sampleActivePaths, softmax } from "../supernet/gates.ts";
-import { HeldOutStream } from "../supernet/held_out_stream.ts";
-import { MetricsAccumulator } from "../supernet/metrics_accumulator.ts";
-import { openSupernetData } from "../supernet/search_data.ts";
-import { archAdamOptions } from "../supernet/run_settings.ts";
 import { runStepLoop } from "../supernet/step_loop.ts";
-import { Supernet } from "../supernet/supernet.ts";
-import { applyPendingUpdate, gateGradientStep, weightStep } from "../supernet/supernet_steps.ts";
-import { WeightPathSampler } from "../supernet/path_sampling.ts";
+import { applyPendingUpdate } from "../supernet/supernet_steps.ts";
+import type { WeightPathSampler } from "../supernet/path_sampling.ts";
 import { cosineLr } from "../train/schedule.ts";
-import { atomicWrite, writeJsonLines } from "../util/atomic_write.ts";
-import { compensationFactors } from "./compensation.ts";
-import {
-  type EvolveConfig,
-  evolveConfigToJson,
-  maddsCapFor,
-  referenceCellOf,
-  useReferenceAt,
-} from "./config.ts";
-import { updateFitness } from "./fitness.ts";
-import { addOffspring, makeOffspring } from "./offspring.ts";
-import { LayerPopulation, type LayerPopulationJson, searchableLayerShapes } from "./population.ts";
-import { tournamentSelect } from "./selection.ts";
-import { WeightBank } from "./weight_bank.ts";
-import { writeEvolveReport } from "./report.ts";
+import { writeJsonLines } from "../util/atomic_write.ts";
+import { restoreEvolveCheckpoint, saveEvolveCheckpoint } from "./checkpoint.ts";
+import type { EvolveConfig } from "./config.ts";
+import { fitnessStep } from "./fitness_step.ts";
+import type { RegenerationRecord } from "./history.ts";
+import { writeLearnedSpace } from "./learned_space.ts";
+import { regenerate } from "./regenerate.ts";
+import { disposeEvolution, type EvolutionRun, openEvolution } from "./run_state.ts";
+import { TrainingProgress } from "./training_progress.ts";
+import { evolvePathSampler, evolveWeightStep } from "./weight_step.ts";
 
-/** One mixed layer's evolving state between regenerations. */
-interface LayerState {
-  layer: number;
-  shape: { cin: number; cout: number; stride: number; inputSize: number };
-  population: LayerPopulation;
-  /** Cell ids of the K sampled paths, in path order. */
-  sampled: string[];
-  /** α of the sampled paths (logits; p = softmax(α)). */
-  alpha: number[];
-  /** Adam on α, restarted at every regeneration (lazy: only the active paths step). */
-  adam: ArchAdam;
-}
-
-/** What an evolution checkpoint holds beside the tensors. */
-interface EvolveCheckpointState {
-  step: number;
-  regeneration: number;
-  valConsumed: number;
-  optimizerSteps: number;
-  rng: number[];
-  history: RegenerationRecord[];
-  layers: {
-    layer: number;
-    population: LayerPopulationJson;
-    sampled: string[];
-    alpha: number[];
-    adamV: number[];
-    adamStep: number;
-    /** Adam's first moment (absent in checkpoints from before β1 acted: zeros). */
-    adamM?: number[];
-  }[];
-  bank: { layer: number; id: string; cell: CellJson }[];
-  config: Record<string, unknown>;
-}
-
-/** One line of history.jsonl: the state after a regeneration. */
-export interface RegenerationRecord {
-  regeneration: number;
-  step: number;
-  epoch: number;
-  trainLoss: number;
-  trainTop1: number;
-  valLoss: number;
-  valTop1: number;
-  lr: number;
-  useReference: boolean;
-  seconds: number;
-  layers: {
-    layer: number;
-    sampled: { id: string; alpha: number }[];
-    population: number;
-    children: number;
-    evicted: number;
-    /** The whole population after the regeneration: [id, α, n′, times sampled]. */
-    members: [string, number, number, number][];
-  }[];
-}
+export { evolveCheckpointPath } from "./checkpoint.ts";
+export type { RegenerationRecord } from "./history.ts";
 
 export interface EvolveResult {
   history: RegenerationRecord[];
+  /** search_space.json; "" when `--stop-after` interrupted the run. */
   spacePath: string;
   seconds: number;
-}
-
-/** Where an evolution keeps its checkpoint (what `--resume` continues from). */
-export function evolveCheckpointPath(out: string): string {
-  return `${out}/checkpoint.astf`;
-}
-
-/** The backbone of the run, fitted to the data's channels and classes. */
-function backboneFor(cfg: EvolveConfig, channels: number, size: number, classes: number) {
-  const b = builtinBackbone(cfg.backbone);
-  if (!b) throw new Error(`unknown backbone ${cfg.backbone}`);
-  if (b.input.size !== size) {
-    throw new Error(
-      `backbone ${cfg.backbone} takes ${b.input.size}×${b.input.size} images, the data is ` +
-        `${size}×${size}; pick the matching --backbone`,
-    );
-  }
-  return { ...b, input: { channels, size }, classes } as Backbone;
 }
 
 /** Runs the evolution; writes everything under cfg.out. */
@@ -149,400 +55,113 @@ export async function evolve(
 ): Promise<EvolveResult> {
   const t0 = performance.now();
   await Deno.mkdir(cfg.out, { recursive: true });
-  const rng = new Rng(cfg.seed);
-  const data = await openSupernetData({ ...cfg, label: "evolve" });
-  const trainSet = data.train;
-  const valSet = data.val;
-  const [channels, size] = data.shape;
-  const backbone = backboneFor(cfg, channels, size, data.numClasses);
-  const supernet = new Supernet(backbone, rng);
-  const opt = new Sgd(paramGroups(supernet.parameters(), cfg.weightDecay), {
-    lr: cfg.weightLr,
-    momentum: cfg.momentum,
-    nesterov: cfg.momentum > 0,
-  });
-  const bank = new WeightBank(opt, cfg.weightDecay, rng);
-  const reference = referenceCellOf(cfg);
-  const archOptions = archAdamOptions(cfg);
-  const layers: LayerState[] = searchableLayerShapes(backbone).map(({ layer, shape }) => ({
-    layer,
-    shape,
-    population: LayerPopulation.initial(rng, cfg.populationSize, layer, shape, {
-      maddsCap: maddsCapFor(cfg.maddsMax, shape),
-      maxSize: cfg.maxPopulation,
-      reference,
-      tau: cfg.tau,
-      initFitness: cfg.initFitness,
-      allowZeroCell: cfg.allowZeroCells,
-    }),
-    sampled: [],
-    alpha: [],
-    adam: new ArchAdam(0, archOptions),
-  }));
-
-  const trainLoader = new DataLoader(trainSet, {
-    batchSize: cfg.batchSize,
-    seed: cfg.seed,
-    dropLast: true,
-    prefetch: 3,
-  });
-  const valLoader = new DataLoader(valSet, {
-    batchSize: cfg.batchSize,
-    seed: cfg.seed + 7,
-    dropLast: true,
-    prefetch: 2,
-  });
-  const stepsPerEpoch = trainLoader.stepsPerEpoch;
-  const totalEpochs = cfg.warmupEpochs + cfg.epochs;
-  const totalSteps = totalEpochs * stepsPerEpoch;
-  const warmupSteps = cfg.warmupEpochs * stepsPerEpoch;
-  const evolutionSteps = totalSteps - warmupSteps;
-  if (stepsPerEpoch < 1) {
-    throw new Error(`evolve: fewer training images than one batch of ${cfg.batchSize}`);
-  }
-
-  const trainMetrics = new MetricsAccumulator("evolve.train_metrics");
-  const valMetrics = new MetricsAccumulator("evolve.val_metrics");
-  const history: RegenerationRecord[] = [];
-  const position = { step: 0 };
-  let regeneration = 0;
-  const heldOut = new HeldOutStream(valLoader);
-  const ckptPath = evolveCheckpointPath(cfg.out);
-
-  // --- regeneration (Figure 2): Eq. 5, tournament, offspring, rebuild -----------------
-  const regenerate = (first: boolean) => {
-    const useRef = reference !== undefined &&
-      useReferenceAt(cfg, Math.max(0, position.step - warmupSteps), evolutionSteps);
-    const stats: RegenerationRecord["layers"] = [];
-    for (const s of layers) {
-      const pop = s.population;
-      if (!first) {
-        updateFitness(pop, s.sampled, s.alpha, cfg.epsilon); // Eq. 5
-        pop.recordTraining(s.sampled, cfg.regenerateEvery);
-        pop.advanceRegeneration();
-      }
-      const winners = tournamentSelect(pop.entries(), cfg.k, cfg.tournamentSize, rng);
-      pop.markSampled(winners);
-      const children = makeOffspring(pop, winners, rng, {
-        count: cfg.childrenPerRegeneration,
-        useReference: useRef,
-        reference,
-        tau: cfg.tau,
-      });
-      const { evicted } = addOffspring(pop, children, cfg.childFitness, cfg.initFitness);
-      bank.retain(s.layer, new Set(pop.entries().map((e) => e.id)));
-      const blocks = winners.map((id) => {
-        const e = pop.require(id);
-        return bank.blockFor(s.layer, s.shape, id, e.cell);
-      });
-      const mixed = supernet.mixed.get(s.layer)!;
-      mixed.setCandidates(blocks);
-      mixed.train(true);
-      s.sampled = winners;
-      s.alpha = winners.map((id) => pop.require(id).fitness);
-      s.adam = new ArchAdam(winners.length, archOptions);
-      stats.push({
-        layer: s.layer,
-        sampled: winners.map((id, i) => ({ id, alpha: s.alpha[i] })),
-        population: pop.size,
-        children: children.length,
-        evicted: evicted.length,
-        members: pop.entries().map((e) => [e.id, e.fitness, e.trainedIterations, e.timesSampled]),
-      });
-    }
-    regeneration++;
-    return { stats, useRef };
-  };
-
-  // --- checkpoints: populations, α, counters, and every weight ------------------------
-  /** Every tensor a checkpoint holds, by a name that survives a rebuild. */
-  const checkpointTensors = () => {
-    const tensors = new Map<string, Tensor>();
-    for (const p of [...supernet.parameters(), ...supernet.buffers()]) {
-      tensors.set(`net.${p.name}`, p.tensor);
-    }
-    for (const [k, t] of bank.namedTensors()) tensors.set(k, t);
-    return withOptimizerState(tensors, opt);
-  };
-
-  const saveCheckpoint = async () => {
-    const state: EvolveCheckpointState = {
-      step: position.step,
-      regeneration,
-      valConsumed: heldOut.consumed,
-      optimizerSteps: opt.stepCount,
-      rng: rng.getState(),
-      history,
-      layers: layers.map((s) => {
-        const adam = s.adam.state();
-        return {
-          layer: s.layer,
-          population: s.population.toJSON(),
-          sampled: s.sampled,
-          alpha: s.alpha,
-          adamV: adam.v,
-          adamStep: adam.t,
-          adamM: adam.m,
-        };
-      }),
-      bank: bank.builtBlocks().map(({ layer, id, cell }) => ({
-        layer,
-        id,
-        cell: cellToJson(cell),
-      })),
-      config: evolveConfigToJson(cfg),
-    };
-    await saveSupernetCheckpoint(ckptPath, "evolve", checkpointTensors(), state);
-  };
-
-  const restoreCheckpoint = async () => {
-    const file = await loadSupernetCheckpoint<EvolveCheckpointState>(ckptPath, "evolve", {
-      acceptUntagged: true, // evolution checkpoints from before the format tag
-    });
-    const meta = file.state;
-    if (meta.config.seed !== cfg.seed || meta.config.backbone !== cfg.backbone) {
-      throw new Error(`--resume: ${ckptPath} was made with another seed or backbone`);
-    }
-    const savedSampling = meta.config.pathSampling ?? "proportional"; // older checkpoints
-    if (savedSampling !== cfg.pathSampling) {
-      throw new Error(
-        `--resume: ${ckptPath} was made with --path-sampling ${savedSampling}, not ` +
-          `${cfg.pathSampling}; use the same flag or another --out`,
-      );
-    }
-    for (const saved of meta.layers) {
-      const s = layers.find((l) => l.layer === saved.layer);
-      if (!s) {
-        throw new Error(`--resume: ${ckptPath} has layer ${saved.layer}, not in this backbone`);
-      }
-      s.population = LayerPopulation.fromJSON(saved.population, `${ckptPath} layer ${saved.layer}`);
-      s.sampled = saved.sampled;
-      s.alpha = saved.alpha;
-      s.adam = new ArchAdam(saved.alpha.length, archOptions);
-      s.adam.setState({
-        m: saved.adamM ?? saved.alpha.map(() => 0),
-        v: saved.adamV,
-        t: saved.adamStep,
-      });
-    }
-    // Rebuild every block ever built, in order: that recreates the same shared modules,
-    // whose saved weights then overwrite the fresh ones.
-    for (const { layer, id, cell } of meta.bank) {
-      const s = layers.find((l) => l.layer === layer)!;
-      bank.blockFor(layer, s.shape, id, parseCell(cell, `${ckptPath} bank`));
-    }
-    for (const s of layers) {
-      supernet.mixed.get(s.layer)!.setCandidates(
-        s.sampled.map((id) => bank.blockFor(s.layer, s.shape, id, s.population.require(id).cell)),
-      );
-    }
-    file.restore(checkpointTensors());
-    position.step = meta.step;
-    regeneration = meta.regeneration;
-    heldOut.consumed = meta.valConsumed;
-    opt.stepCount = meta.optimizerSteps;
-    rng.setState(meta.rng);
-    history.push(...meta.history);
-  };
-
-  // --- one weight step (training split) and one fitness step (held-out split) ---------
-  const pathSampler = new WeightPathSampler(
-    cfg.pathSampling,
-    layers.map(() => cfg.k),
-    (r) => layers.map((s) => sampleActivePaths(softmax(s.alpha), 1, r)[0]),
-  );
-  const evolveWeightStep = (batch: Batch, lr: number) => {
-    const plan = pathSampler.next(rng);
-    layers.forEach((s, l) => {
-      const mixed = supernet.mixed.get(s.layer)!;
-      mixed.gateGradients = false;
-      mixed.choose({ active: [plan.path[l]], gates: [1] });
-    });
-    weightStep(supernet, opt, batch, trainSet.shape, {
-      lr,
-      labelSmoothing: cfg.labelSmoothing,
-      metrics: trainMetrics,
-      zeroGrad: plan.zeroGrad,
-      apply: plan.apply,
-    });
-  };
-
-  const allWeights = () => [
-    ...supernet.parameters().map((p) => p.tensor),
-    ...opt.groups.flatMap((g) => g.params),
-  ];
-
-  const fitnessStep = async (batch: Batch, globalIterations: number) => {
-    const choices = layers.map((s) => {
-      const p = softmax(s.alpha);
-      const active = sampleActivePaths(p, Math.min(cfg.activePaths, s.alpha.length), rng);
-      const { gates } = binaryGate(p, active, rng);
-      const mixed = supernet.mixed.get(s.layer)!;
-      mixed.gateGradients = true;
-      mixed.choose({ active, gates: active.map((i) => gates[i]) });
-      return active;
-    });
-    const grads = await gateGradientStep(
-      supernet,
-      layers.map((s) => supernet.mixed.get(s.layer)!),
-      allWeights(), // weights are fixed during a fitness step: skip their gradients
-      batch,
-      valSet.shape,
-      valMetrics,
-    );
-    layers.forEach((s, li) => {
-      const active = choices[li];
-      // Eq. 4 without the factor on the gradient: Adam would cancel a constant factor,
-      // so it scales the step instead (same direction, n/n′ times longer for rarely
-      // trained cells).
-      const factors = compensationFactors(
-        s.population,
-        active.map((i) => s.sampled[i]),
-        globalIterations,
-        cfg.compensationCap,
-      );
-      s.alpha = updateAlphaFromGates({
-        alpha: s.alpha,
-        active,
-        gateGrads: grads[li],
-        optimizer: s.adam,
-        stepScale: factors,
-      });
-    });
-  };
-
-  // --- the run -------------------------------------------------------------------------
+  const run = await openEvolution(cfg);
+  const pathSampler = evolvePathSampler(run);
   if (cfg.resume) {
-    await restoreCheckpoint();
-    log(`evolve: resumed at step ${position.step}/${totalSteps}, regeneration ${regeneration}`);
-  } else {
-    regenerate(true);
-  }
-  const progress = new Progress({
-    label: "evolve",
-    total: totalSteps,
-    unitsPerStep: cfg.batchSize,
-    unitName: "img",
-  });
-  const startStep = position.step;
-  // Checkpoints are written right after a regeneration.
-  let sinceRegen = cfg.resume ? 0 : position.step;
-  let regenStart = performance.now();
-  let lastTrain = { loss: NaN, top1: NaN };
-  const drainTrain = async () => {
-    let window;
-    try {
-      window = await trainMetrics.drain();
-    } catch (err) {
-      throw new Error(
-        `evolve: ${(err as Error).message} by step ${position.step}; last checkpoint: ${ckptPath}`,
-      );
-    }
-    if (window.examples > 0) lastTrain = { loss: window.loss, top1: window.top1 };
-  };
-  let lr = cfg.weightLr;
-  try {
-    const { stopped } = await runStepLoop(position, {
-      trainLoader,
-      totalSteps,
-      warmupSteps,
-      archEvery: cfg.archUpdateEvery,
-      heldOut,
-      stopAfter: cfg.stopAfter,
-    }, {
-      weightStep: (batch, step) => {
-        lr = cosineLr({ baseLr: cfg.weightLr, totalSteps, warmupSteps: 0 }, step);
-        evolveWeightStep(batch, lr);
-      },
-      archStep: (batch, step) => fitnessStep(batch, step - warmupSteps),
-      afterStep: async (step) => {
-        sinceRegen++;
-        if (step % cfg.logEvery === 0) {
-          await drainTrain();
-          progress.update(step - startStep, {
-            loss: lastTrain.loss,
-            acc: lastTrain.top1,
-            regen: regeneration,
-          });
-        }
-        if (step > warmupSteps && sinceRegen >= cfg.regenerateEvery) {
-          // A regeneration swaps the candidates: a fair group's gradients apply first.
-          if (pathSampler.flush()) applyPendingUpdate(opt, lr);
-          await drainTrain();
-          await valMetrics.drain(false);
-          const val = valMetrics.takeTotal();
-          const train = trainMetrics.takeTotal();
-          const { stats, useRef } = regenerate(false);
-          history.push({
-            regeneration,
-            step,
-            epoch: step / stepsPerEpoch,
-            trainLoss: train.loss,
-            trainTop1: train.top1,
-            valLoss: val.loss,
-            valTop1: val.top1,
-            lr,
-            useReference: useRef,
-            seconds: (performance.now() - regenStart) / 1000,
-            layers: stats,
-          });
-          regenStart = performance.now();
-          sinceRegen = 0;
-          await writeJsonLines(`${cfg.out}/history.jsonl`, history);
-          await saveCheckpoint();
-        }
-      },
-    });
-    if (stopped) {
-      log(`evolve: stopped at step ${position.step} (--stop-after); continue with --resume`);
-      return { history, spacePath: "", seconds: (performance.now() - t0) / 1000 };
-    }
-    if (pathSampler.flush()) applyPendingUpdate(opt, lr);
-    await drainTrain();
-    progress.update(
-      position.step - startStep,
-      { loss: lastTrain.loss, acc: lastTrain.top1 },
-      true,
-    );
-    // Final Eq. 5 fold of the last supernet, then the top-K cells per layer.
-    for (const s of layers) updateFitness(s.population, s.sampled, s.alpha, cfg.epsilon);
-    const file = makeSearchSpaceFile(
-      backbone,
-      layers.map((s) => s.population.toSearchSpaceLayer(cfg.k)),
-      { config: evolveConfigToJson(cfg), steps: position.step, regenerations: regeneration },
-    );
-    const spacePath = `${cfg.out}/search_space.json`;
-    await atomicWrite(spacePath, writeSearchSpaceFile(file));
-    const seconds = (performance.now() - t0) / 1000;
-    await writeEvolveReport(
-      cfg.out,
-      history,
-      layers.map((s) => ({
-        layer: s.layer,
-        top: s.population.top(cfg.k).map((e) => ({
-          id: e.id,
-          cell: e.cell,
-          fitness: e.fitness,
-          madds: e.madds,
-        })),
-      })),
-    );
+    await restoreEvolveCheckpoint(run);
     log(
-      `evolve: wrote ${spacePath} (${layers.length} layers × ${cfg.k} cells) in ${
-        seconds.toFixed(0)
-      } s`,
+      `evolve: resumed at step ${run.position.step}/${run.schedule.totalSteps}, ` +
+        `regeneration ${run.regeneration}`,
     );
-    for (const s of layers) {
-      const best = s.population.top(1)[0];
-      log(`  layer ${s.layer}: best ${formatCell(best.cell)} (α ${best.fitness.toFixed(3)})`);
-    }
-    return { history, spacePath, seconds };
-  } finally {
-    trainMetrics.dispose();
-    valMetrics.dispose();
-    opt.dispose();
-    bank.dispose();
-    for (const m of supernet.mixed.values()) m.dispose();
-    supernet.dispose();
+  } else {
+    regenerate(run, true);
   }
+  const progress = new TrainingProgress(run);
+  try {
+    const { stopped, lr } = await trainWithRegenerations(run, pathSampler, progress);
+    if (stopped) {
+      log(`evolve: stopped at step ${run.position.step} (--stop-after); continue with --resume`);
+      return { history: run.history, spacePath: "", seconds: (performance.now() - t0) / 1000 };
+    }
+    // A fair group cut short by the end of the run applies its gradients too.
+    if (pathSampler.flush()) applyPendingUpdate(run.opt, lr);
+    await progress.drainTrain();
+    progress.finish();
+    const { spacePath, seconds } = await writeLearnedSpace(run, t0, log);
+    return { history: run.history, spacePath, seconds };
+  } finally {
+    disposeEvolution(run);
+  }
+}
+
+/**
+ * Weight steps from the run's position to the end (or `--stop-after`), a fitness step
+ * every `--arch-every` of them after the warm-up, and a regeneration with its history
+ * line and checkpoint every `f`. Returns whether `--stop-after` cut the run short and
+ * the last weight step's learning rate.
+ */
+async function trainWithRegenerations(
+  run: EvolutionRun,
+  pathSampler: WeightPathSampler,
+  progress: TrainingProgress,
+): Promise<{ stopped: boolean; lr: number }> {
+  const { cfg, schedule } = run;
+  const { totalSteps, warmupSteps } = schedule;
+  // Checkpoints are written right after a regeneration.
+  let sinceRegeneration = cfg.resume ? 0 : run.position.step;
+  let regenerationStart = performance.now();
+  let lr = cfg.weightLr;
+  const { stopped } = await runStepLoop(run.position, {
+    trainLoader: run.trainLoader,
+    totalSteps,
+    warmupSteps,
+    archEvery: cfg.archUpdateEvery,
+    heldOut: run.heldOut,
+    stopAfter: cfg.stopAfter,
+  }, {
+    weightStep: (batch, step) => {
+      lr = cosineLr({ baseLr: cfg.weightLr, totalSteps, warmupSteps: 0 }, step);
+      evolveWeightStep(run, pathSampler, batch, lr);
+    },
+    archStep: (batch, step) => fitnessStep(run, batch, step - warmupSteps),
+    afterStep: async (step) => {
+      sinceRegeneration++;
+      if (step % cfg.logEvery === 0) {
+        await progress.drainTrain();
+        progress.update(step);
+      }
+      if (step > warmupSteps && sinceRegeneration >= cfg.regenerateEvery) {
+        // A regeneration swaps the candidates: a fair group's gradients apply first.
+        if (pathSampler.flush()) applyPendingUpdate(run.opt, lr);
+        await regenerateAndRecord(run, progress, step, lr, regenerationStart);
+        regenerationStart = performance.now();
+        sinceRegeneration = 0;
+        await writeJsonLines(`${cfg.out}/history.jsonl`, run.history);
+        await saveEvolveCheckpoint(run);
+      }
+    },
+  });
+  return { stopped, lr };
+}
+
+/**
+ * Regenerates after weight step `step` and adds its history line: the loss and top-1
+ * of the weight and fitness steps since the previous regeneration (`since`, a
+ * `performance.now()` time), and each layer's new population.
+ */
+async function regenerateAndRecord(
+  run: EvolutionRun,
+  progress: TrainingProgress,
+  step: number,
+  lr: number,
+  since: number,
+): Promise<void> {
+  await progress.drainTrain();
+  await run.valMetrics.drain(false);
+  const val = run.valMetrics.takeTotal();
+  const train = run.trainMetrics.takeTotal();
+  const { stats, useRef } = regenerate(run, false);
+  run.history.push({
+    regeneration: run.regeneration,
+    step,
+    epoch: step / run.schedule.stepsPerEpoch,
+    trainLoss: train.loss,
+    trainTop1: train.top1,
+    valLoss: val.loss,
+    valTop1: val.top1,
+    lr,
+    useReference: useRef,
+    seconds: (performance.now() - since) / 1000,
+    layers: stats,
+  });
 }

@@ -9,19 +9,7 @@ import { writeCellDrawings } from "../space/draw_cell.ts";
 import { formatMAdds } from "../space/counting.ts";
 import { writeLineChart } from "../report/line_chart.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
-
-/**
- * What the curves read of each regeneration. evolve.ts's `RegenerationRecord` (a
- * line of history.jsonl) has these fields and more; naming only these keeps this
- * module below evolve.ts, which writes the report.
- */
-export interface SupernetCurvePoint {
-  step: number;
-  trainLoss: number;
-  valLoss: number;
-  trainTop1: number;
-  valTop1: number;
-}
+import type { RegenerationRecord } from "./history.ts";
 
 export interface LayerWinners {
   layer: number;
@@ -30,10 +18,10 @@ export interface LayerWinners {
 
 export async function writeEvolveReport(
   out: string,
-  history: readonly SupernetCurvePoint[],
+  history: readonly RegenerationRecord[],
   winners: readonly LayerWinners[],
 ): Promise<void> {
-  const pts = (f: (r: SupernetCurvePoint) => number) =>
+  const pts = (f: (r: RegenerationRecord) => number) =>
     history.map((r) => [r.step, f(r)] as [number, number]);
   await writeLineChart(`${out}/supernet_loss`, [
     { name: "train (weights)", points: pts((r) => r.trainLoss) },

@@ -1,0 +1,147 @@
+/**
+ * An evolution's checkpoint (what `--resume` continues from), written right after a
+ * regeneration: the populations, the sampled cells with their α and Adam state, the
+ * counters, the Rng, the history, every cell the weight bank built, and every weight
+ * (supernet, bank modules, optimiser state).
+ */
+import { type CellJson, cellToJson, parseCell } from "../space/cell.ts";
+import { ArchAdam } from "../supernet/arch_optimizer.ts";
+import {
+  loadSupernetCheckpoint,
+  saveSupernetCheckpoint,
+  withOptimizerState,
+} from "../supernet/checkpoint.ts";
+import type { Tensor } from "../tensor/tensor.ts";
+import { evolveConfigToJson } from "./config.ts";
+import type { RegenerationRecord } from "./history.ts";
+import { LayerPopulation, type LayerPopulationJson } from "./population.ts";
+import { type EvolutionRun, mixedLayerOf } from "./run_state.ts";
+
+/** What an evolution checkpoint holds beside the tensors. */
+interface EvolveCheckpointState {
+  step: number;
+  regeneration: number;
+  valConsumed: number;
+  optimizerSteps: number;
+  rng: number[];
+  history: RegenerationRecord[];
+  layers: {
+    layer: number;
+    population: LayerPopulationJson;
+    sampled: string[];
+    alpha: number[];
+    adamV: number[];
+    adamStep: number;
+    /** Adam's first moment (absent in checkpoints from before β1 acted: zeros). */
+    adamM?: number[];
+  }[];
+  bank: { layer: number; id: string; cell: CellJson }[];
+  config: Record<string, unknown>;
+}
+
+/** Where an evolution keeps its checkpoint (what `--resume` continues from). */
+export function evolveCheckpointPath(out: string): string {
+  return `${out}/checkpoint.astf`;
+}
+
+/** Every tensor a checkpoint holds, by a name that survives a rebuild. */
+function checkpointTensors(run: EvolutionRun): Map<string, Tensor> {
+  const tensors = new Map<string, Tensor>();
+  for (const p of [...run.supernet.parameters(), ...run.supernet.buffers()]) {
+    tensors.set(`net.${p.name}`, p.tensor);
+  }
+  for (const [k, t] of run.bank.namedTensors()) tensors.set(k, t);
+  return withOptimizerState(tensors, run.opt);
+}
+
+/** Writes the run's checkpoint to `evolveCheckpointPath(cfg.out)`. */
+export async function saveEvolveCheckpoint(run: EvolutionRun): Promise<void> {
+  const state: EvolveCheckpointState = {
+    step: run.position.step,
+    regeneration: run.regeneration,
+    valConsumed: run.heldOut.consumed,
+    optimizerSteps: run.opt.stepCount,
+    rng: run.rng.getState(),
+    history: run.history,
+    layers: run.layers.map((s) => {
+      const adam = s.adam.state();
+      return {
+        layer: s.layer,
+        population: s.population.toJSON(),
+        sampled: s.sampled,
+        alpha: s.alpha,
+        adamV: adam.v,
+        adamStep: adam.t,
+        adamM: adam.m,
+      };
+    }),
+    bank: run.bank.builtBlocks().map(({ layer, id, cell }) => ({
+      layer,
+      id,
+      cell: cellToJson(cell),
+    })),
+    config: evolveConfigToJson(run.cfg),
+  };
+  await saveSupernetCheckpoint(
+    evolveCheckpointPath(run.cfg.out),
+    "evolve",
+    checkpointTensors(run),
+    state,
+  );
+}
+
+/**
+ * Restores a freshly opened run (no regeneration yet) from its checkpoint; refuses one
+ * made with another seed, backbone or `--path-sampling`.
+ */
+export async function restoreEvolveCheckpoint(run: EvolutionRun): Promise<void> {
+  const { cfg } = run;
+  const ckptPath = evolveCheckpointPath(cfg.out);
+  const file = await loadSupernetCheckpoint<EvolveCheckpointState>(ckptPath, "evolve", {
+    acceptUntagged: true, // evolution checkpoints from before the format tag
+  });
+  const meta = file.state;
+  if (meta.config.seed !== cfg.seed || meta.config.backbone !== cfg.backbone) {
+    throw new Error(`--resume: ${ckptPath} was made with another seed or backbone`);
+  }
+  const savedSampling = meta.config.pathSampling ?? "proportional"; // older checkpoints
+  if (savedSampling !== cfg.pathSampling) {
+    throw new Error(
+      `--resume: ${ckptPath} was made with --path-sampling ${savedSampling}, not ` +
+        `${cfg.pathSampling}; use the same flag or another --out`,
+    );
+  }
+  for (const saved of meta.layers) {
+    const s = run.layers.find((l) => l.layer === saved.layer);
+    if (!s) {
+      throw new Error(`--resume: ${ckptPath} has layer ${saved.layer}, not in this backbone`);
+    }
+    s.population = LayerPopulation.fromJSON(saved.population, `${ckptPath} layer ${saved.layer}`);
+    s.sampled = saved.sampled;
+    s.alpha = saved.alpha;
+    s.adam = new ArchAdam(saved.alpha.length, run.archOptions);
+    s.adam.setState({
+      m: saved.adamM ?? saved.alpha.map(() => 0),
+      v: saved.adamV,
+      t: saved.adamStep,
+    });
+  }
+  // Rebuild every block ever built, in order: that recreates the same shared modules,
+  // whose saved weights then overwrite the fresh ones.
+  for (const { layer, id, cell } of meta.bank) {
+    const s = run.layers.find((l) => l.layer === layer)!;
+    run.bank.blockFor(layer, s.shape, id, parseCell(cell, `${ckptPath} bank`));
+  }
+  for (const s of run.layers) {
+    mixedLayerOf(run, s).setCandidates(
+      s.sampled.map((id) => run.bank.blockFor(s.layer, s.shape, id, s.population.require(id).cell)),
+    );
+  }
+  file.restore(checkpointTensors(run));
+  run.position.step = meta.step;
+  run.regeneration = meta.regeneration;
+  run.heldOut.consumed = meta.valConsumed;
+  run.opt.stepCount = meta.optimizerSteps;
+  run.rng.setState(meta.rng);
+  run.history.push(...meta.history);
+}

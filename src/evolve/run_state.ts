@@ -1,0 +1,183 @@
+/**
+ * Everything an evolution carries from step to step: the supernet and its weight
+ * optimiser, the weight bank that shares modules between the cells of a layer (§3.3),
+ * each mixed layer's population and sampled cells with their α, the data streams, the
+ * schedule and the counters a checkpoint saves.
+ *
+ * Opening a run draws from its Rng in a fixed order (the supernet's weights, then each
+ * layer's initial population): a resumed run restores the Rng's state afterwards.
+ */
+import { DataLoader } from "../data/loader.ts";
+import { paramGroups } from "../nn/module.ts";
+import { Sgd } from "../nn/optimizers.ts";
+import { type Backbone, builtinBackbone } from "../space/backbone.ts";
+import type { Cell } from "../space/cell.ts";
+import { ArchAdam, type ArchAdamOptions } from "../supernet/arch_optimizer.ts";
+import { HeldOutStream } from "../supernet/held_out_stream.ts";
+import { MetricsAccumulator } from "../supernet/metrics_accumulator.ts";
+import type { MixedLayer } from "../supernet/mixed_layer.ts";
+import { archAdamOptions } from "../supernet/run_settings.ts";
+import { openSupernetData, type SupernetData } from "../supernet/search_data.ts";
+import { Supernet } from "../supernet/supernet.ts";
+import { Rng } from "../util/rng.ts";
+import { type EvolveConfig, maddsCapFor, referenceCellOf } from "./config.ts";
+import type { RegenerationRecord } from "./history.ts";
+import { LayerPopulation, type LayerPopulationShape, searchableLayerShapes } from "./population.ts";
+import { WeightBank } from "./weight_bank.ts";
+
+/** One mixed layer's evolving state between regenerations. */
+export interface LayerState {
+  layer: number;
+  shape: LayerPopulationShape;
+  population: LayerPopulation;
+  /** Cell ids of the K sampled paths, in path order. */
+  sampled: string[];
+  /** α of the sampled paths (logits; p = softmax(α)). */
+  alpha: number[];
+  /** Adam on α, restarted at every regeneration (lazy: only the active paths step). */
+  adam: ArchAdam;
+}
+
+/** Weight steps of the run, from the loader's epoch length. */
+export interface EvolveSchedule {
+  readonly stepsPerEpoch: number;
+  /** Warm-up and evolution together. */
+  readonly totalSteps: number;
+  /** Weight-only steps before the first fitness step and regeneration. */
+  readonly warmupSteps: number;
+  /** Steps after the warm-up (τ's first half, Eq. 2, is measured on these). */
+  readonly evolutionSteps: number;
+}
+
+/** An evolution's state; `position`, `regeneration` and `history` advance as it runs. */
+export interface EvolutionRun {
+  readonly cfg: EvolveConfig;
+  readonly rng: Rng;
+  readonly backbone: Backbone;
+  readonly data: SupernetData;
+  readonly supernet: Supernet;
+  /** SGD on every weight, the bank's modules joining as they are built. */
+  readonly opt: Sgd;
+  readonly bank: WeightBank;
+  /** The reference cell of Eq. 2 (undefined: no τ constraint). */
+  readonly reference: Cell | undefined;
+  readonly archOptions: ArchAdamOptions;
+  /** The searchable layers, in backbone order. */
+  readonly layers: LayerState[];
+  readonly trainLoader: DataLoader;
+  /** Held-out batches for the fitness steps. */
+  readonly heldOut: HeldOutStream;
+  readonly schedule: EvolveSchedule;
+  readonly trainMetrics: MetricsAccumulator;
+  readonly valMetrics: MetricsAccumulator;
+  readonly history: RegenerationRecord[];
+  /** Weight steps done (the step loop advances it). */
+  readonly position: { step: number };
+  /** Regenerations done, the first one included. */
+  regeneration: number;
+}
+
+/** The backbone of the run, fitted to the data's channels and classes. */
+function backboneFor(cfg: EvolveConfig, channels: number, size: number, classes: number) {
+  const b = builtinBackbone(cfg.backbone);
+  if (!b) throw new Error(`unknown backbone ${cfg.backbone}`);
+  if (b.input.size !== size) {
+    throw new Error(
+      `backbone ${cfg.backbone} takes ${b.input.size}×${b.input.size} images, the data is ` +
+        `${size}×${size}; pick the matching --backbone`,
+    );
+  }
+  return { ...b, input: { channels, size }, classes } as Backbone;
+}
+
+/** Opens the data and builds the supernet and the initial populations (no candidates yet). */
+export async function openEvolution(cfg: EvolveConfig): Promise<EvolutionRun> {
+  const rng = new Rng(cfg.seed);
+  const data = await openSupernetData({ ...cfg, label: "evolve" });
+  const [channels, size] = data.shape;
+  const backbone = backboneFor(cfg, channels, size, data.numClasses);
+  const supernet = new Supernet(backbone, rng);
+  const opt = new Sgd(paramGroups(supernet.parameters(), cfg.weightDecay), {
+    lr: cfg.weightLr,
+    momentum: cfg.momentum,
+    nesterov: cfg.momentum > 0,
+  });
+  const bank = new WeightBank(opt, cfg.weightDecay, rng);
+  const reference = referenceCellOf(cfg);
+  const archOptions = archAdamOptions(cfg);
+  const layers: LayerState[] = searchableLayerShapes(backbone).map(({ layer, shape }) => ({
+    layer,
+    shape,
+    population: LayerPopulation.initial(rng, cfg.populationSize, layer, shape, {
+      maddsCap: maddsCapFor(cfg.maddsMax, shape),
+      maxSize: cfg.maxPopulation,
+      reference,
+      tau: cfg.tau,
+      initFitness: cfg.initFitness,
+      allowZeroCell: cfg.allowZeroCells,
+    }),
+    sampled: [],
+    alpha: [],
+    adam: new ArchAdam(0, archOptions),
+  }));
+
+  const trainLoader = new DataLoader(data.train, {
+    batchSize: cfg.batchSize,
+    seed: cfg.seed,
+    dropLast: true,
+    prefetch: 3,
+  });
+  const valLoader = new DataLoader(data.val, {
+    batchSize: cfg.batchSize,
+    seed: cfg.seed + 7,
+    dropLast: true,
+    prefetch: 2,
+  });
+  const stepsPerEpoch = trainLoader.stepsPerEpoch;
+  const totalSteps = (cfg.warmupEpochs + cfg.epochs) * stepsPerEpoch;
+  const warmupSteps = cfg.warmupEpochs * stepsPerEpoch;
+  if (stepsPerEpoch < 1) {
+    throw new Error(`evolve: fewer training images than one batch of ${cfg.batchSize}`);
+  }
+
+  return {
+    cfg,
+    rng,
+    backbone,
+    data,
+    supernet,
+    opt,
+    bank,
+    reference,
+    archOptions,
+    layers,
+    trainLoader,
+    heldOut: new HeldOutStream(valLoader),
+    schedule: {
+      stepsPerEpoch,
+      totalSteps,
+      warmupSteps,
+      evolutionSteps: totalSteps - warmupSteps,
+    },
+    trainMetrics: new MetricsAccumulator("evolve.train_metrics"),
+    valMetrics: new MetricsAccumulator("evolve.val_metrics"),
+    history: [],
+    position: { step: 0 },
+    regeneration: 0,
+  };
+}
+
+/** The supernet's mixed layer of a searchable layer. */
+export function mixedLayerOf(run: EvolutionRun, state: LayerState): MixedLayer {
+  return run.supernet.mixed.get(state.layer)!;
+}
+
+/** Frees the run's GPU buffers: metrics, optimiser state, bank, mixed layers, supernet. */
+export function disposeEvolution(run: EvolutionRun): void {
+  run.trainMetrics.dispose();
+  run.valMetrics.dispose();
+  run.opt.dispose();
+  run.bank.dispose();
+  for (const m of run.supernet.mixed.values()) m.dispose();
+  run.supernet.dispose();
+}
