@@ -6,7 +6,7 @@
  * PLAN` executes a plan, or one shard of it (shard.ts); `summary.ts` turns the finished
  * runs into tables.
  *
- * Budgets were chosen for a 2-core machine without a GPU (see the README's "Does the
+ * Budgets were chosen for a 2-core machine without a GPU (see docs/experiments.md, "Does the
  * learned space help?"): a search costs 2–4 minutes, a training of the found network
  * 4–8; the comparison's 8 runs fit in about an hour and a half.
  */
