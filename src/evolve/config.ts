@@ -141,7 +141,9 @@ export const DEFAULT_EVOLVE_CONFIG: EvolveConfig = {
   archUpdateEvery: 3, // ProxylessNAS uses 5; 3 gives each supernet 10 α steps at f = 30
   activePaths: 2, // two-path gates compare two cells per α step; the 2nd path only runs
   // on α steps (a third of the steps), so it costs ~15% more time
-  pathSampling: "proportional", // ProxylessNAS's binary gates: the path ∝ p
+  pathSampling: "uniform", // measured: the supernet's scores (held-out top-1 and Σ log p)
+  // rank networks best with uniform weight steps (docs/fidelity.md); ∝ p trains the leader
+  // most, so its α grows because it was trained (docs/experiments.md, rank)
   seed: 0,
   out: "runs/evolve",
   resume: false,

@@ -13,7 +13,7 @@
  *   by the cells of a layer (weights inherited, §3.3). Each regeneration adds a line to
  *   history.jsonl and writes the checkpoint.
  *   weight steps (training split, src/evolve/weight_step.ts): one path per layer,
- *   sampled ∝ p = softmax(α), uniformly, or fairly (`--path-sampling`).
+ *   uniformly (the default), ∝ p = softmax(α), or fairly (`--path-sampling`).
  *   fitness steps (held-out split, src/evolve/fitness_step.ts): binary gates, ∂L/∂g from
  *   the GPU, Eq. 4 on the host with its compensation factor, Adam on α.
  *   write (src/evolve/learned_space.ts): a last Eq. 5 fold, then the top-K cells of each

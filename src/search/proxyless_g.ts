@@ -1,6 +1,7 @@
 /**
  * ProxylessNAS's gradient search (`--algo proxyless-g`, the default): weight steps on
- * the training split each run one path drawn ∝ p = softmax(α); after the warm-up, every
+ * the training split each run one path (uniform by default; ProxylessNAS draws it ∝ p =
+ * softmax(α), `--path-sampling proportional`); after the warm-up, every
  * `--arch-every` weight steps an architecture step on a held-out batch runs two paths
  * per layer with binary gates, takes ∂CE/∂g from the GPU and maps it to α through the
  * softmax restricted to the active pair, adds Eq. 6's cost term

@@ -1,7 +1,7 @@
 /**
  * ProxylessNAS's REINFORCE search (`--algo proxyless-rl`): weight steps as in the
- * gradient search (one path ∝ p on a training batch); after the warm-up, every
- * `--arch-every` weight steps an architecture step samples `--rl-samples` paths from
+ * gradient search (one path a training batch, drawn by `--path-sampling`); after the
+ * warm-up, every `--arch-every` weight steps an architecture step samples `--rl-samples` paths from
  * p = softmax(α), runs each on the same held-out batch (forward only, BN on the batch's
  * statistics), and rewards it with its held-out accuracy less Eq. 6's cost term,
  *
