@@ -34,6 +34,8 @@ Deno.test({
       const report = await Deno.readTextFile(`${out}/report.md`);
       assert.match(report, /\| g-fair, held-out top-1 \| 2 \|/);
       assert.match(report, /noise ceiling/);
+      assert.match(report, /\| MAdds alone \(no supernet\) \|/);
+      assert.equal(result.sizeBaselines.madds.k, 2);
       assert.ok((await Deno.stat(`${out}/scatter.png`)).size > 0);
       assert.match(report, /deno task search .*--path-sampling fair/);
 

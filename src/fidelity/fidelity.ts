@@ -144,6 +144,10 @@ export async function summarize(
       meanTop1: mean[i],
     })),
     noiseCeiling: noiseCeiling(truth, stats),
+    sizeBaselines: {
+      madds: agreement(sample.networks.map((n) => n.madds), mean, stats),
+      weights: agreement(sample.networks.map((n) => n.params), mean, stats),
+    },
     settings,
     standaloneCommand: `deno task train ${
       standaloneArgs(

@@ -44,6 +44,10 @@ export function fidelityReportMarkdown(r: FidelityResult): string {
   if (r.noiseCeiling) {
     lines.push(row("**noise ceiling** (seed vs seed)", "–", r.noiseCeiling));
   }
+  lines.push(
+    row("MAdds alone (no supernet)", "–", r.sizeBaselines.madds),
+    row("weights alone (no supernet)", "–", r.sizeBaselines.weights),
+  );
   for (const s of r.settings) {
     for (const e of s.epochs) {
       lines.push(row(`${s.setting.name}, held-out top-1`, String(e.epoch), e.heldOut));

@@ -36,6 +36,8 @@ export interface FidelityResult {
   readonly definition: Record<string, unknown>;
   readonly networks: (SampleEntry & { standaloneTop1: number[]; meanTop1: number })[];
   readonly noiseCeiling: Agreement | null;
+  /** What size alone predicts: MAdds and weights against stand-alone top-1. */
+  readonly sizeBaselines: { readonly madds: Agreement; readonly weights: Agreement };
   readonly settings: {
     readonly setting: SupernetSetting;
     readonly command: string;
