@@ -7,17 +7,17 @@
  * Opening a run draws from its Rng in a fixed order (the supernet's weights, then each
  * layer's initial population): a resumed run restores the Rng's state afterwards.
  */
-import { DataLoader } from "../data/loader.ts";
+import type { DataLoader } from "../data/loader.ts";
 import { paramGroups } from "../nn/module.ts";
 import { Sgd } from "../nn/optimizers.ts";
 import { type Backbone, builtinBackbone } from "../space/backbone.ts";
 import type { Cell } from "../space/cell.ts";
 import { ArchAdam, type ArchAdamOptions } from "../supernet/arch_optimizer.ts";
-import { HeldOutStream } from "../supernet/held_out_stream.ts";
+import type { HeldOutStream } from "../supernet/held_out_stream.ts";
 import { MetricsAccumulator } from "../supernet/metrics_accumulator.ts";
 import type { MixedLayer } from "../supernet/mixed_layer.ts";
 import { archAdamOptions } from "../supernet/run_settings.ts";
-import { openSupernetData, type SupernetData } from "../supernet/search_data.ts";
+import { openSupernetData, type SupernetData, supernetSchedule } from "../supernet/search_data.ts";
 import { Supernet } from "../supernet/supernet.ts";
 import { Rng } from "../util/rng.ts";
 import { type EvolveConfig, maddsCapFor, referenceCellOf } from "./config.ts";
@@ -121,21 +121,10 @@ export async function openEvolution(cfg: EvolveConfig): Promise<EvolutionRun> {
     adam: new ArchAdam(0, archOptions),
   }));
 
-  const trainLoader = new DataLoader(data.train, {
-    batchSize: cfg.batchSize,
-    seed: cfg.seed,
-    dropLast: true,
-    prefetch: 3,
-  });
-  const valLoader = new DataLoader(data.val, {
-    batchSize: cfg.batchSize,
-    seed: cfg.seed + 7,
-    dropLast: true,
-    prefetch: 2,
-  });
-  const stepsPerEpoch = trainLoader.stepsPerEpoch;
-  const totalSteps = (cfg.warmupEpochs + cfg.epochs) * stepsPerEpoch;
-  const warmupSteps = cfg.warmupEpochs * stepsPerEpoch;
+  const { trainLoader, heldOut, stepsPerEpoch, totalSteps, warmupSteps } = supernetSchedule(
+    data,
+    cfg,
+  );
   if (stepsPerEpoch < 1) {
     throw new Error(`evolve: fewer training images than one batch of ${cfg.batchSize}`);
   }
@@ -152,7 +141,7 @@ export async function openEvolution(cfg: EvolveConfig): Promise<EvolutionRun> {
     archOptions,
     layers,
     trainLoader,
-    heldOut: new HeldOutStream(valLoader),
+    heldOut,
     schedule: {
       stepsPerEpoch,
       totalSteps,

@@ -16,7 +16,6 @@
  *   evaluate and write: the found network's held-out accuracy with the supernet's
  *   weights, network.json, net.config, choices, drawings, curves and report.md.
  */
-import { DataLoader } from "../data/loader.ts";
 import { adaptSpecToData } from "../networks/adapt.ts";
 import { paramGroups } from "../nn/module.ts";
 import { Sgd } from "../nn/optimizers.ts";
@@ -27,9 +26,8 @@ import {
   saveSupernetCheckpoint,
   withOptimizerState,
 } from "../supernet/checkpoint.ts";
-import { HeldOutStream } from "../supernet/held_out_stream.ts";
 import { MetricsAccumulator } from "../supernet/metrics_accumulator.ts";
-import { openSupernetData, type SupernetData } from "../supernet/search_data.ts";
+import { openSupernetData, type SupernetData, supernetSchedule } from "../supernet/search_data.ts";
 import { runStepLoop } from "../supernet/step_loop.ts";
 import { supernetFromSpace } from "../supernet/supernet.ts";
 import { applyPendingUpdate, weightStep } from "../supernet/supernet_steps.ts";
@@ -296,22 +294,10 @@ export async function runSearch(
     momentum: cfg.momentum,
     nesterov: cfg.momentum > 0,
   });
-  const trainLoader = new DataLoader(data.train, {
-    batchSize: cfg.batchSize,
-    seed: cfg.seed,
-    dropLast: true,
-    prefetch: 3,
-  });
-  const valLoader = new DataLoader(data.val, {
-    batchSize: cfg.batchSize,
-    seed: cfg.seed + 7,
-    dropLast: true,
-    prefetch: 2,
-  });
-  const stepsPerEpoch = trainLoader.stepsPerEpoch;
-  const totalSteps = (cfg.warmupEpochs + cfg.epochs) * stepsPerEpoch;
-  const warmupSteps = cfg.warmupEpochs * stepsPerEpoch;
-  const heldOut = new HeldOutStream(valLoader);
+  const { trainLoader, heldOut, stepsPerEpoch, totalSteps, warmupSteps } = supernetSchedule(
+    data,
+    cfg,
+  );
   const trainMetrics = new MetricsAccumulator("search.train_metrics");
   const valMetrics = new MetricsAccumulator("search.val_metrics");
   const history: HistoryRecord[] = [];

@@ -7,6 +7,8 @@
 import { openData } from "../data/data_spec.ts";
 import type { Dataset, ImageShape } from "../data/dataset.ts";
 import { seededSubset } from "../data/split.ts";
+import { DataLoader } from "../data/loader.ts";
+import { HeldOutStream } from "./held_out_stream.ts";
 
 /** Which data and how much of it. */
 export interface SupernetDataOptions {
@@ -43,5 +45,47 @@ export async function openSupernetData(options: SupernetDataOptions): Promise<Su
     val: seededSubset(data.val, options.valImages, seed + 2, `${label}-val`),
     shape: data.shape,
     numClasses: data.numClasses,
+  };
+}
+
+/** The batches and step counts of a supernet run. */
+export interface SupernetSchedule {
+  readonly trainLoader: DataLoader;
+  /** Held-out batches for the architecture steps, drawn on demand. */
+  readonly heldOut: HeldOutStream;
+  readonly stepsPerEpoch: number;
+  /** Weight steps of the whole run, the warm-up included. */
+  readonly totalSteps: number;
+  readonly warmupSteps: number;
+}
+
+/**
+ * The loaders every supernet run uses (training batches shuffled by `seed`, held-out
+ * batches by `seed + 7`, whole batches only) and its step counts: `warmupEpochs` weight-only
+ * epochs, then `epochs`.
+ */
+export function supernetSchedule(
+  data: SupernetData,
+  cfg: { batchSize: number; seed: number; warmupEpochs: number; epochs: number },
+): SupernetSchedule {
+  const trainLoader = new DataLoader(data.train, {
+    batchSize: cfg.batchSize,
+    seed: cfg.seed,
+    dropLast: true,
+    prefetch: 3,
+  });
+  const valLoader = new DataLoader(data.val, {
+    batchSize: cfg.batchSize,
+    seed: cfg.seed + 7,
+    dropLast: true,
+    prefetch: 2,
+  });
+  const stepsPerEpoch = trainLoader.stepsPerEpoch;
+  return {
+    trainLoader,
+    heldOut: new HeldOutStream(valLoader),
+    stepsPerEpoch,
+    totalSteps: (cfg.warmupEpochs + cfg.epochs) * stepsPerEpoch,
+    warmupSteps: cfg.warmupEpochs * stepsPerEpoch,
   };
 }
