@@ -17,7 +17,12 @@ const COMPARE = {
     "total-variation distance between their mixes of edge ops, ratios and aggregations.",
   positionals: true,
   flags: {
-    out: { type: "string", arg: "BASE", help: "also write BASE.md and BASE.json" },
+    out: {
+      type: "string",
+      arg: "BASE",
+      defaultText: "none: print the table only",
+      help: "also write BASE.md and BASE.json",
+    },
   },
 } as const;
 
