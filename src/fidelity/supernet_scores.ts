@@ -70,7 +70,8 @@ export function settingSearchArgs(cfg: FidelityConfig, setting: SupernetSetting)
     String(b.scoreImages),
     "--seed",
     String(b.seed),
-    ...(cfg.quick ? ["--val-images", "128", "--log-every", "4", "--arch-every", "2"] : []),
+    // search's own smoke preset (held-out subset, logging, α steps); the flags above win.
+    ...(cfg.quick ? ["--quick"] : []),
     "--out",
     settingLayout(cfg.out, setting).search,
   ];
