@@ -9,6 +9,8 @@ import { checkPlanFlags } from "../src/experiments/runner.ts";
 import {
   type EvolveRow,
   groupRows,
+  pairedDifference,
+  pairedDifferences,
   resultsMarkdown,
   type RunRow,
 } from "../src/experiments/summary.ts";
@@ -74,6 +76,50 @@ Deno.test("experiment tables: per algorithm and space, the mean, every seed and 
   assert.match(md, /within one space is 2\.00 points/);
   assert.match(md, /Finished runs: 5 of 6/);
   assert.doesNotMatch(md.split("## spos")[1].split("## Runs")[0], /learned − manual/);
+});
+
+Deno.test("experiment tables: each arm against manual, paired by seed with an interval", () => {
+  const rows = [
+    row("learned", "g", 0, 0.90, 5e6),
+    row("manual", "g", 0, 0.88, 5e6),
+    row("learned", "g", 1, 0.89, 5e6),
+    row("manual", "g", 1, 0.88, 5e6),
+    row("learned", "g", 2, 0.87, 5e6),
+    row("manual", "g", 2, 0.88, 5e6),
+    row("learned-old", "g", 1, 0.85, 5e6),
+    row("learned-old", "g", 3, 0.80, 5e6), // no manual seed 3: left out of the pairs
+  ];
+  const groups = groupRows(rows);
+  const d = pairedDifference(groups[0], groups[1])!;
+  assert.deepEqual(d.seeds, [0, 1, 2]);
+  assert.deepEqual(d.deltas.map((x) => Math.round(x * 1e4) / 1e4), [0.02, 0.01, -0.01]);
+  assert.ok(Math.abs(d.mean.value - 0.02 / 3) < 1e-12);
+  // The resampled means lie between the smallest and the largest delta.
+  assert.ok(d.mean.low >= -0.01 - 1e-12 && d.mean.low < d.mean.value);
+  assert.ok(d.mean.high <= 0.02 + 1e-12 && d.mean.high > d.mean.value);
+  const all = pairedDifferences(groups);
+  assert.deepEqual(all.map((p) => `${p.arm}:${p.seeds.join(",")}`), [
+    "learned:0,1,2",
+    "learned-old:1",
+  ]);
+  const md = resultsMarkdown({
+    plan: "p",
+    question: "q?",
+    spaces: {},
+    finished: 8,
+    planned: 8,
+    runs: rows,
+    groups,
+    paired: all,
+  });
+  assert.match(md, /learned − manual: \+0\.67 points top-1/);
+  assert.match(
+    md,
+    /Paired by seed \(seed 0 \+2\.00 points, seed 1 \+1\.00 points, seed 2 −1\.00 points\): mean \+0\.67 points, bootstrap 95% interval \[[−+]\d\.\d\d, \+\d\.\d\d\] over 3 pairs\./,
+  );
+  // One common seed: a difference, no paired sentence.
+  assert.match(md, /learned-old − manual: −5\.50 points/);
+  assert.equal(md.match(/Paired by seed/g)?.length, 1);
 });
 
 Deno.test("experiment tables: evolutions get their own table, a missing accuracy a dash", () => {

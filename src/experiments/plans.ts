@@ -242,6 +242,99 @@ const BEST_10M: ExperimentPlan = {
   }],
 };
 
+/**
+ * What evolve learns with its defaults (uniform weight steps) on three seeds, plus one run
+ * without the reference DAG (the paper's Table 5 ablation at this scale): about 15
+ * minutes a run alone on 2 cores. `space-comparison-long` searches the three spaces.
+ */
+const EVOLVE_SEEDS: ExperimentPlan = {
+  name: "evolve-seeds",
+  question: "What does evolve learn with its defaults on three seeds, and what changes " +
+    "without the reference DAG?",
+  spaces: {},
+  runs: [
+    ...[0, 1, 2].map((seed): EvolveRun => ({
+      kind: "evolve",
+      id: `default-seed${seed}`,
+      arm: "default",
+      algo: "evolve",
+      seed,
+      evolveArgs: ["--seed", String(seed)],
+    })),
+    {
+      kind: "evolve",
+      id: "no-reference-seed0",
+      arm: "no-reference",
+      algo: "evolve",
+      seed: 0,
+      evolveArgs: ["--reference", "none", "--seed", "0"],
+    },
+  ],
+};
+
+/** The space evolve-seeds learned on `seed`, as its results folder keeps it. */
+export function evolvedSpace(seed: number): string {
+  return `docs/results/${EVOLVE_SEEDS.name}/default-seed${seed}/evolve/search_space.json`;
+}
+
+/**
+ * The longer recipe of the second comparison: 4 epochs of all 60,000 training images
+ * with random crop (pad 2) and flip, so that accuracies are near convergence for this
+ * size and a seed's noise is smaller than at 2 epochs of 15,000 (about 25 minutes a
+ * 5M-MAdds network alone on 2 cores).
+ */
+const LONG_RECIPE = [
+  "--epochs",
+  "4",
+  "--batch",
+  "128",
+  "--lr",
+  "0.1",
+  "--warmup",
+  "0.3",
+  "--augment",
+  "crop,flip",
+  "--crop-pad",
+  "2",
+];
+
+/**
+ * The comparison asked again: the new learned spaces (seed s searched in the space evolve
+ * learned on seed s) against the manual space, G with the cap alone (the supernet setting
+ * that ranked best in `deno task fidelity`: uniform weight steps, the default), three
+ * seeds an arm, paired by seed; then the old learned space on the same seeds.
+ */
+const SPACE_COMPARISON_LONG: ExperimentPlan = (() => {
+  const runs: ExperimentRun[] = [];
+  const withRecipe = (run: ExperimentRun): ExperimentRun =>
+    run.kind === "search-train"
+      ? { ...run, trainArgs: [...LONG_RECIPE, "--seed", String(run.seed)] }
+      : run;
+  for (const seed of [0, 1, 2]) {
+    runs.push(
+      withRecipe(comparisonRun("learned", evolvedSpace(seed), "proxyless-g", seed, CAP_ONLY)),
+    );
+    runs.push(withRecipe(comparisonRun("manual", MANUAL_SPACE, "proxyless-g", seed, CAP_ONLY)));
+  }
+  for (const seed of [0, 1, 2]) {
+    runs.push(
+      withRecipe(comparisonRun("learned-old", LEARNED_SPACE, "proxyless-g", seed, CAP_ONLY)),
+    );
+  }
+  return {
+    name: "space-comparison-long",
+    question: "With uniform weight steps in evolve and search and a 4-epoch training on all " +
+      "images, do the learned spaces give better networks than the manual space (6M MAdds cap, " +
+      "three seeds, paired)?",
+    spaces: {
+      learned: evolvedSpace(0).replace("seed0", "seed<S>"),
+      manual: MANUAL_SPACE,
+      "learned-old": LEARNED_SPACE,
+    },
+    runs,
+  };
+})();
+
 /** A plan of seconds for tests: each stage's --quick on both spaces. */
 const SMOKE: ExperimentPlan = {
   name: "smoke",
@@ -347,6 +440,8 @@ export const EXPERIMENT_PLANS: Readonly<Record<string, ExperimentPlan>> = {
   [SPACE_COMPARISON.name]: SPACE_COMPARISON,
   [BEST_10M.name]: BEST_10M,
   [SPACE_LEARNING.name]: SPACE_LEARNING,
+  [EVOLVE_SEEDS.name]: EVOLVE_SEEDS,
+  [SPACE_COMPARISON_LONG.name]: SPACE_COMPARISON_LONG,
   [SMOKE.name]: SMOKE,
   [TINY.name]: TINY,
 };

@@ -17,6 +17,7 @@ import { loadTarget } from "../space/load.ts";
 import { readSearchSpaceFile } from "../space/search_space_file.ts";
 import type { EpochRecord } from "../train/trainer.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
+import { bootstrapInterval, type Interval } from "../util/bootstrap.ts";
 import { allPathsExist, pathExists } from "../util/output_folder.ts";
 import type { EvolveRun, ExperimentPlan, SearchTrainRun } from "./plans.ts";
 import { evolveDone, runCommands, runLayout, stageDone } from "./runner.ts";
@@ -72,6 +73,19 @@ export interface GroupRow {
   readonly meanTrainSeconds: number;
 }
 
+/** One arm against the manual space under one algorithm, paired by seed. */
+export interface PairedDifference {
+  readonly algo: string;
+  readonly arm: string;
+  readonly baseline: string;
+  /** The seeds both arms finished. */
+  readonly seeds: number[];
+  /** arm − baseline test top-1, seed by seed. */
+  readonly deltas: number[];
+  /** The mean delta and its percentile-bootstrap 95% interval over the seed pairs. */
+  readonly mean: Interval;
+}
+
 export interface PlanResults {
   readonly plan: string;
   readonly question: string;
@@ -80,6 +94,8 @@ export interface PlanResults {
   readonly planned: number;
   readonly runs: RunRow[];
   readonly groups: GroupRow[];
+  /** Every arm against the manual space, per algorithm, where both have a seed in common. */
+  readonly paired?: PairedDifference[];
   /** Finished evolutions (present when the plan has evolve runs). */
   readonly evolutions?: EvolveRow[];
 }
@@ -167,6 +183,37 @@ export function groupRows(rows: readonly RunRow[]): GroupRow[] {
   });
 }
 
+/** The arm every other arm is compared with. */
+const BASELINE_ARM = "manual";
+
+/**
+ * `arm` − `baseline` test top-1 paired by seed (the same seed drives both searches and
+ * trainings), with a bootstrap interval of the mean over the pairs; null without a
+ * common seed. With 3 pairs the bootstrap has only 10 distinct resamples: the interval
+ * is coarse, and says so by being wide.
+ */
+export function pairedDifference(arm: GroupRow, baseline: GroupRow): PairedDifference | null {
+  const seeds = arm.seeds.filter((s) => baseline.seeds.includes(s));
+  if (seeds.length === 0) return null;
+  const top1 = (g: GroupRow, seed: number) => g.testTop1[g.seeds.indexOf(seed)];
+  const deltas = seeds.map((s) => top1(arm, s) - top1(baseline, s));
+  const interval = bootstrapInterval(deltas.length, (idx) => mean(idx.map((i) => deltas[i])));
+  return { algo: arm.algo, arm: arm.arm, baseline: baseline.arm, seeds, deltas, mean: interval };
+}
+
+/** Every arm against the baseline arm of its algorithm. */
+export function pairedDifferences(groups: readonly GroupRow[]): PairedDifference[] {
+  const out: PairedDifference[] = [];
+  for (const baseline of groups.filter((g) => g.arm === BASELINE_ARM)) {
+    for (const g of groups) {
+      if (g.algo !== baseline.algo || g === baseline) continue;
+      const d = pairedDifference(g, baseline);
+      if (d) out.push(d);
+    }
+  }
+  return out;
+}
+
 /** Reads every finished run of `plan` in `planOut`. */
 export async function collectResults(plan: ExperimentPlan, planOut: string): Promise<PlanResults> {
   const runs: RunRow[] = [];
@@ -181,6 +228,7 @@ export async function collectResults(plan: ExperimentPlan, planOut: string): Pro
     }
   }
   const hasEvolutions = plan.runs.some((r) => r.kind === "evolve");
+  const groups = groupRows(runs);
   return {
     plan: plan.name,
     question: plan.question,
@@ -188,7 +236,8 @@ export async function collectResults(plan: ExperimentPlan, planOut: string): Pro
     finished: runs.length + evolutions.length,
     planned: plan.runs.length,
     runs,
-    groups: groupRows(runs),
+    groups,
+    paired: pairedDifferences(groups),
     ...(hasEvolutions ? { evolutions } : {}),
   };
 }
@@ -235,20 +284,21 @@ export function resultsMarkdown(results: PlanResults): string {
           `${seconds(g.meanTrainSeconds)} |`,
       );
     }
-    const learned = groups.find((g) => g.arm === "learned");
-    const manual = groups.find((g) => g.arm === "manual");
-    if (learned && manual) {
-      const spread = Math.max(...[learned, manual].map((g) => spreadOf(g.testTop1)));
+    const manual = groups.find((g) => g.arm === BASELINE_ARM);
+    for (const other of manual ? groups.filter((g) => g !== manual) : []) {
+      const spread = Math.max(...[other, manual!].map((g) => spreadOf(g.testTop1)));
       lines.push(
         "",
-        `learned − manual: ${signedPoints(learned.meanTestTop1 - manual.meanTestTop1)} ` +
-          `top-1` +
+        `${other.arm} − ${manual!.arm}: ` +
+          `${signedPoints(other.meanTestTop1 - manual!.meanTestTop1)} top-1` +
           (spread > 0
             ? `; the largest seed-to-seed spread within one space is ${
               (100 * spread).toFixed(2)
             } points.`
             : " (one seed per space: no spread to compare with)."),
       );
+      const paired = pairedDifference(other, manual!);
+      if (paired && paired.seeds.length >= 2) lines.push("", pairedSentence(paired));
     }
     lines.push("");
   }
@@ -288,6 +338,15 @@ function evolutionTable(rows: readonly EvolveRow[]): string[] {
   }
   lines.push("");
   return lines;
+}
+
+/** The paired difference in one sentence: every seed's delta and the interval. */
+function pairedSentence(d: PairedDifference): string {
+  const each = d.seeds.map((s, i) => `seed ${s} ${signedPoints(d.deltas[i])}`).join(", ");
+  const lo = signedPoints(d.mean.low).replace(" points", "");
+  const hi = signedPoints(d.mean.high).replace(" points", "");
+  return `Paired by seed (${each}): mean ${signedPoints(d.mean.value)}, bootstrap 95% ` +
+    `interval [${lo}, ${hi}] over ${d.seeds.length} pairs.`;
 }
 
 function spreadOf(values: readonly number[]): number {
