@@ -93,8 +93,9 @@ const RANK = {
     "path-sampling": flag(
       "pathSampling",
       "MODE",
-      "the path of a weight step: proportional (∝ softmax(α), ProxylessNAS), uniform, or\n" +
-        "fair (each network once per 3 steps, one update)",
+      "the path of a weight step: proportional (∝ softmax(α), ProxylessNAS), uniform,\n" +
+        "fair (each network once per 3 steps, one update), or balanced (fair's order, an\n" +
+        "update every step)",
     ),
     seed: flag("seed", "N", "seed of the data subsets, weights and path sampling"),
     "log-every": flag("logEvery", "N", "weight steps between progress readbacks"),

@@ -49,6 +49,25 @@ Deno.test("fair sampling: equal counts over a run, and the order is not fixed", 
   assert.equal(firsts.size, 4, "every candidate leads some group");
 });
 
+Deno.test("balanced sampling: fair's order, an update every step", () => {
+  const sampler = new WeightPathSampler("balanced", [4, 3]);
+  assert.equal(sampler.groupSize, 1);
+  assert.equal(sampler.orderLength, 4);
+  const rng = new Rng(3);
+  for (let group = 0; group < 25; group++) {
+    const plans = Array.from({ length: 4 }, () => sampler.next(rng));
+    assert.ok(plans.every((p) => p.zeroGrad && p.apply), "one update a step");
+    assert.deepEqual(counts(plans, 0, 4), [1, 1, 1, 1]);
+    assert.ok(counts(plans, 1, 3).every((c) => c === 1 || c === 2));
+    assert.equal(sampler.pending, false);
+  }
+  sampler.next(rng);
+  assert.equal(sampler.flush(), false, "nothing is ever pending");
+  // After a flush a new order starts: the next 4 steps again hold every candidate once.
+  const plans = Array.from({ length: 4 }, () => sampler.next(rng));
+  assert.deepEqual(counts(plans, 0, 4), [1, 1, 1, 1]);
+});
+
 Deno.test("flush ends a group early and says whether an update is pending", () => {
   const sampler = new WeightPathSampler("fair", [3, 3]);
   const rng = new Rng(2);

@@ -226,7 +226,8 @@ flags (default in brackets):
   --arch-every N             weight steps per fitness step [${d.archUpdateEvery}]
   --active-paths 1|2         paths per fitness step [${d.activePaths}]
   --path-sampling MODE       the path a weight step trains: proportional (∝ p), uniform,
-                             or fair (each cell once per group of K steps, one update) [${d.pathSampling}]
+                             fair (each cell once per group of K steps, one update), or
+                             balanced (fair's order, an update every step) [${d.pathSampling}]
   --out DIR [${d.out}]  --resume  --log-every N [${d.logEvery}]
   --stop-after N             stop as if interrupted, for resume tests [${d.stopAfter}: off]
   -h, --help                 print this text and exit`;

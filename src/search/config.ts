@@ -61,9 +61,10 @@ export interface SearchConfig extends SupernetRunSettings {
   /** Epochs after the warm-up (with architecture steps for the ProxylessNAS searches). */
   readonly epochs: number;
   /**
-   * The path each weight step trains (src/supernet/path_sampling.ts): ∝ p, uniform or
-   * fair. SPOS and random search have no p: uniform (under the cap) or fair (every
-   * candidate, the cap notwithstanding: fairness is per candidate, not per network).
+   * The path each weight step trains (src/supernet/path_sampling.ts): ∝ p, uniform, fair
+   * or balanced. SPOS and random search have no p: uniform (under the cap), fair or
+   * balanced (every candidate, the cap notwithstanding: fairness is per candidate, not
+   * per network).
    */
   readonly pathSampling: PathSampling;
   /** Eq. 6's λ per million MAdds; null = not given. */
@@ -218,9 +219,9 @@ flags (default in brackets):
   --lr [${d.weightLr}]  --momentum [${d.momentum}]  --wd [${d.weightDecay}]  --label-smoothing [${d.labelSmoothing}]
   --arch-lr [${d.archLr}]  --arch-beta1 [${d.archBeta1}]  --arch-beta2 [${d.archBeta2}]  --arch-eps [${d.archEps}]
   --arch-every N             weight steps per architecture step [${d.archUpdateEvery}]
-  --path-sampling MODE       the path a weight step trains: proportional (∝ p), uniform, or
-                             fair (each candidate once per group of steps, one update)
-                             [${d.pathSampling}]
+  --path-sampling MODE       the path a weight step trains: proportional (∝ p), uniform,
+                             fair (each candidate once per group of steps, one update), or
+                             balanced (fair's order, an update every step) [${d.pathSampling}]
   --rl-samples N             paths per REINFORCE step [${d.rlSamples}]
   --rl-baseline-weight W     b <- b + W·(mean reward - b) [${d.rlBaselineWeight}]
   --population N [${d.population}]  --top-k N [${d.topK}]  --generations N [${d.generations}]  (SPOS)
@@ -362,7 +363,7 @@ export function validateSearchConfig(config: SearchConfig): SearchConfig {
   if (singlePath && config.pathSampling === "proportional") {
     throw new Error(
       `--path-sampling proportional needs the architecture weights of proxyless-g or ` +
-        `proxyless-rl; ${config.algo} trains uniform or fair paths`,
+        `proxyless-rl; ${config.algo} trains uniform, fair or balanced paths`,
     );
   }
   if (config.algo === "spos" && config.mutations + config.crossovers > config.population) {

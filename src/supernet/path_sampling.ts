@@ -13,6 +13,9 @@
  *   gradients are accumulated (summed, as FairNAS does) and applied in one update at the
  *   group's end. Each batch still feeds one path, so every mode sees the same data and
  *   costs the same per step.
+ * - `balanced`: fair's order (each candidate once per group of m steps) with one update
+ *   per step, as uniform does: it separates what fair's order does to a supernet from
+ *   what its summed, m-times-rarer update does.
  *
  * A loop that must apply pending gradients before a boundary (a regeneration that swaps
  * the candidates, a checkpoint) calls `flush()`; the next step starts a new group.
@@ -20,7 +23,7 @@
 import type { Rng } from "../util/rng.ts";
 
 /** The weight-step path choices. */
-export const PATH_SAMPLING_MODES = ["proportional", "uniform", "fair"] as const;
+export const PATH_SAMPLING_MODES = ["proportional", "uniform", "fair", "balanced"] as const;
 /** One of `PATH_SAMPLING_MODES`. */
 export type PathSampling = typeof PATH_SAMPLING_MODES[number];
 
@@ -47,6 +50,8 @@ export function parsePathSampling(text: string): PathSampling {
 export class WeightPathSampler {
   /** Weight steps per update: m for `fair`, else 1. */
   readonly groupSize: number;
+  /** Steps in which every candidate runs once: m for `fair` and `balanced`, else 1. */
+  readonly orderLength: number;
   private slot = 0;
   private orders: number[][] = [];
 
@@ -67,7 +72,8 @@ export class WeightPathSampler {
         throw new RangeError(`WeightPathSampler: layer ${l} has ${k} candidates`);
       }
     });
-    this.groupSize = mode === "fair" ? Math.max(1, ...choices) : 1;
+    this.orderLength = mode === "fair" || mode === "balanced" ? Math.max(1, ...choices) : 1;
+    this.groupSize = mode === "fair" ? this.orderLength : 1;
   }
 
   /** The path of the next weight step and its place in the update. */
@@ -76,28 +82,30 @@ export class WeightPathSampler {
     if (this.mode === "uniform") {
       return { path: this.choices.map((k) => rng.int(k)), zeroGrad: true, apply: true };
     }
-    if (this.slot === 0) this.orders = this.choices.map((k) => fairOrder(k, this.groupSize, rng));
+    if (this.slot === 0) this.orders = this.choices.map((k) => fairOrder(k, this.orderLength, rng));
     const path = this.orders.map((order) => order[this.slot]);
-    const zeroGrad = this.slot === 0;
+    const first = this.slot === 0;
     this.slot++;
-    const apply = this.slot === this.groupSize;
-    if (apply) this.slot = 0;
-    return { path, zeroGrad, apply };
+    const last = this.slot === this.orderLength;
+    if (last) this.slot = 0;
+    if (this.mode === "balanced") return { path, zeroGrad: true, apply: true };
+    return { path, zeroGrad: first, apply: last };
   }
 
   /**
-   * Ends the current group early. True when steps of it ran without their update: the
-   * caller applies the optimiser to the gradients accumulated so far.
+   * Ends the current group early (the next step starts a new order). True when steps of
+   * it ran without their update: the caller applies the optimiser to the gradients
+   * accumulated so far.
    */
   flush(): boolean {
-    const pending = this.slot > 0;
+    const pending = this.pending;
     this.slot = 0;
     return pending;
   }
 
-  /** Whether a group is under way (its gradients not applied yet). */
+  /** Whether a group's gradients are accumulated but not applied yet (`fair` only). */
   get pending(): boolean {
-    return this.slot > 0;
+    return this.mode === "fair" && this.slot > 0;
   }
 }
 
