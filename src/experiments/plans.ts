@@ -93,24 +93,16 @@ const ALGO_ARGS: Readonly<Record<string, readonly string[]>> = {
     "4",
   ],
 };
+/** Batch and learning-rate schedule of both comparisons' trainings. */
+const TRAIN_OPTIMISER = ["--batch", "128", "--lr", "0.1", "--warmup", "0.3"];
+
 /**
  * The training recipe of every found network: 2 epochs of a seeded 15,000-image subset
  * (the trainer's defaults otherwise: SGD-Nesterov, cosine, label smoothing 0.1, no
  * augmentation), tested on all 10,000 test images. Short, so that all eight networks
  * train in this machine's budget; it ranks early learners, not converged accuracy.
  */
-const TRAIN_RECIPE = [
-  "--epochs",
-  "2",
-  "--train-images",
-  "15000",
-  "--batch",
-  "128",
-  "--lr",
-  "0.1",
-  "--warmup",
-  "0.3",
-];
+const TRAIN_RECIPE = ["--epochs", "2", "--train-images", "15000", ...TRAIN_OPTIMISER];
 
 /**
  * G with the cap alone (`--lambda 0`: no cost term, the argmax repaired under the cap):
@@ -286,12 +278,7 @@ export function evolvedSpace(seed: number): string {
 const LONG_RECIPE = [
   "--epochs",
   "4",
-  "--batch",
-  "128",
-  "--lr",
-  "0.1",
-  "--warmup",
-  "0.3",
+  ...TRAIN_OPTIMISER,
   "--augment",
   "crop,flip",
   "--crop-pad",
