@@ -43,7 +43,10 @@ export interface GpuEnvironment {
 
 const OUTPUT_CAP = 4_096;
 
-/** Collects the environment; `env` is what the check's children get. */
+/**
+ * Collects the environment; `env` is what the check's children get, `timeoutMs` the
+ * limit of each command it runs (ldconfig, nvidia-smi).
+ */
 export async function collectEnvironment(
   env: Readonly<Record<string, string | undefined>>,
   timeoutMs: number,
@@ -90,10 +93,10 @@ async function ldconfigLibraries(timeoutMs: number): Promise<Set<string>> {
   for (const cmd of ["ldconfig", "/sbin/ldconfig"]) {
     try {
       const r = await runChild(cmd, ["-p"], { timeoutMs, keepStdout: true });
-      if (r.code !== 0) continue;
+      if (r.code !== 0) return new Set();
       const names = r.stdout.split("\n").map((line) => line.trim().split(" ")[0]);
       return new Set(names.filter(Boolean));
-    } catch { /* try the next spelling */ }
+    } catch { /* not on PATH: try /sbin */ }
   }
   return new Set();
 }

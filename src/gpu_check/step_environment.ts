@@ -12,13 +12,13 @@ import { isNvidiaIcd } from "./vulkan_icds.ts";
 
 export const ENVIRONMENT_FILE = "environment.json";
 
-/** nvidia-smi and ldconfig get a third of the step's time; the adapter the rest. */
 export const environmentStep: CheckStep = {
   name: "environment",
   timeoutSeconds: 60, // a healthy adapter answers in seconds; a broken driver may hang
   async run(ctx: StepContext): Promise<StepOutcome> {
     const env = { ...Deno.env.toObject(), ...ctx.env };
-    const machine = await collectEnvironment(env, ctx.timeoutMs / 3);
+    // nvidia-smi and ldconfig get a sixth of the step's time each, the adapter the rest.
+    const machine = await collectEnvironment(env, ctx.timeoutMs / 6);
     const probe = await probeAdapter(ctx.deno, ctx.env, (ctx.timeoutMs * 2) / 3);
     const verdict = gpuAdapterVerdict({
       nvidiaSmiWorks: machine.nvidiaSmi.status === "ok",
@@ -28,7 +28,7 @@ export const environmentStep: CheckStep = {
       nvidiaIcds: machine.icds.files.filter(isNvidiaIcd),
       driverCapabilities: env.NVIDIA_DRIVER_CAPABILITIES,
     });
-    if (verdict) ctx.print(verdict);
+    if (verdict) ctx.print(`gpu-check: ${verdict}`);
     await atomicWrite(
       `${ctx.out}/${ENVIRONMENT_FILE}`,
       JSON.stringify(
@@ -43,7 +43,12 @@ export const environmentStep: CheckStep = {
       ) + "\n",
     );
     const a = probe.adapter;
-    const error = probe.error ?? (a === null ? "no WebGPU adapter" : verdict ?? undefined);
+    const error = probe.error ??
+      (a === null
+        ? "no WebGPU adapter"
+        : verdict
+        ? "a GPU is present but the adapter is a CPU one (the line above; summary's verdict)"
+        : undefined);
     return {
       ok: error === undefined,
       file: ENVIRONMENT_FILE,
