@@ -5,10 +5,10 @@
  * unpacks it.
  *
  *   .tools/gpu/
- *     deno.xz                  this Deno (95 MiB, 30 compressed)
+ *     deno.xz                  this Deno (95 MiB, 30 compressed; 44 MiB in all)
  *     libvulkan1_*.deb         Debian's Vulkan loader
- *     node_modules.tar.xz      the npm packages without onnxruntime-node's native
- *                              binaries (only `bench --compare` and the ONNX tests load them)
+ *     node_modules.tar.xz      the npm packages less what the check never loads
+ *                              (onnxruntime-node's native binaries: bench --compare, ONNX tests)
  *     fashion-mnist/           4,000 + 1,000 images for the check's evolve step
  */
 import {
@@ -24,8 +24,15 @@ import {
 /** What a device tool carries in all: the tracked files and the carried folders. */
 export const DEVICE_TOOL_LIMIT_BYTES = 64 * 2 ** 20;
 
-/** node_modules paths left out of the tools folder. */
-const NOT_CARRIED = ["node_modules/.deno/onnxruntime-node@*/node_modules/onnxruntime-node/bin"];
+/**
+ * node_modules paths left out of the tools folder (their packages stay, as Deno checks
+ * them): onnxruntime-node's native binaries, and the musl build of sharp's libvips
+ * (GPU servers run glibc).
+ */
+const NOT_CARRIED = [
+  "node_modules/.deno/onnxruntime-node@*/node_modules/onnxruntime-node/bin",
+  "node_modules/.deno/@img+sharp-libvips-linuxmusl-*/node_modules/@img/*/lib",
+];
 
 /**
  * Writes the tools folder into `dir` (replacing what was there); returns its size and
