@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { adapterReport } from "../src/gpu_check/adapter_probe.ts";
 import { lastLines, runChild } from "../src/gpu_check/child.ts";
 import { parseJunit } from "../src/gpu_check/junit.ts";
-import { testFiles } from "../src/gpu_check/step_kernel_tests.ts";
+import { printedResults } from "../src/gpu_check/step_kernel_tests.ts";
 import { gpuAdapterVerdict, type VerdictInput } from "../src/gpu_check/verdict.ts";
 import { findIcdFiles, isNvidiaIcd } from "../src/gpu_check/vulkan_icds.ts";
 
@@ -118,20 +118,28 @@ Deno.test("JUnit: passed, failed with its message, skipped; entities decoded", (
   assert.deepEqual(parseJunit(""), []);
 });
 
-Deno.test("deno test output: each test's file", () => {
+Deno.test("deno test output: each test's file and result", () => {
   const out = [
     "running 2 tests from ./test/ops_conv2d.test.ts",
     "conv2d tiled: forward, dx and dw match the reference ... ok (7s)",
     "conv2d tiled: autograd ... FAILED (104ms)",
     "running 1 test from ./test/ops_linear.test.ts",
     "linear (tiled): forward and dx, dw, db match the reference ... ok (261ms)",
+    "conv2d tiled: forward, dx and dw match the reference => ./test/ops_conv2d.test.ts:89:3",
   ].join("\n");
-  const files = testFiles(out);
-  assert.equal(files.get("conv2d tiled: autograd"), "./test/ops_conv2d.test.ts");
-  assert.equal(
-    files.get("linear (tiled): forward and dx, dw, db match the reference"),
-    "./test/ops_linear.test.ts",
-  );
+  assert.deepEqual(printedResults(out).map((t) => [t.name, t.where, t.status]), [
+    [
+      "conv2d tiled: forward, dx and dw match the reference",
+      "./test/ops_conv2d.test.ts",
+      "passed",
+    ],
+    ["conv2d tiled: autograd", "./test/ops_conv2d.test.ts", "failed"],
+    [
+      "linear (tiled): forward and dx, dw, db match the reference",
+      "./test/ops_linear.test.ts",
+      "passed",
+    ],
+  ]);
 });
 
 Deno.test("output tails: colours gone, progress bars resolved, blank lines dropped", () => {
