@@ -48,18 +48,7 @@ if [ ! -d node_modules ] && [ -f "$tools/node_modules.tar.xz" ]; then
   unxz_cat "$tools/node_modules.tar.xz" | tar xf -
 fi
 
-# The Vulkan loader, unpacked from Debian's .deb when the system lacks one.
-if ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1; then
-  for f in debs/libvulkan1_*.deb "$tools"/libvulkan1_*.deb; do
-    if [ -e "$f" ]; then dpkg -x "$f" .vulkan; fi
-  done
-  export LD_LIBRARY_PATH="$PWD/.vulkan/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
-fi
-# NVIDIA containers often keep the ICD outside the loader's default search path.
-icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-if [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ] && [ -f "$icd" ]; then
-  export VK_DRIVER_FILES="$icd"
-fi
+source scripts/vulkan_env.sh debs/libvulkan1_*.deb "$tools"/libvulkan1_*.deb
 
 # The bundle's or the carried slice of Fashion-MNIST, else evolve's default folder.
 data=()
@@ -70,6 +59,4 @@ for d in data/fashion-mnist "$tools/fashion-mnist"; do
   fi
 done
 
-export DENO_WEBGPU_BACKEND="${DENO_WEBGPU_BACKEND:-vulkan}"
-export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}" DENO_NO_UPDATE_CHECK=1
 exec "$deno" run --cached-only -A scripts/gpu_check.ts --out "$out" ${data[@]+"${data[@]}"} "$@"

@@ -18,17 +18,17 @@ const GPU_CHECK = {
   usage: "deno task gpu-check --out DIR [flags]",
   summary: "Records the machine (nvidia-smi, NVIDIA and Vulkan variables, ICD files) and the\n" +
     "WebGPU adapter with its limits, then runs the tiled kernels' tests against the CPU\n" +
-    "references, `bench --sections targets,train` and `evolve --quick`, each under its own\n" +
-    "time limit; a failed step is recorded and the next still runs. Writes DIR/gpu-check.json\n" +
-    "(each step's status, seconds and file) beside at most six other files; exits 1 when a\n" +
-    "step did not pass. Prints one line when a GPU is there but the adapter is a CPU one.",
+    "references, `bench --sections targets`, `evolve --quick` and `bench --sections train`,\n" +
+    "each under its own time limit; a failed step is recorded and the next still runs. Writes\n" +
+    "DIR/gpu-check.json (each step's status, seconds and file) beside at most seven other\n" +
+    "files; exits 1 when a step did not pass. Prints one line when a GPU is there but the adapter is a CPU one.",
   flags: {
     out: { type: "string", default: "out/gpu-check", arg: "DIR", help: "the output folder" },
     quick: {
       type: "boolean",
       default: false,
-      help: "shorter steps for a CPU machine: bench times the targets alone at batch 4, evolve\n" +
-        "trains on 256 images",
+      help: "shorter steps for a CPU machine: bench times the targets at batch 4 and leaves the\n" +
+        "training step out, evolve trains on 256 images",
     },
     budget: {
       type: "string",

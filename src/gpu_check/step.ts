@@ -45,6 +45,8 @@ export interface StepOutcome {
 export interface CheckStep {
   name: string;
   timeoutSeconds: number;
+  /** Why a quick check leaves this step out (undefined: a quick check runs it too). */
+  skipWhenQuick?: string;
   run(ctx: StepContext): Promise<StepOutcome>;
 }
 
