@@ -8,6 +8,7 @@
 import { resolve } from "node:path";
 import {
   DEFAULT_BUDGET_SECONDS,
+  notPassed,
   runGpuCheck,
   STEP_NAMES,
   SUMMARY_FILE,
@@ -73,9 +74,9 @@ await runCli("gpu-check", async () => {
     data,
     print: (line) => console.log(line),
   });
-  const failed = summary.steps.filter((s) => s.status !== "passed").map((s) => s.name);
+  const failed = notPassed(summary);
   console.log(
-    `gpu-check: ${failed.length ? `not passed: ${failed.join(", ")}` : "all steps passed"} in ` +
+    `gpu-check: ${failed.length ? `not passed: ${failed.join(", ")}` : "every step passed"} in ` +
       `${summary.seconds.toFixed(0)} s; ${out}/${SUMMARY_FILE}`,
   );
   if (failed.length) Deno.exit(1);

@@ -125,13 +125,20 @@ export async function runGpuCheck(options: CheckOptions): Promise<CheckSummary> 
   } finally {
     await log.close();
   }
-  // A step a quick check leaves out by design does not fail it; one the budget cut does.
-  const fine = (r: StepRecord) =>
-    r.status === "passed" || (r.status === "skipped" && r.quickSkip === true);
-  summary.ok = summary.steps.length > 0 && summary.steps.every(fine);
+  summary.ok = summary.steps.length > 0 && notPassed(summary).length === 0;
   summary.seconds = (performance.now() - started) / 1000;
   await write();
   return summary;
+}
+
+/**
+ * The steps that fail the check: all but the passed ones and those a quick check leaves
+ * out by design (a step the budget cut does fail it).
+ */
+export function notPassed(summary: CheckSummary): string[] {
+  return summary.steps
+    .filter((r) => !(r.status === "passed" || (r.status === "skipped" && r.quickSkip === true)))
+    .map((r) => r.name);
 }
 
 function contextFor(options: CheckOptions, log: LogSink, timeoutSeconds: number): StepContext {
