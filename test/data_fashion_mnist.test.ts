@@ -6,6 +6,7 @@ import {
   FASHION_MNIST_DEFAULT_DIR,
   loadFashionMnist,
 } from "../src/data/fashion_mnist.ts";
+import { writeFashionMnistSubset } from "../src/data/fashion_mnist_subset.ts";
 import { readIdx } from "../src/data/idx.ts";
 
 const DIR = FASHION_MNIST_DEFAULT_DIR;
@@ -63,5 +64,23 @@ Deno.test("ensureFashionMnist accepts the installed folder and explains a missin
     await assert.rejects(() => loadFashionMnist(empty, "train"), /missing; install the Debian/);
   } finally {
     await Deno.remove(empty, { recursive: true });
+  }
+});
+
+Deno.test("a Fashion-MNIST slice is the first images and labels, loadable as the dataset", async () => {
+  const dst = await Deno.makeTempDir({ prefix: "fmnist-slice-" });
+  try {
+    await writeFashionMnistSubset(DIR, dst, { train: 30, test: 20 });
+    const [full, slice] = [
+      await loadFashionMnist(DIR, "train"),
+      await loadFashionMnist(dst, "train"),
+    ];
+    assert.equal(slice.length, 30);
+    assert.equal((await loadFashionMnist(dst, "test")).length, 20);
+    for (const i of [0, 29]) {
+      assert.deepEqual(await getExample(slice, i), await getExample(full, i), `image ${i}`);
+    }
+  } finally {
+    await Deno.remove(dst, { recursive: true });
   }
 });

@@ -12,6 +12,11 @@ async function stubBundle(): Promise<string> {
   await Deno.mkdir(`${dir}/bin`);
   await Deno.mkdir(`${dir}/debs`);
   await Deno.writeTextFile(`${dir}/run.sh`, GPU_BUNDLE_RUN_SH);
+  await Deno.mkdir(`${dir}/scripts`);
+  await Deno.copyFile(
+    new URL("../scripts/vulkan_env.sh", import.meta.url),
+    `${dir}/scripts/vulkan_env.sh`,
+  );
   await Deno.writeTextFile(
     `${dir}/bin/deno`,
     `#!/usr/bin/env bash

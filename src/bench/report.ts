@@ -169,6 +169,11 @@ export interface BenchReport {
     isCpu: boolean;
     variant: string;
     maxStorageBufferBindingSize: number;
+    /** The other limits the kernels depend on (the tiled family's workgroup tiles). */
+    maxBufferSize: number;
+    maxComputeWorkgroupStorageSize: number;
+    maxComputeInvocationsPerWorkgroup: number;
+    timestampQuery: boolean;
   };
   timer: {
     method: string;

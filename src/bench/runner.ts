@@ -246,6 +246,10 @@ function emptyReport(gpu: Gpu, opts: BenchOptions): BenchReport {
       isCpu: info.isCpu,
       variant: info.variant,
       maxStorageBufferBindingSize: gpu.device.limits.maxStorageBufferBindingSize,
+      maxBufferSize: gpu.device.limits.maxBufferSize,
+      maxComputeWorkgroupStorageSize: gpu.device.limits.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: gpu.device.limits.maxComputeInvocationsPerWorkgroup,
+      timestampQuery: info.hasTimestamps,
     },
     timer: { method: "", reps: opts.reps, warmup: opts.warmup, minRepMs: 0 },
     // The latency space is reported by name, not as its whole spec.

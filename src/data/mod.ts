@@ -6,6 +6,7 @@ export * from "./data_spec.ts";
 export * from "./dataset.ts";
 export * from "./decode_meter.ts";
 export * from "./fashion_mnist.ts";
+export * from "./fashion_mnist_subset.ts";
 export * from "./idx.ts";
 export * from "./image_folder.ts";
 export * from "./loader.ts";

@@ -69,7 +69,8 @@ function readEnv(name: string): string | undefined {
   }
 }
 
-const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|warp|software/i;
+/** Names of software (CPU) adapters: Mesa's llvmpipe / lavapipe, SwiftShader, WARP. */
+export const SOFTWARE_ADAPTER = /llvmpipe|lavapipe|swiftshader|warp|software/i;
 
 /** Requests an adapter and a device with the adapter's own limits. */
 export async function requestGpuDevice(

@@ -8,19 +8,7 @@ export const GPU_BUNDLE_RUN_SH = `#!/usr/bin/env bash
 # Runs a deno task offline with the bundled Deno and Vulkan loader: ./run.sh bench [flags]
 set -euo pipefail
 cd "$(dirname "$0")"
-if ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1; then
-  mkdir -p .vulkan
-  for f in debs/*.deb; do
-    if [ -e "$f" ]; then dpkg -x "$f" .vulkan; fi
-  done
-  export LD_LIBRARY_PATH="$PWD/.vulkan/usr/lib/x86_64-linux-gnu:\${LD_LIBRARY_PATH:-}"
-fi
-# NVIDIA containers often keep the ICD outside the loader's default search path.
-icd=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
-if [ -z "\${VK_DRIVER_FILES:-}" ] && [ -f "$icd" ]; then export VK_DRIVER_FILES="$icd"; fi
-# Vulkan, never wgpu's OpenGL fallback (far slower), unless the caller chose otherwise.
-export DENO_WEBGPU_BACKEND="\${DENO_WEBGPU_BACKEND:-vulkan}"
-export XDG_RUNTIME_DIR="\${XDG_RUNTIME_DIR:-/tmp}" DENO_NO_UPDATE_CHECK=1
+source scripts/vulkan_env.sh debs/*.deb
 task="\${1:-bench}"; shift || true
 # Names the adapter, or says in one line what to install and stops.
 ./bin/deno run -A scripts/setup.ts --no-install
