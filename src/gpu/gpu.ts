@@ -38,7 +38,15 @@ export class Gpu {
   private destroyed = false;
   /** Dispatches recorded since creation (for tests and benchmarks). */
   dispatchCount = 0;
+  /** Workgroups of those dispatches: a load-independent measure of the work recorded. */
+  workgroupCount = 0;
   submitCount = 0;
+  /** Milliseconds spent inside `queue.submit` (lavapipe runs the work there). */
+  submitMs = 0;
+  /** Bind groups created (a cache miss each). */
+  bindGroupsCreated = 0;
+  /** Host reads (`read()`): each one is a host sync. */
+  readCount = 0;
 
   private constructor(
     readonly adapter: GPUAdapter,
@@ -84,6 +92,11 @@ export class Gpu {
     return this.kernels.size;
   }
 
+  /** Bind groups held by the cache. */
+  get bindGroupCacheSize(): number {
+    return this.bindGroups.size;
+  }
+
   /**
    * Records one dispatch. `buffers` bind to @group(0) @binding(0..n-1) in order.
    * `label` names the op and shapes; WebGPU errors quote it.
@@ -107,6 +120,7 @@ export class Gpu {
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
     this.dispatchCount++;
+    this.workgroupCount += x * y * z;
     if (++this.dispatchesInBatch >= MAX_DISPATCHES_PER_SUBMIT) this.flush();
   }
 
@@ -142,7 +156,9 @@ export class Gpu {
     const cmd = this.encoder.finish();
     this.encoder = null;
     this.dispatchesInBatch = 0;
+    const t0 = performance.now();
     this.device.queue.submit([cmd]);
+    this.submitMs += performance.now() - t0;
     this.submitCount++;
     this.pool.onSubmit();
   }
@@ -156,6 +172,7 @@ export class Gpu {
   > {
     const run = async () => {
       this.assertUsable("read");
+      this.readCount++;
       const sizes = items.map((it) => roundUp4(it.bytes));
       const offsets: number[] = [];
       let total = 0;
@@ -259,6 +276,7 @@ export class Gpu {
     });
     if (this.bindGroups.size >= MAX_BIND_GROUP_CACHE) this.bindGroups.clear();
     this.bindGroups.set(key, bg);
+    this.bindGroupsCreated++;
     return bg;
   }
 
