@@ -4,6 +4,8 @@
  * path's plain network.
  */
 import assert from "node:assert/strict";
+import { periodRate } from "../src/bench/evolve_regenerations.ts";
+import { countsPerStep, type GpuCounts } from "../src/bench/gpu_counts.ts";
 import { benchSupernetPath } from "../src/bench/supernet_path.ts";
 import { supernetPathText } from "../src/bench/supernet_path_report.ts";
 import { builtinBackbone } from "../src/space/backbone.ts";
@@ -61,4 +63,35 @@ gpuTest("bench supernet-path: a tiny run emits every field", async (gpu) => {
   assert.equal(result.evolve!.rows[0].checkpointMs, null);
   assert.ok(result.evolve!.rows[1].checkpointMs! >= 0);
   assert.match(supernetPathText(result), /^ratio, supernet weight step ÷ plain step/m);
+});
+
+Deno.test("bench supernet-path: counts per step and a regeneration period's images/s", () => {
+  const c = (v: number): GpuCounts => ({
+    dispatches: v,
+    workgroups: 10 * v,
+    pipelines: 0,
+    bindGroups: v / 2,
+    buffers: 0,
+    submits: 1,
+    reads: 0,
+    submitMs: v,
+    compileMs: 0,
+  });
+  assert.deepEqual(countsPerStep(c(100), c(500), 4), {
+    dispatches: 100,
+    workgroups: 1000,
+    pipelines: 0,
+    bindGroups: 50,
+    buffers: 0,
+    submits: 0,
+    reads: 0,
+    submitMs: 100,
+    compileMs: 0,
+  });
+  // 30 weight steps of 500 ms, 10 fitness steps of 700 ms, 300 ms once: 1,920 images in 22.3 s.
+  const rate = periodRate(
+    { regenerateEvery: 30, archUpdateEvery: 3, batchSize: 64 },
+    { weightMs: 500, fitnessMs: 700, onceMs: 300 },
+  );
+  assert.ok(Math.abs(rate - 1920 / 22.3) < 1e-9, `${rate}`);
 });

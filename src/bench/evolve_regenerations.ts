@@ -8,7 +8,7 @@
  */
 import type { EvolveConfig } from "../evolve/config.ts";
 import { DEFAULT_EVOLVE_CONFIG } from "../evolve/config.ts";
-import { saveEvolveCheckpoint } from "../evolve/checkpoint.ts";
+import { evolveCheckpointPath, saveEvolveCheckpoint } from "../evolve/checkpoint.ts";
 import { fitnessStep } from "../evolve/fitness_step.ts";
 import { regenerate } from "../evolve/regenerate.ts";
 import { disposeEvolution, type EvolutionRun, openEvolution } from "../evolve/run_state.ts";
@@ -21,7 +21,12 @@ import { WeightPathSampler } from "../supernet/path_sampling.ts";
 import { Rng } from "../util/rng.ts";
 import { timeSteps } from "./gpu_counts.ts";
 import { pairedPaths, stepSettingsFor } from "./paired_paths.ts";
-import type { EvolveRegenerations, RegenerationRow, RunSize } from "./supernet_path_report.ts";
+import {
+  type EvolveRegenerations,
+  firstUseOf,
+  type RegenerationRow,
+  type RunSize,
+} from "./supernet_path_report.ts";
 import { syntheticBatch, syntheticSupernetData } from "./synthetic_data.ts";
 
 /** What to run. */
@@ -50,6 +55,17 @@ function sampledSpace(run: EvolutionRun): SearchSpaceSpec {
       cell: state.population.require(id).cell,
     }));
   });
+}
+
+/** Images/s of a regeneration period: f weight steps, their fitness steps and `onceMs`. */
+export function periodRate(
+  cfg: Pick<EvolveConfig, "regenerateEvery" | "archUpdateEvery" | "batchSize">,
+  t: { weightMs: number; fitnessMs: number; onceMs: number },
+): number {
+  const f = cfg.regenerateEvery;
+  const fitnessSteps = Math.floor(f / cfg.archUpdateEvery);
+  const ms = f * t.weightMs + fitnessSteps * t.fitnessMs + t.onceMs;
+  return (f * cfg.batchSize * 1000) / ms;
 }
 
 function runSize(gpu: Gpu, run: EvolutionRun): RunSize {
@@ -97,10 +113,12 @@ export async function benchEvolveRegenerations(
     for (let r = 0; r <= opts.regenerations; r++) {
       const regen = await timeSteps(gpu, 1, () => void regenerate(run, r === 0));
       let checkpointMs: number | null = null;
+      let checkpointMiB: number | null = null;
       if (r > 0) {
         const t0 = performance.now();
         await saveEvolveCheckpoint(run);
         checkpointMs = performance.now() - t0;
+        checkpointMiB = (await Deno.stat(evolveCheckpointPath(out))).size / 2 ** 20;
       }
       const space = sampledSpace(run);
       const fixedChoice = (k: number) => space.layers.map((l) => (l.candidates.length > 1 ? k : 0));
@@ -115,11 +133,18 @@ export async function benchEvolveRegenerations(
         regeneration: r,
         regenerateMs: regen.ms,
         checkpointMs,
+        checkpointMiB,
         regenerateCounts: regen.counts,
-        firstUse: { steps: cfg.k, pipelines: first.counts.pipelines * cfg.k, ms: first.ms * cfg.k },
+        firstUse: firstUseOf(first, cfg.k),
         paths,
         fitness: { ms: fitness.ms, hostMs: fitness.hostMs, counts: fitness.counts },
         size: runSize(gpu, run),
+        periodImagesPerSecond: periodRate(cfg, {
+          weightMs: paths.supernet.ms,
+          fitnessMs: fitness.ms,
+          onceMs: regen.ms + (checkpointMs ?? 0) + firstUseOf(first, cfg.k).compileMs,
+        }),
+        plainImagesPerSecond: (opts.batch * 1000) / paths.plain.ms,
       };
       rows.push(row);
       log(
@@ -134,5 +159,11 @@ export async function benchEvolveRegenerations(
     disposeEvolution(run);
     await Deno.remove(out, { recursive: true }).catch(() => undefined);
   }
-  return { k: cfg.k, populationSize: cfg.populationSize, rows };
+  return {
+    k: cfg.k,
+    populationSize: cfg.populationSize,
+    regenerateEvery: cfg.regenerateEvery,
+    archEvery: cfg.archUpdateEvery,
+    rows,
+  };
 }

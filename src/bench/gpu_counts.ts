@@ -17,6 +17,8 @@ export interface GpuCounts {
   reads: number;
   /** Milliseconds inside `queue.submit` (on lavapipe the work itself runs there). */
   submitMs: number;
+  /** Milliseconds compiling pipelines. */
+  compileMs: number;
 }
 
 /** The counters now. */
@@ -30,6 +32,7 @@ export function readCounts(gpu: Gpu): GpuCounts {
     submits: gpu.submitCount,
     reads: gpu.readCount,
     submitMs: gpu.submitMs,
+    compileMs: gpu.compileMs,
   };
 }
 

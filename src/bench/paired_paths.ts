@@ -3,10 +3,13 @@
  * changes every step (as in SPOS, the uniform ProxylessNAS weight steps and the
  * evolution): each pair draws a fresh uniform path, builds its plain network and warms
  * it (so the plain side is a network in its steady state, as `train` runs it), then
- * times one plain step and one supernet step, in alternating order.
+ * times plain, supernet, supernet, plain steps. The ratio is the median over the pairs
+ * of the supernet's two steps over the plain network's two; the supernet's counts are
+ * those of its first step on the new path.
  */
 import type { Batch, ImageShape } from "../data/dataset.ts";
 import type { Gpu } from "../gpu/gpu.ts";
+import { median } from "../gpu/timing.ts";
 import { countNetwork } from "../space/counting.ts";
 import { networkFromChoices, type SearchSpaceSpec } from "../space/search_space_spec.ts";
 import type { SupernetRunSettings } from "../supernet/run_settings.ts";
@@ -57,29 +60,34 @@ export async function pairedPaths(
 ): Promise<PathChangeResult> {
   const plain: TimedSteps[] = [];
   const supernet: TimedSteps[] = [];
+  const ratios: number[] = [];
   let madds = 0;
   for (let i = 0; i < pairs; i++) {
     const path = space.layers.map((l) => rng.int(l.candidates.length));
     madds += pathMAdds(space, path);
     const net = plainStepper(space, path, settings);
     try {
-      net.step(path); // warm: its bind groups and optimiser state, as after a first step
-      const timePlain = async () => plain.push(await timeSteps(gpu, 1, () => net.step(path)));
-      const timeSupernet = async () =>
-        supernet.push(await timeSteps(gpu, 1, () => supernetStep(path)));
-      if (i % 2 === 0) {
-        await timePlain();
-        await timeSupernet();
-      } else {
-        await timeSupernet();
-        await timePlain();
-      }
+      net.step(path); // warm: its bind groups and gradients, as after a first step
+      // Plain, supernet, supernet, plain: a drift in the machine's load cancels out.
+      const a1 = await timeSteps(gpu, 1, () => net.step(path));
+      const b1 = await timeSteps(gpu, 1, () => supernetStep(path));
+      const b2 = await timeSteps(gpu, 1, () => supernetStep(path));
+      const a2 = await timeSteps(gpu, 1, () => net.step(path));
+      plain.push(a1, a2);
+      // The first supernet step on this path is the one that pays for the path change.
+      supernet.push(b1);
+      ratios.push((b1.ms + b2.ms) / (a1.ms + a2.ms));
     } finally {
       await gpu.sync();
       net.dispose();
     }
   }
-  const a = side(plain);
-  const b = side(supernet);
-  return { pairs, meanMAdds: madds / pairs, plain: a, supernet: b, ratio: b.ms / a.ms };
+  return {
+    pairs,
+    meanMAdds: madds / pairs,
+    plain: side(plain),
+    supernet: side(supernet),
+    ratio: median(ratios),
+    ratios,
+  };
 }

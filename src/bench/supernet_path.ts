@@ -26,7 +26,12 @@ import {
   searchStepper,
   type StepSettings,
 } from "./path_steppers.ts";
-import type { FirstUseResult, FormRow, SupernetPathResult } from "./supernet_path_report.ts";
+import {
+  firstUseOf,
+  type FirstUseResult,
+  type FormRow,
+  type SupernetPathResult,
+} from "./supernet_path_report.ts";
 import { syntheticBatch } from "./synthetic_data.ts";
 
 /** What the section runs. */
@@ -62,7 +67,7 @@ async function firstUse(gpu: Gpu, space: SearchSpaceSpec, search: PathStepper) {
   const t = await timeSteps(gpu, most, (k) => {
     search.step(space.layers.map((l) => Math.min(k, l.candidates.length - 1)));
   });
-  return { steps: most, pipelines: t.counts.pipelines * most, ms: t.ms * most };
+  return firstUseOf(t, most);
 }
 
 /** Forms interleaved on one path: each repetition runs every form, in rotated order. */

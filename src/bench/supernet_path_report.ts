@@ -4,7 +4,7 @@
  * evolution's regenerations.
  */
 import { fmt, formatTable } from "../report/text_table.ts";
-import type { GpuCounts } from "./gpu_counts.ts";
+import type { GpuCounts, TimedSteps } from "./gpu_counts.ts";
 
 /** One form's steps on the same path. */
 export interface FormRow {
@@ -33,9 +33,11 @@ export interface PathChangeResult {
   pairs: number;
   meanMAdds: number;
   plain: SideResult;
+  /** The supernet's first step on each new path. */
   supernet: SideResult;
-  /** Σ supernet ms ÷ Σ plain ms over the pairs. */
+  /** Median over the pairs of the supernet's time ÷ the plain network's. */
   ratio: number;
+  ratios: number[];
 }
 
 /** The first step on every candidate: the pipelines a supernet compiles once. */
@@ -43,6 +45,18 @@ export interface FirstUseResult {
   steps: number;
   pipelines: number;
   ms: number;
+  /** Of `ms`, the time spent compiling the pipelines. */
+  compileMs: number;
+}
+
+/** The totals of `steps` timed first-use steps. */
+export function firstUseOf(t: TimedSteps, steps: number): FirstUseResult {
+  return {
+    steps,
+    pipelines: Math.round(t.counts.pipelines * steps),
+    ms: t.ms * steps,
+    compileMs: t.counts.compileMs * steps,
+  };
 }
 
 /** The run's size after a regeneration (what could grow). */
@@ -60,8 +74,9 @@ export interface RunSize {
 export interface RegenerationRow {
   regeneration: number;
   regenerateMs: number;
-  /** The checkpoint the evolution writes after it (null after the first). */
+  /** The checkpoint the evolution writes after it (null after the first), and its size. */
   checkpointMs: number | null;
+  checkpointMiB: number | null;
   regenerateCounts: GpuCounts;
   /** One step with every candidate index: the new cells' first use. */
   firstUse: FirstUseResult;
@@ -69,12 +84,23 @@ export interface RegenerationRow {
   paths: PathChangeResult;
   fitness: SideResult;
   size: RunSize;
+  /**
+   * Images/s of a regeneration period built from the row's measurements: f weight steps,
+   * f / arch-every fitness steps, the regeneration, its checkpoint and its compiles.
+   */
+  periodImagesPerSecond: number;
+  /** Images/s of the plain networks of the same paths. */
+  plainImagesPerSecond: number;
 }
 
 /** The evolution's part. */
 export interface EvolveRegenerations {
   k: number;
   populationSize: number;
+  /** f: weight steps between regenerations. */
+  regenerateEvery: number;
+  /** Weight steps per fitness step. */
+  archEvery: number;
   rows: RegenerationRow[];
 }
 
@@ -176,9 +202,11 @@ export function regenerationTable(rows: readonly RegenerationRow[]): string {
       "regen",
       "regen ms",
       "ckpt ms",
+      "ckpt MiB",
       "new buffers",
       "first-use ms",
       "new pipelines",
+      "compile ms",
       "MAdds",
       "plain ms",
       "evolve ms",
@@ -191,14 +219,18 @@ export function regenerationTable(rows: readonly RegenerationRow[]): string {
       "opt groups",
       "bank modules",
       "bg cache",
+      "img/s",
+      "plain img/s",
     ],
     rows.map((r) => [
       String(r.regeneration),
       fmt(r.regenerateMs),
       r.checkpointMs === null ? "–" : fmt(r.checkpointMs),
+      r.checkpointMiB === null ? "–" : fmt(r.checkpointMiB),
       perStep(r.regenerateCounts.buffers),
       fmt(r.firstUse.ms),
       String(r.firstUse.pipelines),
+      fmt(r.firstUse.compileMs),
       mAdds(r.paths.meanMAdds),
       fmt(r.paths.plain.ms),
       fmt(r.paths.supernet.ms),
@@ -211,8 +243,10 @@ export function regenerationTable(rows: readonly RegenerationRow[]): string {
       String(r.size.optimizerGroups),
       String(r.size.bankModules),
       String(r.size.bindGroupCache),
+      fmt(r.periodImagesPerSecond),
+      fmt(r.plainImagesPerSecond),
     ]),
-    [false, ...new Array(17).fill(true)],
+    [false, ...new Array(21).fill(true)],
   );
 }
 
@@ -238,7 +272,8 @@ export function supernetPathText(r: SupernetPathResult): string {
     `runs one candidate per layer with gate 1 (no weighted sum), so every form does the ` +
     `path's convolutions only.`,
     `one-off: the search supernet's first step on each candidate index: ${r.firstUse.steps} ` +
-    `steps, ${r.firstUse.pipelines} pipelines compiled, ${fmt(r.firstUse.ms / 1000)} s.`,
+    `steps, ${r.firstUse.pipelines} pipelines compiled in ${fmt(r.firstUse.compileMs / 1000)} s ` +
+    `of ${fmt(r.firstUse.ms / 1000)} s.`,
     "",
     `same path, ${r.reps} repetitions × ${r.stepsPerRep} steps, forms interleaved ` +
     `(counts per step):`,
@@ -260,5 +295,12 @@ export function supernetPathText(r: SupernetPathResult): string {
     );
   }
   lines.push("", ratioLine(r));
+  if (r.evolve && r.evolve.rows.length > 0) {
+    const rate = r.evolve.rows.map((row) => fmt(row.periodImagesPerSecond)).join(" → ");
+    lines.push(
+      `evolve images/s of a regeneration period (f ${r.evolve.regenerateEvery}, a fitness step ` +
+        `every ${r.evolve.archEvery}), by regeneration: ${rate}`,
+    );
+  }
   return lines.join("\n");
 }

@@ -47,6 +47,8 @@ export class Gpu {
   bindGroupsCreated = 0;
   /** Host reads (`read()`): each one is a host sync. */
   readCount = 0;
+  /** Milliseconds spent compiling pipelines (synchronous, even through the async call). */
+  compileMs = 0;
 
   private constructor(
     readonly adapter: GPUAdapter,
@@ -76,12 +78,14 @@ export class Gpu {
     let k = this.kernels.get(key);
     if (k) return k;
     this.assertUsable(key);
+    const t0 = performance.now();
     const module = this.device.createShaderModule({ code: source(), label: key });
     const pipeline = this.device.createComputePipeline({
       layout: "auto",
       compute: { module, entryPoint: "main" },
       label: key,
     });
+    this.compileMs += performance.now() - t0;
     k = { id: this.kernels.size + 1, key, pipeline };
     this.kernels.set(key, k);
     return k;
