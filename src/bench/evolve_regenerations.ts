@@ -19,11 +19,11 @@ import type { BlockSpec } from "../space/network_spec.ts";
 import { type SearchSpaceSpec, spaceFromBackbone } from "../space/search_space_spec.ts";
 import { WeightPathSampler } from "../supernet/path_sampling.ts";
 import { Rng } from "../util/rng.ts";
+import { measureFirstUse } from "./first_use.ts";
 import { timeSteps } from "./gpu_counts.ts";
 import { pairedPaths, stepSettingsFor } from "./paired_paths.ts";
 import {
   type EvolveRegenerations,
-  firstUseOf,
   type RegenerationRow,
   type RunSize,
 } from "./supernet_path_report.ts";
@@ -122,7 +122,7 @@ export async function benchEvolveRegenerations(
       }
       const space = sampledSpace(run);
       const fixedChoice = (k: number) => space.layers.map((l) => (l.candidates.length > 1 ? k : 0));
-      const first = await timeSteps(gpu, cfg.k, (k) => evolveStep(fixedChoice(k)));
+      const first = await measureFirstUse(gpu, cfg.k, (k) => evolveStep(fixedChoice(k)));
       const paths = await pairedPaths(gpu, space, settings, opts.pairs, rng, evolveStep);
       const fitness = await timeSteps(
         gpu,
@@ -135,14 +135,14 @@ export async function benchEvolveRegenerations(
         checkpointMs,
         checkpointMiB,
         regenerateCounts: regen.counts,
-        firstUse: firstUseOf(first, cfg.k),
+        firstUse: first,
         paths,
         fitness: { ms: fitness.ms, hostMs: fitness.hostMs, counts: fitness.counts },
         size: runSize(gpu, run),
         periodImagesPerSecond: periodRate(cfg, {
           weightMs: paths.supernet.ms,
           fitnessMs: fitness.ms,
-          onceMs: regen.ms + (checkpointMs ?? 0) + firstUseOf(first, cfg.k).compileMs,
+          onceMs: regen.ms + (checkpointMs ?? 0) + Math.max(0, first.ms - first.againMs),
         }),
         plainImagesPerSecond: (opts.batch * 1000) / paths.plain.ms,
       };

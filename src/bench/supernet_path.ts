@@ -17,6 +17,7 @@ import { median } from "../gpu/timing.ts";
 import type { SearchSpaceSpec } from "../space/search_space_spec.ts";
 import { Rng } from "../util/rng.ts";
 import { benchEvolveRegenerations } from "./evolve_regenerations.ts";
+import { measureFirstUse } from "./first_use.ts";
 import { meanCounts, type TimedSteps, timeSteps } from "./gpu_counts.ts";
 import { pairedPaths, pathMAdds, stepSettingsFor } from "./paired_paths.ts";
 import {
@@ -27,7 +28,6 @@ import {
   type StepSettings,
 } from "./path_steppers.ts";
 import {
-  firstUseOf,
   type FirstUseResult,
   type FormRow,
   type SupernetPathResult,
@@ -62,12 +62,11 @@ function drawPath(space: SearchSpaceSpec, rng: Rng): number[] {
 }
 
 /** The search supernet's first step on each candidate index: the pipelines it adds. */
-async function firstUse(gpu: Gpu, space: SearchSpaceSpec, search: PathStepper) {
+function firstUse(gpu: Gpu, space: SearchSpaceSpec, search: PathStepper) {
   const most = Math.max(...space.layers.map((l) => l.candidates.length));
-  const t = await timeSteps(gpu, most, (k) => {
+  return measureFirstUse(gpu, most, (k) => {
     search.step(space.layers.map((l) => Math.min(k, l.candidates.length - 1)));
   });
-  return firstUseOf(t, most);
 }
 
 /** Forms interleaved on one path: each repetition runs every form, in rotated order. */

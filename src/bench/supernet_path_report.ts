@@ -4,7 +4,7 @@
  * evolution's regenerations.
  */
 import { fmt, formatTable } from "../report/text_table.ts";
-import type { GpuCounts, TimedSteps } from "./gpu_counts.ts";
+import type { GpuCounts } from "./gpu_counts.ts";
 
 /** One form's steps on the same path. */
 export interface FormRow {
@@ -40,23 +40,16 @@ export interface PathChangeResult {
   ratios: number[];
 }
 
-/** The first step on every candidate: the pipelines a supernet compiles once. */
+/** The first steps on new cells, and the same steps again (src/bench/first_use.ts). */
 export interface FirstUseResult {
   steps: number;
+  /** Pipelines the first steps created. */
   pipelines: number;
   ms: number;
-  /** Of `ms`, the time spent compiling the pipelines. */
-  compileMs: number;
-}
-
-/** The totals of `steps` timed first-use steps. */
-export function firstUseOf(t: TimedSteps, steps: number): FirstUseResult {
-  return {
-    steps,
-    pipelines: Math.round(t.counts.pipelines * steps),
-    ms: t.ms * steps,
-    compileMs: t.counts.compileMs * steps,
-  };
+  /** The same steps again: `ms − againMs` is what the first use cost once. */
+  againMs: number;
+  /** Of `ms`, the time inside `createComputePipeline`. */
+  createMs: number;
 }
 
 /** The run's size after a regeneration (what could grow). */
@@ -86,7 +79,8 @@ export interface RegenerationRow {
   size: RunSize;
   /**
    * Images/s of a regeneration period built from the row's measurements: f weight steps,
-   * f / arch-every fitness steps, the regeneration, its checkpoint and its compiles.
+   * f / arch-every fitness steps, the regeneration, its checkpoint and the one-off cost of
+   * its new cells.
    */
   periodImagesPerSecond: number;
   /** Images/s of the plain networks of the same paths. */
@@ -204,9 +198,9 @@ export function regenerationTable(rows: readonly RegenerationRow[]): string {
       "ckpt ms",
       "ckpt MiB",
       "new buffers",
-      "first-use ms",
       "new pipelines",
-      "compile ms",
+      "create ms",
+      "one-off ms",
       "MAdds",
       "plain ms",
       "evolve ms",
@@ -228,9 +222,9 @@ export function regenerationTable(rows: readonly RegenerationRow[]): string {
       r.checkpointMs === null ? "–" : fmt(r.checkpointMs),
       r.checkpointMiB === null ? "–" : fmt(r.checkpointMiB),
       perStep(r.regenerateCounts.buffers),
-      fmt(r.firstUse.ms),
       String(r.firstUse.pipelines),
-      fmt(r.firstUse.compileMs),
+      fmt(r.firstUse.createMs),
+      fmt(r.firstUse.ms - r.firstUse.againMs),
       mAdds(r.paths.meanMAdds),
       fmt(r.paths.plain.ms),
       fmt(r.paths.supernet.ms),
@@ -271,9 +265,11 @@ export function supernetPathText(r: SupernetPathResult): string {
     `path ${JSON.stringify(r.path)}: ${mAdds(r.madds)} MAdds, batch ${r.batch}. A weight step ` +
     `runs one candidate per layer with gate 1 (no weighted sum), so every form does the ` +
     `path's convolutions only.`,
-    `one-off: the search supernet's first step on each candidate index: ${r.firstUse.steps} ` +
-    `steps, ${r.firstUse.pipelines} pipelines compiled in ${fmt(r.firstUse.compileMs / 1000)} s ` +
-    `of ${fmt(r.firstUse.ms / 1000)} s.`,
+    `one-off: the search supernet's first step on each candidate index (${r.firstUse.steps} ` +
+    `steps) took ${fmt(r.firstUse.ms / 1000)} s, the same steps again ` +
+    `${fmt(r.firstUse.againMs / 1000)} s: ${r.firstUse.pipelines} pipelines, ` +
+    `${fmt(r.firstUse.createMs / 1000)} s of it in createComputePipeline, the rest mostly ` +
+    `llvmpipe compiling them at their first dispatch.`,
     "",
     `same path, ${r.reps} repetitions × ${r.stepsPerRep} steps, forms interleaved ` +
     `(counts per step):`,
