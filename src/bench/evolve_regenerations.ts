@@ -160,6 +160,7 @@ export async function benchEvolveRegenerations(
     await Deno.remove(out, { recursive: true }).catch(() => undefined);
   }
   return {
+    backbone: cfg.backbone,
     k: cfg.k,
     populationSize: cfg.populationSize,
     regenerateEvery: cfg.regenerateEvery,

@@ -30,6 +30,7 @@ import {
 import {
   type FirstUseResult,
   type FormRow,
+  type PathChangeResult,
   type SupernetPathResult,
 } from "./supernet_path_report.ts";
 import { syntheticBatch } from "./synthetic_data.ts";
@@ -127,7 +128,7 @@ export async function benchSupernetPath(
   const forms: PathStepper[] = [];
   let first: FirstUseResult;
   let rows: FormRow[];
-  let pathChange;
+  let pathChange: PathChangeResult;
   try {
     first = await firstUse(gpu, space, search);
     log(`supernet-path: first use of every candidate: ${first.pipelines} pipelines`);

@@ -89,6 +89,7 @@ export interface RegenerationRow {
 
 /** The evolution's part. */
 export interface EvolveRegenerations {
+  backbone: string;
   k: number;
   populationSize: number;
   /** f: weight steps between regenerations. */
@@ -282,7 +283,7 @@ export function supernetPathText(r: SupernetPathResult): string {
   if (r.evolve) {
     lines.push(
       "",
-      `evolve: regenerations of an evolution (K ${r.evolve.k}, population ` +
+      `evolve: regenerations of an evolution (${r.evolve.backbone}, K ${r.evolve.k}, population ` +
         `${r.evolve.populationSize}, synthetic data); per regeneration its cost (regenerate, ` +
         `checkpoint, buffers it created, the new cells' first use), then paired steps on ` +
         `uniform paths (plain network vs the evolution's weight step; counts per step), ` +
