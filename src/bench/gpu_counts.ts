@@ -17,7 +17,7 @@ export interface GpuCounts {
   reads: number;
   /** Milliseconds inside `queue.submit` (on lavapipe the work itself runs there). */
   submitMs: number;
-  /** Milliseconds compiling pipelines. */
+  /** Milliseconds creating pipelines (llvmpipe compiles them later, at their first dispatch). */
   compileMs: number;
 }
 

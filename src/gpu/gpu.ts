@@ -47,7 +47,10 @@ export class Gpu {
   bindGroupsCreated = 0;
   /** Host reads (`read()`): each one is a host sync. */
   readCount = 0;
-  /** Milliseconds spent compiling pipelines (synchronous, even through the async call). */
+  /**
+   * Milliseconds inside `createComputePipeline` (llvmpipe compiles the shader itself at
+   * the pipeline's first dispatch, inside `queue.submit`).
+   */
   compileMs = 0;
 
   private constructor(
