@@ -262,7 +262,7 @@ async function parseOptions(args: string[]): Promise<{ opts: BenchOptions; json?
   const seed = int("seed", 0);
   const spaceSections = ["latency", "latency-check", "supernet-path"] as const;
   if (values.space !== undefined && !spaceSections.some((s) => sections.includes(s))) {
-    throw new Error(`--space needs --sections ${spaceSections.join(", ")}`);
+    throw new Error("--space needs --sections latency, latency-check or supernet-path");
   }
   return {
     json: values.json,
