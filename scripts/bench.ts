@@ -7,11 +7,14 @@
  *   deno task bench [flags]   (flags and defaults: deno task bench --help)
  *   deno task bench --sections latency,latency-check --space S   (latency table of a
  *     search space on this adapter, and its prediction error on sampled networks)
+ *   deno task bench --sections supernet-path [--space S]   (a path of S as a plain
+ *     network and as supernet paths, and an evolution's regenerations)
  *
  * Tables go to stdout, progress lines to stderr.
  */
 import { dirname } from "node:path";
 import type { LatencyBenchOptions } from "../src/bench/latency_sections.ts";
+import type { SupernetPathOptions } from "../src/bench/supernet_path.ts";
 import { type BenchOptions, runBench } from "../src/bench/runner.ts";
 import {
   DEFAULT_SECTIONS,
@@ -22,10 +25,14 @@ import {
 import { defaultCachePath } from "../src/latency/cache.ts";
 import { DEFAULT_LATENCY_ROUNDS, DEFAULT_LATENCY_STATISTIC } from "../src/latency/table.ts";
 import { loadTarget } from "../src/space/load.ts";
+import type { SearchSpaceSpec } from "../src/space/search_space_spec.ts";
 import { initEngine, shutdownEngine } from "../src/tensor/init.ts";
 import { atomicWrite } from "../src/util/atomic_write.ts";
 import { oneOf } from "../src/util/flag_rules.ts";
 import { cliNumber, cliOptionalNumber, parseCli, runCli } from "./_cli.ts";
+
+/** The supernet-path section's default space: the evolution's learned space kept in docs. */
+const LEARNED_SPACE = "docs/runs/evolve-default/search_space.json";
 
 /** The latency batch when --batch is not given: the training batch of evolve and search. */
 const LATENCY_BATCH = 64;
@@ -116,9 +123,23 @@ const BENCH = {
     space: {
       type: "string",
       arg: "S",
-      defaultText: "baseline:compact-28",
-      help: "latency sections: the search space (baseline:compact-28, baseline:proxyless-224,\n" +
-        "a learned search_space.json, a search-space spec or config)",
+      defaultText:
+        `baseline:compact-28 for the latency sections, ${LEARNED_SPACE} for supernet-path`,
+      help: "latency and supernet-path sections: the search space (baseline:compact-28,\n" +
+        "baseline:proxyless-224, a learned search_space.json, a search-space spec or config)",
+    },
+    pairs: {
+      type: "string",
+      default: "6",
+      arg: "N",
+      help: "supernet-path: fresh paths each timed against its own plain network (and per\n" +
+        "regeneration of the evolution)",
+    },
+    regenerations: {
+      type: "string",
+      default: "3",
+      arg: "N",
+      help: "supernet-path: regenerations of the evolution after its first",
     },
     networks: {
       type: "string",
@@ -156,7 +177,7 @@ const BENCH = {
 } as const;
 
 /** Flags only the latency sections read. */
-const LATENCY_FLAGS = ["space", "latency-cache", "refresh"] as const;
+const LATENCY_FLAGS = ["latency-cache", "refresh"] as const;
 
 /** The latency sections' options; the space is loaded here, so a bad one fails first. */
 async function latencyOptions(
@@ -173,17 +194,14 @@ async function latencyOptions(
     return undefined;
   }
   const source = values.space ?? "baseline:compact-28";
-  const loaded = await loadTarget(source);
-  if (loaded.kind !== "space") {
-    throw new Error(`--space ${source} is a network, not a search space`);
-  }
+  const space = await loadSpace(source);
   const statistic = oneOf("statistic", values.statistic!, ["median", "min"] as const);
   const int = (flag: "networks" | "rounds", min: number) =>
     cliNumber(flag, values[flag], { integer: true, min });
   const batch = cliOptionalNumber("batch", values.batch, { integer: true, min: 1 }) ??
     LATENCY_BATCH;
   return {
-    space: loaded.space,
+    space,
     source,
     batch,
     checkBatches: [...new Set([1, batch])],
@@ -193,6 +211,37 @@ async function latencyOptions(
     rounds: int("rounds", 1),
     seed,
     statistic,
+  };
+}
+
+/** A search space, or one line saying what `source` is instead. */
+async function loadSpace(source: string): Promise<SearchSpaceSpec> {
+  const loaded = await loadTarget(source);
+  if (loaded.kind !== "space") {
+    throw new Error(`--space ${source} is a network, not a search space`);
+  }
+  return loaded.space;
+}
+
+/** The supernet-path section's options; `--space` is loaded here so a bad one fails first. */
+async function supernetPathOptions(
+  values: ReturnType<typeof parseCli<typeof BENCH.flags>>["values"],
+  sections: SectionName[],
+  seed: number,
+): Promise<SupernetPathOptions | undefined> {
+  if (!sections.includes("supernet-path")) return undefined;
+  const source = values.space ?? LEARNED_SPACE;
+  const int = (flag: "pairs" | "regenerations" | "reps" | "train-batch", min: number) =>
+    cliNumber(flag, values[flag], { integer: true, min });
+  return {
+    space: await loadSpace(source),
+    source,
+    batch: int("train-batch", 2),
+    reps: int("reps", 1),
+    stepsPerRep: 2,
+    pairs: int("pairs", 1),
+    regenerations: int("regenerations", 0),
+    seed,
   };
 }
 
@@ -211,6 +260,10 @@ async function parseOptions(args: string[]): Promise<{ opts: BenchOptions; json?
     cliNumber(flag, values[flag] as string, { integer: true, min });
   const sections = parseSections(values.sections!);
   const seed = int("seed", 0);
+  const spaceSections = ["latency", "latency-check", "supernet-path"] as const;
+  if (values.space !== undefined && !spaceSections.some((s) => sections.includes(s))) {
+    throw new Error("--space needs --sections latency, latency-check or supernet-path");
+  }
   return {
     json: values.json,
     opts: {
@@ -229,6 +282,7 @@ async function parseOptions(args: string[]): Promise<{ opts: BenchOptions; json?
       seed,
       forceFallbackAdapter,
       latency: await latencyOptions(values, sections, seed),
+      supernetPath: await supernetPathOptions(values, sections, seed),
     },
   };
 }

@@ -27,7 +27,10 @@ Deno.test("bench latency flags: bad space, statistic or stray flag is one clear 
     }
     const stray = await bench("--sections", "targets", "--space", "baseline:compact-28");
     assert.equal(stray.code, 1);
-    assert.match(stray.stderr, /^bench: --space needs --sections latency or latency-check/);
+    assert.match(
+      stray.stderr,
+      /^bench: --space needs --sections latency, latency-check or supernet-path/,
+    );
     assert.equal(await Deno.stat(cache).then(() => true, () => false), false);
     const help = await bench("--help");
     assert.match(help.stdout, /--space S .*baseline:compact-28/);

@@ -141,3 +141,48 @@ gpuTest("SGD and Adam update small tensors in groups, skipping stale ones", asyn
     for (const t of ts) t.dispose();
   }
 });
+
+gpuTest(
+  "SGD pools small tensors of groups with the same weight decay into shared dispatches",
+  async (gpu) => {
+    // As a weight bank adds them: one group per module, weight decays alternating.
+    const sizes = [5, 300, 1, 64, 17, 2, 129, 8, 33, 3, 12, 7, 90, 4, 41, 6, 256, 9, 5000, 20];
+    const decayOf = (i: number) => (i % 3 === 0 ? 0 : 1e-2);
+    const sgdOpts = { lr: 0.05, momentum: 0.9, nesterov: true };
+    const dispatches: number[] = [];
+    for (const perModule of [false, true]) {
+      const ps = sizes.map((n) => randomArray(n));
+      const ts = ps.map((p) => paramWithGrad(p, randomArray(p.length)));
+      const byDecay = [0, 1e-2].map((wd) => ({
+        params: ts.filter((_, i) => decayOf(i) === wd),
+        weightDecay: wd,
+      }));
+      const groups = perModule
+        ? ts.map((t, i) => ({ params: [t], weightDecay: decayOf(i) }))
+        : byDecay;
+      const opt = new Sgd(groups, sgdOpts);
+      const momentum = ps.map((p) => new Float64Array(p.length));
+      const before = gpu.dispatchCount;
+      for (let step = 1; step <= 2; step++) {
+        opt.zeroGrad();
+        ts.forEach((t, i) => {
+          if ((i + step) % 5 === 0) return; // no gradient reached it this step
+          const g = randomArray(t.size);
+          upload(t.grad!, Float32Array.from(g));
+          t.gradIsStale = false;
+          ref.sgdStep(ps[i], g, momentum[i], { ...sgdOpts, weightDecay: decayOf(i) });
+        });
+        opt.step();
+      }
+      dispatches.push(gpu.dispatchCount - before);
+      const got = await readAll(ts);
+      got.forEach((g, i) => assertClose(g, ps[i], `parameter ${i} (${sizes[i]} values)`));
+      opt.dispose();
+      for (const t of ts) t.dispose();
+    }
+    const [twoGroups, perModule] = dispatches;
+    if (perModule !== twoGroups) {
+      throw new Error(`one group per tensor: ${perModule} dispatches, two groups: ${twoGroups}`);
+    }
+  },
+);

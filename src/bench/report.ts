@@ -4,6 +4,7 @@
  */
 import type { AccessCosts } from "./access_costs.ts";
 import type { LatencyReport } from "./latency_sections.ts";
+import type { SupernetPathResult } from "./supernet_path_report.ts";
 import {
   type ConvShape,
   describeShape,
@@ -197,6 +198,8 @@ export interface BenchReport {
     results: ConvResult[];
   }[];
   train?: TrainResult;
+  /** A path as a plain network and as supernet paths (section supernet-path). */
+  supernetPath?: SupernetPathResult;
   /** The latency table and the prediction check (sections latency, latency-check). */
   latency?: LatencyReport;
   compare?: { tfjs?: string; ort?: string };

@@ -55,6 +55,8 @@ import {
 } from "../gpu/timing.ts";
 import type { SectionName } from "./sections.ts";
 import { benchTrainStep } from "./train_step.ts";
+import { benchSupernetPath, type SupernetPathOptions } from "./supernet_path.ts";
+import { supernetPathText } from "./supernet_path_report.ts";
 
 export interface BenchOptions {
   sections: SectionName[];
@@ -77,6 +79,8 @@ export interface BenchOptions {
   forceFallbackAdapter: boolean;
   /** The space, batches and cache of the latency sections (needed only by them). */
   latency?: LatencyBenchOptions;
+  /** The space and sizes of the supernet-path section (needed only by it). */
+  supernetPath?: SupernetPathOptions;
 }
 
 /** Where text goes: tables to `print` (stdout), progress to `progress` (stderr). */
@@ -252,8 +256,13 @@ function emptyReport(gpu: Gpu, opts: BenchOptions): BenchReport {
       timestampQuery: info.hasTimestamps,
     },
     timer: { method: "", reps: opts.reps, warmup: opts.warmup, minRepMs: 0 },
-    // The latency space is reported by name, not as its whole spec.
-    options: { ...opts, latency: opts.latency && { ...opts.latency, space: opts.latency.source } },
+    // The spaces are reported by name, not as their whole spec.
+    options: {
+      ...opts,
+      latency: opts.latency && { ...opts.latency, space: opts.latency.source },
+      supernetPath: opts.supernetPath &&
+        { ...opts.supernetPath, space: opts.supernetPath.source },
+    },
     machine: machineLoad(),
     sections: [],
     seconds: 0,
@@ -447,6 +456,16 @@ const SECTIONS: Readonly<Record<SectionName, (ctx: Context) => Promise<void>>> =
     report.train = train;
     out.print(`\n== training step: MobileNetV2-style, 28×28, batch ${opts.trainBatch} ==`);
     out.print(trainText(train));
+  },
+
+  /** A path as a plain network and as supernet paths, and the evolution's regenerations. */
+  async "supernet-path"({ gpu, opts, out, report }) {
+    if (!opts.supernetPath) throw new Error("bench: the supernet-path section needs a space");
+    const result = await benchSupernetPath(gpu, opts.supernetPath, out.progress);
+    report.supernetPath = result;
+    const load = result.loadavg ? `, load average ${result.loadavg[0].toFixed(2)}` : "";
+    out.print(`\n== supernet path: ${result.space}, batch ${result.batch}${load} ==`);
+    out.print(supernetPathText(result));
   },
 
   /** What one access and one register block cost an invocation (the bound on every kernel). */

@@ -90,10 +90,16 @@ function backboneFor(cfg: EvolveConfig, channels: number, size: number, classes:
   return { ...b, input: { channels, size }, classes } as Backbone;
 }
 
-/** Opens the data and builds the supernet and the initial populations (no candidates yet). */
-export async function openEvolution(cfg: EvolveConfig): Promise<EvolutionRun> {
+/**
+ * Opens the data (or takes `opened`: benchmarks pass synthetic splits) and builds the
+ * supernet and the initial populations (no candidates yet).
+ */
+export async function openEvolution(
+  cfg: EvolveConfig,
+  opened?: SupernetData,
+): Promise<EvolutionRun> {
   const rng = new Rng(cfg.seed);
-  const data = await openSupernetData({ ...cfg, label: "evolve" });
+  const data = opened ?? await openSupernetData({ ...cfg, label: "evolve" });
   const [channels, size] = data.shape;
   const backbone = backboneFor(cfg, channels, size, data.numClasses);
   const supernet = new Supernet(backbone, rng);

@@ -38,7 +38,20 @@ export class Gpu {
   private destroyed = false;
   /** Dispatches recorded since creation (for tests and benchmarks). */
   dispatchCount = 0;
+  /** Workgroups of those dispatches: a load-independent measure of the work recorded. */
+  workgroupCount = 0;
   submitCount = 0;
+  /** Milliseconds spent inside `queue.submit` (lavapipe runs the work there). */
+  submitMs = 0;
+  /** Bind groups created (a cache miss each). */
+  bindGroupsCreated = 0;
+  /** Host reads (`read()`): each one is a host sync. */
+  readCount = 0;
+  /**
+   * Milliseconds inside `createComputePipeline` (llvmpipe compiles the shader itself at
+   * the pipeline's first dispatch, inside `queue.submit`).
+   */
+  compileMs = 0;
 
   private constructor(
     readonly adapter: GPUAdapter,
@@ -68,12 +81,14 @@ export class Gpu {
     let k = this.kernels.get(key);
     if (k) return k;
     this.assertUsable(key);
+    const t0 = performance.now();
     const module = this.device.createShaderModule({ code: source(), label: key });
     const pipeline = this.device.createComputePipeline({
       layout: "auto",
       compute: { module, entryPoint: "main" },
       label: key,
     });
+    this.compileMs += performance.now() - t0;
     k = { id: this.kernels.size + 1, key, pipeline };
     this.kernels.set(key, k);
     return k;
@@ -82,6 +97,11 @@ export class Gpu {
   /** Number of distinct kernels compiled so far. */
   get kernelCount(): number {
     return this.kernels.size;
+  }
+
+  /** Bind groups held by the cache. */
+  get bindGroupCacheSize(): number {
+    return this.bindGroups.size;
   }
 
   /**
@@ -107,6 +127,7 @@ export class Gpu {
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
     this.dispatchCount++;
+    this.workgroupCount += x * y * z;
     if (++this.dispatchesInBatch >= MAX_DISPATCHES_PER_SUBMIT) this.flush();
   }
 
@@ -142,7 +163,9 @@ export class Gpu {
     const cmd = this.encoder.finish();
     this.encoder = null;
     this.dispatchesInBatch = 0;
+    const t0 = performance.now();
     this.device.queue.submit([cmd]);
+    this.submitMs += performance.now() - t0;
     this.submitCount++;
     this.pool.onSubmit();
   }
@@ -156,6 +179,7 @@ export class Gpu {
   > {
     const run = async () => {
       this.assertUsable("read");
+      this.readCount++;
       const sizes = items.map((it) => roundUp4(it.bytes));
       const offsets: number[] = [];
       let total = 0;
@@ -259,6 +283,7 @@ export class Gpu {
     });
     if (this.bindGroups.size >= MAX_BIND_GROUP_CACHE) this.bindGroups.clear();
     this.bindGroups.set(key, bg);
+    this.bindGroupsCreated++;
     return bg;
   }
 

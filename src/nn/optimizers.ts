@@ -122,12 +122,22 @@ abstract class Optimizer {
     const groups: UpdateGroup[] = [];
     const words: number[] = [];
     const large: { p: Tensor; weightDecay: number }[] = [];
+    // Small tensors are pooled by weight decay across parameter groups: a weight bank
+    // adds a group per module, and one dispatch per module would cost more than the update.
+    const smallByDecay = new Map<number, Tensor[]>();
     for (const group of this.groups) {
-      const fresh = group.params.filter((p) => p.grad && !p.gradIsStale);
-      const small = per > 1 ? fresh.filter((p) => p.size <= SMALL_PARAM) : [];
-      for (const p of fresh) {
-        if (!small.includes(p)) large.push({ p, weightDecay: group.weightDecay });
+      for (const p of group.params) {
+        if (!p.grad || p.gradIsStale) continue;
+        if (per > 1 && p.size <= SMALL_PARAM) {
+          const list = smallByDecay.get(group.weightDecay);
+          if (list) list.push(p);
+          else smallByDecay.set(group.weightDecay, [p]);
+        } else {
+          large.push({ p, weightDecay: group.weightDecay });
+        }
       }
+    }
+    for (const [weightDecay, small] of smallByDecay) {
       for (let s = 0; s < small.length; s += per) {
         const params = small.slice(s, s + per);
         // Group g's words sit at a fixed place, so its pipeline is the same every step.
@@ -139,7 +149,7 @@ abstract class Optimizer {
           if (k < per) words[base - HP_HEAD + per + 1 + k] = size;
           workgroups += Math.ceil(size / GROUP_WG);
         }
-        groups.push({ params, weightDecay: group.weightDecay, base, workgroups });
+        groups.push({ params, weightDecay, base, workgroups });
       }
     }
     const data = new Float32Array(HP_HEAD + words.length);
