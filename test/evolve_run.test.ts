@@ -65,14 +65,10 @@ async function resumeMatches(extra: string[], stopAt: number): Promise<void> {
 }
 
 Deno.test({
-  name: "evolve --resume after an interruption ends with the same search space",
+  name: "evolve --resume after an interruption mid fair group ends with the same search space",
   ...opts,
-  fn: () => resumeMatches(["-f", "4"], 19),
-});
-
-Deno.test({
-  name: "evolve --path-sampling fair: resumed mid-group, the same space as a whole run",
-  ...opts,
-  // f = 5 with groups of K = 2 steps: regenerations cut groups, which apply at once.
+  // Fair sampling covers the default's resume (the data order, the sampler's random
+  // state) and more: f = 5 with groups of K = 2 steps, so regenerations cut groups,
+  // which apply at once, and the stop at step 19 falls inside a group.
   fn: () => resumeMatches(["-f", "5", "--path-sampling", "fair"], 19),
 });

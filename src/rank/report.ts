@@ -121,7 +121,9 @@ export function rankReportMarkdown(result: RankResult): string {
     `The three networks are the K = 3 paths of one supernet; α by Eq. 4 on held-out ` +
     `images (Adam, lr ${config.archLr}, one fitness step every ${config.archEvery} weight ` +
     `steps after ${config.warmupEpochs} warmup epoch(s)); weight steps sample their path ` +
-    `∝ p = softmax(α) as ProxylessNAS does ("∝ p"), or uniformly ("uniform"). ` +
+    `∝ p = softmax(α) as ProxylessNAS does ("∝ p"), uniformly ("uniform"), each network ` +
+    `once per 3 steps with one summed update ("fair", FairNAS), or in ` +
+    `fair's order with an update every step ("balanced"). ` +
     `Initial α = Table 6's printed numbers (units of 10⁻³ in the paper) × the scale: ` +
     `0.001 is the paper's α, 1 a start far from uniform p. ` +
     `An epoch is ${config.fitnessImages || config.trainImages || "all the"} training images. ` +
@@ -136,7 +138,7 @@ export function rankReportMarkdown(result: RankResult): string {
     "",
     `Time: standalone training ${result.seconds.standaloneTraining.toFixed(0)} s (test ` +
     `passes excluded), fitness runs ${result.seconds.fitness.toFixed(0)} s; this invocation ` +
-    `${result.seconds.wall.toFixed(0)} s. Charts: order_margin_x<scale>[-uniform].png, ` +
+    `${result.seconds.wall.toFixed(0)} s. Charts: order_margin_x<scale>[-<paths>].png, ` +
     `alpha_<id>.png.`,
     "",
   ];
@@ -179,7 +181,7 @@ export async function writeRankReport(out: string, result: RankResult): Promise<
       })),
       {
         title: `α from Table 6 row ${s.row} × ${s.scale}${
-          s.pathSampling === "uniform" ? ", uniform paths" : ""
+          s.pathSampling === "proportional" ? "" : `, ${s.pathSampling} paths`
         }`,
         xLabel: "epoch",
         yLabel: "α (fitness score)",
