@@ -22,11 +22,7 @@ import { Rng } from "../util/rng.ts";
 import { measureFirstUse } from "./first_use.ts";
 import { timeSteps } from "./gpu_counts.ts";
 import { pairedPaths, stepSettingsFor } from "./paired_paths.ts";
-import {
-  type EvolveRegenerations,
-  type RegenerationRow,
-  type RunSize,
-} from "./supernet_path_report.ts";
+import type { EvolveRegenerations, RegenerationRow, RunSize } from "./supernet_path_report.ts";
 import { syntheticBatch, syntheticSupernetData } from "./synthetic_data.ts";
 
 /** What to run. */

@@ -27,11 +27,11 @@ import {
   searchStepper,
   type StepSettings,
 } from "./path_steppers.ts";
-import {
-  type FirstUseResult,
-  type FormRow,
-  type PathChangeResult,
-  type SupernetPathResult,
+import type {
+  FirstUseResult,
+  FormRow,
+  PathChangeResult,
+  SupernetPathResult,
 } from "./supernet_path_report.ts";
 import { syntheticBatch } from "./synthetic_data.ts";
 
