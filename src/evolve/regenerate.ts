@@ -13,9 +13,8 @@ import { ArchAdam } from "../supernet/arch_optimizer.ts";
 import { useReferenceAt } from "./config.ts";
 import { updateFitness } from "./fitness.ts";
 import type { LayerRegenerationRecord } from "./history.ts";
-import { addOffspring, makeOffspring } from "./offspring.ts";
+import { stepPopulation } from "./population_step.ts";
 import { type EvolutionRun, mixedLayerOf } from "./run_state.ts";
-import { tournamentSelect } from "./selection.ts";
 
 /** What a regeneration did: per layer, and whether τ's reference constraint applied. */
 export interface Regeneration {
@@ -35,20 +34,13 @@ export function regenerate(run: EvolutionRun, first: boolean): Regeneration {
   const stats: LayerRegenerationRecord[] = [];
   for (const s of run.layers) {
     const pop = s.population;
-    if (!first) {
-      updateFitness(pop, s.sampled, s.alpha, cfg.epsilon); // Eq. 5
-      pop.recordTraining(s.sampled, cfg.regenerateEvery);
-      pop.advanceRegeneration();
-    }
-    const winners = tournamentSelect(pop.entries(), cfg.k, cfg.tournamentSize, rng);
-    pop.markSampled(winners);
-    const children = makeOffspring(pop, winners, rng, {
-      count: cfg.childrenPerRegeneration,
-      useReference: useRef,
-      reference,
-      tau: cfg.tau,
-    });
-    const { evicted } = addOffspring(pop, children, cfg.childFitness, cfg.initFitness);
+    const { winners, children, evicted } = stepPopulation(
+      pop,
+      cfg,
+      rng,
+      first ? null : { sampled: s.sampled, alphaStar: s.alpha },
+      { useReference: useRef, reference },
+    );
     bank.retain(s.layer, new Set(pop.entries().map((e) => e.id)));
     const blocks = winners.map((id) => {
       const e = pop.require(id);

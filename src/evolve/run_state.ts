@@ -20,9 +20,10 @@ import { archAdamOptions } from "../supernet/run_settings.ts";
 import { openSupernetData, type SupernetData, supernetSchedule } from "../supernet/search_data.ts";
 import { Supernet } from "../supernet/supernet.ts";
 import { Rng } from "../util/rng.ts";
-import { type EvolveConfig, maddsCapFor, referenceCellOf } from "./config.ts";
+import { type EvolveConfig, referenceCellOf } from "./config.ts";
 import type { RegenerationRecord } from "./history.ts";
-import { LayerPopulation, type LayerPopulationShape, searchableLayerShapes } from "./population.ts";
+import type { LayerPopulation, LayerPopulationShape } from "./population.ts";
+import { initialPopulations } from "./population_step.ts";
 import { WeightBank } from "./weight_bank.ts";
 
 /** One mixed layer's evolving state between regenerations. */
@@ -111,17 +112,8 @@ export async function openEvolution(
   const bank = new WeightBank(opt, cfg.weightDecay, rng);
   const reference = referenceCellOf(cfg);
   const archOptions = archAdamOptions(cfg);
-  const layers: LayerState[] = searchableLayerShapes(backbone).map(({ layer, shape }) => ({
-    layer,
-    shape,
-    population: LayerPopulation.initial(rng, cfg.populationSize, layer, shape, {
-      maddsCap: maddsCapFor(cfg.maddsMax, shape),
-      maxSize: cfg.maxPopulation,
-      reference,
-      tau: cfg.tau,
-      initFitness: cfg.initFitness,
-      allowZeroCell: cfg.allowZeroCells,
-    }),
+  const layers: LayerState[] = initialPopulations(cfg, backbone, rng).map((initial) => ({
+    ...initial,
     sampled: [],
     alpha: [],
     adam: new ArchAdam(0, archOptions),
