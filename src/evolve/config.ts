@@ -400,3 +400,15 @@ export function describeEvolveRun(cfg: EvolveConfig): string {
 export function evolveConfigToJson(config: EvolveConfig): Record<string, unknown> {
   return { ...config, maddsMax: formatMAddsMax(config.maddsMax) };
 }
+
+/**
+ * A config read back from `evolveConfigToJson`'s form (a learned space's meta.config):
+ * fields it lacks keep their defaults, `maddsMax` is parsed from its text. Throws one
+ * line when the fields do not make a valid run.
+ */
+export function evolveConfigFromJson(json: Record<string, unknown>): EvolveConfig {
+  const maddsMax = json.maddsMax === undefined
+    ? DEFAULT_EVOLVE_CONFIG.maddsMax
+    : parseMAddsMax(String(json.maddsMax));
+  return validateEvolveConfig({ ...DEFAULT_EVOLVE_CONFIG, ...json, maddsMax } as EvolveConfig);
+}

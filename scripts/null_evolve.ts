@@ -1,0 +1,102 @@
+/**
+ * `deno task null-evolve RUN --out DIR [--seeds LIST]` — the evolution's null model
+ * (src/evolve/null_evolution.ts) for a finished `deno task evolve` run: the run's own
+ * schedule, τ phases and α step sizes, but each step given to a random cell. Writes
+ * DIR/seedS/search_space.json per seed, and DIR/chance.json: how alike the null spaces
+ * are, pair by pair (the chance level of `deno task compare-spaces`).
+ */
+import { evolveConfigFromJson } from "../src/evolve/config.ts";
+import type { RegenerationRecord } from "../src/evolve/history.ts";
+import { nullEvolution } from "../src/evolve/null_evolution.ts";
+import {
+  makeSearchSpaceFile,
+  readSearchSpaceFile,
+  writeSearchSpaceFile,
+} from "../src/space/search_space_file.ts";
+import { pairwiseOverlap, pairwiseOverlapMarkdown } from "../src/space/pairwise_overlap.ts";
+import { atomicWrite } from "../src/util/atomic_write.ts";
+import { cliNumber, parseCli, runCli } from "./_cli.ts";
+
+const NULL_EVOLVE = {
+  usage: "deno task null-evolve RUN --out DIR [--seeds LIST]",
+  summary: "The evolution's null model for a finished run (RUN holds its search_space.json\n" +
+    "and history.jsonl): the same populations, tournaments, mutations and τ phases, with\n" +
+    "each supernet's α steps, taken from the run's history, given to random cells.\n" +
+    "Writes DIR/seedS/search_space.json and DIR/chance.json, and prints how alike the null\n" +
+    "spaces are pair by pair: the chance level for `deno task compare-spaces` of real runs.",
+  positionals: true,
+  flags: {
+    out: { type: "string", arg: "DIR", help: "where the null spaces go (required)" },
+    seeds: {
+      type: "string",
+      arg: "LIST",
+      default: "0,1,2,3,4,5,6,7,8,9",
+      help: "seeds of the null runs",
+    },
+  },
+} as const;
+
+async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (err) {
+    throw new Error(`cannot read ${what} ${path}: ${(err as Error).message}`);
+  }
+}
+
+await runCli("null-evolve", async () => {
+  const { values, positionals } = parseCli(NULL_EVOLVE, Deno.args);
+  if (positionals.length !== 1) {
+    throw new Error("give one finished evolve run folder (it holds search_space.json)");
+  }
+  const out = values.out as string | undefined;
+  if (out === undefined || out.trim() === "") throw new Error("--out DIR is required");
+  const seeds = (values.seeds as string).split(",").map((s) => s.trim()).filter((s) => s !== "")
+    .map((s) => cliNumber("seeds", s, { integer: true, min: 0 }));
+  if (seeds.length === 0 || new Set(seeds).size !== seeds.length) {
+    throw new Error(`--seeds must name distinct seeds, got "${values.seeds}"`);
+  }
+  const runDir = positionals[0];
+  const spacePath = `${runDir}/search_space.json`;
+  const space = readSearchSpaceFile(await readText(spacePath, "the run's space"), spacePath);
+  const config = (space.meta as { config?: Record<string, unknown> } | undefined)?.config;
+  if (config === undefined) {
+    throw new Error(`${spacePath} has no meta.config: it was not written by deno task evolve`);
+  }
+  const cfg = evolveConfigFromJson(config);
+  const historyPath = `${runDir}/history.jsonl`;
+  const history = (await readText(historyPath, "the run's history")).split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line, i) => {
+      try {
+        return JSON.parse(line) as RegenerationRecord;
+      } catch {
+        throw new Error(`${historyPath} line ${i + 1} is not JSON`);
+      }
+    });
+
+  const written: string[] = [];
+  const spaces = [];
+  for (const seed of seeds) {
+    const result = nullEvolution({ cfg, backbone: space.backbone, history, seed });
+    const file = makeSearchSpaceFile(space.backbone, result.layers, {
+      config,
+      null: { from: runDir, seed },
+      regenerations: result.regenerations,
+    });
+    const path = `${out}/seed${seed}/search_space.json`;
+    await Deno.mkdir(`${out}/seed${seed}`, { recursive: true });
+    await atomicWrite(path, writeSearchSpaceFile(file));
+    written.push(path);
+    spaces.push(file);
+  }
+  console.log(`null-evolve: ${written.length} null spaces of ${runDir} in ${out}`);
+  if (spaces.length >= 2) {
+    const chance = pairwiseOverlap(spaces);
+    console.log(pairwiseOverlapMarkdown(chance, `How alike null spaces of ${runDir} are`));
+    await atomicWrite(
+      `${out}/chance.json`,
+      JSON.stringify({ run: runDir, seeds, spaces: written, ...chance }, null, 1) + "\n",
+    );
+  }
+});
