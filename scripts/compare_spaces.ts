@@ -2,10 +2,11 @@
  * `deno task compare-spaces A.json B.json [...]` — how alike learned search spaces are
  * (src/space/space_overlap.ts): per layer the cells every space shares, the mean
  * pairwise Jaccard overlap of the cell sets, and the distance between their mixes of
- * edge ops, ratios and aggregations. Prints a markdown table; `--out BASE` also writes
- * BASE.md and BASE.json.
+ * edge ops, ratios and aggregations. Prints a markdown table (`--pairs`: and each
+ * figure's spread over the pairs); `--out BASE` also writes BASE.md and BASE.json.
  */
 import { compareSpaces, spaceOverlapMarkdown } from "../src/space/space_overlap.ts";
+import { pairwiseOverlap, pairwiseOverlapMarkdown } from "../src/space/pairwise_overlap.ts";
 import { readSearchSpaceFile } from "../src/space/search_space_file.ts";
 import { atomicWrite } from "../src/util/atomic_write.ts";
 import { parseCli, runCli } from "./_cli.ts";
@@ -22,6 +23,12 @@ const COMPARE = {
       arg: "BASE",
       defaultText: "none: print the table only",
       help: "also write BASE.md and BASE.json",
+    },
+    pairs: {
+      type: "boolean",
+      default: false,
+      help: "also each figure's mean and range over the pairs of spaces, as\n" +
+        "deno task null-evolve reports its chance level",
     },
   },
 } as const;
@@ -42,14 +49,17 @@ await runCli("compare-spaces", async () => {
     spaces.push(readSearchSpaceFile(text, file));
   }
   const overlap = compareSpaces(spaces);
-  const markdown = spaceOverlapMarkdown(overlap, positionals);
+  const pairs = values.pairs ? pairwiseOverlap(spaces) : undefined;
+  const markdown = spaceOverlapMarkdown(overlap, positionals) +
+    (pairs ? "\n\n" + pairwiseOverlapMarkdown(pairs, "Pair by pair") : "");
   console.log(markdown);
   const out = values.out as string | undefined;
   if (out !== undefined) {
     await atomicWrite(`${out}.md`, markdown + "\n");
     await atomicWrite(
       `${out}.json`,
-      JSON.stringify({ spaces: positionals, ...overlap }, null, 1) + "\n",
+      JSON.stringify({ spaces: positionals, ...overlap, ...(pairs ? { pairs } : {}) }, null, 1) +
+        "\n",
     );
   }
 });

@@ -62,6 +62,10 @@ Deno.test("compare-spaces prints the table, and needs two spaces", async () => {
   const run = await runScript("compare_spaces.ts", LEARNED, LEARNED);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /\| mean \| 1\.00 \| 1\.00 \| 0\.00 \|/);
+  assert.doesNotMatch(run.stdout, /Pair by pair/);
+  const pairs = await runScript("compare_spaces.ts", LEARNED, LEARNED, LEARNED, "--pairs");
+  assert.match(pairs.stdout, /Pair by pair \(3 pairs\)/);
+  assert.match(pairs.stdout, /\| TV edge ops \| 0\.00 \| 0\.00 – 0\.00 \|/);
   const one = await runScript("compare_spaces.ts", LEARNED);
   assert.equal(one.code, 1);
   assert.match(one.stderr, /^compare-spaces: give at least two search_space\.json files/);
