@@ -27,6 +27,8 @@ export interface LayerOverlap {
   readonly aggregationDistance: number;
   /** Per space: the share of each edge op over its cells' edges (EDGE_OPS order). */
   readonly opShares: number[][];
+  /** Per space: the share of each aggregation over its cells' nodes (AGGREGATIONS order). */
+  readonly aggregationShares: number[][];
 }
 
 /** The comparison of two or more spaces. */
@@ -100,6 +102,7 @@ export function compareSpaces(spaces: readonly SearchSpaceFile[]): SpaceOverlap 
       ratioDistance: meanOverPairs(ratioShares, totalVariation),
       aggregationDistance: meanOverPairs(aggShares, totalVariation),
       opShares,
+      aggregationShares: aggShares,
     };
   });
   return {
@@ -117,19 +120,29 @@ export function compareSpaces(spaces: readonly SearchSpaceFile[]): SpaceOverlap 
 /** The comparison as a markdown table (one row per layer, then the means). */
 export function spaceOverlapMarkdown(o: SpaceOverlap, names: readonly string[]): string {
   const f = (v: number) => v.toFixed(2);
-  const opHeader = EDGE_OPS.join(" / ");
+  const percents = (perSpace: readonly (readonly number[])[]) =>
+    perSpace.map((s) => s.map((v) => Math.round(100 * v)).join("/")).join("; ");
+  // Per space, each share's mean over the layers.
+  const layerMean = (pick: (l: LayerOverlap) => number[][]) =>
+    pick(o.layers[0]).map((shares, space) =>
+      shares.map((_, k) => mean(o.layers.map((l) => pick(l)[space][k])))
+    );
   return [
     `Spaces: ${names.join(", ")}`,
     "",
     `| layer | cells shared by all | mean Jaccard | TV ops | TV ratios | TV aggregations | ` +
-    `edge ops (${opHeader}) per space |`,
-    "| --- | --- | --- | --- | --- | --- | --- |",
+    `edge ops (${EDGE_OPS.join(" / ")}) per space | ` +
+    `aggregations (${AGGREGATIONS.join(" / ")}) per space |`,
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ...o.layers.map((l) =>
       `| ${l.layer} | ${l.sharedByAll} of ${Math.min(...l.cells)} | ${f(l.jaccard)} | ` +
       `${f(l.opDistance)} | ${f(l.ratioDistance)} | ${f(l.aggregationDistance)} | ` +
-      `${l.opShares.map((s) => s.map((v) => Math.round(100 * v)).join("/")).join("; ")} |`
+      `${percents(l.opShares)} | ${percents(l.aggregationShares)} |`
     ),
     `| mean | ${f(o.mean.sharedFraction)} | ${f(o.mean.jaccard)} | ${f(o.mean.opDistance)} | ` +
-    `${f(o.mean.ratioDistance)} | ${f(o.mean.aggregationDistance)} | |`,
+    `${f(o.mean.ratioDistance)} | ${f(o.mean.aggregationDistance)} | ` +
+    `${percents(layerMean((l) => l.opShares))} | ${
+      percents(layerMean((l) => l.aggregationShares))
+    } |`,
   ].join("\n");
 }
