@@ -8,6 +8,7 @@ import {
   FLOOR_FAMILIES,
   type FloorWork,
   kernelFloorFamily,
+  normaliseFusedLabels,
   stepWork,
   unitCosts,
   workFloorMs,
@@ -87,18 +88,21 @@ Deno.test("step floor: the step's work follows the network's convs, batch norms 
   assert.equal(macs("conv") + stemMacs + macs("depthwise"), 3 * batch * count.total.madds);
   const bn = work.filter((w) => w.family === "batch norm");
   assert.equal(bn.length, shapes.length);
-  // An expand layer's normalise runs inside the depthwise conv's loads: 5 loads, 1 store.
-  const expand = shapes.findIndex((s) => s.label.endsWith("expand 1x1"));
-  const elements = outputShape(shapes[expand]).reduce((a, b) => a * b, 1);
-  assert.equal(bn[expand].loads, 5 * elements);
-  assert.equal(bn[expand].stores, elements);
-  assert.equal(bn[0].loads, 6 * outputShape(stem).reduce((a, b) => a * b, 1));
-  const unfused = stepWork(spec, batch, () => false).filter((w) => w.family === "batch norm");
-  const expandElements = shapes.filter((s) => s.label.endsWith("expand 1x1"))
-    .reduce((a, s) => a + outputShape(s).reduce((x, y) => x * y, 1), 0);
+  // The expand and depthwise layers' normalise runs inside the next conv's loads: 5 loads,
+  // 1 store an element; the others 6 and 2.
+  const fusedLayer = (l: string) => l.endsWith("expand 1x1") || l.includes("depthwise");
+  assert.equal(normaliseFusedLabels(spec).size, shapes.filter((s) => fusedLayer(s.label)).length);
+  const size = (s: typeof stem) => outputShape(s).reduce((a, b) => a * b, 1);
+  shapes.forEach((s, i) => {
+    const fusedBn = fusedLayer(s.label);
+    assert.equal(bn[i].loads, (fusedBn ? 5 : 6) * size(s), s.label);
+    assert.equal(bn[i].stores, (fusedBn ? 1 : 2) * size(s), s.label);
+  });
+  const unfused = stepWork(spec, batch, false).filter((w) => w.family === "batch norm");
+  const fusedElements = shapes.filter((s) => fusedLayer(s.label)).reduce((a, s) => a + size(s), 0);
   const stores = (ws: FloorWork[]) => ws.reduce((a, w) => a + w.stores, 0);
-  assert.ok(expandElements > 0);
-  assert.equal(stores(unfused) - stores(bn), expandElements);
+  assert.ok(fusedElements > 0);
+  assert.equal(stores(unfused) - stores(bn), fusedElements);
   const sgd = work.find((w) => w.family === "optimizer")!;
   assert.equal(sgd.loads, 3 * count.total.params);
 });

@@ -18,7 +18,7 @@ import type { AccessCosts } from "./access_costs.ts";
 import type { OpShare } from "./report.ts";
 import { convMacs, type ConvShape, networkConvShapes, outputShape } from "./shapes.ts";
 import { countNetwork } from "../space/counting.ts";
-import { hasResidual, type NetworkSpec, outputSize } from "../space/network_spec.ts";
+import { hasResidual, irbMid, type NetworkSpec, outputSize } from "../space/network_spec.ts";
 
 /** The op families the floor and the profile are compared by. */
 export const FLOOR_FAMILIES = ["conv", "depthwise", "batch norm", "optimizer", "other"] as const;
@@ -87,9 +87,20 @@ export const BN_PASSES = [
   { pass: "input gradient", loads: 2, stores: 1 },
 ] as const;
 
-/** The engine's fusions: the expand layer's BN + ReLU6 is applied in the depthwise conv's loads. */
-export function normaliseFusedByDefault(s: ConvShape): boolean {
-  return s.label.endsWith("expand 1x1");
+/**
+ * The convs whose batch norm + activation the next conv applies as it loads, as the
+ * engine runs an inverted residual block (src/networks/inverted_residual.ts): the
+ * expand layer's (read by the depthwise conv) and, without SE, the depthwise layer's
+ * (read by the project conv). Labels as `networkConvShapes` gives them.
+ */
+export function normaliseFusedLabels(spec: NetworkSpec): Set<string> {
+  const labels = new Set<string>();
+  spec.blocks.forEach((block, i) => {
+    if (block.type !== "inverted_residual") return;
+    if (irbMid(block) !== block.cin) labels.add(`blocks[${i}] expand 1x1`);
+    if (!block.se) labels.add(`blocks[${i}] depthwise ${block.kernel}x${block.kernel}`);
+  });
+  return labels;
 }
 
 /** The three directions of one conv (no input gradient for the stem). */
@@ -137,18 +148,16 @@ function bnWork(s: ConvShape, normaliseFused: boolean): FloorWork {
  * Every piece of work of one SGD training step of `spec` at `batch`: convs, their
  * batch norms, residual adds (forward add, backward accumulate), global pooling, the
  * classifier, and the optimizer (read weight, gradient, momentum; write weight,
- * momentum).
+ * momentum). `fused`: whether batch norms skip the normalise pass where the engine
+ * applies it in the next conv's loads (`normaliseFusedLabels`).
  */
-export function stepWork(
-  spec: NetworkSpec,
-  batch: number,
-  normaliseFused: (s: ConvShape) => boolean = normaliseFusedByDefault,
-): FloorWork[] {
+export function stepWork(spec: NetworkSpec, batch: number, fused = true): FloorWork[] {
   const shapes = networkConvShapes(spec, batch);
+  const fusedLabels = fused ? normaliseFusedLabels(spec) : new Set<string>();
   const work: FloorWork[] = [];
   for (const s of shapes) {
     work.push(...convWork(s, s.kind === "depthwise" ? "depthwise" : "conv"));
-    work.push(bnWork(s, normaliseFused(s)));
+    work.push(bnWork(s, fusedLabels.has(s.label)));
   }
   let h = outputSize(spec.input.size, spec.stem.stride);
   spec.blocks.forEach((block, i) => {
