@@ -278,6 +278,9 @@ async function parseOptions(args: string[]): Promise<{ opts: BenchOptions; json?
   const sections = parseSections(values.sections!);
   const seed = int("seed", 0);
   const spaceSections = ["latency", "latency-check", "supernet-path"] as const;
+  if (values["access-costs"] !== undefined && !sections.includes("train")) {
+    throw new Error("--access-costs needs --sections train");
+  }
   if (values.space !== undefined && !spaceSections.some((s) => sections.includes(s))) {
     throw new Error("--space needs --sections latency, latency-check or supernet-path");
   }

@@ -262,9 +262,10 @@ function emptyReport(gpu: Gpu, opts: BenchOptions): BenchReport {
       timestampQuery: info.hasTimestamps,
     },
     timer: { method: "", reps: opts.reps, warmup: opts.warmup, minRepMs: 0 },
-    // The spaces are reported by name, not as their whole spec.
+    // The spaces and the access costs are reported by name, not as their whole contents.
     options: {
       ...opts,
+      accessCosts: opts.accessCosts?.source,
       latency: opts.latency && { ...opts.latency, space: opts.latency.source },
       supernetPath: opts.supernetPath &&
         { ...opts.supernetPath, space: opts.supernetPath.source },
