@@ -27,6 +27,33 @@ import { activationGradWgsl, activationWgsl, type UnaryOp } from "./elementwise.
 /** The activation fused into batch norm ("none": plain batch norm). */
 export type BnActivation = UnaryOp | "none";
 
+/**
+ * The source is the pre-normalisation tensor of a batch norm + activation: values are
+ * act(v·scale + shift) with the channel's record `cp` (below), bound after the kernel's
+ * own buffers. Convs that read such a source (the depthwise conv after an expand layer,
+ * the 1×1 project conv after a depthwise layer) never see the normalised tensor written.
+ */
+export interface SourceNorm {
+  act: BnActivation;
+}
+
+/** WGSL of a normalised source value `v` of type `t` with record `cp` (identity without a norm). */
+export function normalizedSourceWgsl(
+  norm: SourceNorm | undefined,
+  v: string,
+  t: string,
+  cp = "cp",
+): string {
+  if (!norm) return v;
+  const z = `(${v} * ${cp}.x + ${cp}.y)`;
+  return norm.act === "none" ? z : activationWgsl(norm.act, z, t);
+}
+
+/** The channel-record binding and its load, for kernels that read a normalised source. */
+export function sourceNormBindingWgsl(norm: SourceNorm | undefined, binding: number): string {
+  return norm ? `@group(0) @binding(${binding}) var<storage, read> chan: array<vec4<f32>>;` : "";
+}
+
 /** Statistics pass: per item, the shifted value; sums Σ(x−K) and Σ(x−K)². */
 export function statsPrelude(hw: number): string {
   return `let bnK = xs[r * ${hw}u];`;

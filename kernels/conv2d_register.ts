@@ -24,6 +24,7 @@
  * splits the N·Ho·Wo reduction over independent "slots" and writes one partial dW per
  * slot; `sumPartialsWgsl` then adds them in a fixed order.
  */
+import { type BnActivation, normalizedSourceWgsl, sourceNormBindingWgsl } from "./batch_norm.ts";
 import type { ConvShape } from "./conv2d.ts";
 
 /** Source rows a strip's output row reads: src row = rowScale·r + off0 + i·offStep. */
@@ -89,6 +90,11 @@ export interface StripConvSpec {
   /** Kernel rows are unrolled (small bodies) or looped (k = 5, 7). */
   unrollRows: boolean;
   wg: number;
+  /**
+   * The source is the input of a batch norm + this activation, applied as it loads
+   * (binding 3: the channel records of kernels/batch_norm.ts; padding stays 0).
+   */
+  norm?: BnActivation;
 }
 
 const STRIP_WG = 64;
@@ -158,6 +164,8 @@ export function stripConvWgsl(s: StripConvSpec, groupsX: number): string {
       : `@group(0) @binding(1) var<storage, read> w: array<vec4<f32>>;`,
   );
   L.push(`@group(0) @binding(2) var<storage, read_write> dst: array<${vecType(s.vwOut)}>;`);
+  const norm = s.norm ? { act: s.norm } : undefined;
+  if (norm) L.push(sourceNormBindingWgsl(norm, 3));
   L.push(`@compute @workgroup_size(${s.wg})`);
   L.push(`fn main(@builtin(local_invocation_id) lid: vec3<u32>,`);
   L.push(`        @builtin(workgroup_id) wid: vec3<u32>) {`);
@@ -187,9 +195,8 @@ export function stripConvWgsl(s: StripConvSpec, groupsX: number): string {
     B.push(`${ind}let rb = cb + srow * ${srcWV};`);
     for (let j = 0; j < nv; j++) {
       B.push(`${ind}let ok${j} = rok && cok${j};`);
-      B.push(
-        `${ind}let xv${j} = select(${zero}, src[u32(select(0, rb + cv${j}, ok${j}))], ok${j});`,
-      );
+      const v = normalizedSourceWgsl(norm, `src[u32(select(0, rb + cv${j}, ok${j}))]`, vecType(vw));
+      B.push(`${ind}let xv${j} = select(${zero}, ${v}, ok${j});`);
     }
     for (let b = 0; b < k; b++) {
       const users: [number, number][] = []; // [t, element offset in window]
@@ -213,6 +220,7 @@ export function stripConvWgsl(s: StripConvSpec, groupsX: number): string {
     L.push(`  for (var cr = 0u; cr < ${s.redCount}u; cr++) {`);
     L.push(`    let cb = srcN + i32((${s.redFirst}u + cr) * ${s.srcH * srcWV}u);`);
     L.push(`    let wc = (blk * ${s.redCount}u + cr) * ${kk}u;`);
+    if (norm) L.push(`    let cp = chan[${s.redFirst}u + cr];`);
     if (s.unrollRows) {
       for (let i = 0; i < rt.count; i++) {
         L.push(`    {`);
@@ -232,6 +240,7 @@ export function stripConvWgsl(s: StripConvSpec, groupsX: number): string {
     // The phony reads keep both inputs in the pipeline's bind group layout.
     L.push(`  _ = src[0];`);
     L.push(`  _ = w[0];`);
+    if (norm) L.push(`  _ = chan[0];`);
   }
   // Stores: one row of the destination per output channel.
   const plane = s.dstH * s.dstW;
@@ -743,6 +752,8 @@ export interface GemmWeightGradSpec {
   /** Independent ranges of k; invocation (slot, block) writes partial dW number `slot`. */
   slots: number;
   wg: number;
+  /** x is the input of a batch norm + this activation, applied as it loads (binding 3). */
+  norm?: BnActivation;
 }
 
 /**
@@ -821,6 +832,8 @@ export function gemmWeightGradWgsl(s: GemmWeightGradSpec, groupsX: number): stri
   L.push(`@group(0) @binding(0) var<storage, read> x: array<${t}>;`);
   L.push(`@group(0) @binding(1) var<storage, read> dy: array<${t}>;`);
   L.push(`@group(0) @binding(2) var<storage, read_write> partial: array<f32>;`);
+  const norm = s.norm ? { act: s.norm } : undefined;
+  if (norm) L.push(sourceNormBindingWgsl(norm, 3));
   L.push(`@compute @workgroup_size(${s.wg})`);
   L.push(`fn main(@builtin(local_invocation_id) lid: vec3<u32>,`);
   L.push(`        @builtin(workgroup_id) wid: vec3<u32>) {`);
@@ -833,6 +846,9 @@ export function gemmWeightGradWgsl(s: GemmWeightGradSpec, groupsX: number): stri
   for (let j = 0; j < bo; j++) {
     for (let i = 0; i < bc; i++) L.push(`  var a${j}_${i} = 0.0;`);
   }
+  if (norm) {
+    for (let i = 0; i < bc; i++) L.push(`  let cp${i} = chan[${row("c0", i, g.c, bc)}];`);
+  }
   L.push(`  let k0 = slot * ${perSlot}u;`);
   L.push(`  let k1 = min(k0 + ${perSlot}u, ${steps}u);`);
   L.push(`  for (var k = k0; k < k1; k++) {`);
@@ -842,7 +858,8 @@ export function gemmWeightGradWgsl(s: GemmWeightGradSpec, groupsX: number): stri
     L.push(`    let d${j} = dy[(n * ${g.co}u + ${row("o0", j, g.co, bo)}) * ${planeV}u + pv];`);
   }
   for (let i = 0; i < bc; i++) {
-    L.push(`    let x${i} = x[(n * ${g.c}u + ${row("c0", i, g.c, bc)}) * ${planeV}u + pv];`);
+    const xi = `x[(n * ${g.c}u + ${row("c0", i, g.c, bc)}) * ${planeV}u + pv]`;
+    L.push(`    let x${i} = ${normalizedSourceWgsl(norm, xi, t, `cp${i}`)};`);
   }
   for (let j = 0; j < bo; j++) {
     for (let i = 0; i < bc; i++) L.push(`    a${j}_${i} += ${mul(`d${j}`, `x${i}`)};`);

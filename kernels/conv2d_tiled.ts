@@ -12,6 +12,7 @@
  *   range is split over workgroups along z, each writing one partial dW that
  *   `sumPartialsWgsl` (conv2d.ts) adds up in a fixed order.
  */
+import { type BnActivation, normalizedSourceWgsl, sourceNormBindingWgsl } from "./batch_norm.ts";
 import type { ConvShape } from "./conv2d.ts";
 
 export const TILE_M = 32;
@@ -122,8 +123,21 @@ function gemmGroups(m: number, cols: number, zChunks: number): [number, number, 
   return [x, Math.ceil(tiles / x), zChunks];
 }
 
-/** Forward conv y = conv(x, w). Bindings: x, w, y. */
-export function tiledForward(g: ConvShape): TiledKernel {
+/**
+ * The load of x[n, ci, ih, iw] at `index`, through a batch norm + activation when the
+ * source is normalised (its channel records bound as `chan`); padding stays 0.
+ */
+function sourceLoad(index: string, norm?: BnActivation): string {
+  if (!norm) return `  return x[${index}];`;
+  const v = normalizedSourceWgsl({ act: norm }, `x[${index}]`, "f32");
+  return `  let cp = chan[ci];\n  return ${v};`;
+}
+
+/**
+ * Forward conv y = conv(x, w). Bindings: x, w, y, and with `norm` the channel records
+ * of the batch norm + activation that x is read through.
+ */
+export function tiledForward(g: ConvShape, norm?: BnActivation): TiledKernel {
   const kk = g.k * g.k;
   const hw = g.ho * g.wo;
   const gemm: TiledGemm = {
@@ -133,7 +147,8 @@ export function tiledForward(g: ConvShape): TiledKernel {
     kTotal: g.c * kk,
     bindings: `@group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;`,
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+${norm ? sourceNormBindingWgsl({ act: norm }, 3) : ""}`,
     loadA: `  return w[m * ${g.c * kk}u + r];`,
     loadB: `  let ci = r / ${kk}u;
   let tap = r % ${kk}u;
@@ -142,7 +157,7 @@ export function tiledForward(g: ConvShape): TiledKernel {
   let ih = i32((rem / ${g.wo}u) * ${g.stride}u + tap / ${g.k}u) - ${g.pad};
   let iw = i32((rem % ${g.wo}u) * ${g.stride}u + tap % ${g.k}u) - ${g.pad};
   if (ih < 0 || ih >= ${g.h} || iw < 0 || iw >= ${g.w}) { return 0.0; }
-  return x[((n * ${g.c}u + ci) * ${g.h}u + u32(ih)) * ${g.w}u + u32(iw)];`,
+${sourceLoad(`((n * ${g.c}u + ci) * ${g.h}u + u32(ih)) * ${g.w}u + u32(iw)`, norm)}`,
     storeC: `  y[((col / ${hw}u) * ${g.co}u + m) * ${hw}u + col % ${hw}u] = v;`,
   };
   return { wgsl: () => gemmWgsl(gemm), groups: gemmGroups(gemm.m, gemm.cols, 1) };
@@ -187,10 +202,11 @@ export function tiledWeightGradChunks(g: ConvShape): number {
   return Math.max(1, Math.min(byOccupancy, byWork, 64));
 }
 
-/** Partial weight gradients, one per z chunk. Bindings: x, dy, partial. */
+/** Partial weight gradients, one per z chunk. Bindings: x, dy, partial (, chan with `norm`). */
 export function tiledWeightGrad(
   g: ConvShape,
   chunks: number,
+  norm?: BnActivation,
 ): TiledKernel {
   const kk = g.k * g.k;
   const hw = g.ho * g.wo;
@@ -204,7 +220,8 @@ export function tiledWeightGrad(
     kTotal: pixels,
     bindings: `@group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
-@group(0) @binding(2) var<storage, read_write> partial: array<f32>;`,
+@group(0) @binding(2) var<storage, read_write> partial: array<f32>;
+${norm ? sourceNormBindingWgsl({ act: norm }, 3) : ""}`,
     loadA: `  return dy[((r / ${hw}u) * ${g.co}u + m) * ${hw}u + r % ${hw}u];`,
     loadB: `  let ci = col / ${kk}u;
   let tap = col % ${kk}u;
@@ -213,7 +230,7 @@ export function tiledWeightGrad(
   let ih = i32((rem / ${g.wo}u) * ${g.stride}u + tap / ${g.k}u) - ${g.pad};
   let iw = i32((rem % ${g.wo}u) * ${g.stride}u + tap % ${g.k}u) - ${g.pad};
   if (ih < 0 || ih >= ${g.h} || iw < 0 || iw >= ${g.w}) { return 0.0; }
-  return x[((n * ${g.c}u + ci) * ${g.h}u + u32(ih)) * ${g.w}u + u32(iw)];`,
+${sourceLoad(`((n * ${g.c}u + ci) * ${g.h}u + u32(ih)) * ${g.w}u + u32(iw)`, norm)}`,
     storeC: `  partial[z * ${dw}u + m * ${g.c * kk}u + col] = v;`,
   };
   return { wgsl: () => gemmWgsl(gemm), groups: gemmGroups(gemm.m, gemm.cols, chunks) };

@@ -25,30 +25,8 @@
  * barriers), a shared-memory fold on GPUs.
  */
 import type { KernelVariant } from "../src/gpu/device.ts";
-import type { BnActivation } from "./batch_norm.ts";
+import { normalizedSourceWgsl, type SourceNorm, sourceNormBindingWgsl } from "./batch_norm.ts";
 import type { Grid1D } from "./common.ts";
-import { activationWgsl } from "./elementwise.ts";
-
-/**
- * The source is the pre-normalisation tensor of a batch norm + activation: values are
- * act(v·scale + shift) with the channel's record `cp` (kernels/batch_norm.ts), bound
- * after the kernel's own buffers.
- */
-export interface SourceNorm {
-  act: BnActivation;
-}
-
-/** WGSL of a normalised source value `v` of type `t` (identity without a norm). */
-function normalized(norm: SourceNorm | undefined, v: string, t: string): string {
-  if (!norm) return v;
-  const z = `(${v} * cp.x + cp.y)`;
-  return norm.act === "none" ? z : activationWgsl(norm.act, z, t);
-}
-
-/** The channel-record binding and its load, for kernels that read a normalised source. */
-function normBinding(norm: SourceNorm | undefined, binding: number): string {
-  return norm ? `@group(0) @binding(${binding}) var<storage, read> chan: array<vec4<f32>>;` : "";
-}
 
 /** Shapes of one depthwise convolution. */
 export interface DepthwiseGeometry {
@@ -163,7 +141,11 @@ function loadSourceRow(
       );
       lines.push(
         `let v_${qn} = select(vec4<f32>(), ${
-          normalized(norm, `src4[u32(select(0, rb_${rn} / 4 + ${q}, ok_${qn}))]`, "vec4<f32>")
+          normalizedSourceWgsl(
+            norm,
+            `src4[u32(select(0, rb_${rn} / 4 + ${q}, ok_${qn}))]`,
+            "vec4<f32>",
+          )
         }, ok_${qn});`,
       );
     }
@@ -177,7 +159,7 @@ function loadSourceRow(
       lines.push(`let ok_${cn} = rv_${rn} && sc0 + ${c} >= 0 && sc0 + ${c} < ${frame.srcW};`);
       lines.push(
         `let x_${cn} = select(0.0, ${
-          normalized(norm, `src[u32(select(0, rb_${rn} + ${c}, ok_${cn}))]`, "f32")
+          normalizedSourceWgsl(norm, `src[u32(select(0, rb_${rn} + ${c}, ok_${cn}))]`, "f32")
         }, ok_${cn});`,
       );
       exprs.set(c, `x_${cn}`);
@@ -263,7 +245,7 @@ export function depthwiseConvWgsl(
 @group(0) @binding(2) var<storage, read_write> ${
     tile.vecStore ? "dst4: array<vec4<f32>>" : "dst: array<f32>"
   };
-${normBinding(norm, 3)}
+${sourceNormBindingWgsl(norm, 3)}
 @compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let gi = ${grid.index};
@@ -385,7 +367,7 @@ export function depthwiseWeightGradWgsl(
     tile.vecStore ? "dy4: array<vec4<f32>>" : "dy: array<f32>"
   };
 @group(0) @binding(2) var<storage, read_write> partials: array<f32>;
-${normBinding(norm, 3)}
+${sourceNormBindingWgsl(norm, 3)}
 ${plan.variant === "tiled" ? `var<workgroup> red: array<f32, ${kk * plan.wg}>;` : ""}
 @compute @workgroup_size(${plan.wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lane: u32) {

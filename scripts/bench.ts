@@ -13,6 +13,7 @@
  * Tables go to stdout, progress lines to stderr.
  */
 import { dirname } from "node:path";
+import type { AccessCosts } from "../src/bench/access_costs.ts";
 import type { LatencyBenchOptions } from "../src/bench/latency_sections.ts";
 import type { SupernetPathOptions } from "../src/bench/supernet_path.ts";
 import { type BenchOptions, runBench } from "../src/bench/runner.ts";
@@ -108,6 +109,12 @@ const BENCH = {
         "onnxruntime-node (CPU), and print ours ÷ theirs",
     },
     json: { type: "string", arg: "FILE", help: "write everything measured as JSON" },
+    "access-costs": {
+      type: "string",
+      arg: "FILE",
+      help: "train: access costs for the step's floor, from a --json file of --sections access\n" +
+        "(e.g. docs/results/access_costs.json); --sections access,train measures them instead",
+    },
     "skip-timer-check": {
       type: "boolean",
       default: false,
@@ -245,6 +252,16 @@ async function supernetPathOptions(
   };
 }
 
+/** The access costs of a bench JSON (its `access`), or of a bare access-costs object. */
+async function readAccessCosts(path: string): Promise<{ costs: AccessCosts; source: string }> {
+  const json = JSON.parse(await Deno.readTextFile(path));
+  const costs = json?.access ?? json;
+  if (!Array.isArray(costs?.rows) || typeof costs?.emptyDispatchUs !== "number") {
+    throw new Error(`--access-costs ${path}: no access costs (rows, emptyDispatchUs) in it`);
+  }
+  return { costs, source: path };
+}
+
 async function parseOptions(args: string[]): Promise<{ opts: BenchOptions; json?: string }> {
   const { values } = parseCli(BENCH, args);
   const timer = oneOf("timer", values.timer!, ["auto", "timestamp", "wallclock"] as const);
@@ -261,6 +278,9 @@ async function parseOptions(args: string[]): Promise<{ opts: BenchOptions; json?
   const sections = parseSections(values.sections!);
   const seed = int("seed", 0);
   const spaceSections = ["latency", "latency-check", "supernet-path"] as const;
+  if (values["access-costs"] !== undefined && !sections.includes("train")) {
+    throw new Error("--access-costs needs --sections train");
+  }
   if (values.space !== undefined && !spaceSections.some((s) => sections.includes(s))) {
     throw new Error("--space needs --sections latency, latency-check or supernet-path");
   }
@@ -281,6 +301,9 @@ async function parseOptions(args: string[]): Promise<{ opts: BenchOptions; json?
       checkTimer: !values["skip-timer-check"],
       seed,
       forceFallbackAdapter,
+      accessCosts: values["access-costs"] === undefined
+        ? undefined
+        : await readAccessCosts(values["access-costs"]),
       latency: await latencyOptions(values, sections, seed),
       supernetPath: await supernetPathOptions(values, sections, seed),
     },

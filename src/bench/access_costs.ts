@@ -16,6 +16,7 @@
  */
 import type { Gpu } from "../gpu/gpu.ts";
 import type { KernelTimer, TimingOptions } from "../gpu/timing.ts";
+import { LLVMPIPE_THREADS_ENV } from "../gpu/llvmpipe_threads.ts";
 
 /** One measured case. */
 export interface AccessCost {
@@ -36,6 +37,11 @@ export interface AccessCosts {
    * dispatch pays before its work (llvmpipe wakes its worker threads and waits).
    */
   emptyDispatchUs: number;
+  /**
+   * llvmpipe's worker threads when measured (`LP_NUM_THREADS`); with 1, the costs are
+   * one thread's, and a machine runs one such thread a core.
+   */
+  threads?: number;
 }
 
 const WG = 64;
@@ -131,6 +137,16 @@ fn main(@builtin(local_invocation_index) lid: u32) {
   if (lid == 1234u) { dst[0] = vec4<f32>(); }
 }`;
 
+/** `LP_NUM_THREADS` as a number, where it is set and readable. */
+function llvmpipeThreads(): number | undefined {
+  try {
+    const n = Number(Deno.env.get(LLVMPIPE_THREADS_ENV));
+    return Number.isInteger(n) && n >= 1 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Measures every case with the benchmark's kernel timer (timestamps where the adapter
  * has them), one dispatch a call, and takes each case's fastest repetition (the
@@ -175,7 +191,7 @@ export async function measureAccessCosts(
     const t = await timer.time(() => gpu.dispatch(empty, [dst], [1], "bench access empty"), timing);
     const loop = rows[0].nsPerIteration;
     for (const r of rows) r.nsAboveLoop = r.nsPerIteration - loop;
-    return { rows, emptyDispatchUs: t.minMs * 1000 };
+    return { rows, emptyDispatchUs: t.minMs * 1000, threads: llvmpipeThreads() };
   } finally {
     await gpu.sync();
     src.destroy();

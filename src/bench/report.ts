@@ -4,6 +4,7 @@
  */
 import type { AccessCosts } from "./access_costs.ts";
 import type { LatencyReport } from "./latency_sections.ts";
+import type { StepFloor } from "./step_floor.ts";
 import type { SupernetPathResult } from "./supernet_path_report.ts";
 import {
   type ConvShape,
@@ -156,6 +157,8 @@ export interface TrainResult {
   /** ours ÷ reference in images/s; and in MAdds·images/s (network size taken out). */
   ratio: number;
   maddsRatio: number;
+  /** The step's floor per op family beside the profile's summed minima (needs access costs). */
+  floor?: StepFloor;
   note?: string;
 }
 
@@ -415,7 +418,34 @@ export function trainText(t: TrainResult): string {
       true,
     ]));
   }
+  if (t.floor) lines.push(floorText(t.floor));
   return lines.join("\n");
+}
+
+/** The floor table: per family, the floor's parts, the summed minima and their ratio. */
+export function floorText(f: StepFloor): string {
+  const u = f.units;
+  const head = `floor of the step at the measured access costs (${f.source}; ` +
+    `${fmt(1 / u.nsPerMac)} GMAC/s, ${fmt(u.nsPerLoad)} ns a loaded and ` +
+    `${fmt(u.nsPerStore)} ns a stored f32 on the whole adapter, ${u.parallel} measured ` +
+    `rate(s) at once; ${fmt(u.dispatchUs)} µs a dispatch):`;
+  const body = [...f.rows, f.total].map((r) => [
+    r.family,
+    String(r.dispatches),
+    fmt(r.workMs),
+    fmt(r.dispatchMs),
+    fmt(r.floorMs),
+    fmt(r.measuredMs),
+    fmtRatio(r.ratio),
+  ]);
+  const table = formatTable(
+    ["family", "dispatches", "work floor ms", "dispatch floor ms", "floor ms", "Σ minima ms", "÷"],
+    body,
+    [false, true, true, true, true, true, true],
+  );
+  const verdict = `summed per-dispatch minima ÷ floor ${fmtRatio(f.total.ratio)}: ` +
+    (f.withinBar ? `within ${f.bar}×` : `above ${f.bar}×`);
+  return `${head}\n${table}\n${verdict}`;
 }
 
 /** Shares summed by the op's first word ("conv2d dx", "linear.dw" → "conv2d", "linear"). */

@@ -33,7 +33,8 @@ import {
   trainText,
 } from "./report.ts";
 import { fmt } from "../report/text_table.ts";
-import { measureAccessCosts } from "./access_costs.ts";
+import { type AccessCosts, measureAccessCosts } from "./access_costs.ts";
+import { compareWithFloor, stepWork, unitCosts } from "./step_floor.ts";
 import {
   type ConvShape,
   dedupeShapes,
@@ -54,7 +55,7 @@ import {
   type TimingOptions,
 } from "../gpu/timing.ts";
 import type { SectionName } from "./sections.ts";
-import { benchTrainStep } from "./train_step.ts";
+import { benchTrainStep, trainNetworkSpec } from "./train_step.ts";
 import { benchSupernetPath, type SupernetPathOptions } from "./supernet_path.ts";
 import { supernetPathText } from "./supernet_path_report.ts";
 
@@ -79,6 +80,11 @@ export interface BenchOptions {
   forceFallbackAdapter: boolean;
   /** The space, batches and cache of the latency sections (needed only by them). */
   latency?: LatencyBenchOptions;
+  /**
+   * Access costs for the train section's floor, read from a file (`--access-costs`);
+   * the access section's own measurement, when it runs, takes their place.
+   */
+  accessCosts?: { costs: AccessCosts; source: string };
   /** The space and sizes of the supernet-path section (needed only by it). */
   supernetPath?: SupernetPathOptions;
 }
@@ -256,9 +262,10 @@ function emptyReport(gpu: Gpu, opts: BenchOptions): BenchReport {
       timestampQuery: info.hasTimestamps,
     },
     timer: { method: "", reps: opts.reps, warmup: opts.warmup, minRepMs: 0 },
-    // The spaces are reported by name, not as their whole spec.
+    // The spaces and the access costs are reported by name, not as their whole contents.
     options: {
       ...opts,
+      accessCosts: opts.accessCosts?.source,
       latency: opts.latency && { ...opts.latency, space: opts.latency.source },
       supernetPath: opts.supernetPath &&
         { ...opts.supernetPath, space: opts.supernetPath.source },
@@ -453,6 +460,23 @@ const SECTIONS: Readonly<Record<SectionName, (ctx: Context) => Promise<void>>> =
       profileSteps: opts.profileSteps,
       seed: opts.seed,
     }, out.progress);
+    const access = report.access
+      ? { costs: report.access, source: "this run's access section" }
+      : opts.accessCosts;
+    if (access && train.ops.length) {
+      train.floor = compareWithFloor(
+        stepWork(trainNetworkSpec(opts.trainWidth), opts.trainBatch),
+        unitCosts(access.costs, navigator.hardwareConcurrency || 1),
+        train.ops,
+        access.source,
+      );
+    } else if (!access) {
+      train.note = [
+        train.note,
+        "floor: needs access costs (--sections access,train or " +
+        "--access-costs FILE)",
+      ].filter(Boolean).join("; ");
+    }
     report.train = train;
     out.print(`\n== training step: MobileNetV2-style, 28×28, batch ${opts.trainBatch} ==`);
     out.print(trainText(train));

@@ -2,6 +2,7 @@
 
 /** The sections, in the order they run. */
 export const SECTION_NAMES = [
+  "access",
   "targets",
   "supernet",
   "mbv2",
@@ -9,7 +10,6 @@ export const SECTION_NAMES = [
   "supernet-path",
   "latency",
   "latency-check",
-  "access",
 ] as const;
 export type SectionName = typeof SECTION_NAMES[number];
 
@@ -18,7 +18,7 @@ export const SECTION_HELP: Record<SectionName, string> = {
   targets: "four conv kernels at batch 32, 32×32 maps",
   supernet: "every conv of the default evolve supernet",
   mbv2: "every conv of MobileNetV2-1.0 at 224×224",
-  train: "training steps of mobilenetv2-28, per-kernel table",
+  train: "training steps of mobilenetv2-28, per-kernel table, the floor (with access costs)",
   "supernet-path": "a path of --space as a plain network and as supernet paths; regenerations",
   latency: "per-block latency table of --space (cached)",
   "latency-check": "predicted vs measured latency of networks of --space",

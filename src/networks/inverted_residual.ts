@@ -43,18 +43,25 @@ export class InvertedResidual extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let y: Tensor;
+    const dw = this.depthwise;
+    let pre: Tensor; // the depthwise conv's output, before its BN
     if (this.expand) {
       // The expand layer's BN + activation are applied as the depthwise conv loads
       // its input (src/ops/bn_act_depthwise.ts), so their output is never written.
       const { conv, bn, act } = this.expand;
-      const dw = this.depthwise;
-      y = dw.bn.forwardAct(bn.forwardActDepthwise(conv.forward(x), act, dw.conv), dw.act);
+      pre = bn.forwardActDepthwise(conv.forward(x), act, dw.conv);
     } else {
-      y = this.depthwise.forward(x);
+      pre = dw.conv.forward(x);
     }
-    if (this.se) y = this.se.forward(y);
-    y = this.project.forward(y);
+    let y: Tensor;
+    const p = this.project;
+    if (this.se) {
+      y = p.forward(this.se.forward(dw.bn.forwardAct(pre, dw.act)));
+    } else {
+      // The depthwise layer's BN + activation are applied as the project conv loads its
+      // input (src/ops/bn_act_conv2d.ts).
+      y = p.bn.forwardAct(dw.bn.forwardActConv(pre, dw.act, p.conv), p.act);
+    }
     return this.residual ? add(y, x) : y;
   }
 }

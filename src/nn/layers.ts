@@ -6,6 +6,7 @@
 import { conv2d } from "../ops/conv2d.ts";
 import { depthwiseConv2d } from "../ops/depthwise_conv2d.ts";
 import { batchNormAct, type BnActivation } from "../ops/batch_norm.ts";
+import { bnActConv2d } from "../ops/bn_act_conv2d.ts";
 import { bnActDepthwiseConv2d } from "../ops/bn_act_depthwise.ts";
 import { dropout } from "../ops/dropout.ts";
 import { linear } from "../ops/linear.ts";
@@ -134,6 +135,27 @@ export class BatchNorm2d extends Module {
         this.runningVar,
         conv.weight,
         { training: this.training, momentum, eps: this.eps, act, stride: conv.stride },
+      )
+    );
+  }
+
+  /**
+   * conv(act(bn(x))) for a dense 1×1 stride-1 `conv`, with act(bn(x)) never written (the
+   * same values and gradients as `conv.forward(this.forwardAct(x, act))`).
+   */
+  forwardActConv(x: Tensor, act: Activation, conv: Conv2d): Tensor {
+    if (conv.depthwise || conv.kernel !== 1 || conv.stride !== 1) {
+      throw new Error("BatchNorm2d.forwardActConv: conv is not a dense 1×1 stride-1 conv");
+    }
+    return this.withCollector((momentum) =>
+      bnActConv2d(
+        x,
+        this.gamma,
+        this.beta,
+        this.runningMean,
+        this.runningVar,
+        conv.weight,
+        { training: this.training, momentum, eps: this.eps, act, stride: 1 },
       )
     );
   }

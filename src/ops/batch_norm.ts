@@ -20,6 +20,7 @@ import {
   inputGradBindings,
   inputGradWgsl,
   normalizeWgsl,
+  type SourceNorm,
   STATS_PER_ITEM,
   STATS_TERMS,
   statsFinalize,
@@ -85,6 +86,14 @@ function readVec4(name: string, t: Tensor): BoundDecl {
 }
 
 /** What the forward of a batch norm leaves for its backward and for fused consumers. */
+/**
+ * A conv's source read through a batch norm and its activation: `chan` holds the
+ * channel records of `bnChannelRecords` (kernels/batch_norm.ts, `SourceNorm`).
+ */
+export interface NormalizedSource extends SourceNorm {
+  chan: Tensor;
+}
+
 export interface BnChannels {
   /** Per-channel records (scale, shift, mean, invStd), [4·C]: z = x·scale + shift. */
   chan: Tensor;

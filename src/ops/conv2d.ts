@@ -6,6 +6,10 @@
  * "register" (register-blocked strips, weights in a uniform buffer; for llvmpipe) and
  * "tiled" (workgroup-memory implicit GEMM; for real GPUs). See kernels/conv2d_*.ts.
  * Depthwise convolution (groups = C = Co) is `depthwiseConv2d` in depthwise_conv2d.ts.
+ *
+ * The forward and the weight gradient can read x through a batch norm and its
+ * activation (`NormalizedSource`, src/ops/bn_act_conv2d.ts), in both families; the
+ * register family's weight gradient only for 1×1 stride-1 convs (its GEMM kernel).
  */
 import { ELEMENTWISE_WG, grid1D } from "../../kernels/common.ts";
 import {
@@ -49,6 +53,7 @@ import { record } from "../tensor/autograd.ts";
 import { empty } from "../tensor/creation.ts";
 import { engine } from "../tensor/engine.ts";
 import { sameShape, shapeStr, type Tensor } from "../tensor/tensor.ts";
+import type { NormalizedSource } from "./batch_norm.ts";
 
 /** Options of `conv2d`. */
 export interface Conv2dOptions {
@@ -189,11 +194,13 @@ interface StripPlan {
 
 const stripPlans = new Map<string, StripPlan>();
 
-function stripPlan(kind: "fwd" | "dx", g: ConvShape): StripPlan {
-  const planKey = `${kind}:${shapeKey(g)}`;
+function stripPlan(kind: "fwd" | "dx", g: ConvShape, norm?: NormalizedSource): StripPlan {
+  const planKey = `${kind}:${shapeKey(g)}${normKey(norm)}`;
   let plan = stripPlans.get(planKey);
   if (plan) return plan;
-  const specs = kind === "fwd" ? [forwardStripSpec(g)] : inputGradStripSpecs(g);
+  const specs = kind === "fwd"
+    ? [{ ...forwardStripSpec(g), ...(norm ? { norm: norm.act } : {}) }]
+    : inputGradStripSpecs(g);
   const chunked = specs.map((s) => chunkByUniform(s));
   const dispatches = chunked[0].map((_, ci) =>
     chunked.map((chunks) => {
@@ -216,7 +223,14 @@ function stripPlan(kind: "fwd" | "dx", g: ConvShape): StripPlan {
  * chunk's packed weights are copied into a uniform buffer (unless one block is too
  * large for it and they stay in storage), then its strip dispatches run.
  */
-function runStrips(plan: StripPlan, src: Tensor, packed: Tensor, dst: Tensor, label: string) {
+function runStrips(
+  plan: StripPlan,
+  src: Tensor,
+  packed: Tensor,
+  dst: Tensor,
+  label: string,
+  norm?: NormalizedSource,
+) {
   const gpu = engine.gpu;
   plan.dispatches.forEach((group, ci) => {
     const first = group[0].spec;
@@ -228,7 +242,8 @@ function runStrips(plan: StripPlan, src: Tensor, packed: Tensor, dst: Tensor, la
     }
     for (const { spec, key, groups } of group) {
       const kernel = gpu.kernel(key, () => stripConvWgsl(spec, groups[0]));
-      gpu.dispatch(kernel, [src.buffer, weights, dst.buffer], groups, label);
+      const buffers = [src.buffer, weights, dst.buffer, ...(norm ? [norm.chan.buffer] : [])];
+      gpu.dispatch(kernel, buffers, groups, label);
     }
   });
 }
@@ -244,12 +259,12 @@ interface WeightGradPlan {
 const weightGradPlans = new Map<string, WeightGradPlan>();
 
 /** 1×1 stride-1 convs take the GEMM kernel; the others the strip kernel. */
-function weightGradPlan(g: ConvShape): WeightGradPlan {
-  const planKey = shapeKey(g);
+function weightGradPlan(g: ConvShape, norm?: NormalizedSource): WeightGradPlan {
+  const planKey = `${shapeKey(g)}${normKey(norm)}`;
   let plan = weightGradPlans.get(planKey);
   if (plan) return plan;
   if (g.k === 1 && g.stride === 1) {
-    const spec = gemmWeightGradSpec(g);
+    const spec = { ...gemmWeightGradSpec(g), ...(norm ? { norm: norm.act } : {}) };
     const fold = foldGroups(Math.ceil(gemmWeightGradInvocations(spec) / spec.wg));
     plan = {
       slots: spec.slots,
@@ -258,6 +273,11 @@ function weightGradPlan(g: ConvShape): WeightGradPlan {
       wgsl: () => gemmWeightGradWgsl(spec, fold.x),
     };
   } else {
+    if (norm) {
+      throw new Error(
+        "conv2dBackwardWeight: a normalised source needs a 1×1 stride-1 conv in the register form",
+      );
+    }
     const spec = weightGradSpec(g);
     const fold = foldGroups(Math.ceil(weightGradInvocations(spec) / spec.wg));
     plan = {
@@ -269,6 +289,11 @@ function weightGradPlan(g: ConvShape): WeightGradPlan {
   }
   weightGradPlans.set(planKey, plan);
   return plan;
+}
+
+/** The cache-key suffix of a normalised source. */
+function normKey(norm?: NormalizedSource): string {
+  return norm ? `:norm-${norm.act}` : "";
 }
 
 /** Adds `slots` partial weight gradients (one after another in `partial`) into dw. */
@@ -287,13 +312,15 @@ function sumPartials(partial: Tensor, slots: number, dw: Tensor): void {
 
 /**
  * y = conv(x, w): x [N, C, H, W], w [Co, C, k, k] → y [N, Co, Ho, Wo]. No autograd
- * (see `conv2d`). `variant` overrides the adapter's kernel family.
+ * (see `conv2d`). `variant` overrides the adapter's kernel family; with `norm`, the conv
+ * of act(bn(x)).
  */
 export function conv2dForward(
   x: Tensor,
   w: Tensor,
   stride: number,
   variant?: KernelVariant,
+  norm?: NormalizedSource,
 ): Tensor {
   const g = conv2dGeometry("conv2d", x.shape, w.shape, stride);
   assertF32("conv2d", x, w);
@@ -301,35 +328,44 @@ export function conv2dForward(
   const y = empty([g.n, g.co, g.ho, g.wo], { name: "conv2d" });
   const label = `conv2d ${x.describe()} ${w.describe()} s${stride}`;
   if (pickVariant(variant) === "tiled") {
-    const { wgsl, groups } = tiledForward(g);
-    const kernel = gpu.kernel(`conv2d_fwd_tiled:${shapeKey(g)}`, wgsl);
-    gpu.dispatch(kernel, [x.buffer, w.buffer, y.buffer], groups, label);
+    const { wgsl, groups } = tiledForward(g, norm?.act);
+    const kernel = gpu.kernel(`conv2d_fwd_tiled:${shapeKey(g)}${normKey(norm)}`, wgsl);
+    const buffers = [x.buffer, w.buffer, y.buffer, ...(norm ? [norm.chan.buffer] : [])];
+    gpu.dispatch(kernel, buffers, groups, label);
     return y;
   }
-  const plan = stripPlan("fwd", g);
+  const plan = stripPlan("fwd", g, norm);
   const packed = packWeights(w, plan.ob, false);
-  runStrips(plan, x, packed, y, label);
+  runStrips(plan, x, packed, y, label, norm);
   packed.dispose();
   return y;
 }
 
 /**
- * The register form's forward and its input gradient from one packing dispatch:
- * y now, and `inputGrad(dy)` for the backward (the transposed packing is kept until
- * then, and freed by it).
+ * The forward and, for the backward, `inputGrad(dy)` (the gradient with respect to
+ * the conv's input, act(bn(x)) with `norm`). The register form packs the weights for
+ * both in one dispatch and keeps the transposed packing until `inputGrad` frees it.
  */
-function stripForwardWithInputGrad(
+export function conv2dWithInputGrad(
   x: Tensor,
   w: Tensor,
   stride: number,
+  variant?: KernelVariant,
+  norm?: NormalizedSource,
 ): { y: Tensor; inputGrad: (dy: Tensor) => Tensor } {
+  if (pickVariant(variant) === "tiled") {
+    return {
+      y: conv2dForward(x, w, stride, variant, norm),
+      inputGrad: (dy) => conv2dBackwardInput(dy, w, x.shape, stride, variant),
+    };
+  }
   const g = conv2dGeometry("conv2d", x.shape, w.shape, stride);
   assertF32("conv2d", x, w);
-  const fwd = stripPlan("fwd", g);
+  const fwd = stripPlan("fwd", g, norm);
   const dx = stripPlan("dx", g);
   const [packed, packedT] = packWeightsPair(w, fwd.ob, dx.ob);
   const y = empty([g.n, g.co, g.ho, g.wo], { name: "conv2d" });
-  runStrips(fwd, x, packed, y, `conv2d ${x.describe()} ${w.describe()} s${stride}`);
+  runStrips(fwd, x, packed, y, `conv2d ${x.describe()} ${w.describe()} s${stride}`, norm);
   packed.dispose();
   const inputGrad = (dy: Tensor) => {
     checkInputGradShapes(g, dy, x.shape, w.shape);
@@ -388,7 +424,8 @@ export function conv2dBackwardInput(
 
 /**
  * dW = ∂L/∂w of y = conv(x, w, stride), given dy: im2col(x)ᵀ·dy split over the
- * N·Ho·Wo reduction, then a fixed-order sum of the partials (deterministic).
+ * N·Ho·Wo reduction, then a fixed-order sum of the partials (deterministic). With
+ * `norm`, the weight gradient of the conv of act(bn(x)).
  */
 export function conv2dBackwardWeight(
   x: Tensor,
@@ -396,6 +433,7 @@ export function conv2dBackwardWeight(
   wShape: readonly number[],
   stride: number,
   variant?: KernelVariant,
+  norm?: NormalizedSource,
 ): Tensor {
   const g = conv2dGeometry("conv2dBackwardWeight", x.shape, wShape, stride);
   assertF32("conv2dBackwardWeight", x, dy);
@@ -411,17 +449,18 @@ export function conv2dBackwardWeight(
   const dw = empty(wShape, { name: "conv2d.dw" });
   const label = `conv2d dW ${x.describe()} ${dy.describe()} s${stride}`;
   const tiled = pickVariant(variant) === "tiled";
-  const plan = tiled ? null : weightGradPlan(g);
+  const plan = tiled ? null : weightGradPlan(g, norm);
   const slots = plan ? plan.slots : tiledWeightGradChunks(g);
   // One partial is dW itself: no second pass.
   const partial = slots === 1 ? dw : empty([slots * dwSize], { name: "conv2d.dw_partial" });
+  const buffers = [x.buffer, dy.buffer, partial.buffer, ...(norm ? [norm.chan.buffer] : [])];
   if (plan) {
     const kernel = gpu.kernel(plan.key, plan.wgsl);
-    gpu.dispatch(kernel, [x.buffer, dy.buffer, partial.buffer], plan.groups, label);
+    gpu.dispatch(kernel, buffers, plan.groups, label);
   } else {
-    const { wgsl, groups } = tiledWeightGrad(g, slots);
-    const kernel = gpu.kernel(`conv2d_dw_tiled:${shapeKey(g)}:${slots}`, wgsl);
-    gpu.dispatch(kernel, [x.buffer, dy.buffer, partial.buffer], groups, label);
+    const { wgsl, groups } = tiledWeightGrad(g, slots, norm?.act);
+    const kernel = gpu.kernel(`conv2d_dw_tiled:${shapeKey(g)}:${slots}${normKey(norm)}`, wgsl);
+    gpu.dispatch(kernel, buffers, groups, label);
   }
   if (partial !== dw) {
     sumPartials(partial, slots, dw);
@@ -438,7 +477,7 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions): Tensor {
   const { stride, variant } = opts;
   conv2dGeometry("conv2d", x.shape, w.shape, stride, opts.groups ?? 1);
   if (x.requiresGrad && pickVariant(variant) === "register") {
-    const { y, inputGrad } = stripForwardWithInputGrad(x, w, stride);
+    const { y, inputGrad } = conv2dWithInputGrad(x, w, stride, variant);
     return record(y, "conv2d", [x, w], (dy) => [
       inputGrad(dy),
       w.requiresGrad ? conv2dBackwardWeight(x, dy, w.shape, stride, variant) : null,

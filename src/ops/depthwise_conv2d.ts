@@ -10,10 +10,10 @@ import {
   type DepthwiseGeometry,
   type DepthwiseTile,
   depthwiseWeightGradWgsl,
-  type SourceNorm,
   type WeightGradPlan,
 } from "../../kernels/depthwise_conv2d.ts";
 import type { KernelVariant } from "../gpu/device.ts";
+import type { NormalizedSource } from "./batch_norm.ts";
 import { record } from "../tensor/autograd.ts";
 import { empty } from "../tensor/creation.ts";
 import { engine } from "../tensor/engine.ts";
@@ -24,14 +24,6 @@ export type { DepthwiseTile };
 
 export interface DepthwiseOptions {
   stride?: 1 | 2;
-}
-
-/**
- * A source read through a batch norm and its activation: `chan` holds the channel
- * records of kernels/batch_norm.ts (src/ops/bn_act_depthwise.ts builds them).
- */
-export interface NormalizedSource extends SourceNorm {
-  chan: Tensor;
 }
 
 function normKey(norm: NormalizedSource | undefined): string {

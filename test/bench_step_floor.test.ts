@@ -1,0 +1,152 @@
+/** The training step's floor: unit costs, the step's work, and the comparison by family. */
+import assert from "node:assert/strict";
+import type { AccessCosts } from "../src/bench/access_costs.ts";
+import { floorText, type OpShare } from "../src/bench/report.ts";
+import { networkConvShapes, outputShape } from "../src/bench/shapes.ts";
+import {
+  compareWithFloor,
+  FLOOR_FAMILIES,
+  type FloorWork,
+  kernelFloorFamily,
+  normaliseFusedLabels,
+  stepWork,
+  unitCosts,
+  workFloorMs,
+} from "../src/bench/step_floor.ts";
+import { mobileNetV2For28 } from "../src/space/builtins.ts";
+import { countNetwork } from "../src/space/counting.ts";
+
+function costs(threads?: number): AccessCosts {
+  const row = (name: string, nsAboveLoop: number, macsPerIteration?: number) => ({
+    name,
+    nsPerIteration: nsAboveLoop + 0.1,
+    nsAboveLoop,
+    macsPerIteration,
+  });
+  return {
+    rows: [
+      row("empty loop", 0),
+      row("storage load vec4", 2.4),
+      row("storage store vec4", 2.8),
+      row("block 16 pixels × 8 channels", 25.6, 128), // 0.2 ns a MAC
+      row("block 16 pixels × 16 channels", 25.6, 256), // 0.1 ns a MAC: the best
+    ],
+    emptyDispatchUs: 20,
+    threads,
+  };
+}
+
+Deno.test("step floor: unit costs take the best block and spread one thread's costs over the cores", () => {
+  const one = unitCosts(costs(1), 2);
+  assert.equal(one.parallel, 2);
+  assert.ok(Math.abs(one.nsPerMac - 0.05) < 1e-12);
+  assert.ok(Math.abs(one.nsPerLoad - 0.3) < 1e-12);
+  assert.ok(Math.abs(one.nsPerStore - 0.35) < 1e-12);
+  assert.equal(one.dispatchUs, 20);
+  // Measured with as many threads as cores or more: already the whole adapter's rate.
+  assert.equal(unitCosts(costs(4), 2).parallel, 1);
+  assert.ok(Math.abs(unitCosts(costs(4), 2).nsPerMac - 0.1) < 1e-12);
+  // Unknown threads (an older file): one thread's.
+  assert.equal(unitCosts(costs(), 2).parallel, 2);
+  const noStore = { ...costs(1), rows: costs(1).rows.filter((r) => !r.name.includes("store")) };
+  assert.throws(() => unitCosts(noStore, 2), /storage store vec4/);
+});
+
+Deno.test("step floor: a piece of work costs its MACs or its accesses, whichever is larger", () => {
+  const u = { nsPerMac: 0.1, nsPerLoad: 1, nsPerStore: 2, dispatchUs: 0, parallel: 1 };
+  const w = (macs: number, loads: number, stores: number): FloorWork => ({
+    family: "conv",
+    name: "w",
+    macs,
+    loads,
+    stores,
+  });
+  assert.equal(workFloorMs(w(1e7, 1e5, 1e5), u), 1); // MACs: 1e6 ns
+  assert.equal(workFloorMs(w(1e5, 1e6, 1e6), u), 3); // accesses: 3e6 ns
+});
+
+Deno.test("step floor: the step's work follows the network's convs, batch norms and weights", () => {
+  const spec = mobileNetV2For28(0.5);
+  const batch = 64;
+  const work = stepWork(spec, batch);
+  const shapes = networkConvShapes(spec, batch);
+  const count = countNetwork(spec);
+  const macs = (family: string) =>
+    work.filter((w) => w.family === family).reduce((a, w) => a + w.macs, 0);
+  const dense = shapes.filter((s) => s.kind === "conv");
+  const stem = shapes[0];
+  const perImage = (s: typeof stem) =>
+    s.cin * s.cout * s.k * s.k * outputShape(s)[2] * outputShape(s)[3];
+  const stemMacs = batch * perImage(stem);
+  const linearMacs = batch * spec.classes * spec.head.featureMix!.cout;
+  // Forward, input and weight gradients of every dense conv and the classifier; no stem dx.
+  assert.equal(
+    macs("conv"),
+    3 * batch * dense.reduce((a, s) => a + perImage(s), 0) - stemMacs + 3 * linearMacs,
+  );
+  // Network MAdds = dense convs + depthwise + classifier, per image.
+  assert.equal(macs("conv") + stemMacs + macs("depthwise"), 3 * batch * count.total.madds);
+  const bn = work.filter((w) => w.family === "batch norm");
+  assert.equal(bn.length, shapes.length);
+  // The expand and depthwise layers' normalise runs inside the next conv's loads: 5 loads,
+  // 1 store an element; the others 6 and 2.
+  const fusedLayer = (l: string) => l.endsWith("expand 1x1") || l.includes("depthwise");
+  assert.equal(normaliseFusedLabels(spec).size, shapes.filter((s) => fusedLayer(s.label)).length);
+  const size = (s: typeof stem) => outputShape(s).reduce((a, b) => a * b, 1);
+  shapes.forEach((s, i) => {
+    const fusedBn = fusedLayer(s.label);
+    assert.equal(bn[i].loads, (fusedBn ? 5 : 6) * size(s), s.label);
+    assert.equal(bn[i].stores, (fusedBn ? 1 : 2) * size(s), s.label);
+  });
+  const unfused = stepWork(spec, batch, false).filter((w) => w.family === "batch norm");
+  const fusedElements = shapes.filter((s) => fusedLayer(s.label)).reduce((a, s) => a + size(s), 0);
+  const stores = (ws: FloorWork[]) => ws.reduce((a, w) => a + w.stores, 0);
+  assert.ok(fusedElements > 0);
+  assert.equal(stores(unfused) - stores(bn), fusedElements);
+  const sgd = work.find((w) => w.family === "optimizer")!;
+  assert.equal(sgd.loads, 3 * count.total.params);
+});
+
+Deno.test("step floor: profiled kernels fall into the floor's families", () => {
+  assert.equal(kernelFloorFamily("conv2d_strip"), "conv");
+  assert.equal(kernelFloorFamily("conv2d_dw_gemm"), "conv");
+  assert.equal(kernelFloorFamily("gemm"), "conv");
+  assert.equal(kernelFloorFamily("dwconv_forward"), "depthwise");
+  assert.equal(kernelFloorFamily("bn_stats"), "batch norm");
+  assert.equal(kernelFloorFamily("sgd"), "optimizer");
+  assert.equal(kernelFloorFamily("avgpool"), "other");
+});
+
+Deno.test("step floor: the comparison sums minima and floors by family and judges the total", () => {
+  const u = { nsPerMac: 1, nsPerLoad: 1, nsPerStore: 1, dispatchUs: 1000, parallel: 1 };
+  const work: FloorWork[] = [
+    { family: "conv", name: "a", macs: 4e6, loads: 0, stores: 0 }, // 4 ms
+    { family: "batch norm", name: "b", macs: 0, loads: 1e6, stores: 1e6 }, // 2 ms
+  ];
+  const op = (kernel: string, dispatches: number, ms: number): OpShare => ({
+    kernel,
+    op: kernel,
+    dispatches,
+    ms,
+    share: 0,
+  });
+  const ops = [op("conv2d_strip", 2, 7), op("conv2d_pack", 1, 1), op("bn_stats", 1, 3.6)];
+  const f = compareWithFloor(work, u, ops, "test");
+  assert.deepEqual(f.rows.map((r) => r.family), [...FLOOR_FAMILIES]);
+  const conv = f.rows[0];
+  assert.equal(conv.dispatches, 3);
+  assert.equal(conv.floorMs, 4 + 3); // work + 3 dispatches of 1 ms
+  assert.equal(conv.measuredMs, 8);
+  const bn = f.rows.find((r) => r.family === "batch norm")!;
+  assert.equal(bn.floorMs, 3);
+  assert.ok(Math.abs(bn.ratio - 1.2) < 1e-12);
+  assert.equal(f.total.floorMs, 10);
+  assert.ok(Math.abs(f.total.measuredMs - 11.6) < 1e-12);
+  assert.ok(f.withinBar);
+  const slow = compareWithFloor(work, u, [...ops, op("add", 1, 3)], "test");
+  assert.equal(slow.total.floorMs, 11); // the add's dispatch
+  assert.ok(!slow.withinBar);
+  assert.match(floorText(f), /within 1\.3×/);
+  assert.match(floorText(slow), /above 1\.3×/);
+  assert.match(floorText(f), /batch norm/);
+});

@@ -1,0 +1,126 @@
+/**
+ * conv2d(act(batchNorm2d(x))) as one op (the normalised tensor never written) against
+ * the CPU reference of the three ops in turn: forward, running statistics, and dx, dγ,
+ * dβ, dw, in training and eval, both kernel families, with 1×1 stride-1 shapes that take
+ * vec4 and scalar loads, partial channel blocks, and the wide 16-pixel strips and the
+ * large GEMM block; and the inverted residual block's project path against its modules.
+ */
+import assert from "node:assert/strict";
+import { assertClose, gpuTest, toGpu } from "./_helpers.ts";
+import { bnEvalGrads, bnHostInputs, runBnOp } from "./_bn_harness.ts";
+import * as ref from "../src/reference/mod.ts";
+import { bnActConv2d } from "../src/ops/bn_act_conv2d.ts";
+import { backward, requireGrad } from "../src/tensor/autograd.ts";
+import { tidy } from "../src/tensor/engine.ts";
+import { readAll } from "../src/tensor/tensor.ts";
+import { Rng } from "../src/util/rng.ts";
+import { InvertedResidual } from "../src/networks/inverted_residual.ts";
+import { add } from "../src/ops/elementwise.ts";
+
+const rng = new Rng(29);
+
+// [x shape, output channels]: 8×8 (vec4 loads), 7×7 (scalar), 5 → 3 channels (partial
+// blocks), 32×32 × 64 → 256 (wide strips, 2^25 MACs: the large GEMM block).
+const cases: [number[], number][] = [
+  [[2, 12, 8, 8], 16],
+  [[2, 8, 7, 7], 4],
+  [[3, 5, 4, 4], 3],
+  [[2, 64, 32, 32], 256],
+];
+
+for (const variant of ["register", "tiled"] as const) {
+  gpuTest(`bnActConv2d (${variant}): matches BN → ReLU6 → 1×1 conv`, async () => {
+    for (const training of [true, false]) {
+      for (const [shape, co] of cases) {
+        const c = shape[1];
+        // γ up to ±4 and β up to ±3: z crosses both kinks of ReLU6.
+        const h = bnHostInputs(shape, rng, { gammaScale: 4, betaScale: 3 });
+        const wh = ref.randomHost([co, c, 1, 1], rng);
+        const eps = 1e-5;
+        const momentum = 0.2;
+        // The reference: z = bn(x), a = relu6(z), y = conv(a).
+        const trained = training ? ref.batchNorm2dTrain(h.x, h.gamma, h.beta, eps) : null;
+        const z = trained?.y ?? ref.batchNorm2dEval(h.x, h.gamma, h.beta, h.runMean, h.runVar, eps);
+        const a = ref.ACTIVATIONS.relu6.forward(z);
+        const yRef = ref.conv2d(a, wh, { stride: 1, groups: 1 });
+        const dyh = ref.randomHost(yRef.shape, rng);
+        const convGrads = ref.conv2dBackward(a, wh, dyh, { stride: 1, groups: 1 });
+        const dz = ref.ACTIVATIONS.relu6.backward(z, convGrads.dx);
+
+        const g = await runBnOp(
+          variant,
+          h,
+          dyh,
+          (t, [w]) =>
+            bnActConv2d(t.x, t.gamma, t.beta, t.runMean, t.runVar, w, {
+              training,
+              momentum,
+              eps,
+              act: "relu6",
+              stride: 1,
+            }),
+          [wh],
+        );
+        const what = `${training ? "training" : "eval"} ${shape} → ${co}`;
+        assertClose(g.y, yRef.data, `y ${what}`);
+        assertClose(g.dparams[0], convGrads.dw.data, `dw ${what}`);
+        if (trained) {
+          const e = ref.batchNorm2dBackward(h.x, h.gamma, trained.mean, trained.invStd, dz);
+          ref.updateRunningStats(h.runMean, h.runVar, trained.mean, trained.varUnbiased, momentum);
+          assertClose(g.runMean, h.runMean.data, `running mean ${what}`);
+          assertClose(g.runVar, h.runVar.data, `running var ${what}`);
+          assertClose(g.dx, e.dx.data, `dx ${what}`);
+          assertClose(g.dgamma, e.dgamma.data, `dgamma ${what}`);
+          assertClose(g.dbeta, e.dbeta.data, `dbeta ${what}`);
+        } else {
+          const f32 = (d: ArrayLike<number>) => [...Float32Array.from(d)];
+          assert.deepEqual([...g.runMean], f32(h.runMean.data), "eval keeps the running mean");
+          assert.deepEqual([...g.runVar], f32(h.runVar.data), "eval keeps the running variance");
+          const e = bnEvalGrads(h, dz, eps);
+          assertClose(g.dx, e.dx, `dx ${what}`);
+          assertClose(g.dgamma, e.dgamma, `dgamma ${what}`);
+          assertClose(g.dbeta, e.dbeta, `dbeta ${what}`);
+        }
+      }
+    }
+  });
+}
+
+for (const expansion of [1, 3]) {
+  gpuTest(
+    `InvertedResidual (expansion ${expansion}): the fused project path equals its modules in turn`,
+    async () => {
+      const spec = {
+        type: "inverted_residual" as const,
+        cin: 4,
+        cout: 4,
+        stride: 1,
+        kernel: 3,
+        expansion,
+        se: false,
+      };
+      const block = new InvertedResidual(spec, new Rng(7));
+      const xh = ref.randomHost([2, 4, 8, 8], rng, 2);
+      const dyh = ref.randomHost([2, 4, 8, 8], rng);
+      const run = (fused: boolean) => {
+        const x = requireGrad(toGpu(xh, "x"));
+        const y = tidy(() => {
+          const e = block.expand;
+          const mid = e ? e.forward(x) : x;
+          const y = fused
+            ? block.forward(x)
+            : add(block.project.forward(block.depthwise.forward(mid)), x);
+          backward(y, toGpu(dyh, "dy"));
+          return y;
+        });
+        return { y, dx: x.grad! };
+      };
+      const a = run(true);
+      const b = run(false);
+      const [ya, dxa, yb, dxb] = await readAll([a.y, a.dx, b.y, b.dx]);
+      assertClose(ya, yb, "block output");
+      assertClose(dxa, dxb, "block input gradient");
+      block.dispose();
+    },
+  );
+}
