@@ -3,7 +3,8 @@
  * BN op and its backward on a kernel family, and the gradients of eval mode, where
  * the statistics are constants.
  */
-import { toGpu } from "./_helpers.ts";
+import assert from "node:assert/strict";
+import { assertClose, toGpu } from "./_helpers.ts";
 import * as ref from "../src/reference/mod.ts";
 import { withKernelVariant } from "../src/ops/reduce.ts";
 import { backward, requireGrad } from "../src/tensor/autograd.ts";
@@ -128,4 +129,59 @@ export function bnEvalGrads(
     dbeta[ch] += dz.data[i];
   }
   return { dx, dgamma, dbeta };
+}
+
+/** One case of a BN → ReLU6 → conv op: the conv's weights and grouping, BN's settings. */
+export interface BnActConvCase {
+  h: BnHost;
+  weights: ref.HostTensor;
+  conv: { stride: number; groups: number };
+  training: boolean;
+  momentum: number;
+  eps: number;
+  /** Names the case in assertion messages. */
+  what: string;
+  /** Draws the upstream gradient. */
+  rng: Rng;
+}
+
+/**
+ * Runs `op` (conv(relu6(bn(x))) as one op, built from the tensors and the weights) on the
+ * `variant` kernels and checks it against the CPU reference of the three ops in turn:
+ * the output, dw, the running statistics (updated in training, kept in eval) and dx, dγ, dβ.
+ */
+export async function assertBnActConv(
+  variant: "register" | "tiled",
+  c: BnActConvCase,
+  op: (t: BnTensors, weights: Tensor) => Tensor,
+): Promise<void> {
+  const { h, eps, what } = c;
+  const trained = c.training ? ref.batchNorm2dTrain(h.x, h.gamma, h.beta, eps) : null;
+  const z = trained?.y ?? ref.batchNorm2dEval(h.x, h.gamma, h.beta, h.runMean, h.runVar, eps);
+  const a = ref.ACTIVATIONS.relu6.forward(z);
+  const yRef = ref.conv2d(a, c.weights, c.conv);
+  const dy = ref.randomHost(yRef.shape, c.rng);
+  const convGrads = ref.conv2dBackward(a, c.weights, dy, c.conv);
+  const dz = ref.ACTIVATIONS.relu6.backward(z, convGrads.dx);
+
+  const g = await runBnOp(variant, h, dy, (t, [w]) => op(t, w), [c.weights]);
+  assertClose(g.y, yRef.data, `y ${what}`);
+  assertClose(g.dparams[0], convGrads.dw.data, `dw ${what}`);
+  if (trained) {
+    const e = ref.batchNorm2dBackward(h.x, h.gamma, trained.mean, trained.invStd, dz);
+    ref.updateRunningStats(h.runMean, h.runVar, trained.mean, trained.varUnbiased, c.momentum);
+    assertClose(g.runMean, h.runMean.data, `running mean ${what}`);
+    assertClose(g.runVar, h.runVar.data, `running var ${what}`);
+    assertClose(g.dx, e.dx.data, `dx ${what}`);
+    assertClose(g.dgamma, e.dgamma.data, `dgamma ${what}`);
+    assertClose(g.dbeta, e.dbeta.data, `dbeta ${what}`);
+  } else {
+    const f32 = (d: ArrayLike<number>) => [...Float32Array.from(d)];
+    assert.deepEqual([...g.runMean], f32(h.runMean.data), `eval keeps the running mean ${what}`);
+    assert.deepEqual([...g.runVar], f32(h.runVar.data), `eval keeps the running var ${what}`);
+    const e = bnEvalGrads(h, dz, eps);
+    assertClose(g.dx, e.dx, `dx ${what}`);
+    assertClose(g.dgamma, e.dgamma, `dgamma ${what}`);
+    assertClose(g.dbeta, e.dbeta, `dbeta ${what}`);
+  }
 }

@@ -5,9 +5,8 @@
  * vec4 and scalar loads, partial channel blocks, and the wide 16-pixel strips and the
  * large GEMM block; and the inverted residual block's project path against its modules.
  */
-import assert from "node:assert/strict";
 import { assertClose, gpuTest, toGpu } from "./_helpers.ts";
-import { bnEvalGrads, bnHostInputs, runBnOp } from "./_bn_harness.ts";
+import { assertBnActConv, bnHostInputs } from "./_bn_harness.ts";
 import * as ref from "../src/reference/mod.ts";
 import { bnActConv2d } from "../src/ops/bn_act_conv2d.ts";
 import { backward, requireGrad } from "../src/tensor/autograd.ts";
@@ -38,49 +37,23 @@ for (const variant of ["register", "tiled"] as const) {
         const wh = ref.randomHost([co, c, 1, 1], rng);
         const eps = 1e-5;
         const momentum = 0.2;
-        // The reference: z = bn(x), a = relu6(z), y = conv(a).
-        const trained = training ? ref.batchNorm2dTrain(h.x, h.gamma, h.beta, eps) : null;
-        const z = trained?.y ?? ref.batchNorm2dEval(h.x, h.gamma, h.beta, h.runMean, h.runVar, eps);
-        const a = ref.ACTIVATIONS.relu6.forward(z);
-        const yRef = ref.conv2d(a, wh, { stride: 1, groups: 1 });
-        const dyh = ref.randomHost(yRef.shape, rng);
-        const convGrads = ref.conv2dBackward(a, wh, dyh, { stride: 1, groups: 1 });
-        const dz = ref.ACTIVATIONS.relu6.backward(z, convGrads.dx);
-
-        const g = await runBnOp(
-          variant,
+        await assertBnActConv(variant, {
           h,
-          dyh,
-          (t, [w]) =>
-            bnActConv2d(t.x, t.gamma, t.beta, t.runMean, t.runVar, w, {
-              training,
-              momentum,
-              eps,
-              act: "relu6",
-              stride: 1,
-            }),
-          [wh],
-        );
-        const what = `${training ? "training" : "eval"} ${shape} → ${co}`;
-        assertClose(g.y, yRef.data, `y ${what}`);
-        assertClose(g.dparams[0], convGrads.dw.data, `dw ${what}`);
-        if (trained) {
-          const e = ref.batchNorm2dBackward(h.x, h.gamma, trained.mean, trained.invStd, dz);
-          ref.updateRunningStats(h.runMean, h.runVar, trained.mean, trained.varUnbiased, momentum);
-          assertClose(g.runMean, h.runMean.data, `running mean ${what}`);
-          assertClose(g.runVar, h.runVar.data, `running var ${what}`);
-          assertClose(g.dx, e.dx.data, `dx ${what}`);
-          assertClose(g.dgamma, e.dgamma.data, `dgamma ${what}`);
-          assertClose(g.dbeta, e.dbeta.data, `dbeta ${what}`);
-        } else {
-          const f32 = (d: ArrayLike<number>) => [...Float32Array.from(d)];
-          assert.deepEqual([...g.runMean], f32(h.runMean.data), "eval keeps the running mean");
-          assert.deepEqual([...g.runVar], f32(h.runVar.data), "eval keeps the running variance");
-          const e = bnEvalGrads(h, dz, eps);
-          assertClose(g.dx, e.dx, `dx ${what}`);
-          assertClose(g.dgamma, e.dgamma, `dgamma ${what}`);
-          assertClose(g.dbeta, e.dbeta, `dbeta ${what}`);
-        }
+          weights: wh,
+          conv: { stride: 1, groups: 1 },
+          training,
+          momentum,
+          eps,
+          what: `${training ? "training" : "eval"} ${shape} → ${co}`,
+          rng,
+        }, (t, w) =>
+          bnActConv2d(t.x, t.gamma, t.beta, t.runMean, t.runVar, w, {
+            training,
+            momentum,
+            eps,
+            act: "relu6",
+            stride: 1,
+          }));
       }
     }
   });
