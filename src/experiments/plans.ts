@@ -269,6 +269,10 @@ export function evolvedSpace(seed: number): string {
   return `docs/results/${EVOLVE_SEEDS.name}/default-seed${seed}/evolve/search_space.json`;
 }
 
+/** The space evolve-seeds learned without the reference DAG (seed 0). */
+export const NO_REFERENCE_SPACE =
+  `docs/results/${EVOLVE_SEEDS.name}/no-reference-seed0/evolve/search_space.json`;
+
 /**
  * The longer recipe of the second comparison: 4 epochs of all 60,000 training images
  * with random crop (pad 2) and flip, so that accuracies are near convergence for this
@@ -289,7 +293,8 @@ const LONG_RECIPE = [
  * The comparison asked again: the new learned spaces (seed s searched in the space evolve
  * learned on seed s) against the manual space, G with the cap alone (the supernet setting
  * that ranked best in `deno task fidelity`: uniform weight steps, the default), three
- * seeds an arm, paired by seed; then the old learned space on the same seeds.
+ * seeds an arm, paired by seed; then the space learned without the reference DAG (the
+ * paper's Table 5) and the old learned space on the same seeds.
  */
 const SPACE_COMPARISON_LONG: ExperimentPlan = (() => {
   const runs: ExperimentRun[] = [];
@@ -302,6 +307,12 @@ const SPACE_COMPARISON_LONG: ExperimentPlan = (() => {
       withRecipe(comparisonRun("learned", evolvedSpace(seed), "proxyless-g", seed, CAP_ONLY)),
     );
     runs.push(withRecipe(comparisonRun("manual", MANUAL_SPACE, "proxyless-g", seed, CAP_ONLY)));
+  }
+  // Table 5 at this scale: what the space learned without the reference DAG gives.
+  for (const seed of [0, 1, 2]) {
+    runs.push(
+      withRecipe(comparisonRun("no-reference", NO_REFERENCE_SPACE, "proxyless-g", seed, CAP_ONLY)),
+    );
   }
   for (const seed of [0, 1, 2]) {
     runs.push(
@@ -316,6 +327,7 @@ const SPACE_COMPARISON_LONG: ExperimentPlan = (() => {
     spaces: {
       learned: evolvedSpace(0).replace("seed0", "seed<S>"),
       manual: MANUAL_SPACE,
+      "no-reference": NO_REFERENCE_SPACE,
       "learned-old": LEARNED_SPACE,
     },
     runs,
