@@ -3,18 +3,13 @@
  * the CPU reference of the three ops in turn: forward, running statistics, and dx, dγ,
  * dβ, dw, in training and eval, both kernel families, with 1×1 stride-1 shapes that take
  * vec4 and scalar loads, partial channel blocks, and the wide 16-pixel strips and the
- * large GEMM block; and the inverted residual block's project path against its modules.
+ * large GEMM block. The block it serves: inverted_residual_fused.test.ts.
  */
-import { assertClose, gpuTest, toGpu } from "./_helpers.ts";
+import { gpuTest } from "./_helpers.ts";
 import { assertBnActConv, bnHostInputs } from "./_bn_harness.ts";
 import * as ref from "../src/reference/mod.ts";
 import { bnActConv2d } from "../src/ops/bn_act_conv2d.ts";
-import { backward, requireGrad } from "../src/tensor/autograd.ts";
-import { tidy } from "../src/tensor/engine.ts";
-import { readAll } from "../src/tensor/tensor.ts";
 import { Rng } from "../src/util/rng.ts";
-import { InvertedResidual } from "../src/networks/inverted_residual.ts";
-import { add } from "../src/ops/elementwise.ts";
 
 const rng = new Rng(29);
 
@@ -57,43 +52,4 @@ for (const variant of ["register", "tiled"] as const) {
       }
     }
   });
-}
-
-for (const expansion of [1, 3]) {
-  gpuTest(
-    `InvertedResidual (expansion ${expansion}): the fused project path equals its modules in turn`,
-    async () => {
-      const spec = {
-        type: "inverted_residual" as const,
-        cin: 4,
-        cout: 4,
-        stride: 1,
-        kernel: 3,
-        expansion,
-        se: false,
-      };
-      const block = new InvertedResidual(spec, new Rng(7));
-      const xh = ref.randomHost([2, 4, 8, 8], rng, 2);
-      const dyh = ref.randomHost([2, 4, 8, 8], rng);
-      const run = (fused: boolean) => {
-        const x = requireGrad(toGpu(xh, "x"));
-        const y = tidy(() => {
-          const e = block.expand;
-          const mid = e ? e.forward(x) : x;
-          const y = fused
-            ? block.forward(x)
-            : add(block.project.forward(block.depthwise.forward(mid)), x);
-          backward(y, toGpu(dyh, "dy"));
-          return y;
-        });
-        return { y, dx: x.grad! };
-      };
-      const a = run(true);
-      const b = run(false);
-      const [ya, dxa, yb, dxb] = await readAll([a.y, a.dx, b.y, b.dx]);
-      assertClose(ya, yb, "block output");
-      assertClose(dxa, dxb, "block input gradient");
-      block.dispose();
-    },
-  );
 }

@@ -4,16 +4,11 @@
  * statistics, and dx, dγ, dβ, dw, in training and eval, both kernel families, with
  * shapes that take vec4 and scalar loads, whole-row and 4×8 blocks, stride 1 and 2.
  */
-import { assertClose, gpuTest, toGpu } from "./_helpers.ts";
+import { gpuTest } from "./_helpers.ts";
 import { assertBnActConv, bnHostInputs } from "./_bn_harness.ts";
 import * as ref from "../src/reference/mod.ts";
 import { bnActDepthwiseConv2d } from "../src/ops/bn_act_depthwise.ts";
-import { backward, requireGrad } from "../src/tensor/autograd.ts";
-import { tidy } from "../src/tensor/engine.ts";
-import { readAll } from "../src/tensor/tensor.ts";
 import { Rng } from "../src/util/rng.ts";
-import { InvertedResidual } from "../src/networks/inverted_residual.ts";
-import { add } from "../src/ops/elementwise.ts";
 
 const rng = new Rng(23);
 
@@ -56,36 +51,3 @@ for (const variant of ["register", "tiled"] as const) {
     }
   });
 }
-
-gpuTest("InvertedResidual: the fused expand path equals its modules in turn", async () => {
-  const spec = {
-    type: "inverted_residual" as const,
-    cin: 4,
-    cout: 4,
-    stride: 1,
-    kernel: 3,
-    expansion: 3,
-    se: false,
-  };
-  const block = new InvertedResidual(spec, new Rng(5));
-  const xh = ref.randomHost([2, 4, 8, 8], rng, 2);
-  const dyh = ref.randomHost([2, 4, 8, 8], rng);
-  const run = (fused: boolean) => {
-    const x = requireGrad(toGpu(xh, "x"));
-    const y = tidy(() => {
-      const e = block.expand!;
-      const y = fused
-        ? block.forward(x)
-        : add(block.project.forward(block.depthwise.forward(e.forward(x))), x);
-      backward(y, toGpu(dyh, "dy"));
-      return y;
-    });
-    return { y, dx: x.grad! };
-  };
-  const a = run(true);
-  const b = run(false);
-  const [ya, dxa, yb, dxb] = await readAll([a.y, a.dx, b.y, b.dx]);
-  assertClose(ya, yb, "block output");
-  assertClose(dxa, dxb, "block input gradient");
-  block.dispose();
-});
