@@ -1,7 +1,8 @@
 /** The training step's floor: unit costs, the step's work, and the comparison by family. */
 import assert from "node:assert/strict";
 import type { AccessCosts } from "../src/bench/access_costs.ts";
-import { floorText, type OpShare } from "../src/bench/report.ts";
+import type { OpShare } from "../src/bench/dispatch_profiler.ts";
+import { floorText } from "../src/bench/report.ts";
 import { networkConvShapes, outputShape } from "../src/bench/shapes.ts";
 import {
   compareWithFloor,

@@ -6,7 +6,6 @@
  */
 import type { Gpu } from "../gpu/gpu.ts";
 import { type PassSpan, PassStamps } from "../gpu/pass_stamps.ts";
-import type { OpShare } from "./report.ts";
 
 /** One profiled dispatch. */
 export interface DispatchTime {
@@ -29,6 +28,17 @@ export function kernelFamily(key: string): string {
 export function opOfLabel(label: string): string {
   const [op = "?", part] = label.trim().split(/\s+/);
   return part && /^[A-Za-z]+$/.test(part) ? `${op} ${part}` : op;
+}
+
+/** Time share of one kind of kernel in a training step. */
+export interface OpShare {
+  /** Kernel family: the cache-key prefix ("dwconv_forward", "bn_mean", "sgd"). */
+  kernel: string;
+  /** Op that recorded it: the label's first word ("batchNorm2d", "relu6"). */
+  op: string;
+  dispatches: number;
+  ms: number;
+  share: number;
 }
 
 /**

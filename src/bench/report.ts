@@ -4,6 +4,7 @@
  */
 import type { AccessCosts } from "./access_costs.ts";
 import type { LatencyReport } from "./latency_sections.ts";
+import type { OpShare } from "./dispatch_profiler.ts";
 import type { StepFloor } from "./step_floor.ts";
 import type { SupernetPathResult } from "./supernet_path_report.ts";
 import {
@@ -121,17 +122,6 @@ export function judgeTarget(r: ConvResult, t: TargetKernel): TargetResult {
   const d = r.directions[0];
   const { shape: _shape, ...target } = t;
   return { ...r, target, verdict: d?.rates ? targetVerdict(d.rates.gflops, t) : undefined };
-}
-
-/** Time share of one kind of kernel in a training step. */
-export interface OpShare {
-  /** Kernel family: the cache-key prefix ("dwconv_forward", "bn_mean", "sgd"). */
-  kernel: string;
-  /** Op that recorded it: the label's first word ("batchNorm2d", "relu6"). */
-  op: string;
-  dispatches: number;
-  ms: number;
-  share: number;
 }
 
 /** The training-step section. */

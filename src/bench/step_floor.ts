@@ -15,7 +15,7 @@
  * than cores (`LP_NUM_THREADS=1`), that many measured rates run side by side.
  */
 import type { AccessCosts } from "./access_costs.ts";
-import type { OpShare } from "./report.ts";
+import type { OpShare } from "./dispatch_profiler.ts";
 import { convMacs, type ConvShape, networkConvShapes, outputShape } from "./shapes.ts";
 import { countNetwork } from "../space/counting.ts";
 import { hasResidual, irbMid, type NetworkSpec, outputSize } from "../space/network_spec.ts";
