@@ -52,11 +52,10 @@ function syntheticHistory(
         population: 2,
         children: 0,
         evicted: 0,
-        // "gone" was sampled before and is absent from the next line (evicted).
         members: i === 0 ? [["c", alpha, 0, 1]] : [["c", alpha, 30, i]],
       })),
     });
-    if (i > 0) history[i].layers.forEach((l) => l.members.push(["x", 0, 0, 0]));
+    // A second sampled cell that no later line holds: it was evicted.
     history[i].layers.forEach((l) => l.sampled.push({ id: `gone${i}`, alpha: 0 }));
     alpha = next;
   }

@@ -96,7 +96,7 @@ export function nullEvolution(plan: NullEvolutionPlan): NullEvolutionResult {
         cfg,
         rng,
         fold === "none" ? null : { sampled: l.sampled, alphaStar },
-        { useReference: useReference && reference !== undefined, reference },
+        { useReference, reference },
       );
       l.sampled = winners;
       l.alpha = winners.map((id) => l.population.require(id).fitness);
