@@ -93,6 +93,13 @@ const ALGO_ARGS: Readonly<Record<string, readonly string[]>> = {
     "4",
   ],
 };
+/**
+ * The space `best-10m-long` searches: the one whose networks scored best in
+ * `space-comparison-long` (docs/experiments.md says by how much).
+ */
+const BEST_LONG_ARM = "manual";
+const BEST_LONG_SPACE = MANUAL_SPACE;
+
 /** Batch and learning-rate schedule of both comparisons' trainings. */
 const TRAIN_OPTIMISER = ["--batch", "128", "--lr", "0.1", "--warmup", "0.3"];
 
@@ -235,6 +242,60 @@ const BEST_10M: ExperimentPlan = {
 };
 
 /**
+ * The best network under 10M MAdds again, at the longest schedule this machine allows: G
+ * with the cap alone (the comparison's search, at a 10M cap) in the space that gave the
+ * best networks in `space-comparison-long`, then 20 epochs of all 60,000 images with
+ * random crop, flip and random erasing (the augmentations of the Fashion-MNIST results it
+ * is measured against) and dropout 0.1: about 2.5 hours alone on 2 cores, resumable.
+ */
+const BEST_10M_LONG: ExperimentPlan = {
+  name: "best-10m-long",
+  question: "How accurate a network under 10M MAdds does the best space give at 20 epochs " +
+    "with random erasing?",
+  spaces: { [BEST_LONG_ARM]: BEST_LONG_SPACE },
+  runs: [{
+    kind: "search-train",
+    id: `${BEST_LONG_ARM}-proxyless-g-cap-10m`,
+    arm: BEST_LONG_ARM,
+    algo: CAP_ONLY.label,
+    seed: 0,
+    searchArgs: [
+      "--space",
+      BEST_LONG_SPACE,
+      "--algo",
+      "proxyless-g",
+      "--seed",
+      "0",
+      ...SEARCH_BUDGET.map((arg) => arg === "6M" ? "10M" : arg),
+      ...ALGO_ARGS["proxyless-g"],
+      ...CAP_ONLY.extra,
+    ],
+    trainArgs: [
+      "--epochs",
+      "20",
+      "--batch",
+      "128",
+      "--lr",
+      "0.1",
+      "--warmup",
+      "0.5",
+      "--wd",
+      "5e-5",
+      "--label-smoothing",
+      "0.1",
+      "--augment",
+      "crop,flip,erase",
+      "--crop-pad",
+      "2",
+      "--dropout",
+      "0.1",
+      "--seed",
+      "0",
+    ],
+  }],
+};
+
+/**
  * What evolve learns with its defaults (uniform weight steps) on three seeds, plus one run
  * without the reference DAG (the paper's Table 5 ablation at this scale): about 15
  * minutes a run alone on 2 cores. `space-comparison-long` searches the three spaces.
@@ -269,6 +330,15 @@ export function evolvedSpace(seed: number): string {
   return `docs/results/${EVOLVE_SEEDS.name}/default-seed${seed}/evolve/search_space.json`;
 }
 
+/**
+ * The null model's space for evolve-seeds' run on `seed`: `deno task null-evolve
+ * docs/results/evolve-seeds/default-seed<S>/evolve --seeds 0` (the same populations,
+ * tournaments and τ phases, with the run's α steps given to random cells), committed.
+ */
+export function nullEvolvedSpace(seed: number): string {
+  return `docs/results/${EVOLVE_SEEDS.name}-null/default-seed${seed}/search_space.json`;
+}
+
 /** The space evolve-seeds learned without the reference DAG (seed 0). */
 export const NO_REFERENCE_SPACE =
   `docs/results/${EVOLVE_SEEDS.name}/no-reference-seed0/evolve/search_space.json`;
@@ -294,7 +364,8 @@ const LONG_RECIPE = [
  * learned on seed s) against the manual space, G with the cap alone (the supernet setting
  * that ranked best in `deno task fidelity`: uniform weight steps, the default), three
  * seeds an arm, paired by seed; then the space learned without the reference DAG (the
- * paper's Table 5) and the old learned space on the same seeds.
+ * paper's Table 5), the null evolution's spaces (selection at chance) and the old learned
+ * space on the same seeds.
  */
 const SPACE_COMPARISON_LONG: ExperimentPlan = (() => {
   const runs: ExperimentRun[] = [];
@@ -314,6 +385,12 @@ const SPACE_COMPARISON_LONG: ExperimentPlan = (() => {
       withRecipe(comparisonRun("no-reference", NO_REFERENCE_SPACE, "proxyless-g", seed, CAP_ONLY)),
     );
   }
+  // Does selection beat chance: the null evolution's space of each learned space's run.
+  for (const seed of [0, 1, 2]) {
+    runs.push(
+      withRecipe(comparisonRun("null", nullEvolvedSpace(seed), "proxyless-g", seed, CAP_ONLY)),
+    );
+  }
   for (const seed of [0, 1, 2]) {
     runs.push(
       withRecipe(comparisonRun("learned-old", LEARNED_SPACE, "proxyless-g", seed, CAP_ONLY)),
@@ -328,6 +405,7 @@ const SPACE_COMPARISON_LONG: ExperimentPlan = (() => {
       learned: evolvedSpace(0).replace("seed0", "seed<S>"),
       manual: MANUAL_SPACE,
       "no-reference": NO_REFERENCE_SPACE,
+      null: nullEvolvedSpace(0).replace("seed0", "seed<S>"),
       "learned-old": LEARNED_SPACE,
     },
     runs,
@@ -438,6 +516,7 @@ const TINY: ExperimentPlan = {
 export const EXPERIMENT_PLANS: Readonly<Record<string, ExperimentPlan>> = {
   [SPACE_COMPARISON.name]: SPACE_COMPARISON,
   [BEST_10M.name]: BEST_10M,
+  [BEST_10M_LONG.name]: BEST_10M_LONG,
   [SPACE_LEARNING.name]: SPACE_LEARNING,
   [EVOLVE_SEEDS.name]: EVOLVE_SEEDS,
   [SPACE_COMPARISON_LONG.name]: SPACE_COMPARISON_LONG,
