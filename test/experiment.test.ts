@@ -25,6 +25,17 @@ Deno.test("every experiment plan's runs have unique ids and flags the stages acc
   throwsLine(() => experimentPlan("nope"), /unknown plan "nope"; plans: space-comparison/);
 });
 
+Deno.test("every space file a plan searches is in the repository", () => {
+  for (const plan of Object.values(EXPERIMENT_PLANS)) {
+    for (const run of plan.runs) {
+      if (run.kind !== "search-train") continue;
+      const space = run.searchArgs[run.searchArgs.indexOf("--space") + 1];
+      if (space.startsWith("baseline:")) continue;
+      assert.ok(Deno.statSync(space).isFile, `${plan.name}/${run.id}: ${space}`);
+    }
+  }
+});
+
 function row(arm: string, algo: string, seed: number, top1: number, madds: number): RunRow {
   return {
     id: `${arm}-${algo}-seed${seed}`,
