@@ -12,7 +12,7 @@ import {
   withOptimizerState,
 } from "../supernet/checkpoint.ts";
 import type { Tensor } from "../tensor/tensor.ts";
-import { evolveConfigToJson } from "./config.ts";
+import { evolveConfigFromJson, evolveConfigToJson, formatEdgeOps } from "./config.ts";
 import type { RegenerationRecord } from "./history.ts";
 import { LayerPopulation, type LayerPopulationJson } from "./population.ts";
 import { type EvolutionRun, mixedLayerOf } from "./run_state.ts";
@@ -109,6 +109,13 @@ export async function restoreEvolveCheckpoint(run: EvolutionRun): Promise<void> 
     throw new Error(
       `--resume: ${ckptPath} was made with --path-sampling ${savedSampling}, not ` +
         `${cfg.pathSampling}; use the same flag or another --out`,
+    );
+  }
+  const savedOps = evolveConfigFromJson(meta.config).edgeOps;
+  if (formatEdgeOps(savedOps) !== formatEdgeOps(cfg.edgeOps)) {
+    throw new Error(
+      `--resume: ${ckptPath} was made with --edge-ops ${formatEdgeOps(savedOps)}, not ` +
+        `${formatEdgeOps(cfg.edgeOps)}; use the same flag or another --out`,
     );
   }
   for (const saved of meta.layers) {

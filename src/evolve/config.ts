@@ -19,6 +19,10 @@ import {
   builtinBackbone,
   type Cell,
   cellMAdds,
+  EDGE_OP_SHORT,
+  EDGE_OPS,
+  type EdgeOp,
+  OPEN_SPACE_OPS,
   REFERENCE_CELL,
   searchableLayers,
 } from "../space/mod.ts";
@@ -94,6 +98,8 @@ export interface EvolveConfig extends SupernetRunSettings {
   readonly activePaths: 1 | 2;
   /** The path each weight step trains (src/supernet/path_sampling.ts). */
   readonly pathSampling: PathSampling;
+  /** Edge ops that new cells and mutations draw from (the open space's vocabulary). */
+  readonly edgeOps: readonly EdgeOp[];
 }
 
 /** The CPU default: Fashion-MNIST, compact-28, about an hour on 2 cores. */
@@ -144,6 +150,7 @@ export const DEFAULT_EVOLVE_CONFIG: EvolveConfig = {
   pathSampling: "uniform", // measured: the supernet's scores (held-out top-1 and Σ log p)
   // rank networks best with uniform weight steps (docs/fidelity.md); ∝ p trains the leader
   // most, so its α grows because it was trained (docs/experiments.md, rank)
+  edgeOps: OPEN_SPACE_OPS, // the paper's five basic operators (§3.1)
   seed: 0,
   out: "runs/evolve",
   resume: false,
@@ -218,6 +225,11 @@ flags (default in brackets):
   --reference inverted-residual|none  [${d.reference}]
   --reference-fraction F     share of the run under the reference constraint [${d.referenceFraction}]
   --madds-max 2x|5M|none     Eq. 1's per-cell MAdds cap [${formatMAddsMax(d.maddsMax)}]
+  --edge-ops LIST            edge ops of the open space, a comma list of
+                             ${
+    EDGE_OPS.map((op) => EDGE_OP_SHORT[op]).join(",")
+  } (- is zero) or full names
+                             [${formatEdgeOps(d.edgeOps)}: the paper's five]
   --zero-cells               allow the zero cell where a layer may be skipped [off]
   --init-fitness A [${d.initFitness}]  --child-fitness parent|init [${d.childFitness}]
   --compensation-cap C       cap of Eq. 4's n/n' [${d.compensationCap}]
@@ -263,9 +275,53 @@ export const EVOLVE_FLAGS = {
     "child-fitness",
     "out",
     "path-sampling",
+    "edge-ops",
   ],
   switches: ["quick", "resume", "zero-cells"],
 } as const;
+
+/**
+ * Parses `--edge-ops`: a comma list of edge ops by short name ("dw5", "-" for zero) or
+ * full name ("dwconv5x5"), each at most once, at least one of them not zero.
+ */
+export function parseEdgeOps(text: string): EdgeOp[] {
+  const byName = new Map<string, EdgeOp>();
+  for (const op of EDGE_OPS) {
+    byName.set(op, op);
+    byName.set(EDGE_OP_SHORT[op], op);
+  }
+  const names = text.split(",").map((name) => name.trim()).filter((name) => name !== "");
+  const ops: EdgeOp[] = [];
+  for (const name of names) {
+    const op = byName.get(name) ?? byName.get(name.toLowerCase());
+    if (op === undefined) {
+      throw new Error(
+        `--edge-ops: unknown op "${name}"; ops: ${
+          EDGE_OPS.map((o) => EDGE_OP_SHORT[o]).join(", ")
+        }`,
+      );
+    }
+    if (ops.includes(op)) throw new Error(`--edge-ops: ${name} is listed twice`);
+    ops.push(op);
+  }
+  if (ops.every((op) => op === "zero")) {
+    throw new Error(`--edge-ops needs at least one op other than zero, got "${text}"`);
+  }
+  // One order per set, so that the same set always draws the same cells from one seed;
+  // the paper's five come out as OPEN_SPACE_OPS, the default's own order.
+  const drawOrder = [...OPEN_SPACE_OPS, ...EDGE_OPS.filter((op) => !OPEN_SPACE_OPS.includes(op))];
+  return drawOrder.filter((op) => ops.includes(op));
+}
+
+/** `--edge-ops` written back in short names. */
+export function formatEdgeOps(ops: readonly EdgeOp[]): string {
+  return ops.map((op) => EDGE_OP_SHORT[op]).join(",");
+}
+
+/** True when `ops` is the paper's five basic operators (in any order). */
+export function isPaperEdgeOps(ops: readonly EdgeOp[]): boolean {
+  return ops.length === OPEN_SPACE_OPS.length && OPEN_SPACE_OPS.every((op) => ops.includes(op));
+}
 
 /** Parses `--madds-max`: "2x" (× the reference cell), "5M"/"300k"/"5000000", or "none". */
 export function parseMAddsMax(text: string): MAddsMax {
@@ -322,6 +378,7 @@ export function parseEvolveArgs(args: readonly string[]): EvolveConfig {
   if (str("path-sampling") !== undefined) {
     config.pathSampling = parsePathSampling(str("path-sampling")!);
   }
+  if (str("edge-ops") !== undefined) config.edgeOps = parseEdgeOps(str("edge-ops")!);
   if (str("out") !== undefined) {
     if (str("out")!.trim() === "") throw new Error("--out must name a folder, got an empty value");
     config.out = str("out");
@@ -393,12 +450,19 @@ export function useReferenceAt(
 export function describeEvolveRun(cfg: EvolveConfig): string {
   return `${cfg.quick ? "quick smoke run, " : ""}backbone ${cfg.backbone} (${cfg.layers} ` +
     `searchable layers), K ${cfg.k}, population ${cfg.populationSize}, f ${cfg.regenerateEvery}, ` +
-    `reference ${cfg.reference}, data ${cfg.data}`;
+    `reference ${cfg.reference}, data ${cfg.data}` +
+    (isPaperEdgeOps(cfg.edgeOps) ? "" : `, edge ops ${formatEdgeOps(cfg.edgeOps)}`);
 }
 
 /** A config as plain JSON (for run metadata and resume checks). */
 export function evolveConfigToJson(config: EvolveConfig): Record<string, unknown> {
-  return { ...config, maddsMax: formatMAddsMax(config.maddsMax) };
+  // The paper's ops are left out, so that runs from before --edge-ops read the same.
+  const { edgeOps, ...rest } = config;
+  return {
+    ...rest,
+    maddsMax: formatMAddsMax(config.maddsMax),
+    ...(isPaperEdgeOps(edgeOps) ? {} : { edgeOps: [...edgeOps] }),
+  };
 }
 
 /**
@@ -410,5 +474,10 @@ export function evolveConfigFromJson(json: Record<string, unknown>): EvolveConfi
   const maddsMax = json.maddsMax === undefined
     ? DEFAULT_EVOLVE_CONFIG.maddsMax
     : parseMAddsMax(String(json.maddsMax));
-  return validateEvolveConfig({ ...DEFAULT_EVOLVE_CONFIG, ...json, maddsMax } as EvolveConfig);
+  const edgeOps = json.edgeOps === undefined
+    ? DEFAULT_EVOLVE_CONFIG.edgeOps
+    : parseEdgeOps((json.edgeOps as string[]).join(","));
+  return validateEvolveConfig(
+    { ...DEFAULT_EVOLVE_CONFIG, ...json, maddsMax, edgeOps } as EvolveConfig,
+  );
 }

@@ -10,7 +10,7 @@
  * whose parent yields no such child in `triesPerChild` mutations falls to the next
  * winner; a slot no winner can fill is left empty (the caller sees fewer children).
  */
-import { canonicalize, type Cell, cellId, mutate } from "../space/mod.ts";
+import { canonicalize, type Cell, cellId, type EdgeOp, mutate } from "../space/mod.ts";
 import type { Rng } from "../util/rng.ts";
 import { childFitness, type ChildFitnessRule } from "./fitness.ts";
 import { type LayerPopulation, nearReference, type PopulationEntry } from "./population.ts";
@@ -27,6 +27,8 @@ export interface OffspringOptions {
   readonly tau?: number;
   /** Mutations tried per parent for one child before moving on; default 20. */
   readonly triesPerChild?: number;
+  /** Edge ops a mutated edge draws from; default the paper's five (`OPEN_SPACE_OPS`). */
+  readonly ops?: readonly EdgeOp[];
 }
 
 /** A new child and the winner it was mutated from. */
@@ -66,7 +68,11 @@ export function makeOffspring(
     let child: Offspring | null = null;
     for (let turn = 0; turn < parents.length && child === null; turn++) {
       const parent = parents[(slot + turn) % parents.length];
-      child = mutateParent(parent, population, rng, tries, taken, constrained, reference, tau);
+      child = mutateParent(parent, population, rng, tries, taken, {
+        reference: constrained ? reference : undefined,
+        tau,
+        ops: options.ops,
+      });
     }
     if (child === null) continue;
     taken.add(child.id);
@@ -81,15 +87,16 @@ function mutateParent(
   rng: Rng,
   tries: number,
   taken: ReadonlySet<string>,
-  constrained: boolean,
-  reference: Cell | undefined,
-  tau: number | undefined,
+  rules: { reference?: Cell; tau?: number; ops?: readonly EdgeOp[] },
 ): Offspring | null {
+  const { reference, tau, ops } = rules;
+  const constrained = reference !== undefined;
   for (let attempt = 0; attempt < tries; attempt++) {
     let raw: Cell;
     try {
       raw = mutate(parent.cell, rng, {
         allowZeroCell: population.zeroCellAllowed,
+        ops,
         ...(constrained ? { reference, tau } : {}),
       });
     } catch {

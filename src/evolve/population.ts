@@ -22,6 +22,7 @@ import {
   cellId,
   cellMAdds,
   cellToJson,
+  type EdgeOp,
   formatCell,
   hammingDistance,
   isZeroCell,
@@ -87,6 +88,8 @@ export interface InitialPopulationOptions {
   allowZeroCell?: boolean;
   /** Candidate cells drawn per wanted cell before giving up; default 500. */
   triesPerCell?: number;
+  /** Edge ops new cells draw from; default the paper's five (`OPEN_SPACE_OPS`). */
+  ops?: readonly EdgeOp[];
 }
 
 /** JSON form of an entry (cell as `CellJson`, id and MAdds rechecked on load). */
@@ -185,7 +188,7 @@ export class LayerPopulation {
       allowZeroCell: options.allowZeroCell ?? false,
     });
     const fitness = options.initFitness ?? 0;
-    const { reference, tau } = options;
+    const { reference, tau, ops } = options;
     if (reference !== undefined && population.admits(reference) === null) {
       population.add(reference, { fitness });
     }
@@ -196,13 +199,13 @@ export class LayerPopulation {
       if (reference !== undefined && tau !== undefined) {
         const from = population.size > 0 ? rng.pick(population.entries()).cell : reference;
         try {
-          candidate = mutate(from, rng, { reference, tau, allowZeroCell: allowZero });
+          candidate = mutate(from, rng, { reference, tau, allowZeroCell: allowZero, ops });
         } catch {
           continue; // no child under τ from this member; draw another member
         }
         if (!nearReference(candidate, reference, tau)) continue;
       } else {
-        candidate = randomCell(rng, { allowZeroCell: allowZero });
+        candidate = randomCell(rng, { allowZeroCell: allowZero, ops });
       }
       if (population.admits(candidate) === null) population.add(candidate, { fitness });
     }

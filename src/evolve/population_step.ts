@@ -44,6 +44,7 @@ type StepConfig = Pick<
   | "tau"
   | "childFitness"
   | "initFitness"
+  | "edgeOps"
 >;
 
 /**
@@ -69,6 +70,7 @@ export function stepPopulation(
     useReference: offspring.useReference,
     reference: offspring.reference,
     tau: cfg.tau,
+    ops: cfg.edgeOps,
   });
   const { evicted } = addOffspring(pop, children, cfg.childFitness, cfg.initFitness);
   return { winners, children, evicted };
@@ -88,6 +90,7 @@ export function initialPopulations(
     | "initFitness"
     | "allowZeroCells"
     | "reference"
+    | "edgeOps"
   >,
   backbone: Backbone,
   rng: Rng,
@@ -103,6 +106,7 @@ export function initialPopulations(
       tau: cfg.tau,
       initFitness: cfg.initFitness,
       allowZeroCell: cfg.allowZeroCells,
+      ops: cfg.edgeOps,
     }),
   }));
 }
