@@ -226,9 +226,7 @@ flags (default in brackets):
   --reference-fraction F     share of the run under the reference constraint [${d.referenceFraction}]
   --madds-max 2x|5M|none     Eq. 1's per-cell MAdds cap [${formatMAddsMax(d.maddsMax)}]
   --edge-ops LIST            edge ops of the open space, a comma list of
-                             ${
-    EDGE_OPS.map((op) => EDGE_OP_SHORT[op]).join(",")
-  } (- is zero) or full names
+                             ${formatEdgeOps(EDGE_OPS)} (- is zero) or full names
                              [${formatEdgeOps(d.edgeOps)}: the paper's five]
   --zero-cells               allow the zero cell where a layer may be skipped [off]
   --init-fitness A [${d.initFitness}]  --child-fitness parent|init [${d.childFitness}]
@@ -296,9 +294,7 @@ export function parseEdgeOps(text: string): EdgeOp[] {
     const op = byName.get(name) ?? byName.get(name.toLowerCase());
     if (op === undefined) {
       throw new Error(
-        `--edge-ops: unknown op "${name}"; ops: ${
-          EDGE_OPS.map((o) => EDGE_OP_SHORT[o]).join(", ")
-        }`,
+        `--edge-ops: unknown op "${name}"; ops: ${formatEdgeOps(EDGE_OPS)}`,
       );
     }
     if (ops.includes(op)) throw new Error(`--edge-ops: ${name} is listed twice`);
