@@ -21,6 +21,10 @@ Deno.test("every experiment plan's runs have unique ids and flags the stages acc
     const ids = plan.runs.map((r) => r.id);
     assert.equal(new Set(ids).size, ids.length, `${plan.name}: duplicate run ids`);
     checkPlanFlags(plan, "runs/experiments/x");
+    const arms = new Set(plan.runs.map((r) => r.arm));
+    for (const c of plan.comparisons ?? []) {
+      assert.ok(arms.has(c.arm) && arms.has(c.baseline), `${plan.name}: ${c.arm} − ${c.baseline}`);
+    }
   }
   throwsLine(() => experimentPlan("nope"), /unknown plan "nope"; plans: space-comparison/);
 });
@@ -131,6 +135,56 @@ Deno.test("experiment tables: each arm against manual, paired by seed with an in
   // One common seed: a difference, no paired sentence.
   assert.match(md, /learned-old − manual: −5\.50 points/);
   assert.equal(md.match(/Paired by seed/g)?.length, 1);
+});
+
+Deno.test("experiment tables: a plan's own comparison, null against learned, paired by seed", () => {
+  const rows = [
+    row("learned", "g", 0, 0.90, 5e6),
+    row("manual", "g", 0, 0.91, 5e6),
+    row("null", "g", 0, 0.89, 5e6),
+    row("learned", "g", 1, 0.88, 5e6),
+    row("manual", "g", 1, 0.91, 5e6),
+    row("null", "g", 1, 0.89, 5e6),
+  ];
+  const groups = groupRows(rows);
+  const comparisons = [{ arm: "null", baseline: "learned" }, { arm: "null", baseline: "absent" }];
+  const all = pairedDifferences(groups, comparisons);
+  // Every arm against manual first, then the plan's own; a missing arm is skipped.
+  assert.deepEqual(all.map((p) => `${p.arm}−${p.baseline}`), [
+    "learned−manual",
+    "null−manual",
+    "null−learned",
+  ]);
+  const md = resultsMarkdown({
+    plan: "p",
+    question: "q?",
+    spaces: {},
+    finished: 6,
+    planned: 6,
+    runs: rows,
+    groups,
+    comparisons,
+    paired: all,
+  });
+  assert.match(md, /null − learned: \+0\.00 points top-1/);
+  assert.match(
+    md,
+    /Paired by seed \(seed 0 −1\.00 points, seed 1 \+1\.00 points\): mean \+0\.00 points/,
+  );
+  assert.equal(md.match(/Paired by seed/g)?.length, 3);
+  // Without the plan's comparisons the table has only the arms against manual.
+  assert.doesNotMatch(
+    resultsMarkdown({
+      plan: "p",
+      question: "q?",
+      spaces: {},
+      finished: 6,
+      planned: 6,
+      runs: rows,
+      groups,
+    }),
+    /null − learned/,
+  );
 });
 
 Deno.test("experiment tables: evolutions get their own table, a missing accuracy a dash", () => {

@@ -48,6 +48,17 @@ export interface ExperimentPlan {
   /** The space each arm searches (the flag value); empty in a plan of evolutions. */
   readonly spaces: Readonly<Record<string, string>>;
   readonly runs: readonly ExperimentRun[];
+  /**
+   * Comparisons beyond every arm against the manual space, each `arm` − `baseline` paired
+   * by seed (the null arm asks about the learned arm, not the manual one).
+   */
+  readonly comparisons?: readonly ArmComparison[];
+}
+
+/** One arm against another in a plan's tables. */
+export interface ArmComparison {
+  readonly arm: string;
+  readonly baseline: string;
 }
 
 /** The space the default evolve run learned (committed). */
@@ -380,6 +391,7 @@ const SPACE_COMPARISON_LONG: ExperimentPlan = (() => {
       "learned-old": LEARNED_SPACE,
     },
     runs,
+    comparisons: [{ arm: "null", baseline: "learned" }],
   };
 })();
 

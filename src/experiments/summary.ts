@@ -19,7 +19,7 @@ import type { EpochRecord } from "../train/trainer.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
 import { bootstrapInterval, type Interval } from "../util/bootstrap.ts";
 import { allPathsExist, pathExists } from "../util/output_folder.ts";
-import type { EvolveRun, ExperimentPlan, SearchTrainRun } from "./plans.ts";
+import type { ArmComparison, EvolveRun, ExperimentPlan, SearchTrainRun } from "./plans.ts";
 import { evolveDone, runCommands, runLayout, stageDone } from "./runner.ts";
 
 /** One finished run. */
@@ -73,7 +73,7 @@ export interface GroupRow {
   readonly meanTrainSeconds: number;
 }
 
-/** One arm against the manual space under one algorithm, paired by seed. */
+/** One arm against another (the manual space unless the plan says) under one algorithm, paired by seed. */
 export interface PairedDifference {
   readonly algo: string;
   readonly arm: string;
@@ -94,7 +94,9 @@ export interface PlanResults {
   readonly planned: number;
   readonly runs: RunRow[];
   readonly groups: GroupRow[];
-  /** Every arm against the manual space, per algorithm, where both have a seed in common. */
+  /** The plan's comparisons beyond every arm against the manual space. */
+  readonly comparisons?: readonly ArmComparison[];
+  /** Every compared pair, per algorithm, where both arms have a seed in common. */
   readonly paired?: PairedDifference[];
   /** Finished evolutions (present when the plan has evolve runs). */
   readonly evolutions?: EvolveRow[];
@@ -201,17 +203,36 @@ export function pairedDifference(arm: GroupRow, baseline: GroupRow): PairedDiffe
   return { algo: arm.algo, arm: arm.arm, baseline: baseline.arm, seeds, deltas, mean: interval };
 }
 
-/** Every arm against the baseline arm of its algorithm. */
-export function pairedDifferences(groups: readonly GroupRow[]): PairedDifference[] {
-  const out: PairedDifference[] = [];
-  for (const baseline of groups.filter((g) => g.arm === BASELINE_ARM)) {
-    for (const g of groups) {
-      if (g.algo !== baseline.algo || g === baseline) continue;
-      const d = pairedDifference(g, baseline);
-      if (d) out.push(d);
+/**
+ * The groups each table compares, per algorithm: every arm against the manual arm, then
+ * the plan's own comparisons where both arms have runs.
+ */
+export function comparedGroups(
+  groups: readonly GroupRow[],
+  comparisons: readonly ArmComparison[] = [],
+): [arm: GroupRow, baseline: GroupRow][] {
+  const out: [GroupRow, GroupRow][] = [];
+  for (const algo of [...new Set(groups.map((g) => g.algo))]) {
+    const ofAlgo = groups.filter((g) => g.algo === algo);
+    const find = (arm: string) => ofAlgo.find((g) => g.arm === arm);
+    const manual = find(BASELINE_ARM);
+    if (manual) { for (const g of ofAlgo) if (g !== manual) out.push([g, manual]); }
+    for (const c of comparisons) {
+      const [arm, baseline] = [find(c.arm), find(c.baseline)];
+      if (arm && baseline) out.push([arm, baseline]);
     }
   }
   return out;
+}
+
+/** Every compared pair with a seed in common, paired by seed. */
+export function pairedDifferences(
+  groups: readonly GroupRow[],
+  comparisons: readonly ArmComparison[] = [],
+): PairedDifference[] {
+  return comparedGroups(groups, comparisons)
+    .map(([arm, baseline]) => pairedDifference(arm, baseline))
+    .filter((d): d is PairedDifference => d !== null);
 }
 
 /** Reads every finished run of `plan` in `planOut`. */
@@ -237,7 +258,8 @@ export async function collectResults(plan: ExperimentPlan, planOut: string): Pro
     planned: plan.runs.length,
     runs,
     groups,
-    paired: pairedDifferences(groups),
+    ...(plan.comparisons ? { comparisons: plan.comparisons } : {}),
+    paired: pairedDifferences(groups, plan.comparisons),
     ...(hasEvolutions ? { evolutions } : {}),
   };
 }
@@ -248,7 +270,8 @@ const seconds = (v: number) => `${Math.round(v)} s`;
 
 /**
  * The plan's tables in Markdown: per algorithm, one row per space (mean top-1 and each
- * seed's value), then learned − manual with the larger of the two arms' seed spreads.
+ * seed's value), then each compared pair (every arm − manual, then the plan's own) with the
+ * larger of the two arms' seed spreads and, from two common seeds on, the paired difference.
  */
 export function resultsMarkdown(results: PlanResults): string {
   const lines = [
@@ -284,20 +307,19 @@ export function resultsMarkdown(results: PlanResults): string {
           `${seconds(g.meanTrainSeconds)} |`,
       );
     }
-    const manual = groups.find((g) => g.arm === BASELINE_ARM);
-    for (const other of manual ? groups.filter((g) => g !== manual) : []) {
-      const spread = Math.max(...[other, manual!].map((g) => spreadOf(g.testTop1)));
+    for (const [other, base] of comparedGroups(groups, results.comparisons)) {
+      const spread = Math.max(...[other, base].map((g) => spreadOf(g.testTop1)));
       lines.push(
         "",
-        `${other.arm} − ${manual!.arm}: ` +
-          `${signedPoints(other.meanTestTop1 - manual!.meanTestTop1)} top-1` +
+        `${other.arm} − ${base.arm}: ` +
+          `${signedPoints(other.meanTestTop1 - base.meanTestTop1)} top-1` +
           (spread > 0
             ? `; the largest seed-to-seed spread within one space is ${
               (100 * spread).toFixed(2)
             } points.`
             : " (one seed per space: no spread to compare with)."),
       );
-      const paired = pairedDifference(other, manual!);
+      const paired = pairedDifference(other, base);
       if (paired && paired.seeds.length >= 2) lines.push("", pairedSentence(paired));
     }
     lines.push("");
