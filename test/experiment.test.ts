@@ -11,6 +11,7 @@ import {
   groupRows,
   pairedDifference,
   pairedDifferences,
+  type PlanResults,
   resultsMarkdown,
   type RunRow,
 } from "../src/experiments/summary.ts";
@@ -59,6 +60,21 @@ function row(arm: string, algo: string, seed: number, top1: number, madds: numbe
   };
 }
 
+/** The Markdown tables of `rows`, every run planned and finished unless `extra` says. */
+function tablesOf(rows: RunRow[], extra: Partial<PlanResults> = {}): string {
+  const groups = groupRows(rows);
+  return resultsMarkdown({
+    plan: "p",
+    question: "q?",
+    spaces: {},
+    finished: rows.length,
+    planned: rows.length,
+    runs: rows,
+    groups,
+    ...extra,
+  });
+}
+
 Deno.test("experiment tables: per algorithm and space, the mean, every seed and the spread", () => {
   const rows = [
     row("learned", "proxyless-g", 0, 0.90, 5e6),
@@ -76,15 +92,7 @@ Deno.test("experiment tables: per algorithm and space, the mean, every seed and 
   assert.ok(Math.abs(groups[0].meanTestTop1 - 0.89) < 1e-12);
   assert.deepEqual(groups[0].testTop1, [0.90, 0.88]);
   assert.equal(groups[0].meanMAdds, 5.5e6);
-  const md = resultsMarkdown({
-    plan: "p",
-    question: "q?",
-    spaces: { learned: "a.json", manual: "baseline:b" },
-    finished: 5,
-    planned: 6,
-    runs: rows,
-    groups,
-  });
+  const md = tablesOf(rows, { spaces: { learned: "a.json", manual: "baseline:b" }, planned: 6 });
   assert.match(md, /\| learned \| 0, 1 \| 89\.00% \| 90\.00%, 88\.00% \| 5\.50M \|/);
   // 89.0 − 86.5 = +2.5 points; the larger spread of the two arms is 2 points (90 vs 88).
   assert.match(md, /learned − manual: \+2\.50 points top-1; the largest seed-to-seed spread/);
@@ -117,16 +125,7 @@ Deno.test("experiment tables: each arm against manual, paired by seed with an in
     "learned:0,1,2",
     "learned-old:1",
   ]);
-  const md = resultsMarkdown({
-    plan: "p",
-    question: "q?",
-    spaces: {},
-    finished: 8,
-    planned: 8,
-    runs: rows,
-    groups,
-    paired: all,
-  });
+  const md = tablesOf(rows, { paired: all });
   assert.match(md, /learned − manual: \+0\.67 points top-1/);
   assert.match(
     md,
@@ -155,17 +154,7 @@ Deno.test("experiment tables: a plan's own comparison, null against learned, pai
     "null−manual",
     "null−learned",
   ]);
-  const md = resultsMarkdown({
-    plan: "p",
-    question: "q?",
-    spaces: {},
-    finished: 6,
-    planned: 6,
-    runs: rows,
-    groups,
-    comparisons,
-    paired: all,
-  });
+  const md = tablesOf(rows, { comparisons, paired: all });
   assert.match(md, /null − learned: \+0\.00 points top-1/);
   assert.match(
     md,
@@ -173,18 +162,7 @@ Deno.test("experiment tables: a plan's own comparison, null against learned, pai
   );
   assert.equal(md.match(/Paired by seed/g)?.length, 3);
   // Without the plan's comparisons the table has only the arms against manual.
-  assert.doesNotMatch(
-    resultsMarkdown({
-      plan: "p",
-      question: "q?",
-      spaces: {},
-      finished: 6,
-      planned: 6,
-      runs: rows,
-      groups,
-    }),
-    /null − learned/,
-  );
+  assert.doesNotMatch(tablesOf(rows), /null − learned/);
 });
 
 Deno.test("experiment tables: evolutions get their own table, a missing accuracy a dash", () => {
