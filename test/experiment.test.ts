@@ -52,6 +52,7 @@ function row(arm: string, algo: string, seed: number, top1: number, madds: numbe
     params: 1000,
     searchSeconds: 100,
     searchHeldOutTop1: 0.5,
+    searchEntropy: algo === "spos" ? null : 0.99,
     trainEpochs: 2,
     trainSeconds: 600,
     testTop1: top1,
@@ -98,6 +99,9 @@ Deno.test("experiment tables: per algorithm and space, the mean, every seed and 
   assert.match(md, /learned − manual: \+2\.50 points top-1; the largest seed-to-seed spread/);
   assert.match(md, /within one space is 2\.00 points/);
   assert.match(md, /Finished runs: 5 of 6/);
+  // The Runs table: p's entropy for the gradient search, a dash for SPOS (no p).
+  assert.match(md, /\| 5\.00M \| 50\.0% \| 99\.0% \| 90\.00% \| 99\.00% \|/);
+  assert.match(md, /\| 5\.00M \| 50\.0% \| – \| 80\.00% \| 99\.00% \|/);
   assert.doesNotMatch(md.split("## spos")[1].split("## Runs")[0], /learned − manual/);
 });
 

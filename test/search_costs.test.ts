@@ -3,7 +3,8 @@ import { ArchAdam } from "../src/supernet/arch_optimizer.ts";
 import { updateAlphaFromGates } from "../src/supernet/alpha_update.ts";
 import { softmax } from "../src/supernet/gates.ts";
 import { Eq6Term } from "../src/search/cost_term.ts";
-import { deriveFromLogits } from "../src/search/derive_argmax.ts";
+import { relativeEntropy } from "../src/search/architecture_logits.ts";
+import { deriveFromLogits, UNDECIDED_ENTROPY } from "../src/search/derive_argmax.ts";
 import { expectedCost, pathCost } from "../src/search/expected_cost.ts";
 import { fullChoices, spaceCosts } from "../src/search/space_costs.ts";
 import { baselineSpace } from "../src/space/baseline_space.ts";
@@ -92,4 +93,23 @@ Deno.test("gradient step with Eq. 6's cost term lowers the expected MAdds; the c
     assert.ok(pathCost(costs.madds, fitted.path) <= cap, `cap ${cap}`);
     fitted.probabilities.forEach((p, l) => assert.equal(p, softmax(reversed[l])[fitted.path[l]]));
   }
+});
+
+Deno.test("relative entropy of p, and a found network's note when p has not decided", () => {
+  const close = (a: number | null, b: number) => a !== null && Math.abs(a - b) < 1e-12;
+  assert.ok(close(relativeEntropy([[0.25, 0.25, 0.25, 0.25], [1 / 3, 1 / 3, 1 / 3]]), 1));
+  assert.equal(relativeEntropy([[1, 0, 0], [0, 1]]), 0);
+  // A single-candidate layer has no choice to make and is left out of the mean.
+  assert.ok(close(relativeEntropy([[0.5, 0.5], [1]]), 1));
+  assert.equal(relativeEntropy([[1]]), null);
+  const costs = { fixed: 0, perLayer: [[1, 2, 3], [1, 2, 3]] };
+  const undecided = (alphas: number[][]) =>
+    deriveFromLogits(alphas, costs, Infinity).notes.some((n) => /close to uniform/.test(n));
+  assert.ok(undecided([[0, 0.1, 0], [0.05, 0, 0]]));
+  assert.ok(!undecided([[0, 4, 0], [3, 0, 0]]));
+  // The threshold: a layer pair just above and just below it.
+  const peak = (a: number) => [[a, 0, 0], [a, 0, 0]];
+  const at = (a: number) => relativeEntropy(peak(a).map((l) => softmax(l)))!;
+  assert.ok(at(0.5) > UNDECIDED_ENTROPY && undecided(peak(0.5)));
+  assert.ok(at(2) < UNDECIDED_ENTROPY && !undecided(peak(2)));
 });

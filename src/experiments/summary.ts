@@ -11,6 +11,8 @@
  */
 import { copyFile, mkdir } from "node:fs/promises";
 import type { RegenerationRecord } from "../evolve/evolve.ts";
+import { relativeEntropy } from "../search/architecture_logits.ts";
+import type { EpochRecord as SearchEpochRecord, HistoryRecord } from "../search/history.ts";
 import type { SearchResult } from "../search/outputs.ts";
 import { countNetwork } from "../space/counting.ts";
 import { loadTarget } from "../space/load.ts";
@@ -36,6 +38,11 @@ export interface RunRow {
   readonly searchSeconds: number;
   /** Held-out top-1 of the found path with the supernet's weights (the search's own score). */
   readonly searchHeldOutTop1: number;
+  /**
+   * ProxylessNAS: p's entropy at the search's end as a fraction of uniform's (mean over
+   * layers; near 1, the argmax is close to a draw); null for SPOS and random search.
+   */
+  readonly searchEntropy: number | null;
   readonly trainEpochs: number;
   readonly trainSeconds: number;
   readonly testTop1: number;
@@ -127,12 +134,28 @@ export async function readRunRow(planOut: string, run: SearchTrainRun): Promise<
     params: total.weights,
     searchSeconds: result.seconds,
     searchHeldOutTop1: result.heldOut.top1,
+    searchEntropy: await searchEntropyOf(p.search, result),
     trainEpochs: last.epoch,
     trainSeconds: epochs.reduce((s, e) => s + e.epochSeconds, 0),
     testTop1: last.test.top1,
     testTop5: last.test.top5,
     commands: runCommands(planOut, run),
   };
+}
+
+/** p's relative entropy at the last supernet epoch of a search that derives from p. */
+async function searchEntropyOf(
+  searchDir: string,
+  result: Pick<SearchResult, "layers">,
+): Promise<number | null> {
+  // SPOS and random search have no p to derive from (their layers' p is null).
+  if (result.layers.some((l) => l.probability === null)) return null;
+  const historyPath = `${searchDir}/history.jsonl`;
+  if (!(await pathExists(historyPath))) return null;
+  const last = (await Deno.readTextFile(historyPath)).trim().split("\n").filter(Boolean)
+    .map((line) => JSON.parse(line) as HistoryRecord)
+    .findLast((r): r is SearchEpochRecord => r.phase === "supernet");
+  return last ? relativeEntropy(last.probabilities) : null;
 }
 
 /** Reads one evolution's row; null while it is unfinished. */
@@ -328,13 +351,15 @@ export function resultsMarkdown(results: PlanResults): string {
   lines.push(
     "## Runs",
     "",
-    "| run | found network (blocks per layer) | MAdds | search held-out top-1 | test top-1 | test top-5 |",
-    "| --- | --- | --- | --- | --- | --- |",
+    "| run | found network (blocks per layer) | MAdds | search held-out top-1 | p's entropy (of uniform) | test top-1 | test top-5 |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
   );
   for (const r of results.runs) {
     lines.push(
       `| ${r.id} | ${r.blocks.map((b) => `\`${b}\``).join("<br>")} | ${millions(r.madds)} | ` +
-        `${pct(r.searchHeldOutTop1, 1)} | ${pct(r.testTop1)} | ${pct(r.testTop5)} |`,
+        `${pct(r.searchHeldOutTop1, 1)} | ` +
+        `${r.searchEntropy === null ? "–" : pct(r.searchEntropy, 1)} | ` +
+        `${pct(r.testTop1)} | ${pct(r.testTop5)} |`,
     );
   }
   return lines.join("\n") + "\n";

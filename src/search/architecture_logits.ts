@@ -64,3 +64,13 @@ export class ArchitectureLogits {
 export function entropy(p: readonly number[]): number {
   return p.reduce((h, pi) => (pi > 0 ? h - pi * Math.log(pi) : h), 0);
 }
+
+/**
+ * How far p still is from deciding: the mean over layers with two or more candidates of
+ * H(p) / log K (1: uniform, 0: one candidate certain); null when no layer has a choice.
+ */
+export function relativeEntropy(probabilities: readonly (readonly number[])[]): number | null {
+  const layers = probabilities.filter((p) => p.length > 1);
+  if (layers.length === 0) return null;
+  return layers.reduce((s, p) => s + entropy(p) / Math.log(p.length), 0) / layers.length;
+}

@@ -530,6 +530,7 @@ export async function runSearch(
         (result.latencyMs === null ? "" : `, predicted ${formatMs(result.latencyMs)}`) +
         ` — ${cfg.out}/network.json`,
     );
+    for (const note of result.notes) log(`search: note: ${note}`);
     return result;
   } finally {
     driver.dispose?.();
