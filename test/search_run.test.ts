@@ -106,8 +106,17 @@ Deno.test({
       for (const choice of choices) {
         if (algo.startsWith("proxyless")) {
           assert.ok(choice.probability > 0 && choice.probability <= 1, `${algo}: p of the choice`);
-        } else assert.equal(choice.probability, null);
+          assert.ok(choice.decision.archSteps > 0, `${algo}: the argmax tracked`);
+          assert.ok(choice.decision.heldSteps <= choice.decision.archSteps);
+        } else {
+          assert.equal(choice.probability, null);
+          assert.equal(choice.decision, null);
+        }
       }
+      if (algo.startsWith("proxyless")) {
+        assert.ok(result.decidedShare >= 0 && result.decidedShare <= 1, `${algo}: decided share`);
+        assert.ok(Number.isFinite(result.expectedMAdds), `${algo}: E_p[MAdds] beside the found`);
+      } else assert.equal(result.decidedShare, null);
       const history = await jsonLines(`${out}/history.jsonl`);
       const epochs = history.filter((r) => r.phase === "supernet");
       assert.equal(epochs.length, algo.startsWith("proxyless") ? 2 : 1, `${algo}: epoch lines`);
@@ -143,6 +152,46 @@ Deno.test({
     assert.equal(train.code, 0, train.out);
     assert.ok((await Deno.stat(`${trained}/model.onnx`)).size > 0);
     await Deno.remove(trained, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "search --derive scored on random labels: the best of the shortlist, the null model " +
+    "said, the decision in the last line",
+  ...opts,
+  fn: async () => {
+    const out = await Deno.makeTempDir({ prefix: "search_scored_" });
+    const run = await cli("search", [
+      ...await searchFlags(),
+      "--algo",
+      "proxyless-g",
+      "--derive",
+      "scored",
+      "--derive-paths",
+      "3",
+      "--random-labels",
+      "--out",
+      out,
+    ]);
+    assert.equal(run.code, 0, run.out);
+    assert.match(run.out, /random labels \(the null model\)/);
+    assert.match(run.out, /search: decided \d+ of \d+ layers \(argmax held over the last 25%/);
+    const result = JSON.parse(await Deno.readTextFile(`${out}/result.json`));
+    assert.equal(result.randomLabels, true);
+    assert.ok(result.shortlist.length >= 1 && result.shortlist.length <= 3);
+    const top1 = result.shortlist.map((s: { top1: number }) => s.top1);
+    assert.deepEqual(top1, [...top1].sort((a, b) => b - a), "the best first");
+    assert.deepEqual(
+      result.layers.map((c: { candidate: number }) => c.candidate),
+      result.shortlist[0].path,
+      "the found network is the shortlist's best",
+    );
+    assert.ok(result.shortlist.every((s: { cost: number }) => s.cost <= result.maddsMax));
+    const report = await Deno.readTextFile(`${out}/report.md`);
+    assert.match(report, /\*\*Random labels\*\*/);
+    assert.match(report, /Scored derivation: the best on held-out top-1 of the \d+ most probable/);
+    assert.match(report, /Decision: decided/);
+    await Deno.remove(out, { recursive: true });
   },
 });
 

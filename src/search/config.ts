@@ -39,6 +39,15 @@ export const SEARCH_ALGORITHMS = ["proxyless-g", "proxyless-rl", "spos", "random
 /** One of `SEARCH_ALGORITHMS`. */
 export type SearchAlgorithm = typeof SEARCH_ALGORITHMS[number];
 
+/**
+ * How a search that learns α (G, RL) turns it into a network: the argmax per layer
+ * (repaired under the cap), or the best on held-out top-1 of the most probable paths under
+ * the cap (src/search/derive_scored.ts).
+ */
+export const DERIVATIONS = ["argmax", "scored"] as const;
+/** One of `DERIVATIONS`. */
+export type DeriveMode = typeof DERIVATIONS[number];
+
 /** What Eq. 6's term and the cap count: MAdds, or latency measured on this adapter. */
 export const SEARCH_COST_KINDS = ["madds", "latency"] as const;
 /** One of `SEARCH_COST_KINDS`. */
@@ -96,10 +105,19 @@ export interface SearchConfig extends SupernetRunSettings {
   readonly crossovers: number;
   /** Paths random search scores. */
   readonly randomSamples: number;
+  /** G and RL: how the found network is read from α. */
+  readonly derive: DeriveMode;
+  /** `--derive scored`: how many of the most probable paths are scored. */
+  readonly derivePaths: number;
   /** Training batches over which BN statistics are re-estimated before a path is scored. */
   readonly bnBatches: number;
   /** Held-out images each path is scored on (and the derived network evaluated on). */
   readonly scoreImages: number;
+  /**
+   * Random labels for every training image (both splits): the search's null model, whose
+   * choices carry no information about the data (src/data/random_labels.ts).
+   */
+  readonly randomLabels: boolean;
 }
 
 /** The CPU default (see the module comment). */
@@ -147,8 +165,11 @@ export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
   mutationProb: 0.1, // SPOS
   crossovers: 8,
   randomSamples: 96, // the same number of scored paths as SPOS's default evolution
+  derive: "argmax", // ProxylessNAS's
+  derivePaths: 16, // about a minute of scoring at the default --score-images
   bnBatches: 8, // 512 images re-estimate BN well at these widths (SPOS uses more on ImageNet)
   scoreImages: 1_024, // 16 held-out batches per candidate: ±1.5% top-1 resolution
+  randomLabels: false,
   seed: 0,
   out: "", // runs/search-<algo>
   resume: false,
@@ -177,6 +198,7 @@ const QUICK_PRESET: Partial<SearchConfig> = {
   mutations: 1,
   crossovers: 1,
   randomSamples: 8,
+  derivePaths: 4,
   bnBatches: 2,
   scoreImages: 64,
   logEvery: 4,
@@ -227,9 +249,15 @@ flags (default in brackets):
   --population N [${d.population}]  --top-k N [${d.topK}]  --generations N [${d.generations}]  (SPOS)
   --mutations N [${d.mutations}]  --mutation-prob P [${d.mutationProb}]  --crossovers N [${d.crossovers}]
   --random-samples N         paths random search scores [${d.randomSamples}]
+  --derive argmax|scored     proxyless-g/rl: the argmax of α per layer, or the best on
+                             held-out top-1 of the --derive-paths most probable networks
+                             under the cap [${d.derive}]
+  --derive-paths M           --derive scored: paths scored [${d.derivePaths}]
   --bn-batches N             training batches re-estimating BN before a score [${d.bnBatches}]
   --score-images N           held-out images a path is scored on [${d.scoreImages}]
   --out DIR [runs/search-<algo>]  --resume  --log-every N [${d.logEvery}]
+  --random-labels            replace every training label by a random class: the search's
+                             null model (what it then chooses is bias, not information)
   --quick                    a smoke run on a tiny subset (seconds to minutes)
   --stop-after N             stop after N weight steps as if interrupted [${d.stopAfter}: off]
   -h, --help                 print this text and exit`;
@@ -253,6 +281,7 @@ const NUMBER_FLAGS: Readonly<Record<string, NumberRule<keyof SearchConfig>>> = {
   "mutation-prob": { key: "mutationProb", min: 0, max: 1 },
   crossovers: { key: "crossovers", integer: true, min: 0 },
   "random-samples": { key: "randomSamples", integer: true, min: 1 },
+  "derive-paths": { key: "derivePaths", integer: true, min: 1 },
   "bn-batches": { key: "bnBatches", integer: true, min: 1 },
   "score-images": { key: "scoreImages", integer: true, min: 1 },
 };
@@ -270,8 +299,9 @@ export const SEARCH_FLAGS = {
     "cost",
     "out",
     "path-sampling",
+    "derive",
   ],
-  switches: ["quick", "resume"],
+  switches: ["quick", "resume", "random-labels"],
 } as const;
 
 function readMAdds(flag: string, text: string): number {
@@ -301,6 +331,7 @@ export function parseSearchArgs(args: readonly string[]): SearchConfig {
     if (text !== undefined) config[rule.key] = readNumber(flag, text, rule);
   }
   config.cost = oneOf("cost", str("cost") ?? DEFAULT_SEARCH_CONFIG.cost, SEARCH_COST_KINDS);
+  if (str("derive") !== undefined) config.derive = oneOf("derive", str("derive")!, DERIVATIONS);
   if (str("path-sampling") !== undefined) {
     config.pathSampling = parsePathSampling(str("path-sampling")!);
   }
@@ -325,6 +356,7 @@ export function parseSearchArgs(args: readonly string[]): SearchConfig {
   }
   config.out = out ?? `runs/search-${algo}`;
   if (values.resume) config.resume = true;
+  if (values["random-labels"]) config.randomLabels = true;
   return validateSearchConfig(config as unknown as SearchConfig);
 }
 
@@ -358,6 +390,12 @@ export function validateSearchConfig(config: SearchConfig): SearchConfig {
   if (target !== null && max !== null && target > max) {
     throw new Error(
       `--${unit}-target ${target} is above --${unit}-max ${max}; aim at or below the cap`,
+    );
+  }
+  if (singlePath && config.derive !== "argmax") {
+    throw new Error(
+      `--derive ${config.derive} reads the architecture weights of proxyless-g or ` +
+        `proxyless-rl; ${config.algo} already scores its paths on held-out accuracy`,
     );
   }
   if (singlePath && config.pathSampling === "proportional") {

@@ -10,6 +10,8 @@ import type { Supernet } from "../supernet/supernet.ts";
 import type { SearchSpaceSpec } from "../space/search_space_spec.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { Rng } from "../util/rng.ts";
+import type { LayerDecision } from "./architecture_logits.ts";
+import type { ScoredPath } from "./derive_scored.ts";
 import type { SearchConfig } from "./config.ts";
 import type { PathScorer } from "./path_scorer.ts";
 import type { SearchCost, SpaceCosts } from "./space_costs.ts";
@@ -55,6 +57,8 @@ export interface Derivation {
   readonly repairedLayers: number[];
   /** Lines for the report. */
   readonly notes: string[];
+  /** `--derive scored`: every shortlisted path with its held-out score, the best first. */
+  readonly shortlist?: readonly ScoredPath[];
 }
 
 /** One search algorithm. */
@@ -65,6 +69,8 @@ export interface SearchDriver {
   archStep?(batch: Batch): Promise<void>;
   /** The distribution weight steps sample from, per searchable layer (for the history). */
   distribution(): number[][];
+  /** How settled each layer's argmax is (searches that learn α), for the report. */
+  decisions?(): LayerDecision[];
   /** λ of Eq. 6 now (null without a cost term). */
   lambda(): number | null;
   /** After training: the network found. */

@@ -20,6 +20,8 @@ import {
 import { networkFromChoices, type SearchSpaceSpec } from "../space/search_space_spec.ts";
 import type { EvalResult } from "../train/evaluate.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
+import type { LayerDecision } from "./architecture_logits.ts";
+import type { ScoredPath } from "./derive_scored.ts";
 import type { Derivation } from "./driver.ts";
 import type { LatencyTable } from "../latency/table.ts";
 import { pathCost } from "./expected_cost.ts";
@@ -41,6 +43,8 @@ export interface LayerChoice {
   readonly latencyMs: number | null;
   /** File of the drawing under cells/ (null for a skip). */
   readonly drawing: string | null;
+  /** How settled the layer's argmax was (null for SPOS and random search). */
+  readonly decision: LayerDecision | null;
 }
 
 /** The found network and its numbers (result.json). */
@@ -52,6 +56,13 @@ export interface SearchResult {
   readonly madds: number;
   readonly params: number;
   readonly maddsMax: number | null;
+  /** E_p[MAdds] at the end of the search (null where there is no p). */
+  readonly expectedMAdds: number | null;
+  /**
+   * Share of searchable layers (with a choice) whose argmax held over the last
+   * `DECIDED_SHARE` of the architecture steps (null where there is no p).
+   */
+  readonly decidedShare: number | null;
   /** What Eq. 6's term and the cap counted (`--cost`). */
   readonly cost: SearchCost["name"];
   /** Predicted latency of the found network from the table, ms (null: MAdds cost). */
@@ -71,6 +82,10 @@ export interface SearchResult {
   /** Whether net.config could be written. */
   readonly netConfig: string | null;
   readonly notes: string[];
+  /** `--derive scored`: the shortlisted paths with their held-out top-1, the best first. */
+  readonly shortlist: readonly ScoredPath[] | null;
+  /** Whether the search ran on random labels (its null model). */
+  readonly randomLabels: boolean;
 }
 
 /** Builds the result of a derivation. */
@@ -89,6 +104,11 @@ export function searchResult(args: {
   latency: Pick<LatencyTable, "batch" | "device"> | null;
   lambda: number | null;
   seconds: number;
+  /** Per searchable layer, from a search that learns α; null otherwise. */
+  decisions?: readonly LayerDecision[] | null;
+  /** E_p[MAdds] at the end (null where there is no p). */
+  expectedMAdds?: number | null;
+  randomLabels?: boolean;
 }): SearchResult {
   const { space, costs, derivation, cost } = args;
   const { latency } = args;
@@ -108,8 +128,10 @@ export function searchResult(args: {
       params: costs.params.perLayer[l][candidate],
       latencyMs: latency ? cost.model.perLayer[l][candidate] : null,
       drawing: cell ? `layer_${String(layer).padStart(2, "0")}_${fileSafe(cellId(cell))}` : null,
+      decision: args.decisions?.[l] ?? null,
     };
   });
+  const choosing = (args.decisions ?? []).filter((_, l) => costs.choices[l] > 1);
   return {
     algo: args.algo,
     space: args.source,
@@ -118,6 +140,10 @@ export function searchResult(args: {
     madds: total.madds,
     params: total.weights,
     maddsMax: args.maddsMax,
+    expectedMAdds: args.expectedMAdds ?? null,
+    decidedShare: args.decisions && choosing.length > 0
+      ? choosing.filter((d) => d.decided).length / choosing.length
+      : null,
     cost: cost.name,
     latencyMs: latency ? pathCost(cost.model, derivation.path) : null,
     latencyMax: latency && Number.isFinite(cost.max) ? cost.max : null,
@@ -129,6 +155,8 @@ export function searchResult(args: {
     seconds: args.seconds,
     netConfig: netConfigText(network) === null ? null : "net.config",
     notes: derivation.notes,
+    shortlist: derivation.shortlist ?? null,
+    randomLabels: args.randomLabels ?? false,
   };
 }
 

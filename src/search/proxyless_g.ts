@@ -23,6 +23,7 @@ import { ArchitectureLogits, type ArchitectureLogitsState } from "./architecture
 import { costTermOf } from "./config.ts";
 import { Eq6Term } from "./cost_term.ts";
 import { deriveFromLogits } from "./derive_argmax.ts";
+import { deriveScored } from "./derive_scored.ts";
 import type { SearchContext, SearchDriver } from "./driver.ts";
 import { expectedCost } from "./expected_cost.ts";
 
@@ -71,11 +72,16 @@ export function proxylessGradientSearch(ctx: SearchContext): SearchDriver {
         })
       );
       eq6.update(cost.value);
+      logits.recordStep();
     },
 
     distribution: () => logits.probabilities(),
+    decisions: () => logits.decisions(),
     lambda: () => eq6.lambda,
-    derive: () => Promise.resolve(deriveFromLogits(logits.alphas, ctx.cost.model, ctx.cost.max)),
+    derive: () =>
+      cfg.derive === "scored"
+        ? deriveScored(ctx, logits.alphas)
+        : Promise.resolve(deriveFromLogits(logits.alphas, ctx.cost.model, ctx.cost.max)),
     getState: (): ProxylessGState => ({ logits: logits.getState(), lambda: eq6.getState() }),
     setState(state: unknown) {
       const s = state as ProxylessGState;

@@ -22,6 +22,7 @@ import { ArchitectureLogits, type ArchitectureLogitsState } from "./architecture
 import { costTermOf } from "./config.ts";
 import { Eq6Term } from "./cost_term.ts";
 import { deriveFromLogits } from "./derive_argmax.ts";
+import { deriveScored } from "./derive_scored.ts";
 import type { SearchContext, SearchDriver } from "./driver.ts";
 import { expectedCost, pathCost } from "./expected_cost.ts";
 import { Reinforce } from "./reinforce.ts";
@@ -68,11 +69,16 @@ export function proxylessReinforceSearch(ctx: SearchContext): SearchDriver {
       const grad = reinforce.lossGradient(logits.alphas, samples);
       logits.alphas = logits.alphas.map((alpha, l) => logits.optimizers[l].step(alpha, grad[l]));
       eq6.update(expectedCost(ctx.cost.model, logits.alphas).value);
+      logits.recordStep();
     },
 
     distribution: () => logits.probabilities(),
+    decisions: () => logits.decisions(),
     lambda: () => eq6.lambda,
-    derive: () => Promise.resolve(deriveFromLogits(logits.alphas, ctx.cost.model, ctx.cost.max)),
+    derive: () =>
+      cfg.derive === "scored"
+        ? deriveScored(ctx, logits.alphas)
+        : Promise.resolve(deriveFromLogits(logits.alphas, ctx.cost.model, ctx.cost.max)),
     getState: (): ProxylessRlState => ({
       logits: logits.getState(),
       lambda: eq6.getState(),

@@ -8,12 +8,33 @@ import { writeLineChart } from "../report/line_chart.ts";
 import { formatMAdds, formatParams } from "../space/counting.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
 import type { EpochRecord, HistoryRecord, PathSearchRecord } from "./history.ts";
+import { DECIDED_SHARE } from "./architecture_logits.ts";
 import type { SearchResult } from "./outputs.ts";
 import { formatMs } from "./space_costs.ts";
 
 function pct(v: number): string {
   return `${(100 * v).toFixed(2)}%`;
 }
+
+/**
+ * The search's decision in one line: how many layers held their argmax over the last
+ * `DECIDED_SHARE` of the architecture steps, and the found network's MAdds beside the
+ * expected MAdds under p (a capped search should not leave the cap unused by accident).
+ */
+export function decisionLine(result: SearchResult): string {
+  const choosing = result.layers.filter((c) => c.decision !== null && c.candidates > 1);
+  const steps = choosing[0]?.decision?.archSteps ?? 0;
+  const decided = choosing.filter((c) => c.decision!.decided).length;
+  const held = choosing.map((c) => c.decision!.heldSteps).join(", ");
+  return `decided ${decided} of ${choosing.length} layers (argmax held over the last ` +
+    `${100 * DECIDED_SHARE}% of ${steps} architecture steps; held for ${held} steps); ` +
+    `found ${formatMAdds(result.madds)} MAdds, E_p[MAdds] ` +
+    (result.expectedMAdds === null ? "–" : formatMAdds(result.expectedMAdds)) +
+    (result.maddsMax === null ? "" : `, cap ${formatMAdds(result.maddsMax)}`);
+}
+
+/** The share of layers that must decide for a search to count as decided. */
+export const DECIDED_LAYERS = 0.8;
 
 /** Writes the PNG (and SVG) curves; returns their file names. */
 async function writeCurves(
@@ -78,6 +99,14 @@ export async function writeSearchReport(
   const lines = [
     `# Search report: ${result.algo}`,
     "",
+    ...(result.randomLabels
+      ? [
+        "**Random labels**: every training image's label was replaced by a random class " +
+        "(`--random-labels`, the search's null model); what this search chose carries no " +
+        "information about the data.",
+        "",
+      ]
+      : []),
     `Space: \`${result.space}\`. Found network: **${formatMAdds(result.madds)} MAdds**, ` +
     `**${formatParams(result.params)}** conv+linear weights` +
     (result.maddsMax === null ? "" : ` (cap ${formatMAdds(result.maddsMax)})`) +
@@ -103,16 +132,28 @@ export async function writeSearchReport(
         "",
       ]
       : []),
+    ...(result.decidedShare === null ? [] : [
+      `Decision: ${decisionLine(result)}.` +
+      (result.decidedShare < DECIDED_LAYERS
+        ? ` Fewer than ${100 * DECIDED_LAYERS}% of the layers decided: the argmax of the ` +
+          `others still moves, so their choice is not yet informed; search longer ` +
+          `(--epochs) or with more architecture steps (--arch-every).`
+        : ""),
+      "",
+    ]),
     ...result.notes.flatMap((n) => [n, ""]),
     "Train it from scratch: `deno task train --arch " + `${out}/network.json\`.`,
     "",
     "## Chosen candidate per searchable layer",
     "",
-    "| layer | candidate | block | p | MAdds | weights | latency | drawing |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| layer | candidate | block | p | H(p)/log K | argmax held | MAdds | weights | latency | drawing |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...result.layers.map((c) =>
       `| ${c.layer} | ${c.candidate + 1}/${c.candidates} | \`${c.block}\` | ${
         c.probability === null ? "–" : c.probability.toFixed(3)
+      } | ${c.decision === null ? "–" : c.decision.relativeEntropy.toFixed(3)} | ${
+        c.decision === null ? "–" : `${c.decision.heldSteps}/${c.decision.archSteps}` +
+          (c.decision.argmax === c.candidate ? "" : ` (argmax ${c.decision.argmax + 1})`)
       } | ${formatMAdds(c.madds)} | ${formatParams(c.params)} | ${
         c.latencyMs === null ? "–" : formatMs(c.latencyMs)
       } | ${c.drawing ? `cells/${c.drawing}.png` : "–"} |`

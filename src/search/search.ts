@@ -42,6 +42,7 @@ import { gpuLatencyTable } from "../latency/gpu_table.ts";
 import type { LatencyTable } from "../latency/table.ts";
 import {
   costBudget,
+  DEFAULT_SEARCH_CONFIG,
   type SearchAlgorithm,
   type SearchConfig,
   searchConfigToJson,
@@ -55,7 +56,7 @@ import { PathScorer } from "./path_scorer.ts";
 import { proxylessGradientSearch } from "./proxyless_g.ts";
 import { proxylessReinforceSearch } from "./proxyless_rl.ts";
 import { randomPathSearch } from "./random.ts";
-import { writeSearchReport } from "./report.ts";
+import { decisionLine, writeSearchReport } from "./report.ts";
 import { loadSearchSpace, type SearchInput } from "./space_input.ts";
 import {
   formatMs,
@@ -177,6 +178,12 @@ export async function prepareSearch(
   };
 }
 
+/** E_p[cost] of a cost model under p (Eq. 6's Cost(N)). */
+function expectedUnder(model: CostModel, p: readonly (readonly number[])[]): number {
+  return model.fixed +
+    p.reduce((s, row, l) => s + row.reduce((t, pi, i) => t + pi * model.perLayer[l][i], 0), 0);
+}
+
 /** `--resume` needs a checkpoint in `--out`. */
 async function requireResumable(cfg: SearchConfig): Promise<void> {
   if (cfg.resume) {
@@ -203,7 +210,7 @@ export function describeSearch(prepared: PreparedSearch): string[] {
     `(${costs.searchable.length} searchable layers, ${paths.toExponential(2)} networks, ` +
     `cheapest ${cost.format(prepared.cheapestCost)}` +
     (Number.isFinite(cost.max) ? `, cap ${cost.format(cost.max)}` : "") +
-    `), data ${cfg.data}`,
+    `), data ${cfg.data}` + (cfg.randomLabels ? " with random labels (the null model)" : ""),
   ];
   if (latency) {
     lines.push(
@@ -253,6 +260,7 @@ const RESUME_KEYS = [
   "warmupEpochs",
   "epochs",
   "pathSampling",
+  "randomLabels",
 ] as const;
 
 /** The supernet between epochs, for callers that measure it (`deno task fidelity`). */
@@ -374,7 +382,8 @@ export async function runSearch(
     const file = await loadSupernetCheckpoint<SearchCheckpointState>(ckptPath, "search");
     const saved = file.state;
     for (const key of RESUME_KEYS) {
-      if (saved.config[key] !== cfg[key]) {
+      // A key a checkpoint predates had its default then.
+      if ((saved.config[key] ?? DEFAULT_SEARCH_CONFIG[key]) !== cfg[key]) {
         throw new Error(
           `--resume: ${ckptPath} was made with ${key} ${JSON.stringify(saved.config[key])}, ` +
             `not ${JSON.stringify(cfg[key])}; use the same flags or another --out`,
@@ -406,9 +415,6 @@ export async function runSearch(
     await valMetrics.drain(false);
     const val = valMetrics.takeTotal();
     const p = driver.distribution();
-    const expectedUnder = (model: CostModel) =>
-      model.fixed +
-      p.reduce((s, row, l) => s + row.reduce((t, pi, i) => t + pi * model.perLayer[l][i], 0), 0);
     history.push({
       phase: "supernet",
       epoch: step / stepsPerEpoch,
@@ -417,11 +423,11 @@ export async function runSearch(
       trainTop1: train.top1,
       valLoss: val.examples > 0 ? val.loss : null,
       valTop1: val.examples > 0 ? val.top1 : null,
-      expectedMAdds: expectedUnder(costs.madds),
+      expectedMAdds: expectedUnder(costs.madds, p),
       argmaxMAdds: pathCost(costs.madds, derivedPath(p)),
       ...(prepared.latency
         ? {
-          expectedLatencyMs: expectedUnder(prepared.cost.model),
+          expectedLatencyMs: expectedUnder(prepared.cost.model, p),
           argmaxLatencyMs: pathCost(prepared.cost.model, derivedPath(p)),
         }
         : {}),
@@ -494,6 +500,7 @@ export async function runSearch(
     progress.update(position.step - startStep, { loss: finalLoss }, true);
 
     const derivation = await driver.derive();
+    const decisions = driver.decisions?.() ?? null;
     const choices = fullChoices(space, costs, derivation.path);
     const pathScorer = await ctx.scorer();
     const heldOutResult = await pathScorer.evaluate(choices);
@@ -511,6 +518,9 @@ export async function runSearch(
       latency: prepared.latency,
       lambda: driver.lambda(),
       seconds: elapsed(),
+      decisions,
+      expectedMAdds: learnsAlpha ? expectedUnder(costs.madds, driver.distribution()) : null,
+      randomLabels: cfg.randomLabels,
     });
     const foundCost = pathCost(ctx.cost.model, derivation.path);
     if (foundCost > ctx.cost.max) {
@@ -530,6 +540,7 @@ export async function runSearch(
         (result.latencyMs === null ? "" : `, predicted ${formatMs(result.latencyMs)}`) +
         ` — ${cfg.out}/network.json`,
     );
+    if (result.decidedShare !== null) log(`search: ${decisionLine(result)}`);
     for (const note of result.notes) log(`search: note: ${note}`);
     return result;
   } finally {

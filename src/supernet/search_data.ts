@@ -6,6 +6,7 @@
  */
 import { openData } from "../data/data_spec.ts";
 import type { Dataset, ImageShape } from "../data/dataset.ts";
+import { RandomLabelsDataset } from "../data/random_labels.ts";
 import { seededSubset } from "../data/split.ts";
 import { DataLoader } from "../data/loader.ts";
 import { HeldOutStream } from "./held_out_stream.ts";
@@ -23,6 +24,11 @@ export interface SupernetDataOptions {
   readonly valImages: number;
   /** Names the subsets in messages ("evolve" → "evolve-train", "evolve-val"). */
   readonly label: string;
+  /**
+   * Replace every training image's label (both splits) by a random class: the null
+   * model of a search (src/data/random_labels.ts). Default false.
+   */
+  readonly randomLabels?: boolean;
 }
 
 /** The opened splits. */
@@ -40,9 +46,12 @@ export async function openSupernetData(options: SupernetDataOptions): Promise<Su
   if (!data.val) {
     throw new Error(`${label} needs a held-out split for its architecture steps: --val-split > 0`);
   }
+  // Labels are drawn per index of each split, with the run's seed.
+  const labelled = (split: Dataset, salt: number) =>
+    options.randomLabels ? new RandomLabelsDataset(split, seed + salt) : split;
   return {
-    train: seededSubset(data.train, options.trainImages, seed + 1, `${label}-train`),
-    val: seededSubset(data.val, options.valImages, seed + 2, `${label}-val`),
+    train: seededSubset(labelled(data.train, 3), options.trainImages, seed + 1, `${label}-train`),
+    val: seededSubset(labelled(data.val, 4), options.valImages, seed + 2, `${label}-val`),
     shape: data.shape,
     numClasses: data.numClasses,
   };
