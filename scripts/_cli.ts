@@ -10,6 +10,7 @@ import {
   helpText,
   parseCommandArgs,
 } from "../src/util/cli_command.ts";
+import { InterruptedError } from "../src/util/interrupt.ts";
 
 export {
   type CliCommand,
@@ -43,11 +44,30 @@ export function parseCli<F extends Record<string, CliFlag>>(
   return parseCommandArgs(cmd, args);
 }
 
-/** Runs `main`; any error becomes one line on stderr and exit code 1. */
+/** An argument as a shell reads it back: quoted only when it must be. */
+function shellWord(arg: string): string {
+  return /^[A-Za-z0-9_.,:+@%/=-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The command that continues an interrupted run: the same task and flags, plus --resume. */
+export function resumeCommand(task: string, args: readonly string[]): string {
+  const words = args.includes("--resume") ? [...args] : [...args, "--resume"];
+  return [`deno task ${task}`, ...words.map(shellWord)].join(" ");
+}
+
+/**
+ * Runs `main`; any error becomes one line on stderr and exit code 1. A run stopped by a
+ * signal (after its checkpoint) says where, and how to continue, in one line and exits
+ * with the signal's code (130, 143, 138).
+ */
 export async function runCli(name: string, main: () => Promise<void>): Promise<void> {
   try {
     await main();
   } catch (e) {
+    if (e instanceof InterruptedError) {
+      console.error(`${name}: ${e.message}; continue with: ${resumeCommand(name, Deno.args)}`);
+      Deno.exit(e.exitCode);
+    }
     const msg = e instanceof Error ? e.message : String(e);
     console.error(`${name}: ${msg.split("\n")[0]}`);
     if (Deno.env.get("AUTOSPACE_DEBUG")) console.error(e);

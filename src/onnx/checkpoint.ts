@@ -5,15 +5,17 @@
  * with the optimizer tensors, counters and RNG state (state_file.ts).
  *
  * Writing: both files go to temporary names first, then are renamed (state first,
- * ONNX last). Each carries the same random checkpoint id, so a crash between the two
- * renames is reported on load instead of resuming from a mixed pair.
+ * ONNX last; a second interrupting signal waits for both). Each carries the same random
+ * checkpoint id, so a crash between the two renames is reported on load instead of
+ * resuming from a mixed pair.
  */
 import type { Module } from "../nn/module.ts";
 import type { Network } from "../networks/network.ts";
 import { upload } from "../tensor/creation.ts";
 import { readAll, shapeStr, type Tensor } from "../tensor/tensor.ts";
 import type { Rng } from "../util/rng.ts";
-import { writeTemp } from "../util/atomic_write.ts";
+import { commitTemp, writeTemp } from "../util/atomic_write.ts";
+import { uninterruptible } from "../util/interrupt.ts";
 import {
   METADATA_BN_FOLDED,
   METADATA_NETWORK,
@@ -70,8 +72,12 @@ export async function writeCheckpoint(
   let onnxTmp: string | null = null;
   try {
     onnxTmp = await writeTemp(path, onnxBytes);
-    await Deno.rename(stateTmp, statePath(path));
-    await Deno.rename(onnxTmp, path);
+    const written = onnxTmp;
+    // A second signal between the two renames would leave a mixed pair: it waits for both.
+    await uninterruptible(async () => {
+      await commitTemp(stateTmp, statePath(path));
+      await commitTemp(written, path);
+    });
   } catch (err) {
     await Deno.remove(stateTmp).catch(() => {});
     if (onnxTmp) await Deno.remove(onnxTmp).catch(() => {});
