@@ -127,7 +127,7 @@ export async function measureTrueRanking(
             seed,
             outDir: dir,
             logEvery: cfg.logEvery,
-            checkpointEvery: 0, // one checkpoint an epoch: an epoch is a minute or two
+            checkpointEvery: { steps: 0 }, // one checkpoint an epoch: an epoch is a minute or two
             resume,
             quiet: false,
           });

@@ -8,6 +8,7 @@ import type { Module } from "../nn/module.ts";
 import { accumulateMetrics, softmaxCrossEntropy } from "../ops/cross_entropy.ts";
 import { fillInto, fromArray, zeros } from "../tensor/creation.ts";
 import { noGrad, tidy } from "../tensor/engine.ts";
+import { testSignalPoint } from "../util/interrupt.ts";
 
 export interface EvalResult {
   loss: number;
@@ -23,12 +24,24 @@ export function metricsFrom(m: ArrayLike<number>): EvalResult {
   return { loss: m[0] / n, top1: m[2] / n, top5: m[3] / n, examples: n };
 }
 
-/** Runs `net` in eval mode over `data` (no gradients) and restores training mode. */
+/** An evaluation abandoned because `shouldStop` said so (a signal stops the run). */
+export class EvaluationStopped extends Error {
+  override name = "EvaluationStopped";
+}
+
+/**
+ * Runs `net` in eval mode over `data` (no gradients) and restores training mode. Between
+ * batches, `shouldStop` returning true abandons it with `EvaluationStopped`.
+ */
 export async function evaluate(
   net: Module,
   data: Dataset,
   batchSize: number,
-  opts: { labelSmoothing?: number; maxBatches?: number } = {},
+  opts: {
+    labelSmoothing?: number;
+    maxBatches?: number;
+    shouldStop?: () => boolean | Promise<boolean>;
+  } = {},
 ): Promise<EvalResult> {
   const wasTraining = net.training;
   net.eval();
@@ -47,6 +60,10 @@ export async function evaluate(
           accumulateMetrics(metrics, loss, logits, y, Math.min(5, logits.shape[1]));
         })
       );
+      testSignalPoint("eval");
+      if (await opts.shouldStop?.()) {
+        throw new EvaluationStopped(`evaluation of ${data.source} stopped`);
+      }
       if (opts.maxBatches && ++batches >= opts.maxBatches) break;
     }
     const result = metricsFrom(await metrics.read());

@@ -24,6 +24,7 @@ import {
   cliOptionalNumber,
   parseCommandArgs,
 } from "../util/cli_command.ts";
+import { DEFAULT_CHECKPOINT_EVERY, parseCheckpointEvery } from "../util/checkpoint_every.ts";
 import { Rng } from "../util/rng.ts";
 import { type EpochRecord, train, type TrainConfig } from "./trainer.ts";
 
@@ -33,7 +34,9 @@ export const TRAIN_COMMAND = {
   summary:
     "Trains a network from scratch (SGD with Nesterov momentum, cosine learning rate with\n" +
     "linear warmup, label smoothing) and writes OUT/metrics.jsonl, loss and accuracy curves,\n" +
-    "OUT/checkpoint.onnx (with its .state.json) and OUT/model.onnx (BN folded).",
+    "OUT/checkpoint.onnx (with its .state.json) and OUT/model.onnx (BN folded).\n" +
+    "SIGINT, SIGTERM or SIGUSR1 finish the current step, write the checkpoint and exit\n" +
+    "(130/143/138); --resume continues, ending as an uninterrupted run would.",
   flags: {
     arch: {
       type: "string",
@@ -89,9 +92,11 @@ export const TRAIN_COMMAND = {
     },
     "checkpoint-every": {
       type: "string",
-      default: "200",
-      arg: "N",
-      help: "steps between checkpoints (0: only at the end of each epoch)",
+      default: DEFAULT_CHECKPOINT_EVERY,
+      arg: "DURATION|STEPS",
+      help: "how often a step checkpoint is written (what kill -9 can lose): wall time\n" +
+        "(90s, 5m, 1h; at least 20× a checkpoint's own cost) or steps (200); 0: only at\n" +
+        "the end of each epoch (and on SIGINT, SIGTERM or SIGUSR1, which always checkpoint)",
     },
     augment: {
       type: "string",
@@ -141,7 +146,8 @@ export const TRAIN_COMMAND = {
       type: "string",
       default: "0",
       arg: "N",
-      help: "stop after N steps as an interruption would (for resume tests)",
+      help: "stop after N steps as an interruption would: a checkpoint there, then\n" +
+        "continue with --resume (for resume tests)",
     },
     quiet: { type: "boolean", default: false, help: "no progress lines" },
   },
@@ -212,10 +218,7 @@ export function parseTrainArgs(args: readonly string[]): TrainRequest {
     seed,
     outDir: values.out!,
     logEvery: cliNumber("log-every", values["log-every"], { integer: true, min: 1 }),
-    checkpointEvery: cliNumber("checkpoint-every", values["checkpoint-every"], {
-      integer: true,
-      min: 0,
-    }),
+    checkpointEvery: parseCheckpointEvery(values["checkpoint-every"]!),
     resume: values.resume,
     maxSteps: cliNumber("max-steps", values["max-steps"], { integer: true, min: 0 }),
     evalBatches: cliNumber("eval-batches", values["eval-batches"], { integer: true, min: 0 }),

@@ -3,6 +3,13 @@
  * with linear warmup, weight decay on conv and linear weights only, label
  * smoothing; evaluation every epoch; metrics.jsonl, curves, checkpoints and resume.
  *
+ * Checkpoints: at each epoch's end, every `checkpointEvery` (steps or wall time), and
+ * when a signal stops the run (src/util/interrupt.ts: the step in progress finishes, an
+ * evaluation in progress is abandoned). A run resumed from any of them, mid-epoch
+ * included, ends bit-identical to an uninterrupted one: the data order is a function of
+ * (seed, epoch, position), the dropout masks of (seed, step), and the checkpoint holds
+ * the weights, BN statistics, momenta, counters and the metric sums as they stand.
+ *
  * Loss and accuracy stay on the GPU (accumulateMetrics) and are read back every
  * `logEvery` steps, so a step never waits for the device.
  */
@@ -14,11 +21,11 @@ import { Sgd } from "../nn/optimizers.ts";
 import type { Network } from "../networks/network.ts";
 import { accumulateMetrics, softmaxCrossEntropy } from "../ops/cross_entropy.ts";
 import { backward } from "../tensor/autograd.ts";
-import { fillInto, fromArray, zeros } from "../tensor/creation.ts";
+import { fillInto, fromArray, upload, zeros } from "../tensor/creation.ts";
 import { tidy } from "../tensor/engine.ts";
 import { writeLineChart } from "../report/line_chart.ts";
 import { Progress } from "../util/progress.ts";
-import { type EvalResult, evaluate, metricsFrom } from "./evaluate.ts";
+import { type EvalResult, evaluate, EvaluationStopped, metricsFrom } from "./evaluate.ts";
 import { cosineLr, epochProgressPlan } from "./schedule.ts";
 import {
   embeddedNetworkJson,
@@ -28,6 +35,19 @@ import {
 } from "../onnx/checkpoint.ts";
 import { exportOnnx } from "../onnx/export_network.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
+import {
+  CheckpointClock,
+  type CheckpointEvery,
+  timedCheckpoint,
+} from "../util/checkpoint_every.ts";
+import {
+  checkInterrupt,
+  InterruptedError,
+  interruptRequested,
+  type InterruptSignal,
+  testSignalPoint,
+  watchInterrupts,
+} from "../util/interrupt.ts";
 
 export interface TrainConfig {
   epochs: number;
@@ -42,12 +62,18 @@ export interface TrainConfig {
   outDir: string;
   /** Read metrics back (one host sync) every this many steps. */
   logEvery: number;
-  /** Write a checkpoint every this many steps (and at each epoch's end). */
-  checkpointEvery: number;
+  /**
+   * Steps or wall time between step checkpoints (besides each epoch's end and a signal's);
+   * `{ steps: 0 }`: none.
+   */
+  checkpointEvery: CheckpointEvery;
   resume: boolean;
   /** Stop after this many steps in total (tests and smoke runs); 0 = no limit. */
   maxSteps?: number;
-  /** Stop as an interruption would (no epoch record, no export) after this many steps. */
+  /**
+   * Stop as an interruption would after this many steps: a checkpoint there, no epoch
+   * record, no export.
+   */
   stopAfter?: number;
   /** Evaluate on at most this many batches (smoke runs); 0 = all. */
   evalBatches?: number;
@@ -76,6 +102,8 @@ interface Counters {
   globalStep: number;
   optimizerSteps: number;
   trainSums: number[];
+  /** The GPU's metric sums of the steps since the last readback (absent in older files). */
+  pendingMetrics?: number[];
   history: EpochRecord[];
   configSeed: number;
 }
@@ -142,11 +170,17 @@ export async function train(
       );
     }
     opt.stepCount = counters.optimizerSteps;
+    if (counters.pendingMetrics) upload(trainMetrics, Float32Array.from(counters.pendingMetrics));
     log(`resumed from ${ckptPath} at epoch ${counters.epoch + 1}, step ${counters.stepInEpoch}`);
   }
 
+  /**
+   * Writes the checkpoint. The metrics of the steps since the last readback stay on the
+   * GPU (read, not drained: when checkpoints fall must not change how the sums round).
+   */
   const saveCheckpoint = async () => {
     counters.optimizerSteps = opt.stepCount;
+    counters.pendingMetrics = Array.from(await trainMetrics.read());
     await writeCheckpoint(ckptPath, net, {
       optimizerState: opt.state(),
       counters: counters as unknown as Record<string, unknown>,
@@ -169,6 +203,24 @@ export async function train(
 
   const [c, h, w] = data.shape;
   const maxSteps = cfg.maxSteps && cfg.maxSteps > 0 ? cfg.maxSteps : Infinity;
+  const clock = new CheckpointClock(cfg.checkpointEvery);
+  /** Where the run stands, for the line that says where it stopped. */
+  const where = () =>
+    `step ${counters.globalStep} of ${Math.min(totalSteps, maxSteps)} (epoch ` +
+    `${counters.epoch + 1}/${cfg.epochs}, ${counters.stepInEpoch}/${stepsPerEpoch})`;
+  /** The checkpoint, then the end of the run: `--stop-after` returns, a signal throws. */
+  const stop = async (signal: InterruptSignal | null): Promise<EpochRecord[]> => {
+    await timedCheckpoint(clock, saveCheckpoint);
+    if (signal) {
+      throw new InterruptedError(
+        signal,
+        `${signal}: stopped after ${where()}; checkpoint ${ckptPath}`,
+      );
+    }
+    log(`stopped after ${where()} (--stop-after); checkpoint ${ckptPath}; continue with --resume`);
+    return counters.history;
+  };
+  using _watch = watchInterrupts("train");
   try {
     net.train();
     for (let epoch = counters.epoch; epoch < cfg.epochs; epoch++) {
@@ -213,9 +265,8 @@ export async function train(
         });
         counters.globalStep++;
         counters.stepInEpoch++;
-        const due = counters.stepInEpoch % cfg.logEvery === 0;
-        const ckptDue = cfg.checkpointEvery > 0 && counters.globalStep % cfg.checkpointEvery === 0;
-        if (due || ckptDue) {
+        testSignalPoint("step", counters.globalStep);
+        if (counters.stepInEpoch % cfg.logEvery === 0) {
           lastLoss = await drainMetrics();
           const s = counters.trainSums;
           progress.update(counters.stepInEpoch - startStep, {
@@ -224,11 +275,11 @@ export async function train(
             lr,
           });
         }
-        if (ckptDue) await saveCheckpoint();
-        if (cfg.stopAfter && counters.globalStep >= cfg.stopAfter) {
-          log(`stopped at step ${counters.globalStep} (--stop-after); continue with --resume`);
-          return counters.history;
+        const signal = await checkInterrupt();
+        if (signal || (cfg.stopAfter && counters.globalStep >= cfg.stopAfter)) {
+          return await stop(signal);
         }
+        if (clock.due(counters.globalStep)) await timedCheckpoint(clock, saveCheckpoint);
         if (counters.globalStep >= maxSteps) break;
       }
       await drainMetrics();
@@ -237,9 +288,22 @@ export async function train(
       if (decode) log(imageInputLine(loader.stats.waitSeconds, epochSeconds, decode));
       const trained = counters.stepInEpoch - startStep;
       progress.update(trained, { loss: lastLoss }, true);
-      const evalOpts = { labelSmoothing: 0, maxBatches: cfg.evalBatches };
-      const val = data.val ? await evaluate(net, data.val, cfg.batchSize, evalOpts) : undefined;
-      const test = await evaluate(net, data.test, cfg.batchSize, evalOpts);
+      // A signal abandons the evaluation: the checkpoint is the end of the epoch's steps,
+      // and the resumed run evaluates again.
+      const evalOpts = {
+        labelSmoothing: 0,
+        maxBatches: cfg.evalBatches,
+        shouldStop: async () => (await checkInterrupt()) !== null,
+      };
+      let val: EvalResult | undefined;
+      let test: EvalResult;
+      try {
+        val = data.val ? await evaluate(net, data.val, cfg.batchSize, evalOpts) : undefined;
+        test = await evaluate(net, data.test, cfg.batchSize, evalOpts);
+      } catch (err) {
+        if (err instanceof EvaluationStopped) return await stop(interruptRequested()!);
+        throw err;
+      }
       const train = metricsFrom(counters.trainSums);
       const record: EpochRecord = {
         epoch: epoch + 1,
@@ -264,7 +328,14 @@ export async function train(
       counters.stepInEpoch = 0;
       counters.trainSums = [0, 0, 0, 0];
       await writeHistory(cfg.outDir, counters.history);
-      await saveCheckpoint();
+      await timedCheckpoint(clock, saveCheckpoint);
+      const signal = await checkInterrupt();
+      if (signal && counters.epoch < cfg.epochs && counters.globalStep < maxSteps) {
+        throw new InterruptedError(
+          signal,
+          `${signal}: stopped after ${where()}; checkpoint ${ckptPath}`,
+        );
+      }
       if (counters.globalStep >= maxSteps) break;
     }
     const onnx = await exportOnnx(net, { foldBn: true });
