@@ -1,7 +1,8 @@
 /**
  * End-to-end searches through the CLI, as a user runs them: the whole chain
  * (evolve --quick, then search --quick in its output with every --algo, then train the
- * found network for 20 steps), resume after an interruption, and the one-line refusal
+ * found network for 20 steps), SIGTERM at a random step (and, for SPOS, again while paths
+ * are scored) then --resume ending with the same files, and the one-line refusal
  * of a cap below the cheapest network. Tiny image counts keep each run to seconds of
  * steps; most of the time is kernel compilation.
  */
@@ -11,7 +12,8 @@ import { loadSearchSpace } from "../src/search/space_input.ts";
 import { spaceCosts } from "../src/search/space_costs.ts";
 import { countNetwork } from "../src/space/counting.ts";
 import { loadTarget } from "../src/space/load.ts";
-import { runScript } from "./_helpers.ts";
+import { TEST_SIGNAL_ENV } from "../src/util/interrupt.ts";
+import { runDeno, runScript } from "./_helpers.ts";
 
 /** Runs a task's script; `out` is everything it printed. */
 async function cli(
@@ -195,34 +197,66 @@ Deno.test({
   },
 });
 
+/**
+ * The run of `searchOnce(algo)` again, stopped by each test signal of `stops` in turn
+ * (src/util/interrupt.ts: exit code 143 after a checkpoint, then --resume), must end
+ * with the same files. Returns the messages of the stops.
+ */
+async function resumedMatches(algo: string, stops: string[]): Promise<string[]> {
+  const whole = await searchOnce(algo);
+  const common = [...await searchFlags(), "--algo", algo];
+  const cut = await Deno.makeTempDir({ prefix: `search_cut_${algo}_` });
+  const said: string[] = [];
+  for (const [i, stop] of stops.entries()) {
+    const args = [...common, "--out", cut, ...(i > 0 ? ["--resume"] : [])];
+    const run = await runDeno(["run", "-A", "scripts/search.ts", ...args], {
+      [TEST_SIGNAL_ENV]: stop,
+    });
+    const out = `${run.stdout}\n${run.stderr}`;
+    assert.equal(run.code, 143, `${algo}, ${stop}: ${out}`);
+    const line = out.split("\n").find((l) => l.startsWith("search: SIGTERM: stopped"));
+    assert.ok(line && / --resume$/.test(line), `${algo}, ${stop}: ${out}`);
+    said.push(line);
+  }
+  const last = await cli("search", [...common, "--out", cut, "--resume"]);
+  assert.equal(last.code, 0, last.out);
+  const withoutTimes = async (dir: string) =>
+    (await jsonLines(`${dir}/history.jsonl`)).map(({ seconds: _s, ...rest }) => rest);
+  const where = `${algo} stopped by ${stops.join(", then ")}`;
+  assert.deepEqual(await withoutTimes(cut), await withoutTimes(whole), where);
+  for (const f of ["network.json", "choices.json", "net.config"]) {
+    const text = (dir: string) => Deno.readTextFile(`${dir}/${f}`);
+    assert.equal(await text(cut), await text(whole), `${where}: ${f}`);
+  }
+  const held = async (dir: string) =>
+    JSON.parse(await Deno.readTextFile(`${dir}/result.json`)).heldOut;
+  assert.deepEqual(await held(cut), await held(whole), where);
+  await Deno.remove(cut, { recursive: true });
+  return said;
+}
+
 Deno.test({
-  name: "search --resume after an interruption ends where the uninterrupted run ends",
+  name: "search proxyless-g: SIGTERM at a random mid-epoch step, then --resume: the same files",
   ...opts,
   fn: async () => {
-    // The uninterrupted run is the done-when test's proxyless-g search (2 epochs of 2 steps).
-    const whole = await searchOnce("proxyless-g");
-    const common = [...await searchFlags(), "--algo", "proxyless-g"];
-    const cut = await Deno.makeTempDir({ prefix: "search_cut_" });
-    const b1 = await cli("search", [...common, "--out", cut, "--stop-after", "3"]);
-    assert.equal(b1.code, 0, b1.out);
-    assert.match(b1.out, /stopped at step 3/);
-    const b2 = await cli("search", [...common, "--out", cut, "--resume"]);
-    assert.equal(b2.code, 0, b2.out);
-    assert.match(b2.out, /resumed at step 2\//, "from the checkpoint of the last whole epoch");
-    const withoutTimes = async (dir: string) =>
-      (await jsonLines(`${dir}/history.jsonl`)).map(({ seconds: _s, ...rest }) => rest);
-    assert.deepEqual(await withoutTimes(cut), await withoutTimes(whole));
-    for (const f of ["network.json", "choices.json"]) {
-      assert.equal(
-        await Deno.readTextFile(`${cut}/${f}`),
-        await Deno.readTextFile(`${whole}/${f}`),
-        f,
-      );
-    }
-    const held = async (dir: string) =>
-      JSON.parse(await Deno.readTextFile(`${dir}/result.json`)).heldOut;
-    assert.deepEqual(await held(cut), await held(whole));
-    await Deno.remove(cut, { recursive: true });
+    // The uninterrupted run is the done-when test's (a warm-up and an epoch of 2 steps each).
+    const step = Math.random() < 0.5 ? 1 : 3;
+    const [said] = await resumedMatches("proxyless-g", [`SIGTERM@step:${step}`]);
+    assert.match(said, new RegExp(`stopped after step ${step} of 4 \\(epoch \\d, 1/2\\)`));
+  },
+});
+
+Deno.test({
+  name:
+    "search spos: SIGTERM mid-epoch, then again while paths are scored, --resume: the same files",
+  ...opts,
+  fn: async () => {
+    // One epoch of 2 steps, then an evolution of paths scored on 2 held-out batches each:
+    // the second signal lands in a random path's scoring (after the supernet is trained).
+    const batch = 1 + Math.floor(Math.random() * 6);
+    const said = await resumedMatches("spos", ["SIGTERM@step:1", `SIGTERM@eval:${batch}`]);
+    assert.match(said[0], /stopped after step 1 of 2 \(epoch 1, 1\/2\)/);
+    assert.match(said[1], /stopped while scoring paths/);
   },
 });
 

@@ -23,12 +23,12 @@ export type StageSettings = Record<string, unknown>;
 /**
  * A stage's settings that decide its output: everything its parser read, less where
  * it writes (OUT may move), whether it resumes, when it stops early and how often it
- * logs — which may differ between the parts of one run.
+ * logs and checkpoints — which may differ between the parts of one run.
  */
 export function stageSettings(config: AutospaceConfig, stage: StageName): StageSettings {
   const without = (record: Record<string, unknown>, keys: readonly string[]) =>
     Object.fromEntries(Object.entries(record).filter(([key]) => !keys.includes(key)));
-  const volatile = ["out", "resume", "stopAfter", "logEvery"];
+  const volatile = ["out", "resume", "stopAfter", "logEvery", "checkpointEvery"];
   let settings: Record<string, unknown>;
   switch (stage) {
     case "evolve":
@@ -41,7 +41,7 @@ export function stageSettings(config: AutospaceConfig, stage: StageName): StageS
       const { config: run, arch: _arch, data: _parsed, ...request } = config.train;
       settings = {
         ...request,
-        ...without({ ...run }, [...volatile, "outDir", "quiet", "checkpointEvery"]),
+        ...without({ ...run }, [...volatile, "outDir", "quiet"]),
       };
       break;
     }

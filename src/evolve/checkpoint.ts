@@ -1,8 +1,9 @@
 /**
  * An evolution's checkpoint (what `--resume` continues from), written right after a
- * regeneration: the populations, the sampled cells with their α and Adam state, the
- * counters, the Rng, the history, every cell the weight bank built, and every weight
- * (supernet, bank modules, optimiser state).
+ * regeneration, every `--checkpoint-every` and on a signal: the populations, the sampled cells with their α and Adam state, the
+ * counters, the Rng, the history, every cell the weight bank built, every weight
+ * (supernet, bank modules, optimiser state), and between regenerations the steps since the
+ * last one and the metric sums as they stand.
  */
 import { type CellJson, cellToJson, parseCell } from "../space/cell.ts";
 import { ArchAdam } from "../supernet/arch_optimizer.ts";
@@ -11,6 +12,7 @@ import {
   saveSupernetCheckpoint,
   withOptimizerState,
 } from "../supernet/checkpoint.ts";
+import type { MetricsSnapshot } from "../supernet/metrics_accumulator.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { evolveConfigFromJson, evolveConfigToJson, formatEdgeOps } from "./config.ts";
 import type { RegenerationRecord } from "./history.ts";
@@ -37,6 +39,16 @@ interface EvolveCheckpointState {
   }[];
   bank: { layer: number; id: string; cell: CellJson }[];
   config: Record<string, unknown>;
+  /** Weight steps since the last regeneration (absent: 0, a checkpoint right after one). */
+  sinceRegeneration?: number;
+  /** The metric sums as they stand (absent: drained, as right after a regeneration). */
+  metrics?: { train: MetricsSnapshot; val: MetricsSnapshot };
+}
+
+/** Where the run stands between regenerations: what a step checkpoint adds. */
+export interface StepPosition {
+  /** Weight steps since the last regeneration. */
+  readonly sinceRegeneration: number;
 }
 
 /** Where an evolution keeps its checkpoint (what `--resume` continues from). */
@@ -54,8 +66,14 @@ function checkpointTensors(run: EvolutionRun): Map<string, Tensor> {
   return withOptimizerState(tensors, run.opt);
 }
 
-/** Writes the run's checkpoint to `evolveCheckpointPath(cfg.out)`. */
-export async function saveEvolveCheckpoint(run: EvolutionRun): Promise<void> {
+/**
+ * Writes the run's checkpoint to `evolveCheckpointPath(cfg.out)`: right after a
+ * regeneration, or between two (a step checkpoint, `position` saying where).
+ */
+export async function saveEvolveCheckpoint(
+  run: EvolutionRun,
+  position: StepPosition = { sinceRegeneration: 0 },
+): Promise<void> {
   const state: EvolveCheckpointState = {
     step: run.position.step,
     regeneration: run.regeneration,
@@ -81,6 +99,8 @@ export async function saveEvolveCheckpoint(run: EvolutionRun): Promise<void> {
       cell: cellToJson(cell),
     })),
     config: evolveConfigToJson(run.cfg),
+    sinceRegeneration: position.sinceRegeneration,
+    metrics: { train: await run.trainMetrics.snapshot(), val: await run.valMetrics.snapshot() },
   };
   await saveSupernetCheckpoint(
     evolveCheckpointPath(run.cfg.out),
@@ -92,9 +112,10 @@ export async function saveEvolveCheckpoint(run: EvolutionRun): Promise<void> {
 
 /**
  * Restores a freshly opened run (no regeneration yet) from its checkpoint; refuses one
- * made with another seed, backbone or `--path-sampling`.
+ * made with another seed, backbone or `--path-sampling`. Returns where the run stood
+ * between regenerations.
  */
-export async function restoreEvolveCheckpoint(run: EvolutionRun): Promise<void> {
+export async function restoreEvolveCheckpoint(run: EvolutionRun): Promise<StepPosition> {
   const { cfg } = run;
   const ckptPath = evolveCheckpointPath(cfg.out);
   const file = await loadSupernetCheckpoint<EvolveCheckpointState>(ckptPath, "evolve", {
@@ -151,4 +172,9 @@ export async function restoreEvolveCheckpoint(run: EvolutionRun): Promise<void> 
   run.opt.stepCount = meta.optimizerSteps;
   run.rng.setState(meta.rng);
   run.history.push(...meta.history);
+  if (meta.metrics) {
+    run.trainMetrics.restore(meta.metrics.train);
+    run.valMetrics.restore(meta.metrics.val);
+  }
+  return { sinceRegeneration: meta.sinceRegeneration ?? 0 };
 }

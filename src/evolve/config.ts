@@ -29,7 +29,12 @@ import {
 import type { ChildFitnessRule } from "./fitness.ts";
 import type { LayerPopulationShape } from "./population.ts";
 import { type NumberRule, oneOf, parseCount, parseFlags, readNumber } from "../util/flag_rules.ts";
-import { SUPERNET_NUMBER_FLAGS, type SupernetRunSettings } from "../supernet/run_settings.ts";
+import {
+  CHECKPOINT_EVERY_USAGE,
+  SUPERNET_NUMBER_FLAGS,
+  type SupernetRunSettings,
+} from "../supernet/run_settings.ts";
+import { parseCheckpointEvery } from "../util/checkpoint_every.ts";
 import { parsePathSampling, type PathSampling } from "../supernet/path_sampling.ts";
 
 /** Backbones the evolution runs on (src/space/backbone.ts). */
@@ -240,6 +245,7 @@ flags (default in brackets):
                              balanced (fair's order, an update every step) [${d.pathSampling}]
   --out DIR [${d.out}]  --resume  --log-every N [${d.logEvery}]
   --stop-after N             stop as if interrupted, for resume tests [${d.stopAfter}: off]
+${CHECKPOINT_EVERY_USAGE}
   -h, --help                 print this text and exit`;
 })();
 
@@ -274,6 +280,7 @@ export const EVOLVE_FLAGS = {
     "out",
     "path-sampling",
     "edge-ops",
+    "checkpoint-every",
   ],
   switches: ["quick", "resume", "zero-cells"],
 } as const;
@@ -380,6 +387,8 @@ export function parseEvolveArgs(args: readonly string[]): EvolveConfig {
     config.out = str("out");
   }
   if (values.resume) config.resume = true;
+  const every = str("checkpoint-every");
+  if (every !== undefined) config.checkpointEvery = parseCheckpointEvery(every);
   if (values["zero-cells"]) config.allowZeroCells = true;
   if (str("data") !== undefined) {
     config.data = str("data");
@@ -452,8 +461,9 @@ export function describeEvolveRun(cfg: EvolveConfig): string {
 
 /** A config as plain JSON (for run metadata and resume checks). */
 export function evolveConfigToJson(config: EvolveConfig): Record<string, unknown> {
-  // The paper's ops are left out, so that runs from before --edge-ops read the same.
-  const { edgeOps, ...rest } = config;
+  // The paper's ops are left out, so that runs from before --edge-ops read the same; how
+  // often checkpoints were written does not change the result.
+  const { edgeOps, checkpointEvery: _every, ...rest } = config;
   return {
     ...rest,
     maddsMax: formatMAddsMax(config.maddsMax),

@@ -11,7 +11,8 @@
  *   children join the population (under τ of the reference DAG during the first half,
  *   Eq. 2); the mixed layers are rebuilt from the weight bank, whose modules are shared
  *   by the cells of a layer (weights inherited, §3.3). Each regeneration adds a line to
- *   history.jsonl and writes the checkpoint.
+ *   history.jsonl and writes the checkpoint; step checkpoints between them every
+ *   `--checkpoint-every`, and one when a signal stops the run after the step in progress.
  *   weight steps (training split, src/evolve/weight_step.ts): one path per layer,
  *   uniformly (the default), ∝ p = softmax(α), or fairly (`--path-sampling`).
  *   fitness steps (held-out split, src/evolve/fitness_step.ts): binary gates, ∂L/∂g from
@@ -23,12 +24,18 @@
  * because the next step's path sampling needs the new p on the host) and one per
  * `logEvery` weight steps for metrics. Weight steps themselves never wait.
  */
-import { runStepLoop } from "../supernet/step_loop.ts";
+import { checkpointEveryOf } from "../supernet/run_settings.ts";
+import { runStepLoop, type StepLoopEnd } from "../supernet/step_loop.ts";
 import { applyPendingUpdate } from "../supernet/supernet_steps.ts";
 import type { WeightPathSampler } from "../supernet/path_sampling.ts";
 import { cosineLr } from "../train/schedule.ts";
 import { writeJsonLines } from "../util/atomic_write.ts";
-import { restoreEvolveCheckpoint, saveEvolveCheckpoint } from "./checkpoint.ts";
+import { InterruptedError, watchInterrupts } from "../util/interrupt.ts";
+import {
+  evolveCheckpointPath,
+  restoreEvolveCheckpoint,
+  saveEvolveCheckpoint,
+} from "./checkpoint.ts";
 import type { EvolveConfig } from "./config.ts";
 import { fitnessStep } from "./fitness_step.ts";
 import type { RegenerationRecord } from "./history.ts";
@@ -57,8 +64,9 @@ export async function evolve(
   await Deno.mkdir(cfg.out, { recursive: true });
   const run = await openEvolution(cfg);
   const pathSampler = evolvePathSampler(run);
+  let since = { sinceRegeneration: 0 };
   if (cfg.resume) {
-    await restoreEvolveCheckpoint(run);
+    since = await restoreEvolveCheckpoint(run);
     log(
       `evolve: resumed at step ${run.position.step}/${run.schedule.totalSteps}, ` +
         `regeneration ${run.regeneration}`,
@@ -67,10 +75,21 @@ export async function evolve(
     regenerate(run, true);
   }
   const progress = new TrainingProgress(run);
+  using _watch = watchInterrupts("evolve");
   try {
-    const { stopped, lr } = await trainWithRegenerations(run, pathSampler, progress);
-    if (stopped) {
-      log(`evolve: stopped at step ${run.position.step} (--stop-after); continue with --resume`);
+    const { end, lr } = await trainWithRegenerations(
+      run,
+      pathSampler,
+      progress,
+      since.sinceRegeneration,
+    );
+    if (end.stopped) {
+      const where = `step ${run.position.step} of ${run.schedule.totalSteps} (regeneration ` +
+        `${run.regeneration}); checkpoint ${evolveCheckpointPath(cfg.out)}`;
+      if (end.signal) {
+        throw new InterruptedError(end.signal, `${end.signal}: stopped after ${where}`);
+      }
+      log(`evolve: stopped after ${where} (--stop-after); continue with --resume`);
       return { history: run.history, spacePath: "", seconds: (performance.now() - t0) / 1000 };
     }
     // A fair group cut short by the end of the run applies its gradients too.
@@ -85,29 +104,30 @@ export async function evolve(
 }
 
 /**
- * Weight steps from the run's position to the end (or `--stop-after`), a fitness step
- * every `--arch-every` of them after the warm-up, and a regeneration with its history
- * line and checkpoint every `f`. Returns whether `--stop-after` cut the run short and
- * the last weight step's learning rate.
+ * Weight steps from the run's position to the end (or a stop), a fitness step every
+ * `--arch-every` of them after the warm-up, and a regeneration with its history line and
+ * checkpoint every `f`; step checkpoints between them. `sinceRegeneration`: weight steps
+ * since the last regeneration at the start. Returns how the loop ended and the last
+ * weight step's learning rate.
  */
 async function trainWithRegenerations(
   run: EvolutionRun,
   pathSampler: WeightPathSampler,
   progress: TrainingProgress,
-): Promise<{ stopped: boolean; lr: number }> {
+  sinceRegeneration: number,
+): Promise<{ end: StepLoopEnd; lr: number }> {
   const { cfg, schedule } = run;
   const { totalSteps, warmupSteps } = schedule;
-  // Checkpoints are written right after a regeneration.
-  let sinceRegeneration = cfg.resume ? 0 : run.position.step;
   let regenerationStart = performance.now();
   let lr = cfg.weightLr;
-  const { stopped } = await runStepLoop(run.position, {
+  const end = await runStepLoop(run.position, {
     trainLoader: run.trainLoader,
     totalSteps,
     warmupSteps,
     archEvery: cfg.archUpdateEvery,
     heldOut: run.heldOut,
     stopAfter: cfg.stopAfter,
+    checkpointEvery: checkpointEveryOf(cfg),
   }, {
     weightStep: (batch, step) => {
       lr = cosineLr({ baseLr: cfg.weightLr, totalSteps, warmupSteps: 0 }, step);
@@ -128,10 +148,15 @@ async function trainWithRegenerations(
         sinceRegeneration = 0;
         await writeJsonLines(`${cfg.out}/history.jsonl`, run.history);
         await saveEvolveCheckpoint(run);
+        return true;
       }
+      return false;
     },
+    // A fair group's gradients apply at its end: a step checkpoint or a stop waits for it.
+    settled: () => !pathSampler.pending,
+    checkpoint: () => saveEvolveCheckpoint(run, { sinceRegeneration }),
   });
-  return { stopped, lr };
+  return { end, lr };
 }
 
 /**

@@ -31,7 +31,12 @@
  */
 import { parseDataSpec } from "../data/data_spec.ts";
 import { type NumberRule, oneOf, parseCount, parseFlags, readNumber } from "../util/flag_rules.ts";
-import { SUPERNET_NUMBER_FLAGS, type SupernetRunSettings } from "../supernet/run_settings.ts";
+import {
+  CHECKPOINT_EVERY_USAGE,
+  SUPERNET_NUMBER_FLAGS,
+  type SupernetRunSettings,
+} from "../supernet/run_settings.ts";
+import { parseCheckpointEvery } from "../util/checkpoint_every.ts";
 import { parsePathSampling, type PathSampling } from "../supernet/path_sampling.ts";
 
 /** The four searches of §3.3. */
@@ -260,6 +265,7 @@ flags (default in brackets):
                              null model (what it then chooses is bias, not information)
   --quick                    a smoke run on a tiny subset (seconds to minutes)
   --stop-after N             stop after N weight steps as if interrupted [${d.stopAfter}: off]
+${CHECKPOINT_EVERY_USAGE}
   -h, --help                 print this text and exit`;
 })();
 
@@ -300,6 +306,7 @@ export const SEARCH_FLAGS = {
     "out",
     "path-sampling",
     "derive",
+    "checkpoint-every",
   ],
   switches: ["quick", "resume", "random-labels"],
 } as const;
@@ -357,6 +364,8 @@ export function parseSearchArgs(args: readonly string[]): SearchConfig {
   config.out = out ?? `runs/search-${algo}`;
   if (values.resume) config.resume = true;
   if (values["random-labels"]) config.randomLabels = true;
+  const every = str("checkpoint-every");
+  if (every !== undefined) config.checkpointEvery = parseCheckpointEvery(every);
   return validateSearchConfig(config as unknown as SearchConfig);
 }
 

@@ -10,7 +10,8 @@
  *   train: weight steps on the training split, one path a step as the algorithm draws
  *   it; the ProxylessNAS searches add an architecture step on a held-out batch every
  *   `--arch-every` steps after the warm-up. One history line and one checkpoint per
- *   epoch.
+ *   epoch, step checkpoints every `--checkpoint-every`, and one when a signal stops the
+ *   run (the step in progress finishes; a resumed run ends bit-identical).
  *   derive: the argmax network under the cap (ProxylessNAS) or the best path of SPOS's
  *   evolution or random search, scored on held-out data after BN recalibration.
  *   evaluate and write: the found network's held-out accuracy with the supernet's
@@ -26,7 +27,8 @@ import {
   saveSupernetCheckpoint,
   withOptimizerState,
 } from "../supernet/checkpoint.ts";
-import { MetricsAccumulator } from "../supernet/metrics_accumulator.ts";
+import { MetricsAccumulator, type MetricsSnapshot } from "../supernet/metrics_accumulator.ts";
+import { checkpointEveryOf } from "../supernet/run_settings.ts";
 import { openSupernetData, type SupernetData, supernetSchedule } from "../supernet/search_data.ts";
 import { runStepLoop } from "../supernet/step_loop.ts";
 import { supernetFromSpace } from "../supernet/supernet.ts";
@@ -36,6 +38,7 @@ import type { Tensor } from "../tensor/tensor.ts";
 import { cosineLr } from "../train/schedule.ts";
 import { writeJsonLines } from "../util/atomic_write.ts";
 import { Progress } from "../util/progress.ts";
+import { InterruptedError, interruptRequested, watchInterrupts } from "../util/interrupt.ts";
 import { Rng } from "../util/rng.ts";
 import { entropy } from "./architecture_logits.ts";
 import { gpuLatencyTable } from "../latency/gpu_table.ts";
@@ -246,6 +249,8 @@ interface SearchCheckpointState {
   driver: unknown;
   /** Wall time of the parts before this one. */
   seconds: number;
+  /** The metric sums as they stand (absent in checkpoints from before step checkpoints). */
+  metrics?: { train: MetricsSnapshot; val: MetricsSnapshot };
 }
 
 /** Config fields that must match for `--resume`. */
@@ -341,7 +346,17 @@ export async function runSearch(
       pathProgress ??= new Progress({ label: `${cfg.algo} paths`, total });
       pathProgress.update(done, { best }, done >= total);
     },
-    checkpoint: () => saveCheckpoint(),
+    checkpoint: async () => {
+      await saveCheckpoint();
+      // A signal while paths are scored stops here, with their scores saved.
+      const signal = interruptRequested();
+      if (signal) {
+        throw new InterruptedError(
+          signal,
+          `${signal}: stopped while scoring paths (the supernet trained); checkpoint ${ckptPath}`,
+        );
+      }
+    },
     record: (line) => history.push(line),
     log,
   };
@@ -374,6 +389,7 @@ export async function runSearch(
       history,
       driver: driver.getState(),
       seconds: elapsed(),
+      metrics: { train: await trainMetrics.snapshot(), val: await valMetrics.snapshot() },
     };
     await writeJsonLines(`${cfg.out}/history.jsonl`, history);
     await saveSupernetCheckpoint(ckptPath, "search", checkpointTensors(), state);
@@ -398,6 +414,10 @@ export async function runSearch(
     history.push(...saved.history);
     driver.setState(saved.driver);
     earlierSeconds = saved.seconds;
+    if (saved.metrics) {
+      trainMetrics.restore(saved.metrics.train);
+      valMetrics.restore(saved.metrics.val);
+    }
   };
 
   const learnsAlpha = cfg.algo === "proxyless-g" || cfg.algo === "proxyless-rl";
@@ -439,6 +459,7 @@ export async function runSearch(
     });
   };
 
+  using _watch = watchInterrupts("search");
   try {
     if (cfg.resume) {
       await restoreCheckpoint();
@@ -454,13 +475,14 @@ export async function runSearch(
     let lr = cfg.weightLr;
     let epochStart = performance.now();
     let lastLoss = NaN;
-    const { stopped } = await runStepLoop(position, {
+    const end = await runStepLoop(position, {
       trainLoader,
       totalSteps,
       warmupSteps,
       archEvery: driver.archStep ? cfg.archUpdateEvery : 0,
       heldOut,
       stopAfter: cfg.stopAfter,
+      checkpointEvery: checkpointEveryOf(cfg),
     }, {
       weightStep: (batch, step) => {
         lr = cosineLr({ baseLr: cfg.weightLr, totalSteps, warmupSteps: 0 }, step);
@@ -487,11 +509,27 @@ export async function runSearch(
           epochStart = performance.now();
           await saveCheckpoint();
           await options.onEpoch?.(trainedView(step));
+          return true;
         }
+        return false;
       },
+      // A fair group's gradients apply at its end: a step checkpoint or a stop waits for it.
+      settled: () => !pathSampler.pending,
+      checkpoint: () => saveCheckpoint(),
     });
-    if (stopped) {
-      log(`search: stopped at step ${position.step} (--stop-after); continue with --resume`);
+    if (end.stopped) {
+      const where = `step ${position.step} of ${totalSteps} (epoch ` +
+        `${Math.floor(position.step / stepsPerEpoch) + 1}, ${position.step % stepsPerEpoch}/` +
+        `${stepsPerEpoch})`;
+      if (end.signal) {
+        throw new InterruptedError(
+          end.signal,
+          `${end.signal}: stopped after ${where}; checkpoint ${ckptPath}`,
+        );
+      }
+      log(
+        `search: stopped after ${where} (--stop-after); checkpoint ${ckptPath}; continue with --resume`,
+      );
       return null;
     }
     if (options.derive === false) return null;

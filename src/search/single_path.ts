@@ -5,6 +5,7 @@
  * less Eq. 6's term when `--lambda` is given), and the path search's bookkeeping:
  * history lines per population, checkpoints as paths are scored, resume by replay.
  */
+import { interruptRequested } from "../util/interrupt.ts";
 import { Rng } from "../util/rng.ts";
 import { uniformPathSamplerUnderCap } from "./cost_cap.ts";
 import type { Derivation, SearchContext, SearchDriver } from "./driver.ts";
@@ -69,7 +70,9 @@ export function singlePathSearch(ctx: SearchContext, runner: PathSearchRunner): 
         ctx.progress(event.evaluated, event.budget, event.best.score);
         if (event.replayed) return;
         saved = event.state();
-        if ((performance.now() - lastSave) / 1000 >= CHECKPOINT_SECONDS) {
+        // A signal checkpoints at once (and the checkpoint stops the run).
+        const due = (performance.now() - lastSave) / 1000 >= CHECKPOINT_SECONDS;
+        if (due || interruptRequested() !== null) {
           await ctx.checkpoint();
           lastSave = performance.now();
         }

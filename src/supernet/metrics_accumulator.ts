@@ -3,9 +3,15 @@
  * back only when drained, so the steps never wait for the device.
  */
 import { accumulateMetrics } from "../ops/cross_entropy.ts";
-import { fillInto, zeros } from "../tensor/creation.ts";
+import { fillInto, upload, zeros } from "../tensor/creation.ts";
 import { readAll, type Tensor } from "../tensor/tensor.ts";
 import { type EvalResult, metricsFrom } from "../train/evaluate.ts";
+
+/** An accumulator's sums in a checkpoint: the GPU's window and the host's total. */
+export interface MetricsSnapshot {
+  readonly gpu: number[];
+  readonly host: number[];
+}
 
 export class MetricsAccumulator {
   private readonly metrics: Tensor;
@@ -62,6 +68,20 @@ export class MetricsAccumulator {
   /** Restores a host total saved from `total`. */
   set total(values: readonly number[]) {
     for (let i = 0; i < 4; i++) this.sums[i] = values[i] ?? 0;
+  }
+
+  /**
+   * The sums as they stand, on the GPU and on the host, for a checkpoint: read, not
+   * drained, so that when checkpoints fall does not change how the sums round.
+   */
+  async snapshot(): Promise<MetricsSnapshot> {
+    return { gpu: Array.from(await this.metrics.read()), host: [...this.sums] };
+  }
+
+  /** Puts back the sums of `snapshot`. */
+  restore(snapshot: MetricsSnapshot): void {
+    upload(this.metrics, Float32Array.from(snapshot.gpu));
+    this.total = snapshot.host;
   }
 
   dispose(): void {

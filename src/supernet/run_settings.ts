@@ -5,6 +5,11 @@
  * how often each kind of step runs, and the run's bookkeeping — with the flags that
  * set them and how each is checked.
  */
+import {
+  type CheckpointEvery,
+  DEFAULT_CHECKPOINT_EVERY,
+  parseCheckpointEvery,
+} from "../util/checkpoint_every.ts";
 import type { NumberRule } from "../util/flag_rules.ts";
 import type { ArchAdamOptions } from "./arch_optimizer.ts";
 
@@ -38,6 +43,19 @@ export interface SupernetRunSettings {
   readonly logEvery: number;
   /** Stop (as an interruption would) after this many weight steps; 0 = run to the end. */
   readonly stopAfter: number;
+  /** Steps or wall time between step checkpoints (`--checkpoint-every`); absent: the default. */
+  readonly checkpointEvery?: CheckpointEvery;
+}
+
+/** `--checkpoint-every`'s line in a supernet command's `--help`. */
+export const CHECKPOINT_EVERY_USAGE =
+  `  --checkpoint-every T|N     a step checkpoint every T of wall time (90s, 5m; at least 20×
+                             its own cost) or N steps; 0: epoch or regeneration ends only.
+                             SIGINT, SIGTERM, SIGUSR1 always checkpoint [${DEFAULT_CHECKPOINT_EVERY}]`;
+
+/** The step checkpoints of a run: its `--checkpoint-every`, or the default. */
+export function checkpointEveryOf(settings: SupernetRunSettings): CheckpointEvery {
+  return settings.checkpointEvery ?? parseCheckpointEvery(DEFAULT_CHECKPOINT_EVERY);
 }
 
 /** The numeric flags of `SupernetRunSettings`. */

@@ -63,9 +63,9 @@ export class CheckpointClock {
     return waited >= Math.max(this.every.seconds, COST_FACTOR * this.cost);
   }
 
-  /** A checkpoint was written; it took `seconds`. */
-  saved(seconds: number): void {
-    this.cost = seconds;
+  /** A checkpoint was written; it took `seconds` (absent: the run's own, not timed). */
+  saved(seconds?: number): void {
+    if (seconds !== undefined) this.cost = seconds;
     this.last = this.now();
   }
 }
