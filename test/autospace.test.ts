@@ -113,7 +113,7 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "autospace_chain_" });
     const out = `${dir}/run`;
     try {
-      // 2 search steps an epoch: step 3 is past the first epoch's checkpoint.
+      // 2 search steps an epoch: --stop-after 3 checkpoints mid-epoch.
       const cut = await runScript(
         "autospace.ts",
         ...TINY,
@@ -145,7 +145,7 @@ Deno.test({
       assert.match(resumed.stdout, /\[1\/4\] evolve: done earlier .*, skipped/);
       assert.doesNotMatch(resumed.stdout, /evolve: wrote/, "the evolution does not run again");
       assert.match(resumed.stdout, /\[2\/4\] search: resuming from .*checkpoint/);
-      assert.match(resumed.stdout, /search: resumed at step 2\//);
+      assert.match(resumed.stdout, /search: resumed at step 3\//);
       assert.deepEqual((await Deno.stat(`${out}/evolve/search_space.json`)).mtime, evolved);
 
       const report = await Deno.readTextFile(`${out}/report.md`);

@@ -3,9 +3,11 @@
  * report.md. A stage whose last files exist is skipped with one line; with
  * `--resume`, the stage that was interrupted continues from its own checkpoint (or
  * starts over when it had written none yet); a stage stopped early by its
- * `--STAGE.stop-after` ends the command, to be continued with `--resume`.
+ * `--STAGE.stop-after`, or by a signal (after its checkpoint), ends the command, to be
+ * continued with `--resume`.
  */
 import { initEngine } from "../tensor/init.ts";
+import { checkInterrupt, InterruptedError, watchInterrupts } from "../util/interrupt.ts";
 import { allPathsExist, missingFolders } from "../util/output_folder.ts";
 import { type AutospaceConfig, stageLayout } from "./config.ts";
 import {
@@ -44,9 +46,15 @@ export async function runAutospace(
       `cap ${config.maddsMax ?? "none"}, folder ${config.out} — adapter: ${gpu.info.description}`,
   );
   const outcomes: StageOutcome[] = [];
+  // A signal between stages stops before the next one (inside one, the stage stops itself).
+  using _watch = watchInterrupts("autospace");
   try {
     for (const [index, stage] of STAGES.entries()) {
       const step = `[${index + 1}/${STAGES.length}] ${stage}`;
+      const signal = await checkInterrupt();
+      if (signal) {
+        throw new InterruptedError(signal, `${signal}: stopped before the ${stage} stage`);
+      }
       const markers = doneMarkers(stage, config.out);
       if (await allPathsExist(markers)) {
         log(`autospace: ${step}: done earlier (${markers[0]} exists), skipped`);

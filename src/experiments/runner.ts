@@ -18,6 +18,7 @@ import {
 import { initEngine } from "../tensor/init.ts";
 import { parseTrainArgs, prepareTraining, runTraining } from "../train/train_command.ts";
 import { trainCheckpointPath } from "../train/trainer.ts";
+import { checkInterrupt, InterruptedError, watchInterrupts } from "../util/interrupt.ts";
 import { allPathsExist, pathExists } from "../util/output_folder.ts";
 import type { EvolveRun, ExperimentPlan, ExperimentRun, SearchTrainRun } from "./plans.ts";
 import { formatShard, type Shard, shardOf } from "./shard.ts";
@@ -192,9 +193,16 @@ export async function runPlan(plan: ExperimentPlan, opts: RunnerOptions): Promis
       gpu.info.description,
   );
   let ran = 0;
+  // A signal inside a stage stops it after its checkpoint (InterruptedError); between
+  // stages, before the next one.
+  using _watch = watchInterrupts("experiment");
   for (const [index, run] of selected.entries()) {
     const tag = `[${index + 1}/${selected.length}] ${run.id}`;
     for (const stage of stagesOf(opts.out, run)) {
+      const signal = await checkInterrupt();
+      if (signal) {
+        throw new InterruptedError(signal, `${signal}: stopped before ${run.id}'s ${stage.name}`);
+      }
       if (await allPathsExist(stage.done)) {
         opts.log(`experiment: ${tag}: ${stage.name} done earlier, skipped`);
         continue;

@@ -27,6 +27,7 @@ import { HeldOutStream } from "../supernet/held_out_stream.ts";
 import { MetricsAccumulator } from "../supernet/metrics_accumulator.ts";
 import { MixedLayer } from "../supernet/mixed_layer.ts";
 import { runStepLoop } from "../supernet/step_loop.ts";
+import { InterruptedError } from "../util/interrupt.ts";
 import { applyPendingUpdate, gateGradientStep, weightStep } from "../supernet/supernet_steps.ts";
 import { WeightPathSampler } from "../supernet/path_sampling.ts";
 import { evaluate } from "../train/evaluate.ts";
@@ -138,7 +139,8 @@ export async function runFitness(
   });
   const alphaText = () => scores.alpha.map((a) => a.toFixed(2)).join("/");
   try {
-    await runStepLoop({ step: 0 }, {
+    const position = { step: 0 };
+    const end = await runStepLoop(position, {
       trainLoader,
       totalSteps,
       warmupSteps: cfg.warmupEpochs * perEpoch,
@@ -192,6 +194,14 @@ export async function runFitness(
         weightSteps = networks.map(() => 0);
       },
     });
+    if (end.stopped && end.signal) {
+      // A fitness run is minutes long and keeps no checkpoint: --resume runs it again.
+      throw new InterruptedError(
+        end.signal,
+        `${end.signal}: stopped in ${label} after step ${position.step} of ${totalSteps}; the ` +
+          `finished trainings and fitness runs are kept, this fitness run starts over`,
+      );
+    }
     progress.update(totalSteps, { alpha: alphaText() }, true);
     const heldOutTop1: number[] = [];
     for (const net of networks) {

@@ -8,6 +8,7 @@ import { buildNetwork } from "../networks/network.ts";
 import { countNetwork } from "../space/counting.ts";
 import type { NetworkSpec } from "../space/network_spec.ts";
 import { type EpochRecord, train } from "../train/trainer.ts";
+import { DEFAULT_CHECKPOINT_EVERY, parseCheckpointEvery } from "../util/checkpoint_every.ts";
 import { Rng } from "../util/rng.ts";
 import type { RankConfig } from "./config.ts";
 import type { RankData } from "./rank_data.ts";
@@ -127,7 +128,8 @@ export async function measureTrueRanking(
             seed,
             outDir: dir,
             logEvery: cfg.logEvery,
-            checkpointEvery: { steps: 0 }, // one checkpoint an epoch: an epoch is a minute or two
+            // What kill -9 may lose (a signal checkpoints at once, whatever this says).
+            checkpointEvery: parseCheckpointEvery(DEFAULT_CHECKPOINT_EVERY),
             resume,
             quiet: false,
           });

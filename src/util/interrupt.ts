@@ -216,7 +216,7 @@ export function untrackTempFile(path: string): void {
 /**
  * `AUTOSPACE_TEST_SIGNAL=SIGTERM@step:7,SIGINT@write:1`: while a run watches, the process
  * sends itself SIGTERM just after weight step 7 is issued, then SIGINT at the first
- * temporary file it writes after that. Tests use it to land a real signal at a chosen
+ * temporary file it writes after that (SIGKILL too, for what no handler sees). Tests use it to land a real signal at a chosen
  * point (a step that is not a boundary, the middle of a checkpoint write, an evaluation);
  * points: `step:N` (the run's N-th step, or the first step after it), `eval:N` and
  * `write:N` (the N-th evaluation batch or file write since the run began or the previous
@@ -228,7 +228,8 @@ export const TEST_SIGNAL_ENV = "AUTOSPACE_TEST_SIGNAL";
 export type SignalPointKind = "step" | "eval" | "write";
 
 interface SignalPoint {
-  signal: InterruptSignal;
+  /** A signal the run handles, or SIGKILL (what no handler sees: kill -9, a node lost). */
+  signal: InterruptSignal | "SIGKILL";
   kind: SignalPointKind;
   at: number;
   fired: boolean;
@@ -237,15 +238,15 @@ interface SignalPoint {
 function parseSignalPlan(text: string): SignalPoint[] {
   if (text.trim() === "") return [];
   return text.split(",").map((item) => {
-    const m = /^(SIGINT|SIGTERM|SIGUSR1)@(step|eval|write):(\d+)$/.exec(item.trim());
+    const m = /^(SIGINT|SIGTERM|SIGUSR1|SIGKILL)@(step|eval|write):(\d+)$/.exec(item.trim());
     if (!m) {
       throw new Error(
-        `${TEST_SIGNAL_ENV}: "${item}" is not SIGNAL@POINT:N (SIGINT|SIGTERM|SIGUSR1, ` +
+        `${TEST_SIGNAL_ENV}: "${item}" is not SIGNAL@POINT:N (SIGINT|SIGTERM|SIGUSR1|SIGKILL, ` +
           `step|eval|write)`,
       );
     }
     return {
-      signal: m[1] as InterruptSignal,
+      signal: m[1] as SignalPoint["signal"],
       kind: m[2] as SignalPointKind,
       at: Number(m[3]),
       fired: false,
@@ -269,7 +270,7 @@ export function testSignalPoint(kind: SignalPointKind, step?: number): void {
   if (next && next.kind === kind && next.at <= n) {
     next.fired = true;
     state.counts.clear(); // the next point counts from here
-    state.selfSignalled = state.received === null;
+    state.selfSignalled = state.received === null && next.signal !== "SIGKILL";
     Deno.kill(Deno.pid, next.signal);
   }
 }
