@@ -287,7 +287,7 @@ export async function train(
       const decode = loader.decodeStats();
       if (decode) log(imageInputLine(loader.stats.waitSeconds, epochSeconds, decode));
       const trained = counters.stepInEpoch - startStep;
-      progress.update(trained, { loss: lastLoss }, true);
+      if (trained > 0) progress.update(trained, { loss: lastLoss }, true);
       // A signal abandons the evaluation: the checkpoint is the end of the epoch's steps,
       // and the resumed run evaluates again.
       const evalOpts = {

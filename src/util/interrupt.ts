@@ -7,7 +7,10 @@
  *                  every step, finish the step, abandon an evaluation in progress, write a
  *                  checkpoint and stop with an `InterruptedError`, whose exit code is the
  *                  one shells expect (128 + the signal's number: 130, 143, 138);
- *   second signal  exits at once with its own code. Files being written are only ever
+ *   second signal  (a second or more after the first: one sent to a process group reaches a
+ *                  process under `deno task` twice, from the sender and forwarded by the
+ *                  task runner, a fraction of a millisecond apart — measured)
+ *                  exits at once with its own code. Files being written are only ever
  *                  temporary files until renamed (src/util/atomic_write.ts): those still
  *                  open are removed first, and a rename pair that must land together runs
  *                  `uninterruptible`, so nothing half-written is left.
@@ -58,6 +61,8 @@ interface WatchState {
   watchers: number;
   /** The first signal received since the outermost watch began. */
   received: InterruptSignal | null;
+  /** When it came (`performance.now()`). */
+  receivedAt: number;
   /** Who prints the lines ("train", "search", ...). */
   label: string;
   listeners: Map<InterruptSignal, () => void>;
@@ -78,6 +83,7 @@ interface WatchState {
 const state: WatchState = {
   watchers: 0,
   received: null,
+  receivedAt: 0,
   label: "autospace",
   listeners: new Map(),
   critical: 0,
@@ -158,9 +164,14 @@ export function watchInterrupts(label: string): Disposable {
   };
 }
 
+/** Signals within this many ms of the first are the same event (see the module comment). */
+const SAME_EVENT_MS = 1_000;
+
 function onSignal(signal: InterruptSignal): void {
+  if (state.received !== null && performance.now() - state.receivedAt < SAME_EVENT_MS) return;
   if (state.received === null) {
     state.received = signal;
+    state.receivedAt = performance.now();
     console.error(
       `${state.label}: ${signal} received: finishing the current step, then a checkpoint ` +
         `(${signal === "SIGINT" ? "Ctrl-C" : signal} again exits at once)`,
@@ -271,6 +282,11 @@ export function testSignalPoint(kind: SignalPointKind, step?: number): void {
     next.fired = true;
     state.counts.clear(); // the next point counts from here
     state.selfSignalled = state.received === null && next.signal !== "SIGKILL";
+    if (state.received !== null) {
+      // A second signal: past the window in which it would count as the first one again.
+      const wait = SAME_EVENT_MS - (performance.now() - state.receivedAt);
+      if (wait > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait + 10);
+    }
     Deno.kill(Deno.pid, next.signal);
   }
 }
