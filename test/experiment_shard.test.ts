@@ -117,8 +117,12 @@ Deno.test("--slurm scripts: array range, shard count, resume, GPU, and the summa
   assert.match(array, /^#SBATCH --output=\/shared\/jobs\/cmp-%A_%a.out$/m);
   assert.match(
     array,
-    /^exec "\$DENO" task experiment space-comparison --shard "\$\{SLURM_ARRAY_TASK_ID\}\/5" --resume --out '\/shared\/runs' --results '\/home\/me\/autospace\/docs\/results'$/m,
+    /^"\$DENO" task experiment space-comparison --shard "\$\{SLURM_ARRAY_TASK_ID\}\/5" --resume --out '\/shared\/runs' --results '\/home\/me\/autospace\/docs\/results' &$/m,
   );
+  // Ahead of the time limit: USR1 to the batch shell, which checkpoints the run and requeues.
+  assert.match(array, /^#SBATCH --signal=B:USR1@180$/m);
+  assert.match(array, /^#SBATCH --requeue$/m);
+  assert.match(array, /^#SBATCH --open-mode=append$/m);
   // Every #SBATCH line comes before the first command (sbatch stops reading there).
   const lines = array.split("\n");
   const firstCommand = lines.findIndex((l) => l !== "" && !l.startsWith("#"));
@@ -208,4 +212,76 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+/**
+ * Runs the array script with bash (no Slurm): `DENO` is a stand-in that stops on SIGTERM
+ * with 143 as a checkpointing run does (or finishes after `steps` tenths of a second), and
+ * `scontrol` one that records its arguments. `signal` goes to the batch shell once the
+ * run has started, as Slurm's `--signal=B:USR1@…` and scancel send it.
+ */
+async function runArrayScript(signal: Deno.Signal | null, steps: number) {
+  const dir = await Deno.makeTempDir({ prefix: "slurm_script_" });
+  try {
+    const log = `${dir}/log`;
+    await Deno.writeTextFile(
+      `${dir}/deno`,
+      [
+        "#!/bin/bash",
+        `echo "run: $*" >> ${log}`,
+        `trap 'echo "run got TERM" >> ${log}; exit 143' TERM`,
+        `trap 'echo "run got USR1" >> ${log}' USR1`,
+        `for i in $(seq 1 ${steps}); do sleep 0.1; done`,
+        `echo "run finished" >> ${log}`,
+      ].join("\n") + "\n",
+      { mode: 0o755 },
+    );
+    await Deno.writeTextFile(`${dir}/scontrol`, `#!/bin/bash\necho "scontrol $*" >> ${log}\n`, {
+      mode: 0o755,
+    });
+    const script = `${dir}/job.sbatch`;
+    await Deno.writeTextFile(script, arrayScript({ ...OPTIONS, file: script, shards: 2 }));
+    const child = new Deno.Command("bash", {
+      args: [script],
+      env: {
+        DENO: `${dir}/deno`,
+        PATH: `${dir}:${Deno.env.get("PATH")}`,
+        SLURM_ARRAY_TASK_ID: "1",
+        SLURM_JOB_ID: "4242",
+      },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const end = Date.now() + 10_000;
+    while (!(await Deno.readTextFile(log).catch(() => "")).includes("run: ")) {
+      assert.ok(Date.now() < end, "the run never started");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (signal) child.kill(signal);
+    const { code, stdout } = await child.output();
+    return { code, stdout: new TextDecoder().decode(stdout), log: await Deno.readTextFile(log) };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("--slurm array script: USR1 ahead of the time limit checkpoints the run and requeues", async () => {
+  // USR1 (Slurm's warning): the run gets SIGTERM, not USR1, stops with 143; the task requeues.
+  const warned = await runArrayScript("SIGUSR1", 100);
+  assert.match(warned.log, /^run: task experiment space-comparison --shard 1\/2 --resume /m);
+  assert.match(warned.log, /^run got TERM$/m);
+  assert.doesNotMatch(warned.log, /run got USR1|run finished/);
+  assert.match(warned.log, /^scontrol requeue 4242$/m);
+  assert.match(warned.stdout, /checkpointed ahead of the time limit; requeueing job 4242/);
+  assert.equal(warned.code, 143);
+  // SIGTERM (scancel, preemption): passed on, no requeue.
+  const cancelled = await runArrayScript("SIGTERM", 100);
+  assert.match(cancelled.log, /^run got TERM$/m);
+  assert.doesNotMatch(cancelled.log, /scontrol/);
+  assert.equal(cancelled.code, 143);
+  // No signal: the run's own exit code, nothing requeued.
+  const finished = await runArrayScript(null, 2);
+  assert.match(finished.log, /^run finished$/m);
+  assert.doesNotMatch(finished.log, /scontrol|got/);
+  assert.equal(finished.code, 0);
 });

@@ -2,8 +2,9 @@
  * `deno task experiment --slurm` on a real one-node Slurm cluster started by the test
  * (test/_slurm_cluster.ts): the tiny plan (two search-train runs, one evolution)
  * submitted as a 2-task job array plus the summary job, one shard cancelled mid-run and
- * resubmitted, and the gathered tables equal to those of the same plan run in one
- * process (same networks and learned cells, same accuracies).
+ * resubmitted, the resubmitted task given USR1 as Slurm warns of a time limit (it
+ * checkpoints, requeues itself and resumes), and the gathered tables equal to those of
+ * the same plan run in one process (same networks and learned cells, same accuracies).
  * Needs root and Slurm (set-up installs it with --slurm); elsewhere the test's name says
  * why it is skipped.
  */
@@ -56,7 +57,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 Deno.test({
   name: "deno task experiment --slurm: a job array on a one-node cluster, one shard killed and " +
-    "resubmitted, tables equal to one process's" +
+    "resubmitted, the new task warned of its time limit (USR1): it requeues itself, and the " +
+    "tables equal one process's" +
     (skipReason ? ` (skipped: ${skipReason})` : ""),
   ignore: skipReason !== null,
   sanitizeResources: false,
@@ -127,16 +129,49 @@ Deno.test({
       }
       assert.ok(!(await exists(`${killed}/train/model.onnx`)), "shard 1 finished before scancel");
 
-      // Resubmit the failed task alone, then the summary after it and shard 0.
+      // Resubmit the failed task alone; once its run is under way, Slurm's warning ahead of
+      // a time limit (what --signal=B:USR1@180 sends) reaches its batch shell: the run
+      // checkpoints, the task requeues itself and resumes. Then the summary after it and
+      // shard 0.
       const again = await client("sbatch", ["--parsable", "--array=1", file]);
       assert.equal(again.code, 0, again.stderr);
       const againId = again.stdout.split(";")[0];
+      const againLog = async () => {
+        for await (const e of Deno.readDir(`${dir}/jobs`)) {
+          if (e.name === `tiny-${againId}_1.out`) {
+            return await Deno.readTextFile(`${dir}/jobs/${e.name}`);
+          }
+        }
+        return "";
+      };
+      const started = Date.now() + 120_000;
+      while (!/experiment: \[1\/1\] manual-spos-seed0: (search|train)/.test(await againLog())) {
+        assert.ok(Date.now() < started, "the resubmitted task never started its run");
+        await sleep(100);
+      }
+      const warn = await client("scancel", ["--batch", "--signal=USR1", `${againId}_1`]);
+      assert.equal(warn.code, 0, warn.stderr);
+      // Requeued, the task waits out Slurm's own delay before a requeued job may start again
+      // (2 minutes, measured); as the cluster's operator, the test lets it start at once.
+      const requeued = Date.now() + 120_000;
+      while (
+        !/Restarts=1/.test((await client("scontrol", ["show", "job", `${againId}_1`])).stdout)
+      ) {
+        assert.ok(Date.now() < requeued, "the warned task did not requeue itself");
+        await sleep(250);
+      }
+      const now = await client("scontrol", ["update", `JobId=${againId}_1`, "StartTime=now"]);
+      assert.equal(now.code, 0, now.stderr);
       const gathered = await client(
         "sbatch",
         ["--wait", `--dependency=afterok:${arrayId}_0:${againId}`, summaryFile],
-        300_000,
+        420_000,
       );
       assert.equal(gathered.code, 0, `summary job: ${gathered.stderr} ${gathered.stdout}`);
+      const replaced = await againLog();
+      assert.match(replaced, /SIG(TERM|USR1): stopped .*checkpoint/, replaced);
+      assert.match(replaced, /checkpointed ahead of the time limit; requeueing job/, replaced);
+      assert.match(replaced, /\(resuming\)/, "the requeued task resumed");
 
       const log = async (pattern: string) => {
         const names = [];

@@ -6,6 +6,14 @@
  * skips its finished stages and continues an interrupted one from its checkpoint. The
  * shard count is written into the script, not read from SLURM_ARRAY_TASK_COUNT, so that
  * resubmitting one task keeps its share.
+ *
+ * Time limits: `--signal=B:USR1@180` has Slurm signal the batch shell 3 minutes before a
+ * task's limit. The shell passes SIGTERM to the run (src/util/interrupt.ts: the step in
+ * progress finishes, a checkpoint is written, exit 143; not USR1, on which Deno also opens
+ * its inspector), waits for it, and requeues the task (`--requeue`, `scontrol requeue`),
+ * which starts again with `--resume` where the run stopped; its log goes on in the same
+ * file (`--open-mode=append`). SIGTERM to the shell (scancel, preemption) is passed on
+ * too, without a requeue.
  */
 
 /** What the two scripts need to know. */
@@ -31,6 +39,13 @@ export interface SlurmJobOptions {
   /** Slurm's time limit of an array task (e.g. "2:00:00", "1-00:00:00"). */
   readonly time?: string;
 }
+
+/**
+ * Seconds before a task's time limit that Slurm signals it: the run needs a step and a
+ * checkpoint (seconds, even on the CPU adapter) and Slurm may signal up to a minute late
+ * or early ("the resolution of event handling").
+ */
+export const SIGNAL_LEAD_SECONDS = 180;
 
 /** Characters a path in an `#SBATCH` line may hold (sbatch does not unquote them). */
 const SAFE_PATH = /^[A-Za-z0-9_.,:+@%/=-]+$/;
@@ -100,7 +115,10 @@ function preamble(o: SlurmJobOptions): string[] {
   ];
 }
 
-/** The job-array script: array task I runs shard I/N of the plan, resuming. */
+/**
+ * The job-array script: array task I runs shard I/N of the plan, resuming; ahead of its
+ * time limit it checkpoints and requeues itself (see the module comment).
+ */
 export function arrayScript(o: SlurmJobOptions): string {
   checkSlurmOptions(o);
   const lines = [
@@ -110,12 +128,35 @@ export function arrayScript(o: SlurmJobOptions): string {
     `#SBATCH --cpus-per-task=${o.cpusPerTask}`,
     ...(o.gpusPerTask > 0 ? [`#SBATCH --gres=gpu:${o.gpusPerTask}`] : []),
     ...(o.time ? [`#SBATCH --time=${o.time}`] : []),
+    `#SBATCH --signal=B:USR1@${SIGNAL_LEAD_SECONDS}`,
+    "#SBATCH --requeue",
+    "#SBATCH --open-mode=append",
     `# deno task experiment ${o.plan} as ${o.shards} shard(s) of its ${o.runs} run(s): array`,
     `# task I runs the runs k with k mod ${o.shards} = I. Resubmit failed tasks with`,
     `# sbatch --array=I,J ${o.file}: finished stages are skipped, an interrupted one resumes.`,
+    `# ${SIGNAL_LEAD_SECONDS} s before the time limit Slurm sends USR1 to this shell: the run`,
+    "# gets SIGTERM, checkpoints and exits, and the task requeues itself to continue.",
     ...preamble(o),
-    `exec "$DENO" task experiment ${o.plan} --shard "\${SLURM_ARRAY_TASK_ID}/${o.shards}" ` +
-    `--resume --out ${shellQuote(o.out)} --results ${shellQuote(o.results)}`,
+    'child=""',
+    'requeue=""',
+    'pass_term() { if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null || true; fi; }',
+    "trap 'requeue=1; pass_term' USR1",
+    "trap 'pass_term' TERM INT",
+    `"$DENO" task experiment ${o.plan} --shard "\${SLURM_ARRAY_TASK_ID}/${o.shards}" ` +
+    `--resume --out ${shellQuote(o.out)} --results ${shellQuote(o.results)} &`,
+    "child=$!",
+    // A trapped signal ends `wait` early: wait on while the run is alive, then once more
+    // for its own status in case it ended while the trap ran (127: already collected).
+    "status=0",
+    'wait "$child" || status=$?',
+    'while kill -0 "$child" 2>/dev/null; do status=0; wait "$child" || status=$?; done',
+    'if wait "$child" 2>/dev/null; then status=0; else s=$?; [ "$s" -eq 127 ] || status=$s; fi',
+    // 130, 138, 143: the run stopped on the signal after its checkpoint.
+    'if [ -n "$requeue" ] && { [ "$status" -eq 130 ] || [ "$status" -eq 138 ] || [ "$status" -eq 143 ]; }; then',
+    '  echo "experiment: checkpointed ahead of the time limit; requeueing job ${SLURM_JOB_ID}"',
+    '  scontrol requeue "${SLURM_JOB_ID}"',
+    "fi",
+    'exit "$status"',
   ];
   return lines.join("\n") + "\n";
 }
