@@ -1,0 +1,88 @@
+/**
+ * The interruption flag and the step-checkpoint schedule, without a GPU: a real signal
+ * sent to this process sets the flag (and nothing else while a watch is open), nested
+ * watches share it, the last one to end clears it; `--checkpoint-every` reads steps and
+ * durations, and a timed checkpoint waits at least 20× its own cost.
+ */
+import assert from "node:assert/strict";
+import {
+  checkInterrupt,
+  exitCodeOf,
+  InterruptedError,
+  interruptRequested,
+  watchInterrupts,
+} from "../src/util/interrupt.ts";
+import {
+  CheckpointClock,
+  formatCheckpointEvery,
+  parseCheckpointEvery,
+} from "../src/util/checkpoint_every.ts";
+import { resumeCommand } from "../scripts/_cli.ts";
+import { throwsLine } from "./_helpers.ts";
+
+Deno.test({
+  name: "interrupt: a signal sets the flag while watched; nested watches share it",
+  sanitizeOps: false,
+  fn: async () => {
+    assert.equal(interruptRequested(), null);
+    {
+      using _outer = watchInterrupts("test");
+      {
+        using _inner = watchInterrupts("inner");
+        Deno.kill(Deno.pid, "SIGTERM");
+        const end = performance.now() + 2_000;
+        while ((await checkInterrupt()) === null && performance.now() < end) {
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        assert.equal(interruptRequested(), "SIGTERM");
+      }
+      assert.equal(interruptRequested(), "SIGTERM", "the outer watch still holds it");
+    }
+    assert.equal(interruptRequested(), null, "cleared when the last watch ends");
+    assert.equal(exitCodeOf("SIGINT"), 130);
+    assert.equal(exitCodeOf("SIGTERM"), 143);
+    assert.equal(exitCodeOf("SIGUSR1"), 138);
+    assert.equal(new InterruptedError("SIGTERM", "stopped").exitCode, 143);
+  },
+});
+
+Deno.test("--checkpoint-every: steps, durations, 0, and one line for anything else", () => {
+  assert.deepEqual(parseCheckpointEvery("200"), { steps: 200 });
+  assert.deepEqual(parseCheckpointEvery("0"), { steps: 0 });
+  assert.deepEqual(parseCheckpointEvery("90s"), { seconds: 90 });
+  assert.deepEqual(parseCheckpointEvery("5m"), { seconds: 300 });
+  assert.deepEqual(parseCheckpointEvery("1.5h"), { seconds: 5400 });
+  assert.equal(formatCheckpointEvery({ seconds: 60 }), "1m");
+  assert.equal(formatCheckpointEvery({ steps: 0 }), "epoch ends only");
+  for (const bad of ["", "-5", "1d", "0s", "ten"]) {
+    throwsLine(() => parseCheckpointEvery(bad), /--checkpoint-every must be a number of steps/);
+  }
+});
+
+Deno.test("checkpoint clock: every N steps, or T seconds but at least 20× the last cost", () => {
+  const steps = new CheckpointClock({ steps: 3 });
+  assert.deepEqual([1, 2, 3, 4, 6].map((s) => steps.due(s)), [false, false, true, false, true]);
+  assert.ok(![1, 2, 3].some((s) => new CheckpointClock({ steps: 0 }).due(s)));
+  let now = 0;
+  const timed = new CheckpointClock({ seconds: 60 }, () => now);
+  now = 59_000;
+  assert.ok(!timed.due(1));
+  now = 60_000;
+  assert.ok(timed.due(2));
+  timed.saved(5); // a 5 s checkpoint: the next waits 100 s
+  now += 60_000;
+  assert.ok(!timed.due(3));
+  now += 40_000;
+  assert.ok(timed.due(4));
+});
+
+Deno.test("the continue line: the same task and flags, plus --resume once", () => {
+  assert.equal(
+    resumeCommand("train", ["--arch", "a b.json", "--out", "runs/x"]),
+    "deno task train --arch 'a b.json' --out runs/x --resume",
+  );
+  assert.equal(
+    resumeCommand("search", ["--resume", "--out", "o"]),
+    "deno task search --resume --out o",
+  );
+});
