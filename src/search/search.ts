@@ -345,6 +345,19 @@ export async function runSearch(
     progress(done, total, best) {
       pathProgress ??= new Progress({ label: `${cfg.algo} paths`, total });
       pathProgress.update(done, { best }, done >= total);
+      // `--derive scored` keeps no checkpoint of its own: a signal abandons it, and the
+      // resumed run scores the shortlist again from the trained supernet's checkpoint.
+      // (SPOS and random search checkpoint their path search, and stop there.)
+      const signal = cfg.algo === "proxyless-g" || cfg.algo === "proxyless-rl"
+        ? interruptRequested()
+        : null;
+      if (signal) {
+        throw new InterruptedError(
+          signal,
+          `${signal}: stopped while scoring the shortlist (the supernet trained); ` +
+            `checkpoint ${ckptPath}`,
+        );
+      }
     },
     checkpoint: async () => {
       await saveCheckpoint();
