@@ -31,6 +31,7 @@ import {
 import { agreement, meanOverSeeds, noiseCeiling } from "./statistics.ts";
 import type { FidelityResult, SampleEntry, SampleFile } from "./result.ts";
 import { writeFidelityReport } from "./report.ts";
+import { watchInterrupts } from "../util/interrupt.ts";
 
 /** Refuses an OUT that holds a run unless resuming it, and a resume of another run. */
 export async function checkFidelityOut(cfg: FidelityConfig): Promise<void> {
@@ -105,6 +106,8 @@ export async function runFidelity(
 ): Promise<FidelityResult> {
   await checkFidelityOut(cfg);
   await Deno.mkdir(cfg.out, { recursive: true });
+  // A signal stops the training or supernet in progress after its checkpoint.
+  using _watch = watchInterrupts("fidelity");
   const sample = await sampleStage(cfg, log);
   const files = sample.networks.map((n) => n.file);
   const truth = await groundTruth(cfg.out, files, cfg.standalone, log);

@@ -12,6 +12,7 @@
  */
 import { engine } from "../tensor/engine.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
+import { checkInterrupt, InterruptedError, watchInterrupts } from "../util/interrupt.ts";
 import { PATH_SAMPLING_MODES } from "../supernet/path_sampling.ts";
 import { type RankConfig, rankConfigToJson, resultDefiningSettings } from "./config.ts";
 import { depthNetwork } from "./depth_family.ts";
@@ -96,6 +97,9 @@ export async function runRank(
   await atomicWrite(`${cfg.out}/config.json`, JSON.stringify(rankConfigToJson(cfg), null, 1));
 
   const t0 = performance.now();
+  // A signal stops the training or fitness run in progress (src/util/interrupt.ts), or
+  // the command before the next fitness run.
+  using _watch = watchInterrupts("rank");
   const truth = await measureTrueRanking(specs, cfg.depths, data, cfg, log);
   const result: RankResult = {
     format: RANK_RESULT_FORMAT,
@@ -127,6 +131,8 @@ export async function runRank(
   await report();
 
   for (const [k, setting] of settings.entries()) {
+    const signal = await checkInterrupt();
+    if (signal) throw new InterruptedError(signal, `${signal}: stopped before ${setting.id}`);
     const path = `${cfg.out}/fitness/${setting.id}.json`;
     const alpha = alphaByNetwork(setting, truth.order);
     const saved = cfg.resume ? await readJson(path) as SettingResult | null : null;
