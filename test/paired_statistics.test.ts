@@ -54,8 +54,19 @@ Deno.test("paired statistics: the t-interval of a small set, by hand", () => {
   const half = 2.776445105 * Math.sqrt(0.325) / Math.sqrt(5);
   close(five.tInterval.low, 1.2 - half, 1e-8);
   close(five.tInterval.high, 1.2 + half, 1e-8);
-  assert.equal(five.resolved, true);
-  assert.equal(verdict(five), "resolved");
+  assert.equal(five.tInterval.excludesZero, true);
+  assert.equal(five.resolved, false, "5 pairs cannot give p < 0.05 (0.0625 at best)");
+  assert.equal(verdict(five), "not resolved by p");
+  // Two close pairs: a narrow t-interval on one degree of freedom, but p = 0.5.
+  const two = pairedStatistics([0.42, 0.43]);
+  assert.ok(two.tInterval.low > 0);
+  assert.equal(two.p, 0.5);
+  assert.equal(verdict(two), "not resolved by p");
+  // Eight pairs of one sign: both agree; Holm's adjustment can still undo it.
+  const eight = pairedStatistics([1.1, 0.9, 1.3, 0.8, 1.0, 1.2, 0.7, 1.05]);
+  assert.equal(eight.resolved, true);
+  assert.equal(verdict(eight), "resolved, above 0");
+  assert.equal(verdict(eight, 0.06), "not resolved by p");
   assert.throws(() => pairedStatistics([1]), /at least 2 deltas/);
 });
 

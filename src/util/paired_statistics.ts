@@ -14,8 +14,12 @@
  *   of the distribution, only symmetry, but it is coarse: the smallest p it can give with n
  *   nonzero deltas is 2/2^n (0.5 for 2 pairs, 0.25 for 3, 0.0625 for 5, 0.0078 for 8), so
  *   fewer than 6 pairs can never reach p < 0.05 however large the difference;
- * - `resolved`: whether the t-interval excludes 0. "Not resolved" is the verdict when it spans 0,
- *   whatever the signs of the single deltas.
+ * - `resolved`: the t-interval excludes 0 and the sign-flip p is below 1 − level (0.05). "Not
+ *   resolved" is the verdict when the interval spans 0, whatever the signs of the single deltas,
+ *   and also when it excludes 0 but the permutation test cannot agree: two pairs that happen to
+ *   lie close together (+0.42 and +0.43) give a narrow t-interval from an sd estimated on one
+ *   degree of freedom, while the sign-flip test, which needs no such estimate, cannot go below
+ *   p = 0.5 with two pairs. So no comparison of fewer than 6 pairs is ever resolved.
  *
  * For a table of several comparisons, `holm` adjusts their p-values for the multiplicity.
  */
@@ -45,6 +49,8 @@ export interface PairedStatistics {
     readonly df: number;
     /** The quantile t_{(1+level)/2, df} the half-width is made of. */
     readonly t: number;
+    /** True when the interval lies wholly above or below 0. */
+    readonly excludesZero: boolean;
   };
   /** Two-sided sign-flip permutation p-value of the mean. */
   readonly p: number;
@@ -56,7 +62,7 @@ export interface PairedStatistics {
   readonly patterns: number;
   /** The smallest p the exact test can give with n pairs, 2 / 2^n. */
   readonly minP: number;
-  /** True when the t-interval excludes 0. */
+  /** True when the t-interval excludes 0 and p < 1 − level. */
   readonly resolved: boolean;
 }
 
@@ -85,20 +91,27 @@ export function pairedStatistics(
   const low = mean - half;
   const high = mean + half;
   const perm = signFlipP(deltas, options);
+  const excludesZero = low > 0 || high < 0;
   return {
     n,
     mean,
     sd,
-    tInterval: { low, high, level: LEVEL, df, t },
+    tInterval: { low, high, level: LEVEL, df, t, excludesZero },
     ...perm,
     minP: 2 / 2 ** n,
-    resolved: low > 0 || high < 0,
+    resolved: excludesZero && perm.p < 1 - LEVEL,
   };
 }
 
-/** "resolved" or "not resolved": whether the t-interval of `s` excludes 0. */
-export function verdict(s: Pick<PairedStatistics, "resolved">): "resolved" | "not resolved" {
-  return s.resolved ? "resolved" : "not resolved";
+/**
+ * The verdict in words: "not resolved" when the t-interval spans 0; "not resolved by p" when it
+ * excludes 0 but the sign-flip p (Holm-adjusted when `adjustedP` is given) is not below 0.05;
+ * else "resolved, above 0" or "resolved, below 0".
+ */
+export function verdict(s: PairedStatistics, adjustedP = s.p): string {
+  if (!s.tInterval.excludesZero) return "not resolved";
+  if (!(adjustedP < 1 - s.tInterval.level)) return "not resolved by p";
+  return `resolved, ${s.mean > 0 ? "above" : "below"} 0`;
 }
 
 /**
