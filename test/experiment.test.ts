@@ -105,7 +105,7 @@ Deno.test("experiment tables: per algorithm and space, the mean, every seed and 
   assert.doesNotMatch(md.split("## spos")[1].split("## Runs")[0], /learned − manual/);
 });
 
-Deno.test("experiment tables: each arm against manual, paired by seed with an interval", () => {
+Deno.test("experiment tables: each arm against manual, paired by seed: t-interval, p, Holm", () => {
   const rows = [
     row("learned", "g", 0, 0.90, 5e6),
     row("manual", "g", 0, 0.88, 5e6),
@@ -120,24 +120,36 @@ Deno.test("experiment tables: each arm against manual, paired by seed with an in
   const d = pairedDifference(groups[0], groups[1])!;
   assert.deepEqual(d.seeds, [0, 1, 2]);
   assert.deepEqual(d.deltas.map((x) => Math.round(x * 1e4) / 1e4), [0.02, 0.01, -0.01]);
-  assert.ok(Math.abs(d.mean.value - 0.02 / 3) < 1e-12);
-  // The resampled means lie between the smallest and the largest delta.
-  assert.ok(d.mean.low >= -0.01 - 1e-12 && d.mean.low < d.mean.value);
-  assert.ok(d.mean.high <= 0.02 + 1e-12 && d.mean.high > d.mean.value);
+  // Deltas +2, +1, −1 points: mean 2/3, sd √(7/3) = 1.5275; half-width 4.3027 · sd / √3 = 3.7945.
+  const s = d.statistics!;
+  assert.equal(s.n, 3);
+  assert.ok(Math.abs(s.mean - 0.02 / 3) < 1e-12);
+  assert.ok(Math.abs(s.sd - 0.01 * Math.sqrt(7 / 3)) < 1e-12);
+  assert.ok(Math.abs(s.tInterval.low - (0.02 / 3 - 0.037945)) < 1e-6, `${s.tInterval.low}`);
+  assert.ok(Math.abs(s.tInterval.high - (0.02 / 3 + 0.037945)) < 1e-6, `${s.tInterval.high}`);
+  // |±2 ±1 ±1| reaches 2 in 6 of 8 sign patterns (all but +2 −1 −1 and −2 +1 +1, which sum to 0).
+  assert.equal(s.p, 0.75);
+  assert.equal(s.resolved, false);
   const all = pairedDifferences(groups);
   assert.deepEqual(all.map((p) => `${p.arm}:${p.seeds.join(",")}`), [
     "learned:0,1,2",
     "learned-old:1",
   ]);
+  // One pair has no statistics and stays out of Holm's family: the one tested keeps its p.
+  assert.equal(all[1].statistics, null);
+  assert.equal(all[0].holmP, 0.75);
+  assert.equal(all[0].holmFamily, 1);
   const md = tablesOf(rows, { paired: all });
   assert.match(md, /learned − manual: \+0\.67 points top-1/);
+  assert.match(md, /Holm p = p adjusted over the plan's 1 paired comparison;/);
   assert.match(
     md,
-    /Paired by seed \(seed 0 \+2\.00 points, seed 1 \+1\.00 points, seed 2 −1\.00 points\): mean \+0\.67 points, bootstrap 95% interval \[[−+]\d\.\d\d, \+\d\.\d\d\] over 3 pairs\./,
+    /\| learned − manual \| 3 \| 0: \+2\.00, 1: \+1\.00, 2: −1\.00 \| \+0\.67 \| 1\.53 \| \[−3\.13, \+4\.46\] \| 0\.75 \| 0\.75 \| not resolved \|/,
   );
-  // One common seed: a difference, no paired sentence.
+  assert.doesNotMatch(md, /bootstrap/);
+  // One common seed: a difference, no row in the paired table.
   assert.match(md, /learned-old − manual: −5\.50 points/);
-  assert.equal(md.match(/Paired by seed/g)?.length, 1);
+  assert.doesNotMatch(md, /\| learned-old − manual \|/);
 });
 
 Deno.test("experiment tables: a plan's own comparison, null against learned, paired by seed", () => {
@@ -158,13 +170,25 @@ Deno.test("experiment tables: a plan's own comparison, null against learned, pai
     "null−manual",
     "null−learned",
   ]);
+  // learned − manual −1, −3 points: p = 1/2 (the 2-pair minimum); null − manual −2, −2:
+  // p = 1/2 and sd 0, so a t-interval of zero width that excludes 0; null − learned −1, +1:
+  // p = 1. Holm over the three: 1/2·3 → 1, 1/2·2 = 1, 1·1 = 1.
+  assert.deepEqual(all.map((p) => p.statistics!.p), [0.5, 0.5, 1]);
+  assert.deepEqual(all.map((p) => p.holmP), [1, 1, 1]);
+  assert.ok(all.every((p) => p.holmFamily === 3));
   const md = tablesOf(rows, { comparisons, paired: all });
   assert.match(md, /null − learned: \+0\.00 points top-1/);
   assert.match(
     md,
-    /Paired by seed \(seed 0 −1\.00 points, seed 1 \+1\.00 points\): mean \+0\.00 points/,
+    /\| null − learned \| 2 \| 0: −1\.00, 1: \+1\.00 \| \+0\.00 \| 1\.41 \| \[−12\.71, \+12\.71\] \| 1 \| 1 \| not resolved \|/,
   );
-  assert.equal(md.match(/Paired by seed/g)?.length, 3);
+  // The t-interval alone would call null − manual resolved; two pairs cannot give p < 0.5.
+  assert.match(
+    md,
+    /\| null − manual \| 2 \| 0: −2\.00, 1: −2\.00 \| −2\.00 \| 0\.00 \| \[−2\.00, −2\.00\] \| 0\.5 \| 1 \| not resolved by p \|/,
+  );
+  assert.match(md, /over the plan's 3 paired comparisons/);
+  assert.equal(md.match(/^\| [a-z-]+ − [a-z-]+ \| 2 \|/gm)?.length, 3);
   // Without the plan's comparisons the table has only the arms against manual.
   assert.doesNotMatch(tablesOf(rows), /null − learned/);
 });

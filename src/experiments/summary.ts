@@ -1,8 +1,10 @@
 /**
  * The results of an experiment plan, read from its runs' files: one row per finished
  * search-train run (found network, search and training cost, test accuracy), one group
- * per search algorithm × space with the mean and every value, and the learned − manual
- * difference next to the seed-to-seed spread; one row per finished evolution (the
+ * per search algorithm × space with the mean and every value, the learned − manual
+ * difference next to the seed-to-seed spread and, paired by seed, its t-interval, exact
+ * sign-flip p-value and Holm-adjusted p (src/util/paired_statistics.ts); one row per
+ * finished evolution (the
  * supernet's held-out top-1 at its end, the best cell per layer). Written as PLAN.json
  * and PLAN.md, and each finished run's small files (search result, network, report,
  * training metrics, learned space) copied beside them, so the tables can be checked after
@@ -19,8 +21,13 @@ import { loadTarget } from "../space/load.ts";
 import { readSearchSpaceFile } from "../space/search_space_file.ts";
 import type { EpochRecord } from "../train/trainer.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
-import { bootstrapInterval, type Interval } from "../util/bootstrap.ts";
 import { allPathsExist, pathExists } from "../util/output_folder.ts";
+import {
+  holm,
+  type PairedStatistics,
+  pairedStatistics,
+  verdict,
+} from "../util/paired_statistics.ts";
 import type { ArmComparison, EvolveRun, ExperimentPlan, SearchTrainRun } from "./plans.ts";
 import { evolveDone, runCommands, runLayout, stageDone } from "./runner.ts";
 
@@ -89,8 +96,17 @@ export interface PairedDifference {
   readonly seeds: number[];
   /** arm − baseline test top-1, seed by seed. */
   readonly deltas: number[];
-  /** The mean delta and its percentile-bootstrap 95% interval over the seed pairs. */
-  readonly mean: Interval;
+  /**
+   * n, mean, sd, the Student-t 95% interval, the exact sign-flip p-value and whether the
+   * interval excludes 0, over the seed pairs; null with one pair (no spread to judge by).
+   */
+  readonly statistics: PairedStatistics | null;
+  /**
+   * The sign-flip p adjusted by Holm's step-down over every comparison of the plan that has
+   * statistics (`holmFamily` of them); null with one pair.
+   */
+  readonly holmP: number | null;
+  readonly holmFamily: number;
 }
 
 export interface PlanResults {
@@ -213,17 +229,27 @@ const BASELINE_ARM = "manual";
 
 /**
  * `arm` − `baseline` test top-1 paired by seed (the same seed drives both searches and
- * trainings), with a bootstrap interval of the mean over the pairs; null without a
- * common seed. With 3 pairs the bootstrap has only 10 distinct resamples: the interval
- * is coarse, and says so by being wide.
+ * trainings), with the t-interval and sign-flip p of the mean delta from two pairs on; null
+ * without a common seed. Not a bootstrap: over 3 pairs it has 10 distinct resamples and its
+ * 95% bounds are the smallest and largest delta. Holm's adjustment needs the plan's other
+ * comparisons: `pairedDifferences` fills it in (alone, a comparison is its own family).
  */
 export function pairedDifference(arm: GroupRow, baseline: GroupRow): PairedDifference | null {
   const seeds = arm.seeds.filter((s) => baseline.seeds.includes(s));
   if (seeds.length === 0) return null;
   const top1 = (g: GroupRow, seed: number) => g.testTop1[g.seeds.indexOf(seed)];
   const deltas = seeds.map((s) => top1(arm, s) - top1(baseline, s));
-  const interval = bootstrapInterval(deltas.length, (idx) => mean(idx.map((i) => deltas[i])));
-  return { algo: arm.algo, arm: arm.arm, baseline: baseline.arm, seeds, deltas, mean: interval };
+  const statistics = deltas.length >= 2 ? pairedStatistics(deltas) : null;
+  return {
+    algo: arm.algo,
+    arm: arm.arm,
+    baseline: baseline.arm,
+    seeds,
+    deltas,
+    statistics,
+    holmP: statistics?.p ?? null,
+    holmFamily: statistics ? 1 : 0,
+  };
 }
 
 /**
@@ -248,14 +274,24 @@ export function comparedGroups(
   return out;
 }
 
-/** Every compared pair with a seed in common, paired by seed. */
+/**
+ * Every compared pair with a seed in common, paired by seed; the p-values of those with two
+ * pairs or more adjusted together by Holm (the family is the plan's whole table: every
+ * algorithm, every arm − manual and the plan's own comparisons).
+ */
 export function pairedDifferences(
   groups: readonly GroupRow[],
   comparisons: readonly ArmComparison[] = [],
 ): PairedDifference[] {
-  return comparedGroups(groups, comparisons)
+  const all = comparedGroups(groups, comparisons)
     .map(([arm, baseline]) => pairedDifference(arm, baseline))
     .filter((d): d is PairedDifference => d !== null);
+  const tested = all.filter((d) => d.statistics !== null);
+  const adjusted = holm(tested.map((d) => d.statistics!.p));
+  return all.map((d) => {
+    const i = tested.indexOf(d);
+    return i < 0 ? d : { ...d, holmP: adjusted[i], holmFamily: tested.length };
+  });
 }
 
 /** Reads every finished run of `plan` in `planOut`. */
@@ -294,9 +330,13 @@ const seconds = (v: number) => `${Math.round(v)} s`;
 /**
  * The plan's tables in Markdown: per algorithm, one row per space (mean top-1 and each
  * seed's value), then each compared pair (every arm − manual, then the plan's own) with the
- * larger of the two arms' seed spreads and, from two common seeds on, the paired difference.
+ * larger of the two arms' seed spreads and, for the pairs with two common seeds or more, a
+ * table of the paired differences: n, each seed, mean, sd, t-interval, sign-flip p, Holm p
+ * and the verdict ("not resolved" where the t-interval spans 0, "not resolved by p" where it
+ * does not but the Holm-adjusted p is not below 0.05).
  */
 export function resultsMarkdown(results: PlanResults): string {
+  const paired = pairedDifferences(results.groups, results.comparisons);
   const lines = [
     `# Experiment \`${results.plan}\``,
     "",
@@ -330,6 +370,7 @@ export function resultsMarkdown(results: PlanResults): string {
           `${seconds(g.meanTrainSeconds)} |`,
       );
     }
+    const tested: PairedDifference[] = [];
     for (const [other, base] of comparedGroups(groups, results.comparisons)) {
       const spread = Math.max(...[other, base].map((g) => spreadOf(g.testTop1)));
       lines.push(
@@ -342,10 +383,13 @@ export function resultsMarkdown(results: PlanResults): string {
             } points.`
             : " (one seed per space: no spread to compare with)."),
       );
-      const paired = pairedDifference(other, base);
-      if (paired && paired.seeds.length >= 2) lines.push("", pairedSentence(paired));
+      const d = paired.find((p) =>
+        p.algo === algo && p.arm === other.arm && p.baseline === base.arm
+      );
+      if (d?.statistics) tested.push(d);
     }
     lines.push("");
+    if (tested.length > 0) lines.push(...pairedTable(tested));
   }
   if (results.runs.length === 0 && results.evolutions) return lines.join("\n") + "\n";
   lines.push(
@@ -387,13 +431,40 @@ function evolutionTable(rows: readonly EvolveRow[]): string[] {
   return lines;
 }
 
-/** The paired difference in one sentence: every seed's delta and the interval. */
-function pairedSentence(d: PairedDifference): string {
-  const each = d.seeds.map((s, i) => `seed ${s} ${signedPoints(d.deltas[i])}`).join(", ");
-  const lo = signedPoints(d.mean.low).replace(" points", "");
-  const hi = signedPoints(d.mean.high).replace(" points", "");
-  return `Paired by seed (${each}): mean ${signedPoints(d.mean.value)}, bootstrap 95% ` +
-    `interval [${lo}, ${hi}] over ${d.seeds.length} pairs.`;
+/** "+0.25" or "−0.98": a difference in points, signed, without the unit. */
+const signed = (delta: number) => signedPoints(delta).replace(" points", "");
+
+/** A p-value to three significant digits: 0.25, 0.0625, 0.00781. */
+const pValue = (p: number) => String(Number(p.toPrecision(3)));
+
+/** The paired differences of one algorithm's table (pairs with statistics only). */
+function pairedTable(tested: readonly PairedDifference[]): string[] {
+  const family = tested[0].holmFamily;
+  const lines = [
+    "Paired by seed (arm − baseline test top-1 in points, one difference per seed): " +
+    "t 95% interval = mean ± t(0.975, n − 1) · sd / √n; p = two-sided sign-flip permutation " +
+    "test of the mean (exact over all 2^n sign patterns: with n pairs no p falls below 2/2^n, " +
+    "0.25 for 3 pairs, 0.0625 for 5); Holm p = p adjusted over the plan's " +
+    `${family} paired comparison${family === 1 ? "" : "s"}; ` +
+    "not resolved where the t-interval spans 0, not resolved by p where it does not but the " +
+    "Holm p is 0.05 or more.",
+    "",
+    "| difference | pairs | each seed | mean | sd | t 95% interval | p | Holm p | verdict |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const d of tested) {
+    const s = d.statistics!;
+    const each = d.seeds.map((seed, i) => `${seed}: ${signed(d.deltas[i])}`).join(", ");
+    const exact = s.pMethod === "exact" ? "" : ` (Monte Carlo, ${s.patterns} patterns)`;
+    const interval = `[${signed(s.tInterval.low)}, ${signed(s.tInterval.high)}]`;
+    lines.push(
+      `| ${d.arm} − ${d.baseline} | ${s.n} | ${each} | ${signed(s.mean)} | ` +
+        `${(100 * s.sd).toFixed(2)} | ${interval} | ${pValue(s.p)}${exact} | ` +
+        `${pValue(d.holmP!)} | ${verdict(s, d.holmP!)} |`,
+    );
+  }
+  lines.push("");
+  return lines;
 }
 
 function spreadOf(values: readonly number[]): number {
