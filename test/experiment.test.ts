@@ -4,17 +4,36 @@
  * overwrite, and resumes without redoing finished stages.
  */
 import assert from "node:assert/strict";
-import { EXPERIMENT_PLANS, experimentPlan } from "../src/experiments/plans.ts";
-import { checkPlanFlags } from "../src/experiments/runner.ts";
+import {
+  DECIDING_SEARCH,
+  EXPERIMENT_PLANS,
+  type ExperimentPlan,
+  experimentPlan,
+  SEARCH_VS_RANDOM_SEEDS,
+  type SearchTrainRun,
+} from "../src/experiments/plans.ts";
+import {
+  checkPlanFlags,
+  matchedNetwork,
+  runCommands,
+  runLayout,
+  stagesOf,
+} from "../src/experiments/runner.ts";
 import {
   type EvolveRow,
   groupRows,
   pairedDifference,
   pairedDifferences,
   type PlanResults,
+  readRunRow,
   resultsMarkdown,
   type RunRow,
 } from "../src/experiments/summary.ts";
+import { fullChoices, spaceCosts } from "../src/search/space_costs.ts";
+import { loadSearchSpace } from "../src/search/space_input.ts";
+import { countNetwork } from "../src/space/counting.ts";
+import { networkToJson } from "../src/space/network_spec.ts";
+import { networkFromChoices } from "../src/space/search_space_spec.ts";
 import { runScript, throwsLine } from "./_helpers.ts";
 
 Deno.test("every experiment plan's runs have unique ids and flags the stages accept", () => {
@@ -269,4 +288,209 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+/** The value after `flag` in a list of flags. */
+const flagOf = (args: readonly string[], flag: string) => args[args.lastIndexOf(flag) + 1];
+
+Deno.test("search-vs-random: per seed and space, found, a draw at its MAdds and random search", () => {
+  const plan = EXPERIMENT_PLANS["search-vs-random"];
+  assert.deepEqual(Object.keys(plan.spaces), ["learned", "manual"]);
+  assert.equal(
+    plan.spaces.learned,
+    "docs/results/evolve-seeds/default-seed0/evolve/search_space.json",
+  );
+  assert.equal(plan.spaces.manual, "baseline:compact-28");
+  assert.deepEqual([...SEARCH_VS_RANDOM_SEEDS], [10, 11, 12, 13, 14, 15, 16, 17]);
+  assert.equal(plan.runs.length, 8 * 2 * 3);
+  const runs = plan.runs as SearchTrainRun[];
+  assert.ok(runs.every((r) => r.kind === "search-train"));
+  // Seed by seed, both spaces: the first six runs are already a comparison.
+  assert.deepEqual(
+    runs.slice(0, 6).map((r) => `${r.algo}/${r.arm}/${r.seed}`),
+    [
+      "learned/found/10",
+      "learned/random-draw/10",
+      "learned/random-search/10",
+      "manual/found/10",
+      "manual/random-draw/10",
+      "manual/random-search/10",
+    ],
+  );
+  for (const seed of SEARCH_VS_RANDOM_SEEDS) {
+    const ofSeed = runs.filter((r) => r.seed === seed);
+    assert.equal(ofSeed.length, 6);
+    // One training recipe and training seed for the whole set.
+    for (const r of ofSeed) {
+      assert.deepEqual(r.trainArgs, ofSeed[0].trainArgs, r.id);
+      assert.equal(flagOf(r.trainArgs, "--seed"), String(seed));
+      assert.equal(flagOf(r.trainArgs, "--epochs"), "4");
+    }
+    for (const [space, path] of Object.entries(plan.spaces)) {
+      const arm = (name: string) => ofSeed.find((r) => r.algo === space && r.arm === name)!;
+      const [found, draw, random] = ["found", "random-draw", "random-search"].map(arm);
+      for (const r of [found, draw, random]) assert.equal(flagOf(r.searchArgs, "--space"), path);
+      assert.equal(flagOf(found.searchArgs, "--algo"), "proxyless-g");
+      assert.deepEqual(found.searchArgs.slice(-DECIDING_SEARCH.length), [...DECIDING_SEARCH]);
+      assert.equal(draw.drawMatching, found.id);
+      assert.equal(flagOf(draw.searchArgs, "--tolerance"), "0.03");
+      assert.equal(flagOf(random.searchArgs, "--algo"), "random");
+      assert.equal(flagOf(random.searchArgs, "--epochs"), "3");
+      // The same cap as the search it is compared with.
+      assert.equal(
+        flagOf(random.searchArgs, "--madds-max"),
+        flagOf(DECIDING_SEARCH, "--madds-max"),
+      );
+      assert.equal(random.drawMatching, undefined);
+    }
+  }
+  assert.equal(flagOf(DECIDING_SEARCH, "--madds-max"), "6M");
+});
+
+Deno.test("search-vs-random tables: found − random-draw and found − random-search per space", () => {
+  const plan = EXPERIMENT_PLANS["search-vs-random"];
+  const rows = (plan.runs as SearchTrainRun[])
+    .filter((r) => r.seed <= 11)
+    .map((r) => ({
+      ...row(r.arm, r.algo, r.seed, r.arm === "found" ? 0.9 : 0.88, 5e6),
+      id: r.id,
+      searchHeldOutTop1: r.drawMatching ? null : 0.5,
+    }));
+  const groups = groupRows(rows);
+  const paired = pairedDifferences(groups, plan.comparisons);
+  assert.deepEqual(paired.map((d) => `${d.algo}: ${d.arm} − ${d.baseline} [${d.seeds}]`), [
+    "learned: found − random-draw [10,11]",
+    "learned: found − random-search [10,11]",
+    "manual: found − random-draw [10,11]",
+    "manual: found − random-search [10,11]",
+  ]);
+  assert.ok(paired.every((d) => Math.abs(d.statistics!.mean - 0.02) < 1e-12));
+  const md = tablesOf(rows, { comparisons: plan.comparisons, paired, armTitle: plan.armTitle });
+  assert.match(md, /^\| network \| seeds \| test top-1 \(mean\)/m);
+  assert.equal(md.match(/found − random-draw: \+2\.00 points/g)?.length, 2);
+  assert.equal(md.match(/found − random-search: \+2\.00 points/g)?.length, 2);
+  // A draw has no search held-out top-1: a dash in the Runs table.
+  assert.match(md, /\| learned-random-draw-seed10 \| .* \| 5\.00M \| – \| 99\.0% \| 88\.00% \|/);
+  assert.doesNotMatch(md, /null/);
+});
+
+Deno.test({
+  name: "a draw run's first stage draws at its matched run's found network's MAdds",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const planOut = await Deno.makeTempDir({ prefix: "experiment-draw-test-" });
+    try {
+      const found: SearchTrainRun = {
+        kind: "search-train",
+        id: "manual-found-seed0",
+        arm: "found",
+        algo: "manual",
+        seed: 0,
+        searchArgs: ["--space", "baseline:compact-28", "--algo", "spos", "--quick"],
+        trainArgs: ["--quick"],
+      };
+      const draw: SearchTrainRun & { drawMatching: string } = {
+        ...found,
+        id: "manual-random-draw-seed0",
+        arm: "random-draw",
+        searchArgs: ["--space", "baseline:compact-28", "--tolerance", "0.03", "--seed", "0"],
+        drawMatching: found.id,
+      };
+      const plan: ExperimentPlan = { name: "p", question: "q?", spaces: {}, runs: [found, draw] };
+      checkPlanFlags(plan, planOut);
+      throwsLine(
+        () => checkPlanFlags({ ...plan, runs: [draw, found] }, planOut),
+        /run manual-random-draw-seed0: drawMatching manual-found-seed0: not a search run before it/,
+      );
+      throwsLine(
+        () => checkPlanFlags({ ...plan, runs: [found, { ...draw, drawMatching: "x" }] }, planOut),
+        /drawMatching x: not a search run before it in the plan/,
+      );
+      const commands = runCommands(planOut, draw);
+      assert.deepEqual(Object.keys(commands), ["draw", "train"]);
+      assert.equal(
+        commands.draw,
+        `deno task draw --space baseline:compact-28 --tolerance 0.03 --seed 0 --match ` +
+          `${planOut}/manual-found-seed0/search/network.json --out ${planOut}/${draw.id}/draw`,
+      );
+      assert.match(commands.train, new RegExp(`--arch ${planOut}/${draw.id}/draw/network.json`));
+
+      const [first, train] = stagesOf(planOut, draw);
+      assert.deepEqual([first.name, train.name], ["draw", "train"]);
+      await assert.rejects(
+        first.run(false, () => {}),
+        /manual-found-seed0\/search\/network\.json is missing: run manual-found-seed0 first$/,
+      );
+      // The matched run's found network, as its search wrote it.
+      const { space } = await loadSearchSpace("baseline:compact-28", { backbone: "proxyless-224" });
+      const costs = spaceCosts(space);
+      const network = networkFromChoices(space, fullChoices(space, costs, [2, 6, 4, 1, 5, 0, 3]));
+      const target = countNetwork(network).total.madds;
+      await Deno.mkdir(`${planOut}/${found.id}/search`, { recursive: true });
+      await Deno.writeTextFile(
+        matchedNetwork(planOut, draw),
+        JSON.stringify(networkToJson(network)),
+      );
+      const lines: string[] = [];
+      await first.run(false, (line) => lines.push(line));
+      assert.match(lines.join("\n"), /draw: .* after \d+ draw\(s\)/);
+      const p = runLayout(planOut, draw);
+      const record = JSON.parse(await Deno.readTextFile(`${p.draw}/draw.json`));
+      assert.equal(record.target, target);
+      assert.ok(Math.abs(record.madds - target) <= 0.03 * target);
+      for (const file of first.done) await Deno.stat(file);
+
+      // Its row, once a training is there: no held-out top-1, the draw's columns.
+      assert.equal(await readRunRow(planOut, draw), null, "unfinished: no row");
+      await Deno.mkdir(p.train, { recursive: true });
+      const epoch = {
+        epoch: 1,
+        steps: 4,
+        lr: 0.1,
+        trainLoss: 1,
+        trainTop1: 0.5,
+        test: { loss: 1, top1: 0.6, top5: 0.9, examples: 64 },
+        epochSeconds: 3,
+        imagesPerSecond: 10,
+      };
+      await Deno.writeTextFile(`${p.train}/metrics.jsonl`, JSON.stringify(epoch) + "\n");
+      await Deno.writeTextFile(`${p.train}/model.onnx`, "");
+      const got = (await readRunRow(planOut, draw))!;
+      assert.equal(got.searchHeldOutTop1, null);
+      assert.equal(got.searchEntropy, null);
+      assert.equal(got.madds, record.madds);
+      assert.equal(got.testTop1, 0.6);
+      assert.deepEqual(got.draw, {
+        matches: found.id,
+        targetMAdds: target,
+        tolerance: 0.03,
+        draws: record.draws,
+      });
+      const md = tablesOf([got]);
+      assert.match(md, /## Random draws/);
+      assert.match(
+        md,
+        new RegExp(
+          `\\| ${draw.id} \\| ${found.id} \\| ${(target / 1e6).toFixed(2)}M \\| ±3\\.0% \\|`,
+        ),
+      );
+    } finally {
+      await Deno.remove(planOut, { recursive: true });
+    }
+  },
+});
+
+Deno.test("deno task experiment --list prints every run's commands, draws included", async () => {
+  const r = await runScript("experiment.ts", "--list");
+  assert.equal(r.code, 0, r.stderr);
+  const plan = EXPERIMENT_PLANS["search-vs-random"];
+  assert.match(r.stdout, /^search-vs-random: Does the network G finds beat/m);
+  for (const run of plan.runs) {
+    assert.ok(r.stdout.includes(`  ${run.id}\n`), run.id);
+    for (const command of Object.values(runCommands(`runs/experiments/${plan.name}`, run))) {
+      assert.ok(r.stdout.includes(command), `${run.id}: ${command}`);
+    }
+  }
+  assert.equal((r.stdout.match(/deno task draw --space/g) ?? []).length, 16);
 });

@@ -1,8 +1,10 @@
 /**
- * The experiments as data: each plan is a list of independent runs. A run is either one
- * `deno task search` followed by one `deno task train` of the network it found, or one
- * `deno task evolve` (learning a space), given as the commands' own flags (so every run
- * can be repeated by hand, and each stage's parser checks them). `deno task experiment
+ * The experiments as data: each plan is a list of runs. A run is either one
+ * `deno task search` followed by one `deno task train` of the network it found, one
+ * `deno task draw` (a random network at the MAdds of another run's found network)
+ * followed by its training, or one `deno task evolve` (learning a space), given as the
+ * commands' own flags (so every run can be repeated by hand, and each stage's parser
+ * checks them). Runs are independent but for a draw, which needs the run it matches. `deno task experiment
  * PLAN` executes a plan, or one shard of it (shard.ts); `summary.ts` turns the finished
  * runs into tables.
  *
@@ -11,17 +13,33 @@
  * 4–8; the comparison's 8 runs fit in about an hour and a half.
  */
 
-/** One search + train. */
+/**
+ * One search + train; or, with `drawMatching`, one random draw at the MAdds of another
+ * run's found network + train (the control a found network is measured against).
+ */
 export interface SearchTrainRun {
   readonly kind: "search-train";
   /** Folder name inside the plan's output folder; unique in the plan. */
   readonly id: string;
-  /** The space it searches, as the table names it ("learned", "manual"). */
+  /**
+   * What the tables compare, as they name it: the space searched ("learned", "manual"),
+   * or how the network was chosen ("found", "random-draw") where the plan says so.
+   */
   readonly arm: string;
+  /** The tables' sections: the search algorithm, or the space where arms are methods. */
   readonly algo: string;
   readonly seed: number;
-  /** `deno task search` flags, less --out and --resume. */
+  /**
+   * `deno task search` flags, less --out and --resume; with `drawMatching`, `deno task
+   * draw` flags, less --match and --out.
+   */
   readonly searchArgs: readonly string[];
+  /**
+   * The id of an earlier search run of the plan: this run's first stage is `deno task
+   * draw --match` that run's search/network.json instead of a search. Sharding keeps the
+   * two in one shard, the draw after the search (src/experiments/shard.ts).
+   */
+  readonly drawMatching?: string;
   /** `deno task train` flags, less --arch, --out and --resume. */
   readonly trainArgs: readonly string[];
 }
@@ -53,6 +71,8 @@ export interface ExperimentPlan {
    * by seed (the null arm asks about the learned arm, not the manual one).
    */
   readonly comparisons?: readonly ArmComparison[];
+  /** What the tables' first column calls an arm (default "space"). */
+  readonly armTitle?: string;
 }
 
 /** One arm against another in a plan's tables. */
@@ -129,6 +149,19 @@ const TRAIN_RECIPE = ["--epochs", "2", "--train-images", "15000", ...TRAIN_OPTIM
  * 2.7M MAdds rather than the two spaces at one budget.
  */
 const CAP_ONLY = { label: "proxyless-g-cap", extra: ["--lambda", "0"] };
+
+/**
+ * The search flags of the deciding comparison's G searches (`search-vs-random`'s `found`
+ * runs), set from the measured deciding budget: for now the G-with-the-cap-alone flags of
+ * the space comparisons (SEARCH_BUDGET, ALGO_ARGS["proxyless-g"], CAP_ONLY.extra), until
+ * that budget is measured and written here. Its `--madds-max` is the cap random search
+ * runs under too.
+ */
+export const DECIDING_SEARCH: readonly string[] = [
+  ...SEARCH_BUDGET,
+  ...ALGO_ARGS["proxyless-g"],
+  ...CAP_ONLY.extra,
+];
 
 function comparisonRun(
   arm: string,
@@ -395,6 +428,86 @@ const SPACE_COMPARISON_LONG: ExperimentPlan = (() => {
   };
 })();
 
+/** The value of `flag` in a list of flags (the last one given), or undefined. */
+function flagValue(args: readonly string[], flag: string): string | undefined {
+  const at = args.lastIndexOf(flag);
+  return at < 0 ? undefined : args[at + 1];
+}
+
+/** The seeds of `search-vs-random`, fixed before any of its runs. */
+export const SEARCH_VS_RANDOM_SEEDS = [10, 11, 12, 13, 14, 15, 16, 17] as const;
+/** The random draw's MAdds window around the found network's: ±3%. */
+const DRAW_TOLERANCE = "0.03";
+
+/**
+ * The deciding question: does the network G finds (`found`, flags DECIDING_SEARCH) beat
+ * a uniform random draw of its space at the same MAdds ±3% (`random-draw`, no supernet)
+ * and random search under the same cap (`random-search`: 96 paths scored on the same
+ * supernet budget, 3 epochs)? In the learned space (evolve-seeds' seed 0) and the manual
+ * one, 8 seeds fixed in advance; the three networks of a seed train with the same recipe
+ * and training seed, so found − random-draw and found − random-search pair by seed within
+ * each space. Arms are the methods and the tables' sections the spaces. Ordered seed by
+ * seed, both spaces, so that a partial plan is already a comparison; a draw follows the
+ * search it matches (and shares its shard).
+ */
+const SEARCH_VS_RANDOM: ExperimentPlan = (() => {
+  const spaces = { learned: evolvedSpace(0), manual: MANUAL_SPACE };
+  const cap = flagValue(DECIDING_SEARCH, "--madds-max");
+  if (cap === undefined) throw new Error("DECIDING_SEARCH must set --madds-max");
+  const randomBudget = SEARCH_BUDGET.map((arg, i) =>
+    SEARCH_BUDGET[i - 1] === "--madds-max" ? cap : arg
+  );
+  const runs: ExperimentRun[] = [];
+  for (const seed of SEARCH_VS_RANDOM_SEEDS) {
+    const trainArgs = [...LONG_RECIPE, "--seed", String(seed)];
+    for (const [space, path] of Object.entries(spaces)) {
+      const run = (arm: string, rest: Partial<SearchTrainRun>): SearchTrainRun => ({
+        kind: "search-train",
+        id: `${space}-${arm}-seed${seed}`,
+        arm,
+        algo: space,
+        seed,
+        searchArgs: [],
+        trainArgs,
+        ...rest,
+      });
+      const found = run("found", {
+        searchArgs: [
+          ...["--space", path, "--algo", "proxyless-g", "--seed", String(seed)],
+          ...DECIDING_SEARCH,
+        ],
+      });
+      runs.push(
+        found,
+        run("random-draw", {
+          searchArgs: ["--space", path, "--tolerance", DRAW_TOLERANCE, "--seed", String(seed)],
+          drawMatching: found.id,
+        }),
+        run("random-search", {
+          searchArgs: [
+            ...["--space", path, "--algo", "random", "--seed", String(seed)],
+            ...randomBudget,
+            ...["--epochs", "3"],
+          ],
+        }),
+      );
+    }
+  }
+  return {
+    name: "search-vs-random",
+    question: "Does the network G finds beat a random draw of its space at the same MAdds " +
+      "(±3%) and random search under the same cap, in the learned and the manual space (8 " +
+      "seeds, paired)?",
+    spaces,
+    runs,
+    comparisons: [
+      { arm: "found", baseline: "random-draw" },
+      { arm: "found", baseline: "random-search" },
+    ],
+    armTitle: "network",
+  };
+})();
+
 /** A plan of seconds for tests: each stage's --quick on both spaces. */
 const SMOKE: ExperimentPlan = {
   name: "smoke",
@@ -503,6 +616,7 @@ export const EXPERIMENT_PLANS: Readonly<Record<string, ExperimentPlan>> = {
   [SPACE_LEARNING.name]: SPACE_LEARNING,
   [EVOLVE_SEEDS.name]: EVOLVE_SEEDS,
   [SPACE_COMPARISON_LONG.name]: SPACE_COMPARISON_LONG,
+  [SEARCH_VS_RANDOM.name]: SEARCH_VS_RANDOM,
   [SMOKE.name]: SMOKE,
   [TINY.name]: TINY,
 };

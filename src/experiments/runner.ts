@@ -1,6 +1,7 @@
 /**
  * Executes an experiment plan, or one shard of it: each run is a list of stages (evolve;
- * or search, then the training of the found network), run in this process (one GPU
+ * or search, then the training of the found network; or a draw at the MAdds of another
+ * run's found network, then its training), run in this process (one GPU
  * device, pipelines compiled once). A stage whose last files exist is skipped; with
  * `resume`, an interrupted stage continues from its own checkpoint. After every finished
  * run `afterRun` is called (the command rewrites the plan's tables there), so a plan cut
@@ -9,6 +10,7 @@
 import { describeEvolveRun, parseEvolveArgs } from "../evolve/config.ts";
 import { evolve, evolveCheckpointPath } from "../evolve/evolve.ts";
 import { parseSearchArgs } from "../search/config.ts";
+import { describeDraw, parseDrawArgs, prepareDraw, runDraw } from "../search/draw_command.ts";
 import {
   describeSearch,
   prepareSearch,
@@ -22,23 +24,47 @@ import { allPathsExist, pathExists } from "../util/output_folder.ts";
 import type { EvolveRun, ExperimentPlan, ExperimentRun, SearchTrainRun } from "./plans.ts";
 import { formatShard, type Shard, shardOf } from "./shard.ts";
 
-/** Where a search-train run's two stages write, inside the plan's folder. */
+/** Whether a run's first stage is a draw (`drawMatching`) rather than a search. */
+export function isDrawRun(run: ExperimentRun): run is SearchTrainRun & { drawMatching: string } {
+  return run.kind === "search-train" && run.drawMatching !== undefined;
+}
+
+/**
+ * Where a run's stages write, inside the plan's folder; `network` is what the training
+ * trains: the search's found network, or a draw run's drawn one.
+ */
 export function runLayout(planOut: string, run: ExperimentRun) {
   const root = `${planOut}/${run.id}`;
+  const draw = `${root}/draw`;
   return {
     root,
     evolve: `${root}/evolve`,
     search: `${root}/search`,
-    network: `${root}/search/network.json`,
+    draw,
+    network: isDrawRun(run) ? `${draw}/network.json` : `${root}/search/network.json`,
     train: `${root}/train`,
   };
 }
 
-/** The files each stage writes last: all present means the stage finished. */
+/** The found network a draw run draws at the MAdds of: its matched run's search output. */
+export function matchedNetwork(planOut: string, run: SearchTrainRun & { drawMatching: string }) {
+  return `${planOut}/${run.drawMatching}/search/network.json`;
+}
+
+/**
+ * The files each stage writes last: all present means the stage finished. `search` is
+ * the first stage's: the search's, or a draw run's draw.
+ */
 export function stageDone(planOut: string, run: SearchTrainRun) {
   const p = runLayout(planOut, run);
+  const first = isDrawRun(run) ? p.draw : p.search;
   return {
-    search: [p.network, `${p.search}/result.json`, `${p.search}/report.md`],
+    search: [
+      p.network,
+      `${first}/result.json`,
+      `${first}/report.md`,
+      ...(isDrawRun(run) ? [`${p.draw}/draw.json`] : []),
+    ],
     train: [`${p.train}/metrics.jsonl`, `${p.train}/model.onnx`],
   };
 }
@@ -62,23 +88,42 @@ export function runCommands(planOut: string, run: ExperimentRun): Record<string,
   if (run.kind === "evolve") {
     return { evolve: ["deno task evolve", ...run.evolveArgs, "--out", p.evolve].join(" ") };
   }
+  if (isDrawRun(run)) {
+    return {
+      draw: ["deno task draw", ...drawArgs(planOut, run)].join(" "),
+      train: ["deno task train --arch", p.network, ...run.trainArgs, "--out", p.train].join(" "),
+    };
+  }
   return {
     search: ["deno task search", ...run.searchArgs, "--out", p.search].join(" "),
     train: ["deno task train --arch", p.network, ...run.trainArgs, "--out", p.train].join(" "),
   };
 }
 
+/** A draw run's `deno task draw` flags: the plan's, the matched network and --out. */
+function drawArgs(planOut: string, run: SearchTrainRun & { drawMatching: string }): string[] {
+  return [
+    ...run.searchArgs,
+    "--match",
+    matchedNetwork(planOut, run),
+    "--out",
+    runLayout(planOut, run).draw,
+  ];
+}
+
 /** One stage of a run: where it writes, how to tell it finished, and how to run it. */
-interface Stage {
-  readonly name: "evolve" | "search" | "train";
+export interface Stage {
+  readonly name: "evolve" | "search" | "draw" | "train";
   readonly done: readonly string[];
-  readonly checkpoint: string;
+  /** What `--resume` continues from (null: the stage redoes itself, in seconds). */
+  readonly checkpoint: string | null;
   /** Checks the stage's flags with its own parser (nothing runs). */
   readonly check: () => void;
   readonly run: (resume: boolean, log: (line: string) => void) => Promise<void>;
 }
 
-function stagesOf(planOut: string, run: ExperimentRun): Stage[] {
+/** The stages of `run`, in order. */
+export function stagesOf(planOut: string, run: ExperimentRun): Stage[] {
   const p = runLayout(planOut, run);
   const resumeFlag = (resume: boolean) => resume ? ["--resume"] : [];
   if (run.kind === "evolve") {
@@ -110,8 +155,26 @@ function stagesOf(planOut: string, run: ExperimentRun): Stage[] {
     p.train,
     ...resumeFlag(resume),
   ];
-  return [
-    {
+  const first: Stage = isDrawRun(run)
+    ? {
+      name: "draw",
+      done: done.search,
+      checkpoint: null,
+      check: () => void parseDrawArgs(drawArgs(planOut, run)),
+      run: async (_resume, log) => {
+        const matched = matchedNetwork(planOut, run);
+        if (!(await pathExists(matched))) {
+          throw new Error(
+            `run ${run.id} draws at the MAdds of run ${run.drawMatching}'s found network, ` +
+              `but ${matched} is missing: run ${run.drawMatching} first`,
+          );
+        }
+        const prepared = await prepareDraw(parseDrawArgs(drawArgs(planOut, run)));
+        log(`draw: ${describeDraw(prepared)}`);
+        await runDraw(prepared, log);
+      },
+    }
+    : {
       name: "search",
       done: done.search,
       checkpoint: searchCheckpointPath(p.search),
@@ -121,7 +184,9 @@ function stagesOf(planOut: string, run: ExperimentRun): Stage[] {
         for (const line of describeSearch(prepared)) log(`search: ${line}`);
         await runSearch(prepared, log);
       },
-    },
+    };
+  return [
+    first,
     {
       name: "train",
       done: done.train,
@@ -149,15 +214,40 @@ export interface RunnerOptions {
   readonly log: (line: string) => void;
 }
 
-/** Checks every run's flags with the stages' own parsers before anything runs. */
+/**
+ * Checks every run's flags with the stages' own parsers before anything runs, and that
+ * each draw run matches a search run earlier in the plan.
+ */
 export function checkPlanFlags(plan: ExperimentPlan, out: string): void {
-  for (const run of plan.runs) {
+  for (const [k, run] of plan.runs.entries()) {
     try {
+      if (isDrawRun(run)) {
+        const at = plan.runs.findIndex((r) => r.id === run.drawMatching);
+        const matched = plan.runs[at];
+        if (!matched || matched.kind !== "search-train" || isDrawRun(matched) || at > k) {
+          throw new Error(
+            `drawMatching ${run.drawMatching}: not a search run before it in the plan`,
+          );
+        }
+      }
       for (const stage of stagesOf(out, run)) stage.check();
     } catch (err) {
       throw new Error(`plan ${plan.name}, run ${run.id}: ${(err as Error).message}`);
     }
   }
+}
+
+/**
+ * The shard group of a run: a draw run goes with the run it matches, every other run
+ * alone (its own id).
+ */
+export function shardGroup(run: ExperimentRun): string {
+  return isDrawRun(run) ? run.drawMatching : run.id;
+}
+
+/** How many shard groups a plan has: the most shards that all have something to do. */
+export function shardGroupCount(plan: ExperimentPlan): number {
+  return new Set(plan.runs.map(shardGroup)).size;
 }
 
 /** The runs that `--only` and `--shard` select, in plan order (one line on a bad id). */
@@ -173,7 +263,7 @@ export function selectRuns(
         `${plan.runs.map((r) => r.id).join(", ")})`,
     );
   }
-  const sharded = shard ? shardOf(plan.runs, shard) : plan.runs;
+  const sharded = shard ? shardOf(plan.runs, shard, shardGroup) : plan.runs;
   return sharded.filter((r) => only.length === 0 || only.includes(r.id));
 }
 
@@ -199,7 +289,8 @@ export async function runPlan(plan: ExperimentPlan, opts: RunnerOptions): Promis
         opts.log(`experiment: ${tag}: ${stage.name} done earlier, skipped`);
         continue;
       }
-      const resume = opts.resume && await pathExists(stage.checkpoint);
+      const resume = opts.resume && stage.checkpoint !== null &&
+        await pathExists(stage.checkpoint);
       opts.log(`experiment: ${tag}: ${stage.name}${resume ? " (resuming)" : ""}`);
       await stage.run(resume, opts.log);
       ran++;

@@ -111,7 +111,8 @@ export function arrayScript(o: SlurmJobOptions): string {
     ...(o.gpusPerTask > 0 ? [`#SBATCH --gres=gpu:${o.gpusPerTask}`] : []),
     ...(o.time ? [`#SBATCH --time=${o.time}`] : []),
     `# deno task experiment ${o.plan} as ${o.shards} shard(s) of its ${o.runs} run(s): array`,
-    `# task I runs the runs k with k mod ${o.shards} = I. Resubmit failed tasks with`,
+    `# task I runs the runs k with k mod ${o.shards} = I (a random draw with the search it`,
+    `# matches). Resubmit failed tasks with`,
     `# sbatch --array=I,J ${o.file}: finished stages are skipped, an interrupted one resumes.`,
     ...preamble(o),
     `exec "$DENO" task experiment ${o.plan} --shard "\${SLURM_ARRAY_TASK_ID}/${o.shards}" ` +

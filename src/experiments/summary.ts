@@ -15,6 +15,7 @@ import { copyFile, mkdir } from "node:fs/promises";
 import type { RegenerationRecord } from "../evolve/evolve.ts";
 import { relativeEntropy } from "../search/architecture_logits.ts";
 import type { EpochRecord as SearchEpochRecord, HistoryRecord } from "../search/history.ts";
+import type { DrawRecord, DrawResult } from "../search/draw_command.ts";
 import type { SearchResult } from "../search/outputs.ts";
 import { countNetwork } from "../space/counting.ts";
 import { loadTarget } from "../space/load.ts";
@@ -29,7 +30,7 @@ import {
   verdict,
 } from "../util/paired_statistics.ts";
 import type { ArmComparison, EvolveRun, ExperimentPlan, SearchTrainRun } from "./plans.ts";
-import { evolveDone, runCommands, runLayout, stageDone } from "./runner.ts";
+import { evolveDone, isDrawRun, runCommands, runLayout, stageDone } from "./runner.ts";
 
 /** One finished run. */
 export interface RunRow {
@@ -43,8 +44,11 @@ export interface RunRow {
   /** Conv and linear weights. */
   readonly params: number;
   readonly searchSeconds: number;
-  /** Held-out top-1 of the found path with the supernet's weights (the search's own score). */
-  readonly searchHeldOutTop1: number;
+  /**
+   * Held-out top-1 of the found path with the supernet's weights (the search's own score);
+   * null for a random draw (no supernet).
+   */
+  readonly searchHeldOutTop1: number | null;
   /**
    * ProxylessNAS: p's entropy at the search's end as a fraction of uniform's (mean over
    * layers; near 1, the argmax is close to a draw); null for SPOS and random search.
@@ -55,6 +59,17 @@ export interface RunRow {
   readonly testTop1: number;
   readonly testTop5: number;
   readonly commands: Readonly<Record<string, string>>;
+  /** A random draw's target and how many uniform draws it took (absent for a search). */
+  readonly draw?: DrawColumns;
+}
+
+/** What a draw run's row adds: the network matched, the window, the draws. */
+export interface DrawColumns {
+  /** The run whose found network's MAdds were the target. */
+  readonly matches: string;
+  readonly targetMAdds: number;
+  readonly tolerance: number;
+  readonly draws: number;
 }
 
 /** One finished evolution. */
@@ -123,10 +138,13 @@ export interface PlanResults {
   readonly paired?: PairedDifference[];
   /** Finished evolutions (present when the plan has evolve runs). */
   readonly evolutions?: EvolveRow[];
+  /** What the tables' first column calls an arm (absent: "space"). */
+  readonly armTitle?: string;
 }
 
 /** Reads one run's row; null while either stage is unfinished. */
 export async function readRunRow(planOut: string, run: SearchTrainRun): Promise<RunRow | null> {
+  if (isDrawRun(run)) return await readDrawRunRow(planOut, run);
   const done = stageDone(planOut, run);
   if (!(await allPathsExist([...done.search, ...done.train]))) return null;
   const p = runLayout(planOut, run);
@@ -156,6 +174,50 @@ export async function readRunRow(planOut: string, run: SearchTrainRun): Promise<
     testTop1: last.test.top1,
     testTop5: last.test.top5,
     commands: runCommands(planOut, run),
+  };
+}
+
+/**
+ * Reads a draw run's row (its first stage a draw, not a search); null while either stage
+ * is unfinished. No held-out accuracy, no p: null; the draw's columns instead.
+ */
+export async function readDrawRunRow(
+  planOut: string,
+  run: SearchTrainRun & { drawMatching: string },
+): Promise<RunRow | null> {
+  const done = stageDone(planOut, run);
+  if (!(await allPathsExist([...done.search, ...done.train]))) return null;
+  const p = runLayout(planOut, run);
+  const result = JSON.parse(await Deno.readTextFile(`${p.draw}/result.json`)) as DrawResult;
+  const record = JSON.parse(await Deno.readTextFile(`${p.draw}/draw.json`)) as DrawRecord;
+  const loaded = await loadTarget(p.network);
+  if (loaded.kind !== "network") throw new Error(`${p.network}: not a network spec`);
+  const { total } = countNetwork(loaded.spec);
+  const epochs = (await Deno.readTextFile(`${p.train}/metrics.jsonl`)).trim().split("\n")
+    .map((line) => JSON.parse(line) as EpochRecord);
+  const last = epochs.at(-1)!;
+  return {
+    id: run.id,
+    arm: run.arm,
+    algo: run.algo,
+    seed: run.seed,
+    blocks: result.layers.map((l) => l.block),
+    madds: total.madds,
+    params: total.weights,
+    searchSeconds: result.seconds,
+    searchHeldOutTop1: null,
+    searchEntropy: null,
+    trainEpochs: last.epoch,
+    trainSeconds: epochs.reduce((s, e) => s + e.epochSeconds, 0),
+    testTop1: last.test.top1,
+    testTop5: last.test.top5,
+    commands: runCommands(planOut, run),
+    draw: {
+      matches: run.drawMatching,
+      targetMAdds: record.target,
+      tolerance: record.tolerance,
+      draws: record.draws,
+    },
   };
 }
 
@@ -320,6 +382,7 @@ export async function collectResults(plan: ExperimentPlan, planOut: string): Pro
     ...(plan.comparisons ? { comparisons: plan.comparisons } : {}),
     paired: pairedDifferences(groups, plan.comparisons),
     ...(hasEvolutions ? { evolutions } : {}),
+    ...(plan.armTitle ? { armTitle: plan.armTitle } : {}),
   };
 }
 
@@ -359,7 +422,8 @@ export function resultsMarkdown(results: PlanResults): string {
     lines.push(
       `## ${algo}`,
       "",
-      "| space | seeds | test top-1 (mean) | each seed | MAdds | params | search | training |",
+      `| ${results.armTitle ?? "space"} | seeds | test top-1 (mean) | each seed | MAdds | ` +
+        "params | search | training |",
       "| --- | --- | --- | --- | --- | --- | --- | --- |",
     );
     for (const g of groups) {
@@ -392,6 +456,7 @@ export function resultsMarkdown(results: PlanResults): string {
     if (tested.length > 0) lines.push(...pairedTable(tested));
   }
   if (results.runs.length === 0 && results.evolutions) return lines.join("\n") + "\n";
+  lines.push(...drawTable(results.runs));
   lines.push(
     "## Runs",
     "",
@@ -401,7 +466,7 @@ export function resultsMarkdown(results: PlanResults): string {
   for (const r of results.runs) {
     lines.push(
       `| ${r.id} | ${r.blocks.map((b) => `\`${b}\``).join("<br>")} | ${millions(r.madds)} | ` +
-        `${pct(r.searchHeldOutTop1, 1)} | ` +
+        `${r.searchHeldOutTop1 === null ? "–" : pct(r.searchHeldOutTop1, 1)} | ` +
         `${r.searchEntropy === null ? "–" : pct(r.searchEntropy, 1)} | ` +
         `${pct(r.testTop1)} | ${pct(r.testTop5)} |`,
     );
@@ -467,6 +532,26 @@ function pairedTable(tested: readonly PairedDifference[]): string[] {
   return lines;
 }
 
+/** The random draws' table: what each matched, and how many uniform draws it took. */
+function drawTable(rows: readonly RunRow[]): string[] {
+  const draws = rows.filter((r) => r.draw !== undefined);
+  if (draws.length === 0) return [];
+  return [
+    "## Random draws",
+    "",
+    "Each a uniform draw of its space among the networks within the tolerance of the matched " +
+    "run's found network's MAdds (`deno task draw`); no supernet, so no search held-out top-1.",
+    "",
+    "| run | matches | target MAdds | tolerance | drawn MAdds | draws |",
+    "| --- | --- | --- | --- | --- | --- |",
+    ...draws.map((r) =>
+      `| ${r.id} | ${r.draw!.matches} | ${millions(r.draw!.targetMAdds)} | ` +
+      `±${pct(r.draw!.tolerance, 1)} | ${millions(r.madds)} | ${r.draw!.draws} |`
+    ),
+    "",
+  ];
+}
+
 function spreadOf(values: readonly number[]): number {
   return values.length < 2 ? 0 : Math.max(...values) - Math.min(...values);
 }
@@ -482,6 +567,11 @@ const KEPT_FILES = {
     "search/network.json",
     "search/report.md",
     "search/history.jsonl",
+    // A draw run's first stage (absent files are skipped).
+    "draw/result.json",
+    "draw/network.json",
+    "draw/report.md",
+    "draw/draw.json",
     "train/metrics.jsonl",
   ],
   evolve: ["evolve/search_space.json", "evolve/history.jsonl", "evolve/report.md"],

@@ -114,22 +114,10 @@ export function searchResult(args: {
   const { latency } = args;
   const network = networkFromChoices(space, args.fullChoices, `search-${args.algo}`);
   const total = countNetwork(network).total;
-  const layers = costs.searchable.map((layer, l): LayerChoice => {
-    const candidate = derivation.path[l];
-    const block: BlockSpec = space.layers[layer].candidates[candidate];
-    const cell = blockAsCell(block);
-    return {
-      layer,
-      candidate,
-      candidates: costs.choices[l],
-      block: describeBlock(block),
-      probability: derivation.probabilities[l],
-      madds: costs.madds.perLayer[l][candidate],
-      params: costs.params.perLayer[l][candidate],
-      latencyMs: latency ? cost.model.perLayer[l][candidate] : null,
-      drawing: cell ? `layer_${String(layer).padStart(2, "0")}_${fileSafe(cellId(cell))}` : null,
-      decision: args.decisions?.[l] ?? null,
-    };
+  const layers = layerChoices(space, costs, derivation.path, {
+    probabilities: derivation.probabilities,
+    latency: latency ? cost.model : null,
+    decisions: args.decisions ?? null,
   });
   const choosing = (args.decisions ?? []).filter((_, l) => costs.choices[l] > 1);
   return {
@@ -160,6 +148,39 @@ export function searchResult(args: {
   };
 }
 
+/**
+ * The chosen candidate of every searchable layer of `path`, with its costs: p where the
+ * search has one (`probabilities`, else null), the latency table's entry where it has one.
+ */
+export function layerChoices(
+  space: SearchSpaceSpec,
+  costs: SpaceCosts,
+  path: readonly number[],
+  options: {
+    probabilities?: readonly (number | null)[];
+    latency?: Pick<SearchCost["model"], "perLayer"> | null;
+    decisions?: readonly LayerDecision[] | null;
+  } = {},
+): LayerChoice[] {
+  return costs.searchable.map((layer, l): LayerChoice => {
+    const candidate = path[l];
+    const block: BlockSpec = space.layers[layer].candidates[candidate];
+    const cell = blockAsCell(block);
+    return {
+      layer,
+      candidate,
+      candidates: costs.choices[l],
+      block: describeBlock(block),
+      probability: options.probabilities?.[l] ?? null,
+      madds: costs.madds.perLayer[l][candidate],
+      params: costs.params.perLayer[l][candidate],
+      latencyMs: options.latency ? options.latency.perLayer[l][candidate] : null,
+      drawing: cell ? `layer_${String(layer).padStart(2, "0")}_${fileSafe(cellId(cell))}` : null,
+      decision: options.decisions?.[l] ?? null,
+    };
+  });
+}
+
 /** The network as ProxylessNAS's net.config text, or null where its blocks cannot say it. */
 function netConfigText(network: NetworkSpec): string | null {
   try {
@@ -171,15 +192,27 @@ function netConfigText(network: NetworkSpec): string | null {
 
 /** Writes network.json, net.config, choices.json, cells/ and result.json under `out`. */
 export async function writeSearchOutputs(out: string, result: SearchResult): Promise<void> {
-  await atomicWrite(
-    `${out}/network.json`,
-    JSON.stringify(networkToJson(result.network), null, 2) + "\n",
-  );
-  const netConfig = netConfigText(result.network);
+  await writeNetworkOutputs(out, result.network, result.layers);
+  const { network: _network, ...numbers } = result;
+  await atomicWrite(`${out}/result.json`, JSON.stringify(numbers, null, 2) + "\n");
+}
+
+/**
+ * Writes a chosen network's files under `out`: network.json, net.config (where its blocks
+ * can say it), choices.json and a drawing of every chosen cell in cells/. Returns whether
+ * net.config was written.
+ */
+export async function writeNetworkOutputs(
+  out: string,
+  network: NetworkSpec,
+  layers: readonly LayerChoice[],
+): Promise<boolean> {
+  await atomicWrite(`${out}/network.json`, JSON.stringify(networkToJson(network), null, 2) + "\n");
+  const netConfig = netConfigText(network);
   if (netConfig !== null) await atomicWrite(`${out}/net.config`, netConfig);
-  await atomicWrite(`${out}/choices.json`, JSON.stringify(result.layers, null, 2) + "\n");
-  const drawings = result.layers.flatMap((choice) => {
-    const cell = blockAsCell(result.network.blocks[choice.layer]);
+  await atomicWrite(`${out}/choices.json`, JSON.stringify(layers, null, 2) + "\n");
+  const drawings = layers.flatMap((choice) => {
+    const cell = blockAsCell(network.blocks[choice.layer]);
     if (!cell || !choice.drawing) return [];
     const p = choice.probability === null ? "" : ` · p ${choice.probability.toFixed(3)}`;
     const ms = choice.latencyMs === null ? "" : `, ${choice.latencyMs.toFixed(3)} ms`;
@@ -194,6 +227,5 @@ export async function writeSearchOutputs(out: string, result: SearchResult): Pro
     }];
   });
   if (drawings.length) await writeCellDrawings(drawings, `${out}/cells`);
-  const { network: _network, ...numbers } = result;
-  await atomicWrite(`${out}/result.json`, JSON.stringify(numbers, null, 2) + "\n");
+  return netConfig !== null;
 }
