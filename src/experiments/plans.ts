@@ -42,6 +42,11 @@ export interface SearchTrainRun {
   readonly drawMatching?: string;
   /** `deno task train` flags, less --arch, --out and --resume. */
   readonly trainArgs: readonly string[];
+  /**
+   * The run ends with its search (a study of the search itself: does it decide, do seeds
+   * agree); `trainArgs` are then unused. Default false.
+   */
+  readonly searchOnly?: boolean;
 }
 
 /** One evolution: learns a search space. */
@@ -71,6 +76,11 @@ export interface ExperimentPlan {
    * by seed (the null arm asks about the learned arm, not the manual one).
    */
   readonly comparisons?: readonly ArmComparison[];
+  /**
+   * Search-only plans: each arm's null arm (the same searches on random labels), whose seed
+   * agreement the arm's is read against.
+   */
+  readonly nullArms?: Readonly<Record<string, string>>;
   /** What the tables' first column calls an arm (default "space"). */
   readonly armTitle?: string;
 }
@@ -508,6 +518,53 @@ const SEARCH_VS_RANDOM: ExperimentPlan = (() => {
   };
 })();
 
+/** The seeds of `search-decision`: none of them is a seed of `search-vs-random`. */
+export const SEARCH_DECISION_SEEDS = [0, 1, 2] as const;
+
+/**
+ * Does the default search decide, and do its seeds agree beyond what biases alone give?
+ * G and RL with `deno task search`'s defaults under the 6M cap, in the learned space
+ * (evolve-seeds' seed 0) and the manual one, three seeds each; and the same searches on
+ * random labels (`--random-labels`: the cost term and the cells' speed of learning still
+ * act, the data says nothing), whose seed agreement is the null. Search only: what is
+ * measured is the search's own decision, not a trained network.
+ */
+const SEARCH_DECISION: ExperimentPlan = (() => {
+  const spaces = { learned: evolvedSpace(0), manual: MANUAL_SPACE };
+  const runs: ExperimentRun[] = [];
+  for (const algo of ["proxyless-g", "proxyless-rl"]) {
+    for (const seed of SEARCH_DECISION_SEEDS) {
+      for (const [arm, space] of Object.entries(spaces)) {
+        for (const random of [false, true]) {
+          runs.push({
+            kind: "search-train",
+            id: `${arm}${random ? "-random-labels" : ""}-${algo}-seed${seed}`,
+            arm: random ? `${arm}-random-labels` : arm,
+            algo,
+            seed,
+            searchArgs: [
+              ...["--space", space, "--algo", algo, "--seed", String(seed)],
+              ...DECIDING_SEARCH,
+              ...(random ? ["--random-labels"] : []),
+            ],
+            trainArgs: [],
+            searchOnly: true,
+          });
+        }
+      }
+    }
+  }
+  return {
+    name: "search-decision",
+    question: "Do the default G and RL searches decide (argmax held over the last quarter of " +
+      "the architecture steps in ≥ 80% of layers), and do three seeds agree more than the " +
+      "same searches on random labels?",
+    spaces,
+    runs,
+    nullArms: { learned: "learned-random-labels", manual: "manual-random-labels" },
+  };
+})();
+
 /** A plan of seconds for tests: each stage's --quick on both spaces. */
 const SMOKE: ExperimentPlan = {
   name: "smoke",
@@ -617,6 +674,7 @@ export const EXPERIMENT_PLANS: Readonly<Record<string, ExperimentPlan>> = {
   [EVOLVE_SEEDS.name]: EVOLVE_SEEDS,
   [SPACE_COMPARISON_LONG.name]: SPACE_COMPARISON_LONG,
   [SEARCH_VS_RANDOM.name]: SEARCH_VS_RANDOM,
+  [SEARCH_DECISION.name]: SEARCH_DECISION,
   [SMOKE.name]: SMOKE,
   [TINY.name]: TINY,
 };

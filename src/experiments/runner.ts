@@ -65,7 +65,7 @@ export function stageDone(planOut: string, run: SearchTrainRun) {
       `${first}/report.md`,
       ...(isDrawRun(run) ? [`${p.draw}/draw.json`] : []),
     ],
-    train: [`${p.train}/metrics.jsonl`, `${p.train}/model.onnx`],
+    train: run.searchOnly ? [] : [`${p.train}/metrics.jsonl`, `${p.train}/model.onnx`],
   };
 }
 
@@ -94,8 +94,10 @@ export function runCommands(planOut: string, run: ExperimentRun): Record<string,
       train: ["deno task train --arch", p.network, ...run.trainArgs, "--out", p.train].join(" "),
     };
   }
+  const search = ["deno task search", ...run.searchArgs, "--out", p.search].join(" ");
+  if (run.searchOnly) return { search };
   return {
-    search: ["deno task search", ...run.searchArgs, "--out", p.search].join(" "),
+    search,
     train: ["deno task train --arch", p.network, ...run.trainArgs, "--out", p.train].join(" "),
   };
 }
@@ -185,6 +187,7 @@ export function stagesOf(planOut: string, run: ExperimentRun): Stage[] {
         await runSearch(prepared, log);
       },
     };
+  if (run.searchOnly) return [first];
   return [
     first,
     {

@@ -30,6 +30,13 @@ import {
   verdict,
 } from "../util/paired_statistics.ts";
 import type { ArmComparison, EvolveRun, ExperimentPlan, SearchTrainRun } from "./plans.ts";
+import {
+  type AgreementRow,
+  agreementRows,
+  decisionMarkdown,
+  readSearchRow,
+  type SearchRow,
+} from "./decision_summary.ts";
 import { evolveDone, isDrawRun, runCommands, runLayout, stageDone } from "./runner.ts";
 
 /** One finished run. */
@@ -140,6 +147,10 @@ export interface PlanResults {
   readonly evolutions?: EvolveRow[];
   /** What the tables' first column calls an arm (absent: "space"). */
   readonly armTitle?: string;
+  /** Finished search-only runs (present when the plan has them). */
+  readonly searches?: SearchRow[];
+  /** Their seed agreement per algorithm and arm, against the null arms. */
+  readonly agreements?: AgreementRow[];
 }
 
 /** Reads one run's row; null while either stage is unfinished. */
@@ -360,22 +371,27 @@ export function pairedDifferences(
 export async function collectResults(plan: ExperimentPlan, planOut: string): Promise<PlanResults> {
   const runs: RunRow[] = [];
   const evolutions: EvolveRow[] = [];
+  const searches: SearchRow[] = [];
   for (const run of plan.runs) {
     if (run.kind === "evolve") {
       const row = await readEvolveRow(planOut, run);
       if (row) evolutions.push(row);
+    } else if (run.searchOnly) {
+      const row = await readSearchRow(planOut, run);
+      if (row) searches.push(row);
     } else {
       const row = await readRunRow(planOut, run);
       if (row) runs.push(row);
     }
   }
   const hasEvolutions = plan.runs.some((r) => r.kind === "evolve");
+  const hasSearches = plan.runs.some((r) => r.kind === "search-train" && r.searchOnly);
   const groups = groupRows(runs);
   return {
     plan: plan.name,
     question: plan.question,
     spaces: plan.spaces,
-    finished: runs.length + evolutions.length,
+    finished: runs.length + evolutions.length + searches.length,
     planned: plan.runs.length,
     runs,
     groups,
@@ -383,6 +399,7 @@ export async function collectResults(plan: ExperimentPlan, planOut: string): Pro
     paired: pairedDifferences(groups, plan.comparisons),
     ...(hasEvolutions ? { evolutions } : {}),
     ...(plan.armTitle ? { armTitle: plan.armTitle } : {}),
+    ...(hasSearches ? { searches, agreements: agreementRows(searches, plan.nullArms ?? {}) } : {}),
   };
 }
 
@@ -417,6 +434,7 @@ export function resultsMarkdown(results: PlanResults): string {
     "",
   ];
   if (results.evolutions) lines.push(...evolutionTable(results.evolutions));
+  if (results.searches) lines.push(...decisionMarkdown(results.searches, results.agreements ?? []));
   for (const algo of [...new Set(results.groups.map((g) => g.algo))]) {
     const groups = results.groups.filter((g) => g.algo === algo);
     lines.push(
@@ -455,7 +473,9 @@ export function resultsMarkdown(results: PlanResults): string {
     lines.push("");
     if (tested.length > 0) lines.push(...pairedTable(tested));
   }
-  if (results.runs.length === 0 && results.evolutions) return lines.join("\n") + "\n";
+  if (results.runs.length === 0 && (results.evolutions || results.searches)) {
+    return lines.join("\n") + "\n";
+  }
   lines.push(...drawTable(results.runs));
   lines.push(
     "## Runs",
@@ -585,7 +605,7 @@ export async function writeResults(
 ): Promise<PlanResults> {
   const results = await collectResults(plan, planOut);
   await mkdir(resultsDir, { recursive: true });
-  for (const row of [...results.runs, ...(results.evolutions ?? [])]) {
+  for (const row of [...results.runs, ...(results.evolutions ?? []), ...(results.searches ?? [])]) {
     const run = plan.runs.find((r) => r.id === row.id)!;
     const root = runLayout(planOut, run).root;
     for (const file of KEPT_FILES[run.kind]) {
