@@ -15,7 +15,7 @@ import { copyFile, mkdir } from "node:fs/promises";
 import type { RegenerationRecord } from "../evolve/evolve.ts";
 import { relativeEntropy } from "../search/architecture_logits.ts";
 import type { EpochRecord as SearchEpochRecord, HistoryRecord } from "../search/history.ts";
-import type { DrawRecord, DrawResult } from "../search/draw_command.ts";
+import type { DrawRecord } from "../search/draw_command.ts";
 import type { SearchResult } from "../search/outputs.ts";
 import { countNetwork } from "../space/counting.ts";
 import { loadTarget } from "../space/load.ts";
@@ -153,60 +153,27 @@ export interface PlanResults {
   readonly agreements?: AgreementRow[];
 }
 
-/** Reads one run's row; null while either stage is unfinished. */
-export async function readRunRow(planOut: string, run: SearchTrainRun): Promise<RunRow | null> {
-  if (isDrawRun(run)) return await readDrawRunRow(planOut, run);
-  const done = stageDone(planOut, run);
-  if (!(await allPathsExist([...done.search, ...done.train]))) return null;
-  const p = runLayout(planOut, run);
-  const result = JSON.parse(await Deno.readTextFile(`${p.search}/result.json`)) as Omit<
-    SearchResult,
-    "network"
-  >;
-  const loaded = await loadTarget(p.network);
-  if (loaded.kind !== "network") throw new Error(`${p.network}: not a network spec`);
-  const { total } = countNetwork(loaded.spec);
-  const epochs = (await Deno.readTextFile(`${p.train}/metrics.jsonl`)).trim().split("\n")
-    .map((line) => JSON.parse(line) as EpochRecord);
-  const last = epochs.at(-1)!;
-  return {
-    id: run.id,
-    arm: run.arm,
-    algo: run.algo,
-    seed: run.seed,
-    blocks: result.layers.map((l) => l.block),
-    madds: total.madds,
-    params: total.weights,
-    searchSeconds: result.seconds,
-    searchHeldOutTop1: result.heldOut.top1,
-    searchEntropy: await searchEntropyOf(p.search, result),
-    trainEpochs: last.epoch,
-    trainSeconds: epochs.reduce((s, e) => s + e.epochSeconds, 0),
-    testTop1: last.test.top1,
-    testTop5: last.test.top5,
-    commands: runCommands(planOut, run),
-  };
-}
-
 /**
- * Reads a draw run's row (its first stage a draw, not a search); null while either stage
- * is unfinished. No held-out accuracy, no p: null; the draw's columns instead.
+ * Reads one run's row; null while either stage is unfinished. A draw run (its first stage
+ * a draw, not a search) has no held-out accuracy and no p (null), and the draw's columns.
  */
-export async function readDrawRunRow(
-  planOut: string,
-  run: SearchTrainRun & { drawMatching: string },
-): Promise<RunRow | null> {
+export async function readRunRow(planOut: string, run: SearchTrainRun): Promise<RunRow | null> {
   const done = stageDone(planOut, run);
   if (!(await allPathsExist([...done.search, ...done.train]))) return null;
   const p = runLayout(planOut, run);
-  const result = JSON.parse(await Deno.readTextFile(`${p.draw}/result.json`)) as DrawResult;
-  const record = JSON.parse(await Deno.readTextFile(`${p.draw}/draw.json`)) as DrawRecord;
+  const drawn = isDrawRun(run);
+  const result = JSON.parse(
+    await Deno.readTextFile(`${drawn ? p.draw : p.search}/result.json`),
+  ) as Omit<SearchResult, "network" | "heldOut"> & { heldOut: SearchResult["heldOut"] | null };
   const loaded = await loadTarget(p.network);
   if (loaded.kind !== "network") throw new Error(`${p.network}: not a network spec`);
   const { total } = countNetwork(loaded.spec);
   const epochs = (await Deno.readTextFile(`${p.train}/metrics.jsonl`)).trim().split("\n")
     .map((line) => JSON.parse(line) as EpochRecord);
   const last = epochs.at(-1)!;
+  const record = drawn
+    ? JSON.parse(await Deno.readTextFile(`${p.draw}/draw.json`)) as DrawRecord
+    : null;
   return {
     id: run.id,
     arm: run.arm,
@@ -216,19 +183,23 @@ export async function readDrawRunRow(
     madds: total.madds,
     params: total.weights,
     searchSeconds: result.seconds,
-    searchHeldOutTop1: null,
-    searchEntropy: null,
+    searchHeldOutTop1: result.heldOut?.top1 ?? null,
+    searchEntropy: drawn ? null : await searchEntropyOf(p.search, result),
     trainEpochs: last.epoch,
     trainSeconds: epochs.reduce((s, e) => s + e.epochSeconds, 0),
     testTop1: last.test.top1,
     testTop5: last.test.top5,
     commands: runCommands(planOut, run),
-    draw: {
-      matches: run.drawMatching,
-      targetMAdds: record.target,
-      tolerance: record.tolerance,
-      draws: record.draws,
-    },
+    ...(record && isDrawRun(run)
+      ? {
+        draw: {
+          matches: run.drawMatching,
+          targetMAdds: record.target,
+          tolerance: record.tolerance,
+          draws: record.draws,
+        },
+      }
+      : {}),
   };
 }
 
