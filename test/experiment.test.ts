@@ -52,7 +52,7 @@ Deno.test("every experiment plan's runs have unique ids and flags the stages acc
 Deno.test("every space file a plan searches is in the repository", () => {
   for (const plan of Object.values(EXPERIMENT_PLANS)) {
     for (const run of plan.runs) {
-      if (run.kind !== "search-train") continue;
+      if (run.kind !== "search-train" || run.trainFrom) continue;
       const space = run.searchArgs[run.searchArgs.indexOf("--space") + 1];
       if (space.startsWith("baseline:")) continue;
       assert.ok(Deno.statSync(space).isFile, `${plan.name}/${run.id}: ${space}`);
@@ -302,24 +302,26 @@ Deno.test("search-vs-random: per seed and space, found, a draw at its MAdds and 
   );
   assert.equal(plan.spaces.manual, "baseline:compact-28");
   assert.deepEqual([...SEARCH_VS_RANDOM_SEEDS], [10, 11, 12, 13, 14, 15, 16, 17]);
-  assert.equal(plan.runs.length, 8 * 2 * 3);
+  assert.equal(plan.runs.length, 8 * 2 * 4);
   const runs = plan.runs as SearchTrainRun[];
   assert.ok(runs.every((r) => r.kind === "search-train"));
-  // Seed by seed, both spaces: the first six runs are already a comparison.
+  // Seed by seed, both spaces: the first eight runs are already a comparison.
   assert.deepEqual(
-    runs.slice(0, 6).map((r) => `${r.algo}/${r.arm}/${r.seed}`),
+    runs.slice(0, 8).map((r) => `${r.algo}/${r.arm}/${r.seed}`),
     [
       "learned/found/10",
+      "learned/found-argmax/10",
       "learned/random-draw/10",
       "learned/random-search/10",
       "manual/found/10",
+      "manual/found-argmax/10",
       "manual/random-draw/10",
       "manual/random-search/10",
     ],
   );
   for (const seed of SEARCH_VS_RANDOM_SEEDS) {
     const ofSeed = runs.filter((r) => r.seed === seed);
-    assert.equal(ofSeed.length, 6);
+    assert.equal(ofSeed.length, 8);
     // One training recipe and training seed for the whole set.
     for (const r of ofSeed) {
       assert.deepEqual(r.trainArgs, ofSeed[0].trainArgs, r.id);
@@ -328,14 +330,26 @@ Deno.test("search-vs-random: per seed and space, found, a draw at its MAdds and 
     }
     for (const [space, path] of Object.entries(plan.spaces)) {
       const arm = (name: string) => ofSeed.find((r) => r.algo === space && r.arm === name)!;
-      const [found, draw, random] = ["found", "random-draw", "random-search"].map(arm);
+      const [found, argmax, draw, random] = [
+        "found",
+        "found-argmax",
+        "random-draw",
+        "random-search",
+      ]
+        .map(arm);
       for (const r of [found, draw, random]) assert.equal(flagOf(r.searchArgs, "--space"), path);
       assert.equal(flagOf(found.searchArgs, "--algo"), "proxyless-g");
-      assert.deepEqual(found.searchArgs.slice(-DECIDING_SEARCH.length), [...DECIDING_SEARCH]);
+      assert.equal(flagOf(found.searchArgs, "--derive"), "scored");
+      for (const [i, arg] of DECIDING_SEARCH.entries()) {
+        assert.equal(found.searchArgs[found.searchArgs.indexOf(DECIDING_SEARCH[0]) + i], arg);
+      }
+      // The argmax derivation of the same search, trained with the same recipe.
+      assert.deepEqual(argmax.trainFrom, { run: found.id, network: "argmax/network.json" });
+      assert.deepEqual(stagesOf("out", argmax).map((s) => s.name), ["train"]);
+      assert.equal(runLayout("out", argmax).network, `out/${found.id}/search/argmax/network.json`);
       assert.equal(draw.drawMatching, found.id);
       assert.equal(flagOf(draw.searchArgs, "--tolerance"), "0.03");
       assert.equal(flagOf(random.searchArgs, "--algo"), "random");
-      assert.equal(flagOf(random.searchArgs, "--epochs"), "3");
       // The same cap as the search it is compared with.
       assert.equal(
         flagOf(random.searchArgs, "--madds-max"),
@@ -347,30 +361,45 @@ Deno.test("search-vs-random: per seed and space, found, a draw at its MAdds and 
   assert.equal(flagOf(DECIDING_SEARCH, "--madds-max"), "6M");
 });
 
-Deno.test("search-vs-random tables: found − random-draw and found − random-search per space", () => {
+Deno.test("search-vs-random tables: primary and secondary comparisons per space, Holm in each", () => {
   const plan = EXPERIMENT_PLANS["search-vs-random"];
+  const top1: Record<string, number> = { found: 0.9, "found-argmax": 0.89 };
   const rows = (plan.runs as SearchTrainRun[])
-    .filter((r) => r.seed <= 11)
+    .filter((r) => r.seed <= 14)
     .map((r) => ({
-      ...row(r.arm, r.algo, r.seed, r.arm === "found" ? 0.9 : 0.88, 5e6),
+      ...row(r.arm, r.algo, r.seed, (top1[r.arm] ?? 0.88) + r.seed / 1e4, 5e6),
       id: r.id,
-      searchHeldOutTop1: r.drawMatching ? null : 0.5,
+      searchHeldOutTop1: r.drawMatching || r.trainFrom ? null : 0.5,
     }));
   const groups = groupRows(rows);
   const paired = pairedDifferences(groups, plan.comparisons);
+  const seeds = "10,11,12,13,14";
   assert.deepEqual(paired.map((d) => `${d.algo}: ${d.arm} − ${d.baseline} [${d.seeds}]`), [
-    "learned: found − random-draw [10,11]",
-    "learned: found − random-search [10,11]",
-    "manual: found − random-draw [10,11]",
-    "manual: found − random-search [10,11]",
+    ...["learned", "manual"].flatMap((space) => [
+      `${space}: found − random-draw [${seeds}]`,
+      `${space}: found − random-search [${seeds}]`,
+      `${space}: found-argmax − random-draw [${seeds}]`,
+      `${space}: found-argmax − random-search [${seeds}]`,
+      `${space}: found − found-argmax [${seeds}]`,
+    ]),
   ]);
-  assert.ok(paired.every((d) => Math.abs(d.statistics!.mean - 0.02) < 1e-12));
+  // Five pairs all of one sign: p = 2/2^5; Holm over the 4 primary comparisons, and over the
+  // 6 secondary ones apart.
+  for (const d of paired) {
+    assert.equal(d.statistics!.p, 0.0625);
+    const primary = d.arm === "found" && d.baseline.startsWith("random");
+    assert.equal(d.family, primary ? "primary" : "secondary", `${d.arm} − ${d.baseline}`);
+    assert.equal(d.holmFamily, primary ? 4 : 6);
+  }
   const md = tablesOf(rows, { comparisons: plan.comparisons, paired, armTitle: plan.armTitle });
   assert.match(md, /^\| network \| seeds \| test top-1 \(mean\)/m);
-  assert.equal(md.match(/found − random-draw: \+2\.00 points/g)?.length, 2);
-  assert.equal(md.match(/found − random-search: \+2\.00 points/g)?.length, 2);
-  // A draw has no search held-out top-1: a dash in the Runs table.
-  assert.match(md, /\| learned-random-draw-seed10 \| .* \| 5\.00M \| – \| 99\.0% \| 88\.00% \|/);
+  assert.match(md, /within its family/);
+  assert.match(
+    md,
+    /\| found-argmax − random-draw \| 5 \| .* \| 0\.0625 \| [0-9.]+ \(secondary, 6\) \|/,
+  );
+  // A draw and the argmax training have no search held-out top-1: a dash in the Runs table.
+  assert.match(md, /\| learned-random-draw-seed10 \| .* \| 5\.00M \| – \| 99\.0% \| 88\.10% \|/);
   assert.doesNotMatch(md, /null/);
 });
 

@@ -47,7 +47,8 @@ Deno.test("shards: a random draw lands on the shard of the search it matches, af
   const plan = EXPERIMENT_PLANS["search-vs-random"];
   const draws = plan.runs.filter(isDrawRun);
   assert.equal(draws.length, 16);
-  // 48 runs; a draw goes with its search: 32 groups, the default array size.
+  // 64 runs; a draw and the argmax training go with their search: 32 groups, the default
+  // array size.
   assert.equal(shardGroupCount(plan), 32);
   for (const other of Object.values(EXPERIMENT_PLANS)) {
     if (other !== plan) assert.equal(shardGroupCount(other), other.runs.length, other.name);
@@ -65,6 +66,7 @@ Deno.test("shards: a random draw lands on the shard of the search it matches, af
   // holds one group, the first the first search and its draw.
   assert.deepEqual(selectRuns(plan, [], { index: 0, count: 32 }).map((r) => r.id), [
     "learned-found-seed10",
+    "learned-found-argmax-seed10",
     "learned-random-draw-seed10",
   ]);
   assert.deepEqual(selectRuns(plan, [], { index: 1, count: 32 }).map((r) => r.id), [
@@ -266,7 +268,7 @@ Deno.test({
       assert.equal(written.code, 0, written.stderr);
       assert.match(
         written.stdout,
-        /job array 0-31: 32 shard\(s\) of search-vs-random's 48 run\(s\)/,
+        /job array 0-31: 32 shard\(s\) of search-vs-random's 64 run\(s\)/,
       );
       assert.match(await Deno.readTextFile(file), /--shard "\$\{SLURM_ARRAY_TASK_ID\}\/32"/);
     } finally {

@@ -43,6 +43,13 @@ export interface SearchTrainRun {
   /** `deno task train` flags, less --arch, --out and --resume. */
   readonly trainArgs: readonly string[];
   /**
+   * An earlier search run of the plan and a network file in its search folder: this run
+   * has no first stage of its own and trains that file (e.g. `argmax/network.json`, the
+   * argmax derivation's network of a `--derive scored` search, so that both derivations
+   * of one search are trained). Sharding keeps it with that run.
+   */
+  readonly trainFrom?: { readonly run: string; readonly network: string };
+  /**
    * The run ends with its search (a study of the search itself: does it decide, do seeds
    * agree); `trainArgs` are then unused. Default false.
    */
@@ -89,6 +96,12 @@ export interface ExperimentPlan {
 export interface ArmComparison {
   readonly arm: string;
   readonly baseline: string;
+  /**
+   * The Holm family the comparison's p is adjusted in: "primary" (the default, and every
+   * arm − manual) or "secondary", declared in the plan before its first run so that the
+   * questions it asks first are not diluted by the ones it reports beside them.
+   */
+  readonly family?: "primary" | "secondary";
 }
 
 /** The space the default evolve run learned (committed). */
@@ -450,23 +463,24 @@ export const SEARCH_VS_RANDOM_SEEDS = [10, 11, 12, 13, 14, 15, 16, 17] as const;
 const DRAW_TOLERANCE = "0.03";
 
 /**
- * The deciding question: does the network G finds (`found`, flags DECIDING_SEARCH) beat
- * a uniform random draw of its space at the same MAdds ±3% (`random-draw`, no supernet)
- * and random search under the same cap (`random-search`: 96 paths scored on the same
- * supernet budget, 3 epochs)? In the learned space (evolve-seeds' seed 0) and the manual
- * one, 8 seeds fixed in advance; the three networks of a seed train with the same recipe
- * and training seed, so found − random-draw and found − random-search pair by seed within
- * each space. Arms are the methods and the tables' sections the spaces. Ordered seed by
- * seed, both spaces, so that a partial plan is already a comparison; a draw follows the
- * search it matches (and shares its shard).
+ * The deciding question: does the network G finds beat a uniform random draw of its space
+ * at the same MAdds ±3% (`random-draw`, no supernet) and random search under the same cap
+ * (`random-search`: the same supernet budget, single-path training, 96 paths scored)? `found`
+ * is G with DECIDING_SEARCH and `--derive scored`; `found-argmax` trains the network the
+ * argmax derivation gives from the same search (its argmax/network.json), so both
+ * derivations are reported. In the learned space (evolve-seeds' seed 0) and the manual
+ * one, 8 seeds fixed in advance; the networks of a seed train with the same recipe and
+ * training seed, so the differences pair by seed within each space. Primary comparisons
+ * (Holm over them): found − random-draw and found − random-search in each space; secondary:
+ * the argmax derivation against the same two baselines. Arms are the methods and the
+ * tables' sections the spaces. Ordered seed by seed, both spaces, so that a partial plan is
+ * already a comparison; a draw and the argmax training follow the search they use (and
+ * share its shard).
  */
 const SEARCH_VS_RANDOM: ExperimentPlan = (() => {
   const spaces = { learned: evolvedSpace(0), manual: MANUAL_SPACE };
   const cap = flagValue(DECIDING_SEARCH, "--madds-max");
   if (cap === undefined) throw new Error("DECIDING_SEARCH must set --madds-max");
-  const randomBudget = SEARCH_BUDGET.map((arg, i) =>
-    SEARCH_BUDGET[i - 1] === "--madds-max" ? cap : arg
-  );
   const runs: ExperimentRun[] = [];
   for (const seed of SEARCH_VS_RANDOM_SEEDS) {
     const trainArgs = [...LONG_RECIPE, "--seed", String(seed)];
@@ -485,19 +499,21 @@ const SEARCH_VS_RANDOM: ExperimentPlan = (() => {
         searchArgs: [
           ...["--space", path, "--algo", "proxyless-g", "--seed", String(seed)],
           ...DECIDING_SEARCH,
+          ...["--derive", "scored"],
         ],
       });
       runs.push(
         found,
+        run("found-argmax", { trainFrom: { run: found.id, network: "argmax/network.json" } }),
         run("random-draw", {
           searchArgs: ["--space", path, "--tolerance", DRAW_TOLERANCE, "--seed", String(seed)],
           drawMatching: found.id,
         }),
         run("random-search", {
+          // The search's defaults train the supernet for as many weight steps as G's.
           searchArgs: [
             ...["--space", path, "--algo", "random", "--seed", String(seed)],
-            ...randomBudget,
-            ...["--epochs", "3"],
+            ...["--madds-max", cap],
           ],
         }),
       );
@@ -513,6 +529,9 @@ const SEARCH_VS_RANDOM: ExperimentPlan = (() => {
     comparisons: [
       { arm: "found", baseline: "random-draw" },
       { arm: "found", baseline: "random-search" },
+      { arm: "found-argmax", baseline: "random-draw", family: "secondary" },
+      { arm: "found-argmax", baseline: "random-search", family: "secondary" },
+      { arm: "found", baseline: "found-argmax", family: "secondary" },
     ],
     armTitle: "network",
   };

@@ -24,6 +24,13 @@ import { allPathsExist, pathExists } from "../util/output_folder.ts";
 import type { EvolveRun, ExperimentPlan, ExperimentRun, SearchTrainRun } from "./plans.ts";
 import { formatShard, type Shard, shardOf } from "./shard.ts";
 
+/** Whether a run trains a network another run's search wrote (`trainFrom`): no first stage. */
+export function isTrainFromRun(
+  run: ExperimentRun,
+): run is SearchTrainRun & { trainFrom: { run: string; network: string } } {
+  return run.kind === "search-train" && run.trainFrom !== undefined;
+}
+
 /** Whether a run's first stage is a draw (`drawMatching`) rather than a search. */
 export function isDrawRun(run: ExperimentRun): run is SearchTrainRun & { drawMatching: string } {
   return run.kind === "search-train" && run.drawMatching !== undefined;
@@ -41,7 +48,11 @@ export function runLayout(planOut: string, run: ExperimentRun) {
     evolve: `${root}/evolve`,
     search: `${root}/search`,
     draw,
-    network: isDrawRun(run) ? `${draw}/network.json` : `${root}/search/network.json`,
+    network: isDrawRun(run)
+      ? `${draw}/network.json`
+      : isTrainFromRun(run)
+      ? `${planOut}/${run.trainFrom.run}/search/${run.trainFrom.network}`
+      : `${root}/search/network.json`,
     train: `${root}/train`,
   };
 }
@@ -58,6 +69,12 @@ export function matchedNetwork(planOut: string, run: SearchTrainRun & { drawMatc
 export function stageDone(planOut: string, run: SearchTrainRun) {
   const p = runLayout(planOut, run);
   const first = isDrawRun(run) ? p.draw : p.search;
+  if (isTrainFromRun(run)) {
+    return {
+      search: [p.network],
+      train: [`${p.train}/metrics.jsonl`, `${p.train}/model.onnx`],
+    };
+  }
   return {
     search: [
       p.network,
@@ -94,12 +111,11 @@ export function runCommands(planOut: string, run: ExperimentRun): Record<string,
       train: ["deno task train --arch", p.network, ...run.trainArgs, "--out", p.train].join(" "),
     };
   }
+  const train = ["deno task train --arch", p.network, ...run.trainArgs, "--out", p.train].join(" ");
+  if (isTrainFromRun(run)) return { train };
   const search = ["deno task search", ...run.searchArgs, "--out", p.search].join(" ");
   if (run.searchOnly) return { search };
-  return {
-    search,
-    train: ["deno task train --arch", p.network, ...run.trainArgs, "--out", p.train].join(" "),
-  };
+  return { search, train };
 }
 
 /** A draw run's `deno task draw` flags: the plan's, the matched network and --out. */
@@ -189,13 +205,19 @@ export function stagesOf(planOut: string, run: ExperimentRun): Stage[] {
     };
   if (run.searchOnly) return [first];
   return [
-    first,
+    ...(isTrainFromRun(run) ? [] : [first]),
     {
       name: "train",
       done: done.train,
       checkpoint: trainCheckpointPath(p.train),
       check: () => void parseTrainArgs(trainArgs(false)),
       run: async (resume, log) => {
+        if (isTrainFromRun(run) && !(await pathExists(p.network))) {
+          throw new Error(
+            `run ${run.id} trains ${p.network}, which run ${run.trainFrom.run}'s search ` +
+              `writes: run ${run.trainFrom.run} first`,
+          );
+        }
         const prepared = await prepareTraining(parseTrainArgs(trainArgs(resume)));
         for (const line of prepared.summary) log(`train: ${line}`);
         await runTraining(prepared);
@@ -233,6 +255,16 @@ export function checkPlanFlags(plan: ExperimentPlan, out: string): void {
           );
         }
       }
+      if (isTrainFromRun(run)) {
+        const at = plan.runs.findIndex((r) => r.id === run.trainFrom.run);
+        const source = plan.runs[at];
+        if (
+          !source || source.kind !== "search-train" || isDrawRun(source) ||
+          isTrainFromRun(source) || at > k
+        ) {
+          throw new Error(`trainFrom ${run.trainFrom.run}: not a search run before it in the plan`);
+        }
+      }
       for (const stage of stagesOf(out, run)) stage.check();
     } catch (err) {
       throw new Error(`plan ${plan.name}, run ${run.id}: ${(err as Error).message}`);
@@ -241,11 +273,12 @@ export function checkPlanFlags(plan: ExperimentPlan, out: string): void {
 }
 
 /**
- * The shard group of a run: a draw run goes with the run it matches, every other run
- * alone (its own id).
+ * The shard group of a run: a draw run goes with the run it matches, a `trainFrom` run
+ * with the run whose network it trains, every other run alone (its own id).
  */
 export function shardGroup(run: ExperimentRun): string {
-  return isDrawRun(run) ? run.drawMatching : run.id;
+  if (isDrawRun(run)) return run.drawMatching;
+  return isTrainFromRun(run) ? run.trainFrom.run : run.id;
 }
 
 /** How many shard groups a plan has: the most shards that all have something to do. */

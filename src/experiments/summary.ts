@@ -37,7 +37,14 @@ import {
   readSearchRow,
   type SearchRow,
 } from "./decision_summary.ts";
-import { evolveDone, isDrawRun, runCommands, runLayout, stageDone } from "./runner.ts";
+import {
+  evolveDone,
+  isDrawRun,
+  isTrainFromRun,
+  runCommands,
+  runLayout,
+  stageDone,
+} from "./runner.ts";
 
 /** One finished run. */
 export interface RunRow {
@@ -129,6 +136,8 @@ export interface PairedDifference {
    */
   readonly holmP: number | null;
   readonly holmFamily: number;
+  /** The Holm family (the plan's comparison's `family`; every arm − manual is primary). */
+  readonly family?: "primary" | "secondary";
 }
 
 export interface PlanResults {
@@ -162,9 +171,20 @@ export async function readRunRow(planOut: string, run: SearchTrainRun): Promise<
   if (!(await allPathsExist([...done.search, ...done.train]))) return null;
   const p = runLayout(planOut, run);
   const drawn = isDrawRun(run);
-  const result = JSON.parse(
-    await Deno.readTextFile(`${drawn ? p.draw : p.search}/result.json`),
-  ) as Omit<SearchResult, "network" | "heldOut"> & { heldOut: SearchResult["heldOut"] | null };
+  const borrowed = isTrainFromRun(run); // another run's search wrote the network
+  const firstStage = drawn
+    ? p.draw
+    : borrowed
+    ? runLayout(planOut, { ...run, id: run.trainFrom.run }).search
+    : p.search;
+  const result = JSON.parse(await Deno.readTextFile(`${firstStage}/result.json`)) as
+    & Omit<SearchResult, "network" | "heldOut" | "argmax">
+    & { heldOut: SearchResult["heldOut"] | null };
+  const layers = borrowed
+    ? JSON.parse(
+      await Deno.readTextFile(`${p.network.slice(0, p.network.lastIndexOf("/"))}/choices.json`),
+    ) as SearchResult["layers"]
+    : result.layers;
   const loaded = await loadTarget(p.network);
   if (loaded.kind !== "network") throw new Error(`${p.network}: not a network spec`);
   const { total } = countNetwork(loaded.spec);
@@ -179,12 +199,12 @@ export async function readRunRow(planOut: string, run: SearchTrainRun): Promise<
     arm: run.arm,
     algo: run.algo,
     seed: run.seed,
-    blocks: result.layers.map((l) => l.block),
+    blocks: layers.map((l) => l.block),
     madds: total.madds,
     params: total.weights,
     searchSeconds: result.seconds,
-    searchHeldOutTop1: result.heldOut?.top1 ?? null,
-    searchEntropy: drawn ? null : await searchEntropyOf(p.search, result),
+    searchHeldOutTop1: borrowed ? null : result.heldOut?.top1 ?? null,
+    searchEntropy: drawn ? null : await searchEntropyOf(firstStage, result),
     trainEpochs: last.epoch,
     trainSeconds: epochs.reduce((s, e) => s + e.epochSeconds, 0),
     testTop1: last.test.top1,
@@ -327,14 +347,22 @@ export function pairedDifferences(
   groups: readonly GroupRow[],
   comparisons: readonly ArmComparison[] = [],
 ): PairedDifference[] {
+  const familyOf = (d: PairedDifference) =>
+    comparisons.find((c) => c.arm === d.arm && c.baseline === d.baseline)?.family ?? "primary";
   const all = comparedGroups(groups, comparisons)
     .map(([arm, baseline]) => pairedDifference(arm, baseline))
-    .filter((d): d is PairedDifference => d !== null);
-  const tested = all.filter((d) => d.statistics !== null);
-  const adjusted = holm(tested.map((d) => d.statistics!.p));
+    .filter((d): d is PairedDifference => d !== null)
+    .map((d) => ({ ...d, family: familyOf(d) }));
+  const adjustedP = new Map<PairedDifference, { p: number; size: number }>();
+  for (const family of ["primary", "secondary"] as const) {
+    const tested = all.filter((d) => d.statistics !== null && d.family === family);
+    holm(tested.map((d) => d.statistics!.p)).forEach((p, i) =>
+      adjustedP.set(tested[i], { p, size: tested.length })
+    );
+  }
   return all.map((d) => {
-    const i = tested.indexOf(d);
-    return i < 0 ? d : { ...d, holmP: adjusted[i], holmFamily: tested.length };
+    const adjusted = adjustedP.get(d);
+    return adjusted ? { ...d, holmP: adjusted.p, holmFamily: adjusted.size } : d;
   });
 }
 
@@ -496,12 +524,16 @@ const pValue = (p: number) => String(Number(p.toPrecision(3)));
 /** The paired differences of one algorithm's table (pairs with statistics only). */
 function pairedTable(tested: readonly PairedDifference[]): string[] {
   const family = tested[0].holmFamily;
+  const families = new Set(tested.map((d) => d.family ?? "primary"));
+  const over = families.size > 1 || families.has("secondary")
+    ? "within its family (the plan's primary or secondary comparisons, declared before " +
+      "its first run; the family's size in brackets)"
+    : `over the plan's ${family} paired comparison${family === 1 ? "" : "s"}`;
   const lines = [
     "Paired by seed (arm − baseline test top-1 in points, one difference per seed): " +
     "t 95% interval = mean ± t(0.975, n − 1) · sd / √n; p = two-sided sign-flip permutation " +
     "test of the mean (exact over all 2^n sign patterns: with n pairs no p falls below 2/2^n, " +
-    "0.25 for 3 pairs, 0.0625 for 5); Holm p = p adjusted over the plan's " +
-    `${family} paired comparison${family === 1 ? "" : "s"}; ` +
+    `0.25 for 3 pairs, 0.0625 for 5); Holm p = p adjusted ${over}; ` +
     "not resolved where the t-interval spans 0, not resolved by p where it does not but the " +
     "Holm p is 0.05 or more.",
     "",
@@ -516,7 +548,9 @@ function pairedTable(tested: readonly PairedDifference[]): string[] {
     lines.push(
       `| ${d.arm} − ${d.baseline} | ${s.n} | ${each} | ${signed(s.mean)} | ` +
         `${(100 * s.sd).toFixed(2)} | ${interval} | ${pValue(s.p)}${exact} | ` +
-        `${pValue(d.holmP!)} | ${verdict(s, d.holmP!)} |`,
+        `${pValue(d.holmP!)}${
+          d.family === "secondary" ? ` (secondary, ${d.holmFamily})` : ""
+        } | ${verdict(s, d.holmP!)} |`,
     );
   }
   lines.push("");
@@ -558,6 +592,10 @@ const KEPT_FILES = {
     "search/network.json",
     "search/report.md",
     "search/history.jsonl",
+    "search/choices.json",
+    // The argmax derivation's network beside a scored one (absent otherwise).
+    "search/argmax/network.json",
+    "search/argmax/choices.json",
     // A draw run's first stage (absent files are skipped).
     "draw/result.json",
     "draw/network.json",

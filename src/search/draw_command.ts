@@ -295,6 +295,7 @@ export async function runDraw(
     notes: [drawSentence(record)],
     shortlist: null,
     randomLabels: false,
+    argmax: null,
     draw: { target, matched: cfg.match, tolerance: cfg.tolerance, draws: drawn.draws },
   };
   await atomicWrite(`${cfg.out}/result.json`, JSON.stringify(result, null, 2) + "\n");

@@ -86,6 +86,15 @@ export interface SearchResult {
   readonly shortlist: readonly ScoredPath[] | null;
   /** Whether the search ran on random labels (its null model). */
   readonly randomLabels: boolean;
+  /**
+   * `--derive scored`: the argmax derivation's network (written to argmax/), for
+   * comparing the two derivations; null otherwise.
+   */
+  readonly argmax: {
+    readonly network: NetworkSpec;
+    readonly layers: LayerChoice[];
+    readonly madds: number;
+  } | null;
 }
 
 /** Builds the result of a derivation. */
@@ -109,6 +118,8 @@ export function searchResult(args: {
   /** E_p[MAdds] at the end (null where there is no p). */
   expectedMAdds?: number | null;
   randomLabels?: boolean;
+  /** Every layer's choice for `derivation.argmax` (required when it is given). */
+  argmaxFullChoices?: number[];
 }): SearchResult {
   const { space, costs, derivation, cost } = args;
   const { latency } = args;
@@ -120,6 +131,10 @@ export function searchResult(args: {
     decisions: args.decisions ?? null,
   });
   const choosing = (args.decisions ?? []).filter((_, l) => costs.choices[l] > 1);
+  const alternative = derivation.argmax;
+  const argmaxNetwork = alternative
+    ? networkFromChoices(space, args.argmaxFullChoices!, `search-${args.algo}-argmax`)
+    : null;
   return {
     algo: args.algo,
     space: args.source,
@@ -145,6 +160,17 @@ export function searchResult(args: {
     notes: derivation.notes,
     shortlist: derivation.shortlist ?? null,
     randomLabels: args.randomLabels ?? false,
+    argmax: alternative && argmaxNetwork
+      ? {
+        network: argmaxNetwork,
+        layers: layerChoices(space, costs, alternative.path, {
+          probabilities: alternative.probabilities,
+          latency: latency ? cost.model : null,
+          decisions: args.decisions ?? null,
+        }),
+        madds: countNetwork(argmaxNetwork).total.madds,
+      }
+      : null,
   };
 }
 
@@ -193,8 +219,16 @@ function netConfigText(network: NetworkSpec): string | null {
 /** Writes network.json, net.config, choices.json, cells/ and result.json under `out`. */
 export async function writeSearchOutputs(out: string, result: SearchResult): Promise<void> {
   await writeNetworkOutputs(out, result.network, result.layers);
-  const { network: _network, ...numbers } = result;
-  await atomicWrite(`${out}/result.json`, JSON.stringify(numbers, null, 2) + "\n");
+  if (result.argmax) {
+    await Deno.mkdir(`${out}/argmax`, { recursive: true });
+    await writeNetworkOutputs(`${out}/argmax`, result.argmax.network, result.argmax.layers);
+  }
+  const { network: _network, argmax, ...numbers } = result;
+  const argmaxNumbers = argmax ? { madds: argmax.madds, layers: argmax.layers } : null;
+  await atomicWrite(
+    `${out}/result.json`,
+    JSON.stringify({ ...numbers, argmax: argmaxNumbers }, null, 2) + "\n",
+  );
 }
 
 /**

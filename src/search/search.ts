@@ -521,6 +521,9 @@ export async function runSearch(
       decisions,
       expectedMAdds: learnsAlpha ? expectedUnder(costs.madds, driver.distribution()) : null,
       randomLabels: cfg.randomLabels,
+      argmaxFullChoices: derivation.argmax
+        ? fullChoices(space, costs, derivation.argmax.path)
+        : undefined,
     });
     const foundCost = pathCost(ctx.cost.model, derivation.path);
     if (foundCost > ctx.cost.max) {
