@@ -545,12 +545,11 @@ function pairedTable(tested: readonly PairedDifference[]): string[] {
     const each = d.seeds.map((seed, i) => `${seed}: ${signed(d.deltas[i])}`).join(", ");
     const exact = s.pMethod === "exact" ? "" : ` (Monte Carlo, ${s.patterns} patterns)`;
     const interval = `[${signed(s.tInterval.low)}, ${signed(s.tInterval.high)}]`;
+    const family = d.family === "secondary" ? ` (secondary, ${d.holmFamily})` : "";
     lines.push(
       `| ${d.arm} − ${d.baseline} | ${s.n} | ${each} | ${signed(s.mean)} | ` +
         `${(100 * s.sd).toFixed(2)} | ${interval} | ${pValue(s.p)}${exact} | ` +
-        `${pValue(d.holmP!)}${
-          d.family === "secondary" ? ` (secondary, ${d.holmFamily})` : ""
-        } | ${verdict(s, d.holmP!)} |`,
+        `${pValue(d.holmP!)}${family} | ${verdict(s, d.holmP!)} |`,
     );
   }
   lines.push("");
