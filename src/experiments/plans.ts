@@ -129,9 +129,18 @@ const SEARCH_BUDGET = [
   "--bn-batches",
   "4",
 ];
+/**
+ * The α steps the space comparisons and best-10m-long ran with, before the search's
+ * defaults became the deciding budget (one architecture step per 3 weight steps at lr
+ * 0.01, ProxylessNAS's argmax derivation): pinned so that their recorded runs repeat.
+ */
+const EARLIER_ALPHA_STEPS = ["--arch-every", "3", "--arch-lr", "0.01", "--derive", "argmax"];
 const ALGO_ARGS: Readonly<Record<string, readonly string[]>> = {
-  "proxyless-g": ["--warmup", "1", "--epochs", "2", "--lambda-rate", "0.1"],
-  "proxyless-rl": ["--warmup", "1", "--epochs", "2", "--lambda-rate", "0.1"],
+  "proxyless-g": ["--warmup", "1", "--epochs", "2", "--lambda-rate", "0.1", ...EARLIER_ALPHA_STEPS],
+  "proxyless-rl": [
+    ...["--warmup", "1", "--epochs", "2", "--lambda-rate", "0.1"],
+    ...EARLIER_ALPHA_STEPS,
+  ],
   spos: [
     "--epochs",
     "2",
@@ -174,17 +183,11 @@ const TRAIN_RECIPE = ["--epochs", "2", "--train-images", "15000", ...TRAIN_OPTIM
 const CAP_ONLY = { label: "proxyless-g-cap", extra: ["--lambda", "0"] };
 
 /**
- * The search flags of the deciding comparison's G searches (`search-vs-random`'s `found`
- * runs), set from the measured deciding budget: for now the G-with-the-cap-alone flags of
- * the space comparisons (SEARCH_BUDGET, ALGO_ARGS["proxyless-g"], CAP_ONLY.extra), until
- * that budget is measured and written here. Its `--madds-max` is the cap random search
- * runs under too.
+ * The search flags of `search-decision` and of `search-vs-random`'s `found` runs: the
+ * search's own defaults (the deciding budget: docs/experiments.md, "A search that
+ * decides") under a 6M MAdds cap. Its `--madds-max` is the cap random search runs under too.
  */
-export const DECIDING_SEARCH: readonly string[] = [
-  ...SEARCH_BUDGET,
-  ...ALGO_ARGS["proxyless-g"],
-  ...CAP_ONLY.extra,
-];
+export const DECIDING_SEARCH: readonly string[] = ["--madds-max", "6M"];
 
 function comparisonRun(
   arm: string,
@@ -209,6 +212,8 @@ function comparisonRun(
       String(seed),
       ...SEARCH_BUDGET,
       ...ALGO_ARGS[algo],
+      // The cap was these searches' target too (the search's earlier default).
+      ...(!variant && algo.startsWith("proxyless") ? ["--madds-target", "6M"] : []),
       ...(variant?.extra ?? []),
     ],
     trainArgs: [...TRAIN_RECIPE, "--seed", String(seed)],
@@ -399,8 +404,9 @@ const LONG_RECIPE = [
 
 /**
  * The comparison asked again: the new learned spaces (seed s searched in the space evolve
- * learned on seed s) against the manual space, G with the cap alone (the supernet setting
- * that ranked best in `deno task fidelity`: uniform weight steps, the default), three
+ * learned on seed s) against the manual space, G with the cap alone (uniform weight steps,
+ * the default: in `deno task fidelity` only `balanced` ranked higher, inside the same
+ * interval), three
  * seeds an arm, paired by seed; then the space learned without the reference DAG (the
  * paper's Table 5), the null evolution's spaces (selection at chance) and the old learned
  * space on the same seeds.
