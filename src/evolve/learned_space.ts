@@ -21,7 +21,7 @@ export async function writeLearnedSpace(
   log: (s: string) => void,
 ): Promise<{ spacePath: string; seconds: number }> {
   const { cfg, layers } = run;
-  foldFinalFitness(run);
+  await foldFinalFitness(run);
   const file = makeSearchSpaceFile(
     run.backbone,
     layers.map((s) => s.population.toSearchSpaceLayer(cfg.k)),

@@ -6,6 +6,10 @@
  * keeps is what the evolution's mechanics and its starting cloud keep by themselves.
  * Comparing real runs' spaces with each other and with null runs' spaces
  * (`deno task compare-spaces`) says how much of what evolve learns is more than drift.
+ *
+ * Every `--fitness` mode folds α* = α + δ by Eq. 5 (src/evolve/fitness_mode.ts), so the
+ * steps are recovered from any run's history alike; history lines also keep each fold's
+ * δ (`folded`), which the recovery matches.
  */
 import type { Backbone } from "../space/backbone.ts";
 import type { Cell } from "../space/cell.ts";
