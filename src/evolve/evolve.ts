@@ -18,7 +18,8 @@
  *   gates, ∂L/∂g from the GPU, Eq. 4 on the host with its compensation factor, Adam on
  *   α (`alpha`, the paper); or single paths' held-out losses credited to their cells
  *   (`accuracy`, src/evolve/path_credit.ts); or both (`mixed`).
- *   write (src/evolve/learned_space.ts): a last Eq. 5 fold, then the top-K cells of each
+ *   write (src/evolve/learned_space.ts): the initial populations at the start
+ *   (initial_space.json); at the end a last Eq. 5 fold, then the top-K cells of each
  *   layer as the learned search space, and the report.
  *
  * Host syncs: one per Eq. 4 fitness step (the gate gradients of all layers in one read,
@@ -37,7 +38,7 @@ import { restoreEvolveCheckpoint, saveEvolveCheckpoint } from "./checkpoint.ts";
 import type { EvolveConfig } from "./config.ts";
 import { fitnessStep } from "./fitness_step.ts";
 import type { RegenerationRecord } from "./history.ts";
-import { writeLearnedSpace } from "./learned_space.ts";
+import { writeInitialSpace, writeLearnedSpace } from "./learned_space.ts";
 import { regenerate } from "./regenerate.ts";
 import { disposeEvolution, type EvolutionRun, openEvolution } from "./run_state.ts";
 import { TrainingProgress } from "./training_progress.ts";
@@ -90,6 +91,7 @@ export async function evolveWith(
         `regeneration ${run.regeneration}`,
     );
   } else {
+    await writeInitialSpace(run);
     regenerate(run, true);
   }
   const progress = new TrainingProgress(run);

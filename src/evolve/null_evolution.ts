@@ -67,6 +67,8 @@ export interface NullEvolutionPlan {
 /** A null run's learned space: each layer's top-K cells by their final fitness. */
 export interface NullEvolutionResult {
   readonly layers: { layer: number; cells: { cell: Cell; fitness: number }[] }[];
+  /** Each layer's whole initial population: what the null run started from. */
+  readonly initial: { layer: number; cells: { cell: Cell; fitness: number }[] }[];
   /** Regenerations made, the first one included (as the real run counts them). */
   readonly regenerations: number;
 }
@@ -91,6 +93,7 @@ export function nullEvolution(plan: NullEvolutionPlan): NullEvolutionResult {
     }
     return { ...l, pool, sampled: [] as string[], alpha: [] as number[] };
   });
+  const initial = layers.map((l) => l.population.toSearchSpaceLayer(l.population.size));
 
   const select = (fold: "none" | "unchanged" | "drawn", useReference: boolean) => {
     for (const l of layers) {
@@ -118,6 +121,7 @@ export function nullEvolution(plan: NullEvolutionPlan): NullEvolutionResult {
   }
   return {
     layers: layers.map((l) => l.population.toSearchSpaceLayer(cfg.k)),
+    initial,
     regenerations: history.length + 1,
   };
 }
