@@ -231,9 +231,14 @@ for (const mode of ["accuracy", "mixed"] as const) {
     const b = await run(["--out", cut, "--resume"]);
     assert.match(lines[0], /resumed at step 9\//);
     assert.deepEqual(withoutSeconds(b.history), withoutSeconds(a.history));
-    const layers = async (dir: string) =>
-      JSON.parse(await Deno.readTextFile(`${dir}/search_space.json`)).layers;
+    const layers = async (dir: string, file = "search_space.json") =>
+      JSON.parse(await Deno.readTextFile(`${dir}/${file}`)).layers;
     assert.deepEqual(await layers(cut), await layers(whole));
+    // Where it started: the whole initial population of each layer, unscored.
+    for (const l of await layers(whole, "initial_space.json")) {
+      assert.equal(l.cells.length, 6);
+      for (const c of l.cells) assert.equal(c.fitness, 0);
+    }
     // The measured paths were folded: the accuracy credit shows in the history.
     const folded = a.history.flatMap((line) => line.layers.flatMap((l) => l.folded ?? []));
     assert.ok(folded.some((f) => (f.paths ?? 0) > 0 && f.delta !== 0));
