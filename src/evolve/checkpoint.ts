@@ -54,8 +54,18 @@ function checkpointTensors(run: EvolutionRun): Map<string, Tensor> {
   return withOptimizerState(tensors, run.opt);
 }
 
-/** Writes the run's checkpoint to `evolveCheckpointPath(cfg.out)`. */
+/**
+ * Writes the run's checkpoint to `evolveCheckpointPath(cfg.out)`, right after a
+ * regeneration: the measured paths (`--fitness accuracy|mixed`) have just been folded and
+ * the balanced order of the next ones restarted, so neither needs saving.
+ */
 export async function saveEvolveCheckpoint(run: EvolutionRun): Promise<void> {
+  if (run.credits.pending > 0) {
+    throw new Error(
+      `saveEvolveCheckpoint: ${run.credits.pending} measured paths not folded yet; ` +
+        `checkpoints are written right after a regeneration`,
+    );
+  }
   const state: EvolveCheckpointState = {
     step: run.position.step,
     regeneration: run.regeneration,
@@ -92,7 +102,7 @@ export async function saveEvolveCheckpoint(run: EvolutionRun): Promise<void> {
 
 /**
  * Restores a freshly opened run (no regeneration yet) from its checkpoint; refuses one
- * made with another seed, backbone or `--path-sampling`.
+ * made with another seed, backbone, `--path-sampling`, `--edge-ops` or `--fitness`.
  */
 export async function restoreEvolveCheckpoint(run: EvolutionRun): Promise<void> {
   const { cfg } = run;
@@ -111,7 +121,14 @@ export async function restoreEvolveCheckpoint(run: EvolutionRun): Promise<void> 
         `${cfg.pathSampling}; use the same flag or another --out`,
     );
   }
-  const savedOps = evolveConfigFromJson(meta.config).edgeOps;
+  const saved = evolveConfigFromJson(meta.config);
+  if (saved.fitness !== cfg.fitness) {
+    throw new Error(
+      `--resume: ${ckptPath} was made with --fitness ${saved.fitness}, not ${cfg.fitness}; ` +
+        `use the same flag or another --out`,
+    );
+  }
+  const savedOps = saved.edgeOps;
   if (formatEdgeOps(savedOps) !== formatEdgeOps(cfg.edgeOps)) {
     throw new Error(
       `--resume: ${ckptPath} was made with --edge-ops ${formatEdgeOps(savedOps)}, not ` +

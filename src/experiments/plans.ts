@@ -691,6 +691,33 @@ const TINY: ExperimentPlan = {
   }),
 };
 
+/**
+ * Does an evolution beat its null? evolve at its defaults (as evolve-seeds runs it) with
+ * the paper's fitness (`--fitness alpha`: Eq. 4's α, folded by Eq. 5) and with the
+ * supernet's held-out losses of single paths through each cell (`--fitness accuracy`),
+ * seeds 0–2 each: about 15 minutes a run alone on 2 cores. Each arm's spaces are then read
+ * against each other and against `deno task null-evolve` of its seed-0 run
+ * (`deno task compare-spaces --pairs`, docs/fidelity.md), and with `--figures` against the
+ * runs' initial_space.json.
+ */
+const FITNESS_VS_NULL: ExperimentPlan = {
+  name: "fitness-vs-null",
+  question: "With the supernet's held-out path losses as fitness, does evolve keep cells " +
+    "and ratios more alike across seeds than its null runs do, where the α fitness does not?",
+  spaces: {},
+  armTitle: "fitness",
+  runs: (["alpha", "accuracy"] as const).flatMap((fitness) =>
+    [0, 1, 2].map((seed): EvolveRun => ({
+      kind: "evolve",
+      id: `${fitness}-seed${seed}`,
+      arm: fitness,
+      algo: "evolve",
+      seed,
+      evolveArgs: ["--fitness", fitness, "--seed", String(seed)],
+    }))
+  ),
+};
+
 export const EXPERIMENT_PLANS: Readonly<Record<string, ExperimentPlan>> = {
   [SPACE_COMPARISON.name]: SPACE_COMPARISON,
   [BEST_10M.name]: BEST_10M,
@@ -702,6 +729,7 @@ export const EXPERIMENT_PLANS: Readonly<Record<string, ExperimentPlan>> = {
   [SEARCH_DECISION.name]: SEARCH_DECISION,
   [SMOKE.name]: SMOKE,
   [TINY.name]: TINY,
+  [FITNESS_VS_NULL.name]: FITNESS_VS_NULL,
 };
 
 /** The plan called `name`, or one line listing the plans. */
