@@ -3,19 +3,25 @@
  * (src/space/space_overlap.ts): per layer the cells every space shares, the mean
  * pairwise Jaccard overlap of the cell sets, and the distance between their mixes of
  * edge ops, ratios and aggregations. Prints a markdown table (`--pairs`: and each
- * figure's spread over the pairs); `--out BASE` also writes BASE.md and BASE.json.
+ * figure's spread over the pairs; `--figures`: what each space's cells are like, from
+ * one space up, src/space/space_figures.ts); `--out BASE` also writes BASE.md and
+ * BASE.json.
  */
 import { compareSpaces, spaceOverlapMarkdown } from "../src/space/space_overlap.ts";
 import { pairwiseOverlap, pairwiseOverlapMarkdown } from "../src/space/pairwise_overlap.ts";
 import { readSearchSpaceFile } from "../src/space/search_space_file.ts";
+import { spaceFigures, spaceFiguresMarkdown } from "../src/space/space_figures.ts";
 import { atomicWrite } from "../src/util/atomic_write.ts";
 import { parseCli, runCli } from "./_cli.ts";
 
 const COMPARE = {
-  usage: "deno task compare-spaces SPACE.json SPACE.json [...] [--out BASE]",
+  usage: "deno task compare-spaces SPACE.json SPACE.json [...] [--pairs] [--figures] [--out BASE]",
   summary: "Compares learned search spaces (deno task evolve's search_space.json) layer by\n" +
     "layer: cells shared by all, mean pairwise Jaccard overlap of the cell sets, and the\n" +
-    "total-variation distance between their mixes of edge ops, ratios and aggregations.",
+    "total-variation distance between their mixes of edge ops, ratios and aggregations.\n" +
+    "With --figures, also what each space's cells are like (one space is enough): op mix\n" +
+    "of the live edges, ratios, product nodes, MAdds a cell, depth. A run's\n" +
+    "initial_space.json holds its initial populations.",
   positionals: true,
   flags: {
     out: {
@@ -30,13 +36,24 @@ const COMPARE = {
       help: "also each figure's mean and range over the pairs of spaces, as\n" +
         "deno task null-evolve reports its chance level",
     },
+    figures: {
+      type: "boolean",
+      default: false,
+      help: "also each space's op mix of the live edges, ratios, product nodes, MAdds\n" +
+        "a cell and depth (the means of its layers)",
+    },
   },
 } as const;
 
 await runCli("compare-spaces", async () => {
   const { values, positionals } = parseCli(COMPARE, Deno.args);
-  if (positionals.length < 2) {
-    throw new Error("give at least two search_space.json files to compare");
+  const least = values.figures ? 1 : 2;
+  if (positionals.length < least) {
+    throw new Error(
+      values.figures
+        ? "give at least one search_space.json file"
+        : "give at least two search_space.json files to compare (or one with --figures)",
+    );
   }
   const spaces = [];
   for (const file of positionals) {
@@ -48,18 +65,31 @@ await runCli("compare-spaces", async () => {
     }
     spaces.push(readSearchSpaceFile(text, file));
   }
-  const overlap = compareSpaces(spaces);
-  const pairs = values.pairs ? pairwiseOverlap(spaces) : undefined;
-  const markdown = spaceOverlapMarkdown(overlap, positionals) +
-    (pairs ? "\n\n" + pairwiseOverlapMarkdown(pairs, "Pair by pair") : "");
+  const overlap = spaces.length >= 2 ? compareSpaces(spaces) : undefined;
+  const pairs = values.pairs && spaces.length >= 2 ? pairwiseOverlap(spaces) : undefined;
+  const figures = values.figures
+    ? spaces.map((space, i) => ({ name: positionals[i], figures: spaceFigures(space) }))
+    : undefined;
+  const markdown = [
+    ...(overlap ? [spaceOverlapMarkdown(overlap, positionals)] : []),
+    ...(pairs ? [pairwiseOverlapMarkdown(pairs, "Pair by pair")] : []),
+    ...(figures
+      ? [
+        "What the cells are like (means of the layers)\n\n" +
+        spaceFiguresMarkdown(figures),
+      ]
+      : []),
+  ].join("\n\n");
   console.log(markdown);
   const out = values.out as string | undefined;
   if (out !== undefined) {
     await atomicWrite(`${out}.md`, markdown + "\n");
-    await atomicWrite(
-      `${out}.json`,
-      JSON.stringify({ spaces: positionals, ...overlap, ...(pairs ? { pairs } : {}) }, null, 1) +
-        "\n",
-    );
+    const json = {
+      spaces: positionals,
+      ...overlap,
+      ...(pairs ? { pairs } : {}),
+      ...(figures ? { figures: figures.map((f) => f.figures) } : {}),
+    };
+    await atomicWrite(`${out}.json`, JSON.stringify(json, null, 1) + "\n");
   }
 });

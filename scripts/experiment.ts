@@ -15,6 +15,7 @@ import {
   runLayout,
   runPlan,
   selectRuns,
+  shardGroupCount,
 } from "../src/experiments/runner.ts";
 import { formatShard, parseShard } from "../src/experiments/shard.ts";
 import {
@@ -62,9 +63,9 @@ const EXPERIMENT = {
     shard: {
       type: "string",
       arg: "I/N",
-      help: "run only shard I of N: the runs k with k mod N = I (the tables are left to\n" +
-        "--summary-only); auto: I and N of a Slurm array task; auto/N: I from\n" +
-        "SLURM_ARRAY_TASK_ID or Kubernetes' JOB_COMPLETION_INDEX",
+      help: "run only shard I of N: the runs k with k mod N = I, a draw with the search it\n" +
+        "matches (the tables are left to --summary-only); auto: I and N of a Slurm array\n" +
+        "task; auto/N: I from SLURM_ARRAY_TASK_ID or Kubernetes' JOB_COMPLETION_INDEX",
     },
     "summary-only": {
       type: "boolean",
@@ -80,7 +81,7 @@ const EXPERIMENT = {
     shards: {
       type: "string",
       arg: "N",
-      defaultText: "one per run",
+      defaultText: "one per run, a draw counted with its search",
       help: "with --slurm: array tasks",
     },
     partition: { type: "string", arg: "P", help: "with --slurm: the Slurm partition" },
@@ -151,7 +152,7 @@ await runCli("experiment", async () => {
   }
   if (values.slurm !== undefined) {
     checkPlanFlags(plan, planOut);
-    await writeSlurmScripts(plan.name, plan.runs.length, values);
+    await writeSlurmScripts(plan.name, plan.runs.length, shardGroupCount(plan), values);
     return;
   }
   const only = values.only ? values.only.split(",").map((s) => s.trim()).filter(Boolean) : [];
@@ -193,6 +194,8 @@ await runCli("experiment", async () => {
 async function writeSlurmScripts(
   plan: string,
   runs: number,
+  /** The plan's shard groups (runs, a draw counted with its search): the default --shards. */
+  groups: number,
   values: {
     slurm?: string;
     out?: string;
@@ -208,7 +211,7 @@ async function writeSlurmScripts(
   const options: SlurmJobOptions = {
     plan,
     shards: values.shards === undefined
-      ? runs
+      ? groups
       : cliNumber("shards", values.shards, { integer: true, min: 1 }),
     runs,
     workdir: Deno.cwd(),

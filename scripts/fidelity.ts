@@ -3,7 +3,8 @@
  * trains each alone (the ground truth, cached), trains supernets over the space with
  * each setting (search loop × weight-step path sampling), scores the networks in them
  * and reports Kendall τ / Spearman ρ with bootstrap intervals, the top-k overlap and the
- * noise ceiling. Flags: `deno task fidelity --help`; defaults and their reasons:
+ * noise ceiling of the seeds' mean; `--report-only` recomputes the statistics of a finished
+ * run from its fidelity.json. Flags: `deno task fidelity --help`; defaults and their reasons:
  * src/fidelity/config.ts.
  */
 import { parseDataSpec } from "../src/data/data_spec.ts";
@@ -14,7 +15,8 @@ import {
   quickFidelityConfig,
   SETTING_ALGOS,
 } from "../src/fidelity/config.ts";
-import { checkFidelityOut, runFidelity } from "../src/fidelity/fidelity.ts";
+import { checkFidelityOut, rewriteFidelityReport, runFidelity } from "../src/fidelity/fidelity.ts";
+import type { FidelityResult } from "../src/fidelity/result.ts";
 import { withInterval } from "../src/fidelity/report.ts";
 import { PATH_SAMPLING_MODES } from "../src/supernet/path_sampling.ts";
 import { initEngine, shutdownEngine } from "../src/tensor/init.ts";
@@ -36,7 +38,8 @@ const FIDELITY = {
     "--seeds (the ground truth, trained once and reused), trains a supernet over the space per\n" +
     "--settings entry and scores every network in it after each of its last epochs, then\n" +
     "writes OUT/report.md, OUT/fidelity.json, OUT/scatter.png (Kendall τ, Spearman ρ with\n" +
-    "bootstrap intervals, top-k overlap, and the noise ceiling between two seeds).",
+    "bootstrap intervals, top-k overlap, seed vs seed, and the noise ceiling of the seeds'\n" +
+    "mean, the target the scores are compared with).",
   flags: {
     space: opt("SPACE", "a learned search_space.json, a spec, or baseline:NAME", D.space),
     data: opt("DATA", "fashion-mnist[:DIR] or cifar10:DIR", D.data),
@@ -101,11 +104,52 @@ const FIDELITY = {
       default: false,
       help: "a smoke run of a few minutes on tiny subsets",
     },
+    "report-only": {
+      type: "boolean" as const,
+      default: false,
+      help: "train nothing: recompute every statistic of the run in --out from its\n" +
+        "fidelity.json and rewrite fidelity.json, report.md and the charts",
+    },
   },
 } as const;
 
+/** The figures a run ends with, one line each. */
+function printSummary(result: FidelityResult, out: string): void {
+  const c = result.noiseCeiling;
+  if (c) {
+    console.log(
+      `fidelity: seed vs seed τ ${withInterval(c.seedVsSeed.tau)}; noise ceiling of the ` +
+        `${c.seeds}-seed mean τ ${withInterval(c.tau)}`,
+    );
+  }
+  for (const s of result.settings) {
+    const last = s.epochs.at(-1);
+    if (last) {
+      console.log(
+        `fidelity: ${s.setting.name} epoch ${last.epoch}: τ ${withInterval(last.heldOut.tau)}` +
+          (last.logP ? `, Σ log p τ ${withInterval(last.logP.tau)}` : ""),
+      );
+    }
+  }
+  console.log(`fidelity: wrote ${out}/report.md`);
+}
+
 await runCli("fidelity", async () => {
   const { values } = parseCli(FIDELITY, Deno.args);
+  if (values["report-only"]) {
+    const stray = (Object.keys(FIDELITY.flags) as (keyof typeof FIDELITY.flags)[])
+      .find((f) =>
+        f !== "out" && f !== "report-only" && values[f] !== undefined && values[f] !== false
+      );
+    if (stray) {
+      throw new Error(
+        `--report-only reads everything from OUT/fidelity.json; --${stray} does not go with it`,
+      );
+    }
+    const out = (values.out as string | undefined) ?? D.out;
+    printSummary(await rewriteFidelityReport(out), out);
+    return;
+  }
   const base = values.quick ? Q : D;
   const str = (name: keyof typeof FIDELITY.flags) => values[name] as string | undefined;
   const int = (name: keyof typeof FIDELITY.flags, fallback: number, min: number) =>
@@ -159,20 +203,7 @@ await runCli("fidelity", async () => {
       `settings ${cfg.settings.map((s) => s.name).join(", ")} — adapter: ${gpu.info.description}`,
   );
   try {
-    const result = await runFidelity(cfg);
-    if (result.noiseCeiling) {
-      console.log(`fidelity: noise ceiling τ ${withInterval(result.noiseCeiling.tau)}`);
-    }
-    for (const s of result.settings) {
-      const last = s.epochs.at(-1);
-      if (last) {
-        console.log(
-          `fidelity: ${s.setting.name} epoch ${last.epoch}: τ ${withInterval(last.heldOut.tau)}` +
-            (last.logP ? `, Σ log p τ ${withInterval(last.logP.tau)}` : ""),
-        );
-      }
-    }
-    console.log(`fidelity: wrote ${cfg.out}/report.md`);
+    printSummary(await runFidelity(cfg), cfg.out);
   } finally {
     await shutdownEngine();
   }

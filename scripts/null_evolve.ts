@@ -2,8 +2,9 @@
  * `deno task null-evolve RUN --out DIR [--seeds LIST]` — the evolution's null model
  * (src/evolve/null_evolution.ts) for a finished `deno task evolve` run: the run's own
  * schedule, τ phases and α step sizes, but each step given to a random cell. Writes
- * DIR/seedS/search_space.json per seed, and DIR/chance.json: how alike the null spaces
- * are, pair by pair (the chance level of `deno task compare-spaces`).
+ * DIR/seedS/search_space.json per seed (and DIR/seedS/initial_space.json, the null run's
+ * initial populations), and DIR/chance.json: how alike the null spaces are, pair by pair
+ * (the chance level of `deno task compare-spaces`).
  */
 import { evolveConfigFromJson } from "../src/evolve/config.ts";
 import type { RegenerationRecord } from "../src/evolve/history.ts";
@@ -22,8 +23,9 @@ const NULL_EVOLVE = {
   summary: "The evolution's null model for a finished run (RUN holds its search_space.json\n" +
     "and history.jsonl): the same populations, tournaments, mutations and τ phases, with\n" +
     "each supernet's α steps, taken from the run's history, given to random cells.\n" +
-    "Writes DIR/seedS/search_space.json and DIR/chance.json, and prints how alike the null\n" +
-    "spaces are pair by pair: the chance level for `deno task compare-spaces` of real runs.",
+    "Writes DIR/seedS/search_space.json (and initial_space.json, its initial populations)\n" +
+    "and DIR/chance.json, and prints how alike the null spaces are pair by pair: the\n" +
+    "chance level for `deno task compare-spaces` of real runs.",
   positionals: true,
   flags: {
     out: { type: "string", arg: "DIR", help: "where the null spaces go (required)" },
@@ -87,6 +89,12 @@ await runCli("null-evolve", async () => {
     const path = `${out}/seed${seed}/search_space.json`;
     await Deno.mkdir(`${out}/seed${seed}`, { recursive: true });
     await atomicWrite(path, writeSearchSpaceFile(file));
+    const initial = makeSearchSpaceFile(space.backbone, result.initial, {
+      config,
+      null: { from: runDir, seed },
+      initial: true,
+    });
+    await atomicWrite(`${out}/seed${seed}/initial_space.json`, writeSearchSpaceFile(initial));
     written.push(path);
     spaces.push(file);
   }

@@ -86,6 +86,12 @@ Deno.test("nullEvolution: K distinct cells a layer under the cap, same seed same
   assert.deepEqual(a, b);
   assert.notDeepEqual(a.layers, c.layers);
   assert.equal(a.regenerations, 13);
+  // What it started from: each layer's whole initial population, unscored.
+  assert.deepEqual(a.initial.map((l) => l.layer), LAYERS);
+  for (const l of a.initial) {
+    assert.equal(l.cells.length, CFG.populationSize);
+    for (const c of l.cells) assert.equal(c.fitness, CFG.initFitness);
+  }
   const shapes = searchableLayerShapes(BACKBONE);
   a.layers.forEach((l, i) => {
     const { shape } = shapes[i];

@@ -4,17 +4,36 @@
  * overwrite, and resumes without redoing finished stages.
  */
 import assert from "node:assert/strict";
-import { EXPERIMENT_PLANS, experimentPlan } from "../src/experiments/plans.ts";
-import { checkPlanFlags } from "../src/experiments/runner.ts";
+import {
+  DECIDING_SEARCH,
+  EXPERIMENT_PLANS,
+  type ExperimentPlan,
+  experimentPlan,
+  SEARCH_VS_RANDOM_SEEDS,
+  type SearchTrainRun,
+} from "../src/experiments/plans.ts";
+import {
+  checkPlanFlags,
+  matchedNetwork,
+  runCommands,
+  runLayout,
+  stagesOf,
+} from "../src/experiments/runner.ts";
 import {
   type EvolveRow,
   groupRows,
   pairedDifference,
   pairedDifferences,
   type PlanResults,
+  readRunRow,
   resultsMarkdown,
   type RunRow,
 } from "../src/experiments/summary.ts";
+import { fullChoices, spaceCosts } from "../src/search/space_costs.ts";
+import { loadSearchSpace } from "../src/search/space_input.ts";
+import { countNetwork } from "../src/space/counting.ts";
+import { networkToJson } from "../src/space/network_spec.ts";
+import { networkFromChoices } from "../src/space/search_space_spec.ts";
 import { runScript, throwsLine } from "./_helpers.ts";
 
 Deno.test("every experiment plan's runs have unique ids and flags the stages accept", () => {
@@ -33,7 +52,7 @@ Deno.test("every experiment plan's runs have unique ids and flags the stages acc
 Deno.test("every space file a plan searches is in the repository", () => {
   for (const plan of Object.values(EXPERIMENT_PLANS)) {
     for (const run of plan.runs) {
-      if (run.kind !== "search-train") continue;
+      if (run.kind !== "search-train" || run.trainFrom) continue;
       const space = run.searchArgs[run.searchArgs.indexOf("--space") + 1];
       if (space.startsWith("baseline:")) continue;
       assert.ok(Deno.statSync(space).isFile, `${plan.name}/${run.id}: ${space}`);
@@ -105,7 +124,7 @@ Deno.test("experiment tables: per algorithm and space, the mean, every seed and 
   assert.doesNotMatch(md.split("## spos")[1].split("## Runs")[0], /learned − manual/);
 });
 
-Deno.test("experiment tables: each arm against manual, paired by seed with an interval", () => {
+Deno.test("experiment tables: each arm against manual, paired by seed: t-interval, p, Holm", () => {
   const rows = [
     row("learned", "g", 0, 0.90, 5e6),
     row("manual", "g", 0, 0.88, 5e6),
@@ -120,24 +139,36 @@ Deno.test("experiment tables: each arm against manual, paired by seed with an in
   const d = pairedDifference(groups[0], groups[1])!;
   assert.deepEqual(d.seeds, [0, 1, 2]);
   assert.deepEqual(d.deltas.map((x) => Math.round(x * 1e4) / 1e4), [0.02, 0.01, -0.01]);
-  assert.ok(Math.abs(d.mean.value - 0.02 / 3) < 1e-12);
-  // The resampled means lie between the smallest and the largest delta.
-  assert.ok(d.mean.low >= -0.01 - 1e-12 && d.mean.low < d.mean.value);
-  assert.ok(d.mean.high <= 0.02 + 1e-12 && d.mean.high > d.mean.value);
+  // Deltas +2, +1, −1 points: mean 2/3, sd √(7/3) = 1.5275; half-width 4.3027 · sd / √3 = 3.7945.
+  const s = d.statistics!;
+  assert.equal(s.n, 3);
+  assert.ok(Math.abs(s.mean - 0.02 / 3) < 1e-12);
+  assert.ok(Math.abs(s.sd - 0.01 * Math.sqrt(7 / 3)) < 1e-12);
+  assert.ok(Math.abs(s.tInterval.low - (0.02 / 3 - 0.037945)) < 1e-6, `${s.tInterval.low}`);
+  assert.ok(Math.abs(s.tInterval.high - (0.02 / 3 + 0.037945)) < 1e-6, `${s.tInterval.high}`);
+  // |±2 ±1 ±1| reaches 2 in 6 of 8 sign patterns (all but +2 −1 −1 and −2 +1 +1, which sum to 0).
+  assert.equal(s.p, 0.75);
+  assert.equal(s.resolved, false);
   const all = pairedDifferences(groups);
   assert.deepEqual(all.map((p) => `${p.arm}:${p.seeds.join(",")}`), [
     "learned:0,1,2",
     "learned-old:1",
   ]);
+  // One pair has no statistics and stays out of Holm's family: the one tested keeps its p.
+  assert.equal(all[1].statistics, null);
+  assert.equal(all[0].holmP, 0.75);
+  assert.equal(all[0].holmFamily, 1);
   const md = tablesOf(rows, { paired: all });
   assert.match(md, /learned − manual: \+0\.67 points top-1/);
+  assert.match(md, /Holm p = p adjusted over the plan's 1 paired comparison;/);
   assert.match(
     md,
-    /Paired by seed \(seed 0 \+2\.00 points, seed 1 \+1\.00 points, seed 2 −1\.00 points\): mean \+0\.67 points, bootstrap 95% interval \[[−+]\d\.\d\d, \+\d\.\d\d\] over 3 pairs\./,
+    /\| learned − manual \| 3 \| 0: \+2\.00, 1: \+1\.00, 2: −1\.00 \| \+0\.67 \| 1\.53 \| \[−3\.13, \+4\.46\] \| 0\.75 \| 0\.75 \| not resolved \|/,
   );
-  // One common seed: a difference, no paired sentence.
+  assert.doesNotMatch(md, /bootstrap/);
+  // One common seed: a difference, no row in the paired table.
   assert.match(md, /learned-old − manual: −5\.50 points/);
-  assert.equal(md.match(/Paired by seed/g)?.length, 1);
+  assert.doesNotMatch(md, /\| learned-old − manual \|/);
 });
 
 Deno.test("experiment tables: a plan's own comparison, null against learned, paired by seed", () => {
@@ -158,13 +189,25 @@ Deno.test("experiment tables: a plan's own comparison, null against learned, pai
     "null−manual",
     "null−learned",
   ]);
+  // learned − manual −1, −3 points: p = 1/2 (the 2-pair minimum); null − manual −2, −2:
+  // p = 1/2 and sd 0, so a t-interval of zero width that excludes 0; null − learned −1, +1:
+  // p = 1. Holm over the three: 1/2·3 → 1, 1/2·2 = 1, 1·1 = 1.
+  assert.deepEqual(all.map((p) => p.statistics!.p), [0.5, 0.5, 1]);
+  assert.deepEqual(all.map((p) => p.holmP), [1, 1, 1]);
+  assert.ok(all.every((p) => p.holmFamily === 3));
   const md = tablesOf(rows, { comparisons, paired: all });
   assert.match(md, /null − learned: \+0\.00 points top-1/);
   assert.match(
     md,
-    /Paired by seed \(seed 0 −1\.00 points, seed 1 \+1\.00 points\): mean \+0\.00 points/,
+    /\| null − learned \| 2 \| 0: −1\.00, 1: \+1\.00 \| \+0\.00 \| 1\.41 \| \[−12\.71, \+12\.71\] \| 1 \| 1 \| not resolved \|/,
   );
-  assert.equal(md.match(/Paired by seed/g)?.length, 3);
+  // The t-interval alone would call null − manual resolved; two pairs cannot give p < 0.5.
+  assert.match(
+    md,
+    /\| null − manual \| 2 \| 0: −2\.00, 1: −2\.00 \| −2\.00 \| 0\.00 \| \[−2\.00, −2\.00\] \| 0\.5 \| 1 \| not resolved by p \|/,
+  );
+  assert.match(md, /over the plan's 3 paired comparisons/);
+  assert.equal(md.match(/^\| [a-z-]+ − [a-z-]+ \| 2 \|/gm)?.length, 3);
   // Without the plan's comparisons the table has only the arms against manual.
   assert.doesNotMatch(tablesOf(rows), /null − learned/);
 });
@@ -245,4 +288,238 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+/** The value after `flag` in a list of flags. */
+const flagOf = (args: readonly string[], flag: string) => args[args.lastIndexOf(flag) + 1];
+
+Deno.test("search-vs-random: per seed and space, found, a draw at its MAdds and random search", () => {
+  const plan = EXPERIMENT_PLANS["search-vs-random"];
+  assert.deepEqual(Object.keys(plan.spaces), ["learned", "manual"]);
+  assert.equal(
+    plan.spaces.learned,
+    "docs/results/evolve-seeds/default-seed0/evolve/search_space.json",
+  );
+  assert.equal(plan.spaces.manual, "baseline:compact-28");
+  assert.deepEqual([...SEARCH_VS_RANDOM_SEEDS], [10, 11, 12, 13, 14, 15, 16, 17]);
+  assert.equal(plan.runs.length, 8 * 2 * 4);
+  const runs = plan.runs as SearchTrainRun[];
+  assert.ok(runs.every((r) => r.kind === "search-train"));
+  // Seed by seed, both spaces: the first eight runs are already a comparison.
+  assert.deepEqual(
+    runs.slice(0, 8).map((r) => `${r.algo}/${r.arm}/${r.seed}`),
+    [
+      "learned/found/10",
+      "learned/found-argmax/10",
+      "learned/random-draw/10",
+      "learned/random-search/10",
+      "manual/found/10",
+      "manual/found-argmax/10",
+      "manual/random-draw/10",
+      "manual/random-search/10",
+    ],
+  );
+  for (const seed of SEARCH_VS_RANDOM_SEEDS) {
+    const ofSeed = runs.filter((r) => r.seed === seed);
+    assert.equal(ofSeed.length, 8);
+    // One training recipe and training seed for the whole set.
+    for (const r of ofSeed) {
+      assert.deepEqual(r.trainArgs, ofSeed[0].trainArgs, r.id);
+      assert.equal(flagOf(r.trainArgs, "--seed"), String(seed));
+      assert.equal(flagOf(r.trainArgs, "--epochs"), "4");
+    }
+    for (const [space, path] of Object.entries(plan.spaces)) {
+      const arm = (name: string) => ofSeed.find((r) => r.algo === space && r.arm === name)!;
+      const [found, argmax, draw, random] = [
+        "found",
+        "found-argmax",
+        "random-draw",
+        "random-search",
+      ]
+        .map(arm);
+      for (const r of [found, draw, random]) assert.equal(flagOf(r.searchArgs, "--space"), path);
+      assert.equal(flagOf(found.searchArgs, "--algo"), "proxyless-g");
+      assert.equal(flagOf(found.searchArgs, "--derive"), "scored");
+      for (const [i, arg] of DECIDING_SEARCH.entries()) {
+        assert.equal(found.searchArgs[found.searchArgs.indexOf(DECIDING_SEARCH[0]) + i], arg);
+      }
+      // The argmax derivation of the same search, trained with the same recipe.
+      assert.deepEqual(argmax.trainFrom, { run: found.id, network: "argmax/network.json" });
+      assert.deepEqual(stagesOf("out", argmax).map((s) => s.name), ["train"]);
+      assert.equal(runLayout("out", argmax).network, `out/${found.id}/search/argmax/network.json`);
+      assert.equal(draw.drawMatching, found.id);
+      assert.equal(flagOf(draw.searchArgs, "--tolerance"), "0.03");
+      assert.equal(flagOf(random.searchArgs, "--algo"), "random");
+      // The same cap as the search it is compared with.
+      assert.equal(
+        flagOf(random.searchArgs, "--madds-max"),
+        flagOf(DECIDING_SEARCH, "--madds-max"),
+      );
+      assert.equal(random.drawMatching, undefined);
+    }
+  }
+  assert.equal(flagOf(DECIDING_SEARCH, "--madds-max"), "6M");
+});
+
+Deno.test("search-vs-random tables: primary and secondary comparisons per space, Holm in each", () => {
+  const plan = EXPERIMENT_PLANS["search-vs-random"];
+  const top1: Record<string, number> = { found: 0.9, "found-argmax": 0.89 };
+  const rows = (plan.runs as SearchTrainRun[])
+    .filter((r) => r.seed <= 14)
+    .map((r) => ({
+      ...row(r.arm, r.algo, r.seed, (top1[r.arm] ?? 0.88) + r.seed / 1e4, 5e6),
+      id: r.id,
+      searchHeldOutTop1: r.drawMatching || r.trainFrom ? null : 0.5,
+    }));
+  const groups = groupRows(rows);
+  const paired = pairedDifferences(groups, plan.comparisons);
+  const seeds = "10,11,12,13,14";
+  assert.deepEqual(paired.map((d) => `${d.algo}: ${d.arm} − ${d.baseline} [${d.seeds}]`), [
+    ...["learned", "manual"].flatMap((space) => [
+      `${space}: found − random-draw [${seeds}]`,
+      `${space}: found − random-search [${seeds}]`,
+      `${space}: found-argmax − random-draw [${seeds}]`,
+      `${space}: found-argmax − random-search [${seeds}]`,
+      `${space}: found − found-argmax [${seeds}]`,
+    ]),
+  ]);
+  // Five pairs all of one sign: p = 2/2^5; Holm over the 4 primary comparisons, and over the
+  // 6 secondary ones apart.
+  for (const d of paired) {
+    assert.equal(d.statistics!.p, 0.0625);
+    const primary = d.arm === "found" && d.baseline.startsWith("random");
+    assert.equal(d.family, primary ? "primary" : "secondary", `${d.arm} − ${d.baseline}`);
+    assert.equal(d.holmFamily, primary ? 4 : 6);
+  }
+  const md = tablesOf(rows, { comparisons: plan.comparisons, paired, armTitle: plan.armTitle });
+  assert.match(md, /^\| network \| seeds \| test top-1 \(mean\)/m);
+  assert.match(md, /within its family/);
+  assert.match(
+    md,
+    /\| found-argmax − random-draw \| 5 \| .* \| 0\.0625 \| [0-9.]+ \(secondary, 6\) \|/,
+  );
+  // A draw and the argmax training have no search held-out top-1: a dash in the Runs table.
+  assert.match(md, /\| learned-random-draw-seed10 \| .* \| 5\.00M \| – \| 99\.0% \| 88\.10% \|/);
+  assert.doesNotMatch(md, /null/);
+});
+
+Deno.test({
+  name: "a draw run's first stage draws at its matched run's found network's MAdds",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const planOut = await Deno.makeTempDir({ prefix: "experiment-draw-test-" });
+    try {
+      const found: SearchTrainRun = {
+        kind: "search-train",
+        id: "manual-found-seed0",
+        arm: "found",
+        algo: "manual",
+        seed: 0,
+        searchArgs: ["--space", "baseline:compact-28", "--algo", "spos", "--quick"],
+        trainArgs: ["--quick"],
+      };
+      const draw: SearchTrainRun & { drawMatching: string } = {
+        ...found,
+        id: "manual-random-draw-seed0",
+        arm: "random-draw",
+        searchArgs: ["--space", "baseline:compact-28", "--tolerance", "0.03", "--seed", "0"],
+        drawMatching: found.id,
+      };
+      const plan: ExperimentPlan = { name: "p", question: "q?", spaces: {}, runs: [found, draw] };
+      checkPlanFlags(plan, planOut);
+      throwsLine(
+        () => checkPlanFlags({ ...plan, runs: [draw, found] }, planOut),
+        /run manual-random-draw-seed0: drawMatching manual-found-seed0: not a search run before it/,
+      );
+      throwsLine(
+        () => checkPlanFlags({ ...plan, runs: [found, { ...draw, drawMatching: "x" }] }, planOut),
+        /drawMatching x: not a search run before it in the plan/,
+      );
+      const commands = runCommands(planOut, draw);
+      assert.deepEqual(Object.keys(commands), ["draw", "train"]);
+      assert.equal(
+        commands.draw,
+        `deno task draw --space baseline:compact-28 --tolerance 0.03 --seed 0 --match ` +
+          `${planOut}/manual-found-seed0/search/network.json --out ${planOut}/${draw.id}/draw`,
+      );
+      assert.match(commands.train, new RegExp(`--arch ${planOut}/${draw.id}/draw/network.json`));
+
+      const [first, train] = stagesOf(planOut, draw);
+      assert.deepEqual([first.name, train.name], ["draw", "train"]);
+      await assert.rejects(
+        first.run(false, () => {}),
+        /manual-found-seed0\/search\/network\.json is missing: run manual-found-seed0 first$/,
+      );
+      // The matched run's found network, as its search wrote it.
+      const { space } = await loadSearchSpace("baseline:compact-28", { backbone: "proxyless-224" });
+      const costs = spaceCosts(space);
+      const network = networkFromChoices(space, fullChoices(space, costs, [2, 6, 4, 1, 5, 0, 3]));
+      const target = countNetwork(network).total.madds;
+      await Deno.mkdir(`${planOut}/${found.id}/search`, { recursive: true });
+      await Deno.writeTextFile(
+        matchedNetwork(planOut, draw),
+        JSON.stringify(networkToJson(network)),
+      );
+      const lines: string[] = [];
+      await first.run(false, (line) => lines.push(line));
+      assert.match(lines.join("\n"), /draw: .* after \d+ draw\(s\)/);
+      const p = runLayout(planOut, draw);
+      const record = JSON.parse(await Deno.readTextFile(`${p.draw}/draw.json`));
+      assert.equal(record.target, target);
+      assert.ok(Math.abs(record.madds - target) <= 0.03 * target);
+      for (const file of first.done) await Deno.stat(file);
+
+      // Its row, once a training is there: no held-out top-1, the draw's columns.
+      assert.equal(await readRunRow(planOut, draw), null, "unfinished: no row");
+      await Deno.mkdir(p.train, { recursive: true });
+      const epoch = {
+        epoch: 1,
+        steps: 4,
+        lr: 0.1,
+        trainLoss: 1,
+        trainTop1: 0.5,
+        test: { loss: 1, top1: 0.6, top5: 0.9, examples: 64 },
+        epochSeconds: 3,
+        imagesPerSecond: 10,
+      };
+      await Deno.writeTextFile(`${p.train}/metrics.jsonl`, JSON.stringify(epoch) + "\n");
+      await Deno.writeTextFile(`${p.train}/model.onnx`, "");
+      const got = (await readRunRow(planOut, draw))!;
+      assert.equal(got.searchHeldOutTop1, null);
+      assert.equal(got.searchEntropy, null);
+      assert.equal(got.madds, record.madds);
+      assert.equal(got.testTop1, 0.6);
+      assert.deepEqual(got.draw, {
+        matches: found.id,
+        targetMAdds: target,
+        tolerance: 0.03,
+        draws: record.draws,
+      });
+      const md = tablesOf([got]);
+      assert.match(md, /## Random draws/);
+      assert.match(
+        md,
+        new RegExp(
+          `\\| ${draw.id} \\| ${found.id} \\| ${(target / 1e6).toFixed(2)}M \\| ±3\\.0% \\|`,
+        ),
+      );
+    } finally {
+      await Deno.remove(planOut, { recursive: true });
+    }
+  },
+});
+
+Deno.test("deno task experiment --list prints every run's commands, draws included", async () => {
+  const r = await runScript("experiment.ts", "--list");
+  assert.equal(r.code, 0, r.stderr);
+  const plan = EXPERIMENT_PLANS["search-vs-random"];
+  assert.match(r.stdout, /^search-vs-random: Does the network G finds beat/m);
+  for (const run of plan.runs) {
+    assert.ok(r.stdout.includes(`  ${run.id}\n`), run.id);
+    for (const command of Object.values(runCommands(`runs/experiments/${plan.name}`, run))) {
+      assert.ok(r.stdout.includes(command), `${run.id}: ${command}`);
+    }
+  }
+  assert.equal((r.stdout.match(/deno task draw --space/g) ?? []).length, 16);
 });

@@ -6,7 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { EXPERIMENT_PLANS } from "../src/experiments/plans.ts";
-import { checkPlanFlags, selectRuns } from "../src/experiments/runner.ts";
+import {
+  checkPlanFlags,
+  isDrawRun,
+  selectRuns,
+  shardGroupCount,
+} from "../src/experiments/runner.ts";
 import { parseShard, shardOf } from "../src/experiments/shard.ts";
 import {
   arrayScript,
@@ -36,6 +41,43 @@ Deno.test("shards: every run of every plan on exactly one shard, for any count",
   // Round-robin: run k on shard k mod N, in plan order.
   assert.deepEqual(shardOf(["a", "b", "c", "d", "e"], { index: 1, count: 2 }), ["b", "d"]);
   assert.deepEqual(shardOf(["a", "b"], { index: 3, count: 4 }), []);
+});
+
+Deno.test("shards: a random draw lands on the shard of the search it matches, after it", () => {
+  const plan = EXPERIMENT_PLANS["search-vs-random"];
+  const draws = plan.runs.filter(isDrawRun);
+  assert.equal(draws.length, 16);
+  // 64 runs; a draw and the argmax training go with their search: 32 groups, the default
+  // array size.
+  assert.equal(shardGroupCount(plan), 32);
+  for (const other of Object.values(EXPERIMENT_PLANS)) {
+    if (other !== plan) assert.equal(shardGroupCount(other), other.runs.length, other.name);
+  }
+  for (let count = 1; count <= 34; count++) {
+    for (let index = 0; index < count; index++) {
+      const ids = selectRuns(plan, [], { index, count }).map((r) => r.id);
+      for (const draw of draws.filter((d) => ids.includes(d.id))) {
+        const at = ids.indexOf(draw.drawMatching);
+        assert.ok(at >= 0 && at < ids.indexOf(draw.id), `${draw.id} over ${count} shards`);
+      }
+    }
+  }
+  // Groups are dealt round-robin in the order of their first run: with 32 shards each
+  // holds one group, the first the first search and its draw.
+  assert.deepEqual(selectRuns(plan, [], { index: 0, count: 32 }).map((r) => r.id), [
+    "learned-found-seed10",
+    "learned-found-argmax-seed10",
+    "learned-random-draw-seed10",
+  ]);
+  assert.deepEqual(selectRuns(plan, [], { index: 1, count: 32 }).map((r) => r.id), [
+    "learned-random-search-seed10",
+  ]);
+  // shardOf's groups: items named by a key share a shard; without keys, one item a group.
+  const items = ["a1", "b1", "a2", "c1", "b2"];
+  const byLetter = (item: string) => item[0];
+  assert.deepEqual(shardOf(items, { index: 0, count: 2 }, byLetter), ["a1", "a2", "c1"]);
+  assert.deepEqual(shardOf(items, { index: 1, count: 2 }, byLetter), ["b1", "b2"]);
+  assert.deepEqual(shardOf(items, { index: 1, count: 2 }), ["b1", "c1"]);
 });
 
 Deno.test("shards: I/N, auto and auto/N, and one line for a bad one", () => {
@@ -284,4 +326,29 @@ Deno.test("--slurm array script: USR1 ahead of the time limit checkpoints the ru
   assert.match(finished.log, /^run finished$/m);
   assert.doesNotMatch(finished.log, /scontrol|got/);
   assert.equal(finished.code, 0);
+});
+
+Deno.test({
+  name: "deno task experiment --slurm: one array task per shard group by default",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "experiment-shard-groups-test-" });
+    try {
+      const file = `${dir}/jobs/svr.sbatch`;
+      const written = await runScript(
+        "experiment.ts",
+        ...["search-vs-random", "--slurm", file, "--gpus-per-task", "0"],
+        ...["--out", `${dir}/runs`, "--results", `${dir}/results`],
+      );
+      assert.equal(written.code, 0, written.stderr);
+      assert.match(
+        written.stdout,
+        /job array 0-31: 32 shard\(s\) of search-vs-random's 64 run\(s\)/,
+      );
+      assert.match(await Deno.readTextFile(file), /--shard "\$\{SLURM_ARRAY_TASK_ID\}\/32"/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });

@@ -4,7 +4,15 @@
  */
 import assert from "node:assert/strict";
 import { stratifiedPaths } from "../src/fidelity/sample.ts";
-import { agreement, meanOverSeeds, noiseCeiling, topKOverlap } from "../src/fidelity/statistics.ts";
+import {
+  agreement,
+  ceilingOf,
+  meanOverSeeds,
+  noiseCeiling,
+  pearson,
+  RESAMPLES,
+  topKOverlap,
+} from "../src/fidelity/statistics.ts";
 import { parseSetting } from "../src/fidelity/config.ts";
 import { bootstrapInterval, quantile } from "../src/util/bootstrap.ts";
 import { kendallTau, spearman } from "../src/util/rank_correlation.ts";
@@ -71,8 +79,60 @@ Deno.test("agreement and the noise ceiling on a ground truth with two seeds", ()
   close(reversed.tau.value, -1);
   assert.ok(reversed.tau.high <= -0.99, "a perfect reversal stays reversed in every resample");
   const ceiling = noiseCeiling(bySeed, { k: 2, seed: 0 })!;
-  assert.ok(ceiling.tau.value > 0.8 && ceiling.tau.value < 1, `ceiling ${ceiling.tau.value}`);
+  // Seed vs seed is the agreement of the two single-seed lists.
+  const seedVsSeed = ceiling.seedVsSeed.tau.value;
+  close(seedVsSeed, kendallTau(bySeed.map((r) => r[0]), bySeed.map((r) => r[1])));
+  assert.ok(seedVsSeed > 0.8 && seedVsSeed < 1, `seed vs seed ${seedVsSeed}`);
+  // The ceiling of the two-seed mean, from Pearson r between the seeds by Spearman–Brown.
+  const r = pearson(bySeed.map((s) => s[0]), bySeed.map((s) => s[1]));
+  close(ceiling.oneSeedReliability.value, r);
+  close(ceiling.targetReliability.value, 2 * r / (1 + r));
+  close(ceiling.correlation.value, Math.sqrt(2 * r / (1 + r)));
+  assert.equal(ceiling.seeds, 2);
+  assert.ok(ceiling.correlation.value > r, "the mean is a less noisy target than one seed");
+  assert.ok(ceiling.tau.low <= ceiling.tau.value && ceiling.tau.value <= ceiling.tau.high);
+  // Resamples of 6 networks that repeat one network are constant and dropped: a few.
+  assert.ok(ceiling.tau.resamples > 0.99 * RESAMPLES, `${ceiling.tau.resamples} resamples`);
+  assert.ok(RESAMPLES >= 10_000, "bounds that decide sentences: at least 10,000 resamples");
   assert.equal(noiseCeiling([[0.8], [0.9]], { k: 1, seed: 0 }), null, "one seed: no ceiling");
+  // Three seeds: r is the mean over the three pairs, the target the mean of three.
+  const three = noiseCeiling(bySeed.map((s, i) => [...s, s[0] + (i % 2) * 0.01]), {
+    k: 2,
+    seed: 0,
+  })!;
+  assert.equal(three.seeds, 3);
+  const r3 = three.oneSeedReliability.value;
+  close(three.targetReliability.value, 3 * r3 / (1 + 2 * r3));
+});
+
+Deno.test("noise ceiling: Spearman–Brown, √reliability, and the τ and ρ of a correlation", () => {
+  // r = 1/3: the two-seed mean's reliability is 1/2, √ = 1/√2, τ = (2/π)·asin(1/√2) = 1/2.
+  const c = ceilingOf(1 / 3, 2);
+  close(c.target, 0.5);
+  close(c.correlation, Math.SQRT1_2);
+  close(c.tau, 0.5);
+  close(c.rho, (6 / Math.PI) * Math.asin(Math.SQRT1_2 / 2));
+  // Perfectly reliable seeds: every figure 1; a negative r is noise around 0: ceiling 0.
+  const one = ceilingOf(1, 2);
+  for (const v of [one.target, one.correlation, one.tau, one.rho]) close(v, 1);
+  const none = ceilingOf(-0.2, 2);
+  assert.equal(none.oneSeed, -0.2, "r itself is kept");
+  for (const v of [none.target, none.correlation, none.tau, none.rho]) close(v, 0);
+  close(pearson([1, 2, 3], [2, 4, 6]), 1);
+  close(pearson([1, 2, 3], [3, 1, 2]), -0.5);
+  // Simulated: true accuracies with seed noise of the same variance (r = 1/2). A perfect
+  // predictor (the truth itself) against the two-seed mean lands near the ceiling
+  // √(2/3) = 0.816 (τ 0.61), well above what one seed reaches against another.
+  const rng = new Rng(11);
+  const n = 400;
+  const truth = Array.from({ length: n }, () => rng.normal());
+  const seeds = truth.map((t) => [t + rng.normal(), t + rng.normal()]);
+  const mean = meanOverSeeds(seeds);
+  const r = pearson(seeds.map((s) => s[0]), seeds.map((s) => s[1]));
+  const expected = ceilingOf(r, 2);
+  assert.ok(Math.abs(pearson(truth, mean) - expected.correlation) < 0.05, `r ${r}`);
+  assert.ok(Math.abs(kendallTau(truth, mean) - expected.tau) < 0.05);
+  assert.ok(kendallTau(seeds.map((s) => s[0]), seeds.map((s) => s[1])) < expected.tau - 0.1);
 });
 
 Deno.test("stratified sample: distinct paths across the MAdds range, seeded", () => {

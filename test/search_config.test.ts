@@ -56,7 +56,8 @@ Deno.test("search config: defaults per algorithm, out folder, quick preset, ever
 Deno.test("search config: MAdds counts, and the cost term each flag set asks for", () => {
   const capped = parseSearchArgs([...SPACE, "--madds-max", "10M"]);
   assert.equal(capped.maddsMax, 10e6);
-  assert.deepEqual(costTermOf(capped), { kind: "target", target: 10e6, initialLambda: 0.1 });
+  // A cap alone constrains the derived network only: no cost term on α.
+  assert.deepEqual(costTermOf(capped), { kind: "none" });
   const target = parseSearchArgs([...SPACE, "--madds-target", "300k", "--lambda", "0.5"]);
   assert.deepEqual(costTermOf(target), { kind: "target", target: 3e5, initialLambda: 0.5 });
   const fixed = parseSearchArgs([...SPACE, "--lambda", "0.02", "--madds-max", "9M"]);
@@ -74,6 +75,11 @@ Deno.test("search config: bad values and combinations fail with one line naming 
   throwsLine(() => parseSearchArgs([...SPACE, "--arch-beta1", "1"]), /--arch-beta1 must be < 1/);
   throwsLine(() => parseSearchArgs([...SPACE, "--epochs", "0"]), /--epochs must be >= 1/);
   throwsLine(() => parseSearchArgs([...SPACE, "--bogus"]), /bogus/);
+  throwsLine(() => parseSearchArgs([...SPACE, "--derive", "best"]), /--derive must be one of/);
+  throwsLine(
+    () => parseSearchArgs([...SPACE, "--algo", "random", "--derive", "scored"]),
+    /--derive reads the architecture weights of proxyless-g or proxyless-rl; random/,
+  );
   throwsLine(
     () => parseSearchArgs([...SPACE, "--algo", "spos", "--madds-target", "5M"]),
     /--madds-target steers the proxyless-g and proxyless-rl searches/,

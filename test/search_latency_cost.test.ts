@@ -27,8 +27,8 @@ Deno.test("search flags: --cost latency takes --latency-max/-target/-batch and r
   assert.equal(cfg.cost, "latency");
   assert.equal(cfg.latencyBatch, 1);
   assert.deepEqual(costBudget(cfg), { target: null, max: 2.5 });
-  // The cap is the gradient search's target when no λ or target is given, as for MAdds.
-  assert.deepEqual(costTermOf(cfg), { kind: "target", target: 2.5, initialLambda: 0.1 });
+  // A cap alone bounds the derived network and puts no cost term on α, as for MAdds.
+  assert.deepEqual(costTermOf(cfg), { kind: "none" });
   const target = parseSearchArgs([
     ...SPACE,
     "--cost=latency",

@@ -189,6 +189,13 @@ Deno.test({
       "the found network is the shortlist's best",
     );
     assert.ok(result.shortlist.every((s: { cost: number }) => s.cost <= result.maddsMax));
+    // The argmax derivation's network beside it, so both derivations can be trained.
+    assert.ok(result.argmax.madds <= result.maddsMax);
+    const argmax = await loadTarget(`${out}/argmax/network.json`);
+    assert.equal(argmax.kind, "network");
+    if (argmax.kind === "network") {
+      assert.equal(countNetwork(argmax.spec).total.madds, result.argmax.madds);
+    }
     const report = await Deno.readTextFile(`${out}/report.md`);
     assert.match(report, /\*\*Random labels\*\*/);
     assert.match(report, /Scored derivation: the best on held-out top-1 of the \d+ most probable/);

@@ -121,3 +121,22 @@ Deno.test("--path-sampling values are checked in one line", () => {
   assert.equal(parsePathSampling("fair"), "fair");
   assert.throws(() => parsePathSampling("fairest"), /one of proportional, uniform, fair/);
 });
+
+Deno.test("a sampler restored mid-order continues the order an uninterrupted one walks", () => {
+  for (const mode of ["balanced", "fair"] as const) {
+    const rng = new Rng(5);
+    const whole = new WeightPathSampler(mode, [6, 3, 2]);
+    const uninterrupted = Array.from({ length: 14 }, () => whole.next(rng).path.join());
+    // Cut after step 4 (mid-order): the state and the Rng go into a checkpoint.
+    const rng2 = new Rng(5);
+    const first = new WeightPathSampler(mode, [6, 3, 2]);
+    const before = Array.from({ length: 4 }, () => first.next(rng2).path.join());
+    const saved = JSON.parse(JSON.stringify({ order: first.state(), rng: rng2.getState() }));
+    const resumed = new WeightPathSampler(mode, [6, 3, 2]);
+    resumed.restore(saved.order);
+    const rng3 = new Rng(99);
+    rng3.setState(saved.rng);
+    const after = Array.from({ length: 10 }, () => resumed.next(rng3).path.join());
+    assert.deepEqual([...before, ...after], uninterrupted, mode);
+  }
+});

@@ -1,9 +1,10 @@
 /**
  * An evolution's checkpoint (what `--resume` continues from), written right after a
- * regeneration, every `--checkpoint-every` and on a signal: the populations, the sampled cells with their α and Adam state, the
- * counters, the Rng, the history, every cell the weight bank built, every weight
- * (supernet, bank modules, optimiser state), and between regenerations the steps since the
- * last one and the metric sums as they stand.
+ * regeneration, every `--checkpoint-every` and on a signal: the populations, the sampled
+ * cells with their α and Adam state, the counters, the Rng, the history, every cell the
+ * weight bank built, every weight (supernet, bank modules, optimiser state), and between
+ * regenerations the steps since the last one, the metric sums as they stand, where the
+ * path orders stand and the paths measured so far (`--fitness accuracy|mixed`).
  */
 import { type CellJson, cellToJson, parseCell } from "../space/cell.ts";
 import { ArchAdam } from "../supernet/arch_optimizer.ts";
@@ -13,9 +14,11 @@ import {
   withOptimizerState,
 } from "../supernet/checkpoint.ts";
 import type { MetricsSnapshot } from "../supernet/metrics_accumulator.ts";
+import type { PathOrderState } from "../supernet/path_sampling.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { evolveConfigFromJson, evolveConfigToJson, formatEdgeOps } from "./config.ts";
 import type { RegenerationRecord } from "./history.ts";
+import type { PathCreditsSnapshot } from "./path_credit.ts";
 import { LayerPopulation, type LayerPopulationJson } from "./population.ts";
 import { type EvolutionRun, mixedLayerOf } from "./run_state.ts";
 
@@ -43,12 +46,19 @@ interface EvolveCheckpointState {
   sinceRegeneration?: number;
   /** The metric sums as they stand (absent: drained, as right after a regeneration). */
   metrics?: { train: MetricsSnapshot; val: MetricsSnapshot };
+  /** Where the weight-path order stands (absent: at its start). */
+  weightPaths?: PathOrderState;
+  /** `--fitness accuracy|mixed`: the measured-path order and the paths measured so far. */
+  creditOrder?: PathOrderState;
+  credits?: PathCreditsSnapshot;
 }
 
 /** Where the run stands between regenerations: what a step checkpoint adds. */
 export interface StepPosition {
   /** Weight steps since the last regeneration. */
   readonly sinceRegeneration: number;
+  /** Where the weight-path sampler stands in its order (`fair`, `balanced`). */
+  readonly weightPaths?: PathOrderState;
 }
 
 /** Where an evolution keeps its checkpoint (what `--resume` continues from). */
@@ -68,7 +78,9 @@ function checkpointTensors(run: EvolutionRun): Map<string, Tensor> {
 
 /**
  * Writes the run's checkpoint to `evolveCheckpointPath(cfg.out)`: right after a
- * regeneration, or between two (a step checkpoint, `position` saying where).
+ * regeneration, or between two (a step checkpoint, `position` saying where; the paths
+ * measured so far under `--fitness accuracy|mixed` and the orders being walked are
+ * saved with it).
  */
 export async function saveEvolveCheckpoint(
   run: EvolutionRun,
@@ -101,6 +113,9 @@ export async function saveEvolveCheckpoint(
     config: evolveConfigToJson(run.cfg),
     sinceRegeneration: position.sinceRegeneration,
     metrics: { train: await run.trainMetrics.snapshot(), val: await run.valMetrics.snapshot() },
+    ...(position.weightPaths ? { weightPaths: position.weightPaths } : {}),
+    creditOrder: run.creditOrder.state(),
+    credits: await run.credits.snapshot(),
   };
   await saveSupernetCheckpoint(
     evolveCheckpointPath(run.cfg.out),
@@ -112,8 +127,8 @@ export async function saveEvolveCheckpoint(
 
 /**
  * Restores a freshly opened run (no regeneration yet) from its checkpoint; refuses one
- * made with another seed, backbone or `--path-sampling`. Returns where the run stood
- * between regenerations.
+ * made with another seed, backbone, `--path-sampling`, `--edge-ops` or `--fitness`.
+ * Returns where the run stood between regenerations.
  */
 export async function restoreEvolveCheckpoint(run: EvolutionRun): Promise<StepPosition> {
   const { cfg } = run;
@@ -132,7 +147,14 @@ export async function restoreEvolveCheckpoint(run: EvolutionRun): Promise<StepPo
         `${cfg.pathSampling}; use the same flag or another --out`,
     );
   }
-  const savedOps = evolveConfigFromJson(meta.config).edgeOps;
+  const saved = evolveConfigFromJson(meta.config);
+  if (saved.fitness !== cfg.fitness) {
+    throw new Error(
+      `--resume: ${ckptPath} was made with --fitness ${saved.fitness}, not ${cfg.fitness}; ` +
+        `use the same flag or another --out`,
+    );
+  }
+  const savedOps = saved.edgeOps;
   if (formatEdgeOps(savedOps) !== formatEdgeOps(cfg.edgeOps)) {
     throw new Error(
       `--resume: ${ckptPath} was made with --edge-ops ${formatEdgeOps(savedOps)}, not ` +
@@ -176,5 +198,10 @@ export async function restoreEvolveCheckpoint(run: EvolutionRun): Promise<StepPo
     run.trainMetrics.restore(meta.metrics.train);
     run.valMetrics.restore(meta.metrics.val);
   }
-  return { sinceRegeneration: meta.sinceRegeneration ?? 0 };
+  if (meta.creditOrder) run.creditOrder.restore(meta.creditOrder);
+  if (meta.credits) run.credits.restore(meta.credits);
+  return {
+    sinceRegeneration: meta.sinceRegeneration ?? 0,
+    ...(meta.weightPaths ? { weightPaths: meta.weightPaths } : {}),
+  };
 }

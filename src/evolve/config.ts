@@ -27,6 +27,7 @@ import {
   searchableLayers,
 } from "../space/mod.ts";
 import type { ChildFitnessRule } from "./fitness.ts";
+import { type FitnessMode, parseFitnessMode } from "./fitness_mode.ts";
 import type { LayerPopulationShape } from "./population.ts";
 import { type NumberRule, oneOf, parseCount, parseFlags, readNumber } from "../util/flag_rules.ts";
 import {
@@ -105,6 +106,8 @@ export interface EvolveConfig extends SupernetRunSettings {
   readonly pathSampling: PathSampling;
   /** Edge ops that new cells and mutations draw from (the open space's vocabulary). */
   readonly edgeOps: readonly EdgeOp[];
+  /** What the trained score α* of Eq. 5's fold measures (src/evolve/fitness_mode.ts). */
+  readonly fitness: FitnessMode;
 }
 
 /** The CPU default: Fashion-MNIST, compact-28, about an hour on 2 cores. */
@@ -156,6 +159,7 @@ export const DEFAULT_EVOLVE_CONFIG: EvolveConfig = {
   // rank networks best with uniform weight steps (docs/fidelity.md); ∝ p trains the leader
   // most, so its α grows because it was trained (docs/experiments.md, rank)
   edgeOps: OPEN_SPACE_OPS, // the paper's five basic operators (§3.1)
+  fitness: "alpha", // the paper's Eq. 3–5, until the fitness-vs-null experiments choose
   seed: 0,
   out: "runs/evolve",
   resume: false,
@@ -243,6 +247,10 @@ flags (default in brackets):
   --path-sampling MODE       the path a weight step trains: proportional (∝ p), uniform,
                              fair (each cell once per group of K steps, one update), or
                              balanced (fair's order, an update every step) [${d.pathSampling}]
+  --fitness MODE             what a cell's trained score α* measures: alpha (Eq. 4's
+                             binary-gate logit, the paper), accuracy (held-out loss of
+                             single paths through the cell), or mixed (the mean of the
+                             two steps) [${d.fitness}]
   --out DIR [${d.out}]  --resume  --log-every N [${d.logEvery}]
   --stop-after N             stop as if interrupted, for resume tests [${d.stopAfter}: off]
 ${CHECKPOINT_EVERY_USAGE}
@@ -280,6 +288,7 @@ export const EVOLVE_FLAGS = {
     "out",
     "path-sampling",
     "edge-ops",
+    "fitness",
     "checkpoint-every",
   ],
   switches: ["quick", "resume", "zero-cells"],
@@ -382,6 +391,7 @@ export function parseEvolveArgs(args: readonly string[]): EvolveConfig {
     config.pathSampling = parsePathSampling(str("path-sampling")!);
   }
   if (str("edge-ops") !== undefined) config.edgeOps = parseEdgeOps(str("edge-ops")!);
+  if (str("fitness") !== undefined) config.fitness = parseFitnessMode(str("fitness")!);
   if (str("out") !== undefined) {
     if (str("out")!.trim() === "") throw new Error("--out must name a folder, got an empty value");
     config.out = str("out");
@@ -456,18 +466,21 @@ export function describeEvolveRun(cfg: EvolveConfig): string {
   return `${cfg.quick ? "quick smoke run, " : ""}backbone ${cfg.backbone} (${cfg.layers} ` +
     `searchable layers), K ${cfg.k}, population ${cfg.populationSize}, f ${cfg.regenerateEvery}, ` +
     `reference ${cfg.reference}, data ${cfg.data}` +
-    (isPaperEdgeOps(cfg.edgeOps) ? "" : `, edge ops ${formatEdgeOps(cfg.edgeOps)}`);
+    (isPaperEdgeOps(cfg.edgeOps) ? "" : `, edge ops ${formatEdgeOps(cfg.edgeOps)}`) +
+    (cfg.fitness === "alpha" ? "" : `, fitness ${cfg.fitness}`);
 }
 
 /** A config as plain JSON (for run metadata and resume checks). */
 export function evolveConfigToJson(config: EvolveConfig): Record<string, unknown> {
-  // The paper's ops are left out, so that runs from before --edge-ops read the same; how
-  // often checkpoints were written does not change the result.
-  const { edgeOps, checkpointEvery: _every, ...rest } = config;
+  // The paper's ops and fitness are left out, so that runs from before --edge-ops and
+  // --fitness read the same (autospace --resume compares these settings); how often
+  // checkpoints were written does not change the result.
+  const { edgeOps, fitness, checkpointEvery: _every, ...rest } = config;
   return {
     ...rest,
     maddsMax: formatMAddsMax(config.maddsMax),
     ...(isPaperEdgeOps(edgeOps) ? {} : { edgeOps: [...edgeOps] }),
+    ...(fitness === "alpha" ? {} : { fitness }),
   };
 }
 
@@ -483,7 +496,10 @@ export function evolveConfigFromJson(json: Record<string, unknown>): EvolveConfi
   const edgeOps = json.edgeOps === undefined
     ? DEFAULT_EVOLVE_CONFIG.edgeOps
     : parseEdgeOps((json.edgeOps as string[]).join(","));
+  const fitness = json.fitness === undefined
+    ? DEFAULT_EVOLVE_CONFIG.fitness
+    : parseFitnessMode(String(json.fitness));
   return validateEvolveConfig(
-    { ...DEFAULT_EVOLVE_CONFIG, ...json, maddsMax, edgeOps } as EvolveConfig,
+    { ...DEFAULT_EVOLVE_CONFIG, ...json, maddsMax, edgeOps, fitness } as EvolveConfig,
   );
 }

@@ -15,19 +15,25 @@
  *   `--checkpoint-every`, and one when a signal stops the run after the step in progress.
  *   weight steps (training split, src/evolve/weight_step.ts): one path per layer,
  *   uniformly (the default), ∝ p = softmax(α), or fairly (`--path-sampling`).
- *   fitness steps (held-out split, src/evolve/fitness_step.ts): binary gates, ∂L/∂g from
- *   the GPU, Eq. 4 on the host with its compensation factor, Adam on α.
- *   write (src/evolve/learned_space.ts): a last Eq. 5 fold, then the top-K cells of each
+ *   fitness steps (held-out split, src/evolve/fitness_step.ts), by `--fitness`: binary
+ *   gates, ∂L/∂g from the GPU, Eq. 4 on the host with its compensation factor, Adam on
+ *   α (`alpha`, the paper); or single paths' held-out losses credited to their cells
+ *   (`accuracy`, src/evolve/path_credit.ts); or both (`mixed`).
+ *   write (src/evolve/learned_space.ts): the initial populations at the start
+ *   (initial_space.json); at the end a last Eq. 5 fold, then the top-K cells of each
  *   layer as the learned search space, and the report.
  *
- * Host syncs: one per fitness step (the gate gradients of all layers in one read,
- * because the next step's path sampling needs the new p on the host) and one per
- * `logEvery` weight steps for metrics. Weight steps themselves never wait.
+ * Host syncs: one per Eq. 4 fitness step (the gate gradients of all layers in one read,
+ * because the next step's path sampling needs the new p on the host), one per
+ * `logEvery` weight steps for metrics, and one per regeneration for the held-out
+ * metrics and, under `--fitness accuracy|mixed`, one more for the paths' losses. Weight
+ * steps and `accuracy`'s fitness steps never wait.
  */
 import { checkpointEveryOf } from "../supernet/run_settings.ts";
 import { runStepLoop, type StepLoopEnd } from "../supernet/step_loop.ts";
 import { applyPendingUpdate } from "../supernet/supernet_steps.ts";
 import type { WeightPathSampler } from "../supernet/path_sampling.ts";
+import type { SupernetData } from "../supernet/search_data.ts";
 import { cosineLr } from "../train/schedule.ts";
 import { writeJsonLines } from "../util/atomic_write.ts";
 import { InterruptedError, watchInterrupts } from "../util/interrupt.ts";
@@ -35,11 +41,12 @@ import {
   evolveCheckpointPath,
   restoreEvolveCheckpoint,
   saveEvolveCheckpoint,
+  type StepPosition,
 } from "./checkpoint.ts";
 import type { EvolveConfig } from "./config.ts";
 import { fitnessStep } from "./fitness_step.ts";
 import type { RegenerationRecord } from "./history.ts";
-import { writeLearnedSpace } from "./learned_space.ts";
+import { writeInitialSpace, writeLearnedSpace } from "./learned_space.ts";
 import { regenerate } from "./regenerate.ts";
 import { disposeEvolution, type EvolutionRun, openEvolution } from "./run_state.ts";
 import { TrainingProgress } from "./training_progress.ts";
@@ -55,23 +62,46 @@ export interface EvolveResult {
   seconds: number;
 }
 
+/** What a caller may change about a run beyond its config (tests, benchmarks). */
+export interface EvolveOptions {
+  /** The splits to run on instead of opening `cfg.data` (synthetic data). */
+  readonly data?: SupernetData;
+  /**
+   * Called with the freshly opened run before anything else: before the first
+   * regeneration, or before the checkpoint is restored under `--resume`.
+   */
+  readonly prepare?: (run: EvolutionRun) => void;
+}
+
 /** Runs the evolution; writes everything under cfg.out. */
-export async function evolve(
+export function evolve(
   cfg: EvolveConfig,
+  log: (s: string) => void = console.log,
+): Promise<EvolveResult> {
+  return evolveWith(cfg, {}, log);
+}
+
+/** `evolve` with what `options` changes (other data, a hook on the opened run). */
+export async function evolveWith(
+  cfg: EvolveConfig,
+  options: EvolveOptions,
   log: (s: string) => void = console.log,
 ): Promise<EvolveResult> {
   const t0 = performance.now();
   await Deno.mkdir(cfg.out, { recursive: true });
-  const run = await openEvolution(cfg);
+  const run = await openEvolution(cfg, options.data);
   const pathSampler = evolvePathSampler(run);
-  let since = { sinceRegeneration: 0 };
+  options.prepare?.(run);
+  let since: StepPosition = { sinceRegeneration: 0 };
   if (cfg.resume) {
     since = await restoreEvolveCheckpoint(run);
+    if (since.weightPaths) pathSampler.restore(since.weightPaths);
     log(
       `evolve: resumed at step ${run.position.step}/${run.schedule.totalSteps}, ` +
         `regeneration ${run.regeneration}`,
     );
   } else {
+    await writeInitialSpace(run);
     regenerate(run, true);
   }
   const progress = new TrainingProgress(run);
@@ -154,7 +184,8 @@ async function trainWithRegenerations(
     },
     // A fair group's gradients apply at its end: a step checkpoint or a stop waits for it.
     settled: () => !pathSampler.pending,
-    checkpoint: () => saveEvolveCheckpoint(run, { sinceRegeneration }),
+    checkpoint: () =>
+      saveEvolveCheckpoint(run, { sinceRegeneration, weightPaths: pathSampler.state() }),
   });
   return { end, lr };
 }
@@ -175,7 +206,7 @@ async function regenerateAndRecord(
   await run.valMetrics.drain(false);
   const val = run.valMetrics.takeTotal();
   const train = run.trainMetrics.takeTotal();
-  const { stats, useRef } = regenerate(run, false);
+  const { stats, useRef } = regenerate(run, false, await run.credits.settle());
   run.history.push({
     regeneration: run.regeneration,
     step,

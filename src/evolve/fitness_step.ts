@@ -1,14 +1,21 @@
 /**
- * A fitness step of the evolution (held-out split, weights fixed): `--active-paths`
- * paths per mixed layer (two by default) with binary gates, ∂L/∂g of every layer from
- * the GPU in one read (the next step's path sampling needs the new p on the host), then
- * Eq. 4 on the host with its compensation factor n/n′, and Adam on α (`--arch-beta1`,
- * 0 by default as in ProxylessNAS).
+ * A fitness step of the evolution (held-out split, weights fixed), by `--fitness`
+ * (fitness_mode.ts):
+ *
+ * - `alpha` and `mixed`: Eq. 4's step. `--active-paths` paths per mixed layer (two by
+ *   default) with binary gates, ∂L/∂g of every layer from the GPU in one read (the next
+ *   step's path sampling needs the new p on the host), then Eq. 4 on the host with its
+ *   compensation factor n/n′, and Adam on α (`--arch-beta1`, 0 by default as in
+ *   ProxylessNAS). In `mixed` the forward's loss — that of the single path whose gates
+ *   are on — is also credited to that path's cells (path_credit.ts).
+ * - `accuracy`: one path, a sampled cell per layer in balanced order (each cell of a
+ *   layer once per K steps), forward only on the held-out batch; its loss is credited to
+ *   its cells. No gradient, no host sync: the losses are read at the regeneration.
  */
 import type { Batch } from "../data/dataset.ts";
 import { updateAlphaFromGates } from "../supernet/alpha_update.ts";
 import { binaryGate, sampleActivePaths, softmax } from "../supernet/gates.ts";
-import { gateGradientStep } from "../supernet/supernet_steps.ts";
+import { gateGradientStep, pathLossStep } from "../supernet/supernet_steps.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { compensationFactors } from "./compensation.ts";
 import { type EvolutionRun, mixedLayerOf } from "./run_state.ts";
@@ -30,6 +37,20 @@ export async function fitnessStep(
   batch: Batch,
   globalIterations: number,
 ): Promise<void> {
+  if (run.cfg.fitness === "accuracy") {
+    pathCreditStep(run, batch);
+  } else {
+    await gateStep(run, batch, globalIterations, run.cfg.fitness === "mixed");
+  }
+}
+
+/** Eq. 4's binary-gate step; with `credit`, the gated path's loss is credited too. */
+async function gateStep(
+  run: EvolutionRun,
+  batch: Batch,
+  globalIterations: number,
+  credit: boolean,
+): Promise<void> {
   const { cfg, rng } = run;
   const choices = run.layers.map((s) => {
     const p = softmax(s.alpha);
@@ -38,18 +59,22 @@ export async function fitnessStep(
     const mixed = mixedLayerOf(run, s);
     mixed.gateGradients = true;
     mixed.choose({ active, gates: active.map((i) => gates[i]) });
-    return active;
+    // Binary gates: one active path has gate 1, and the forward is that path's alone.
+    return { active, on: active.find((i) => gates[i] === 1)! };
   });
+  const metrics = credit
+    ? [run.valMetrics, run.credits.open(choices.map((c) => c.on))]
+    : run.valMetrics;
   const grads = await gateGradientStep(
     run.supernet,
     run.layers.map((s) => mixedLayerOf(run, s)),
     allWeights(run), // weights are fixed during a fitness step: skip their gradients
     batch,
     run.data.val.shape,
-    run.valMetrics,
+    metrics,
   );
   run.layers.forEach((s, li) => {
-    const active = choices[li];
+    const { active } = choices[li];
     // Eq. 4 without the factor on the gradient: Adam would cancel a constant factor,
     // so it scales the step instead (same direction, n/n′ times longer for rarely
     // trained cells).
@@ -67,4 +92,18 @@ export async function fitnessStep(
       stepScale: factors,
     });
   });
+}
+
+/** `--fitness accuracy`: one single path's held-out loss, credited to its cells. */
+function pathCreditStep(run: EvolutionRun, batch: Batch): void {
+  const { path } = run.creditOrder.next(run.rng);
+  run.layers.forEach((s, l) => {
+    const mixed = mixedLayerOf(run, s);
+    mixed.gateGradients = false;
+    mixed.choose({ active: [path[l]], gates: [1] });
+  });
+  pathLossStep(run.supernet, batch, run.data.val.shape, [
+    run.valMetrics,
+    run.credits.open(path),
+  ]);
 }

@@ -1,7 +1,9 @@
 /**
  * The end of an evolution: the last supernet's α* folded into the fitness (Eq. 5), the
  * top-K cells of each layer written as the learned search space (search_space.json),
- * the report beside it, and a log line per layer naming its best cell.
+ * the report beside it, and a log line per layer naming its best cell. And its start:
+ * every initial cell, as the space the learned one is compared with
+ * (initial_space.json, `deno task compare-spaces --figures`).
  */
 import { formatCell } from "../space/cell.ts";
 import { makeSearchSpaceFile, writeSearchSpaceFile } from "../space/search_space_file.ts";
@@ -10,6 +12,24 @@ import { evolveConfigToJson } from "./config.ts";
 import { foldFinalFitness } from "./regenerate.ts";
 import { writeEvolveReport } from "./report.ts";
 import type { EvolutionRun } from "./run_state.ts";
+
+/** Where an evolution writes its initial populations. */
+export function initialSpacePath(out: string): string {
+  return `${out}/initial_space.json`;
+}
+
+/**
+ * Writes each layer's whole initial population (before the first regeneration's
+ * children) as a search-space file: what the evolution started from.
+ */
+export async function writeInitialSpace(run: EvolutionRun): Promise<void> {
+  const file = makeSearchSpaceFile(
+    run.backbone,
+    run.layers.map((s) => s.population.toSearchSpaceLayer(s.population.size)),
+    { config: evolveConfigToJson(run.cfg), initial: true },
+  );
+  await atomicWrite(initialSpacePath(run.cfg.out), writeSearchSpaceFile(file));
+}
 
 /**
  * Folds the last supernet and writes search_space.json and the report under cfg.out.
@@ -21,7 +41,7 @@ export async function writeLearnedSpace(
   log: (s: string) => void,
 ): Promise<{ spacePath: string; seconds: number }> {
   const { cfg, layers } = run;
-  foldFinalFitness(run);
+  await foldFinalFitness(run);
   const file = makeSearchSpaceFile(
     run.backbone,
     layers.map((s) => s.population.toSearchSpaceLayer(cfg.k)),

@@ -6,6 +6,10 @@
  * keeps is what the evolution's mechanics and its starting cloud keep by themselves.
  * Comparing real runs' spaces with each other and with null runs' spaces
  * (`deno task compare-spaces`) says how much of what evolve learns is more than drift.
+ *
+ * Every `--fitness` mode folds α* = α + δ by Eq. 5 (src/evolve/fitness_mode.ts), so the
+ * steps are recovered from any run's history alike; history lines also keep each fold's
+ * δ (`folded`), which the recovery matches.
  */
 import type { Backbone } from "../space/backbone.ts";
 import type { Cell } from "../space/cell.ts";
@@ -63,6 +67,8 @@ export interface NullEvolutionPlan {
 /** A null run's learned space: each layer's top-K cells by their final fitness. */
 export interface NullEvolutionResult {
   readonly layers: { layer: number; cells: { cell: Cell; fitness: number }[] }[];
+  /** Each layer's whole initial population: what the null run started from. */
+  readonly initial: { layer: number; cells: { cell: Cell; fitness: number }[] }[];
   /** Regenerations made, the first one included (as the real run counts them). */
   readonly regenerations: number;
 }
@@ -87,6 +93,7 @@ export function nullEvolution(plan: NullEvolutionPlan): NullEvolutionResult {
     }
     return { ...l, pool, sampled: [] as string[], alpha: [] as number[] };
   });
+  const initial = layers.map((l) => l.population.toSearchSpaceLayer(l.population.size));
 
   const select = (fold: "none" | "unchanged" | "drawn", useReference: boolean) => {
     for (const l of layers) {
@@ -114,6 +121,7 @@ export function nullEvolution(plan: NullEvolutionPlan): NullEvolutionResult {
   }
   return {
     layers: layers.map((l) => l.population.toSearchSpaceLayer(cfg.k)),
+    initial,
     regenerations: history.length + 1,
   };
 }

@@ -1,8 +1,10 @@
 /**
  * One regeneration (paper Figure 2), every `f` weight steps, layer by layer:
  *
- *   1. Eq. 5 folds the supernet's learned α* of the sampled cells into their fitness,
- *      and records the iterations n′ they were trained (skipped on the first one);
+ *   1. Eq. 5 folds the supernet's α* of the sampled cells into their fitness — the α
+ *      that Eq. 4 trained, or what their paths' held-out losses credit them with
+ *      (`--fitness`, fitness_mode.ts) — and records the iterations n′ they were trained
+ *      (skipped on the first one);
  *   2. tournament selection picks K cells (the new sampled paths);
  *   3. the winners' mutated children join the population, under τ of the reference
  *      DAG during the first half of the evolution (Eq. 2);
@@ -12,7 +14,9 @@
 import { ArchAdam } from "../supernet/arch_optimizer.ts";
 import { useReferenceAt } from "./config.ts";
 import { updateFitness } from "./fitness.ts";
-import type { LayerRegenerationRecord } from "./history.ts";
+import { alphaStarOf } from "./fitness_mode.ts";
+import type { FoldRecord, LayerRegenerationRecord } from "./history.ts";
+import { creditCells, type PathMeasurement } from "./path_credit.ts";
 import { stepPopulation } from "./population_step.ts";
 import { type EvolutionRun, mixedLayerOf } from "./run_state.ts";
 
@@ -22,8 +26,37 @@ export interface Regeneration {
   useRef: boolean;
 }
 
-/** Regenerates every layer and counts the regeneration; `first`: no supernet to fold yet. */
-export function regenerate(run: EvolutionRun, first: boolean): Regeneration {
+/**
+ * Each layer's α* of its sampled cells (path order) for Eq. 5, by `--fitness`, and what
+ * the fold records; `measured`: the paths the fitness steps measured since the last
+ * regeneration (none under `--fitness alpha`).
+ */
+export function trainedScores(
+  run: EvolutionRun,
+  measured: readonly PathMeasurement[],
+): { alphaStar: number[]; folded: FoldRecord[] }[] {
+  const credits = creditCells(measured, run.layers.map((s) => s.sampled.length), run.cfg.archLr);
+  return run.layers.map((s, l) => {
+    const start = s.sampled.map((id) => s.population.require(id).fitness);
+    const credit = credits[l];
+    const alphaStar = alphaStarOf(run.cfg.fitness, start, s.alpha, credit.map((c) => c.step));
+    const folded = s.sampled.map((id, k): FoldRecord => {
+      const { paths, loss, top1 } = credit[k];
+      return { id, delta: alphaStar[k] - start[k], ...(paths > 0 ? { paths, loss, top1 } : {}) };
+    });
+    return { alphaStar, folded };
+  });
+}
+
+/**
+ * Regenerates every layer and counts the regeneration; `first`: no supernet to fold yet.
+ * `measured`: the paths measured since the last regeneration (`--fitness accuracy|mixed`).
+ */
+export function regenerate(
+  run: EvolutionRun,
+  first: boolean,
+  measured: readonly PathMeasurement[] = [],
+): Regeneration {
   const { cfg, rng, bank, reference, schedule } = run;
   const useRef = reference !== undefined &&
     useReferenceAt(
@@ -32,13 +65,15 @@ export function regenerate(run: EvolutionRun, first: boolean): Regeneration {
       schedule.evolutionSteps,
     );
   const stats: LayerRegenerationRecord[] = [];
-  for (const s of run.layers) {
+  const folds = first ? null : trainedScores(run, measured);
+  run.layers.forEach((s, li) => {
     const pop = s.population;
+    const fold = folds?.[li];
     const { winners, children, evicted } = stepPopulation(
       pop,
       cfg,
       rng,
-      first ? null : { sampled: s.sampled, alphaStar: s.alpha },
+      fold ? { sampled: s.sampled, alphaStar: fold.alphaStar } : null,
       { useReference: useRef, reference },
     );
     bank.retain(s.layer, new Set(pop.entries().map((e) => e.id)));
@@ -58,14 +93,23 @@ export function regenerate(run: EvolutionRun, first: boolean): Regeneration {
       population: pop.size,
       children: children.length,
       evicted: evicted.length,
+      ...(fold ? { folded: fold.folded } : {}),
       members: pop.entries().map((e) => [e.id, e.fitness, e.trainedIterations, e.timesSampled]),
     });
-  }
+  });
+  // The new candidates start a new balanced order of measured paths.
+  run.creditOrder.flush();
   run.regeneration++;
   return { stats, useRef };
 }
 
-/** The last supernet's Eq. 5 fold at the end of the run (no selection follows). */
-export function foldFinalFitness(run: EvolutionRun): void {
-  for (const s of run.layers) updateFitness(s.population, s.sampled, s.alpha, run.cfg.epsilon);
+/**
+ * The last supernet's Eq. 5 fold at the end of the run (no selection follows), with the
+ * paths measured since the last regeneration (one host sync).
+ */
+export async function foldFinalFitness(run: EvolutionRun): Promise<void> {
+  const folds = trainedScores(run, await run.credits.settle());
+  run.layers.forEach((s, li) => {
+    updateFitness(s.population, s.sampled, folds[li].alphaStar, run.cfg.epsilon);
+  });
 }

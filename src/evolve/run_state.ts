@@ -16,12 +16,14 @@ import { ArchAdam, type ArchAdamOptions } from "../supernet/arch_optimizer.ts";
 import type { HeldOutStream } from "../supernet/held_out_stream.ts";
 import { MetricsAccumulator } from "../supernet/metrics_accumulator.ts";
 import type { MixedLayer } from "../supernet/mixed_layer.ts";
+import { WeightPathSampler } from "../supernet/path_sampling.ts";
 import { archAdamOptions } from "../supernet/run_settings.ts";
 import { openSupernetData, type SupernetData, supernetSchedule } from "../supernet/search_data.ts";
 import { Supernet } from "../supernet/supernet.ts";
 import { Rng } from "../util/rng.ts";
 import { type EvolveConfig, referenceCellOf } from "./config.ts";
 import type { RegenerationRecord } from "./history.ts";
+import { PathCredits } from "./path_credit.ts";
 import type { LayerPopulation, LayerPopulationShape } from "./population.ts";
 import { initialPopulations } from "./population_step.ts";
 import { WeightBank } from "./weight_bank.ts";
@@ -71,6 +73,13 @@ export interface EvolutionRun {
   readonly schedule: EvolveSchedule;
   readonly trainMetrics: MetricsAccumulator;
   readonly valMetrics: MetricsAccumulator;
+  /** `--fitness accuracy|mixed`: the single paths measured since the last regeneration. */
+  readonly credits: PathCredits;
+  /**
+   * `--fitness accuracy`: the path each fitness step measures, in balanced order (each
+   * sampled cell of a layer once per K steps, restarted at every regeneration).
+   */
+  readonly creditOrder: WeightPathSampler;
   readonly history: RegenerationRecord[];
   /** Weight steps done (the step loop advances it). */
   readonly position: { step: number };
@@ -148,6 +157,8 @@ export async function openEvolution(
     },
     trainMetrics: new MetricsAccumulator("evolve.train_metrics"),
     valMetrics: new MetricsAccumulator("evolve.val_metrics"),
+    credits: new PathCredits(),
+    creditOrder: new WeightPathSampler("balanced", layers.map(() => cfg.k)),
     history: [],
     position: { step: 0 },
     regeneration: 0,
@@ -159,10 +170,14 @@ export function mixedLayerOf(run: EvolutionRun, state: LayerState): MixedLayer {
   return run.supernet.mixed.get(state.layer)!;
 }
 
-/** Frees the run's GPU buffers: metrics, optimiser state, bank, mixed layers, supernet. */
+/**
+ * Frees the run's GPU buffers: metrics, path credits, optimiser state, bank, mixed layers,
+ * supernet.
+ */
 export function disposeEvolution(run: EvolutionRun): void {
   run.trainMetrics.dispose();
   run.valMetrics.dispose();
+  run.credits.dispose();
   run.opt.dispose();
   run.bank.dispose();
   for (const m of run.supernet.mixed.values()) m.dispose();

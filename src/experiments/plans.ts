@@ -1,8 +1,10 @@
 /**
- * The experiments as data: each plan is a list of independent runs. A run is either one
- * `deno task search` followed by one `deno task train` of the network it found, or one
- * `deno task evolve` (learning a space), given as the commands' own flags (so every run
- * can be repeated by hand, and each stage's parser checks them). `deno task experiment
+ * The experiments as data: each plan is a list of runs. A run is either one
+ * `deno task search` followed by one `deno task train` of the network it found, one
+ * `deno task draw` (a random network at the MAdds of another run's found network)
+ * followed by its training, or one `deno task evolve` (learning a space), given as the
+ * commands' own flags (so every run can be repeated by hand, and each stage's parser
+ * checks them). Runs are independent but for a draw, which needs the run it matches. `deno task experiment
  * PLAN` executes a plan, or one shard of it (shard.ts); `summary.ts` turns the finished
  * runs into tables.
  *
@@ -11,19 +13,47 @@
  * 4–8; the comparison's 8 runs fit in about an hour and a half.
  */
 
-/** One search + train. */
+/**
+ * One search + train; or, with `drawMatching`, one random draw at the MAdds of another
+ * run's found network + train (the control a found network is measured against).
+ */
 export interface SearchTrainRun {
   readonly kind: "search-train";
   /** Folder name inside the plan's output folder; unique in the plan. */
   readonly id: string;
-  /** The space it searches, as the table names it ("learned", "manual"). */
+  /**
+   * What the tables compare, as they name it: the space searched ("learned", "manual"),
+   * or how the network was chosen ("found", "random-draw") where the plan says so.
+   */
   readonly arm: string;
+  /** The tables' sections: the search algorithm, or the space where arms are methods. */
   readonly algo: string;
   readonly seed: number;
-  /** `deno task search` flags, less --out and --resume. */
+  /**
+   * `deno task search` flags, less --out and --resume; with `drawMatching`, `deno task
+   * draw` flags, less --match and --out.
+   */
   readonly searchArgs: readonly string[];
+  /**
+   * The id of an earlier search run of the plan: this run's first stage is `deno task
+   * draw --match` that run's search/network.json instead of a search. Sharding keeps the
+   * two in one shard, the draw after the search (src/experiments/shard.ts).
+   */
+  readonly drawMatching?: string;
   /** `deno task train` flags, less --arch, --out and --resume. */
   readonly trainArgs: readonly string[];
+  /**
+   * An earlier search run of the plan and a network file in its search folder: this run
+   * has no first stage of its own and trains that file (e.g. `argmax/network.json`, the
+   * argmax derivation's network of a `--derive scored` search, so that both derivations
+   * of one search are trained). Sharding keeps it with that run.
+   */
+  readonly trainFrom?: { readonly run: string; readonly network: string };
+  /**
+   * The run ends with its search (a study of the search itself: does it decide, do seeds
+   * agree); `trainArgs` are then unused. Default false.
+   */
+  readonly searchOnly?: boolean;
 }
 
 /** One evolution: learns a search space. */
@@ -53,12 +83,25 @@ export interface ExperimentPlan {
    * by seed (the null arm asks about the learned arm, not the manual one).
    */
   readonly comparisons?: readonly ArmComparison[];
+  /**
+   * Search-only plans: each arm's null arm (the same searches on random labels), whose seed
+   * agreement the arm's is read against.
+   */
+  readonly nullArms?: Readonly<Record<string, string>>;
+  /** What the tables' first column calls an arm (default "space"). */
+  readonly armTitle?: string;
 }
 
 /** One arm against another in a plan's tables. */
 export interface ArmComparison {
   readonly arm: string;
   readonly baseline: string;
+  /**
+   * The Holm family the comparison's p is adjusted in: "primary" (the default, and every
+   * arm − manual) or "secondary", declared in the plan before its first run so that the
+   * questions it asks first are not diluted by the ones it reports beside them.
+   */
+  readonly family?: "primary" | "secondary";
 }
 
 /** The space the default evolve run learned (committed). */
@@ -86,9 +129,18 @@ const SEARCH_BUDGET = [
   "--bn-batches",
   "4",
 ];
+/**
+ * The α steps the space comparisons and best-10m-long ran with, before the search's
+ * defaults became the deciding budget (one architecture step per 3 weight steps at lr
+ * 0.01, ProxylessNAS's argmax derivation): pinned so that their recorded runs repeat.
+ */
+const EARLIER_ALPHA_STEPS = ["--arch-every", "3", "--arch-lr", "0.01", "--derive", "argmax"];
 const ALGO_ARGS: Readonly<Record<string, readonly string[]>> = {
-  "proxyless-g": ["--warmup", "1", "--epochs", "2", "--lambda-rate", "0.1"],
-  "proxyless-rl": ["--warmup", "1", "--epochs", "2", "--lambda-rate", "0.1"],
+  "proxyless-g": ["--warmup", "1", "--epochs", "2", "--lambda-rate", "0.1", ...EARLIER_ALPHA_STEPS],
+  "proxyless-rl": [
+    ...["--warmup", "1", "--epochs", "2", "--lambda-rate", "0.1"],
+    ...EARLIER_ALPHA_STEPS,
+  ],
   spos: [
     "--epochs",
     "2",
@@ -130,6 +182,13 @@ const TRAIN_RECIPE = ["--epochs", "2", "--train-images", "15000", ...TRAIN_OPTIM
  */
 const CAP_ONLY = { label: "proxyless-g-cap", extra: ["--lambda", "0"] };
 
+/**
+ * The search flags of `search-decision` and of `search-vs-random`'s `found` runs: the
+ * search's own defaults (the deciding budget: docs/experiments.md, "A search that
+ * decides") under a 6M MAdds cap. Its `--madds-max` is the cap random search runs under too.
+ */
+export const DECIDING_SEARCH: readonly string[] = ["--madds-max", "6M"];
+
 function comparisonRun(
   arm: string,
   space: string,
@@ -153,6 +212,8 @@ function comparisonRun(
       String(seed),
       ...SEARCH_BUDGET,
       ...ALGO_ARGS[algo],
+      // The cap was these searches' target too (the search's earlier default).
+      ...(!variant && algo.startsWith("proxyless") ? ["--madds-target", "6M"] : []),
       ...(variant?.extra ?? []),
     ],
     trainArgs: [...TRAIN_RECIPE, "--seed", String(seed)],
@@ -343,8 +404,9 @@ const LONG_RECIPE = [
 
 /**
  * The comparison asked again: the new learned spaces (seed s searched in the space evolve
- * learned on seed s) against the manual space, G with the cap alone (the supernet setting
- * that ranked best in `deno task fidelity`: uniform weight steps, the default), three
+ * learned on seed s) against the manual space, G with the cap alone (uniform weight steps,
+ * the default: in `deno task fidelity` only `balanced` ranked higher, inside the same
+ * interval), three
  * seeds an arm, paired by seed; then the space learned without the reference DAG (the
  * paper's Table 5), the null evolution's spaces (selection at chance) and the old learned
  * space on the same seeds.
@@ -392,6 +454,139 @@ const SPACE_COMPARISON_LONG: ExperimentPlan = (() => {
     },
     runs,
     comparisons: [{ arm: "null", baseline: "learned" }],
+  };
+})();
+
+/** The value of `flag` in a list of flags (the last one given), or undefined. */
+function flagValue(args: readonly string[], flag: string): string | undefined {
+  const at = args.lastIndexOf(flag);
+  return at < 0 ? undefined : args[at + 1];
+}
+
+/** The seeds of `search-vs-random`, fixed before any of its runs. */
+export const SEARCH_VS_RANDOM_SEEDS = [10, 11, 12, 13, 14, 15, 16, 17] as const;
+/** The random draw's MAdds window around the found network's: ±3%. */
+const DRAW_TOLERANCE = "0.03";
+
+/**
+ * The deciding question: does the network G finds beat a uniform random draw of its space
+ * at the same MAdds ±3% (`random-draw`, no supernet) and random search under the same cap
+ * (`random-search`: the same supernet budget, single-path training, 96 paths scored)? `found`
+ * is G with DECIDING_SEARCH and `--derive scored`; `found-argmax` trains the network the
+ * argmax derivation gives from the same search (its argmax/network.json), so both
+ * derivations are reported. In the learned space (evolve-seeds' seed 0) and the manual
+ * one, 8 seeds fixed in advance; the networks of a seed train with the same recipe and
+ * training seed, so the differences pair by seed within each space. Primary comparisons
+ * (Holm over them): found − random-draw and found − random-search in each space; secondary:
+ * the argmax derivation against the same two baselines. Arms are the methods and the
+ * tables' sections the spaces. Ordered seed by seed, both spaces, so that a partial plan is
+ * already a comparison; a draw and the argmax training follow the search they use (and
+ * share its shard).
+ */
+const SEARCH_VS_RANDOM: ExperimentPlan = (() => {
+  const spaces = { learned: evolvedSpace(0), manual: MANUAL_SPACE };
+  const cap = flagValue(DECIDING_SEARCH, "--madds-max");
+  if (cap === undefined) throw new Error("DECIDING_SEARCH must set --madds-max");
+  const runs: ExperimentRun[] = [];
+  for (const seed of SEARCH_VS_RANDOM_SEEDS) {
+    const trainArgs = [...LONG_RECIPE, "--seed", String(seed)];
+    for (const [space, path] of Object.entries(spaces)) {
+      const run = (arm: string, rest: Partial<SearchTrainRun>): SearchTrainRun => ({
+        kind: "search-train",
+        id: `${space}-${arm}-seed${seed}`,
+        arm,
+        algo: space,
+        seed,
+        searchArgs: [],
+        trainArgs,
+        ...rest,
+      });
+      const found = run("found", {
+        searchArgs: [
+          ...["--space", path, "--algo", "proxyless-g", "--seed", String(seed)],
+          ...DECIDING_SEARCH,
+          ...["--derive", "scored"],
+        ],
+      });
+      runs.push(
+        found,
+        run("found-argmax", { trainFrom: { run: found.id, network: "argmax/network.json" } }),
+        run("random-draw", {
+          searchArgs: ["--space", path, "--tolerance", DRAW_TOLERANCE, "--seed", String(seed)],
+          drawMatching: found.id,
+        }),
+        run("random-search", {
+          // The search's defaults train the supernet for as many weight steps as G's.
+          searchArgs: [
+            ...["--space", path, "--algo", "random", "--seed", String(seed)],
+            ...["--madds-max", cap],
+          ],
+        }),
+      );
+    }
+  }
+  return {
+    name: "search-vs-random",
+    question: "Does the network G finds beat a random draw of its space at the same MAdds " +
+      "(±3%) and random search under the same cap, in the learned and the manual space (8 " +
+      "seeds, paired)?",
+    spaces,
+    runs,
+    comparisons: [
+      { arm: "found", baseline: "random-draw" },
+      { arm: "found", baseline: "random-search" },
+      { arm: "found-argmax", baseline: "random-draw", family: "secondary" },
+      { arm: "found-argmax", baseline: "random-search", family: "secondary" },
+      { arm: "found", baseline: "found-argmax", family: "secondary" },
+    ],
+    armTitle: "network",
+  };
+})();
+
+/** The seeds of `search-decision`: none of them is a seed of `search-vs-random`. */
+export const SEARCH_DECISION_SEEDS = [0, 1, 2] as const;
+
+/**
+ * Does the default search decide, and do its seeds agree beyond what biases alone give?
+ * G and RL with `deno task search`'s defaults under the 6M cap, in the learned space
+ * (evolve-seeds' seed 0) and the manual one, three seeds each; and the same searches on
+ * random labels (`--random-labels`: the cost term and the cells' speed of learning still
+ * act, the data says nothing), whose seed agreement is the null. Search only: what is
+ * measured is the search's own decision, not a trained network.
+ */
+const SEARCH_DECISION: ExperimentPlan = (() => {
+  const spaces = { learned: evolvedSpace(0), manual: MANUAL_SPACE };
+  const runs: ExperimentRun[] = [];
+  for (const algo of ["proxyless-g", "proxyless-rl"]) {
+    for (const seed of SEARCH_DECISION_SEEDS) {
+      for (const [arm, space] of Object.entries(spaces)) {
+        for (const random of [false, true]) {
+          runs.push({
+            kind: "search-train",
+            id: `${arm}${random ? "-random-labels" : ""}-${algo}-seed${seed}`,
+            arm: random ? `${arm}-random-labels` : arm,
+            algo,
+            seed,
+            searchArgs: [
+              ...["--space", space, "--algo", algo, "--seed", String(seed)],
+              ...DECIDING_SEARCH,
+              ...(random ? ["--random-labels"] : []),
+            ],
+            trainArgs: [],
+            searchOnly: true,
+          });
+        }
+      }
+    }
+  }
+  return {
+    name: "search-decision",
+    question: "Do the default G and RL searches decide (argmax held over the last quarter of " +
+      "the architecture steps in ≥ 80% of layers), and do three seeds agree more than the " +
+      "same searches on random labels?",
+    spaces,
+    runs,
+    nullArms: { learned: "learned-random-labels", manual: "manual-random-labels" },
   };
 })();
 
@@ -496,6 +691,33 @@ const TINY: ExperimentPlan = {
   }),
 };
 
+/**
+ * Does an evolution beat its null? evolve at its defaults (as evolve-seeds runs it) with
+ * the paper's fitness (`--fitness alpha`: Eq. 4's α, folded by Eq. 5) and with the
+ * supernet's held-out losses of single paths through each cell (`--fitness accuracy`),
+ * seeds 0–2 each: about 15 minutes a run alone on 2 cores. Each arm's spaces are then read
+ * against each other and against `deno task null-evolve` of its seed-0 run
+ * (`deno task compare-spaces --pairs`, docs/fidelity.md), and with `--figures` against the
+ * runs' initial_space.json.
+ */
+const FITNESS_VS_NULL: ExperimentPlan = {
+  name: "fitness-vs-null",
+  question: "With the supernet's held-out path losses as fitness, does evolve keep cells " +
+    "and ratios more alike across seeds than its null runs do, where the α fitness does not?",
+  spaces: {},
+  armTitle: "fitness",
+  runs: (["alpha", "accuracy"] as const).flatMap((fitness) =>
+    [0, 1, 2].map((seed): EvolveRun => ({
+      kind: "evolve",
+      id: `${fitness}-seed${seed}`,
+      arm: fitness,
+      algo: "evolve",
+      seed,
+      evolveArgs: ["--fitness", fitness, "--seed", String(seed)],
+    }))
+  ),
+};
+
 export const EXPERIMENT_PLANS: Readonly<Record<string, ExperimentPlan>> = {
   [SPACE_COMPARISON.name]: SPACE_COMPARISON,
   [BEST_10M.name]: BEST_10M,
@@ -503,8 +725,11 @@ export const EXPERIMENT_PLANS: Readonly<Record<string, ExperimentPlan>> = {
   [SPACE_LEARNING.name]: SPACE_LEARNING,
   [EVOLVE_SEEDS.name]: EVOLVE_SEEDS,
   [SPACE_COMPARISON_LONG.name]: SPACE_COMPARISON_LONG,
+  [SEARCH_VS_RANDOM.name]: SEARCH_VS_RANDOM,
+  [SEARCH_DECISION.name]: SEARCH_DECISION,
   [SMOKE.name]: SMOKE,
   [TINY.name]: TINY,
+  [FITNESS_VS_NULL.name]: FITNESS_VS_NULL,
 };
 
 /** The plan called `name`, or one line listing the plans. */

@@ -1,6 +1,7 @@
 /**
  * Executes an experiment plan, or one shard of it: each run is a list of stages (evolve;
- * or search, then the training of the found network), run in this process (one GPU
+ * or search, then the training of the found network; or a draw at the MAdds of another
+ * run's found network, then its training), run in this process (one GPU
  * device, pipelines compiled once). A stage whose last files exist is skipped; with
  * `resume`, an interrupted stage continues from its own checkpoint. After every finished
  * run `afterRun` is called (the command rewrites the plan's tables there), so a plan cut
@@ -9,6 +10,7 @@
 import { describeEvolveRun, parseEvolveArgs } from "../evolve/config.ts";
 import { evolve, evolveCheckpointPath } from "../evolve/evolve.ts";
 import { parseSearchArgs } from "../search/config.ts";
+import { describeDraw, parseDrawArgs, prepareDraw, runDraw } from "../search/draw_command.ts";
 import {
   describeSearch,
   prepareSearch,
@@ -23,24 +25,65 @@ import { allPathsExist, pathExists } from "../util/output_folder.ts";
 import type { EvolveRun, ExperimentPlan, ExperimentRun, SearchTrainRun } from "./plans.ts";
 import { formatShard, type Shard, shardOf } from "./shard.ts";
 
-/** Where a search-train run's two stages write, inside the plan's folder. */
+/** Whether a run trains a network another run's search wrote (`trainFrom`): no first stage. */
+export function isTrainFromRun(
+  run: ExperimentRun,
+): run is SearchTrainRun & { trainFrom: { run: string; network: string } } {
+  return run.kind === "search-train" && run.trainFrom !== undefined;
+}
+
+/** Whether a run's first stage is a draw (`drawMatching`) rather than a search. */
+export function isDrawRun(run: ExperimentRun): run is SearchTrainRun & { drawMatching: string } {
+  return run.kind === "search-train" && run.drawMatching !== undefined;
+}
+
+/**
+ * Where a run's stages write, inside the plan's folder; `network` is what the training
+ * trains: the search's found network, or a draw run's drawn one.
+ */
 export function runLayout(planOut: string, run: ExperimentRun) {
   const root = `${planOut}/${run.id}`;
+  const draw = `${root}/draw`;
   return {
     root,
     evolve: `${root}/evolve`,
     search: `${root}/search`,
-    network: `${root}/search/network.json`,
+    draw,
+    network: isDrawRun(run)
+      ? `${draw}/network.json`
+      : isTrainFromRun(run)
+      ? `${planOut}/${run.trainFrom.run}/search/${run.trainFrom.network}`
+      : `${root}/search/network.json`,
     train: `${root}/train`,
   };
 }
 
-/** The files each stage writes last: all present means the stage finished. */
+/** The found network a draw run draws at the MAdds of: its matched run's search output. */
+export function matchedNetwork(planOut: string, run: SearchTrainRun & { drawMatching: string }) {
+  return `${planOut}/${run.drawMatching}/search/network.json`;
+}
+
+/**
+ * The files each stage writes last: all present means the stage finished. `search` is
+ * the first stage's: the search's, or a draw run's draw.
+ */
 export function stageDone(planOut: string, run: SearchTrainRun) {
   const p = runLayout(planOut, run);
+  const first = isDrawRun(run) ? p.draw : p.search;
+  if (isTrainFromRun(run)) {
+    return {
+      search: [p.network],
+      train: [`${p.train}/metrics.jsonl`, `${p.train}/model.onnx`],
+    };
+  }
   return {
-    search: [p.network, `${p.search}/result.json`, `${p.search}/report.md`],
-    train: [`${p.train}/metrics.jsonl`, `${p.train}/model.onnx`],
+    search: [
+      p.network,
+      `${first}/result.json`,
+      `${first}/report.md`,
+      ...(isDrawRun(run) ? [`${p.draw}/draw.json`] : []),
+    ],
+    train: run.searchOnly ? [] : [`${p.train}/metrics.jsonl`, `${p.train}/model.onnx`],
   };
 }
 
@@ -63,23 +106,43 @@ export function runCommands(planOut: string, run: ExperimentRun): Record<string,
   if (run.kind === "evolve") {
     return { evolve: ["deno task evolve", ...run.evolveArgs, "--out", p.evolve].join(" ") };
   }
-  return {
-    search: ["deno task search", ...run.searchArgs, "--out", p.search].join(" "),
-    train: ["deno task train --arch", p.network, ...run.trainArgs, "--out", p.train].join(" "),
-  };
+  if (isDrawRun(run)) {
+    return {
+      draw: ["deno task draw", ...drawArgs(planOut, run)].join(" "),
+      train: ["deno task train --arch", p.network, ...run.trainArgs, "--out", p.train].join(" "),
+    };
+  }
+  const train = ["deno task train --arch", p.network, ...run.trainArgs, "--out", p.train].join(" ");
+  if (isTrainFromRun(run)) return { train };
+  const search = ["deno task search", ...run.searchArgs, "--out", p.search].join(" ");
+  if (run.searchOnly) return { search };
+  return { search, train };
+}
+
+/** A draw run's `deno task draw` flags: the plan's, the matched network and --out. */
+function drawArgs(planOut: string, run: SearchTrainRun & { drawMatching: string }): string[] {
+  return [
+    ...run.searchArgs,
+    "--match",
+    matchedNetwork(planOut, run),
+    "--out",
+    runLayout(planOut, run).draw,
+  ];
 }
 
 /** One stage of a run: where it writes, how to tell it finished, and how to run it. */
-interface Stage {
-  readonly name: "evolve" | "search" | "train";
+export interface Stage {
+  readonly name: "evolve" | "search" | "draw" | "train";
   readonly done: readonly string[];
-  readonly checkpoint: string;
+  /** What `--resume` continues from (null: the stage redoes itself, in seconds). */
+  readonly checkpoint: string | null;
   /** Checks the stage's flags with its own parser (nothing runs). */
   readonly check: () => void;
   readonly run: (resume: boolean, log: (line: string) => void) => Promise<void>;
 }
 
-function stagesOf(planOut: string, run: ExperimentRun): Stage[] {
+/** The stages of `run`, in order. */
+export function stagesOf(planOut: string, run: ExperimentRun): Stage[] {
   const p = runLayout(planOut, run);
   const resumeFlag = (resume: boolean) => resume ? ["--resume"] : [];
   if (run.kind === "evolve") {
@@ -111,8 +174,26 @@ function stagesOf(planOut: string, run: ExperimentRun): Stage[] {
     p.train,
     ...resumeFlag(resume),
   ];
-  return [
-    {
+  const first: Stage = isDrawRun(run)
+    ? {
+      name: "draw",
+      done: done.search,
+      checkpoint: null,
+      check: () => void parseDrawArgs(drawArgs(planOut, run)),
+      run: async (_resume, log) => {
+        const matched = matchedNetwork(planOut, run);
+        if (!(await pathExists(matched))) {
+          throw new Error(
+            `run ${run.id} draws at the MAdds of run ${run.drawMatching}'s found network, ` +
+              `but ${matched} is missing: run ${run.drawMatching} first`,
+          );
+        }
+        const prepared = await prepareDraw(parseDrawArgs(drawArgs(planOut, run)));
+        log(`draw: ${describeDraw(prepared)}`);
+        await runDraw(prepared, log);
+      },
+    }
+    : {
       name: "search",
       done: done.search,
       checkpoint: searchCheckpointPath(p.search),
@@ -122,13 +203,22 @@ function stagesOf(planOut: string, run: ExperimentRun): Stage[] {
         for (const line of describeSearch(prepared)) log(`search: ${line}`);
         await runSearch(prepared, log);
       },
-    },
+    };
+  if (run.searchOnly) return [first];
+  return [
+    ...(isTrainFromRun(run) ? [] : [first]),
     {
       name: "train",
       done: done.train,
       checkpoint: trainCheckpointPath(p.train),
       check: () => void parseTrainArgs(trainArgs(false)),
       run: async (resume, log) => {
+        if (isTrainFromRun(run) && !(await pathExists(p.network))) {
+          throw new Error(
+            `run ${run.id} trains ${p.network}, which run ${run.trainFrom.run}'s search ` +
+              `writes: run ${run.trainFrom.run} first`,
+          );
+        }
         const prepared = await prepareTraining(parseTrainArgs(trainArgs(resume)));
         for (const line of prepared.summary) log(`train: ${line}`);
         await runTraining(prepared);
@@ -150,15 +240,51 @@ export interface RunnerOptions {
   readonly log: (line: string) => void;
 }
 
-/** Checks every run's flags with the stages' own parsers before anything runs. */
+/**
+ * Checks every run's flags with the stages' own parsers before anything runs, and that
+ * each draw run matches a search run earlier in the plan.
+ */
 export function checkPlanFlags(plan: ExperimentPlan, out: string): void {
-  for (const run of plan.runs) {
+  for (const [k, run] of plan.runs.entries()) {
     try {
+      if (isDrawRun(run)) {
+        const at = plan.runs.findIndex((r) => r.id === run.drawMatching);
+        const matched = plan.runs[at];
+        if (!matched || matched.kind !== "search-train" || isDrawRun(matched) || at > k) {
+          throw new Error(
+            `drawMatching ${run.drawMatching}: not a search run before it in the plan`,
+          );
+        }
+      }
+      if (isTrainFromRun(run)) {
+        const at = plan.runs.findIndex((r) => r.id === run.trainFrom.run);
+        const source = plan.runs[at];
+        if (
+          !source || source.kind !== "search-train" || isDrawRun(source) ||
+          isTrainFromRun(source) || at > k
+        ) {
+          throw new Error(`trainFrom ${run.trainFrom.run}: not a search run before it in the plan`);
+        }
+      }
       for (const stage of stagesOf(out, run)) stage.check();
     } catch (err) {
       throw new Error(`plan ${plan.name}, run ${run.id}: ${(err as Error).message}`);
     }
   }
+}
+
+/**
+ * The shard group of a run: a draw run goes with the run it matches, a `trainFrom` run
+ * with the run whose network it trains, every other run alone (its own id).
+ */
+export function shardGroup(run: ExperimentRun): string {
+  if (isDrawRun(run)) return run.drawMatching;
+  return isTrainFromRun(run) ? run.trainFrom.run : run.id;
+}
+
+/** How many shard groups a plan has: the most shards that all have something to do. */
+export function shardGroupCount(plan: ExperimentPlan): number {
+  return new Set(plan.runs.map(shardGroup)).size;
 }
 
 /** The runs that `--only` and `--shard` select, in plan order (one line on a bad id). */
@@ -174,7 +300,7 @@ export function selectRuns(
         `${plan.runs.map((r) => r.id).join(", ")})`,
     );
   }
-  const sharded = shard ? shardOf(plan.runs, shard) : plan.runs;
+  const sharded = shard ? shardOf(plan.runs, shard, shardGroup) : plan.runs;
   return sharded.filter((r) => only.length === 0 || only.includes(r.id));
 }
 
@@ -207,7 +333,8 @@ export async function runPlan(plan: ExperimentPlan, opts: RunnerOptions): Promis
         opts.log(`experiment: ${tag}: ${stage.name} done earlier, skipped`);
         continue;
       }
-      const resume = opts.resume && await pathExists(stage.checkpoint);
+      const resume = opts.resume && stage.checkpoint !== null &&
+        await pathExists(stage.checkpoint);
       opts.log(`experiment: ${tag}: ${stage.name}${resume ? " (resuming)" : ""}`);
       await stage.run(resume, opts.log);
       ran++;

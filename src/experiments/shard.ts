@@ -1,8 +1,11 @@
 /**
  * Shards of a plan: `--shard I/N` runs only the runs k with k mod N = I (round-robin, so
  * that the first runs of a plan, which plans order to be a comparison on their own, land
- * on different shards and finish first). Every run belongs to exactly one shard for any
- * N ≥ 1; with N larger than the plan, the extra shards have nothing to do and exit at once.
+ * on different shards and finish first). Runs that must run together — a random draw and
+ * the search whose found network it matches — form a group, and k then counts groups (in
+ * the order of their first run): a group lands whole on one shard, in plan order. Every
+ * run belongs to exactly one shard for any N ≥ 1; with N larger than the plan's groups,
+ * the extra shards have nothing to do and exit at once.
  *
  * `--shard auto` takes I and N from a Slurm job array (SLURM_ARRAY_TASK_ID minus
  * SLURM_ARRAY_TASK_MIN, and SLURM_ARRAY_TASK_COUNT); `--shard auto/N` takes I from
@@ -81,14 +84,27 @@ export function parseShard(text: string, env: (name: string) => string | undefin
   );
 }
 
-/** Whether run number `k` of a plan (0-based, in plan order) belongs to `shard`. */
+/** Whether group number `k` of a plan (0-based, in plan order) belongs to `shard`. */
 export function inShard(k: number, shard: Shard): boolean {
   return k % shard.count === shard.index;
 }
 
-/** The items of `shard`, in plan order. */
-export function shardOf<T>(items: readonly T[], shard: Shard): T[] {
-  return items.filter((_, k) => inShard(k, shard));
+/**
+ * The items of `shard`, in plan order. `groupOf` names each item's group (items of one
+ * group share a shard; groups are numbered in the order they first appear); without it
+ * every item is its own group.
+ */
+export function shardOf<T>(
+  items: readonly T[],
+  shard: Shard,
+  groupOf?: (item: T, k: number) => string,
+): T[] {
+  const groups = new Map<string, number>();
+  return items.filter((item, k) => {
+    const key = groupOf ? groupOf(item, k) : String(k);
+    if (!groups.has(key)) groups.set(key, groups.size);
+    return inShard(groups.get(key)!, shard);
+  });
 }
 
 /** `I/N`, as the flag takes it. */

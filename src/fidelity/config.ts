@@ -53,7 +53,7 @@ export interface StandaloneRecipe {
   readonly batchSize: number;
   /** Test images each network is evaluated on (whole batches). */
   readonly testImages: number;
-  /** One training per seed; the first two give the noise ceiling. */
+  /** One training per seed: their mean is the target; the first two give seed vs seed. */
   readonly seeds: readonly number[];
 }
 

@@ -10,6 +10,10 @@
  *     sample scored in it after each of its last epochs (supernet_scores.ts);
  *   summary: the statistics of every setting found in OUT (statistics.ts), written as
  *     fidelity.json, report.md and charts (report.ts).
+ *
+ * `rewriteFidelityReport` redoes only the summary, from the accuracies and scores that
+ * fidelity.json holds (no training, no adapter): the statistics of a committed run can be
+ * recomputed when the statistics change.
  */
 import { parseSearchArgs } from "../search/config.ts";
 import { prepareSearch } from "../search/search.ts";
@@ -29,7 +33,7 @@ import {
   settingSearchArgs,
 } from "./supernet_scores.ts";
 import { agreement, meanOverSeeds, noiseCeiling } from "./statistics.ts";
-import type { FidelityResult, SampleEntry, SampleFile } from "./result.ts";
+import type { EpochAgreement, FidelityResult, SampleEntry, SampleFile } from "./result.ts";
 import { writeFidelityReport } from "./report.ts";
 import { watchInterrupts } from "../util/interrupt.ts";
 
@@ -116,14 +120,60 @@ export async function runFidelity(
   return await summarize(cfg, sample, truth);
 }
 
+/** The raw numbers of a fidelity run: what its statistics are computed from. */
+interface RawResult {
+  readonly definition: Record<string, unknown>;
+  readonly networks: readonly SampleEntry[];
+  /** Stand-alone test top-1, [network][seed]. */
+  readonly truth: readonly (readonly number[])[];
+  readonly settings: readonly (Omit<FidelityResult["settings"][number], "epochs"> & {
+    readonly epochs: readonly Pick<EpochAgreement, "epoch" | "steps" | "scores" | "logPScores">[];
+  })[];
+  readonly standaloneCommand: string;
+}
+
+/** Every statistic of `raw` (top-k with `k`, bootstrap seeded with `seed`). */
+function fidelityStatistics(raw: RawResult, k: number, seed: number): FidelityResult {
+  const mean = meanOverSeeds(raw.truth);
+  const stats = { k, seed };
+  return {
+    definition: raw.definition,
+    networks: raw.networks.map((n, i) => ({
+      ...n,
+      standaloneTop1: [...raw.truth[i]],
+      meanTop1: mean[i],
+    })),
+    noiseCeiling: noiseCeiling(raw.truth, stats),
+    sizeBaselines: {
+      madds: agreement(raw.networks.map((n) => n.madds), mean, stats),
+      weights: agreement(raw.networks.map((n) => n.params), mean, stats),
+    },
+    settings: raw.settings.map((s) => ({
+      ...s,
+      epochs: s.epochs.map((e) => ({
+        epoch: e.epoch,
+        steps: e.steps,
+        heldOut: agreement(e.scores, mean, stats),
+        logP: e.logPScores ? agreement(e.logPScores, mean, stats) : null,
+        scores: e.scores,
+        logPScores: e.logPScores,
+      })),
+    })),
+    standaloneCommand: raw.standaloneCommand,
+  };
+}
+
+async function writeResult(out: string, result: FidelityResult): Promise<void> {
+  await atomicWrite(`${out}/fidelity.json`, JSON.stringify(result, null, 1));
+  await writeFidelityReport(out, result);
+}
+
 /** The statistics of every setting in OUT against the ground truth; writes the reports. */
 export async function summarize(
   cfg: FidelityConfig,
   sample: SampleFile,
   truth: number[][],
 ): Promise<FidelityResult> {
-  const mean = meanOverSeeds(truth);
-  const stats = { k: cfg.topK, seed: cfg.sampleSeed };
   const settings = (await allSettingScores(cfg.out)).map((s) => ({
     setting: s.setting,
     command: `deno task search ${s.searchArgs.join(" ")}`,
@@ -132,36 +182,58 @@ export async function summarize(
     epochs: s.epochs.map((e) => ({
       epoch: e.epoch,
       steps: e.steps,
-      heldOut: agreement(e.heldOutTop1, mean, stats),
-      logP: e.logP ? agreement(e.logP, mean, stats) : null,
       scores: e.heldOutTop1,
       logPScores: e.logP,
     })),
   }));
   const first = sample.networks[0];
-  const result: FidelityResult = {
-    definition: sample.definition,
-    networks: sample.networks.map((n, i) => ({
-      ...n,
-      standaloneTop1: truth[i],
-      meanTop1: mean[i],
-    })),
-    noiseCeiling: noiseCeiling(truth, stats),
-    sizeBaselines: {
-      madds: agreement(sample.networks.map((n) => n.madds), mean, stats),
-      weights: agreement(sample.networks.map((n) => n.params), mean, stats),
+  const standaloneCommand = `deno task train ${
+    standaloneArgs(
+      cfg.standalone,
+      first.file,
+      cfg.standalone.seeds[0],
+      standaloneFolder(cfg.out, 0, cfg.standalone.seeds[0]),
+    ).join(" ")
+  }`;
+  const result = fidelityStatistics(
+    {
+      definition: sample.definition,
+      networks: sample.networks,
+      truth,
+      settings,
+      standaloneCommand,
     },
-    settings,
-    standaloneCommand: `deno task train ${
-      standaloneArgs(
-        cfg.standalone,
-        first.file,
-        cfg.standalone.seeds[0],
-        standaloneFolder(cfg.out, 0, cfg.standalone.seeds[0]),
-      ).join(" ")
-    }`,
-  };
-  await atomicWrite(`${cfg.out}/fidelity.json`, JSON.stringify(result, null, 1));
-  await writeFidelityReport(cfg.out, result);
+    cfg.topK,
+    cfg.sampleSeed,
+  );
+  await writeResult(cfg.out, result);
+  return result;
+}
+
+/**
+ * Recomputes every statistic of the run in `out` from its fidelity.json (the stand-alone
+ * accuracies, the settings' scores, the commands, top-k's k and the sample seed as they were)
+ * and rewrites fidelity.json, report.md and the charts; nothing is trained.
+ */
+export async function rewriteFidelityReport(out: string): Promise<FidelityResult> {
+  const file = `${out}/fidelity.json`;
+  if (!await pathExists(file)) {
+    throw new Error(`--report-only: no fidelity.json in ${out}; run the measurement first`);
+  }
+  const saved = JSON.parse(await Deno.readTextFile(file)) as FidelityResult;
+  const networks = saved.networks.map(({ standaloneTop1: _t, meanTop1: _m, ...n }) => n);
+  const seed = Number(saved.definition.sampleSeed ?? 0);
+  const result = fidelityStatistics(
+    {
+      definition: saved.definition,
+      networks,
+      truth: saved.networks.map((n) => n.standaloneTop1),
+      settings: saved.settings,
+      standaloneCommand: saved.standaloneCommand,
+    },
+    saved.sizeBaselines.madds.k,
+    seed,
+  );
+  await writeResult(out, result);
   return result;
 }

@@ -1,6 +1,7 @@
 /**
  * fidelity's report.md and charts: the table of τ and ρ (95% bootstrap intervals) and
- * top-k overlap per supernet setting and scored epoch, the noise ceiling beside them,
+ * top-k overlap per supernet setting and scored epoch, seed vs seed and the noise ceiling
+ * of the seeds' mean (the target the settings are scored against) beside them,
  * a scatter of supernet score against stand-alone accuracy per setting, and the
  * commands that reproduce every number.
  */
@@ -9,7 +10,7 @@ import { writeScatterPanels } from "../report/scatter_chart.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
 import type { Interval } from "../util/bootstrap.ts";
 import type { FidelityResult } from "./result.ts";
-import type { Agreement } from "./statistics.ts";
+import { type Agreement, RESAMPLES } from "./statistics.ts";
 
 const f2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : "–");
 /** "0.41 [0.12, 0.66]". */
@@ -35,14 +36,36 @@ export function fidelityReportMarkdown(r: FidelityResult): string {
     `(${d.standalone.epochs} epoch(s) of ${d.standalone.trainImages} images, tested on ` +
     `${d.standalone.testImages} test images) on seeds ${d.standalone.seeds.join(", ")}. ` +
     `τ is Kendall's τ-b, ρ Spearman's, between a supernet's score of each network and its mean ` +
-    `stand-alone top-1, with 95% percentile-bootstrap intervals over the networks; top-k counts ` +
-    `the networks in both top-k lists.`,
+    `stand-alone top-1, with 95% percentile-bootstrap intervals over the networks ` +
+    `(${RESAMPLES.toLocaleString("en-US")} resamples); top-k counts the networks in both ` +
+    `top-k lists.`,
     "",
+  ];
+  const c = r.noiseCeiling;
+  if (c) {
+    lines.push(
+      `The scores are compared with the mean of ${c.seeds} seeds, a less noisy target than ` +
+        `one seed, so the agreement of two single seeds (τ ${withInterval(c.seedVsSeed.tau)}) ` +
+        `is not what a score can reach. The noise ceiling is that of the mean: one seed's ` +
+        `reliability, Pearson r between seeds, is ${withInterval(c.oneSeedReliability)}; the ` +
+        `${c.seeds}-seed mean's (Spearman–Brown, ${
+          c.seeds === 2 ? "2r / (1 + r)" : "k·r / (1 + (k − 1)·r)"
+        }) ${withInterval(c.targetReliability)}; a perfect predictor correlates with the mean ` +
+        `at about its square root, ${withInterval(c.correlation)}, which is τ ` +
+        `${withInterval(c.tau)} and ρ ${withInterval(c.rho)} under a bivariate normal model.`,
+      "",
+    );
+  }
+  lines.push(
     "| supernet setting | epoch | τ | ρ | top-k |",
     "| --- | --- | --- | --- | --- |",
-  ];
-  if (r.noiseCeiling) {
-    lines.push(row("**noise ceiling** (seed vs seed)", "–", r.noiseCeiling));
+  );
+  if (c) {
+    lines.push(
+      `| **noise ceiling**: a perfect predictor against the ${c.seeds}-seed mean | – | ` +
+        `${withInterval(c.tau)} | ${withInterval(c.rho)} | – |`,
+      row("one seed vs another (single-seed measures)", "–", c.seedVsSeed),
+    );
   }
   lines.push(
     row("MAdds alone (no supernet)", "–", r.sizeBaselines.madds),

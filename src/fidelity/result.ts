@@ -4,7 +4,7 @@
  */
 import type { SupernetSetting } from "./config.ts";
 import type { SampledPath } from "./sample.ts";
-import type { Agreement } from "./statistics.ts";
+import type { Agreement, NoiseCeiling } from "./statistics.ts";
 
 /** One sampled network, as sample.json lists it. */
 export interface SampleEntry extends SampledPath {
@@ -35,7 +35,8 @@ export interface EpochAgreement {
 export interface FidelityResult {
   readonly definition: Record<string, unknown>;
   readonly networks: (SampleEntry & { standaloneTop1: number[]; meanTop1: number })[];
-  readonly noiseCeiling: Agreement | null;
+  /** Seed vs seed, and what a perfect predictor reaches against the seeds' mean. */
+  readonly noiseCeiling: NoiseCeiling | null;
   /** What size alone predicts: MAdds and weights against stand-alone top-1. */
   readonly sizeBaselines: { readonly madds: Agreement; readonly weights: Agreement };
   readonly settings: {

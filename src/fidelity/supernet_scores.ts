@@ -70,6 +70,9 @@ export function settingSearchArgs(cfg: FidelityConfig, setting: SupernetSetting)
     String(b.scoreImages),
     "--seed",
     String(b.seed),
+    // The α steps the recorded fidelity runs were measured with (the search's defaults
+    // then); ignored by SPOS.
+    ...(setting.algo === "spos" || cfg.quick ? [] : ["--arch-every", "3", "--arch-lr", "0.01"]),
     // search's own smoke preset (held-out subset, logging, α steps); the flags above win.
     ...(cfg.quick ? ["--quick"] : []),
     "--out",

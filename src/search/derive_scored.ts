@@ -117,7 +117,8 @@ export async function deriveScored(ctx: SearchContext, alphas: Logits): Promise<
     b.path.every((c, l) => c === a[l]);
   const rank = shortlist.findIndex(same(best.path));
   const mostProbable = scored.find(same(shortlist[0].path))!;
-  const argmaxNotes = deriveFromLogits(alphas, ctx.cost.model, ctx.cost.max).notes
+  const argmax = deriveFromLogits(alphas, ctx.cost.model, ctx.cost.max);
+  const argmaxNotes = argmax.notes
     .filter((n) => !n.startsWith("The argmax network was over the cap"));
   return {
     path: [...best.path],
@@ -130,6 +131,7 @@ export async function deriveScored(ctx: SearchContext, alphas: Logits): Promise<
       ...argmaxNotes,
     ],
     shortlist: scored,
+    argmax: { path: argmax.path, probabilities: argmax.probabilities },
   };
 }
 

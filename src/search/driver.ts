@@ -59,6 +59,11 @@ export interface Derivation {
   readonly notes: string[];
   /** `--derive scored`: every shortlisted path with its held-out score, the best first. */
   readonly shortlist?: readonly ScoredPath[];
+  /**
+   * `--derive scored`: the network the argmax derivation would have found (argmax per
+   * layer, repaired under the cap), written beside the found one so both can be trained.
+   */
+  readonly argmax?: { readonly path: number[]; readonly probabilities: (number | null)[] };
 }
 
 /** One search algorithm. */

@@ -86,6 +86,15 @@ export interface SearchResult {
   readonly shortlist: readonly ScoredPath[] | null;
   /** Whether the search ran on random labels (its null model). */
   readonly randomLabels: boolean;
+  /**
+   * `--derive scored`: the argmax derivation's network (written to argmax/), for
+   * comparing the two derivations; null otherwise.
+   */
+  readonly argmax: {
+    readonly network: NetworkSpec;
+    readonly layers: LayerChoice[];
+    readonly madds: number;
+  } | null;
 }
 
 /** Builds the result of a derivation. */
@@ -109,29 +118,23 @@ export function searchResult(args: {
   /** E_p[MAdds] at the end (null where there is no p). */
   expectedMAdds?: number | null;
   randomLabels?: boolean;
+  /** Every layer's choice for `derivation.argmax` (required when it is given). */
+  argmaxFullChoices?: number[];
 }): SearchResult {
   const { space, costs, derivation, cost } = args;
   const { latency } = args;
   const network = networkFromChoices(space, args.fullChoices, `search-${args.algo}`);
   const total = countNetwork(network).total;
-  const layers = costs.searchable.map((layer, l): LayerChoice => {
-    const candidate = derivation.path[l];
-    const block: BlockSpec = space.layers[layer].candidates[candidate];
-    const cell = blockAsCell(block);
-    return {
-      layer,
-      candidate,
-      candidates: costs.choices[l],
-      block: describeBlock(block),
-      probability: derivation.probabilities[l],
-      madds: costs.madds.perLayer[l][candidate],
-      params: costs.params.perLayer[l][candidate],
-      latencyMs: latency ? cost.model.perLayer[l][candidate] : null,
-      drawing: cell ? `layer_${String(layer).padStart(2, "0")}_${fileSafe(cellId(cell))}` : null,
-      decision: args.decisions?.[l] ?? null,
-    };
+  const layers = layerChoices(space, costs, derivation.path, {
+    probabilities: derivation.probabilities,
+    latency: latency ? cost.model : null,
+    decisions: args.decisions ?? null,
   });
   const choosing = (args.decisions ?? []).filter((_, l) => costs.choices[l] > 1);
+  const alternative = derivation.argmax;
+  const argmaxNetwork = alternative
+    ? networkFromChoices(space, args.argmaxFullChoices!, `search-${args.algo}-argmax`)
+    : null;
   return {
     algo: args.algo,
     space: args.source,
@@ -157,7 +160,51 @@ export function searchResult(args: {
     notes: derivation.notes,
     shortlist: derivation.shortlist ?? null,
     randomLabels: args.randomLabels ?? false,
+    argmax: alternative && argmaxNetwork
+      ? {
+        network: argmaxNetwork,
+        layers: layerChoices(space, costs, alternative.path, {
+          probabilities: alternative.probabilities,
+          latency: latency ? cost.model : null,
+          decisions: args.decisions ?? null,
+        }),
+        madds: countNetwork(argmaxNetwork).total.madds,
+      }
+      : null,
   };
+}
+
+/**
+ * The chosen candidate of every searchable layer of `path`, with its costs: p where the
+ * search has one (`probabilities`, else null), the latency table's entry where it has one.
+ */
+export function layerChoices(
+  space: SearchSpaceSpec,
+  costs: SpaceCosts,
+  path: readonly number[],
+  options: {
+    probabilities?: readonly (number | null)[];
+    latency?: Pick<SearchCost["model"], "perLayer"> | null;
+    decisions?: readonly LayerDecision[] | null;
+  } = {},
+): LayerChoice[] {
+  return costs.searchable.map((layer, l): LayerChoice => {
+    const candidate = path[l];
+    const block: BlockSpec = space.layers[layer].candidates[candidate];
+    const cell = blockAsCell(block);
+    return {
+      layer,
+      candidate,
+      candidates: costs.choices[l],
+      block: describeBlock(block),
+      probability: options.probabilities?.[l] ?? null,
+      madds: costs.madds.perLayer[l][candidate],
+      params: costs.params.perLayer[l][candidate],
+      latencyMs: options.latency ? options.latency.perLayer[l][candidate] : null,
+      drawing: cell ? `layer_${String(layer).padStart(2, "0")}_${fileSafe(cellId(cell))}` : null,
+      decision: options.decisions?.[l] ?? null,
+    };
+  });
 }
 
 /** The network as ProxylessNAS's net.config text, or null where its blocks cannot say it. */
@@ -171,15 +218,35 @@ function netConfigText(network: NetworkSpec): string | null {
 
 /** Writes network.json, net.config, choices.json, cells/ and result.json under `out`. */
 export async function writeSearchOutputs(out: string, result: SearchResult): Promise<void> {
+  await writeNetworkOutputs(out, result.network, result.layers);
+  if (result.argmax) {
+    await Deno.mkdir(`${out}/argmax`, { recursive: true });
+    await writeNetworkOutputs(`${out}/argmax`, result.argmax.network, result.argmax.layers);
+  }
+  const { network: _network, argmax, ...numbers } = result;
+  const argmaxNumbers = argmax ? { madds: argmax.madds, layers: argmax.layers } : null;
   await atomicWrite(
-    `${out}/network.json`,
-    JSON.stringify(networkToJson(result.network), null, 2) + "\n",
+    `${out}/result.json`,
+    JSON.stringify({ ...numbers, argmax: argmaxNumbers }, null, 2) + "\n",
   );
-  const netConfig = netConfigText(result.network);
+}
+
+/**
+ * Writes a chosen network's files under `out`: network.json, net.config (where its blocks
+ * can say it), choices.json and a drawing of every chosen cell in cells/. Returns whether
+ * net.config was written.
+ */
+export async function writeNetworkOutputs(
+  out: string,
+  network: NetworkSpec,
+  layers: readonly LayerChoice[],
+): Promise<boolean> {
+  await atomicWrite(`${out}/network.json`, JSON.stringify(networkToJson(network), null, 2) + "\n");
+  const netConfig = netConfigText(network);
   if (netConfig !== null) await atomicWrite(`${out}/net.config`, netConfig);
-  await atomicWrite(`${out}/choices.json`, JSON.stringify(result.layers, null, 2) + "\n");
-  const drawings = result.layers.flatMap((choice) => {
-    const cell = blockAsCell(result.network.blocks[choice.layer]);
+  await atomicWrite(`${out}/choices.json`, JSON.stringify(layers, null, 2) + "\n");
+  const drawings = layers.flatMap((choice) => {
+    const cell = blockAsCell(network.blocks[choice.layer]);
     if (!cell || !choice.drawing) return [];
     const p = choice.probability === null ? "" : ` · p ${choice.probability.toFixed(3)}`;
     const ms = choice.latencyMs === null ? "" : `, ${choice.latencyMs.toFixed(3)} ms`;
@@ -194,6 +261,5 @@ export async function writeSearchOutputs(out: string, result: SearchResult): Pro
     }];
   });
   if (drawings.length) await writeCellDrawings(drawings, `${out}/cells`);
-  const { network: _network, ...numbers } = result;
-  await atomicWrite(`${out}/result.json`, JSON.stringify(numbers, null, 2) + "\n");
+  return netConfig !== null;
 }

@@ -33,7 +33,7 @@ import { openSupernetData, type SupernetData, supernetSchedule } from "../supern
 import { runStepLoop } from "../supernet/step_loop.ts";
 import { supernetFromSpace } from "../supernet/supernet.ts";
 import { applyPendingUpdate, weightStep } from "../supernet/supernet_steps.ts";
-import { WeightPathSampler } from "../supernet/path_sampling.ts";
+import { type PathOrderState, WeightPathSampler } from "../supernet/path_sampling.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { cosineLr } from "../train/schedule.ts";
 import { writeJsonLines } from "../util/atomic_write.ts";
@@ -251,6 +251,8 @@ interface SearchCheckpointState {
   seconds: number;
   /** The metric sums as they stand (absent in checkpoints from before step checkpoints). */
   metrics?: { train: MetricsSnapshot; val: MetricsSnapshot };
+  /** Where the weight-path order stands (`balanced`, `fair`; absent: at its start). */
+  weightPaths?: PathOrderState;
 }
 
 /** Config fields that must match for `--resume`. */
@@ -403,6 +405,7 @@ export async function runSearch(
       driver: driver.getState(),
       seconds: elapsed(),
       metrics: { train: await trainMetrics.snapshot(), val: await valMetrics.snapshot() },
+      weightPaths: pathSampler.state(),
     };
     await writeJsonLines(`${cfg.out}/history.jsonl`, history);
     await saveSupernetCheckpoint(ckptPath, "search", checkpointTensors(), state);
@@ -431,6 +434,7 @@ export async function runSearch(
       trainMetrics.restore(saved.metrics.train);
       valMetrics.restore(saved.metrics.val);
     }
+    if (saved.weightPaths) pathSampler.restore(saved.weightPaths);
   };
 
   const learnsAlpha = cfg.algo === "proxyless-g" || cfg.algo === "proxyless-rl";
@@ -572,6 +576,9 @@ export async function runSearch(
       decisions,
       expectedMAdds: learnsAlpha ? expectedUnder(costs.madds, driver.distribution()) : null,
       randomLabels: cfg.randomLabels,
+      argmaxFullChoices: derivation.argmax
+        ? fullChoices(space, costs, derivation.argmax.path)
+        : undefined,
     });
     const foundCost = pathCost(ctx.cost.model, derivation.path);
     if (foundCost > ctx.cost.max) {

@@ -7,7 +7,7 @@
  * output is all zeros (with a residual connection, the block is an identity skip).
  */
 import { type Cell, EDGES, INNER_NODES } from "./cell.ts";
-import type { Aggregation, EdgeOp } from "./ops.ts";
+import { type Aggregation, type EdgeOp, edgeOpConv } from "./ops.ts";
 
 /** Per edge (in `EDGES` order): true when the edge is live. */
 export function liveEdges(cell: Cell): boolean[] {
@@ -38,6 +38,25 @@ export function liveInDegree(cell: Cell): number[] {
     if (live) degree[EDGES[index][1]]++;
   });
   return degree;
+}
+
+/**
+ * The cell's depth: the most convolutions on a live path node 0 → node 3 (0 to 3;
+ * identity edges add none, so equivalent cells — an identity chain contracted or not —
+ * have the same depth). The expansion and projection 1×1 convs that every non-zero cell
+ * has around its DAG are not counted; the zero cell's depth is 0.
+ */
+export function cellDepth(cell: Cell): number {
+  const live = liveEdges(cell);
+  // Most convs on a live path from node 0 to each node (−1: not reached).
+  const depth = new Array<number>(INNER_NODES).fill(-1);
+  depth[0] = 0;
+  EDGES.forEach(([i, j], index) => {
+    if (!live[index] || depth[i] < 0) return;
+    const through = depth[i] + (edgeOpConv(cell.edges[index]) === null ? 0 : 1);
+    depth[j] = Math.max(depth[j], through);
+  });
+  return Math.max(0, depth[INNER_NODES - 1]);
 }
 
 /** One live edge of a plan. `strided` edges leave node 0 and carry the block's stride. */

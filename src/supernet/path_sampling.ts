@@ -18,7 +18,8 @@
  *   what its summed, m-times-rarer update does.
  *
  * A loop that must apply pending gradients before a boundary (a regeneration that swaps
- * the candidates, a checkpoint) calls `flush()`; the next step starts a new group.
+ * the candidates, an epoch's end) calls `flush()`; the next step starts a new group. Step
+ * checkpoints wait for a group's end instead and save where the order stands (`state`).
  */
 import type { Rng } from "../util/rng.ts";
 
@@ -107,6 +108,26 @@ export class WeightPathSampler {
   get pending(): boolean {
     return this.mode === "fair" && this.slot > 0;
   }
+
+  /**
+   * Where the sampler stands in its order (`fair`, `balanced`), for checkpoints: a sampler
+   * restored with it continues the same order, as an uninterrupted run would.
+   */
+  state(): PathOrderState {
+    return { slot: this.slot, orders: this.orders.map((o) => [...o]) };
+  }
+
+  /** Continues from `state()`. */
+  restore(state: PathOrderState): void {
+    this.slot = state.slot;
+    this.orders = state.orders.map((o) => [...o]);
+  }
+}
+
+/** `WeightPathSampler.state()`: the next slot and the permutations being walked. */
+export interface PathOrderState {
+  readonly slot: number;
+  readonly orders: readonly (readonly number[])[];
 }
 
 /** m slots of a layer with k candidates: permutations of 0..k−1, one after another. */

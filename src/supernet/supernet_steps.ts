@@ -5,7 +5,9 @@
  *   backward, one SGD step (no host sync);
  * - a gate step on a held-out batch: forward the active paths with binary gates,
  *   backward with the weights frozen (their gradients are never computed), and read
- *   every mixed layer's ∂L/∂g in one host sync.
+ *   every mixed layer's ∂L/∂g in one host sync;
+ * - a path-loss step on a held-out batch: forward the chosen path only, no gradients,
+ *   its loss and accuracy added to metrics on the GPU (no host sync).
  */
 import type { Batch, ImageShape } from "../data/dataset.ts";
 import type { Module } from "../nn/module.ts";
@@ -13,9 +15,9 @@ import type { Sgd } from "../nn/optimizers.ts";
 import { softmaxCrossEntropy } from "../ops/cross_entropy.ts";
 import { backward } from "../tensor/autograd.ts";
 import { fromArray } from "../tensor/creation.ts";
-import { tidy } from "../tensor/engine.ts";
+import { noGrad, tidy } from "../tensor/engine.ts";
 import { readAll, type Tensor } from "../tensor/tensor.ts";
-import type { MetricsAccumulator } from "./metrics_accumulator.ts";
+import { MetricsAccumulator } from "./metrics_accumulator.ts";
 import type { MixedLayer } from "./mixed_layer.ts";
 
 /** The images and labels of a batch as tensors (inside a tidy scope). */
@@ -70,7 +72,8 @@ export function applyPendingUpdate(opt: Sgd, lr: number): void {
 /**
  * Forward and backward of `net` on a held-out batch with the gates of `layers` as
  * leaves (their active paths and gates already chosen, `gateGradients` on); `weights`
- * are frozen for the step. Returns ∂L/∂g of each layer's active paths, in order.
+ * are frozen for the step. The batch's loss and accuracy go into `metrics` (one
+ * accumulator or several). Returns ∂L/∂g of each layer's active paths, in order.
  */
 export async function gateGradientStep(
   net: Module,
@@ -78,19 +81,41 @@ export async function gateGradientStep(
   weights: readonly Tensor[],
   batch: Batch,
   shape: ImageShape,
-  metrics: MetricsAccumulator,
+  metrics: MetricsAccumulator | readonly MetricsAccumulator[],
 ): Promise<Float32Array[]> {
+  const into = metrics instanceof MetricsAccumulator ? [metrics] : metrics;
   for (const t of weights) t.requiresGrad = false;
   try {
     tidy(() => {
       const { x, y } = batchTensors(batch, shape);
       const logits = net.forward(x);
       const loss = softmaxCrossEntropy(logits, y, { labelSmoothing: 0 });
-      metrics.add(loss, logits, y);
+      for (const m of into) m.add(loss, logits, y);
       backward(loss);
     });
   } finally {
     for (const t of weights) t.requiresGrad = true;
   }
   return await readAll(layers.map((m) => m.gateTensor()!.grad!));
+}
+
+/**
+ * Forward of `net` (its paths already chosen, no gates) on a held-out batch, without
+ * gradients; the batch's loss (no label smoothing) and accuracy go into each of
+ * `metrics`. Never waits for the GPU.
+ */
+export function pathLossStep(
+  net: Module,
+  batch: Batch,
+  shape: ImageShape,
+  metrics: readonly MetricsAccumulator[],
+): void {
+  noGrad(() =>
+    tidy(() => {
+      const { x, y } = batchTensors(batch, shape);
+      const logits = net.forward(x);
+      const loss = softmaxCrossEntropy(logits, y, { labelSmoothing: 0 });
+      for (const m of metrics) m.add(loss, logits, y);
+    })
+  );
 }

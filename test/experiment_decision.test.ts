@@ -1,0 +1,85 @@
+/**
+ * The `search-decision` plan and its tables: search-only runs (no training stage), the
+ * decision table per search, and seed agreement against the same searches on random
+ * labels, tested per layer.
+ */
+import assert from "node:assert/strict";
+import { EXPERIMENT_PLANS, SEARCH_DECISION_SEEDS } from "../src/experiments/plans.ts";
+import { runCommands, stageDone, stagesOf } from "../src/experiments/runner.ts";
+import {
+  agreementRows,
+  decisionMarkdown,
+  type SearchRow,
+} from "../src/experiments/decision_summary.ts";
+
+Deno.test("search-decision: G and RL, both spaces, three seeds, each with its random-label twin", () => {
+  const plan = EXPERIMENT_PLANS["search-decision"];
+  assert.equal(plan.runs.length, 2 * 2 * SEARCH_DECISION_SEEDS.length * 2);
+  for (const run of plan.runs) {
+    assert.ok(run.kind === "search-train" && run.searchOnly, run.id);
+    if (run.kind !== "search-train") continue;
+    const random = run.searchArgs.includes("--random-labels");
+    assert.equal(run.arm.endsWith("-random-labels"), random, run.id);
+    assert.deepEqual(stagesOf("out", run).map((s) => s.name), ["search"], "no training stage");
+    assert.deepEqual(stageDone("out", run).train, []);
+    assert.deepEqual(Object.keys(runCommands("out", run)), ["search"]);
+    // The twin: the same flags but the labels.
+    if (!random) {
+      const twin = plan.runs.find((r) => r.id === run.id.replace(/^(\w+)-/, "$1-random-labels-"));
+      assert.ok(twin && twin.kind === "search-train", `${run.id}: twin`);
+      if (twin?.kind === "search-train") {
+        assert.deepEqual(twin.searchArgs.filter((a) => a !== "--random-labels"), run.searchArgs);
+      }
+    }
+  }
+  for (const [arm, nullArm] of Object.entries(plan.nullArms ?? {})) {
+    assert.ok(plan.runs.some((r) => r.arm === arm) && plan.runs.some((r) => r.arm === nullArm));
+  }
+});
+
+function searchRow(arm: string, seed: number, path: number[], randomLabels = false): SearchRow {
+  return {
+    id: `${arm}-g-seed${seed}`,
+    arm,
+    algo: "proxyless-g",
+    seed,
+    randomLabels,
+    path,
+    choices: [3, 3, 3, 3, 3, 3, 3],
+    decidedShare: 6 / 7,
+    relativeEntropy: 0.8,
+    archSteps: 1200,
+    madds: 5.8e6,
+    expectedMAdds: 5.9e6,
+    maddsMax: 6e6,
+    heldOutTop1: 0.6,
+    seconds: 900,
+    commands: { search: "deno task search ..." },
+  };
+}
+
+Deno.test("seed agreement table: real against random labels, per layer, with the sign-flip p", () => {
+  const rows = [
+    // Three seeds agree in every layer...
+    ...[0, 1, 2].map((s) => searchRow("manual", s, [0, 1, 2, 0, 1, 2, 0])),
+    // ...on random labels they agree in layer 0 only (a bias: the cost term).
+    searchRow("manual-random-labels", 0, [0, 0, 0, 0, 0, 0, 0], true),
+    searchRow("manual-random-labels", 1, [0, 1, 1, 1, 1, 1, 1], true),
+    searchRow("manual-random-labels", 2, [0, 2, 2, 2, 2, 2, 2], true),
+  ];
+  const [a] = agreementRows(rows, { manual: "manual-random-labels" });
+  assert.equal(a.arm, "manual");
+  assert.equal(a.agreement.mean, 1);
+  assert.equal(a.null!.agreement.mean, 1 / 7);
+  assert.deepEqual(a.null!.agreement.perLayer, [1, 0, 0, 0, 0, 0, 0]);
+  // Six layers +1, one layer 0: all differences ≥ 0, exact p = 2/2^7 over the nonzero ones.
+  assert.ok(Math.abs(a.null!.difference.mean - 6 / 7) < 1e-12);
+  assert.ok(a.null!.difference.p < 0.05, `p ${a.null!.difference.p}`);
+  const md = decisionMarkdown(rows, [a]).join("\n");
+  assert.match(md, /\| manual-g-seed0 \| proxyless-g \| manual \| 0 \| true \| 1200 \| 86% \|/);
+  assert.match(md, /\| manual-random-labels-g-seed1 \| .* \| random \|/);
+  assert.match(md, /\| proxyless-g \| manual \| 0, 1, 2 \| 100\.0% \| 1\.00 1\.00/);
+  // A null arm with one finished search: no comparison yet.
+  const [b] = agreementRows(rows.slice(0, 4), { manual: "manual-random-labels" });
+  assert.equal(b.null, null);
+});
