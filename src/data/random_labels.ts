@@ -5,32 +5,19 @@
  * cost term and cells' speed of learning, but nothing in the data to choose by, so what
  * searches on it agree on is bias, not information.
  */
-import type { Dataset, ImageShape, LoadResult } from "./dataset.ts";
-import type { DecodeMeter } from "./decode_meter.ts";
+import type { Dataset, LoadResult } from "./dataset.ts";
+import { DatasetView } from "./dataset_view.ts";
 import { mixSeeds } from "./seeds.ts";
 
 /** Salt that keeps the labels' stream apart from the other seeded streams. */
 const LABEL_SALT = 0x1abe1;
 
-export class RandomLabelsDataset implements Dataset {
-  readonly source: string;
+export class RandomLabelsDataset extends DatasetView {
   readonly length: number;
-  readonly numClasses: number;
-  readonly shape: ImageShape;
-  readonly classNames: readonly string[];
-  readonly augment: boolean;
 
-  constructor(readonly base: Dataset, readonly seed: number) {
-    this.source = `${base.source} [random labels]`;
+  constructor(base: Dataset, readonly seed: number) {
+    super(base, "random labels");
     this.length = base.length;
-    this.numClasses = base.numClasses;
-    this.shape = base.shape;
-    this.classNames = base.classNames;
-    this.augment = base.augment;
-  }
-
-  get decodeMeter(): DecodeMeter | undefined {
-    return this.base.decodeMeter;
   }
 
   /** The random class of example `index`. */

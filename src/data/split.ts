@@ -4,38 +4,25 @@
  * never trained on. Both parts are index views of the same storage.
  */
 import { Rng } from "../util/rng.ts";
-import type { Dataset, ImageShape, LoadResult } from "./dataset.ts";
-import type { DecodeMeter } from "./decode_meter.ts";
+import type { Dataset, LoadResult } from "./dataset.ts";
+import { DatasetView } from "./dataset_view.ts";
 import { mixSeeds } from "./seeds.ts";
 
 /** Salt that keeps the split's random stream apart from the loader's. */
 const SPLIT_SALT = 0x5e1f;
 
 /** A dataset restricted to `indices` of a base dataset (no copy). */
-export class SubsetDataset implements Dataset {
-  readonly source: string;
+export class SubsetDataset extends DatasetView {
   readonly length: number;
-  readonly numClasses: number;
-  readonly shape: ImageShape;
-  readonly classNames: readonly string[];
-  readonly augment: boolean;
 
-  constructor(readonly base: Dataset, readonly indices: Int32Array, readonly part: string) {
+  constructor(base: Dataset, readonly indices: Int32Array, readonly part: string) {
+    super(base, part);
     for (const i of indices) {
       if (!(i >= 0 && i < base.length)) {
         throw new RangeError(`${base.source}: subset index ${i} outside 0..${base.length - 1}`);
       }
     }
-    this.source = `${base.source} [${part}]`;
     this.length = indices.length;
-    this.numClasses = base.numClasses;
-    this.shape = base.shape;
-    this.classNames = base.classNames;
-    this.augment = base.augment;
-  }
-
-  get decodeMeter(): DecodeMeter | undefined {
-    return this.base.decodeMeter;
   }
 
   load(
