@@ -7,7 +7,11 @@
 import assert from "node:assert/strict";
 import { updateAlphaFromGates } from "../src/supernet/alpha_update.ts";
 import { sampleActivePaths, softmax } from "../src/supernet/gates.ts";
-import { ArchitectureLogits, DECIDED_SHARE } from "../src/search/architecture_logits.ts";
+import {
+  ArchitectureLogits,
+  DECIDED_SHARE,
+  MIN_DECISION_STEPS,
+} from "../src/search/architecture_logits.ts";
 import { mostProbablePaths, scoreShortlist } from "../src/search/derive_scored.ts";
 import { pathCost } from "../src/search/expected_cost.ts";
 import { seedAgreement } from "../src/search/seed_agreement.ts";
@@ -20,22 +24,25 @@ Deno.test("argmax tracking: steps held since the last change, decided over the l
   assert.equal(logits.archSteps, 0);
   assert.ok(logits.decisions().slice(0, 2).every((d) => !d.decided), "no step: undecided");
   assert.ok(logits.decisions()[2].decided, "a single candidate has nothing to decide");
-  // Layer 0 leads with candidate 2 from step 1; layer 1 flips at step 7 of 8.
-  for (let step = 1; step <= 8; step++) {
-    logits.alphas = [[0, 0.1, 0.5], step >= 7 ? [0, 1] : [1, 0], [0]];
+  // Layer 0 leads with candidate 2 from step 1; layer 1 flips at step 61 of 80.
+  const n = 2 * MIN_DECISION_STEPS;
+  for (let step = 1; step <= n; step++) {
+    logits.alphas = [[0, 0.1, 0.5], step > n - 20 ? [0, 1] : [1, 0], [0]];
     logits.recordStep();
+    // Before MIN_DECISION_STEPS nothing counts as decided, however long it held.
+    if (step === MIN_DECISION_STEPS - 1) assert.ok(!logits.decisions()[0].decided);
   }
   const [a, b] = logits.decisions();
   assert.equal(a.argmax, 2);
-  assert.equal(a.heldSteps, 8);
+  assert.equal(a.heldSteps, n);
   assert.ok(a.decided);
   assert.ok(Math.abs(a.probability - softmax([0, 0.1, 0.5])[2]) < 1e-12);
   assert.ok(a.relativeEntropy > 0.9 && a.relativeEntropy < 1, "a wide p can still be decided");
   assert.equal(b.argmax, 1);
-  assert.equal(b.heldSteps, 2, "flipped at step 7: held for steps 7 and 8");
-  assert.equal(b.decided, 2 >= DECIDED_SHARE * 8, "2 of 8 steps is exactly the last quarter");
+  assert.equal(b.heldSteps, 20, "flipped at step 61: held for steps 61 to 80");
+  assert.equal(b.decided, 20 >= DECIDED_SHARE * n, "20 of 80 steps is exactly the last quarter");
   logits.alphas = [[0, 0.1, 0.5], [1, 0], [0]];
-  logits.recordStep(); // layer 1 flips back at step 9
+  logits.recordStep(); // layer 1 flips back at step 81
   assert.ok(!logits.decisions()[1].decided);
   // The tracking survives a checkpoint.
   const copy = new ArchitectureLogits([3, 2, 1], ADAM);

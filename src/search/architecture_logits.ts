@@ -49,6 +49,12 @@ export interface LayerDecision {
  */
 export const DECIDED_SHARE = 0.25;
 
+/**
+ * Fewer architecture steps than this say nothing about a decision (a smoke run's 4 steps
+ * would "hold" an argmax over the last one): no layer with a choice counts as decided.
+ */
+export const MIN_DECISION_STEPS = 40;
+
 export class ArchitectureLogits {
   alphas: number[][];
   readonly optimizers: ArchAdam[];
@@ -93,7 +99,8 @@ export class ArchitectureLogits {
         relativeEntropy: p.length > 1 ? entropy(p) / Math.log(p.length) : 0,
         heldSteps: held,
         archSteps: this.steps,
-        decided: p.length === 1 || (this.steps > 0 && held >= DECIDED_SHARE * this.steps),
+        decided: p.length === 1 ||
+          (this.steps >= MIN_DECISION_STEPS && held >= DECIDED_SHARE * this.steps),
       };
     });
   }

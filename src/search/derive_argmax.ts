@@ -41,7 +41,7 @@ export function deriveFromLogits(
       `p is still close to uniform (entropy ${(100 * undecided).toFixed(1)}% of the ` +
         `uniform distribution's, mean over layers): small differences decided the argmax, so ` +
         `the found network is close to a draw from the space under the cap. Search longer ` +
-        `(--epochs) or with a larger --arch-lr for a decided choice.`,
+        `(--epochs) for a decided choice (a larger --arch-lr peaks p on noise as well).`,
     );
   }
   return {

@@ -8,7 +8,7 @@ import { writeLineChart } from "../report/line_chart.ts";
 import { formatMAdds, formatParams } from "../space/counting.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
 import type { EpochRecord, HistoryRecord, PathSearchRecord } from "./history.ts";
-import { DECIDED_SHARE } from "./architecture_logits.ts";
+import { DECIDED_SHARE, MIN_DECISION_STEPS } from "./architecture_logits.ts";
 import type { SearchResult } from "./outputs.ts";
 import { formatMs } from "./space_costs.ts";
 
@@ -26,8 +26,11 @@ export function decisionLine(result: SearchResult): string {
   const steps = choosing[0]?.decision?.archSteps ?? 0;
   const decided = choosing.filter((c) => c.decision!.decided).length;
   const held = choosing.map((c) => c.decision!.heldSteps).join(", ");
+  const tooFew = steps < MIN_DECISION_STEPS
+    ? `; too few architecture steps to tell, under ${MIN_DECISION_STEPS}`
+    : "";
   return `decided ${decided} of ${choosing.length} layers (argmax held over the last ` +
-    `${100 * DECIDED_SHARE}% of ${steps} architecture steps; held for ${held} steps); ` +
+    `${100 * DECIDED_SHARE}% of ${steps} architecture steps; held for ${held} steps${tooFew}); ` +
     `found ${formatMAdds(result.madds)} MAdds, E_p[MAdds] ` +
     (result.expectedMAdds === null ? "–" : formatMAdds(result.expectedMAdds)) +
     (result.maddsMax === null ? "" : `, cap ${formatMAdds(result.maddsMax)}`);
