@@ -113,7 +113,7 @@ Deno.test({
       // Shard 1 (the second run; shard 0 has the first and the evolution) is cancelled
       // once its search has started.
       const killed = `${planOut}/manual-spos-seed0`;
-      const end = Date.now() + 120_000;
+      const end = Date.now() + 300_000;
       while (!(await exists(`${killed}/search`))) {
         assert.ok(Date.now() < end, "shard 1 never started its search");
         await sleep(100);
@@ -144,7 +144,7 @@ Deno.test({
         }
         return "";
       };
-      const started = Date.now() + 120_000;
+      const started = Date.now() + 300_000;
       while (!/experiment: \[1\/1\] manual-spos-seed0: (search|train)/.test(await againLog())) {
         assert.ok(Date.now() < started, "the resubmitted task never started its run");
         await sleep(100);
@@ -153,7 +153,7 @@ Deno.test({
       assert.equal(warn.code, 0, warn.stderr);
       // Requeued, the task waits out Slurm's own delay before a requeued job may start again
       // (2 minutes, measured); as the cluster's operator, the test lets it start at once.
-      const requeued = Date.now() + 120_000;
+      const requeued = Date.now() + 300_000;
       while (
         !/Restarts=1/.test((await client("scontrol", ["show", "job", `${againId}_1`])).stdout)
       ) {
@@ -165,7 +165,9 @@ Deno.test({
       const gathered = await client(
         "sbatch",
         ["--wait", `--dependency=afterok:${arrayId}_0:${againId}`, summaryFile],
-        420_000,
+        // An upper bound only: on a loaded 2-core machine the array, the requeued task and
+        // the summary took over 7 minutes.
+        900_000,
       );
       assert.equal(gathered.code, 0, `summary job: ${gathered.stderr} ${gathered.stdout}`);
       const replaced = await againLog();
