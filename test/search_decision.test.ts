@@ -12,7 +12,7 @@ import {
   DECIDED_SHARE,
   MIN_DECISION_STEPS,
 } from "../src/search/architecture_logits.ts";
-import { mostProbablePaths, scoreShortlist } from "../src/search/derive_scored.ts";
+import { mostProbablePaths, scoreShortlist } from "../src/search/shortlist.ts";
 import { pathCost } from "../src/search/expected_cost.ts";
 import { seedAgreement } from "../src/search/seed_agreement.ts";
 import { Rng } from "../src/util/rng.ts";

@@ -11,7 +11,7 @@ import type { SearchSpaceSpec } from "../space/search_space_spec.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { Rng } from "../util/rng.ts";
 import type { LayerDecision } from "./architecture_logits.ts";
-import type { ScoredPath } from "./derive_scored.ts";
+import type { ScoredPath } from "./shortlist.ts";
 import type { SearchConfig } from "./config.ts";
 import type { PathScorer } from "./path_scorer.ts";
 import type { SearchCost, SpaceCosts } from "./space_costs.ts";

@@ -21,7 +21,7 @@ import { networkFromChoices, type SearchSpaceSpec } from "../space/search_space_
 import type { EvalResult } from "../train/evaluate.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
 import type { LayerDecision } from "./architecture_logits.ts";
-import type { ScoredPath } from "./derive_scored.ts";
+import type { ScoredPath } from "./shortlist.ts";
 import type { Derivation } from "./driver.ts";
 import type { LatencyTable } from "../latency/table.ts";
 import { pathCost } from "./expected_cost.ts";
