@@ -29,7 +29,7 @@ import { loadTarget } from "../src/space/load.ts";
 import type { SearchSpaceSpec } from "../src/space/search_space_spec.ts";
 import { initEngine, shutdownEngine } from "../src/tensor/init.ts";
 import { atomicWrite } from "../src/util/atomic_write.ts";
-import { oneOf } from "../src/util/flag_rules.ts";
+import { oneOf } from "../src/util/cli_command.ts";
 import { cliNumber, cliOptionalNumber, parseCli, runCli } from "./_cli.ts";
 
 /** The supernet-path section's default space: the evolution's learned space kept in docs. */

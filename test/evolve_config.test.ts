@@ -72,10 +72,10 @@ Deno.test("evolve config: flags override, presets apply in order", () => {
 
 Deno.test("evolve config: bad values fail with one line naming the flag", () => {
   throwsLine(() => parseEvolveArgs(["--k", "two"]), /--k must be an integer, got "two"/);
-  throwsLine(() => parseEvolveArgs(["--k", "0"]), /--k must be >= 1/);
-  throwsLine(() => parseEvolveArgs(["--epsilon", "1.5"]), /--epsilon must be <= 1/);
+  throwsLine(() => parseEvolveArgs(["--k", "0"]), /--k must be a positive integer/);
+  throwsLine(() => parseEvolveArgs(["--epsilon", "1.5"]), /--epsilon must be ≤ 1/);
   throwsLine(() => parseEvolveArgs(["--tau", "0"]), /--tau must be > 0/);
-  throwsLine(() => parseEvolveArgs(["--active-paths", "3"]), /--active-paths must be <= 2/);
+  throwsLine(() => parseEvolveArgs(["--active-paths", "3"]), /--active-paths must be ≤ 2/);
   throwsLine(() => parseEvolveArgs(["--reference", "resnet"]), /--reference must be one of/);
   throwsLine(() => parseEvolveArgs(["--backbone", "vgg"]), /--backbone must be one of/);
   throwsLine(() => parseEvolveArgs(["--madds-max", "lots"]), /--madds-max must be/);

@@ -73,7 +73,10 @@ Deno.test("search config: bad values and combinations fail with one line naming 
     /--madds-max must be a count/,
   );
   throwsLine(() => parseSearchArgs([...SPACE, "--arch-beta1", "1"]), /--arch-beta1 must be < 1/);
-  throwsLine(() => parseSearchArgs([...SPACE, "--epochs", "0"]), /--epochs must be >= 1/);
+  throwsLine(
+    () => parseSearchArgs([...SPACE, "--epochs", "0"]),
+    /--epochs must be a positive integer/,
+  );
   throwsLine(() => parseSearchArgs([...SPACE, "--bogus"]), /bogus/);
   throwsLine(() => parseSearchArgs([...SPACE, "--derive", "best"]), /--derive must be one of/);
   throwsLine(

@@ -80,7 +80,11 @@ Deno.test("search flags: --cost latency takes --latency-max/-target/-batch and r
     /--latency-batch/,
   );
   for (const flag of ["--cost", "--latency-max", "--latency-target", "--latency-batch"]) {
-    assert.match(SEARCH_USAGE, new RegExp(`${flag} .*\\[`), `--help lists ${flag} with a default`);
+    assert.match(
+      SEARCH_USAGE,
+      new RegExp(`${flag} [^]*?\\(default: `),
+      `--help lists ${flag} with a default`,
+    );
   }
 });
 

@@ -5,11 +5,11 @@
  * here; values are checked by the stage's own parser, whose one-line error is then
  * reworded to name the flag as the user wrote it (`--evolve.epochs`, not `--epochs`).
  */
-import { EVOLVE_FLAGS } from "../evolve/config.ts";
-import { SEARCH_FLAGS } from "../search/config.ts";
+import { EVOLVE_COMMAND } from "../evolve/config.ts";
+import { SEARCH_COMMAND } from "../search/config.ts";
 import { EXPORT_COMMAND } from "../train/export_command.ts";
 import { TRAIN_COMMAND } from "../train/train_command.ts";
-import type { CliFlag } from "../util/cli_command.ts";
+import type { CliFlag, ConfigFlag } from "../util/cli_command.ts";
 
 /** The stages, in the order they run. */
 export const STAGES = ["evolve", "search", "train", "export"] as const;
@@ -30,10 +30,18 @@ function fromTable(flags: Readonly<Record<string, CliFlag>>): StageFlagNames {
   };
 }
 
+function fromConfigFlags<C>(flags: Readonly<Record<string, ConfigFlag<C>>>): StageFlagNames {
+  const names = Object.entries(flags);
+  return {
+    values: names.filter(([, f]) => f.arg !== undefined).map(([name]) => name),
+    switches: names.filter(([, f]) => f.arg === undefined).map(([name]) => name),
+  };
+}
+
 /** Every flag of every stage's command (its own `--help`). */
 const STAGE_FLAGS: Readonly<Record<StageName, StageFlagNames>> = {
-  evolve: EVOLVE_FLAGS,
-  search: SEARCH_FLAGS,
+  evolve: fromConfigFlags(EVOLVE_COMMAND.flags),
+  search: fromConfigFlags(SEARCH_COMMAND.flags),
   train: fromTable(TRAIN_COMMAND.flags),
   export: fromTable(EXPORT_COMMAND.flags),
 };

@@ -14,7 +14,6 @@
  *
  * Precedence: defaults, then `--preset imagenet`, then `--quick`, then explicit flags.
  */
-import { parseDataSpec } from "../data/data_spec.ts";
 import {
   builtinBackbone,
   type Cell,
@@ -27,16 +26,24 @@ import {
   searchableLayers,
 } from "../space/mod.ts";
 import type { ChildFitnessRule } from "./fitness.ts";
-import { type FitnessMode, parseFitnessMode } from "./fitness_mode.ts";
+import { FITNESS_MODES, type FitnessMode, parseFitnessMode } from "./fitness_mode.ts";
 import type { LayerPopulationShape } from "./population.ts";
-import { type NumberRule, oneOf, parseCount, parseFlags, readNumber } from "../util/flag_rules.ts";
 import {
-  CHECKPOINT_EVERY_USAGE,
-  SUPERNET_NUMBER_FLAGS,
+  applyConfigArgs,
+  choiceFlag,
+  type ConfigCommand,
+  type ConfigFlag,
+  configHelp,
+  numberFlag,
+  parseCount,
+  readConfigArgs,
+  switchFlag,
+} from "../util/cli_command.ts";
+import {
+  DEFAULT_SUPERNET_SETTINGS,
+  SUPERNET_FLAGS,
   type SupernetRunSettings,
 } from "../supernet/run_settings.ts";
-import { parseCheckpointEvery } from "../util/checkpoint_every.ts";
-import { parsePathSampling, type PathSampling } from "../supernet/path_sampling.ts";
 
 /** Backbones the evolution runs on (src/space/backbone.ts). */
 export const EVOLVE_BACKBONES = ["compact-28", "proxyless-28", "proxyless-224"] as const;
@@ -102,8 +109,6 @@ export interface EvolveConfig extends SupernetRunSettings {
   readonly compensationCap: number;
   /** Paths run per fitness step: 1, or 2 (ProxylessNAS's two-path gates). */
   readonly activePaths: 1 | 2;
-  /** The path each weight step trains (src/supernet/path_sampling.ts). */
-  readonly pathSampling: PathSampling;
   /** Edge ops that new cells and mutations draw from (the open space's vocabulary). */
   readonly edgeOps: readonly EdgeOp[];
   /** What the trained score α* of Eq. 5's fold measures (src/evolve/fitness_mode.ts). */
@@ -112,16 +117,12 @@ export interface EvolveConfig extends SupernetRunSettings {
 
 /** The CPU default: Fashion-MNIST, compact-28, about an hour on 2 cores. */
 export const DEFAULT_EVOLVE_CONFIG: EvolveConfig = {
+  ...DEFAULT_SUPERNET_SETTINGS, // data, subsets, optimisers, path sampling, bookkeeping
   preset: "default",
   quick: false,
   backbone: "compact-28", // 28×28 inputs, 7 searchable layers: an hour on 2 CPU cores (proxyless-28
   // has the ProxylessNAS widths and 21 layers, ~5× the MAdds)
   layers: 7, // derived from the backbone
-  data: "fashion-mnist", // the project's CPU dataset (installed by `deno task setup`)
-  trainImages: 19_200, // a third of Fashion-MNIST: 300 steps an epoch at batch 64
-  valSplit: 0.1, // 6,000 held-out images for α, as ProxylessNAS trains α on held-out data
-  valImages: 0, // all of them: 600 α steps × 64 ≈ 6 passes
-  batchSize: 64, // the step size the hour budget was measured at
   k: 4, // Figure 2's K; 4^21 paths per supernet; K = 9 (paper) costs 2× the cells' memory
   populationSize: 16, // 4× K: room for tournament pressure, each cell still sampled often
   maxPopulation: 32, // 2× the start: children accumulate, the worst unsampled ones go
@@ -143,28 +144,15 @@ export const DEFAULT_EVOLVE_CONFIG: EvolveConfig = {
   initFitness: 0, // p uniform at the start; Table 6: the ranking does not depend on it
   childFitness: "parent", // a one-gene child is close to its parent (see fitness.ts)
   compensationCap: 10, // new cells have n′ = 0: bound their first steps to 10×
-  weightLr: 0.05, // SGD+Nesterov, cosine; ProxylessNAS's 0.025 at batch 256, short run
-  momentum: 0.9, // ProxylessNAS
-  weightDecay: 4e-5, // ProxylessNAS
-  labelSmoothing: 0.1, // ProxylessNAS
   archLr: 0.03, // ~250× fewer α steps than ProxylessNAS (1e-3): Adam moves α ≲ lr a step,
   // so 10 steps per supernet shift a score by up to ~0.3
-  archBeta1: 0, // ProxylessNAS
-  archBeta2: 0.999, // ProxylessNAS
-  archEps: 1e-8, // ProxylessNAS
   archUpdateEvery: 3, // ProxylessNAS uses 5; 3 gives each supernet 10 α steps at f = 30
+  // (600 α steps × 64 ≈ 6 passes over the held-out images)
   activePaths: 2, // two-path gates compare two cells per α step; the 2nd path only runs
   // on α steps (a third of the steps), so it costs ~15% more time
-  pathSampling: "uniform", // measured: the supernet's scores (held-out top-1 and Σ log p)
-  // rank networks best with uniform weight steps (docs/fidelity.md); ∝ p trains the leader
-  // most, so its α grows because it was trained (docs/experiments.md, rank)
   edgeOps: OPEN_SPACE_OPS, // the paper's five basic operators (§3.1)
   fitness: "alpha", // the paper's Eq. 3–5, until the fitness-vs-null experiments choose
-  seed: 0,
   out: "runs/evolve",
-  resume: false,
-  logEvery: 20, // each readback waits for the GPU: ≥ 11 ms in Deno, even when idle
-  stopAfter: 0, // tests interrupt a run with it, then --resume
 };
 
 /** `--preset imagenet`: the paper's ImageNet setting on proxyless-224 (needs --data). */
@@ -206,93 +194,137 @@ const QUICK_PRESET: Partial<EvolveConfig> = {
   logEvery: 4,
 };
 
-/** The flags of `parseEvolveArgs` with their defaults, for `--help`. */
-export const EVOLVE_USAGE = (() => {
-  const d = DEFAULT_EVOLVE_CONFIG;
-  return `usage: deno task evolve [flags]
-
-The differentiable evolutionary algorithm (paper §3.2): evolves a population of cells per
-layer inside a supernet and writes the best K cells per layer as a search space (OUT/
-search_space.json, history.jsonl, curves, cell drawings, report.md). Defaults are the CPU
-setting (about an hour on 2 cores); --preset imagenet starts from the paper's ImageNet one.
-
-flags (default in brackets):
-  --preset default|imagenet  starting point [default]; imagenet needs --data imagenet:DIR
-  --quick                    a minutes-long smoke run on a tiny subset
-  --backbone ${EVOLVE_BACKBONES.join("|")}  [${d.backbone}]
-  --data fashion-mnist[:DIR]|cifar10:DIR|imagenet:DIR  [${d.data}]
-  --train-images N           training images per epoch, 0 = all [${d.trainImages}]
-  --val-split F              held-out fraction for the fitness steps [${d.valSplit}]
-  --val-images N             held-out images used, 0 = all [${d.valImages}]
-  --batch N [${d.batchSize}]  --epochs E [${d.epochs}]  --warmup E [${d.warmupEpochs}]  --seed N [${d.seed}]
-  -K, --k N                  cells per layer (paths) [${d.k}]
-  --population N [${d.populationSize}]  --max-population N [${d.maxPopulation}]  --tournament N [${d.tournamentSize}]
-  --children N               children per regeneration [${d.childrenPerRegeneration}]
-  -f, --regenerate-every N   weight steps between regenerations [${d.regenerateEvery}]
-  --epsilon E                Eq. 5 [${d.epsilon}]
-  --tau T                    Eq. 2 threshold [${d.tau}]
-  --reference inverted-residual|none  [${d.reference}]
-  --reference-fraction F     share of the run under the reference constraint [${d.referenceFraction}]
-  --madds-max 2x|5M|none     Eq. 1's per-cell MAdds cap [${formatMAddsMax(d.maddsMax)}]
-  --edge-ops LIST            edge ops of the open space, a comma list of
-                             ${formatEdgeOps(EDGE_OPS)} (- is zero) or full names
-                             [${formatEdgeOps(d.edgeOps)}: the paper's five]
-  --zero-cells               allow the zero cell where a layer may be skipped [off]
-  --init-fitness A [${d.initFitness}]  --child-fitness parent|init [${d.childFitness}]
-  --compensation-cap C       cap of Eq. 4's n/n' [${d.compensationCap}]
-  --lr [${d.weightLr}]  --momentum [${d.momentum}]  --wd [${d.weightDecay}]  --label-smoothing [${d.labelSmoothing}]
-  --arch-lr [${d.archLr}]  --arch-beta1 [${d.archBeta1}]  --arch-beta2 [${d.archBeta2}]  --arch-eps [${d.archEps}]
-  --arch-every N             weight steps per fitness step [${d.archUpdateEvery}]
-  --active-paths 1|2         paths per fitness step [${d.activePaths}]
-  --path-sampling MODE       the path a weight step trains: proportional (∝ p), uniform,
-                             fair (each cell once per group of K steps, one update), or
-                             balanced (fair's order, an update every step) [${d.pathSampling}]
-  --fitness MODE             what a cell's trained score α* measures: alpha (Eq. 4's
-                             binary-gate logit, the paper), accuracy (held-out loss of
-                             single paths through the cell), or mixed (the mean of the
-                             two steps) [${d.fitness}]
-  --out DIR [${d.out}]  --resume  --log-every N [${d.logEvery}]
-  --stop-after N             stop as if interrupted, for resume tests [${d.stopAfter}: off]
-${CHECKPOINT_EVERY_USAGE}
-  -h, --help                 print this text and exit`;
-})();
-
-const NUMBER_FLAGS: Readonly<Record<string, NumberRule<keyof EvolveConfig>>> = {
-  ...SUPERNET_NUMBER_FLAGS,
-  epochs: { key: "epochs", above: 0 },
-  warmup: { key: "warmupEpochs", min: 0 },
-  k: { key: "k", integer: true, min: 1 },
-  population: { key: "populationSize", integer: true, min: 1 },
-  "max-population": { key: "maxPopulation", integer: true, min: 1 },
-  tournament: { key: "tournamentSize", integer: true, min: 1 },
-  children: { key: "childrenPerRegeneration", integer: true, min: 0 },
-  "regenerate-every": { key: "regenerateEvery", integer: true, min: 1 },
-  epsilon: { key: "epsilon", min: 0, max: 1 },
-  tau: { key: "tau", above: 0, max: 1 },
-  "reference-fraction": { key: "referenceFraction", min: 0, max: 1 },
-  "init-fitness": { key: "initFitness" },
-  "compensation-cap": { key: "compensationCap", min: 1 },
-  "active-paths": { key: "activePaths", integer: true, min: 1, max: 2 },
+/** The flags of `deno task evolve`, each declared once; defaults come from the config. */
+export const EVOLVE_COMMAND: ConfigCommand<EvolveConfig> = {
+  usage: "deno task evolve [flags]",
+  summary:
+    "The differentiable evolutionary algorithm (paper §3.2): evolves a population of cells per\n" +
+    "layer inside a supernet and writes the best K cells per layer as a search space (OUT/\n" +
+    "search_space.json, history.jsonl, curves, cell drawings, report.md). Defaults are the CPU\n" +
+    "setting (about an hour on 2 cores); --preset imagenet starts from the paper's ImageNet one.",
+  flags: {
+    preset: choiceFlag<EvolveConfig>(
+      "preset",
+      ["default", "imagenet"],
+      "starting point; imagenet needs --data imagenet:DIR",
+    ),
+    quick: switchFlag<EvolveConfig>("quick", "a minutes-long smoke run on a tiny subset"),
+    backbone: choiceFlag<EvolveConfig>("backbone", EVOLVE_BACKBONES, "the supernet's backbone"),
+    ...SUPERNET_FLAGS,
+    epochs: numberFlag<EvolveConfig>(
+      "epochs",
+      "E",
+      { above: 0 },
+      "evolution epochs (after warmup)",
+    ),
+    warmup: numberFlag<EvolveConfig>(
+      "warmupEpochs",
+      "E",
+      { min: 0 },
+      "weight-only epochs before the fitness steps",
+    ),
+    k: {
+      ...numberFlag<EvolveConfig>("k", "N", { integer: true, min: 1 }, "cells per layer (paths)"),
+      short: "K",
+    },
+    population: numberFlag<EvolveConfig>(
+      "populationSize",
+      "N",
+      { integer: true, min: 1 },
+      "initial population per layer",
+    ),
+    "max-population": numberFlag<EvolveConfig>(
+      "maxPopulation",
+      "N",
+      { integer: true, min: 1 },
+      "largest population per layer",
+    ),
+    tournament: numberFlag<EvolveConfig>(
+      "tournamentSize",
+      "N",
+      { integer: true, min: 1 },
+      "tournament size",
+    ),
+    children: numberFlag<EvolveConfig>(
+      "childrenPerRegeneration",
+      "N",
+      { integer: true, min: 0 },
+      "children per regeneration",
+    ),
+    "regenerate-every": {
+      ...numberFlag<EvolveConfig>(
+        "regenerateEvery",
+        "N",
+        { integer: true, min: 1 },
+        "weight steps between regenerations",
+      ),
+      short: "f",
+    },
+    epsilon: numberFlag<EvolveConfig>("epsilon", "E", { min: 0, max: 1 }, "Eq. 5's ε"),
+    tau: numberFlag<EvolveConfig>("tau", "T", { above: 0, max: 1 }, "Eq. 2's threshold τ"),
+    reference: choiceFlag<EvolveConfig>("reference", REFERENCE_NAMES, "the reference DAG"),
+    "reference-fraction": numberFlag<EvolveConfig>(
+      "referenceFraction",
+      "F",
+      { min: 0, max: 1 },
+      "share of the run under the reference constraint",
+    ),
+    "madds-max": {
+      key: "maddsMax",
+      arg: "2x|5M|none",
+      help: "Eq. 1's per-cell MAdds cap",
+      read: (text: string) => parseMAddsMax(text),
+      show: (max: MAddsMax) => formatMAddsMax(max),
+    },
+    "edge-ops": {
+      key: "edgeOps",
+      arg: "LIST",
+      help: `edge ops of the open space, a comma list of\n${
+        formatEdgeOps(EDGE_OPS)
+      } (- is zero) or full names; the default is the paper's five`,
+      read: (text: string) => parseEdgeOps(text),
+      show: (ops: readonly EdgeOp[]) => formatEdgeOps(ops),
+    },
+    "zero-cells": switchFlag<EvolveConfig>(
+      "allowZeroCells",
+      "allow the zero cell where a layer may be skipped",
+    ),
+    "init-fitness": numberFlag<EvolveConfig>("initFitness", "A", {}, "α of the initial population"),
+    "child-fitness": choiceFlag<EvolveConfig>(
+      "childFitness",
+      ["parent", "init"],
+      "α of a new child: its parent's, or --init-fitness",
+    ),
+    "compensation-cap": numberFlag<EvolveConfig>(
+      "compensationCap",
+      "C",
+      { min: 1 },
+      "cap of Eq. 4's n/n'",
+    ),
+    "active-paths": numberFlag<EvolveConfig>(
+      "activePaths",
+      "N",
+      { integer: true, min: 1, max: 2 },
+      "paths per fitness step (1 or 2)",
+    ),
+    fitness: {
+      ...choiceFlag<EvolveConfig>(
+        "fitness",
+        FITNESS_MODES,
+        "what a cell's trained score α* measures: alpha (Eq. 4's binary-gate logit, the\n" +
+          "paper), accuracy (held-out loss of single paths through the cell), or mixed (the\n" +
+          "mean of the two steps)",
+        "MODE",
+      ),
+      read: (text: string) => parseFitnessMode(text),
+    },
+  } satisfies Record<string, ConfigFlag<EvolveConfig>>,
 };
 
-/** The flags of `deno task evolve`: those that take a value, and switches. */
-export const EVOLVE_FLAGS = {
-  values: [
-    ...Object.keys(NUMBER_FLAGS),
-    "preset",
-    "backbone",
-    "data",
-    "reference",
-    "madds-max",
-    "child-fitness",
-    "out",
-    "path-sampling",
-    "edge-ops",
-    "fitness",
-    "checkpoint-every",
-  ],
-  switches: ["quick", "resume", "zero-cells"],
-} as const;
+/** `deno task evolve --help`. */
+export const EVOLVE_USAGE = configHelp(EVOLVE_COMMAND, DEFAULT_EVOLVE_CONFIG, [
+  ["--quick", { ...DEFAULT_EVOLVE_CONFIG, ...QUICK_PRESET }],
+]);
 
 /**
  * Parses `--edge-ops`: a comma list of edge ops by short name ("dw5", "-" for zero) or
@@ -362,54 +394,21 @@ export function formatMAddsMax(max: MAddsMax): string {
  * with one line naming the bad flag or combination.
  */
 export function parseEvolveArgs(args: readonly string[]): EvolveConfig {
-  const values = parseFlags(args, EVOLVE_FLAGS.values, EVOLVE_FLAGS.switches, {
-    K: "k",
-    f: "regenerate-every",
-  });
-  const str = (flag: string) => values[flag] as string | undefined;
-
-  const preset = oneOf("preset", str("preset") ?? "default", ["default", "imagenet"] as const);
-  const config: Record<string, unknown> = { ...DEFAULT_EVOLVE_CONFIG };
-  if (preset === "imagenet") Object.assign(config, IMAGENET_PRESET);
-  if (values.quick) Object.assign(config, QUICK_PRESET);
-
-  for (const [flag, rule] of Object.entries(NUMBER_FLAGS)) {
-    const text = str(flag);
-    if (text !== undefined) config[rule.key] = readNumber(flag, text, rule);
-  }
-  if (str("backbone") !== undefined) {
-    config.backbone = oneOf("backbone", str("backbone")!, EVOLVE_BACKBONES);
-  }
-  if (str("reference") !== undefined) {
-    config.reference = oneOf("reference", str("reference")!, REFERENCE_NAMES);
-  }
-  if (str("child-fitness") !== undefined) {
-    config.childFitness = oneOf("child-fitness", str("child-fitness")!, ["parent", "init"]);
-  }
-  if (str("madds-max") !== undefined) config.maddsMax = parseMAddsMax(str("madds-max")!);
-  if (str("path-sampling") !== undefined) {
-    config.pathSampling = parsePathSampling(str("path-sampling")!);
-  }
-  if (str("edge-ops") !== undefined) config.edgeOps = parseEdgeOps(str("edge-ops")!);
-  if (str("fitness") !== undefined) config.fitness = parseFitnessMode(str("fitness")!);
-  if (str("out") !== undefined) {
-    if (str("out")!.trim() === "") throw new Error("--out must name a folder, got an empty value");
-    config.out = str("out");
-  }
-  if (values.resume) config.resume = true;
-  const every = str("checkpoint-every");
-  if (every !== undefined) config.checkpointEvery = parseCheckpointEvery(every);
-  if (values["zero-cells"]) config.allowZeroCells = true;
-  if (str("data") !== undefined) {
-    config.data = str("data");
-  } else if (preset === "imagenet") {
+  const values = readConfigArgs(EVOLVE_COMMAND, args);
+  const preset = values.preset === undefined
+    ? "default"
+    : EVOLVE_COMMAND.flags.preset.read!(values.preset as string, "preset");
+  if (preset === "imagenet" && values.data === undefined) {
     throw new Error("--preset imagenet needs --data imagenet:DIR (the ImageNet folder)");
   }
-  parseDataSpec(config.data as string); // throws one line on a bad --data
-
-  const backbone = builtinBackbone(config.backbone as string)!;
-  config.layers = searchableLayers(backbone).length;
-  return validateEvolveConfig(config as unknown as EvolveConfig);
+  const base = {
+    ...DEFAULT_EVOLVE_CONFIG,
+    ...(preset === "imagenet" ? IMAGENET_PRESET : {}),
+    ...(values.quick ? QUICK_PRESET : {}),
+  };
+  const config = applyConfigArgs(EVOLVE_COMMAND, values, base);
+  const layers = searchableLayers(builtinBackbone(config.backbone)!).length;
+  return validateEvolveConfig({ ...config, layers });
 }
 
 /** Cross-field checks; returns the config or throws one line naming the conflict. */
@@ -472,9 +471,9 @@ export function describeEvolveRun(cfg: EvolveConfig): string {
 
 /** A config as plain JSON (for run metadata and resume checks). */
 export function evolveConfigToJson(config: EvolveConfig): Record<string, unknown> {
-  // The paper's ops and fitness are left out, so that runs from before --edge-ops and
-  // --fitness read the same (autospace --resume compares these settings); how often
-  // checkpoints were written does not change the result.
+  // The paper's ops and the paper's fitness are left out, so that a run of the paper's
+  // method records the same settings whatever flags exist (autospace --resume compares
+  // these settings); how often checkpoints were written does not change the result.
   const { edgeOps, fitness, checkpointEvery: _every, ...rest } = config;
   return {
     ...rest,

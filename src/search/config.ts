@@ -33,15 +33,23 @@
  *
  * Precedence: defaults, then the algorithm's defaults, then `--quick`, then flags.
  */
-import { parseDataSpec } from "../data/data_spec.ts";
-import { type NumberRule, oneOf, parseCount, parseFlags, readNumber } from "../util/flag_rules.ts";
 import {
-  CHECKPOINT_EVERY_USAGE,
-  SUPERNET_NUMBER_FLAGS,
+  applyConfigArgs,
+  choiceFlag,
+  type ConfigCommand,
+  type ConfigFlag,
+  configHelp,
+  numberFlag,
+  parseCount,
+  readConfigArgs,
+  switchFlag,
+  textFlag,
+} from "../util/cli_command.ts";
+import {
+  DEFAULT_SUPERNET_SETTINGS,
+  SUPERNET_FLAGS,
   type SupernetRunSettings,
 } from "../supernet/run_settings.ts";
-import { parseCheckpointEvery } from "../util/checkpoint_every.ts";
-import { parsePathSampling, type PathSampling } from "../supernet/path_sampling.ts";
 
 /** The four searches of §3.3. */
 export const SEARCH_ALGORITHMS = ["proxyless-g", "proxyless-rl", "spos", "random"] as const;
@@ -78,13 +86,9 @@ export interface SearchConfig extends SupernetRunSettings {
   readonly warmupEpochs: number;
   /** Epochs after the warm-up (with architecture steps for the ProxylessNAS searches). */
   readonly epochs: number;
-  /**
-   * The path each weight step trains (src/supernet/path_sampling.ts): ∝ p, uniform, fair
-   * or balanced. SPOS and random search have no p: uniform (under the cap), fair or
-   * balanced (every candidate, the cap notwithstanding: fairness is per candidate, not
-   * per network).
-   */
-  readonly pathSampling: PathSampling;
+  // `pathSampling` (in `SupernetRunSettings`): SPOS and random search have no p: uniform
+  // (under the cap), fair or balanced (every candidate, the cap notwithstanding: fairness
+  // is per candidate, not per network).
   /** Eq. 6's λ per million MAdds; null = not given. */
   readonly lambda: number | null;
   /** MAdds the gradient and RL searches aim at (λ adapted); null = none. */
@@ -131,21 +135,13 @@ export interface SearchConfig extends SupernetRunSettings {
 
 /** The CPU default (see the module comment). */
 export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
+  ...DEFAULT_SUPERNET_SETTINGS, // data, subsets, optimisers, path sampling, bookkeeping
   algo: "proxyless-g", // the paper's main search algorithm (§4, Tables 3 and 4)
   quick: false,
   space: "", // required: the point of the command is to search a given space
   backbone: "proxyless-224", // the backbone of the released search_space.config
-  data: "fashion-mnist", // the project's CPU dataset, as in evolve
-  trainImages: 19_200, // as evolve: 300 steps an epoch at batch 64
-  valSplit: 0.1, // 6,000 held-out images: ProxylessNAS also holds out part of train
-  valImages: 0, // all of them for the architecture steps
-  batchSize: 64, // as evolve
   warmupEpochs: 1, // ProxylessNAS: 40 warm-up epochs, then 120 search epochs; here 1 + 4
   epochs: 4, // 1,200 weight steps with as many architecture steps at --arch-every 1
-  pathSampling: "uniform", // measured: the supernet ranks networks well this way
-  // (docs/fidelity.md: Kendall τ 0.48 against stand-alone accuracy, ∝ p 0.38, fair −0.30;
-  // balanced 0.61 inside the same interval);
-  // ProxylessNAS's own ∝ p is --path-sampling proportional
   lambda: null,
   maddsTarget: null,
   maddsMax: null,
@@ -154,17 +150,10 @@ export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
   latencyMax: null,
   latencyBatch: 1, // deployment latency of one image; larger batches take longer to time
   lambdaRate: 1, // λ moves by 1 per unit of relative excess: settles within ~50 steps
-  weightLr: 0.05, // as evolve (SGD Nesterov, cosine); ProxylessNAS 0.025 at batch 256
-  momentum: 0.9, // ProxylessNAS
-  weightDecay: 4e-5, // ProxylessNAS
-  labelSmoothing: 0.1, // ProxylessNAS
   archLr: 0.01, // ProxylessNAS: 1e-3 over ~115k architecture steps (120 epochs × 4,800
   // steps / 5). Measured at 1,200 steps: 0.03 peaks p further but its argmax flips more
   // (2 of 7 layers decided, against 4 of 7 at 0.01: docs/experiments.md, "A search that
   // decides")
-  archBeta1: 0, // ProxylessNAS
-  archBeta2: 0.999, // ProxylessNAS
-  archEps: 1e-8, // ProxylessNAS
   archUpdateEvery: 1, // NNI's; ProxylessNAS 5 over ~570k weight steps. At 3 (400
   // architecture steps) 3 of 7 layers held their argmax over the last quarter, at 1 4 of 7
   // (docs/experiments.md, "A search that decides")
@@ -185,11 +174,7 @@ export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
   bnBatches: 8, // 512 images re-estimate BN well at these widths (SPOS uses more on ImageNet)
   scoreImages: 1_024, // 16 held-out batches per candidate: ±1.5% top-1 resolution
   randomLabels: false,
-  seed: 0,
   out: "", // runs/search-<algo>
-  resume: false,
-  logEvery: 20, // each readback costs ≥ 11 ms
-  stopAfter: 0,
 };
 
 /** SPOS and random search: uniform single-path training from the first step. */
@@ -219,107 +204,172 @@ const QUICK_PRESET: Partial<SearchConfig> = {
   logEvery: 4,
 };
 
-/** The flags of `parseSearchArgs` with their defaults, for `--help`. */
-export const SEARCH_USAGE = (() => {
-  const d = DEFAULT_SEARCH_CONFIG;
-  const s = { ...d, ...SINGLE_PATH_DEFAULTS };
-  return `usage: deno task search --space SPACE [flags]
+/** A flag that takes a count of MAdds ("10M", "300k", 5000000); null (none) by default. */
+function maddsFlag(key: "maddsMax" | "maddsTarget", help: string): ConfigFlag<SearchConfig> {
+  return { key, arg: "C", help, read: (text, flag) => readMAdds(flag, text) };
+}
 
-Searches a network inside a search space (paper §3.3) with ProxylessNAS's gradient (G) or
-REINFORCE (RL) search, Single Path One-Shot or random search, under Eq. 6's cost term
-(Loss = CE + λ·E[cost], cost = MAdds or latency measured on this adapter) and a hard cap; writes OUT/network.json (for deno task
-train --arch), net.config, choices.json, cells/, history.jsonl, curves and report.md.
-
-flags (default in brackets):
-  --space FILE|baseline:NAME  a learned search_space.json (deno task evolve), a
-                             search_space.config, or baseline:compact-28 /
-                             baseline:proxyless-224 (k3/5/7 x e3/6 + zero) [required]
-  --algo ${SEARCH_ALGORITHMS.join("|")}  [${d.algo}]
-  --backbone NAME            backbone of a search_space.config [${d.backbone}]
-  --madds-max C              hard cap on the found network ("10M", "300k") [none]
-  --madds-target T           proxyless-g/rl: aim E[MAdds] at T, λ adapted [none]
-  --cost madds|latency       what Eq. 6's term and the cap count; latency: the table
-                             measured (or read from the cache) on this adapter [${d.cost}]
-  --latency-max MS           --cost latency: hard cap on the predicted latency, ms [none]
-  --latency-target MS        --cost latency, proxyless-g/rl: aim E[latency] at MS [--latency-max]
-  --latency-batch N          --cost latency: batch size the table is timed at [${d.latencyBatch}]
-  --lambda L                 Eq. 6's λ per million MAdds (per ms with --cost latency);
-                             with a target, its start [none; 0.1]
-  --lambda-rate R            the target λ's step per unit of E/T - 1 [${d.lambdaRate}]
-  --data fashion-mnist[:DIR]|cifar10:DIR|imagenet:DIR  [${d.data}]
-  --train-images N           training images per epoch, 0 = all [${d.trainImages}]
-  --val-split F              held-out fraction (architecture steps, scores) [${d.valSplit}]
-  --val-images N             held-out images used, 0 = all [${d.valImages}]
-  --batch N [${d.batchSize}]  --seed N [${d.seed}]
-  --warmup E                 weight-only epochs first [${d.warmupEpochs}; spos/random ${s.warmupEpochs}]
-  --epochs E                 epochs after the warm-up [${d.epochs}; spos/random ${s.epochs}]
-  --lr [${d.weightLr}]  --momentum [${d.momentum}]  --wd [${d.weightDecay}]  --label-smoothing [${d.labelSmoothing}]
-  --arch-lr [${d.archLr}]  --arch-beta1 [${d.archBeta1}]  --arch-beta2 [${d.archBeta2}]  --arch-eps [${d.archEps}]
-  --arch-every N             weight steps per architecture step [${d.archUpdateEvery}]
-  --path-sampling MODE       the path a weight step trains: proportional (∝ p), uniform,
-                             fair (each candidate once per group of steps, one update), or
-                             balanced (fair's order, an update every step) [${d.pathSampling}]
-  --rl-samples N             paths per REINFORCE step [${d.rlSamples}]
-  --rl-baseline-weight W     b <- b + W·(mean reward - b) [${d.rlBaselineWeight}]
-  --population N [${d.population}]  --top-k N [${d.topK}]  --generations N [${d.generations}]  (SPOS)
-  --mutations N [${d.mutations}]  --mutation-prob P [${d.mutationProb}]  --crossovers N [${d.crossovers}]
-  --random-samples N         paths random search scores [${d.randomSamples}]
-  --derive argmax|scored     proxyless-g/rl: the argmax of α per layer, or the best on
-                             held-out top-1 of the --derive-paths most probable networks
-                             under the cap [${d.derive}]
-  --derive-paths M           --derive scored: paths scored [${d.derivePaths}]
-  --bn-batches N             training batches re-estimating BN before a score [${d.bnBatches}]
-  --score-images N           held-out images a path is scored on [${d.scoreImages}]
-  --out DIR [runs/search-<algo>]  --resume  --log-every N [${d.logEvery}]
-  --random-labels            replace every training label by a random class: the search's
-                             null model (what it then chooses is bias, not information)
-  --quick                    a smoke run on a tiny subset (seconds to minutes)
-  --stop-after N             stop after N weight steps as if interrupted [${d.stopAfter}: off]
-${CHECKPOINT_EVERY_USAGE}
-  -h, --help                 print this text and exit`;
-})();
-
-const NUMBER_FLAGS: Readonly<Record<string, NumberRule<keyof SearchConfig>>> = {
-  ...SUPERNET_NUMBER_FLAGS,
-  warmup: { key: "warmupEpochs", integer: true, min: 0 },
-  epochs: { key: "epochs", integer: true, min: 1 },
-  lambda: { key: "lambda", min: 0 },
-  "latency-max": { key: "latencyMax", above: 0 },
-  "latency-target": { key: "latencyTarget", above: 0 },
-  "latency-batch": { key: "latencyBatch", integer: true, min: 1 },
-  "lambda-rate": { key: "lambdaRate", above: 0 },
-  "rl-samples": { key: "rlSamples", integer: true, min: 1 },
-  "rl-baseline-weight": { key: "rlBaselineWeight", above: 0, max: 1 },
-  population: { key: "population", integer: true, min: 1 },
-  "top-k": { key: "topK", integer: true, min: 1 },
-  generations: { key: "generations", integer: true, min: 0 },
-  mutations: { key: "mutations", integer: true, min: 0 },
-  "mutation-prob": { key: "mutationProb", min: 0, max: 1 },
-  crossovers: { key: "crossovers", integer: true, min: 0 },
-  "random-samples": { key: "randomSamples", integer: true, min: 1 },
-  "derive-paths": { key: "derivePaths", integer: true, min: 1 },
-  "bn-batches": { key: "bnBatches", integer: true, min: 1 },
-  "score-images": { key: "scoreImages", integer: true, min: 1 },
+/** The flags of `deno task search`, each declared once; defaults come from the config. */
+export const SEARCH_COMMAND: ConfigCommand<SearchConfig> = {
+  usage: "deno task search --space SPACE [flags]",
+  summary:
+    "Searches a network inside a search space (paper §3.3) with ProxylessNAS's gradient (G) or\n" +
+    "REINFORCE (RL) search, Single Path One-Shot or random search, under Eq. 6's cost term\n" +
+    "(Loss = CE + λ·E[cost], cost = MAdds or latency measured on this adapter) and a hard cap;\n" +
+    "writes OUT/network.json (for deno task train --arch), net.config, choices.json, cells/,\n" +
+    "history.jsonl, curves and report.md.",
+  flags: {
+    space: {
+      ...textFlag<SearchConfig>(
+        "space",
+        "FILE|baseline:NAME",
+        "a learned search_space.json (deno task evolve), a search_space.config, or\n" +
+          "baseline:compact-28 / baseline:proxyless-224 (k3/5/7 x e3/6 + zero)",
+      ),
+      defaultText: "required",
+    },
+    algo: choiceFlag<SearchConfig>("algo", SEARCH_ALGORITHMS, "the search algorithm"),
+    quick: switchFlag<SearchConfig>("quick", "a smoke run on a tiny subset (seconds to minutes)"),
+    backbone: textFlag<SearchConfig>("backbone", "NAME", "backbone of a search_space.config"),
+    "madds-max": maddsFlag("maddsMax", 'hard cap on the found network ("10M", "300k")'),
+    "madds-target": maddsFlag("maddsTarget", "proxyless-g/rl: aim E[MAdds] at C, λ adapted"),
+    cost: choiceFlag<SearchConfig>(
+      "cost",
+      SEARCH_COST_KINDS,
+      "what Eq. 6's term and the cap count; latency: the table measured (or read from the\n" +
+        "cache) on this adapter",
+    ),
+    "latency-max": numberFlag<SearchConfig>(
+      "latencyMax",
+      "MS",
+      { above: 0 },
+      "--cost latency: hard cap on the predicted latency, ms",
+    ),
+    "latency-target": numberFlag<SearchConfig>(
+      "latencyTarget",
+      "MS",
+      { above: 0 },
+      "--cost latency, proxyless-g/rl: aim E[latency] at MS",
+    ),
+    "latency-batch": numberFlag<SearchConfig>(
+      "latencyBatch",
+      "N",
+      { integer: true, min: 1 },
+      "--cost latency: batch size the table is timed at",
+    ),
+    lambda: numberFlag<SearchConfig>(
+      "lambda",
+      "L",
+      { min: 0 },
+      "Eq. 6's λ per million MAdds (per ms with --cost latency); with a target, its\n" +
+        "start (0.1 when not given)",
+    ),
+    "lambda-rate": numberFlag<SearchConfig>(
+      "lambdaRate",
+      "R",
+      { above: 0 },
+      "the target λ's step per unit of E/T - 1",
+    ),
+    ...SUPERNET_FLAGS,
+    out: { ...SUPERNET_FLAGS.out, defaultText: "runs/search-<algo>" },
+    warmup: numberFlag<SearchConfig>(
+      "warmupEpochs",
+      "E",
+      { integer: true, min: 0 },
+      "weight-only epochs first",
+    ),
+    epochs: numberFlag<SearchConfig>(
+      "epochs",
+      "E",
+      { integer: true, min: 1 },
+      "epochs after the warm-up",
+    ),
+    "rl-samples": numberFlag<SearchConfig>(
+      "rlSamples",
+      "N",
+      { integer: true, min: 1 },
+      "paths per REINFORCE step",
+    ),
+    "rl-baseline-weight": numberFlag<SearchConfig>(
+      "rlBaselineWeight",
+      "W",
+      { above: 0, max: 1 },
+      "b <- b + W·(mean reward - b)",
+    ),
+    population: numberFlag<SearchConfig>(
+      "population",
+      "N",
+      { integer: true, min: 1 },
+      "SPOS: population",
+    ),
+    "top-k": numberFlag<SearchConfig>("topK", "N", { integer: true, min: 1 }, "SPOS: parents kept"),
+    generations: numberFlag<SearchConfig>(
+      "generations",
+      "N",
+      { integer: true, min: 0 },
+      "SPOS: generations",
+    ),
+    mutations: numberFlag<SearchConfig>(
+      "mutations",
+      "N",
+      { integer: true, min: 0 },
+      "SPOS: children by mutation per generation",
+    ),
+    "mutation-prob": numberFlag<SearchConfig>(
+      "mutationProb",
+      "P",
+      { min: 0, max: 1 },
+      "SPOS: probability that a mutation changes a layer",
+    ),
+    crossovers: numberFlag<SearchConfig>(
+      "crossovers",
+      "N",
+      { integer: true, min: 0 },
+      "SPOS: children by crossover per generation",
+    ),
+    "random-samples": numberFlag<SearchConfig>(
+      "randomSamples",
+      "N",
+      { integer: true, min: 1 },
+      "paths random search scores",
+    ),
+    derive: choiceFlag<SearchConfig>(
+      "derive",
+      DERIVATIONS,
+      "proxyless-g/rl: the argmax of α per layer, or the best on held-out top-1 of the\n" +
+        "--derive-paths most probable networks under the cap",
+    ),
+    "derive-paths": numberFlag<SearchConfig>(
+      "derivePaths",
+      "M",
+      { integer: true, min: 1 },
+      "--derive scored: paths scored",
+    ),
+    "bn-batches": numberFlag<SearchConfig>(
+      "bnBatches",
+      "N",
+      { integer: true, min: 1 },
+      "training batches re-estimating BN before a score",
+    ),
+    "score-images": numberFlag<SearchConfig>(
+      "scoreImages",
+      "N",
+      { integer: true, min: 1 },
+      "held-out images a path is scored on",
+    ),
+    "random-labels": switchFlag<SearchConfig>(
+      "randomLabels",
+      "replace every training label by a random class: the search's null model (what it\n" +
+        "then chooses is bias, not information)",
+    ),
+  } satisfies Record<string, ConfigFlag<SearchConfig>>,
 };
 
-/** The flags of `deno task search`: those that take a value, and switches. */
-export const SEARCH_FLAGS = {
-  values: [
-    ...Object.keys(NUMBER_FLAGS),
-    "algo",
-    "space",
-    "backbone",
-    "data",
-    "madds-max",
-    "madds-target",
-    "cost",
-    "out",
-    "path-sampling",
-    "derive",
-    "checkpoint-every",
-  ],
-  switches: ["quick", "resume", "random-labels"],
-} as const;
+/** `deno task search --help`. */
+export const SEARCH_USAGE = configHelp(SEARCH_COMMAND, DEFAULT_SEARCH_CONFIG, [
+  ["spos/random", { ...DEFAULT_SEARCH_CONFIG, ...SINGLE_PATH_DEFAULTS }],
+  ["--quick", { ...DEFAULT_SEARCH_CONFIG, ...QUICK_PRESET }],
+]);
 
 function readMAdds(flag: string, text: string): number {
   const count = parseCount(text);
@@ -336,55 +386,30 @@ function readMAdds(flag: string, text: string): number {
  * with one line naming the bad flag or combination; nothing is read from disk here.
  */
 export function parseSearchArgs(args: readonly string[]): SearchConfig {
-  const values = parseFlags(args, SEARCH_FLAGS.values, SEARCH_FLAGS.switches);
-  const str = (flag: string) => values[flag] as string | undefined;
-
-  const algo = oneOf("algo", str("algo") ?? DEFAULT_SEARCH_CONFIG.algo, SEARCH_ALGORITHMS);
-  const config: Record<string, unknown> = { ...DEFAULT_SEARCH_CONFIG, algo };
-  if (algo === "spos" || algo === "random") Object.assign(config, SINGLE_PATH_DEFAULTS);
-  if (values.quick) Object.assign(config, QUICK_PRESET);
-  for (const [flag, rule] of Object.entries(NUMBER_FLAGS)) {
-    const text = str(flag);
-    if (text !== undefined) config[rule.key] = readNumber(flag, text, rule);
+  const values = readConfigArgs(SEARCH_COMMAND, args);
+  const algo = values.algo === undefined
+    ? DEFAULT_SEARCH_CONFIG.algo
+    : SEARCH_COMMAND.flags.algo.read!(values.algo as string, "algo") as SearchAlgorithm;
+  const singlePath = algo === "spos" || algo === "random";
+  if (values.derive !== undefined && singlePath) {
+    throw new Error(
+      `--derive reads the architecture weights of proxyless-g or proxyless-rl; ${algo} ` +
+        `already scores its paths on held-out accuracy`,
+    );
   }
-  config.cost = oneOf("cost", str("cost") ?? DEFAULT_SEARCH_CONFIG.cost, SEARCH_COST_KINDS);
-  if (str("derive") !== undefined) {
-    if (algo === "spos" || algo === "random") {
-      throw new Error(
-        `--derive reads the architecture weights of proxyless-g or proxyless-rl; ${algo} ` +
-          `already scores its paths on held-out accuracy`,
-      );
-    }
-    config.derive = oneOf("derive", str("derive")!, DERIVATIONS);
-  }
-  if (str("path-sampling") !== undefined) {
-    config.pathSampling = parsePathSampling(str("path-sampling")!);
-  }
-  const space = str("space");
-  if (space === undefined || space.trim() === "") {
+  const base = {
+    ...DEFAULT_SEARCH_CONFIG,
+    ...(singlePath ? SINGLE_PATH_DEFAULTS : {}),
+    ...(values.quick ? QUICK_PRESET : {}),
+  };
+  const config = applyConfigArgs(SEARCH_COMMAND, values, base);
+  if (config.space.trim() === "") {
     throw new Error(
       "--space is required: a learned search_space.json (deno task evolve), a " +
         "search_space.config, or baseline:compact-28 / baseline:proxyless-224",
     );
   }
-  config.space = space;
-  if (str("backbone") !== undefined) config.backbone = str("backbone");
-  if (str("data") !== undefined) config.data = str("data");
-  parseDataSpec(config.data as string); // throws one line on a bad --data
-  if (str("madds-max") !== undefined) config.maddsMax = readMAdds("madds-max", str("madds-max")!);
-  if (str("madds-target") !== undefined) {
-    config.maddsTarget = readMAdds("madds-target", str("madds-target")!);
-  }
-  const out = str("out");
-  if (out !== undefined && out.trim() === "") {
-    throw new Error("--out must name a folder, got an empty value");
-  }
-  config.out = out ?? `runs/search-${algo}`;
-  if (values.resume) config.resume = true;
-  if (values["random-labels"]) config.randomLabels = true;
-  const every = str("checkpoint-every");
-  if (every !== undefined) config.checkpointEvery = parseCheckpointEvery(every);
-  return validateSearchConfig(config as unknown as SearchConfig);
+  return validateSearchConfig({ ...config, out: config.out || `runs/search-${algo}` });
 }
 
 /** Cross-field checks; returns the config or throws one line naming the conflict. */

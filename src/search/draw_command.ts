@@ -21,7 +21,7 @@ import { loadTarget } from "../space/load.ts";
 import { networkFromChoices, type SearchSpaceSpec } from "../space/search_space_spec.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
 import { type CliCommand, cliNumber, parseCommandArgs } from "../util/cli_command.ts";
-import { parseCount } from "../util/flag_rules.ts";
+import { parseCount } from "../util/cli_command.ts";
 import { Rng } from "../util/rng.ts";
 import { DEFAULT_SEARCH_CONFIG } from "./config.ts";
 import {

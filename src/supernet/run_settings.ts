@@ -2,15 +2,26 @@
  * The settings every supernet run shares (the evolution and the searches): its data,
  * the weight optimiser (SGD with Nesterov momentum, cosine schedule), the architecture
  * optimiser (Adam on α, ProxylessNAS's β1 = 0, β2 = 0.999, eps = 1e-8 by default),
- * how often each kind of step runs, and the run's bookkeeping — with the flags that
- * set them and how each is checked.
+ * how often each kind of step runs, the path a weight step trains, and the run's
+ * bookkeeping — with their shared defaults and the flags that set them, each declared
+ * once.
  */
 import {
   type CheckpointEvery,
   DEFAULT_CHECKPOINT_EVERY,
+  formatCheckpointEvery,
   parseCheckpointEvery,
 } from "../util/checkpoint_every.ts";
-import type { NumberRule } from "../util/flag_rules.ts";
+import {
+  choiceFlag,
+  type ConfigFlag,
+  numberFlag,
+  readFolder,
+  switchFlag,
+  textFlag,
+} from "../util/cli_command.ts";
+import { parseDataSpec } from "../data/data_spec.ts";
+import { parsePathSampling, PATH_SAMPLING_MODES, type PathSampling } from "./path_sampling.ts";
 import type { ArchAdamOptions } from "./arch_optimizer.ts";
 
 export interface SupernetRunSettings {
@@ -35,6 +46,8 @@ export interface SupernetRunSettings {
   readonly archEps: number;
   /** Weight steps per architecture step (ProxylessNAS's grad_update_arch_param_every). */
   readonly archUpdateEvery: number;
+  /** The path each weight step trains (src/supernet/path_sampling.ts). */
+  readonly pathSampling: PathSampling;
   readonly seed: number;
   readonly out: string;
   /** Continue from the checkpoint in `out`. */
@@ -47,38 +60,170 @@ export interface SupernetRunSettings {
   readonly checkpointEvery?: CheckpointEvery;
 }
 
-/** `--checkpoint-every`'s line in a supernet command's `--help`. */
-export const CHECKPOINT_EVERY_USAGE =
-  `  --checkpoint-every T|N     a step checkpoint every T of wall time (90s, 5m; at least 20×
-                             its own cost) or N steps; 0: epoch or regeneration ends only.
-                             SIGINT, SIGTERM, SIGUSR1 always checkpoint [${DEFAULT_CHECKPOINT_EVERY}]`;
-
 /** The step checkpoints of a run: its `--checkpoint-every`, or the default. */
 export function checkpointEveryOf(settings: SupernetRunSettings): CheckpointEvery {
   return settings.checkpointEvery ?? parseCheckpointEvery(DEFAULT_CHECKPOINT_EVERY);
 }
 
-/** The numeric flags of `SupernetRunSettings`. */
-export const SUPERNET_NUMBER_FLAGS: Readonly<
-  Record<string, NumberRule<keyof SupernetRunSettings>>
+/**
+ * The defaults every supernet command shares, each with its reason; a command adds its
+ * own architecture step size and rate (`archLr`, `archUpdateEvery`) and output folder,
+ * and overrides a shared value only beside its own reason.
+ */
+export const DEFAULT_SUPERNET_SETTINGS: Omit<
+  SupernetRunSettings,
+  "archLr" | "archUpdateEvery" | "out"
 > = {
-  "train-images": { key: "trainImages", integer: true, min: 0 },
-  "val-split": { key: "valSplit", above: 0, max: 0.9 },
-  "val-images": { key: "valImages", integer: true, min: 0 },
-  batch: { key: "batchSize", integer: true, min: 1 },
-  lr: { key: "weightLr", min: 0 },
-  momentum: { key: "momentum", min: 0, below: 1 },
-  wd: { key: "weightDecay", min: 0 },
-  "label-smoothing": { key: "labelSmoothing", min: 0, below: 1 },
-  "arch-lr": { key: "archLr", min: 0 },
-  "arch-beta1": { key: "archBeta1", min: 0, below: 1 },
-  "arch-beta2": { key: "archBeta2", min: 0, below: 1 },
-  "arch-eps": { key: "archEps", above: 0 },
-  "arch-every": { key: "archUpdateEvery", integer: true, min: 1 },
-  seed: { key: "seed", integer: true, min: 0 },
-  "log-every": { key: "logEvery", integer: true, min: 1 },
-  "stop-after": { key: "stopAfter", integer: true, min: 0 },
+  data: "fashion-mnist", // the project's CPU dataset (installed by `deno task setup`)
+  trainImages: 19_200, // a third of Fashion-MNIST: 300 steps an epoch at batch 64
+  valSplit: 0.1, // 6,000 held-out images for α, as ProxylessNAS trains α on held-out data
+  valImages: 0, // all of them
+  batchSize: 64, // the step size the CPU budgets were measured at
+  weightLr: 0.05, // SGD+Nesterov, cosine; ProxylessNAS's 0.025 at batch 256, short run
+  momentum: 0.9, // ProxylessNAS
+  weightDecay: 4e-5, // ProxylessNAS
+  labelSmoothing: 0.1, // ProxylessNAS
+  archBeta1: 0, // ProxylessNAS
+  archBeta2: 0.999, // ProxylessNAS
+  archEps: 1e-8, // ProxylessNAS
+  pathSampling: "uniform", // measured: the supernet's scores (held-out top-1 and Σ log p)
+  // rank networks best with uniform weight steps (docs/fidelity.md: Kendall τ 0.48 against
+  // stand-alone accuracy, ∝ p 0.38, fair −0.30; balanced 0.61 inside the same interval);
+  // ∝ p trains the leader most, so its α grows because it was trained
+  // (docs/experiments.md, rank). ProxylessNAS's own ∝ p is --path-sampling proportional
+  seed: 0,
+  resume: false,
+  logEvery: 20, // each readback waits for the GPU: ≥ 11 ms in Deno, even when idle
+  stopAfter: 0, // tests interrupt a run with it, then --resume
 };
+
+/** Checks `--data` (one line on a bad one) without reading anything. */
+function checkData(text: string): void {
+  parseDataSpec(text);
+}
+
+/**
+ * The flags of `SupernetRunSettings`, declared once for every supernet command (evolve,
+ * search, rank, fidelity); a command's own help line for a field replaces the shared one
+ * by name.
+ */
+export const SUPERNET_FLAGS = {
+  data: textFlag<SupernetRunSettings>(
+    "data",
+    "DATA",
+    "fashion-mnist[:DIR], cifar10:DIR or imagenet:DIR",
+    checkData,
+  ),
+  "train-images": numberFlag<SupernetRunSettings>(
+    "trainImages",
+    "N",
+    { integer: true, min: 0 },
+    "training images per epoch, a seeded subset (0: all)",
+  ),
+  "val-split": numberFlag<SupernetRunSettings>(
+    "valSplit",
+    "F",
+    { above: 0, max: 0.9 },
+    "fraction of the training set held out for the architecture steps",
+  ),
+  "val-images": numberFlag<SupernetRunSettings>(
+    "valImages",
+    "N",
+    { integer: true, min: 0 },
+    "held-out images used (0: all of the split)",
+  ),
+  batch: numberFlag<SupernetRunSettings>(
+    "batchSize",
+    "N",
+    { integer: true, min: 1 },
+    "images per step",
+  ),
+  lr: numberFlag<SupernetRunSettings>(
+    "weightLr",
+    "LR",
+    { min: 0 },
+    "peak weight learning rate (SGD Nesterov, cosine)",
+  ),
+  momentum: numberFlag<SupernetRunSettings>("momentum", "M", { min: 0, below: 1 }, "SGD momentum"),
+  wd: numberFlag<SupernetRunSettings>(
+    "weightDecay",
+    "WD",
+    { min: 0 },
+    "weight decay of conv and linear weights",
+  ),
+  "label-smoothing": numberFlag<SupernetRunSettings>(
+    "labelSmoothing",
+    "E",
+    { min: 0, below: 1 },
+    "label smoothing of the weight steps",
+  ),
+  "arch-lr": numberFlag<SupernetRunSettings>("archLr", "LR", { min: 0 }, "Adam learning rate of α"),
+  "arch-beta1": numberFlag<SupernetRunSettings>(
+    "archBeta1",
+    "B",
+    { min: 0, below: 1 },
+    "Adam β1 of α",
+  ),
+  "arch-beta2": numberFlag<SupernetRunSettings>(
+    "archBeta2",
+    "B",
+    { min: 0, below: 1 },
+    "Adam β2 of α",
+  ),
+  "arch-eps": numberFlag<SupernetRunSettings>("archEps", "EPS", { above: 0 }, "Adam ε of α"),
+  "arch-every": numberFlag<SupernetRunSettings>(
+    "archUpdateEvery",
+    "N",
+    { integer: true, min: 1 },
+    "weight steps per architecture step",
+  ),
+  "path-sampling": {
+    ...choiceFlag<SupernetRunSettings>(
+      "pathSampling",
+      PATH_SAMPLING_MODES,
+      "the path a weight step trains: proportional (∝ p), uniform, fair (each candidate\n" +
+        "once per group of steps, one update), or balanced (fair's order, an update every\n" +
+        "step)",
+      "MODE",
+    ),
+    read: (text: string) => parsePathSampling(text),
+  },
+  seed: numberFlag<SupernetRunSettings>(
+    "seed",
+    "N",
+    { integer: true, min: 0 },
+    "seed of the data subsets, weights and path sampling",
+  ),
+  out: {
+    key: "out",
+    arg: "DIR",
+    help: "output folder",
+    read: (text, flag) => readFolder(flag, text),
+  },
+  resume: switchFlag<SupernetRunSettings>("resume", "continue from the checkpoint in OUT"),
+  "log-every": numberFlag<SupernetRunSettings>(
+    "logEvery",
+    "N",
+    { integer: true, min: 1 },
+    "weight steps between metric readbacks",
+  ),
+  "stop-after": numberFlag<SupernetRunSettings>(
+    "stopAfter",
+    "N",
+    { integer: true, min: 0 },
+    "stop after N weight steps as if interrupted, for resume tests (0: off)",
+  ),
+  "checkpoint-every": {
+    key: "checkpointEvery",
+    arg: "T|N",
+    help: "a step checkpoint every T of wall time (90s, 5m; at least 20× its own cost) or\n" +
+      "N steps; 0: epoch or regeneration ends only. SIGINT, SIGTERM, SIGUSR1 always\n" +
+      "checkpoint",
+    read: (text, flag) => parseCheckpointEvery(text, flag),
+    show: (every?: CheckpointEvery) =>
+      every === undefined ? DEFAULT_CHECKPOINT_EVERY : formatCheckpointEvery(every),
+  },
+} as const satisfies Record<string, ConfigFlag<SupernetRunSettings>>;
 
 /** The architecture optimiser's options of a run. */
 export function archAdamOptions(settings: SupernetRunSettings): ArchAdamOptions {
