@@ -105,7 +105,7 @@ Deno.test({
     for (
       const [args, message] of [
         [["--depths", "1,2"], /--depths needs three depths/],
-        [["--rows", "3,7"], /Table 6 has rows 1..5/],
+        [["--rows", "3,7"], /--rows must be ≤ 5, got 7/],
         [["--epochs", "1", "--warmup", "1"], /--warmup 1 must be < --epochs 1/],
         [["--path-sampling", "greedy"], /--path-sampling must be one of/],
         [["--resume"], /no rank run in/],

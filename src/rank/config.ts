@@ -15,22 +15,33 @@
  * supernet sees each network for about half the images its standalone training did.
  */
 
-import type { PathSampling } from "../supernet/path_sampling.ts";
+import {
+  DEFAULT_SUPERNET_SETTINGS,
+  SUPERNET_FLAGS,
+  type SupernetRunSettings,
+} from "../supernet/run_settings.ts";
+import {
+  applyConfigArgs,
+  type ConfigCommand,
+  type ConfigFlag,
+  configHelp,
+  numberFlag,
+  readConfigArgs,
+  readNumber,
+  switchFlag,
+} from "../util/cli_command.ts";
 
-/** Every setting of a rank run. */
-export interface RankConfig {
+/**
+ * Every setting of a rank run: the supernet settings (data, the weight recipe — shared
+ * by the standalone trainings and the supernet — Adam on α, path sampling, bookkeeping;
+ * `trainImages` is the same subset every epoch) and the experiment's own. Rank has no
+ * step checkpoints: `--resume` skips finished trainings and fitness runs.
+ */
+export interface RankConfig extends Omit<SupernetRunSettings, "stopAfter" | "checkpointEvery"> {
   /** Whether `--quick` (a seconds-long smoke run) was applied. */
   readonly quick: boolean;
-  /** `--data` (see src/data/data_spec.ts); 28×28 Fashion-MNIST by default. */
-  readonly data: string;
   /** Inverted residual blocks per stage of the three networks (depth_family.ts). */
   readonly depths: readonly number[];
-  /** Fraction of the training set held out for the fitness (α) steps. */
-  readonly valSplit: number;
-  /** Training images (a seeded subset, the same every epoch); 0 = all. */
-  readonly trainImages: number;
-  /** Held-out images the fitness steps draw from; 0 = all of the split. */
-  readonly valImages: number;
   /** Test images of the true accuracies; 0 = all. */
   readonly testImages: number;
   /** Held-out images each network is scored on after a fitness run. */
@@ -46,65 +57,41 @@ export interface RankConfig {
   readonly fitnessImages: number;
   /** Of those, the first epochs train weights only; α starts moving after them. */
   readonly warmupEpochs: number;
-  /** Weight recipe, shared by the standalone trainings and the supernet. */
-  readonly lr: number;
+  /** Linear learning-rate warmup of the weight recipe, in epochs. */
   readonly lrWarmupEpochs: number;
-  readonly momentum: number;
-  readonly weightDecay: number;
-  readonly labelSmoothing: number;
-  /** Adam on α (β1 = 0, as ProxylessNAS and the evolution). */
-  readonly archLr: number;
-  readonly archBeta2: number;
-  readonly archEps: number;
-  /** Weight steps per fitness step. */
-  readonly archEvery: number;
   /** Table 6 rows (1-based) to start from. */
   readonly rows: readonly number[];
   /** Factors on Table 6's printed numbers (in units of 10⁻³): every row runs at each. */
   readonly alphaScales: readonly number[];
-  readonly pathSampling: PathSampling;
-  readonly seed: number;
-  readonly out: string;
-  /** Skip the stages whose output exists and continue interrupted trainings. */
-  readonly resume: boolean;
-  /** Weight steps between metric readbacks. */
-  readonly logEvery: number;
 }
+
+/** The supernet settings' defaults, less those rank has no use for. */
+const { stopAfter: _stopAfter, ...SUPERNET_DEFAULTS } = DEFAULT_SUPERNET_SETTINGS;
 
 /** The CPU default. */
 export const DEFAULT_RANK_CONFIG: RankConfig = {
+  ...SUPERNET_DEFAULTS, // data, held-out split, batch, momentum, label smoothing, Adam's β, ε
   quick: false,
-  data: "fashion-mnist",
   depths: [1, 2, 4], // 3, 6 and 12 blocks: 1.1M, 2.2M, 4.5M MAdds; gaps of ~1.4 points
   // (depth_family.ts), where depth 3 would sit within the seed spread of depth 2
-  valSplit: 0.1, // 6,000 held-out images: α is trained on data the weights never see
   trainImages: 10_000, // a sixth of the training set: 156 steps an epoch at batch 64
-  valImages: 0, // all 6,000; a fitness run uses ~2,000 α steps' worth of them at most
   testImages: 0, // the whole 10,000-image test set: the ranking is what is measured
   pathEvalImages: 2_000, // enough to see a few-point gap between the networks, cheap
-  batchSize: 64, // the step size the budget was measured at
   trueEpochs: 3, // 30,000 images per standalone network
   trueSeeds: 2, // the seed spread next to every gap
   epochs: 8, // Table 6's largest "Epochs" is 6; 8 leaves room to see the order hold
   fitnessImages: 5_000, // 40,000 weight steps' images a run: ~13,000 a network at uniform p
   warmupEpochs: 1, // ProxylessNAS and the evolution warm the weights up before α moves
-  lr: 0.1, // `deno task train`'s peak LR (SGD, Nesterov, cosine); the depths were chosen at it
+  weightLr: 0.1, // `deno task train`'s peak LR (SGD, Nesterov, cosine); the depths were chosen at it
   lrWarmupEpochs: 0.3, // `deno task train`'s warmup
-  momentum: 0.9,
   weightDecay: 5e-5, // `deno task train`'s
-  labelSmoothing: 0.1, // `deno task train`'s and ProxylessNAS's
   archLr: 0.03, // the evolution's: Adam moves α by ≲ lr a step, ~0.9 an epoch here
-  archBeta2: 0.999, // ProxylessNAS
-  archEps: 1e-8, // ProxylessNAS
-  archEvery: 3, // the evolution's; ProxylessNAS uses 5
+  archUpdateEvery: 3, // the evolution's; ProxylessNAS uses 5
   rows: [1, 2, 3, 4, 5], // all of Table 6; row 3 is the reverse of the true order
   alphaScales: [1], // the printed numbers as α: p starts up to 90% on one network, so the
   // start matters (at the paper's 0.001, p is uniform to 0.4%: add it with --resume)
   pathSampling: "proportional", // ProxylessNAS's binary gates sample the path ∝ p
-  seed: 0,
   out: "runs/rank",
-  resume: false,
-  logEvery: 20, // each readback costs ≥ 11 ms
 };
 
 /** `--quick`: seconds, end to end, on a few hundred images. */
@@ -120,7 +107,7 @@ export const QUICK_RANK_CONFIG: Partial<RankConfig> = {
   trueSeeds: 1,
   epochs: 2,
   warmupEpochs: 1,
-  archEvery: 2,
+  archUpdateEvery: 2,
   rows: [2, 3],
   logEvery: 4,
 };
@@ -169,4 +156,148 @@ export function resultDefiningSettings(config: RankConfig): Record<string, unkno
     ...rest
   } = rankConfigToJson(config) as unknown as RankConfig & Record<string, unknown>;
   return rest;
+}
+
+/** "1,2,3" → [1, 2, 3], each entry checked as a number by `rule`. */
+function numberList(flag: string, text: string, rule: Parameters<typeof readNumber>[2]): number[] {
+  return text.split(",").map((part) => readNumber(flag, part.trim(), rule));
+}
+
+/** A flag that takes a comma list of numbers, each checked by `rule`. */
+function listFlag(
+  key: "depths" | "rows" | "alphaScales",
+  arg: string,
+  rule: Parameters<typeof readNumber>[2],
+  help: string,
+): ConfigFlag<RankConfig> {
+  return { key, arg, help, read: (text, flag) => numberList(flag, text, rule) };
+}
+
+/** The supernet flags rank takes (all but --stop-after and --checkpoint-every). */
+const S = SUPERNET_FLAGS as unknown as Readonly<
+  Record<keyof typeof SUPERNET_FLAGS, ConfigFlag<RankConfig>>
+>;
+
+/** The flags of `deno task rank`, each declared once; defaults come from the config. */
+export const RANK_COMMAND: ConfigCommand<RankConfig> = {
+  usage: "deno task rank [flags]",
+  summary: "The paper's fitness-robustness experiment (Table 6): trains three networks of one\n" +
+    "block type and different depths standalone (the true ranking), then learns their fitness\n" +
+    "scores α as the K = 3 paths of a supernet (§3.2, Eq. 4) from each initial α of Table 6\n" +
+    "(row 3 is the reverse of the true order) and reports after how many epochs α orders them\n" +
+    "correctly for good. Writes OUT/rank.json, OUT/report.md, OUT/order_margin_x<scale>.png,\n" +
+    "OUT/alpha_row<S/N>-x<scale>.png. Defaults and their reasons: src/rank/config.ts.",
+  flags: {
+    quick: switchFlag<RankConfig>(
+      "quick",
+      "a smoke run of about a minute (tiny subsets, rows 2 and 3, one seed)",
+    ),
+    out: S.out,
+    resume: switchFlag<RankConfig>(
+      "resume",
+      "skip finished trainings and fitness runs in OUT, continue the rest",
+    ),
+    data: S.data,
+    depths: listFlag(
+      "depths",
+      "A,B,C",
+      { integer: true, min: 1 },
+      "inverted residual blocks per stage of the three networks",
+    ),
+    "train-images": {
+      ...S["train-images"],
+      help: "training images, the same subset every epoch, both stages (0: all)",
+    },
+    "val-split": S["val-split"],
+    "val-images": S["val-images"],
+    "test-images": numberFlag<RankConfig>(
+      "testImages",
+      "N",
+      { integer: true, min: 0 },
+      "test images of the true accuracies (0: all)",
+    ),
+    "path-eval-images": numberFlag<RankConfig>(
+      "pathEvalImages",
+      "N",
+      { integer: true, min: 1 },
+      "held-out images each network is scored on after a fitness run",
+    ),
+    batch: S.batch,
+    "true-epochs": numberFlag<RankConfig>(
+      "trueEpochs",
+      "E",
+      { integer: true, min: 1 },
+      "epochs of each standalone training",
+    ),
+    "true-seeds": numberFlag<RankConfig>(
+      "trueSeeds",
+      "N",
+      { integer: true, min: 1 },
+      "standalone trainings per network (seeds seed, seed+1, ...)",
+    ),
+    epochs: numberFlag<RankConfig>(
+      "epochs",
+      "E",
+      { integer: true, min: 1 },
+      "epochs of each fitness run",
+    ),
+    "fitness-images": numberFlag<RankConfig>(
+      "fitnessImages",
+      "N",
+      { integer: true, min: 0 },
+      "images of a fitness-run epoch, a subset of the training images (0: all of them)",
+    ),
+    warmup: numberFlag<RankConfig>(
+      "warmupEpochs",
+      "E",
+      { integer: true, min: 0 },
+      "of those, weight-only epochs before α moves",
+    ),
+    lr: { ...S.lr, help: "peak weight learning rate (SGD Nesterov, cosine), both stages" },
+    "lr-warmup": numberFlag<RankConfig>(
+      "lrWarmupEpochs",
+      "EPOCHS",
+      { min: 0 },
+      "linear learning-rate warmup",
+    ),
+    momentum: S.momentum,
+    wd: S.wd,
+    "label-smoothing": S["label-smoothing"],
+    "arch-lr": S["arch-lr"],
+    "arch-beta1": S["arch-beta1"],
+    "arch-beta2": S["arch-beta2"],
+    "arch-eps": S["arch-eps"],
+    "arch-every": { ...S["arch-every"], help: "weight steps per α (fitness) step" },
+    rows: listFlag(
+      "rows",
+      "LIST",
+      { integer: true, min: 1, max: 5 },
+      "Table 6 rows to start from (row 3: the reverse order)",
+    ),
+    "alpha-scales": listFlag(
+      "alphaScales",
+      "LIST",
+      { above: 0 },
+      "factors on Table 6's printed α, each row runs at each (the paper's units are 1e-3:\n" +
+        "0.001 gives the paper's α)",
+    ),
+    "path-sampling": S["path-sampling"],
+    seed: S.seed,
+    "log-every": S["log-every"],
+  } satisfies Record<string, ConfigFlag<RankConfig>>,
+};
+
+/** `deno task rank --help`. */
+export const RANK_USAGE = configHelp(RANK_COMMAND, DEFAULT_RANK_CONFIG, [
+  ["--quick", { ...DEFAULT_RANK_CONFIG, ...QUICK_RANK_CONFIG }],
+]);
+
+/**
+ * Reads `deno task rank` flags into a config (see `RANK_USAGE`). Throws one line naming
+ * the bad flag or combination; reads nothing.
+ */
+export function parseRankArgs(args: readonly string[]): RankConfig {
+  const values = readConfigArgs(RANK_COMMAND, args);
+  const base = { ...DEFAULT_RANK_CONFIG, ...(values.quick ? QUICK_RANK_CONFIG : {}) };
+  return validateRankConfig(applyConfigArgs(RANK_COMMAND, values, base));
 }

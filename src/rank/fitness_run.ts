@@ -5,7 +5,7 @@
  * loop (`runStepLoop`):
  *
  *   weight step (training images): one path drawn ∝ p = softmax(α), SGD on its weights;
- *   fitness step (held-out images, every `archEvery` weight steps after the warmup
+ *   fitness step (held-out images, every `archUpdateEvery` weight steps after the warmup
  *   epochs): two paths with binary gates, ∂L/∂g from the GPU, Eq. 4 and Adam on α
  *   (`FitnessScores`).
  *
@@ -82,13 +82,13 @@ export async function runFitness(
   supernet.train(true);
   const weights = networks.flatMap((n) => n.parameters());
   const opt = new Sgd(paramGroups(weights, cfg.weightDecay), {
-    lr: cfg.lr,
+    lr: cfg.weightLr,
     momentum: cfg.momentum,
     nesterov: cfg.momentum > 0,
   });
   const scores = new FitnessScores(initialAlpha, {
     lr: cfg.archLr,
-    beta1: 0,
+    beta1: cfg.archBeta1,
     beta2: cfg.archBeta2,
     eps: cfg.archEps,
   });
@@ -130,7 +130,7 @@ export async function runFitness(
     [networks.length],
     (r) => [scores.weightPath(r)],
   );
-  let lr = cfg.lr;
+  let lr = cfg.weightLr;
   const progress = new Progress({
     label,
     total: totalSteps,
@@ -144,7 +144,7 @@ export async function runFitness(
       trainLoader,
       totalSteps,
       warmupSteps: cfg.warmupEpochs * perEpoch,
-      archEvery: cfg.archEvery,
+      archEvery: cfg.archUpdateEvery,
       heldOut: new HeldOutStream(heldOutLoader),
       stopAfter: 0,
     }, {
@@ -153,7 +153,7 @@ export async function runFitness(
         const [path] = plan.path;
         supernet.gateGradients = false;
         supernet.choose({ active: [path], gates: [1] });
-        lr = cosineLr({ baseLr: cfg.lr, totalSteps, warmupSteps: lrWarmupSteps }, step);
+        lr = cosineLr({ baseLr: cfg.weightLr, totalSteps, warmupSteps: lrWarmupSteps }, step);
         weightStep(supernet, opt, batch, data.shape, {
           lr,
           labelSmoothing: cfg.labelSmoothing,

@@ -101,7 +101,7 @@ export function rankReportMarkdown(result: RankResult): string {
     "",
     `Each network trained alone with the same recipe: ${config.trueEpochs} epochs × ` +
     `${config.trainImages || "all"} training images, batch ` +
-    `${config.batchSize}, SGD Nesterov lr ${config.lr} cosine, label smoothing ` +
+    `${config.batchSize}, SGD Nesterov lr ${config.weightLr} cosine, label smoothing ` +
     `${config.labelSmoothing}; test top-1 on ${config.testImages || "all"} test images.`,
     "",
     ...networksTable(truth),
@@ -119,7 +119,7 @@ export function rankReportMarkdown(result: RankResult): string {
     "## Fitness scores from different initial α (Table 6)",
     "",
     `The three networks are the K = 3 paths of one supernet; α by Eq. 4 on held-out ` +
-    `images (Adam, lr ${config.archLr}, one fitness step every ${config.archEvery} weight ` +
+    `images (Adam, lr ${config.archLr}, one fitness step every ${config.archUpdateEvery} weight ` +
     `steps after ${config.warmupEpochs} warmup epoch(s)); weight steps sample their path ` +
     `∝ p = softmax(α) as ProxylessNAS does ("∝ p"), uniformly ("uniform"), each network ` +
     `once per 3 steps with one summed update ("fair", FairNAS), or in ` +

@@ -119,7 +119,7 @@ export async function measureTrueRanking(
           }, {
             epochs: cfg.trueEpochs,
             batchSize: cfg.batchSize,
-            lr: cfg.lr,
+            lr: cfg.weightLr,
             momentum: cfg.momentum,
             nesterov: true,
             weightDecay: cfg.weightDecay,
