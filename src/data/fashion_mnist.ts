@@ -8,6 +8,7 @@ import { ByteImageDataset } from "./byte_image_dataset.ts";
 import { NO_AUGMENTATION, type SmallImageAugmentation } from "./small_image_augmentation.ts";
 import { readIdx } from "./idx.ts";
 import { FASHION_MNIST_NORMALIZATION } from "./normalization.ts";
+import { runQuietly } from "../util/run_quietly.ts";
 
 /** Where Debian's dataset-fashion-mnist package puts the files. */
 export const FASHION_MNIST_DEFAULT_DIR = "/usr/share/datasets/fashion-mnist";
@@ -126,20 +127,6 @@ export async function loadFashionMnist(
 }
 
 /** Runs a command, returning whether it exited 0; its output goes to stderr. */
-async function runQuietly(cmd: string, args: string[]): Promise<boolean> {
-  try {
-    const out = await new Deno.Command(cmd, {
-      args,
-      stdout: "inherit",
-      stderr: "inherit",
-      env: { DEBIAN_FRONTEND: "noninteractive" },
-    }).output();
-    return out.success;
-  } catch {
-    return false;
-  }
-}
-
 async function haveAptGet(): Promise<boolean> {
   try {
     return (await Deno.stat("/usr/bin/apt-get")).isFile;
@@ -161,6 +148,7 @@ export async function ensureFashionMnist(dir: string = FASHION_MNIST_DEFAULT_DIR
   const canInstall = isDefault && Deno.uid() === 0 && (await haveAptGet());
   if (canInstall) {
     const install = ["install", "-y", FASHION_MNIST_DEBIAN_PACKAGE];
+    console.log(`installing ${FASHION_MNIST_DEBIAN_PACKAGE} (apt-get) into ${dir}`);
     if (!(await runQuietly("apt-get", install))) {
       await runQuietly("apt-get", ["update"]);
       await runQuietly("apt-get", install);

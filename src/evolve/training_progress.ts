@@ -45,7 +45,7 @@ export class TrainingProgress {
     this.bar.update(step - this.startStep, {
       loss: this.lastTrain.loss,
       acc: this.lastTrain.top1,
-      regen: this.run.regeneration,
+      regen: String(this.run.regeneration), // a count: "regen 5", not formatNumber's "5.000"
     });
   }
 

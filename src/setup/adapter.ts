@@ -13,6 +13,7 @@ import {
   GL_BACKEND_WARNING,
   VULKAN_HINT,
 } from "../gpu/backend.ts";
+import { runQuietly } from "../util/run_quietly.ts";
 
 const PROBE = `
 const a = await navigator.gpu?.requestAdapter();
@@ -88,19 +89,7 @@ export function decideSetup(probe: SetupProbe): SetupDecision {
 }
 
 /** Runs `cmd args` quietly (non-interactive apt); whether it exited 0. */
-export async function run(cmd: string, args: string[]): Promise<boolean> {
-  try {
-    const out = await new Deno.Command(cmd, {
-      args,
-      stdout: "piped",
-      stderr: "piped",
-      env: { DEBIAN_FRONTEND: "noninteractive" },
-    }).output();
-    return out.success;
-  } catch {
-    return false;
-  }
-}
+export const run = runQuietly;
 
 export function isRoot(): boolean {
   try {
