@@ -4,7 +4,7 @@ import {
   evolvePaths,
   SPOS_SETTINGS,
 } from "../src/search/path_evolution.ts";
-import { randomSearch } from "../src/search/random_search.ts";
+import { randomSearch } from "../src/search/random_paths.ts";
 import {
   pathKey,
   type PathSearchProblem,

@@ -8,10 +8,11 @@
  *
  * (the softmax Jacobian p_li(δ_ij − p_lj) contracted with c_lj). E is exactly the mean
  * cost of a path sampled from p, so it is differentiable in α where the cost of the
- * argmax network is not. The cost is generic: MAdds today, a measured latency later;
- * `fixed` is the part every network pays (stem, head, classifier).
+ * argmax network is not. The cost is generic: MAdds, or the latency measured on this
+ * adapter (`--cost latency`); `fixed` is the part every network pays (stem, head,
+ * classifier).
  */
-import { softmax } from "../reference/softmax.ts";
+import { softmax } from "../supernet/gates.ts";
 
 /** Per searchable layer, the cost of each candidate (candidate order = α order). */
 export type CostTable = readonly (readonly number[])[];

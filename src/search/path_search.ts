@@ -1,6 +1,7 @@
 /**
- * What the searches over single paths (SPOS's evolution, random search) share: the
- * problem they are given, the record of every path scored, and resume by replay.
+ * The bookkeeping of a search over paths (SPOS's evolution, random search's draw),
+ * apart from any supernet: the problem it is given, the record of every path scored,
+ * and resume by replay.
  *
  * Resume: the state is the list of paths scored so far, in order, with their scores.
  * A resumed search runs again from its seed and, while the saved list lasts, takes

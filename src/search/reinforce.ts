@@ -20,7 +20,7 @@
  * so REINFORCE with it maximises the same objective as the gradient search with CE
  * replaced by accuracy.
  */
-import { softmax } from "../reference/softmax.ts";
+import { softmax } from "../supernet/gates.ts";
 import type { Rng } from "../util/rng.ts";
 import { checkPath, type Logits, type Path } from "./expected_cost.ts";
 

@@ -1,9 +1,9 @@
 /**
- * What SPOS and random search share: the supernet trained one uniformly drawn path a
- * step (under the cap when there is one, so training covers exactly the networks the
- * search may return), the scoring of a path (held-out top-1 after BN recalibration,
- * less Eq. 6's term when `--lambda` is given), and the path search's bookkeeping:
- * history lines per population, checkpoints as paths are scored, resume by replay.
+ * The single-path supernet SPOS and random search run on: trained one uniformly drawn
+ * path a step (under the cap when there is one, so training covers exactly the networks
+ * the search may return); the scoring of a path (held-out top-1 after BN recalibration,
+ * less Eq. 6's term when `--lambda` is given); and the hooks that tie path_search.ts's
+ * bookkeeping to the run: history lines per population, checkpoints as paths are scored.
  */
 import { interruptRequested } from "../util/interrupt.ts";
 import { Rng } from "../util/rng.ts";

@@ -1,9 +1,11 @@
 /**
- * Random search, the baseline every NAS paper reports: uniformly random paths (one
- * candidate a layer, each equally likely, or the problem's sampler, e.g. uniform under
- * the cap), those over the cost cap or seen before skipped unscored, until `samples` paths are scored or `randomTries` draws per wanted
- * path run out; the best scored path wins. Scored exactly like SPOS's candidates, with
- * the same state, resume and events (`path_search.ts`).
+ * Random search's draw over paths (its driver, `--algo random`, is random.ts), as
+ * path_evolution.ts is SPOS's search: uniformly random paths (one candidate a layer,
+ * each equally likely, or the problem's sampler, e.g. uniform under the cap), those over
+ * the cost cap or seen before skipped unscored, until `samples` paths are scored or
+ * `randomTries` draws per wanted path run out; the best scored path wins. Scored
+ * exactly like SPOS's candidates, with the same state, resume and events
+ * (`path_search.ts`).
  */
 import { Rng } from "../util/rng.ts";
 import {
