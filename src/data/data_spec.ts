@@ -63,7 +63,7 @@ export function parseDataSpec(text: string): DataSpec {
 
 /**
  * Training augmentation of the small-image kinds when `--augment` is not given
- * (today's behaviour: none on Fashion-MNIST, pad-crop 4 and flip on CIFAR-10), and
+ * (none on Fashion-MNIST, pad-crop 4 and flip on CIFAR-10), and
  * the crop padding used when crop is asked for.
  */
 export const AUGMENTATION_DEFAULTS: Readonly<

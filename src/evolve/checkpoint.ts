@@ -37,7 +37,7 @@ interface EvolveCheckpointState {
     alpha: number[];
     adamV: number[];
     adamStep: number;
-    /** Adam's first moment (absent in checkpoints from before β1 acted: zeros). */
+    /** Adam's first moment (read as zeros where a checkpoint has none). */
     adamM?: number[];
   }[];
   bank: { layer: number; id: string; cell: CellJson }[];
@@ -134,13 +134,14 @@ export async function restoreEvolveCheckpoint(run: EvolutionRun): Promise<StepPo
   const { cfg } = run;
   const ckptPath = evolveCheckpointPath(cfg.out);
   const file = await loadSupernetCheckpoint<EvolveCheckpointState>(ckptPath, "evolve", {
-    acceptUntagged: true, // evolution checkpoints from before the format tag
+    acceptUntagged: true, // an evolution checkpoint may carry no format tag
   });
   const meta = file.state;
   if (meta.config.seed !== cfg.seed || meta.config.backbone !== cfg.backbone) {
     throw new Error(`--resume: ${ckptPath} was made with another seed or backbone`);
   }
-  const savedSampling = meta.config.pathSampling ?? "proportional"; // older checkpoints
+  // A checkpoint that records no path sampling trained its paths ∝ p.
+  const savedSampling = meta.config.pathSampling ?? "proportional";
   if (savedSampling !== cfg.pathSampling) {
     throw new Error(
       `--resume: ${ckptPath} was made with --path-sampling ${savedSampling}, not ` +

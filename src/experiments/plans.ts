@@ -403,13 +403,13 @@ const LONG_RECIPE = [
 ];
 
 /**
- * The comparison asked again: the new learned spaces (seed s searched in the space evolve
- * learned on seed s) against the manual space, G with the cap alone (uniform weight steps,
+ * The comparison asked again: the spaces evolve learns with its defaults (seed s searched
+ * in the space evolve learned on seed s) against the manual space, G with the cap alone (uniform weight steps,
  * the default: in `deno task fidelity` only `balanced` ranked higher, inside the same
  * interval), three
  * seeds an arm, paired by seed; then the space learned without the reference DAG (the
- * paper's Table 5), the null evolution's spaces (selection at chance) and the old learned
- * space on the same seeds.
+ * paper's Table 5), the null evolution's spaces (selection at chance) and the committed
+ * default run's space (LEARNED_SPACE, arm "learned-old") on the same seeds.
  */
 const SPACE_COMPARISON_LONG: ExperimentPlan = (() => {
   const runs: ExperimentRun[] = [];
