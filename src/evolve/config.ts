@@ -34,8 +34,10 @@ import {
   type ConfigCommand,
   type ConfigFlag,
   configHelp,
+  COUNT,
   numberFlag,
   parseCount,
+  POSITIVE,
   readConfigArgs,
   switchFlag,
 } from "../util/cli_command.ts";
@@ -194,6 +196,11 @@ const QUICK_PRESET: Partial<EvolveConfig> = {
   logEvery: 4,
 };
 
+/** The flag builders, for this config. */
+const num = numberFlag<EvolveConfig>;
+const choice = choiceFlag<EvolveConfig>;
+const toggle = switchFlag<EvolveConfig>;
+
 /** The flags of `deno task evolve`, each declared once; defaults come from the config. */
 export const EVOLVE_COMMAND: ConfigCommand<EvolveConfig> = {
   usage: "deno task evolve [flags]",
@@ -203,67 +210,32 @@ export const EVOLVE_COMMAND: ConfigCommand<EvolveConfig> = {
     "search_space.json, history.jsonl, curves, cell drawings, report.md). Defaults are the CPU\n" +
     "setting (about an hour on 2 cores); --preset imagenet starts from the paper's ImageNet one.",
   flags: {
-    preset: choiceFlag<EvolveConfig>(
+    preset: choice(
       "preset",
       ["default", "imagenet"],
       "starting point; imagenet needs --data imagenet:DIR",
     ),
-    quick: switchFlag<EvolveConfig>("quick", "a minutes-long smoke run on a tiny subset"),
-    backbone: choiceFlag<EvolveConfig>("backbone", EVOLVE_BACKBONES, "the supernet's backbone"),
+    quick: toggle("quick", "a minutes-long smoke run on a tiny subset"),
+    backbone: choice("backbone", EVOLVE_BACKBONES, "the supernet's backbone"),
     ...SUPERNET_FLAGS,
-    epochs: numberFlag<EvolveConfig>(
-      "epochs",
-      "E",
-      { above: 0 },
-      "evolution epochs (after warmup)",
-    ),
-    warmup: numberFlag<EvolveConfig>(
-      "warmupEpochs",
-      "E",
-      { min: 0 },
-      "weight-only epochs before the fitness steps",
-    ),
+    epochs: num("epochs", "E", { above: 0 }, "evolution epochs (after warmup)"),
+    warmup: num("warmupEpochs", "E", { min: 0 }, "weight-only epochs before the fitness steps"),
     k: {
-      ...numberFlag<EvolveConfig>("k", "N", { integer: true, min: 1 }, "cells per layer (paths)"),
+      ...num("k", "N", POSITIVE, "cells per layer (paths)"),
       short: "K",
     },
-    population: numberFlag<EvolveConfig>(
-      "populationSize",
-      "N",
-      { integer: true, min: 1 },
-      "initial population per layer",
-    ),
-    "max-population": numberFlag<EvolveConfig>(
-      "maxPopulation",
-      "N",
-      { integer: true, min: 1 },
-      "largest population per layer",
-    ),
-    tournament: numberFlag<EvolveConfig>(
-      "tournamentSize",
-      "N",
-      { integer: true, min: 1 },
-      "tournament size",
-    ),
-    children: numberFlag<EvolveConfig>(
-      "childrenPerRegeneration",
-      "N",
-      { integer: true, min: 0 },
-      "children per regeneration",
-    ),
+    population: num("populationSize", "N", POSITIVE, "initial population per layer"),
+    "max-population": num("maxPopulation", "N", POSITIVE, "largest population per layer"),
+    tournament: num("tournamentSize", "N", POSITIVE, "tournament size"),
+    children: num("childrenPerRegeneration", "N", COUNT, "children per regeneration"),
     "regenerate-every": {
-      ...numberFlag<EvolveConfig>(
-        "regenerateEvery",
-        "N",
-        { integer: true, min: 1 },
-        "weight steps between regenerations",
-      ),
+      ...num("regenerateEvery", "N", POSITIVE, "weight steps between regenerations"),
       short: "f",
     },
-    epsilon: numberFlag<EvolveConfig>("epsilon", "E", { min: 0, max: 1 }, "Eq. 5's ε"),
-    tau: numberFlag<EvolveConfig>("tau", "T", { above: 0, max: 1 }, "Eq. 2's threshold τ"),
-    reference: choiceFlag<EvolveConfig>("reference", REFERENCE_NAMES, "the reference DAG"),
-    "reference-fraction": numberFlag<EvolveConfig>(
+    epsilon: num("epsilon", "E", { min: 0, max: 1 }, "Eq. 5's ε"),
+    tau: num("tau", "T", { above: 0, max: 1 }, "Eq. 2's threshold τ"),
+    reference: choice("reference", REFERENCE_NAMES, "the reference DAG"),
+    "reference-fraction": num(
       "referenceFraction",
       "F",
       { min: 0, max: 1 },
@@ -285,30 +257,22 @@ export const EVOLVE_COMMAND: ConfigCommand<EvolveConfig> = {
       read: (text: string) => parseEdgeOps(text),
       show: (ops: readonly EdgeOp[]) => formatEdgeOps(ops),
     },
-    "zero-cells": switchFlag<EvolveConfig>(
-      "allowZeroCells",
-      "allow the zero cell where a layer may be skipped",
-    ),
-    "init-fitness": numberFlag<EvolveConfig>("initFitness", "A", {}, "α of the initial population"),
-    "child-fitness": choiceFlag<EvolveConfig>(
+    "zero-cells": toggle("allowZeroCells", "allow the zero cell where a layer may be skipped"),
+    "init-fitness": num("initFitness", "A", {}, "α of the initial population"),
+    "child-fitness": choice(
       "childFitness",
       ["parent", "init"],
       "α of a new child: its parent's, or --init-fitness",
     ),
-    "compensation-cap": numberFlag<EvolveConfig>(
-      "compensationCap",
-      "C",
-      { min: 1 },
-      "cap of Eq. 4's n/n'",
-    ),
-    "active-paths": numberFlag<EvolveConfig>(
+    "compensation-cap": num("compensationCap", "C", { min: 1 }, "cap of Eq. 4's n/n'"),
+    "active-paths": num(
       "activePaths",
       "N",
       { integer: true, min: 1, max: 2 },
       "paths per fitness step (1 or 2)",
     ),
     fitness: {
-      ...choiceFlag<EvolveConfig>(
+      ...choice(
         "fitness",
         FITNESS_MODES,
         "what a cell's trained score α* measures: alpha (Eq. 4's binary-gate logit, the\n" +

@@ -25,7 +25,9 @@ import {
   type ConfigCommand,
   type ConfigFlag,
   configHelp,
+  COUNT,
   numberFlag,
+  POSITIVE,
   readConfigArgs,
   readNumber,
   switchFlag,
@@ -158,6 +160,10 @@ export function resultDefiningSettings(config: RankConfig): Record<string, unkno
   return rest;
 }
 
+/** The flag builders, for this config. */
+const num = numberFlag<RankConfig>;
+const toggle = switchFlag<RankConfig>;
+
 /** "1,2,3" → [1, 2, 3], each entry checked as a number by `rule`. */
 function numberList(flag: string, text: string, rule: Parameters<typeof readNumber>[2]): number[] {
   return text.split(",").map((part) => readNumber(flag, part.trim(), rule));
@@ -188,20 +194,14 @@ export const RANK_COMMAND: ConfigCommand<RankConfig> = {
     "correctly for good. Writes OUT/rank.json, OUT/report.md, OUT/order_margin_x<scale>.png,\n" +
     "OUT/alpha_row<S/N>-x<scale>.png. Defaults and their reasons: src/rank/config.ts.",
   flags: {
-    quick: switchFlag<RankConfig>(
-      "quick",
-      "a smoke run of about a minute (tiny subsets, rows 2 and 3, one seed)",
-    ),
+    quick: toggle("quick", "a smoke run of about a minute (tiny subsets, rows 2 and 3, one seed)"),
     out: S.out,
-    resume: switchFlag<RankConfig>(
-      "resume",
-      "skip finished trainings and fitness runs in OUT, continue the rest",
-    ),
+    resume: toggle("resume", "skip finished trainings and fitness runs in OUT, continue the rest"),
     data: S.data,
     depths: listFlag(
       "depths",
       "A,B,C",
-      { integer: true, min: 1 },
+      POSITIVE,
       "inverted residual blocks per stage of the three networks",
     ),
     "train-images": {
@@ -210,56 +210,31 @@ export const RANK_COMMAND: ConfigCommand<RankConfig> = {
     },
     "val-split": S["val-split"],
     "val-images": S["val-images"],
-    "test-images": numberFlag<RankConfig>(
-      "testImages",
-      "N",
-      { integer: true, min: 0 },
-      "test images of the true accuracies (0: all)",
-    ),
-    "path-eval-images": numberFlag<RankConfig>(
+    "test-images": num("testImages", "N", COUNT, "test images of the true accuracies (0: all)"),
+    "path-eval-images": num(
       "pathEvalImages",
       "N",
-      { integer: true, min: 1 },
+      POSITIVE,
       "held-out images each network is scored on after a fitness run",
     ),
     batch: S.batch,
-    "true-epochs": numberFlag<RankConfig>(
-      "trueEpochs",
-      "E",
-      { integer: true, min: 1 },
-      "epochs of each standalone training",
-    ),
-    "true-seeds": numberFlag<RankConfig>(
+    "true-epochs": num("trueEpochs", "E", POSITIVE, "epochs of each standalone training"),
+    "true-seeds": num(
       "trueSeeds",
       "N",
-      { integer: true, min: 1 },
+      POSITIVE,
       "standalone trainings per network (seeds seed, seed+1, ...)",
     ),
-    epochs: numberFlag<RankConfig>(
-      "epochs",
-      "E",
-      { integer: true, min: 1 },
-      "epochs of each fitness run",
-    ),
-    "fitness-images": numberFlag<RankConfig>(
+    epochs: num("epochs", "E", POSITIVE, "epochs of each fitness run"),
+    "fitness-images": num(
       "fitnessImages",
       "N",
-      { integer: true, min: 0 },
+      COUNT,
       "images of a fitness-run epoch, a subset of the training images (0: all of them)",
     ),
-    warmup: numberFlag<RankConfig>(
-      "warmupEpochs",
-      "E",
-      { integer: true, min: 0 },
-      "of those, weight-only epochs before α moves",
-    ),
+    warmup: num("warmupEpochs", "E", COUNT, "of those, weight-only epochs before α moves"),
     lr: { ...S.lr, help: "peak weight learning rate (SGD Nesterov, cosine), both stages" },
-    "lr-warmup": numberFlag<RankConfig>(
-      "lrWarmupEpochs",
-      "EPOCHS",
-      { min: 0 },
-      "linear learning-rate warmup",
-    ),
+    "lr-warmup": num("lrWarmupEpochs", "EPOCHS", { min: 0 }, "linear learning-rate warmup"),
     momentum: S.momentum,
     wd: S.wd,
     "label-smoothing": S["label-smoothing"],

@@ -39,8 +39,10 @@ import {
   type ConfigCommand,
   type ConfigFlag,
   configHelp,
+  COUNT,
   numberFlag,
   parseCount,
+  POSITIVE,
   readConfigArgs,
   switchFlag,
   textFlag,
@@ -204,6 +206,12 @@ const QUICK_PRESET: Partial<SearchConfig> = {
   logEvery: 4,
 };
 
+/** The flag builders, for this config. */
+const num = numberFlag<SearchConfig>;
+const choice = choiceFlag<SearchConfig>;
+const toggle = switchFlag<SearchConfig>;
+const text = textFlag<SearchConfig>;
+
 /** A flag that takes a count of MAdds ("10M", "300k", 5000000); null (none) by default. */
 function maddsFlag(key: "maddsMax" | "maddsTarget", help: string): ConfigFlag<SearchConfig> {
   return { key, arg: "C", help, read: (text, flag) => readMAdds(flag, text) };
@@ -220,7 +228,7 @@ export const SEARCH_COMMAND: ConfigCommand<SearchConfig> = {
     "history.jsonl, curves and report.md.",
   flags: {
     space: {
-      ...textFlag<SearchConfig>(
+      ...text(
         "space",
         "FILE|baseline:NAME",
         "a learned search_space.json (deno task evolve), a search_space.config, or\n" +
@@ -228,136 +236,81 @@ export const SEARCH_COMMAND: ConfigCommand<SearchConfig> = {
       ),
       defaultText: "required",
     },
-    algo: choiceFlag<SearchConfig>("algo", SEARCH_ALGORITHMS, "the search algorithm"),
-    quick: switchFlag<SearchConfig>("quick", "a smoke run on a tiny subset (seconds to minutes)"),
-    backbone: textFlag<SearchConfig>("backbone", "NAME", "backbone of a search_space.config"),
+    algo: choice("algo", SEARCH_ALGORITHMS, "the search algorithm"),
+    quick: toggle("quick", "a smoke run on a tiny subset (seconds to minutes)"),
+    backbone: text("backbone", "NAME", "backbone of a search_space.config"),
     "madds-max": maddsFlag("maddsMax", 'hard cap on the found network ("10M", "300k")'),
     "madds-target": maddsFlag("maddsTarget", "proxyless-g/rl: aim E[MAdds] at C, λ adapted"),
-    cost: choiceFlag<SearchConfig>(
+    cost: choice(
       "cost",
       SEARCH_COST_KINDS,
       "what Eq. 6's term and the cap count; latency: the table measured (or read from the\n" +
         "cache) on this adapter",
     ),
-    "latency-max": numberFlag<SearchConfig>(
+    "latency-max": num(
       "latencyMax",
       "MS",
       { above: 0 },
       "--cost latency: hard cap on the predicted latency, ms",
     ),
-    "latency-target": numberFlag<SearchConfig>(
+    "latency-target": num(
       "latencyTarget",
       "MS",
       { above: 0 },
       "--cost latency, proxyless-g/rl: aim E[latency] at MS",
     ),
-    "latency-batch": numberFlag<SearchConfig>(
+    "latency-batch": num(
       "latencyBatch",
       "N",
-      { integer: true, min: 1 },
+      POSITIVE,
       "--cost latency: batch size the table is timed at",
     ),
-    lambda: numberFlag<SearchConfig>(
+    lambda: num(
       "lambda",
       "L",
       { min: 0 },
       "Eq. 6's λ per million MAdds (per ms with --cost latency); with a target, its\n" +
         "start (0.1 when not given)",
     ),
-    "lambda-rate": numberFlag<SearchConfig>(
-      "lambdaRate",
-      "R",
-      { above: 0 },
-      "the target λ's step per unit of E/T - 1",
-    ),
+    "lambda-rate": num("lambdaRate", "R", { above: 0 }, "the target λ's step per unit of E/T - 1"),
     ...SUPERNET_FLAGS,
     out: { ...SUPERNET_FLAGS.out, defaultText: "runs/search-<algo>" },
-    warmup: numberFlag<SearchConfig>(
-      "warmupEpochs",
-      "E",
-      { integer: true, min: 0 },
-      "weight-only epochs first",
-    ),
-    epochs: numberFlag<SearchConfig>(
-      "epochs",
-      "E",
-      { integer: true, min: 1 },
-      "epochs after the warm-up",
-    ),
-    "rl-samples": numberFlag<SearchConfig>(
-      "rlSamples",
-      "N",
-      { integer: true, min: 1 },
-      "paths per REINFORCE step",
-    ),
-    "rl-baseline-weight": numberFlag<SearchConfig>(
+    warmup: num("warmupEpochs", "E", COUNT, "weight-only epochs first"),
+    epochs: num("epochs", "E", POSITIVE, "epochs after the warm-up"),
+    "rl-samples": num("rlSamples", "N", POSITIVE, "paths per REINFORCE step"),
+    "rl-baseline-weight": num(
       "rlBaselineWeight",
       "W",
       { above: 0, max: 1 },
       "b <- b + W·(mean reward - b)",
     ),
-    population: numberFlag<SearchConfig>(
-      "population",
-      "N",
-      { integer: true, min: 1 },
-      "SPOS: population",
-    ),
-    "top-k": numberFlag<SearchConfig>("topK", "N", { integer: true, min: 1 }, "SPOS: parents kept"),
-    generations: numberFlag<SearchConfig>(
-      "generations",
-      "N",
-      { integer: true, min: 0 },
-      "SPOS: generations",
-    ),
-    mutations: numberFlag<SearchConfig>(
-      "mutations",
-      "N",
-      { integer: true, min: 0 },
-      "SPOS: children by mutation per generation",
-    ),
-    "mutation-prob": numberFlag<SearchConfig>(
+    population: num("population", "N", POSITIVE, "SPOS: population"),
+    "top-k": num("topK", "N", POSITIVE, "SPOS: parents kept"),
+    generations: num("generations", "N", COUNT, "SPOS: generations"),
+    mutations: num("mutations", "N", COUNT, "SPOS: children by mutation per generation"),
+    "mutation-prob": num(
       "mutationProb",
       "P",
       { min: 0, max: 1 },
       "SPOS: probability that a mutation changes a layer",
     ),
-    crossovers: numberFlag<SearchConfig>(
-      "crossovers",
-      "N",
-      { integer: true, min: 0 },
-      "SPOS: children by crossover per generation",
-    ),
-    "random-samples": numberFlag<SearchConfig>(
-      "randomSamples",
-      "N",
-      { integer: true, min: 1 },
-      "paths random search scores",
-    ),
-    derive: choiceFlag<SearchConfig>(
+    crossovers: num("crossovers", "N", COUNT, "SPOS: children by crossover per generation"),
+    "random-samples": num("randomSamples", "N", POSITIVE, "paths random search scores"),
+    derive: choice(
       "derive",
       DERIVATIONS,
       "proxyless-g/rl: the argmax of α per layer, or the best on held-out top-1 of the\n" +
         "--derive-paths most probable networks under the cap",
     ),
-    "derive-paths": numberFlag<SearchConfig>(
-      "derivePaths",
-      "M",
-      { integer: true, min: 1 },
-      "--derive scored: paths scored",
-    ),
-    "bn-batches": numberFlag<SearchConfig>(
+    "derive-paths": num("derivePaths", "M", POSITIVE, "--derive scored: paths scored"),
+    "bn-batches": num(
       "bnBatches",
       "N",
-      { integer: true, min: 1 },
+      POSITIVE,
       "training batches re-estimating BN before a score",
     ),
-    "score-images": numberFlag<SearchConfig>(
-      "scoreImages",
-      "N",
-      { integer: true, min: 1 },
-      "held-out images a path is scored on",
-    ),
-    "random-labels": switchFlag<SearchConfig>(
+    "score-images": num("scoreImages", "N", POSITIVE, "held-out images a path is scored on"),
+    "random-labels": toggle(
       "randomLabels",
       "replace every training label by a random class: the search's null model (what it\n" +
         "then chooses is bias, not information)",

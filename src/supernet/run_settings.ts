@@ -15,7 +15,10 @@ import {
 import {
   choiceFlag,
   type ConfigFlag,
+  COUNT,
+  FRACTION,
   numberFlag,
+  POSITIVE,
   readFolder,
   switchFlag,
   textFlag,
@@ -97,6 +100,12 @@ export const DEFAULT_SUPERNET_SETTINGS: Omit<
   stopAfter: 0, // tests interrupt a run with it, then --resume
 };
 
+/** The flag builders, for this config. */
+const num = numberFlag<SupernetRunSettings>;
+const choice = choiceFlag<SupernetRunSettings>;
+const toggle = switchFlag<SupernetRunSettings>;
+const text = textFlag<SupernetRunSettings>;
+
 /** Checks `--data` (one line on a bad one) without reading anything. */
 function checkData(text: string): void {
   parseDataSpec(text);
@@ -108,77 +117,32 @@ function checkData(text: string): void {
  * by name.
  */
 export const SUPERNET_FLAGS = {
-  data: textFlag<SupernetRunSettings>(
-    "data",
-    "DATA",
-    "fashion-mnist[:DIR], cifar10:DIR or imagenet:DIR",
-    checkData,
-  ),
-  "train-images": numberFlag<SupernetRunSettings>(
+  data: text("data", "DATA", "fashion-mnist[:DIR], cifar10:DIR or imagenet:DIR", checkData),
+  "train-images": num(
     "trainImages",
     "N",
-    { integer: true, min: 0 },
+    COUNT,
     "training images per epoch, a seeded subset (0: all)",
   ),
-  "val-split": numberFlag<SupernetRunSettings>(
+  "val-split": num(
     "valSplit",
     "F",
     { above: 0, max: 0.9 },
     "fraction of the training set held out for the architecture steps",
   ),
-  "val-images": numberFlag<SupernetRunSettings>(
-    "valImages",
-    "N",
-    { integer: true, min: 0 },
-    "held-out images used (0: all of the split)",
-  ),
-  batch: numberFlag<SupernetRunSettings>(
-    "batchSize",
-    "N",
-    { integer: true, min: 1 },
-    "images per step",
-  ),
-  lr: numberFlag<SupernetRunSettings>(
-    "weightLr",
-    "LR",
-    { min: 0 },
-    "peak weight learning rate (SGD Nesterov, cosine)",
-  ),
-  momentum: numberFlag<SupernetRunSettings>("momentum", "M", { min: 0, below: 1 }, "SGD momentum"),
-  wd: numberFlag<SupernetRunSettings>(
-    "weightDecay",
-    "WD",
-    { min: 0 },
-    "weight decay of conv and linear weights",
-  ),
-  "label-smoothing": numberFlag<SupernetRunSettings>(
-    "labelSmoothing",
-    "E",
-    { min: 0, below: 1 },
-    "label smoothing of the weight steps",
-  ),
-  "arch-lr": numberFlag<SupernetRunSettings>("archLr", "LR", { min: 0 }, "Adam learning rate of α"),
-  "arch-beta1": numberFlag<SupernetRunSettings>(
-    "archBeta1",
-    "B",
-    { min: 0, below: 1 },
-    "Adam β1 of α",
-  ),
-  "arch-beta2": numberFlag<SupernetRunSettings>(
-    "archBeta2",
-    "B",
-    { min: 0, below: 1 },
-    "Adam β2 of α",
-  ),
-  "arch-eps": numberFlag<SupernetRunSettings>("archEps", "EPS", { above: 0 }, "Adam ε of α"),
-  "arch-every": numberFlag<SupernetRunSettings>(
-    "archUpdateEvery",
-    "N",
-    { integer: true, min: 1 },
-    "weight steps per architecture step",
-  ),
+  "val-images": num("valImages", "N", COUNT, "held-out images used (0: all of the split)"),
+  batch: num("batchSize", "N", POSITIVE, "images per step"),
+  lr: num("weightLr", "LR", { min: 0 }, "peak weight learning rate (SGD Nesterov, cosine)"),
+  momentum: num("momentum", "M", FRACTION, "SGD momentum"),
+  wd: num("weightDecay", "WD", { min: 0 }, "weight decay of conv and linear weights"),
+  "label-smoothing": num("labelSmoothing", "E", FRACTION, "label smoothing of the weight steps"),
+  "arch-lr": num("archLr", "LR", { min: 0 }, "Adam learning rate of α"),
+  "arch-beta1": num("archBeta1", "B", FRACTION, "Adam β1 of α"),
+  "arch-beta2": num("archBeta2", "B", FRACTION, "Adam β2 of α"),
+  "arch-eps": num("archEps", "EPS", { above: 0 }, "Adam ε of α"),
+  "arch-every": num("archUpdateEvery", "N", POSITIVE, "weight steps per architecture step"),
   "path-sampling": {
-    ...choiceFlag<SupernetRunSettings>(
+    ...choice(
       "pathSampling",
       PATH_SAMPLING_MODES,
       "the path a weight step trains: proportional (∝ p), uniform, fair (each candidate\n" +
@@ -188,29 +152,19 @@ export const SUPERNET_FLAGS = {
     ),
     read: (text: string) => parsePathSampling(text),
   },
-  seed: numberFlag<SupernetRunSettings>(
-    "seed",
-    "N",
-    { integer: true, min: 0 },
-    "seed of the data subsets, weights and path sampling",
-  ),
+  seed: num("seed", "N", COUNT, "seed of the data subsets, weights and path sampling"),
   out: {
     key: "out",
     arg: "DIR",
     help: "output folder",
     read: (text, flag) => readFolder(flag, text),
   },
-  resume: switchFlag<SupernetRunSettings>("resume", "continue from the checkpoint in OUT"),
-  "log-every": numberFlag<SupernetRunSettings>(
-    "logEvery",
-    "N",
-    { integer: true, min: 1 },
-    "weight steps between metric readbacks",
-  ),
-  "stop-after": numberFlag<SupernetRunSettings>(
+  resume: toggle("resume", "continue from the checkpoint in OUT"),
+  "log-every": num("logEvery", "N", POSITIVE, "weight steps between metric readbacks"),
+  "stop-after": num(
     "stopAfter",
     "N",
-    { integer: true, min: 0 },
+    COUNT,
     "stop after N weight steps as if interrupted, for resume tests (0: off)",
   ),
   "checkpoint-every": {

@@ -152,6 +152,13 @@ export interface NumberRule {
   readonly below?: number;
 }
 
+/** Integers ≥ 0 (image counts, seeds, steps where 0 means "off" or "all"). */
+export const COUNT: NumberRule = { integer: true, min: 0 };
+/** Integers ≥ 1. */
+export const POSITIVE: NumberRule = { integer: true, min: 1 };
+/** Numbers in [0, 1) (momentum, β, label smoothing). */
+export const FRACTION: NumberRule = { min: 0, below: 1 };
+
 /** Parses a numeric flag value; throws one line naming the flag and the rule it breaks. */
 export function readNumber(flag: string, text: string | undefined, rule: NumberRule = {}): number {
   const v = Number(text);
