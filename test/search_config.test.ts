@@ -6,6 +6,7 @@ import {
   parseSearchArgs,
   SEARCH_ALGORITHMS,
   SEARCH_USAGE,
+  searchArgsOf,
 } from "../src/search/config.ts";
 import { ArchAdam } from "../src/supernet/arch_optimizer.ts";
 
@@ -118,4 +119,19 @@ Deno.test("architecture Adam: beta1 acts, beta1 = 0 steps by sign, lazy steps to
   assert.equal(a2[1], 1);
   assert.ok(Math.abs((1 - a2[2]) - 3 * (1 - a2[0])) < 1e-9);
   assert.throws(() => new ArchAdam(2, { ...options, beta1: 1 }), /beta1 and beta2 in \[0, 1\)/);
+});
+
+Deno.test("search config: the flags written for a config read back to that config", () => {
+  for (
+    const args of [
+      SPACE,
+      [...SPACE, "--algo", "spos", "--quick", "--madds-max", "5M", "--seed", "3"],
+      [...SPACE, "--cost", "latency", "--latency-max", "2.5", "--path-sampling", "fair"],
+      [...SPACE, "--algo", "proxyless-rl", "--lambda", "0.2", "--random-labels", "--out", "x y"],
+      [...SPACE, "--checkpoint-every", "200", "--derive", "argmax", "--arch-beta1", "0.5"],
+    ]
+  ) {
+    const config = parseSearchArgs(args);
+    assert.deepEqual(parseSearchArgs(searchArgsOf(config)), config, args.join(" "));
+  }
 });

@@ -15,7 +15,6 @@
  * fidelity.json holds (no training, no adapter): the statistics of a committed run can be
  * recomputed when the statistics change.
  */
-import { parseSearchArgs } from "../search/config.ts";
 import { prepareSearch } from "../search/search.ts";
 import { fullChoices } from "../search/space_costs.ts";
 import { countNetwork } from "../space/counting.ts";
@@ -30,7 +29,7 @@ import {
   readSettingScores,
   scoreSetting,
   type SettingScores,
-  settingSearchArgs,
+  settingSearchConfig,
 } from "./supernet_scores.ts";
 import { agreement, meanOverSeeds, noiseCeiling } from "./statistics.ts";
 import type { EpochAgreement, FidelityResult, SampleEntry, SampleFile } from "./result.ts";
@@ -68,7 +67,7 @@ async function sampleStage(cfg: FidelityConfig, log: (l: string) => void): Promi
   if (await pathExists(sampleFile)) {
     return JSON.parse(await Deno.readTextFile(sampleFile)) as SampleFile;
   }
-  const probe = parseSearchArgs(settingSearchArgs(cfg, cfg.settings[0]));
+  const probe = settingSearchConfig(cfg, cfg.settings[0]);
   const { space, costs } = await prepareSearch(probe);
   const sampled = stratifiedPaths(costs.choices, costs.madds, cfg.networks, cfg.sampleSeed);
   await Deno.mkdir(`${cfg.out}/networks`, { recursive: true });

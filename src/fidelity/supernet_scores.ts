@@ -6,7 +6,12 @@
  * written after every scored epoch; a resumed setting keeps them and continues training
  * from the search's checkpoint.
  */
-import { parseSearchArgs } from "../search/config.ts";
+import {
+  searchArgsOf,
+  type SearchConfig,
+  searchDefaults,
+  validateSearchConfig,
+} from "../search/config.ts";
 import { prepareSearch, runSearch, searchCheckpointPath } from "../search/search.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
 import { pathExists } from "../util/output_folder.ts";
@@ -25,7 +30,7 @@ export interface EpochScores {
   readonly scoreSeconds: number;
 }
 
-/** A setting's file: its flags and its scores by epoch. */
+/** A setting's file: its search's flags and its scores by epoch. */
 export interface SettingScores {
   readonly setting: SupernetSetting;
   readonly searchArgs: string[];
@@ -44,40 +49,36 @@ export function settingLayout(out: string, setting: SupernetSetting) {
   };
 }
 
-/** The `deno task search` flags of a setting, as a user would type them. */
-export function settingSearchArgs(cfg: FidelityConfig, setting: SupernetSetting): string[] {
+/**
+ * The search config of a setting: the search's own defaults for its algorithm (and
+ * `--quick`'s), with the fidelity budget, the setting's path sampling and its folder.
+ */
+export function settingSearchConfig(
+  cfg: FidelityConfig,
+  setting: SupernetSetting,
+  resume = false,
+): SearchConfig {
   const b = cfg.supernet;
-  return [
-    "--space",
-    cfg.space,
-    "--data",
-    cfg.data,
-    "--algo",
-    setting.algo,
-    "--path-sampling",
-    setting.pathSampling,
-    "--train-images",
-    String(b.trainImages),
-    "--batch",
-    String(b.batchSize),
-    "--warmup",
-    String(setting.algo === "spos" ? 0 : b.warmupEpochs),
-    "--epochs",
-    String(setting.algo === "spos" ? b.warmupEpochs + b.epochs : b.epochs),
-    "--bn-batches",
-    String(b.bnBatches),
-    "--score-images",
-    String(b.scoreImages),
-    "--seed",
-    String(b.seed),
+  const spos = setting.algo === "spos";
+  return validateSearchConfig({
+    ...searchDefaults(setting.algo, cfg.quick),
+    space: cfg.space,
+    data: cfg.data,
+    pathSampling: setting.pathSampling,
+    trainImages: b.trainImages,
+    batchSize: b.batchSize,
+    // SPOS trains as many weight steps, all of them single-path.
+    warmupEpochs: spos ? 0 : b.warmupEpochs,
+    epochs: spos ? b.warmupEpochs + b.epochs : b.epochs,
+    bnBatches: b.bnBatches,
+    scoreImages: b.scoreImages,
+    seed: b.seed,
     // The α steps the recorded fidelity runs were measured with (the search's defaults
-    // then); ignored by SPOS.
-    ...(setting.algo === "spos" || cfg.quick ? [] : ["--arch-every", "3", "--arch-lr", "0.01"]),
-    // search's own smoke preset (held-out subset, logging, α steps); the flags above win.
-    ...(cfg.quick ? ["--quick"] : []),
-    "--out",
-    settingLayout(cfg.out, setting).search,
-  ];
+    // then); SPOS has none, and --quick keeps the search's smoke preset.
+    ...(spos || cfg.quick ? {} : { archUpdateEvery: 3, archLr: 0.01 }),
+    out: settingLayout(cfg.out, setting).search,
+    resume,
+  });
 }
 
 /** Reads a setting's scores file, or null when there is none. */
@@ -99,9 +100,10 @@ export async function scoreSetting(
   const layout = settingLayout(cfg.out, setting);
   const saved = await readSettingScores(layout.scores);
   if (saved?.finished) return saved;
-  const searchArgs = settingSearchArgs(cfg, setting);
   const resume = await pathExists(searchCheckpointPath(layout.search));
-  const searchCfg = parseSearchArgs([...searchArgs, ...(resume ? ["--resume"] : [])]);
+  const searchCfg = settingSearchConfig(cfg, setting, resume);
+  // What a user would type to run this setting's search (recorded, never parsed back).
+  const searchArgs = searchArgsOf({ ...searchCfg, resume: false });
   const prepared = await prepareSearch(searchCfg);
   const totalEpochs = searchCfg.warmupEpochs + searchCfg.epochs;
   const firstScored = totalEpochs - Math.min(cfg.supernet.scoredEpochs, totalEpochs) + 1;

@@ -36,6 +36,7 @@
 import {
   applyConfigArgs,
   choiceFlag,
+  configArgs,
   type ConfigCommand,
   type ConfigFlag,
   configHelp,
@@ -335,6 +336,28 @@ function readMAdds(flag: string, text: string): number {
 }
 
 /**
+ * The config a search starts from before its flags: the defaults, the algorithm's own
+ * (SPOS and random search: no warm-up) and `--quick`'s.
+ */
+export function searchDefaults(algo: SearchAlgorithm, quick: boolean): SearchConfig {
+  const singlePath = algo === "spos" || algo === "random";
+  return {
+    ...DEFAULT_SEARCH_CONFIG,
+    algo,
+    ...(singlePath ? SINGLE_PATH_DEFAULTS : {}),
+    ...(quick ? QUICK_PRESET : {}),
+  };
+}
+
+/** The `deno task search` flags of a config, as a user would type them (logs, records). */
+export function searchArgsOf(config: SearchConfig): string[] {
+  // --algo and --quick are written as given; every other flag against their defaults.
+  const { algo, quick } = DEFAULT_SEARCH_CONFIG;
+  const base = { ...searchDefaults(config.algo, config.quick), algo, quick };
+  return configArgs(SEARCH_COMMAND, config, base);
+}
+
+/**
  * Reads `deno task search` flags into a config (see `SEARCH_USAGE`). Throws an Error
  * with one line naming the bad flag or combination; nothing is read from disk here.
  */
@@ -350,12 +373,7 @@ export function parseSearchArgs(args: readonly string[]): SearchConfig {
         `already scores its paths on held-out accuracy`,
     );
   }
-  const base = {
-    ...DEFAULT_SEARCH_CONFIG,
-    ...(singlePath ? SINGLE_PATH_DEFAULTS : {}),
-    ...(values.quick ? QUICK_PRESET : {}),
-  };
-  const config = applyConfigArgs(SEARCH_COMMAND, values, base);
+  const config = applyConfigArgs(SEARCH_COMMAND, values, searchDefaults(algo, !!values.quick));
   if (config.space.trim() === "") {
     throw new Error(
       "--space is required: a learned search_space.json (deno task evolve), a " +

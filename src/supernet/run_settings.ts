@@ -175,7 +175,9 @@ export const SUPERNET_FLAGS = {
       "checkpoint",
     read: (text, flag) => parseCheckpointEvery(text, flag),
     show: (every?: CheckpointEvery) =>
-      every === undefined ? DEFAULT_CHECKPOINT_EVERY : formatCheckpointEvery(every),
+      every === undefined ? DEFAULT_CHECKPOINT_EVERY : "steps" in every
+        ? String(every.steps) // as the flag takes it ("200"), not "200 steps"
+        : formatCheckpointEvery(every),
   },
 } as const satisfies Record<string, ConfigFlag<SupernetRunSettings>>;
 

@@ -338,6 +338,25 @@ export function shownDefault<C>(flag: ConfigFlag<C>, config: C): string {
 }
 
 /**
+ * The flags that turn `base` into `config`, as a user would type them: for logs and
+ * records of what a stage ran (`deno task search ...`); the program passes the config
+ * itself, never this text.
+ */
+export function configArgs<C>(cmd: ConfigCommand<C>, config: C, base: C): string[] {
+  const args: string[] = [];
+  for (const [name, f] of Object.entries(cmd.flags)) {
+    if (f.arg === undefined) {
+      if (config[f.key] === true && base[f.key] !== true) args.push(`--${name}`);
+      continue;
+    }
+    const shown = f.show ? f.show(config[f.key] as never) : showValue(config[f.key]);
+    const before = f.show ? f.show(base[f.key] as never) : showValue(base[f.key]);
+    if (shown !== before) args.push(`--${name}`, shown);
+  }
+  return args;
+}
+
+/**
  * The `--help` text of a config command: each flag's default is its field in `defaults`;
  * `variants` (a label and the config it starts from, e.g. `--quick`) add their value
  * where it differs.
