@@ -13,6 +13,7 @@
  * Loss and accuracy stay on the GPU (accumulateMetrics) and are read back every
  * `logEvery` steps, so a step never waits for the device.
  */
+import type { Batch } from "../data/dataset.ts";
 import type { DecodeStats } from "../data/decode_meter.ts";
 import { DataLoader } from "../data/loader.ts";
 import type { OpenedData } from "../data/data_spec.ts";
@@ -123,228 +124,338 @@ export async function train(
   data: OpenedData,
   cfg: TrainConfig,
 ): Promise<EpochRecord[]> {
-  const log = cfg.quiet ? () => {} : (s: string) => console.log(s);
-  const ckptPath = trainCheckpointPath(cfg.outDir);
-  // Refusals come before the output folder exists, so they leave nothing behind.
-  if (cfg.resume && !(await exists(ckptPath))) {
-    throw new Error(`--resume: no checkpoint at ${ckptPath}; start without --resume`);
+  const run = await TrainingRun.open(net, data, cfg);
+  using _watch = watchInterrupts("train");
+  try {
+    if (cfg.resume) await run.resume();
+    return await run.epochs();
+  } finally {
+    run.dispose();
   }
-  const loader = new DataLoader(data.train, {
-    batchSize: cfg.batchSize,
-    seed: cfg.seed,
-    shuffle: true,
-    dropLast: true, // one batch shape: kernels are compiled once (skipped images are refilled)
-    prefetch: 3,
-    unreadableListFile: `${cfg.outDir}/skipped_images.txt`,
-  });
-  const stepsPerEpoch = loader.stepsPerEpoch;
-  if (stepsPerEpoch < 1) {
-    throw new Error(
-      `train: ${data.train.length} training examples make no batch of ${cfg.batchSize}; lower --batch`,
-    );
-  }
-  const totalSteps = cfg.epochs * stepsPerEpoch;
-  const params = net.parameters();
-  const opt = new Sgd(paramGroups(params, cfg.weightDecay), {
-    lr: cfg.lr,
-    momentum: cfg.momentum,
-    nesterov: cfg.nesterov,
-  });
-  await Deno.mkdir(cfg.outDir, { recursive: true });
-  const trainMetrics = zeros([4], { name: "train.metrics", persistent: true });
-  let counters: Counters = {
-    epoch: 0,
-    stepInEpoch: 0,
-    globalStep: 0,
-    optimizerSteps: 0,
-    trainSums: [0, 0, 0, 0],
-    history: [],
-    configSeed: cfg.seed,
+}
+
+/** How an epoch's steps ended: all run, or the run stopped (its records returned). */
+type EpochSteps =
+  | { readonly stopped: EpochRecord[] }
+  | {
+    readonly stopped: null;
+    readonly trained: number;
+    readonly lastLoss: number;
+    readonly seconds: number;
   };
-  if (cfg.resume) {
-    await checkSameInput(ckptPath, net);
-    counters = (await readCheckpoint(ckptPath, net, opt.state())) as unknown as Counters;
-    if (counters.configSeed !== cfg.seed) {
+
+/**
+ * A training run in progress: the loader, the optimiser, the metric sums on the GPU and
+ * the counters a checkpoint holds. `epochs()` runs what is left, one epoch at a time:
+ * its steps, its evaluation, its record and checkpoint.
+ */
+class TrainingRun {
+  readonly log: (line: string) => void;
+  readonly ckptPath: string;
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+  /** `--max-steps`, or Infinity. */
+  readonly maxSteps: number;
+  readonly clock: CheckpointClock;
+  readonly trainMetrics = zeros([4], { name: "train.metrics", persistent: true });
+  counters: Counters;
+
+  private constructor(
+    readonly net: Network,
+    readonly data: OpenedData,
+    readonly cfg: TrainConfig,
+    readonly loader: DataLoader,
+    readonly opt: Sgd,
+  ) {
+    this.log = cfg.quiet ? () => {} : (s: string) => console.log(s);
+    this.ckptPath = trainCheckpointPath(cfg.outDir);
+    this.stepsPerEpoch = loader.stepsPerEpoch;
+    this.totalSteps = cfg.epochs * this.stepsPerEpoch;
+    this.maxSteps = cfg.maxSteps && cfg.maxSteps > 0 ? cfg.maxSteps : Infinity;
+    this.clock = new CheckpointClock(cfg.checkpointEvery);
+    this.counters = {
+      epoch: 0,
+      stepInEpoch: 0,
+      globalStep: 0,
+      optimizerSteps: 0,
+      trainSums: [0, 0, 0, 0],
+      history: [],
+      configSeed: cfg.seed,
+    };
+  }
+
+  /** Checks what can be checked, then makes the output folder; nothing is trained yet. */
+  static async open(net: Network, data: OpenedData, cfg: TrainConfig): Promise<TrainingRun> {
+    const ckptPath = trainCheckpointPath(cfg.outDir);
+    // Refusals come before the output folder exists, so they leave nothing behind.
+    if (cfg.resume && !(await exists(ckptPath))) {
+      throw new Error(`--resume: no checkpoint at ${ckptPath}; start without --resume`);
+    }
+    const loader = new DataLoader(data.train, {
+      batchSize: cfg.batchSize,
+      seed: cfg.seed,
+      shuffle: true,
+      dropLast: true, // one batch shape: kernels are compiled once (skipped images are refilled)
+      prefetch: 3,
+      unreadableListFile: `${cfg.outDir}/skipped_images.txt`,
+    });
+    if (loader.stepsPerEpoch < 1) {
       throw new Error(
-        `--resume: checkpoint was made with seed ${counters.configSeed}, not ${cfg.seed}`,
+        `train: ${data.train.length} training examples make no batch of ${cfg.batchSize}; lower --batch`,
       );
     }
-    opt.stepCount = counters.optimizerSteps;
-    if (counters.pendingMetrics) upload(trainMetrics, Float32Array.from(counters.pendingMetrics));
-    log(`resumed from ${ckptPath} at epoch ${counters.epoch + 1}, step ${counters.stepInEpoch}`);
+    const opt = new Sgd(paramGroups(net.parameters(), cfg.weightDecay), {
+      lr: cfg.lr,
+      momentum: cfg.momentum,
+      nesterov: cfg.nesterov,
+    });
+    await Deno.mkdir(cfg.outDir, { recursive: true });
+    return new TrainingRun(net, data, cfg, loader, opt);
+  }
+
+  /** Continues from the checkpoint: weights, momenta, counters and the pending metrics. */
+  async resume(): Promise<void> {
+    const { cfg, ckptPath, opt } = this;
+    await checkSameInput(ckptPath, this.net);
+    this.counters = (await readCheckpoint(ckptPath, this.net, opt.state())) as unknown as Counters;
+    if (this.counters.configSeed !== cfg.seed) {
+      throw new Error(
+        `--resume: checkpoint was made with seed ${this.counters.configSeed}, not ${cfg.seed}`,
+      );
+    }
+    opt.stepCount = this.counters.optimizerSteps;
+    const pending = this.counters.pendingMetrics;
+    if (pending) upload(this.trainMetrics, Float32Array.from(pending));
+    this.log(
+      `resumed from ${ckptPath} at epoch ${this.counters.epoch + 1}, ` +
+        `step ${this.counters.stepInEpoch}`,
+    );
+  }
+
+  /** The epochs left, then the ONNX export; the records of every epoch. */
+  async epochs(): Promise<EpochRecord[]> {
+    const { cfg, counters } = this;
+    this.net.train();
+    for (let epoch = counters.epoch; epoch < cfg.epochs; epoch++) {
+      const steps = await this.epochSteps(epoch);
+      if (steps.stopped) return steps.stopped;
+      const stopped = await this.endEpoch(epoch, steps.trained, steps.seconds);
+      if (stopped) return stopped;
+      if (this.counters.globalStep >= this.maxSteps) break;
+    }
+    const onnx = await exportOnnx(this.net, { foldBn: true });
+    await atomicWrite(`${cfg.outDir}/model.onnx`, onnx);
+    this.log(`wrote ${cfg.outDir}/model.onnx, metrics.jsonl, loss.png, accuracy.png`);
+    return this.counters.history;
+  }
+
+  /** The training steps of epoch `epoch` (from where a resumed run stands). */
+  private async epochSteps(epoch: number): Promise<EpochSteps> {
+    const { cfg, counters } = this;
+    const plan = epochProgressPlan({
+      epoch,
+      startStep: counters.stepInEpoch,
+      globalStep: counters.globalStep,
+      stepsPerEpoch: this.stepsPerEpoch,
+      epochs: cfg.epochs,
+      maxSteps: this.maxSteps,
+    });
+    const progress = new Progress({
+      label: `epoch ${epoch + 1}/${plan.lastEpoch}`,
+      total: plan.steps,
+      unitsPerStep: cfg.batchSize,
+      unitName: "img",
+      ...(cfg.quiet ? { write: () => {} } : {}),
+    });
+    const epochStart = performance.now();
+    this.data.train.decodeMeter?.reset(); // the epoch's own decode counts (evaluation adds)
+    const startStep = counters.stepInEpoch;
+    let lastLoss = NaN;
+    for await (const batch of this.loader.epoch(epoch, startStep)) {
+      const lr = this.step(batch);
+      if (counters.stepInEpoch % cfg.logEvery === 0) {
+        lastLoss = await this.drainMetrics();
+        const s = counters.trainSums;
+        progress.update(counters.stepInEpoch - startStep, {
+          loss: lastLoss,
+          acc: s[1] ? s[2] / s[1] : 0,
+          lr,
+        });
+      }
+      const signal = await checkInterrupt();
+      if (signal || (cfg.stopAfter && counters.globalStep >= cfg.stopAfter)) {
+        return { stopped: await this.stop(signal) };
+      }
+      if (this.clock.due(counters.globalStep)) {
+        await timedCheckpoint(this.clock, () => this.saveCheckpoint());
+      }
+      if (counters.globalStep >= this.maxSteps) break;
+    }
+    await this.drainMetrics();
+    const seconds = (performance.now() - epochStart) / 1000;
+    const decode = this.loader.decodeStats();
+    if (decode) this.log(imageInputLine(this.loader.stats.waitSeconds, seconds, decode));
+    const trained = counters.stepInEpoch - startStep;
+    if (trained > 0) progress.update(trained, { loss: lastLoss }, true);
+    return { stopped: null, trained, lastLoss, seconds };
+  }
+
+  /** One SGD step on `batch` at the schedule's learning rate; returns that rate. */
+  private step(batch: Batch): number {
+    const { cfg, counters, opt, net } = this;
+    const [c, h, w] = this.data.shape;
+    const lr = cosineLr({
+      baseLr: cfg.lr,
+      totalSteps: this.totalSteps,
+      warmupSteps: Math.round(cfg.warmupEpochs * this.stepsPerEpoch),
+    }, counters.globalStep);
+    opt.lr = lr;
+    tidy(() => {
+      const x = fromArray([batch.n, c, h, w], batch.x, { name: "images" });
+      const y = fromArray([batch.n], batch.labels, { name: "labels" });
+      opt.zeroGrad();
+      // The dropout mask is a function of (seed, step): a resumed run redraws it exactly.
+      net.dropout.seed = cfg.seed;
+      net.dropout.step = counters.globalStep;
+      const logits = net.forward(x);
+      const loss = softmaxCrossEntropy(logits, y, { labelSmoothing: cfg.labelSmoothing });
+      accumulateMetrics(this.trainMetrics, loss, logits, y, Math.min(5, logits.shape[1]));
+      backward(loss);
+      opt.step();
+    });
+    counters.globalStep++;
+    counters.stepInEpoch++;
+    testSignalPoint("step", counters.globalStep);
+    return lr;
+  }
+
+  /**
+   * Evaluates the epoch, records it, writes metrics.jsonl, the curves and the
+   * checkpoint; the records when a signal stopped the run here, else null.
+   */
+  private async endEpoch(
+    epoch: number,
+    trained: number,
+    epochSeconds: number,
+  ): Promise<EpochRecord[] | null> {
+    const { cfg, counters } = this;
+    const evaluated = await this.evaluateEpoch();
+    if ("stopped" in evaluated) return evaluated.stopped;
+    const { val, test } = evaluated;
+    const train = metricsFrom(counters.trainSums);
+    const record: EpochRecord = {
+      epoch: epoch + 1,
+      steps: counters.globalStep,
+      lr: this.opt.lr,
+      trainLoss: train.loss,
+      trainTop1: train.top1,
+      ...(val ? { val } : {}),
+      test,
+      epochSeconds,
+      imagesPerSecond: (trained * cfg.batchSize) / epochSeconds,
+      dataWaitSeconds: this.loader.stats.waitSeconds,
+    };
+    counters.history.push(record);
+    this.log(
+      `epoch ${epoch + 1}: train loss ${train.loss.toFixed(4)} top-1 ${pct(train.top1)}` +
+        (val ? ` | val loss ${val.loss.toFixed(4)} top-1 ${pct(val.top1)}` : "") +
+        ` | test loss ${test.loss.toFixed(4)} top-1 ${pct(test.top1)} top-5 ${pct(test.top5)}` +
+        ` | ${epochSeconds.toFixed(0)} s, ${record.imagesPerSecond.toFixed(1)} img/s`,
+    );
+    counters.epoch = epoch + 1;
+    counters.stepInEpoch = 0;
+    counters.trainSums = [0, 0, 0, 0];
+    await writeHistory(cfg.outDir, counters.history);
+    await timedCheckpoint(this.clock, () => this.saveCheckpoint());
+    const signal = await checkInterrupt();
+    if (signal && counters.epoch < cfg.epochs && counters.globalStep < this.maxSteps) {
+      throw new InterruptedError(
+        signal,
+        `${signal}: stopped after ${this.where()}; checkpoint ${this.ckptPath}`,
+      );
+    }
+    return null;
+  }
+
+  /**
+   * Validation (where there is a split) and test. A signal abandons the evaluation: the
+   * checkpoint is the end of the epoch's steps, and the resumed run evaluates again.
+   */
+  private async evaluateEpoch(): Promise<
+    { val: EvalResult | undefined; test: EvalResult } | { stopped: EpochRecord[] }
+  > {
+    const { cfg, data, net } = this;
+    const evalOpts = {
+      labelSmoothing: 0,
+      maxBatches: cfg.evalBatches,
+      shouldStop: async () => (await checkInterrupt()) !== null,
+    };
+    try {
+      const val = data.val ? await evaluate(net, data.val, cfg.batchSize, evalOpts) : undefined;
+      const test = await evaluate(net, data.test, cfg.batchSize, evalOpts);
+      return { val, test };
+    } catch (err) {
+      if (err instanceof EvaluationStopped) {
+        return { stopped: await this.stop(interruptRequested()!) };
+      }
+      throw err;
+    }
   }
 
   /**
    * Writes the checkpoint. The metrics of the steps since the last readback stay on the
    * GPU (read, not drained: when checkpoints fall must not change how the sums round).
    */
-  const saveCheckpoint = async () => {
-    counters.optimizerSteps = opt.stepCount;
-    counters.pendingMetrics = Array.from(await trainMetrics.read());
-    await writeCheckpoint(ckptPath, net, {
-      optimizerState: opt.state(),
-      counters: counters as unknown as Record<string, unknown>,
+  async saveCheckpoint(): Promise<void> {
+    this.counters.optimizerSteps = this.opt.stepCount;
+    this.counters.pendingMetrics = Array.from(await this.trainMetrics.read());
+    await writeCheckpoint(this.ckptPath, this.net, {
+      optimizerState: this.opt.state(),
+      counters: this.counters as unknown as Record<string, unknown>,
     });
-  };
-  /** Folds the GPU training metrics into the host sums (one sync). */
-  const drainMetrics = async () => {
-    const m = await trainMetrics.read();
-    fillInto(trainMetrics, 0);
-    for (let i = 0; i < 4; i++) counters.trainSums[i] += m[i];
+  }
+
+  /** Folds the GPU training metrics into the host sums (one sync); the window's loss. */
+  private async drainMetrics(): Promise<number> {
+    const m = await this.trainMetrics.read();
+    fillInto(this.trainMetrics, 0);
+    for (let i = 0; i < 4; i++) this.counters.trainSums[i] += m[i];
     const lossNow = m[1] > 0 ? m[0] / m[1] : NaN;
     if (m[1] > 0 && !Number.isFinite(lossNow)) {
       throw new NonFiniteLossError(
-        `loss became ${lossNow} by step ${counters.globalStep}; last good checkpoint: ` +
-          (await exists(ckptPath) ? ckptPath : "none yet"),
+        `loss became ${lossNow} by step ${this.counters.globalStep}; last good checkpoint: ` +
+          (await exists(this.ckptPath) ? this.ckptPath : "none yet"),
       );
     }
     return lossNow;
-  };
+  }
 
-  const [c, h, w] = data.shape;
-  const maxSteps = cfg.maxSteps && cfg.maxSteps > 0 ? cfg.maxSteps : Infinity;
-  const clock = new CheckpointClock(cfg.checkpointEvery);
   /** Where the run stands, for the line that says where it stopped. */
-  const where = () =>
-    `step ${counters.globalStep} of ${Math.min(totalSteps, maxSteps)} (epoch ` +
-    `${counters.epoch + 1}/${cfg.epochs}, ${counters.stepInEpoch}/${stepsPerEpoch})`;
+  private where(): string {
+    const { counters } = this;
+    return `step ${counters.globalStep} of ${Math.min(this.totalSteps, this.maxSteps)} (epoch ` +
+      `${counters.epoch + 1}/${this.cfg.epochs}, ${counters.stepInEpoch}/${this.stepsPerEpoch})`;
+  }
+
   /** The checkpoint, then the end of the run: `--stop-after` returns, a signal throws. */
-  const stop = async (signal: InterruptSignal | null): Promise<EpochRecord[]> => {
-    await timedCheckpoint(clock, saveCheckpoint);
+  private async stop(signal: InterruptSignal | null): Promise<EpochRecord[]> {
+    await timedCheckpoint(this.clock, () => this.saveCheckpoint());
     if (signal) {
       throw new InterruptedError(
         signal,
-        `${signal}: stopped after ${where()}; checkpoint ${ckptPath}`,
+        `${signal}: stopped after ${this.where()}; checkpoint ${this.ckptPath}`,
       );
     }
-    log(`stopped after ${where()} (--stop-after); checkpoint ${ckptPath}; continue with --resume`);
-    return counters.history;
-  };
-  using _watch = watchInterrupts("train");
-  try {
-    net.train();
-    for (let epoch = counters.epoch; epoch < cfg.epochs; epoch++) {
-      const plan = epochProgressPlan({
-        epoch,
-        startStep: counters.stepInEpoch,
-        globalStep: counters.globalStep,
-        stepsPerEpoch,
-        epochs: cfg.epochs,
-        maxSteps,
-      });
-      const progress = new Progress({
-        label: `epoch ${epoch + 1}/${plan.lastEpoch}`,
-        total: plan.steps,
-        unitsPerStep: cfg.batchSize,
-        unitName: "img",
-        ...(cfg.quiet ? { write: () => {} } : {}),
-      });
-      const epochStart = performance.now();
-      data.train.decodeMeter?.reset(); // the epoch's own decode counts (evaluation adds to them)
-      const startStep = counters.stepInEpoch;
-      let lastLoss = NaN;
-      for await (const batch of loader.epoch(epoch, startStep)) {
-        const lr = cosineLr({
-          baseLr: cfg.lr,
-          totalSteps,
-          warmupSteps: Math.round(cfg.warmupEpochs * stepsPerEpoch),
-        }, counters.globalStep);
-        opt.lr = lr;
-        tidy(() => {
-          const x = fromArray([batch.n, c, h, w], batch.x, { name: "images" });
-          const y = fromArray([batch.n], batch.labels, { name: "labels" });
-          opt.zeroGrad();
-          // The dropout mask is a function of (seed, step): a resumed run redraws it exactly.
-          net.dropout.seed = cfg.seed;
-          net.dropout.step = counters.globalStep;
-          const logits = net.forward(x);
-          const loss = softmaxCrossEntropy(logits, y, { labelSmoothing: cfg.labelSmoothing });
-          accumulateMetrics(trainMetrics, loss, logits, y, Math.min(5, logits.shape[1]));
-          backward(loss);
-          opt.step();
-        });
-        counters.globalStep++;
-        counters.stepInEpoch++;
-        testSignalPoint("step", counters.globalStep);
-        if (counters.stepInEpoch % cfg.logEvery === 0) {
-          lastLoss = await drainMetrics();
-          const s = counters.trainSums;
-          progress.update(counters.stepInEpoch - startStep, {
-            loss: lastLoss,
-            acc: s[1] ? s[2] / s[1] : 0,
-            lr,
-          });
-        }
-        const signal = await checkInterrupt();
-        if (signal || (cfg.stopAfter && counters.globalStep >= cfg.stopAfter)) {
-          return await stop(signal);
-        }
-        if (clock.due(counters.globalStep)) await timedCheckpoint(clock, saveCheckpoint);
-        if (counters.globalStep >= maxSteps) break;
-      }
-      await drainMetrics();
-      const epochSeconds = (performance.now() - epochStart) / 1000;
-      const decode = loader.decodeStats();
-      if (decode) log(imageInputLine(loader.stats.waitSeconds, epochSeconds, decode));
-      const trained = counters.stepInEpoch - startStep;
-      if (trained > 0) progress.update(trained, { loss: lastLoss }, true);
-      // A signal abandons the evaluation: the checkpoint is the end of the epoch's steps,
-      // and the resumed run evaluates again.
-      const evalOpts = {
-        labelSmoothing: 0,
-        maxBatches: cfg.evalBatches,
-        shouldStop: async () => (await checkInterrupt()) !== null,
-      };
-      let val: EvalResult | undefined;
-      let test: EvalResult;
-      try {
-        val = data.val ? await evaluate(net, data.val, cfg.batchSize, evalOpts) : undefined;
-        test = await evaluate(net, data.test, cfg.batchSize, evalOpts);
-      } catch (err) {
-        if (err instanceof EvaluationStopped) return await stop(interruptRequested()!);
-        throw err;
-      }
-      const train = metricsFrom(counters.trainSums);
-      const record: EpochRecord = {
-        epoch: epoch + 1,
-        steps: counters.globalStep,
-        lr: opt.lr,
-        trainLoss: train.loss,
-        trainTop1: train.top1,
-        ...(val ? { val } : {}),
-        test,
-        epochSeconds,
-        imagesPerSecond: (trained * cfg.batchSize) / epochSeconds,
-        dataWaitSeconds: loader.stats.waitSeconds,
-      };
-      counters.history.push(record);
-      log(
-        `epoch ${epoch + 1}: train loss ${train.loss.toFixed(4)} top-1 ${pct(train.top1)}` +
-          (val ? ` | val loss ${val.loss.toFixed(4)} top-1 ${pct(val.top1)}` : "") +
-          ` | test loss ${test.loss.toFixed(4)} top-1 ${pct(test.top1)} top-5 ${pct(test.top5)}` +
-          ` | ${epochSeconds.toFixed(0)} s, ${record.imagesPerSecond.toFixed(1)} img/s`,
-      );
-      counters.epoch = epoch + 1;
-      counters.stepInEpoch = 0;
-      counters.trainSums = [0, 0, 0, 0];
-      await writeHistory(cfg.outDir, counters.history);
-      await timedCheckpoint(clock, saveCheckpoint);
-      const signal = await checkInterrupt();
-      if (signal && counters.epoch < cfg.epochs && counters.globalStep < maxSteps) {
-        throw new InterruptedError(
-          signal,
-          `${signal}: stopped after ${where()}; checkpoint ${ckptPath}`,
-        );
-      }
-      if (counters.globalStep >= maxSteps) break;
-    }
-    const onnx = await exportOnnx(net, { foldBn: true });
-    await atomicWrite(`${cfg.outDir}/model.onnx`, onnx);
-    log(`wrote ${cfg.outDir}/model.onnx, metrics.jsonl, loss.png, accuracy.png`);
-    return counters.history;
-  } finally {
-    trainMetrics.dispose();
-    opt.dispose();
+    this.log(
+      `stopped after ${this.where()} (--stop-after); checkpoint ${this.ckptPath}; ` +
+        "continue with --resume",
+    );
+    return this.counters.history;
+  }
+
+  dispose(): void {
+    this.trainMetrics.dispose();
+    this.opt.dispose();
   }
 }
 
