@@ -26,6 +26,7 @@ import type { NetworkSpec } from "../space/network_spec.ts";
 import { HeldOutStream } from "../supernet/held_out_stream.ts";
 import { MetricsAccumulator } from "../supernet/metrics_accumulator.ts";
 import { MixedLayer } from "../supernet/mixed_layer.ts";
+import { supernetLoaders } from "../supernet/search_data.ts";
 import { runStepLoop, type StepHooks } from "../supernet/step_loop.ts";
 import { InterruptedError } from "../util/interrupt.ts";
 import { applyPendingUpdate, gateGradientStep, weightStep } from "../supernet/supernet_steps.ts";
@@ -168,18 +169,8 @@ function openFitnessRun(
     beta2: cfg.archBeta2,
     eps: cfg.archEps,
   });
-  const trainLoader = new DataLoader(data.fitnessTrain, {
-    batchSize: cfg.batchSize,
-    seed: cfg.seed,
-    dropLast: true,
-    prefetch: 3,
-  });
-  const heldOutLoader = new DataLoader(data.heldOut, {
-    batchSize: cfg.batchSize,
-    seed: cfg.seed + 7,
-    dropLast: true,
-    prefetch: 2,
-  });
+  const loaders = supernetLoaders(data.fitnessTrain, data.heldOut, cfg);
+  const { trainLoader, valLoader: heldOutLoader } = loaders;
   const perEpoch = trainLoader.stepsPerEpoch;
   if (perEpoch < 1 || heldOutLoader.stepsPerEpoch < 1) {
     throw new Error(

@@ -69,6 +69,31 @@ export interface SupernetSchedule {
 }
 
 /**
+ * The loaders of a supernet run: training batches for the weight steps, held-out ones
+ * for the architecture steps, each in its own seeded order; whole batches only.
+ */
+export function supernetLoaders(
+  train: Dataset,
+  val: Dataset,
+  cfg: { batchSize: number; seed: number },
+): { trainLoader: DataLoader; valLoader: DataLoader } {
+  return {
+    trainLoader: new DataLoader(train, {
+      batchSize: cfg.batchSize,
+      seed: cfg.seed,
+      dropLast: true,
+      prefetch: 3,
+    }),
+    valLoader: new DataLoader(val, {
+      batchSize: cfg.batchSize,
+      seed: cfg.seed + 7,
+      dropLast: true,
+      prefetch: 2,
+    }),
+  };
+}
+
+/**
  * The loaders every supernet run uses (training batches shuffled by `seed`, held-out
  * batches by `seed + 7`, whole batches only) and its step counts: `warmupEpochs` weight-only
  * epochs, then `epochs`.
@@ -77,18 +102,7 @@ export function supernetSchedule(
   data: SupernetData,
   cfg: { batchSize: number; seed: number; warmupEpochs: number; epochs: number },
 ): SupernetSchedule {
-  const trainLoader = new DataLoader(data.train, {
-    batchSize: cfg.batchSize,
-    seed: cfg.seed,
-    dropLast: true,
-    prefetch: 3,
-  });
-  const valLoader = new DataLoader(data.val, {
-    batchSize: cfg.batchSize,
-    seed: cfg.seed + 7,
-    dropLast: true,
-    prefetch: 2,
-  });
+  const { trainLoader, valLoader } = supernetLoaders(data.train, data.val, cfg);
   const stepsPerEpoch = trainLoader.stepsPerEpoch;
   return {
     trainLoader,
