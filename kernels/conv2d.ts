@@ -1,8 +1,10 @@
 /**
  * Shared pieces of the dense 2-D convolution kernels: the geometry of a 'same'-padded
  * conv, weight repacking, and the deterministic reduction of weight-gradient partials.
- * The two kernel families live beside this file: `conv2d_register.ts` (register
- * blocking, for CPU adapters) and `conv2d_tiled.ts` (workgroup-memory tiles, for GPUs).
+ * The kernels live beside this file: `conv2d_register.ts` (register blocking, for CPU
+ * adapters: the strip kernel of the forward conv and the input gradient) with
+ * `conv2d_register_weight_grad.ts` (its weight gradient), and `conv2d_tiled.ts`
+ * (workgroup-memory tiles, for GPUs).
  *
  * Layouts: x [N, C, H, W], w [Co, C, k, k], y [N, Co, Ho, Wo], all row-major.
  */

@@ -26,9 +26,9 @@ import { convShape } from "../kernels/conv2d.ts";
 import {
   chunkByUniform,
   forwardStripSpec,
-  gemmWeightGradSpec,
   inputGradStripSpecs,
 } from "../kernels/conv2d_register.ts";
+import { gemmWeightGradSpec } from "../kernels/conv2d_register_weight_grad.ts";
 
 /** [N, C, H, W, Co, k, stride] */
 type Case = [number, number, number, number, number, number, 1 | 2];

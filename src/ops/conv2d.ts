@@ -28,19 +28,21 @@ import {
   chunkByUniform,
   fitStripWorkgroup,
   forwardStripSpec,
-  gemmWeightGradInvocations,
-  gemmWeightGradSpec,
-  gemmWeightGradWgsl,
   inputGradStripSpecs,
   type StripConvSpec,
   stripConvWgsl,
   stripCount,
   UNIFORM_BYTES,
   uniformWeightRange,
+} from "../../kernels/conv2d_register.ts";
+import {
+  gemmWeightGradInvocations,
+  gemmWeightGradSpec,
+  gemmWeightGradWgsl,
   weightGradInvocations,
   weightGradSpec,
   weightGradStripWgsl,
-} from "../../kernels/conv2d_register.ts";
+} from "../../kernels/conv2d_register_weight_grad.ts";
 import {
   tiledForward,
   tiledInputGrad,
