@@ -1,9 +1,11 @@
 /**
  * Built-in networks, by name: MobileNetV2-1.0 at 224×224 (the counting anchor:
- * 300.8M MAdds, 3.47M conv+linear weights) and a MobileNetV2-style network for
- * 28×28 single-channel inputs (Fashion-MNIST).
+ * 300.8M MAdds, 3.47M conv+linear weights), a MobileNetV2-style network for
+ * 28×28 single-channel inputs (Fashion-MNIST), and the paper's released network
+ * "autospace-340m" (src/space/released.ts).
  */
 import type { BlockSpec, NetworkSpec } from "./network_spec.ts";
+import { autospace340M } from "./released.ts";
 
 /** MobileNetV2 stages: expansion t, channels c, repeats n, first stride s. */
 const MOBILENETV2_STAGES: readonly (readonly [number, number, number, number])[] = [
@@ -102,6 +104,7 @@ export const BUILTIN_NETWORKS: Readonly<Record<string, () => NetworkSpec>> = {
   "mobilenetv2": () => mobileNetV2Spec({ name: "mobilenetv2" }),
   "mobilenetv2-28": () => mobileNetV2For28(0.5),
   "mobilenetv2-28-w1": () => mobileNetV2For28(1),
+  "autospace-340m": autospace340M,
 };
 
 /** The built-in network `name`, or undefined. */
