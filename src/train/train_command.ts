@@ -153,18 +153,43 @@ export const TRAIN_COMMAND = {
   },
 } as const satisfies CliCommand;
 
-/** `--quick`'s settings, put before the given flags so that those still win. */
-const QUICK_ARGS = [
-  "--epochs=1",
-  "--max-steps=30", // a few seconds of steps: the chain to model.onnx is what is checked
-  "--batch=32",
+/** `--quick`'s settings, each where its flag is not given (given flags still win). */
+const QUICK_TRAIN = {
+  epochs: 1,
+  maxSteps: 30, // a few seconds of steps: the chain to model.onnx is what is checked
+  batchSize: 32,
   // ~9 steps on Fashion-MNIST or CIFAR-10 at batch 32: the default 0.3 epochs (hundreds of
   // steps) would keep all 30 steps at a small fraction of the learning rate.
-  "--warmup=0.005",
-  "--eval-batches=8", // 256 test images: enough to see that the network learned something
-  "--log-every=5",
-  "--checkpoint-every=10",
-];
+  warmupEpochs: 0.005,
+  evalBatches: 8, // 256 test images: enough to see that the network learned something
+  logEvery: 5,
+  checkpointEvery: { steps: 10 },
+} as const satisfies Partial<TrainConfig>;
+
+/** The flag that sets each of `QUICK_TRAIN`'s fields. */
+const QUICK_FLAGS: Readonly<Record<keyof typeof QUICK_TRAIN, keyof typeof TRAIN_COMMAND.flags>> = {
+  epochs: "epochs",
+  maxSteps: "max-steps",
+  batchSize: "batch",
+  warmupEpochs: "warmup",
+  evalBatches: "eval-batches",
+  logEvery: "log-every",
+  checkpointEvery: "checkpoint-every",
+};
+
+/** `QUICK_TRAIN`'s fields whose flags `args` does not give. */
+function quickSettings(args: readonly string[]): Partial<TrainConfig> {
+  // The same table without defaults: what is set is what the user gave.
+  const flags = Object.fromEntries(
+    Object.entries(TRAIN_COMMAND.flags).map(([name, f]) => [name, { ...f, default: undefined }]),
+  ) as unknown as typeof TRAIN_COMMAND.flags;
+  const given = parseCommandArgs({ ...TRAIN_COMMAND, flags }, args).values;
+  return Object.fromEntries(
+    Object.entries(QUICK_TRAIN).filter(([key]) =>
+      given[QUICK_FLAGS[key as keyof typeof QUICK_TRAIN]] === undefined
+    ),
+  );
+}
 
 /** Everything `deno task train` was asked for, checked, before anything is read. */
 export interface TrainRequest {
@@ -187,10 +212,7 @@ export interface TrainRequest {
  * flag; reads no file.
  */
 export function parseTrainArgs(args: readonly string[]): TrainRequest {
-  const first = parseCommandArgs(TRAIN_COMMAND, args).values;
-  const values = first.quick
-    ? parseCommandArgs(TRAIN_COMMAND, [...QUICK_ARGS, ...args]).values
-    : first;
+  const values = parseCommandArgs(TRAIN_COMMAND, args).values;
   const seed = cliNumber("seed", values.seed, { integer: true, min: 0 });
   const imageSize = cliOptionalNumber("image-size", values["image-size"], {
     integer: true,
@@ -224,6 +246,7 @@ export function parseTrainArgs(args: readonly string[]): TrainRequest {
     evalBatches: cliNumber("eval-batches", values["eval-batches"], { integer: true, min: 0 }),
     stopAfter: cliNumber("stop-after", values["stop-after"], { integer: true, min: 0 }),
     quiet: values.quiet,
+    ...(values.quick ? quickSettings(args) : {}),
   };
   if (config.outDir.trim() === "") throw new Error("--out must name a folder, got an empty value");
   return {
