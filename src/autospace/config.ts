@@ -4,11 +4,12 @@
  * anything is read from disk or written, so that a bad flag of the last stage is
  * refused before the first one starts.
  *
- * Each stage gets the flags autospace sets (the data, the folders, `--quick`, the
- * search's `--madds-max`) followed by the user's `--STAGE.FLAG`s.
+ * Each stage's parser reads the user's `--STAGE.FLAG`s, and takes what autospace sets
+ * (the data, the folders, `--quick`, the search's space and cap) as typed settings.
  */
 import { type EvolveConfig, parseEvolveArgs } from "../evolve/config.ts";
-import { parseSearchArgs, type SearchConfig } from "../search/config.ts";
+import { parseDataSpec } from "../data/data_spec.ts";
+import { parseSearchArgs, readMAdds, type SearchConfig } from "../search/config.ts";
 import { type ExportRequest, parseExportArgs } from "../train/export_command.ts";
 import { parseTrainArgs, type TrainRequest } from "../train/train_command.ts";
 import { type CliCommand, parseCommandArgs } from "../util/cli_command.ts";
@@ -136,36 +137,45 @@ export function parseAutospaceArgs(args: readonly string[]): AutospaceConfig {
   const out = values.out!.replace(/\/+$/, "");
   if (out.trim() === "") throw new Error("--out must name a folder, got an empty value");
   const paths = stageLayout(out);
-  const quick = values.quick ? ["--quick"] : [];
-  const data = `--data=${values.data}`;
+  const { quick } = values;
+  const data = values.data!;
+  parseDataSpec(data); // one line on a bad --data, before any stage
   const maddsMax = values["madds-max"];
-  const cap = maddsMax === undefined ? [] : [`--madds-max=${maddsMax}`];
+  const cap = maddsMax === undefined ? null : readMAdds("madds-max", maddsMax);
   const { stages } = split;
+  // Each stage's parser reads the user's --STAGE.FLAGs; what autospace sets is typed.
   return {
-    data: values.data!,
+    data,
     maddsMax,
     out,
-    quick: values.quick,
+    quick,
     resume: values.resume,
     evolve: parseStageArgs(
       "evolve",
-      [...quick, data, ...stages.evolve, `--out=${paths.evolve}`],
-      parseEvolveArgs,
+      stages.evolve,
+      (args) => parseEvolveArgs(args, { quick, data, out: paths.evolve }),
     ),
     search: parseStageArgs(
       "search",
-      [...quick, data, `--space=${paths.space}`, ...cap, ...stages.search, `--out=${paths.search}`],
-      parseSearchArgs,
+      stages.search,
+      (args) =>
+        parseSearchArgs(args, {
+          quick,
+          data,
+          space: paths.space,
+          maddsMax: cap,
+          out: paths.search,
+        }),
     ),
     train: parseStageArgs(
       "train",
-      [...quick, data, `--arch=${paths.network}`, ...stages.train, `--out=${paths.train}`],
-      parseTrainArgs,
+      stages.train,
+      (args) => parseTrainArgs(args, { quick, data, arch: paths.network, out: paths.train }),
     ),
     export: parseStageArgs(
       "export",
-      [`--checkpoint=${paths.checkpoint}`, ...stages.export, `--out=${paths.model}`],
-      parseExportArgs,
+      stages.export,
+      (args) => parseExportArgs(args, { checkpoint: paths.checkpoint, out: paths.model }),
     ),
   };
 }

@@ -354,15 +354,20 @@ export function formatMAddsMax(max: MAddsMax): string {
 }
 
 /**
- * Reads `deno task evolve` flags into a config (see `EVOLVE_USAGE`). Throws an Error
- * with one line naming the bad flag or combination.
+ * Reads `deno task evolve` flags into a config (see `EVOLVE_USAGE`); `set` holds the
+ * settings a caller fixes itself (autospace: the data, the folder, `--quick`), typed,
+ * over the flags. Throws an Error with one line naming the bad flag or combination.
  */
-export function parseEvolveArgs(args: readonly string[]): EvolveConfig {
-  const values = readConfigArgs(EVOLVE_COMMAND, args);
+export function parseEvolveArgs(
+  args: readonly string[],
+  set: Partial<Pick<EvolveConfig, "quick" | "data" | "out">> = {},
+): EvolveConfig {
+  const values: Record<string, string | boolean | undefined> = readConfigArgs(EVOLVE_COMMAND, args);
+  if (set.quick) values.quick = true;
   const preset = values.preset === undefined
     ? "default"
     : EVOLVE_COMMAND.flags.preset.read!(values.preset as string, "preset");
-  if (preset === "imagenet" && values.data === undefined) {
+  if (preset === "imagenet" && values.data === undefined && set.data === undefined) {
     throw new Error("--preset imagenet needs --data imagenet:DIR (the ImageNet folder)");
   }
   const base = {
@@ -370,7 +375,7 @@ export function parseEvolveArgs(args: readonly string[]): EvolveConfig {
     ...(preset === "imagenet" ? IMAGENET_PRESET : {}),
     ...(values.quick ? QUICK_PRESET : {}),
   };
-  const config = applyConfigArgs(EVOLVE_COMMAND, values, base);
+  const config = { ...applyConfigArgs(EVOLVE_COMMAND, values, base), ...set };
   const layers = searchableLayers(builtinBackbone(config.backbone)!).length;
   return validateEvolveConfig({ ...config, layers });
 }

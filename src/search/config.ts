@@ -325,7 +325,8 @@ export const SEARCH_USAGE = configHelp(SEARCH_COMMAND, DEFAULT_SEARCH_CONFIG, [
   ["--quick", { ...DEFAULT_SEARCH_CONFIG, ...QUICK_PRESET }],
 ]);
 
-function readMAdds(flag: string, text: string): number {
+/** A count of MAdds ("10M", "300k", 5000000); one line naming `--flag` when it is not one. */
+export function readMAdds(flag: string, text: string): number {
   const count = parseCount(text);
   if (count === null) {
     throw new Error(
@@ -358,11 +359,17 @@ export function searchArgsOf(config: SearchConfig): string[] {
 }
 
 /**
- * Reads `deno task search` flags into a config (see `SEARCH_USAGE`). Throws an Error
- * with one line naming the bad flag or combination; nothing is read from disk here.
+ * Reads `deno task search` flags into a config (see `SEARCH_USAGE`); `set` holds the
+ * settings a caller fixes itself (autospace: the data, the space, the cap, the folder,
+ * `--quick`), typed, over the flags. Throws an Error with one line naming the bad flag
+ * or combination; nothing is read from disk here.
  */
-export function parseSearchArgs(args: readonly string[]): SearchConfig {
-  const values = readConfigArgs(SEARCH_COMMAND, args);
+export function parseSearchArgs(
+  args: readonly string[],
+  set: Partial<Pick<SearchConfig, "quick" | "data" | "space" | "maddsMax" | "out">> = {},
+): SearchConfig {
+  const values: Record<string, string | boolean | undefined> = readConfigArgs(SEARCH_COMMAND, args);
+  if (set.quick) values.quick = true;
   const algo = values.algo === undefined
     ? DEFAULT_SEARCH_CONFIG.algo
     : SEARCH_COMMAND.flags.algo.read!(values.algo as string, "algo") as SearchAlgorithm;
@@ -373,7 +380,10 @@ export function parseSearchArgs(args: readonly string[]): SearchConfig {
         `already scores its paths on held-out accuracy`,
     );
   }
-  const config = applyConfigArgs(SEARCH_COMMAND, values, searchDefaults(algo, !!values.quick));
+  const config = {
+    ...applyConfigArgs(SEARCH_COMMAND, values, searchDefaults(algo, !!values.quick)),
+    ...set,
+  };
   if (config.space.trim() === "") {
     throw new Error(
       "--space is required: a learned search_space.json (deno task evolve), a " +

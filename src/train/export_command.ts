@@ -47,11 +47,17 @@ export interface ExportRequest {
 }
 
 /** Reads `deno task export` flags; throws one line naming the bad or missing flag. */
-export function parseExportArgs(args: readonly string[]): ExportRequest {
-  const { values, positionals } = parseCommandArgs(
-    { ...EXPORT_COMMAND, positionals: true },
-    args,
-  );
+export function parseExportArgs(
+  args: readonly string[],
+  set: { checkpoint?: string; out?: string } = {},
+): ExportRequest {
+  const parsed = parseCommandArgs({ ...EXPORT_COMMAND, positionals: true }, args);
+  const { positionals } = parsed;
+  const values = {
+    ...parsed.values,
+    checkpoint: set.checkpoint ?? parsed.values.checkpoint,
+    out: set.out ?? parsed.values.out,
+  };
   const usage = `usage: ${EXPORT_COMMAND.usage}`;
   if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"; ${usage}`);
   if (!values.checkpoint) throw new Error(`--checkpoint is required; ${usage}`);

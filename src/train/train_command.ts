@@ -208,11 +208,22 @@ export interface TrainRequest {
 }
 
 /**
- * Reads `deno task train` flags (see `TRAIN_COMMAND`). Throws one line naming the bad
- * flag; reads no file.
+ * Reads `deno task train` flags (see `TRAIN_COMMAND`); `set` holds what a caller fixes
+ * itself (autospace: the data, the network, the folder, `--quick`), over the flags.
+ * Throws one line naming the bad flag; reads no file.
  */
-export function parseTrainArgs(args: readonly string[]): TrainRequest {
-  const values = parseCommandArgs(TRAIN_COMMAND, args).values;
+export function parseTrainArgs(
+  args: readonly string[],
+  set: { quick?: boolean; data?: string; arch?: string; out?: string } = {},
+): TrainRequest {
+  const parsed = parseCommandArgs(TRAIN_COMMAND, args).values;
+  const values = {
+    ...parsed,
+    data: set.data ?? parsed.data,
+    arch: set.arch ?? parsed.arch,
+    out: set.out ?? parsed.out,
+    quick: parsed.quick || !!set.quick,
+  };
   const seed = cliNumber("seed", values.seed, { integer: true, min: 0 });
   const imageSize = cliOptionalNumber("image-size", values["image-size"], {
     integer: true,
