@@ -117,6 +117,11 @@ export interface EvolveConfig extends SupernetRunSettings {
   readonly fitness: FitnessMode;
 }
 
+/** Flag builders typed for `EvolveConfig` (the table is `EVOLVE_COMMAND`). */
+const num = numberFlag<EvolveConfig>;
+const choice = choiceFlag<EvolveConfig>;
+const toggle = switchFlag<EvolveConfig>;
+
 /** The CPU default: Fashion-MNIST, compact-28, about an hour on 2 cores. */
 export const DEFAULT_EVOLVE_CONFIG: EvolveConfig = {
   ...DEFAULT_SUPERNET_SETTINGS, // data, subsets, optimisers, path sampling, bookkeeping
@@ -195,11 +200,6 @@ const QUICK_PRESET: Partial<EvolveConfig> = {
   archUpdateEvery: 2,
   logEvery: 4,
 };
-
-/** The flag builders, for this config. */
-const num = numberFlag<EvolveConfig>;
-const choice = choiceFlag<EvolveConfig>;
-const toggle = switchFlag<EvolveConfig>;
 
 /** The flags of `deno task evolve`, each declared once; defaults come from the config. */
 export const EVOLVE_COMMAND: ConfigCommand<EvolveConfig> = {

@@ -16,55 +16,60 @@
 import { type Cell, parseCompactCell } from "./cell.ts";
 import type { BlockSpec, NetworkSpec } from "./network_spec.ts";
 
-/** [type, cin, cout, stride, cell or expansion] of each block of net_340M.config. */
-const NET_340M_BLOCKS: readonly (readonly [string, number, number, number, string | number])[] = [
-  ["irb", 32, 16, 1, 1],
-  ["cell", 16, 24, 2, "r6:dw3,-,id,-,-,id:++"],
-  ["irb", 24, 24, 1, 6],
-  ["zero", 24, 24, 1, 0],
-  ["zero", 24, 24, 1, 0],
-  ["cell", 24, 40, 2, "r3:dw5,dw3,id,-,dw3,dw3:*+"],
-  ["cell", 40, 40, 1, "r6:id,dw3,id,-,id,id:*+"],
-  ["irb", 40, 40, 1, 3],
-  ["zero", 40, 40, 1, 0],
-  ["cell", 40, 80, 2, "r6:dw3,dw3,id,-,dw3,dw3:++"],
-  ["cell", 80, 80, 1, "r3:id,dw3,dw3,-,id,dw3:++"],
-  ["cell", 80, 80, 1, "r6:dw3,-,id,-,-,id:++"],
-  ["zero", 80, 80, 1, 0],
-  ["cell", 80, 96, 1, "r6:dw5,dw3,id,-,id,dw3:++"],
-  ["cell", 96, 96, 1, "r6:dw3,-,id,-,-,id:++"],
-  ["zero", 96, 96, 1, 0],
-  ["zero", 96, 96, 1, 0],
-  ["cell", 96, 192, 2, "r6:dw5,dw3,id,-,dw3,id:++"],
-  ["cell", 192, 192, 1, "r6:dw7,-,id,-,-,id:++"],
-  ["cell", 192, 192, 1, "r6:dw7,-,id,-,-,id:++"],
-  ["cell", 192, 192, 1, "r6:dw7,-,id,-,-,id:++"],
-  ["cell", 192, 320, 1, "r6:dw7,-,id,-,-,id:++"],
-];
+/**
+ * The blocks of net_340M.config, one a line: kind, input and output channels, stride,
+ * then the cell (a Motif block) or the expansion (an inverted residual, kernel 3);
+ * "zero" is a skipped layer.
+ */
+const NET_340M_BLOCKS = `
+  irb   32  16 1 1
+  cell  16  24 2 r6:dw3,-,id,-,-,id:++
+  irb   24  24 1 6
+  zero  24  24 1
+  zero  24  24 1
+  cell  24  40 2 r3:dw5,dw3,id,-,dw3,dw3:*+
+  cell  40  40 1 r6:id,dw3,id,-,id,id:*+
+  irb   40  40 1 3
+  zero  40  40 1
+  cell  40  80 2 r6:dw3,dw3,id,-,dw3,dw3:++
+  cell  80  80 1 r3:id,dw3,dw3,-,id,dw3:++
+  cell  80  80 1 r6:dw3,-,id,-,-,id:++
+  zero  80  80 1
+  cell  80  96 1 r6:dw5,dw3,id,-,id,dw3:++
+  cell  96  96 1 r6:dw3,-,id,-,-,id:++
+  zero  96  96 1
+  zero  96  96 1
+  cell  96 192 2 r6:dw5,dw3,id,-,dw3,id:++
+  cell 192 192 1 r6:dw7,-,id,-,-,id:++
+  cell 192 192 1 r6:dw7,-,id,-,-,id:++
+  cell 192 192 1 r6:dw7,-,id,-,-,id:++
+  cell 192 320 1 r6:dw7,-,id,-,-,id:++
+`;
+
+/** One line of `NET_340M_BLOCKS` as a block. */
+function released340MBlock(line: string): BlockSpec {
+  const [kind, cinText, coutText, strideText, detail] = line.trim().split(/\s+/);
+  const [cin, cout, stride] = [cinText, coutText, strideText].map(Number);
+  if (kind === "cell") return { type: "cell", cin, cout, stride, cell: parseCompactCell(detail) };
+  if (kind === "zero") return { type: "zero", cin, cout, stride };
+  const expansion = Number(detail);
+  return { type: "inverted_residual", cin, cout, stride, kernel: 3, expansion, se: false };
+}
 
 /** The released "AutoSpace-PNAS 340M" network (net_340M.config) as a spec. */
 export function autospace340M(): NetworkSpec {
-  const blocks = NET_340M_BLOCKS.map(([type, cin, cout, stride, detail]): BlockSpec => {
-    if (type === "cell") return { type, cin, cout, stride, cell: parseCompactCell(String(detail)) };
-    if (type === "zero") return { type, cin, cout, stride };
-    return {
-      type: "inverted_residual",
-      cin,
-      cout,
-      stride,
-      kernel: 3,
-      expansion: Number(detail),
-      se: false,
-    };
-  });
+  const blocks = NET_340M_BLOCKS.trim().split("\n").map(released340MBlock);
+  const head = { featureMix: { cout: 1280 }, dropout: 0 };
+  const stem = { cout: 32, kernel: 3, stride: 2 };
+  const bn = { momentum: 0.1, eps: 0.006 };
   return {
     name: "autospace-340m",
     input: { channels: 3, size: 224 },
-    stem: { cout: 32, kernel: 3, stride: 2 },
+    stem,
     blocks,
-    head: { featureMix: { cout: 1280 }, dropout: 0 },
+    head,
     classes: 1000,
-    bn: { momentum: 0.1, eps: 0.006 },
+    bn,
   };
 }
 
