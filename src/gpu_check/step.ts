@@ -3,7 +3,7 @@
  * one file of its own into the output folder (the summary names it), so the whole
  * check comes back through a tool that returns only a few files.
  */
-import type { LogSink } from "./child.ts";
+import { type ChildResult, type LogSink, runChild } from "./child.ts";
 
 /** Everything a step may use. */
 export interface StepContext {
@@ -61,4 +61,19 @@ export function exitFields(
     ? `exit ${r.code ?? "by signal"}: ${r.tail.at(-1) ?? "(no output)"}`
     : undefined;
   return { exitCode: r.code, timedOut: r.timedOut, lastLine: r.tail.at(-1), error };
+}
+
+/** Runs `deno run -A SCRIPT ARGS` from the root as the step's child: its result and exit. */
+export async function runScriptStep(
+  ctx: StepContext,
+  script: string,
+  args: readonly string[],
+): Promise<{ r: ChildResult; exit: ReturnType<typeof exitFields> }> {
+  const r = await runChild(ctx.deno, ["run", ...ctx.denoFlags, "-A", script, ...args], {
+    cwd: ctx.root,
+    env: ctx.env,
+    timeoutMs: ctx.timeoutMs,
+    log: ctx.log,
+  });
+  return { r, exit: exitFields(r, ctx.timeoutMs) };
 }

@@ -6,8 +6,7 @@
  * quick check (tests, CPU machines) times the targets alone at a small batch and skips
  * the training step: on lavapipe its first step compiles for minutes.
  */
-import { runChild } from "./child.ts";
-import { type CheckStep, exitFields, type StepContext, type StepOutcome } from "./step.ts";
+import { type CheckStep, runScriptStep, type StepContext, type StepOutcome } from "./step.ts";
 
 export const BENCH_TARGETS_FILE = "bench-targets.json";
 export const BENCH_TRAIN_FILE = "bench-train.json";
@@ -33,14 +32,7 @@ function benchStep(
     skipWhenQuick,
     async run(ctx: StepContext): Promise<StepOutcome> {
       const json = `${ctx.out}/${file}`;
-      const cmd = ["run", ...ctx.denoFlags, "-A", "scripts/bench.ts", ...args(json, ctx.quick)];
-      const r = await runChild(ctx.deno, cmd, {
-        cwd: ctx.root,
-        env: ctx.env,
-        timeoutMs: ctx.timeoutMs,
-        log: ctx.log,
-      });
-      const exit = exitFields(r, ctx.timeoutMs);
+      const { exit } = await runScriptStep(ctx, "scripts/bench.ts", args(json, ctx.quick));
       const report = await Deno.readTextFile(json).then(JSON.parse, () => null);
       if (report === null) {
         return { ...exit, ok: false, error: exit.error ?? `${file} missing or not JSON` };

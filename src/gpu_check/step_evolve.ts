@@ -5,8 +5,7 @@
  * output folder stays within the few files a device tool brings back.
  */
 import { atomicWrite } from "../util/atomic_write.ts";
-import { runChild } from "./child.ts";
-import { type CheckStep, exitFields, type StepContext, type StepOutcome } from "./step.ts";
+import { type CheckStep, runScriptStep, type StepContext, type StepOutcome } from "./step.ts";
 
 export const EVOLVE_FILE = "evolve.json";
 export const EVOLVE_ARCHIVE = "evolve.tar.gz";
@@ -27,20 +26,8 @@ export const evolveStep: CheckStep = {
   timeoutSeconds: 150, // 60 s on lavapipe with 2 busy cores
   async run(ctx: StepContext): Promise<StepOutcome> {
     const folder = `${ctx.out}/evolve`;
-    const args = [
-      "run",
-      ...ctx.denoFlags,
-      "-A",
-      "scripts/evolve.ts",
-      ...evolveArgs(folder, ctx.data, ctx.quick),
-    ];
-    const r = await runChild(ctx.deno, args, {
-      cwd: ctx.root,
-      env: ctx.env,
-      timeoutMs: ctx.timeoutMs,
-      log: ctx.log,
-    });
-    const exit = exitFields(r, ctx.timeoutMs);
+    const args = evolveArgs(folder, ctx.data, ctx.quick);
+    const { r, exit } = await runScriptStep(ctx, "scripts/evolve.ts", args);
     const spaceWritten = await Deno.stat(`${folder}/search_space.json`).then(
       () => true,
       () => false,
@@ -48,7 +35,7 @@ export const evolveStep: CheckStep = {
     const metrics = await lastHistoryRecord(`${folder}/history.jsonl`);
     const speed = r.tail.map((l) => /([\d.]+) img\/s/.exec(l)?.[1]).filter(Boolean).at(-1);
     const record = {
-      command: ["evolve", ...args.slice(args.indexOf("scripts/evolve.ts") + 1)].join(" "),
+      command: ["evolve", ...args].join(" "),
       wallSeconds: r.seconds,
       exitCode: r.code,
       timedOut: r.timedOut,
