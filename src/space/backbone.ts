@@ -48,6 +48,13 @@ const PROXYLESS_STAGES: readonly (readonly [number, number, number])[] = [
   [320, 1, 1],
 ];
 
+/** The fixed first layer of the ProxylessNAS-style backbones: an IRB k3 e1 to 16 channels. */
+function firstLayer(cin: number): BackboneLayer {
+  const irb = { kernel: 3, expansion: 1, se: false };
+  const fixed: BlockSpec = { type: "inverted_residual", cin, cout: 16, stride: 1, ...irb };
+  return { cin, cout: 16, stride: 1, fixed };
+}
+
 /**
  * ProxylessNAS's backbone (also AutoSpace's): stem 3×3 conv to 32, a fixed
  * IRB k3 e1 32 → 16, 21 searchable layers in stages of 24/40/80/96/192/320 channels,
@@ -61,20 +68,7 @@ export function proxylessBackbone(options: {
   stemStride: number;
   stageStrides: readonly number[];
 }): Backbone {
-  const layers: BackboneLayer[] = [{
-    cin: 32,
-    cout: 16,
-    stride: 1,
-    fixed: {
-      type: "inverted_residual",
-      cin: 32,
-      cout: 16,
-      stride: 1,
-      kernel: 3,
-      expansion: 1,
-      se: false,
-    },
-  }];
+  const layers: BackboneLayer[] = [firstLayer(32)];
   let cin = 16;
   PROXYLESS_STAGES.forEach(([cout, repeats], stage) => {
     for (let i = 0; i < repeats; i++) {
@@ -101,20 +95,7 @@ export function proxylessBackbone(options: {
  */
 export function compactBackbone28(): Backbone {
   const stages: [number, number, number][] = [[24, 2, 1], [40, 2, 2], [80, 2, 2], [96, 1, 1]];
-  const layers: BackboneLayer[] = [{
-    cin: 16,
-    cout: 16,
-    stride: 1,
-    fixed: {
-      type: "inverted_residual",
-      cin: 16,
-      cout: 16,
-      stride: 1,
-      kernel: 3,
-      expansion: 1,
-      se: false,
-    },
-  }];
+  const layers: BackboneLayer[] = [firstLayer(16)];
   let cin = 16;
   for (const [cout, repeats, stride] of stages) {
     for (let i = 0; i < repeats; i++) {
