@@ -8,7 +8,7 @@
  * (the data, the folders, `--quick`, the search's space and cap) as typed settings.
  */
 import { type EvolveConfig, parseEvolveArgs } from "../evolve/config.ts";
-import { parseDataSpec } from "../data/data_spec.ts";
+import { DEFAULT_DATA, parseDataSpec } from "../data/data_spec.ts";
 import { parseSearchArgs, readMAdds, type SearchConfig } from "../search/config.ts";
 import { type ExportRequest, parseExportArgs } from "../train/export_command.ts";
 import { parseTrainArgs, type TrainRequest } from "../train/train_command.ts";
@@ -86,7 +86,7 @@ export const AUTOSPACE_COMMAND = {
   flags: {
     data: {
       type: "string",
-      default: "fashion-mnist",
+      default: DEFAULT_DATA,
       arg: "DATA",
       help: "fashion-mnist[:DIR], cifar10:DIR or imagenet:DIR, for every stage",
     },

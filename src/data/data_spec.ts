@@ -27,6 +27,9 @@ export const DATA_KINDS = ["fashion-mnist", "cifar10", "imagenet"] as const;
 /** One of `DATA_KINDS`. */
 export type DataKind = typeof DATA_KINDS[number];
 
+/** Every command's `--data` default: the project's CPU dataset (installed by `deno task setup`). */
+export const DEFAULT_DATA = "fashion-mnist";
+
 /** A parsed `--data` value. */
 export interface DataSpec {
   kind: DataKind;

@@ -10,6 +10,7 @@
  * 35 minutes, once; a supernet of 900 weight steps is about 9 minutes, plus about a
  * minute per scoring of the 16 networks.
  */
+import { DEFAULT_DATA } from "../data/data_spec.ts";
 import type { SearchAlgorithm } from "../search/config.ts";
 import { parsePathSampling, type PathSampling } from "../supernet/path_sampling.ts";
 
@@ -94,7 +95,7 @@ export interface FidelityConfig {
 export const DEFAULT_FIDELITY_CONFIG: FidelityConfig = {
   quick: false,
   space: "docs/runs/evolve-default/search_space.json", // the default evolve run's space
-  data: "fashion-mnist",
+  data: DEFAULT_DATA,
   networks: 16, // τ's sampling error at N = 16 is still ±0.3: fewer says little
   sampleSeed: 0,
   standalone: {

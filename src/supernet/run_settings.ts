@@ -23,7 +23,7 @@ import {
   switchFlag,
   textFlag,
 } from "../util/cli_command.ts";
-import { parseDataSpec } from "../data/data_spec.ts";
+import { DEFAULT_DATA, parseDataSpec } from "../data/data_spec.ts";
 import { parsePathSampling, PATH_SAMPLING_MODES, type PathSampling } from "./path_sampling.ts";
 import type { ArchAdamOptions } from "./arch_optimizer.ts";
 
@@ -77,7 +77,7 @@ export const DEFAULT_SUPERNET_SETTINGS: Omit<
   SupernetRunSettings,
   "archLr" | "archUpdateEvery" | "out"
 > = {
-  data: "fashion-mnist", // the project's CPU dataset (installed by `deno task setup`)
+  data: DEFAULT_DATA,
   trainImages: 19_200, // a third of Fashion-MNIST: 300 steps an epoch at batch 64
   valSplit: 0.1, // 6,000 held-out images for α, as ProxylessNAS trains α on held-out data
   valImages: 0, // all of them

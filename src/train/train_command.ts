@@ -7,6 +7,7 @@
 import {
   augmentationOptions,
   type DataSpec,
+  DEFAULT_DATA,
   describeTrainingAugmentation,
   openData,
   type OpenDataOptions,
@@ -51,7 +52,7 @@ export const TRAIN_COMMAND = {
         "ProxylessNAS net.config",
     },
     data: valueFlag(
-      "fashion-mnist",
+      DEFAULT_DATA,
       "DATA",
       "fashion-mnist[:DIR], cifar10:DIR or imagenet:DIR (DIR/train/<class>/*, DIR/val/...)",
     ),
