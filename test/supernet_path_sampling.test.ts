@@ -106,7 +106,7 @@ Deno.test("uniform sampling passes a χ² bound in every layer", () => {
 
 Deno.test("proportional sampling is the caller's ∝ p draw", () => {
   let calls = 0;
-  const sampler = new WeightPathSampler("proportional", [3, 2], () => {
+  const sampler = new WeightPathSampler("draw", [3, 2], () => {
     calls++;
     return [2, 1];
   });
@@ -114,7 +114,7 @@ Deno.test("proportional sampling is the caller's ∝ p draw", () => {
   assert.deepEqual(plan.path, [2, 1]);
   assert.equal(calls, 1);
   assert.ok(plan.zeroGrad && plan.apply);
-  assert.throws(() => new WeightPathSampler("proportional", [3]).next(new Rng(0)), /draw/);
+  assert.throws(() => new WeightPathSampler("draw", [3]).next(new Rng(0)), /draw/);
 });
 
 Deno.test("--path-sampling values are checked in one line", () => {

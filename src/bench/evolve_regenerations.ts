@@ -98,7 +98,7 @@ export async function benchEvolveRegenerations(
   const settings = stepSettingsFor(batch, shape, cfg, opts.seed);
   // The weight step draws its path from this; each paired step sets it first.
   let next: number[] = [];
-  const sampler = new WeightPathSampler("proportional", run.layers.map(() => cfg.k), () => next);
+  const sampler = new WeightPathSampler("draw", run.layers.map(() => cfg.k), () => next);
   const evolveStep = (path: readonly number[]) => {
     next = run.layers.map((s) => path[s.layer]);
     evolveWeightStep(run, sampler, batch, cfg.weightLr);

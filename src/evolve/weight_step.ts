@@ -6,7 +6,7 @@
  */
 import type { Batch } from "../data/dataset.ts";
 import { sampleActivePaths, softmax } from "../supernet/gates.ts";
-import { WeightPathSampler } from "../supernet/path_sampling.ts";
+import { pathOrderOf, WeightPathSampler } from "../supernet/path_sampling.ts";
 import { weightStep } from "../supernet/supernet_steps.ts";
 import { type EvolutionRun, mixedLayerOf } from "./run_state.ts";
 
@@ -17,7 +17,7 @@ import { type EvolutionRun, mixedLayerOf } from "./run_state.ts";
 export function evolvePathSampler(run: EvolutionRun): WeightPathSampler {
   const { cfg, layers } = run;
   return new WeightPathSampler(
-    cfg.pathSampling,
+    pathOrderOf(cfg.pathSampling),
     layers.map(() => cfg.k),
     (r) => layers.map((s) => sampleActivePaths(softmax(s.alpha), 1, r)[0]),
   );

@@ -30,7 +30,7 @@ import { supernetLoaders } from "../supernet/search_data.ts";
 import { runStepLoop, type StepHooks } from "../supernet/step_loop.ts";
 import { InterruptedError } from "../util/interrupt.ts";
 import { applyPendingUpdate, gateGradientStep, weightStep } from "../supernet/supernet_steps.ts";
-import { WeightPathSampler } from "../supernet/path_sampling.ts";
+import { pathOrderOf, WeightPathSampler } from "../supernet/path_sampling.ts";
 import { evaluate } from "../train/evaluate.ts";
 import { cosineLr } from "../train/schedule.ts";
 import { Progress } from "../util/progress.ts";
@@ -197,7 +197,7 @@ function openFitnessRun(
     metrics: networks.map((_, k) => new MetricsAccumulator(`rank.train_metrics${k}`)),
     heldOutMetrics: new MetricsAccumulator("rank.held_out_metrics"),
     pathSampler: new WeightPathSampler(
-      cfg.pathSampling,
+      pathOrderOf(cfg.pathSampling),
       [networks.length],
       (r) => [scores.weightPath(r)],
     ),

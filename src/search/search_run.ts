@@ -19,7 +19,7 @@ import {
   supernetSchedule,
 } from "../supernet/search_data.ts";
 import { type Supernet, supernetFromSpace } from "../supernet/supernet.ts";
-import { type PathOrderState, WeightPathSampler } from "../supernet/path_sampling.ts";
+import { pathOrderOf, type PathOrderState, WeightPathSampler } from "../supernet/path_sampling.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { writeJsonLines } from "../util/atomic_write.ts";
 import { Progress } from "../util/progress.ts";
@@ -168,12 +168,11 @@ export class SearchRun {
     this.ckptPath = searchCheckpointPath(cfg.out);
     this.ctx = this.context();
     this.driver = DRIVERS[cfg.algo](this.ctx);
-    // ∝ p comes from the driver; SPOS's and random search's own draw is uniform (under
-    // the cap), so their `uniform` is the driver's too.
-    const ownDraw = cfg.pathSampling === "proportional" ||
-      (cfg.pathSampling === "uniform" && (cfg.algo === "spos" || cfg.algo === "random"));
+    // ∝ p comes from the driver's draw; so does SPOS's and random search's `uniform`
+    // (their own uniform draw under the cap).
+    const singlePath = cfg.algo === "spos" || cfg.algo === "random";
     this.pathSampler = new WeightPathSampler(
-      ownDraw ? "proportional" : cfg.pathSampling,
+      singlePath && cfg.pathSampling === "uniform" ? "draw" : pathOrderOf(cfg.pathSampling),
       costs.choices,
       () => this.driver.trainingPath(),
     );

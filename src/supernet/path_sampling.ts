@@ -28,6 +28,18 @@ export const PATH_SAMPLING_MODES = ["proportional", "uniform", "fair", "balanced
 /** One of `PATH_SAMPLING_MODES`. */
 export type PathSampling = typeof PATH_SAMPLING_MODES[number];
 
+/**
+ * How a `WeightPathSampler` orders its paths: `draw` takes each from the caller's draw
+ * (∝ p where the caller learns α; SPOS's and random search's own uniform draw under the
+ * cap), the others are `PATH_SAMPLING_MODES`'s own orders over every candidate.
+ */
+export type PathOrder = "draw" | Exclude<PathSampling, "proportional">;
+
+/** The sampler order of a `--path-sampling` mode: `proportional` is the caller's ∝ p draw. */
+export function pathOrderOf(mode: PathSampling): PathOrder {
+  return mode === "proportional" ? "draw" : mode;
+}
+
 /** What one weight step runs, and where it sits in its update. */
 export interface WeightStepPlan {
   /** Candidate per layer. */
@@ -57,15 +69,15 @@ export class WeightPathSampler {
   private orders: number[][] = [];
 
   /**
-   * `choices`: candidates per layer. `proportional` draws the path `draw` returns (the
-   * caller's ∝ p sampler, which owns the probabilities); the other modes draw from the
+   * `choices`: candidates per layer. `draw` orders take the path `draw` returns (the
+   * caller's sampler, which owns the probabilities); the other orders draw from the
    * `rng` given to `next`.
    */
   constructor(
-    readonly mode: PathSampling,
+    readonly mode: PathOrder,
     readonly choices: readonly number[],
     private readonly draw: (rng: Rng) => number[] = () => {
-      throw new Error("WeightPathSampler: proportional sampling needs a draw function");
+      throw new Error("WeightPathSampler: the draw order needs a draw function");
     },
   ) {
     choices.forEach((k, l) => {
@@ -79,7 +91,7 @@ export class WeightPathSampler {
 
   /** The path of the next weight step and its place in the update. */
   next(rng: Rng): WeightStepPlan {
-    if (this.mode === "proportional") return { path: this.draw(rng), zeroGrad: true, apply: true };
+    if (this.mode === "draw") return { path: this.draw(rng), zeroGrad: true, apply: true };
     if (this.mode === "uniform") {
       return { path: this.choices.map((k) => rng.int(k)), zeroGrad: true, apply: true };
     }
