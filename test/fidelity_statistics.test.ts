@@ -14,6 +14,8 @@ import {
   topKOverlap,
 } from "../src/fidelity/statistics.ts";
 import { parseSetting } from "../src/fidelity/config.ts";
+import { standaloneArgs, standaloneRequest } from "../src/fidelity/ground_truth.ts";
+import { parseTrainArgs } from "../src/train/train_command.ts";
 import { bootstrapInterval, quantile } from "../src/util/bootstrap.ts";
 import { kendallTau, spearman } from "../src/util/rank_correlation.ts";
 import { Rng } from "../src/util/rng.ts";
@@ -165,4 +167,16 @@ Deno.test("fidelity settings are ALGO-MODE, checked in one line", () => {
   assert.throws(() => parseSetting("spos-proportional"), /no architecture weights/);
   assert.throws(() => parseSetting("dart-fair"), /ALGO-MODE/);
   assert.throws(() => parseSetting("g-random"), /one of proportional, uniform, fair/);
+});
+
+Deno.test("fidelity: the stand-alone training request is what its recorded train command reads", () => {
+  const recipe = { epochs: 2, trainImages: 300, batchSize: 32, testImages: 100, seeds: [0, 1] };
+  for (const resume of [false, true]) {
+    const args = standaloneArgs(recipe, "runs/f/networks/net-00.json", 1, "runs/f/t");
+    const read = parseTrainArgs([...args, "--quiet", ...(resume ? ["--resume"] : [])]);
+    assert.deepEqual(
+      standaloneRequest(recipe, "runs/f/networks/net-00.json", 1, "runs/f/t", resume),
+      read,
+    );
+  }
 });

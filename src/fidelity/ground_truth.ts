@@ -6,7 +6,12 @@
  * checkpoint, so a fidelity run can be stopped at any point and every later supernet
  * setting is compared against the same trainings.
  */
-import { parseTrainArgs, prepareTraining, runTraining } from "../train/train_command.ts";
+import {
+  parseTrainArgs,
+  prepareTraining,
+  runTraining,
+  type TrainRequest,
+} from "../train/train_command.ts";
 import { trainCheckpointPath } from "../train/trainer.ts";
 import { allPathsExist, pathExists } from "../util/output_folder.ts";
 import { Progress } from "../util/progress.ts";
@@ -22,7 +27,7 @@ export function networkId(index: number): string {
   return `net-${String(index).padStart(2, "0")}`;
 }
 
-/** The `deno task train` flags of one training, as a user would type them. */
+/** The `deno task train` flags of one training, for the report (what `standaloneRequest` runs). */
 export function standaloneArgs(
   recipe: StandaloneRecipe,
   networkFile: string,
@@ -47,6 +52,36 @@ export function standaloneArgs(
     "--out",
     out,
   ];
+}
+
+/**
+ * The training request of one stand-alone training: `deno task train`'s defaults with the
+ * recipe, the network, the seed and the folder set, typed (what `standaloneArgs` says).
+ */
+export function standaloneRequest(
+  recipe: StandaloneRecipe,
+  networkFile: string,
+  seed: number,
+  out: string,
+  resume = false,
+): TrainRequest {
+  const defaults = parseTrainArgs([]);
+  return {
+    ...defaults,
+    arch: networkFile,
+    trainImages: recipe.trainImages,
+    config: {
+      ...defaults.config,
+      epochs: recipe.epochs,
+      batchSize: recipe.batchSize,
+      evalBatches: Math.ceil(recipe.testImages / recipe.batchSize),
+      seed,
+      checkpointEvery: { steps: 0 },
+      outDir: out,
+      quiet: true,
+      resume,
+    },
+  };
 }
 
 /** The test top-1 of a finished training (the last epoch of its metrics.jsonl). */
@@ -96,11 +131,7 @@ export async function groundTruth(
   for (const [k, job] of missing.entries()) {
     const folder = standaloneFolder(out, job.i, job.seed);
     const resume = await pathExists(trainCheckpointPath(folder));
-    const request = parseTrainArgs([
-      ...standaloneArgs(recipe, job.file, job.seed, folder),
-      "--quiet",
-      ...(resume ? ["--resume"] : []),
-    ]);
+    const request = standaloneRequest(recipe, job.file, job.seed, folder, resume);
     const prepared = await prepareTraining(request);
     const epochs = await runTraining(prepared);
     top1[job.i][job.s] = epochs[epochs.length - 1].test.top1;
