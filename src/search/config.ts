@@ -101,6 +101,12 @@ export interface SearchConfig extends SupernetRunSettings {
   readonly latencyBatch: number;
   /** η of the target λ's dual ascent: change of λ per unit of E/T − 1 per step. */
   readonly lambdaRate: number;
+  /**
+   * Held-out images per architecture step (G's gate gradients, RL's rewards); 0 = `--batch`.
+   * α's signal against its noise grows with the images an architecture decision sees,
+   * so this and the count of architecture steps are two prices for the same thing.
+   */
+  readonly archBatch: number;
   /** Paths sampled per REINFORCE step. */
   readonly rlSamples: number;
   /** w of the REINFORCE baseline b ← b + w·(R̄ − b). */
@@ -168,6 +174,7 @@ export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
   archUpdateEvery: 1, // NNI's; ProxylessNAS 5 over ~570k weight steps. At 3 (400
   // architecture steps) 3 of 7 layers held their argmax over the last quarter, at 1 4 of 7
   // (docs/experiments.md, "A search that decides")
+  archBatch: 0, // the weight steps' batch
   rlSamples: 4, // ProxylessNAS samples 10 paths a step (rl_batch_size); each is a forward,
   // so 4 keeps the RL search within ~1.5× the gradient search's time
   rlBaselineWeight: 0.99, // ProxylessNAS's rl_baseline_decay_weight
@@ -256,6 +263,7 @@ flags (default in brackets):
   --lr [${d.weightLr}]  --momentum [${d.momentum}]  --wd [${d.weightDecay}]  --label-smoothing [${d.labelSmoothing}]
   --arch-lr [${d.archLr}]  --arch-beta1 [${d.archBeta1}]  --arch-beta2 [${d.archBeta2}]  --arch-eps [${d.archEps}]
   --arch-every N             weight steps per architecture step [${d.archUpdateEvery}]
+  --arch-batch N             held-out images per architecture step, 0 = --batch [${d.archBatch}]
   --path-sampling MODE       the path a weight step trains: proportional (∝ p), uniform,
                              fair (each candidate once per group of steps, one update), or
                              balanced (fair's order, an update every step) [${d.pathSampling}]
@@ -288,6 +296,7 @@ const NUMBER_FLAGS: Readonly<Record<string, NumberRule<keyof SearchConfig>>> = {
   "latency-target": { key: "latencyTarget", above: 0 },
   "latency-batch": { key: "latencyBatch", integer: true, min: 1 },
   "lambda-rate": { key: "lambdaRate", above: 0 },
+  "arch-batch": { key: "archBatch", integer: true, min: 0 },
   "rl-samples": { key: "rlSamples", integer: true, min: 1 },
   "rl-baseline-weight": { key: "rlBaselineWeight", above: 0, max: 1 },
   population: { key: "population", integer: true, min: 1 },

@@ -268,6 +268,7 @@ const RESUME_KEYS = [
   "epochs",
   "pathSampling",
   "randomLabels",
+  "archBatch",
 ] as const;
 
 /** The supernet between epochs, for callers that measure it (`deno task fidelity`). */

@@ -70,12 +70,19 @@ export interface SupernetSchedule {
 
 /**
  * The loaders every supernet run uses (training batches shuffled by `seed`, held-out
- * batches by `seed + 7`, whole batches only) and its step counts: `warmupEpochs` weight-only
- * epochs, then `epochs`.
+ * batches by `seed + 7`, of `archBatch` images where given, whole batches only) and its
+ * step counts: `warmupEpochs` weight-only epochs, then `epochs`.
  */
 export function supernetSchedule(
   data: SupernetData,
-  cfg: { batchSize: number; seed: number; warmupEpochs: number; epochs: number },
+  cfg: {
+    batchSize: number;
+    /** Held-out images per architecture step; absent or 0: `batchSize`. */
+    archBatch?: number;
+    seed: number;
+    warmupEpochs: number;
+    epochs: number;
+  },
 ): SupernetSchedule {
   const trainLoader = new DataLoader(data.train, {
     batchSize: cfg.batchSize,
@@ -83,8 +90,15 @@ export function supernetSchedule(
     dropLast: true,
     prefetch: 3,
   });
+  const archBatch = cfg.archBatch || cfg.batchSize;
+  if (archBatch > data.val.length) {
+    throw new Error(
+      `an architecture step takes ${archBatch} held-out images but the held-out split has ` +
+        `${data.val.length}: lower --arch-batch (or --batch), or raise --val-images / --val-split`,
+    );
+  }
   const valLoader = new DataLoader(data.val, {
-    batchSize: cfg.batchSize,
+    batchSize: archBatch,
     seed: cfg.seed + 7,
     dropLast: true,
     prefetch: 2,
