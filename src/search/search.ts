@@ -453,6 +453,7 @@ export async function runSearch(
     await valMetrics.drain(false);
     const val = valMetrics.takeTotal();
     const p = driver.distribution();
+    const decisions = driver.decisions?.();
     history.push({
       phase: "supernet",
       epoch: step / stepsPerEpoch,
@@ -472,6 +473,9 @@ export async function runSearch(
       entropy: p.map(entropy),
       probabilities: p,
       lambda: driver.lambda(),
+      ...(decisions
+        ? { archSteps: decisions[0]?.archSteps ?? 0, heldSteps: decisions.map((d) => d.heldSteps) }
+        : {}),
       lr,
       seconds: (performance.now() - epochStart) / 1000,
     });
