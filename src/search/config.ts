@@ -57,6 +57,20 @@ export const DERIVATIONS = ["argmax", "scored"] as const;
 /** One of `DERIVATIONS`. */
 export type DeriveMode = typeof DERIVATIONS[number];
 
+/**
+ * How the REINFORCE search estimates ∇E_p[R]: ProxylessNAS's batch of sampled paths with a
+ * moving-average baseline, or one context path and a single-layer variation of it per layer
+ * on the same images (src/search/paired_reinforce.ts).
+ */
+export const RL_ESTIMATORS = ["batch", "paired"] as const;
+/** One of `RL_ESTIMATORS`. */
+export type RlEstimator = typeof RL_ESTIMATORS[number];
+
+/** The REINFORCE reward before the cost term: held-out top-1 (ProxylessNAS) or −cross-entropy. */
+export const RL_REWARDS = ["accuracy", "loss"] as const;
+/** One of `RL_REWARDS`. */
+export type RlReward = typeof RL_REWARDS[number];
+
 /** What Eq. 6's term and the cap count: MAdds, or latency measured on this adapter. */
 export const SEARCH_COST_KINDS = ["madds", "latency"] as const;
 /** One of `SEARCH_COST_KINDS`. */
@@ -109,8 +123,12 @@ export interface SearchConfig extends SupernetRunSettings {
   readonly archBatch: number;
   /** Paths sampled per REINFORCE step. */
   readonly rlSamples: number;
-  /** w of the REINFORCE baseline b ← b + w·(R̄ − b). */
+  /** w of the REINFORCE baseline b ← b + w·(R̄ − b) (`batch` estimator). */
   readonly rlBaselineWeight: number;
+  /** How the REINFORCE search estimates its gradient. */
+  readonly rlEstimator: RlEstimator;
+  /** What the REINFORCE search rewards before the cost term. */
+  readonly rlReward: RlReward;
   /** SPOS's evolution. */
   readonly population: number;
   readonly topK: number;
@@ -178,6 +196,8 @@ export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
   rlSamples: 4, // ProxylessNAS samples 10 paths a step (rl_batch_size); each is a forward,
   // so 4 keeps the RL search within ~1.5× the gradient search's time
   rlBaselineWeight: 0.99, // ProxylessNAS's rl_baseline_decay_weight
+  rlEstimator: "batch", // ProxylessNAS's
+  rlReward: "accuracy", // ProxylessNAS's
   population: 16, // SPOS: 50 / 10 / 20 generations / 25+25; a third of the population and
   topK: 4, // a quarter of the generations keep its proportions at 96 scores
   generations: 5,
@@ -269,6 +289,10 @@ flags (default in brackets):
                              balanced (fair's order, an update every step) [${d.pathSampling}]
   --rl-samples N             paths per REINFORCE step [${d.rlSamples}]
   --rl-baseline-weight W     b <- b + W·(mean reward - b) [${d.rlBaselineWeight}]
+  --rl-estimator batch|paired  proxyless-rl: --rl-samples paths and a baseline, or one
+                             path and a one-layer variation of it per layer on the same
+                             images [${d.rlEstimator}]
+  --rl-reward accuracy|loss  proxyless-rl: held-out top-1 or -cross-entropy [${d.rlReward}]
   --population N [${d.population}]  --top-k N [${d.topK}]  --generations N [${d.generations}]  (SPOS)
   --mutations N [${d.mutations}]  --mutation-prob P [${d.mutationProb}]  --crossovers N [${d.crossovers}]
   --random-samples N         paths random search scores [${d.randomSamples}]
@@ -325,6 +349,8 @@ export const SEARCH_FLAGS = {
     "out",
     "path-sampling",
     "derive",
+    "rl-estimator",
+    "rl-reward",
     "checkpoint-every",
   ],
   switches: ["quick", "resume", "random-labels"],
@@ -365,6 +391,18 @@ export function parseSearchArgs(args: readonly string[]): SearchConfig {
       );
     }
     config.derive = oneOf("derive", str("derive")!, DERIVATIONS);
+  }
+  for (
+    const [flag, key, allowed] of [
+      ["rl-estimator", "rlEstimator", RL_ESTIMATORS],
+      ["rl-reward", "rlReward", RL_REWARDS],
+    ] as const
+  ) {
+    if (str(flag) === undefined) continue;
+    if (algo !== "proxyless-rl") {
+      throw new Error(`--${flag} sets the proxyless-rl search; --algo is ${algo}`);
+    }
+    config[key] = oneOf(flag, str(flag)!, allowed);
   }
   if (str("path-sampling") !== undefined) {
     config.pathSampling = parsePathSampling(str("path-sampling")!);

@@ -269,6 +269,8 @@ const RESUME_KEYS = [
   "pathSampling",
   "randomLabels",
   "archBatch",
+  "rlEstimator",
+  "rlReward",
 ] as const;
 
 /** The supernet between epochs, for callers that measure it (`deno task fidelity`). */
