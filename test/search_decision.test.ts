@@ -13,6 +13,8 @@ import {
   MIN_DECISION_STEPS,
 } from "../src/search/architecture_logits.ts";
 import { mostProbablePaths, scoreShortlist } from "../src/search/shortlist.ts";
+import { decidedByEpoch } from "../src/search/report.ts";
+import type { EpochRecord } from "../src/search/history.ts";
 import { pathCost } from "../src/search/expected_cost.ts";
 import { seedAgreement } from "../src/search/seed_agreement.ts";
 import { Rng } from "../src/util/rng.ts";
@@ -82,6 +84,37 @@ function plantedSearch(margin: number, steps: number, seed: number) {
   }
   return { decision: logits.decisions()[0], planted };
 }
+
+Deno.test("decisions by epoch: from each epoch's held steps, layers without a choice left out", () => {
+  const epoch = (n: number, archSteps?: number, heldSteps?: number[]): EpochRecord => ({
+    phase: "supernet",
+    epoch: n,
+    step: 100 * n,
+    trainLoss: 1,
+    trainTop1: 0.5,
+    valLoss: null,
+    valTop1: null,
+    expectedMAdds: 0,
+    argmaxMAdds: 0,
+    entropy: [],
+    probabilities: [],
+    lambda: null,
+    lr: 0.1,
+    seconds: 1,
+    ...(archSteps === undefined ? {} : { archSteps, heldSteps }),
+  });
+  const history = [
+    epoch(1), // the warm-up: no architecture steps yet
+    epoch(2, 20, [20, 20, 20]), // under MIN_DECISION_STEPS: nothing counts
+    epoch(3, 120, [30, 29, 120]), // 30 ≥ 25% of 120; 29 is not; layer 2 has no choice
+    epoch(4, 220, [130, 100, 220]),
+  ];
+  assert.deepEqual(decidedByEpoch(history, [4, 5, 1]), [
+    { epoch: 2, archSteps: 20, decided: 0 },
+    { epoch: 3, archSteps: 120, decided: 1 },
+    { epoch: 4, archSteps: 220, decided: 2 },
+  ]);
+});
 
 Deno.test("gradient search on a planted layer: decides for the better candidate", () => {
   for (const seed of [1, 2, 3]) {

@@ -55,6 +55,11 @@ export const DECIDED_SHARE = 0.25;
  */
 export const MIN_DECISION_STEPS = 40;
 
+/** Whether an argmax that led for `heldSteps` of `archSteps` architecture steps has decided. */
+export function hasDecided(heldSteps: number, archSteps: number): boolean {
+  return archSteps >= MIN_DECISION_STEPS && heldSteps >= DECIDED_SHARE * archSteps;
+}
+
 export class ArchitectureLogits {
   alphas: number[][];
   readonly optimizers: ArchAdam[];
@@ -99,8 +104,7 @@ export class ArchitectureLogits {
         relativeEntropy: p.length > 1 ? entropy(p) / Math.log(p.length) : 0,
         heldSteps: held,
         archSteps: this.steps,
-        decided: p.length === 1 ||
-          (this.steps >= MIN_DECISION_STEPS && held >= DECIDED_SHARE * this.steps),
+        decided: p.length === 1 || hasDecided(held, this.steps),
       };
     });
   }

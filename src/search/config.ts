@@ -68,6 +68,20 @@ export const DERIVATIONS = ["argmax", "scored"] as const;
 /** One of `DERIVATIONS`. */
 export type DeriveMode = typeof DERIVATIONS[number];
 
+/**
+ * How the REINFORCE search estimates ∇E_p[R]: ProxylessNAS's batch of sampled paths with a
+ * moving-average baseline, or one context path and a single-layer variation of it per layer
+ * on the same images (src/search/paired_reinforce.ts).
+ */
+export const RL_ESTIMATORS = ["batch", "paired"] as const;
+/** One of `RL_ESTIMATORS`. */
+export type RlEstimator = typeof RL_ESTIMATORS[number];
+
+/** The REINFORCE reward before the cost term: held-out top-1 (ProxylessNAS) or −cross-entropy. */
+export const RL_REWARDS = ["accuracy", "loss"] as const;
+/** One of `RL_REWARDS`. */
+export type RlReward = typeof RL_REWARDS[number];
+
 /** What Eq. 6's term and the cap count: MAdds, or latency measured on this adapter. */
 export const SEARCH_COST_KINDS = ["madds", "latency"] as const;
 /** One of `SEARCH_COST_KINDS`. */
@@ -108,10 +122,20 @@ export interface SearchConfig extends SupernetRunSettings {
   readonly latencyBatch: number;
   /** η of the target λ's dual ascent: change of λ per unit of E/T − 1 per step. */
   readonly lambdaRate: number;
+  /**
+   * Held-out images per architecture step (G's gate gradients, RL's rewards); 0 = `--batch`.
+   * α's signal against its noise grows with the images an architecture decision sees,
+   * so this and the count of architecture steps are two prices for the same thing.
+   */
+  readonly archBatch: number;
   /** Paths sampled per REINFORCE step. */
   readonly rlSamples: number;
-  /** w of the REINFORCE baseline b ← b + w·(R̄ − b). */
+  /** w of the REINFORCE baseline b ← b + w·(R̄ − b) (`batch` estimator). */
   readonly rlBaselineWeight: number;
+  /** How the REINFORCE search estimates its gradient. */
+  readonly rlEstimator: RlEstimator;
+  /** What the REINFORCE search rewards before the cost term. */
+  readonly rlReward: RlReward;
   /** SPOS's evolution. */
   readonly population: number;
   readonly topK: number;
@@ -160,9 +184,12 @@ export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
   archUpdateEvery: 1, // NNI's; ProxylessNAS 5 over ~570k weight steps. At 3 (400
   // architecture steps) 3 of 7 layers held their argmax over the last quarter, at 1 4 of 7
   // (docs/experiments.md, "A search that decides")
+  archBatch: 0, // the weight steps' batch
   rlSamples: 4, // ProxylessNAS samples 10 paths a step (rl_batch_size); each is a forward,
   // so 4 keeps the RL search within ~1.5× the gradient search's time
   rlBaselineWeight: 0.99, // ProxylessNAS's rl_baseline_decay_weight
+  rlEstimator: "batch", // ProxylessNAS's
+  rlReward: "accuracy", // ProxylessNAS's
   population: 16, // SPOS: 50 / 10 / 20 generations / 25+25; a third of the population and
   topK: 4, // a quarter of the generations keep its proportions at 96 scores
   generations: 5,
@@ -276,6 +303,12 @@ export const SEARCH_COMMAND: ConfigCommand<SearchConfig> = {
     "lambda-rate": num("lambdaRate", "R", { above: 0 }, "the target λ's step per unit of E/T - 1"),
     ...SUPERNET_FLAGS,
     out: { ...SUPERNET_FLAGS.out, defaultText: "runs/search-<algo>" },
+    "arch-batch": num(
+      "archBatch",
+      "N",
+      COUNT,
+      "held-out images per architecture step (0: --batch)",
+    ),
     warmup: num("warmupEpochs", "E", COUNT, "weight-only epochs first"),
     epochs: num("epochs", "E", POSITIVE, "epochs after the warm-up"),
     "rl-samples": num("rlSamples", "N", POSITIVE, "paths per REINFORCE step"),
@@ -285,6 +318,13 @@ export const SEARCH_COMMAND: ConfigCommand<SearchConfig> = {
       { above: 0, max: 1 },
       "b <- b + W·(mean reward - b)",
     ),
+    "rl-estimator": choice(
+      "rlEstimator",
+      RL_ESTIMATORS,
+      "proxyless-rl: --rl-samples paths and a baseline, or one path and a one-layer\n" +
+        "variation of it per layer on the same images",
+    ),
+    "rl-reward": choice("rlReward", RL_REWARDS, "proxyless-rl: held-out top-1 or -cross-entropy"),
     population: num("population", "N", POSITIVE, "SPOS: population"),
     "top-k": num("topK", "N", POSITIVE, "SPOS: parents kept"),
     generations: num("generations", "N", COUNT, "SPOS: generations"),
@@ -379,6 +419,11 @@ export function parseSearchArgs(
       `--derive reads the architecture weights of proxyless-g or proxyless-rl; ${algo} ` +
         `already scores its paths on held-out accuracy`,
     );
+  }
+  for (const flag of ["rl-estimator", "rl-reward"]) {
+    if (values[flag] !== undefined && algo !== "proxyless-rl") {
+      throw new Error(`--${flag} sets the proxyless-rl search; --algo is ${algo}`);
+    }
   }
   const config = {
     ...applyConfigArgs(SEARCH_COMMAND, values, searchDefaults(algo, !!values.quick)),

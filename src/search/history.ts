@@ -28,6 +28,12 @@ export interface EpochRecord {
   readonly probabilities: number[][];
   /** Eq. 6's λ at the epoch's end (null without a cost term). */
   readonly lambda: number | null;
+  /**
+   * G and RL: architecture steps so far, and per searchable layer for how many of them the
+   * current argmax has led (a layer has decided when that is ≥ `DECIDED_SHARE` of them).
+   */
+  readonly archSteps?: number;
+  readonly heldSteps?: number[];
   readonly lr: number;
   readonly seconds: number;
 }

@@ -1,16 +1,19 @@
 /**
  * ProxylessNAS's REINFORCE search (`--algo proxyless-rl`): weight steps as in the
  * gradient search (one path a training batch, drawn by `--path-sampling`); after the
- * warm-up, every `--arch-every` weight steps an architecture step samples `--rl-samples` paths from
- * p = softmax(α), runs each on the same held-out batch (forward only, BN on the batch's
- * statistics), and rewards it with its held-out accuracy less Eq. 6's cost term,
+ * warm-up, every `--arch-every` weight steps an architecture step runs sampled paths on
+ * one held-out batch (forward only, BN on the batch's statistics) and rewards each with
+ * its held-out accuracy (`--rl-reward accuracy`, ProxylessNAS's) or its negative
+ * cross-entropy (`loss`), less Eq. 6's cost term,
  *
  *   R = top-1 − λ·MAdds  (or −λ·(MAdds − T)/T with a target),
  *
  * whose expectation is E[top-1] − λ·E_p[MAdds], the gradient search's objective with
- * accuracy for cross-entropy. α moves along −mean_k (R_k − b)·∇ log p(path_k) with the
- * moving-average baseline b (src/search/reinforce.ts), by Adam. All samples' metrics
- * are read back in one host sync.
+ * accuracy for cross-entropy. `--rl-estimator batch` (ProxylessNAS's): `--rl-samples`
+ * paths drawn from p = softmax(α), α moving along −mean_k (R_k − b)·∇ log p(path_k) with
+ * the moving-average baseline b (src/search/reinforce.ts); `paired`: one context path
+ * and one single-layer variation of it per layer (src/search/paired_reinforce.ts). Adam
+ * steps α; all paths' metrics are read back in one host sync.
  */
 import type { Batch } from "../data/dataset.ts";
 import { softmaxCrossEntropy } from "../ops/cross_entropy.ts";
@@ -25,6 +28,7 @@ import { deriveFromLogits } from "./derive_argmax.ts";
 import { deriveScored } from "./derive_scored.ts";
 import type { SearchContext, SearchDriver } from "./driver.ts";
 import { expectedCost, pathCost } from "./expected_cost.ts";
+import { drawAlternatives, pairedLossGradient, pairedPaths } from "./paired_reinforce.ts";
 import { Reinforce } from "./reinforce.ts";
 
 /** Saved form of the REINFORCE search. */
@@ -39,34 +43,53 @@ export function proxylessReinforceSearch(ctx: SearchContext): SearchDriver {
   const logits = new ArchitectureLogits(costs.choices, archAdamOptions(cfg));
   const eq6 = new Eq6Term(costTermOf(cfg), cfg.lambdaRate, ctx.cost.lambdaUnit);
   const reinforce = new Reinforce({ baselineDecayWeight: cfg.rlBaselineWeight });
+  // The paired estimator scores the context and at most one path a layer.
+  const scored = cfg.rlEstimator === "paired" ? 1 + costs.choices.length : cfg.rlSamples;
   const sampleMetrics = Array.from(
-    { length: cfg.rlSamples },
+    { length: scored },
     (_, k) => new MetricsAccumulator(`rl.sample${k}`),
   );
+
+  /** Runs `paths` on `batch` (forward only); their rewards, in one host sync. */
+  const rewards = async (paths: readonly (readonly number[])[], batch: Batch) => {
+    paths.forEach((path, k) => {
+      ctx.choosePath(path);
+      noGrad(() =>
+        tidy(() => {
+          const { x, y } = batchTensors(batch, ctx.imageShape);
+          const logitsOut = supernet.forward(x);
+          const loss = softmaxCrossEntropy(logitsOut, y, { labelSmoothing: 0 });
+          sampleMetrics[k].add(loss, logitsOut, y);
+          // The held-out curve follows paths drawn from p: the paired step's context only.
+          if (k === 0 || cfg.rlEstimator === "batch") ctx.valMetrics.add(loss, logitsOut, y);
+        })
+      );
+    });
+    const metrics = await MetricsAccumulator.drainAll(sampleMetrics.slice(0, paths.length));
+    return paths.map((path, k) =>
+      (cfg.rlReward === "loss" ? -metrics[k].loss : metrics[k].top1) -
+      eq6.costLoss(pathCost(ctx.cost.model, path))
+    );
+  };
 
   return {
     trainingPath: () => logits.samplePath(rng),
 
     async archStep(batch: Batch) {
-      const paths = sampleMetrics.map(() => logits.samplePath(rng));
-      paths.forEach((path, k) => {
-        ctx.choosePath(path);
-        noGrad(() =>
-          tidy(() => {
-            const { x, y } = batchTensors(batch, ctx.imageShape);
-            const logitsOut = supernet.forward(x);
-            const loss = softmaxCrossEntropy(logitsOut, y, { labelSmoothing: 0 });
-            sampleMetrics[k].add(loss, logitsOut, y);
-            ctx.valMetrics.add(loss, logitsOut, y);
-          })
+      let grad: number[][];
+      if (cfg.rlEstimator === "paired") {
+        const context = logits.samplePath(rng);
+        const alternatives = drawAlternatives(logits.alphas, context, rng);
+        const r = await rewards(pairedPaths(context, alternatives), batch);
+        grad = pairedLossGradient(logits.alphas, context, alternatives, r);
+      } else {
+        const paths = sampleMetrics.map(() => logits.samplePath(rng));
+        const r = await rewards(paths, batch);
+        grad = reinforce.lossGradient(
+          logits.alphas,
+          paths.map((path, k) => ({ path, reward: r[k] })),
         );
-      });
-      const accuracies = await MetricsAccumulator.drainAll(sampleMetrics);
-      const samples = paths.map((path, k) => ({
-        path,
-        reward: accuracies[k].top1 - eq6.costLoss(pathCost(ctx.cost.model, path)),
-      }));
-      const grad = reinforce.lossGradient(logits.alphas, samples);
+      }
       logits.alphas = logits.alphas.map((alpha, l) => logits.optimizers[l].step(alpha, grad[l]));
       eq6.update(expectedCost(ctx.cost.model, logits.alphas).value);
       logits.recordStep();

@@ -8,7 +8,7 @@ import { writeLineChart } from "../report/line_chart.ts";
 import { formatMAdds, formatParams } from "../space/counting.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
 import type { EpochRecord, HistoryRecord, PathSearchRecord } from "./history.ts";
-import { DECIDED_SHARE, MIN_DECISION_STEPS } from "./architecture_logits.ts";
+import { DECIDED_SHARE, hasDecided, MIN_DECISION_STEPS } from "./architecture_logits.ts";
 import type { SearchResult } from "./outputs.ts";
 import { formatMs } from "./space_costs.ts";
 
@@ -36,8 +36,37 @@ export function decisionLine(result: SearchResult): string {
     (result.maddsMax === null ? "" : `, cap ${formatMAdds(result.maddsMax)}`);
 }
 
+/**
+ * How the decision grew: per epoch with architecture steps, the layers (of those with a
+ * choice) whose argmax had then held over the last `DECIDED_SHARE` of the steps so far —
+ * what a shorter search of the same schedule would have decided, near enough.
+ */
+export function decidedByEpoch(
+  history: readonly HistoryRecord[],
+  candidates: readonly number[],
+): { epoch: number; archSteps: number; decided: number }[] {
+  return history.flatMap((r) => {
+    if (r.phase !== "supernet" || !r.heldSteps || !r.archSteps) return [];
+    const steps = r.archSteps;
+    const decided = r.heldSteps.filter((h, l) => candidates[l] > 1 && hasDecided(h, steps));
+    return [{ epoch: r.epoch, archSteps: steps, decided: decided.length }];
+  });
+}
+
 /** The share of layers that must decide for a search to count as decided. */
 export const DECIDED_LAYERS = 0.8;
+
+function decisionGrowth(history: readonly HistoryRecord[], result: SearchResult): string[] {
+  const choosing = result.layers.map((c) => c.candidates);
+  const rows = decidedByEpoch(history, choosing);
+  if (rows.length < 2) return [];
+  const of = choosing.filter((k) => k > 1).length;
+  return [
+    "Layers decided at each epoch's end (architecture steps so far): " +
+    rows.map((r) => `epoch ${r.epoch}: ${r.decided}/${of} (${r.archSteps})`).join(", ") + ".",
+    "",
+  ];
+}
 
 /** Writes the PNG (and SVG) curves; returns their file names. */
 async function writeCurves(
@@ -140,9 +169,10 @@ export async function writeSearchReport(
       (result.decidedShare < DECIDED_LAYERS
         ? ` Fewer than ${100 * DECIDED_LAYERS}% of the layers decided: the argmax of the ` +
           `others still moves, so their choice is not yet informed; search longer ` +
-          `(--epochs) or with more architecture steps (--arch-every).`
+          `(--epochs) or with more held-out images per architecture step (--arch-batch).`
         : ""),
       "",
+      ...decisionGrowth(history, result),
     ]),
     ...result.notes.flatMap((n) => [n, ""]),
     "Train it from scratch: `deno task train --arch " + `${out}/network.json\`.`,

@@ -157,6 +157,15 @@ export function describeSearch(prepared: PreparedSearch): string[] {
     (Number.isFinite(cost.max) ? `, cap ${cost.format(cost.max)}` : "") +
     `), data ${cfg.data}` + (cfg.randomLabels ? " with random labels (the null model)" : ""),
   ];
+  if (cfg.algo === "proxyless-rl") {
+    lines.push(
+      `REINFORCE: ${
+        cfg.rlEstimator === "paired"
+          ? "one context path and a one-layer variation of it per layer"
+          : `${cfg.rlSamples} paths and a moving-average baseline`
+      } a step, reward held-out ${cfg.rlReward === "loss" ? "−cross-entropy" : "top-1"}`,
+    );
+  }
   if (latency) {
     lines.push(
       `cost: latency on ${latency.device.adapter} at batch ${latency.batch} ` +

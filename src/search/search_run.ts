@@ -105,6 +105,9 @@ const RESUME_KEYS = [
   "epochs",
   "pathSampling",
   "randomLabels",
+  "archBatch",
+  "rlEstimator",
+  "rlReward",
 ] as const;
 
 /** The supernet between epochs, for callers that measure it (`deno task fidelity`). */
@@ -308,6 +311,7 @@ export class SearchRun {
     await this.valMetrics.drain(false);
     const val = this.valMetrics.takeTotal();
     const p = this.driver.distribution();
+    const decisions = this.driver.decisions?.();
     this.history.push({
       phase: "supernet",
       epoch: step / this.schedule.stepsPerEpoch,
@@ -327,6 +331,9 @@ export class SearchRun {
       entropy: p.map(entropy),
       probabilities: p,
       lambda: this.driver.lambda(),
+      ...(decisions
+        ? { archSteps: decisions[0]?.archSteps ?? 0, heldSteps: decisions.map((d) => d.heldSteps) }
+        : {}),
       lr,
       seconds: (performance.now() - epochStart) / 1000,
     });

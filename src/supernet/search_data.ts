@@ -70,13 +70,20 @@ export interface SupernetSchedule {
 
 /**
  * The loaders of a supernet run: training batches for the weight steps, held-out ones
- * for the architecture steps, each in its own seeded order; whole batches only.
+ * (of `archBatch` images where given) for the architecture steps, each in its own seeded
+ * order; whole batches only.
  */
 export function supernetLoaders(
   train: Dataset,
   val: Dataset,
-  cfg: { batchSize: number; seed: number },
+  cfg: {
+    batchSize: number;
+    /** Held-out images per architecture step; absent or 0: `batchSize`. */
+    archBatch?: number;
+    seed: number;
+  },
 ): { trainLoader: DataLoader; valLoader: DataLoader } {
+  const archBatch = cfg.archBatch || cfg.batchSize;
   return {
     trainLoader: new DataLoader(train, {
       batchSize: cfg.batchSize,
@@ -85,7 +92,7 @@ export function supernetLoaders(
       prefetch: 3,
     }),
     valLoader: new DataLoader(val, {
-      batchSize: cfg.batchSize,
+      batchSize: archBatch,
       seed: cfg.seed + 7,
       dropLast: true,
       prefetch: 2,
@@ -95,13 +102,27 @@ export function supernetLoaders(
 
 /**
  * The loaders every supernet run uses (training batches shuffled by `seed`, held-out
- * batches by `seed + 7`, whole batches only) and its step counts: `warmupEpochs` weight-only
- * epochs, then `epochs`.
+ * batches by `seed + 7`, of `archBatch` images where given, whole batches only) and its
+ * step counts: `warmupEpochs` weight-only epochs, then `epochs`.
  */
 export function supernetSchedule(
   data: SupernetData,
-  cfg: { batchSize: number; seed: number; warmupEpochs: number; epochs: number },
+  cfg: {
+    batchSize: number;
+    /** Held-out images per architecture step; absent or 0: `batchSize`. */
+    archBatch?: number;
+    seed: number;
+    warmupEpochs: number;
+    epochs: number;
+  },
 ): SupernetSchedule {
+  const archBatch = cfg.archBatch || cfg.batchSize;
+  if (archBatch > data.val.length) {
+    throw new Error(
+      `an architecture step takes ${archBatch} held-out images but the held-out split has ` +
+        `${data.val.length}: lower --arch-batch (or --batch), or raise --val-images / --val-split`,
+    );
+  }
   const { trainLoader, valLoader } = supernetLoaders(data.train, data.val, cfg);
   const stepsPerEpoch = trainLoader.stepsPerEpoch;
   return {

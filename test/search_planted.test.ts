@@ -1,0 +1,63 @@
+/**
+ * A search must pick a candidate planted to be clearly better: one searchable layer, the
+ * only way from the stem to the head, whose three other candidates squeeze the image
+ * through a single hidden channel (`mid: 1`). The paired REINFORCE search on the held-out
+ * loss decides for the healthy one (argmax held over the last quarter) and derives it.
+ */
+import assert from "node:assert/strict";
+import { SEARCH_SPACE_SPEC_FORMAT } from "../src/space/search_space_spec.ts";
+import { runScript } from "./_helpers.ts";
+
+function block(cin: number, cout: number, stride: number, mid?: number) {
+  return {
+    type: "inverted_residual",
+    ...{ cin, cout, stride, kernel: 3, expansion: 3, se: false },
+    ...(mid === undefined ? {} : { mid }),
+  };
+}
+
+const HEALTHY = 1;
+const PLANTED_SPACE = {
+  format: SEARCH_SPACE_SPEC_FORMAT,
+  name: "planted",
+  input: { channels: 1, size: 28 },
+  stem: { cout: 8, kernel: 3, stride: 2 },
+  layers: [
+    {
+      ...{ cin: 8, cout: 16, stride: 2 },
+      candidates: [0, 1, 2, 3].map((k) => block(8, 16, 2, k === HEALTHY ? undefined : 1)),
+    },
+    { cin: 16, cout: 16, stride: 1, candidates: [block(16, 16, 1)] },
+  ],
+  head: { featureMix: { cout: 64 }, dropout: 0 },
+  classes: 10,
+};
+
+Deno.test({
+  name: "planted space: the search decides for the healthy candidate and derives it",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "search_planted_" });
+    try {
+      await Deno.writeTextFile(`${dir}/space.json`, JSON.stringify(PLANTED_SPACE));
+      const run = await runScript(
+        "search.ts",
+        ...["--space", `${dir}/space.json`, "--algo", "proxyless-rl"],
+        ...["--rl-estimator", "paired", "--rl-reward", "loss", "--derive", "argmax"],
+        ...["--train-images", "2048", "--val-images", "512", "--batch", "32"],
+        ...["--warmup", "1", "--epochs", "5", "--seed", "1", "--out", `${dir}/out`],
+      );
+      assert.equal(run.code, 0, run.stderr);
+      const result = JSON.parse(await Deno.readTextFile(`${dir}/out/result.json`));
+      const [layer] = result.layers;
+      assert.equal(layer.decision.argmax, HEALTHY, JSON.stringify(layer));
+      assert.ok(layer.decision.decided, JSON.stringify(layer.decision));
+      assert.equal(layer.candidate, HEALTHY, "the derived network takes the decided candidate");
+      assert.equal(result.decidedShare, 1);
+      assert.match(run.stderr + run.stdout, /decided 1 of 1 layers/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
