@@ -114,9 +114,27 @@ function frameOf(g: DepthwiseGeometry, kind: "forward" | "inputGrad"): TileFrame
 }
 
 /**
+ * The source origin of every block where it is the same for all of them: 0 along a
+ * dimension the block spans whole (one block across or down the plane), else null.
+ * A known origin lets the generator drop loads that fall in the padding, and the
+ * multiply-adds that would read them, instead of guarding them at run time: on a 4×4
+ * plane a 3×3 conv's whole-plane block loads 4 of the 18 vec4 slots it would
+ * otherwise touch, and does 100 of its 144 multiply-adds.
+ */
+export interface StaticOrigin {
+  row: number | null;
+  col: number | null;
+}
+
+function staticOrigin(bw: number, bh: number): StaticOrigin {
+  return { row: bh === 1 ? 0 : null, col: bw === 1 ? 0 : null };
+}
+
+/**
  * WGSL statements that load every source value the contributions of row offset
- * `row` read, returning a map col offset → WGSL expression. Expects `sr0`, `sc0`
- * (i32 source origin) and `sbase` (i32 plane offset) in scope.
+ * `row` read, returning a map col offset → WGSL expression, or null where the value
+ * is known to lie in the padding (0). Expects `sr0`, `sc0` (i32 source origin) and
+ * `sbase` (i32 plane offset) in scope.
  */
 function loadSourceRow(
   row: number,
@@ -124,45 +142,82 @@ function loadSourceRow(
   frame: TileFrame,
   vecLoad: boolean,
   lines: string[],
-  norm?: SourceNorm,
-): Map<number, string> {
-  const exprs = new Map<number, string>();
+  norm: SourceNorm | undefined,
+  fixed: StaticOrigin,
+): Map<number, string | null> {
+  const exprs = new Map<number, string | null>();
   const id = (v: number) => (v < 0 ? `m${-v}` : `${v}`);
   const rn = id(row);
-  lines.push(`let sr_${rn} = sr0 + ${row};`);
-  lines.push(`let rv_${rn} = sr_${rn} >= 0 && sr_${rn} < ${frame.srcH};`);
-  lines.push(`let rb_${rn} = sbase + sr_${rn} * ${frame.srcW} + sc0;`);
+  const inside = (v: number, size: number) => v >= 0 && v < size;
+  if (fixed.row !== null && !inside(fixed.row + row, frame.srcH)) {
+    for (const c of cols) exprs.set(c, null);
+    return exprs;
+  }
+  const rowCond = fixed.row !== null ? [] : [`rv_${rn}`];
+  if (fixed.row === null) {
+    lines.push(`let sr_${rn} = sr0 + ${row};`);
+    lines.push(`let rv_${rn} = sr_${rn} >= 0 && sr_${rn} < ${frame.srcH};`);
+    lines.push(`let rb_${rn} = sbase + sr_${rn} * ${frame.srcW} + sc0;`);
+  } else {
+    lines.push(`let rb_${rn} = sbase + ${(fixed.row + row) * frame.srcW} + sc0;`);
+  }
+  /** Conditions under which column offset `c` is inside the plane; null: never. */
+  const colConds = (c: number): string[] | null => {
+    if (fixed.col !== null) return inside(fixed.col + c, frame.srcW) ? [] : null;
+    return [`sc0 + ${c} >= 0 && sc0 + ${c} < ${frame.srcW}`];
+  };
+  /** A guarded load: unguarded where the value is known to be inside the plane. */
+  const guarded = (
+    name: string,
+    conds: string[],
+    index: string,
+    load: (i: string) => string,
+    zero: string,
+  ) => {
+    if (conds.length === 0) {
+      lines.push(`let ${name} = ${load(index)};`);
+      return;
+    }
+    lines.push(`let ok_${name} = ${conds.join(" && ")};`);
+    lines.push(
+      `let ${name} = select(${zero}, ${load(`select(0, ${index}, ok_${name})`)}, ok_${name});`,
+    );
+  };
   if (vecLoad) {
     const slots = [...new Set(cols.map((c) => Math.floor(c / 4)))].sort((a, b) => a - b);
+    const live = new Set<number>();
     for (const q of slots) {
-      const qn = `${rn}_${id(q)}`;
-      lines.push(
-        `let ok_${qn} = rv_${rn} && sc0 + ${4 * q} >= 0 && sc0 + ${4 * q} < ${frame.srcW};`,
-      );
-      lines.push(
-        `let v_${qn} = select(vec4<f32>(), ${
-          normalizedSourceWgsl(
-            norm,
-            `src4[u32(select(0, rb_${rn} / 4 + ${q}, ok_${qn}))]`,
-            "vec4<f32>",
-          )
-        }, ok_${qn});`,
+      const cc = colConds(4 * q);
+      if (cc === null) continue;
+      live.add(q);
+      guarded(
+        `v_${rn}_${id(q)}`,
+        [...rowCond, ...cc],
+        `rb_${rn} / 4 + ${q}`,
+        (i) => normalizedSourceWgsl(norm, `src4[u32(${i})]`, "vec4<f32>"),
+        "vec4<f32>()",
       );
     }
     for (const c of cols) {
       const q = Math.floor(c / 4);
-      exprs.set(c, `v_${rn}_${id(q)}[${c - 4 * q}]`);
+      exprs.set(c, live.has(q) ? `v_${rn}_${id(q)}[${c - 4 * q}]` : null);
     }
   } else {
     for (const c of cols) {
-      const cn = `${rn}_${id(c)}`;
-      lines.push(`let ok_${cn} = rv_${rn} && sc0 + ${c} >= 0 && sc0 + ${c} < ${frame.srcW};`);
-      lines.push(
-        `let x_${cn} = select(0.0, ${
-          normalizedSourceWgsl(norm, `src[u32(select(0, rb_${rn} + ${c}, ok_${cn}))]`, "f32")
-        }, ok_${cn});`,
+      const cc = colConds(c);
+      if (cc === null) {
+        exprs.set(c, null);
+        continue;
+      }
+      const name = `x_${rn}_${id(c)}`;
+      guarded(
+        name,
+        [...rowCond, ...cc],
+        `rb_${rn} + ${c}`,
+        (i) => normalizedSourceWgsl(norm, `src[u32(${i})]`, "f32"),
+        "0.0",
       );
-      exprs.set(c, `x_${cn}`);
+      exprs.set(c, name);
     }
   }
   return exprs;
@@ -220,6 +275,7 @@ export function depthwiseConvWgsl(
     ? forwardContributions(g, tile)
     : inputGradContributions(g, tile);
   const [bw, bh] = blockCounts(frame.dstH, frame.dstW, tile);
+  const fixed = staticOrigin(bw, bh);
   const total = g.n * g.c * bw * bh;
   const kk = g.k * g.k;
   const lines: string[] = [];
@@ -231,9 +287,10 @@ export function depthwiseConvWgsl(
   if (norm) lines.push(`let cp = chan[plane % ${g.c}u];`);
   for (const [row, list] of byRow(contribs)) {
     const cols = [...new Set(list.map((c) => c.col))].sort((a, b) => a - b);
-    const xs = loadSourceRow(row, cols, frame, tile.vecLoad, lines, norm);
+    const xs = loadSourceRow(row, cols, frame, tile.vecLoad, lines, norm, fixed);
     for (const c of list) {
-      lines.push(`a${c.i}_${c.j} = fma(${xs.get(c.col)}, w${c.tap}, a${c.i}_${c.j});`);
+      const x = xs.get(c.col);
+      if (x) lines.push(`a${c.i}_${c.j} = fma(${x}, w${c.tap}, a${c.i}_${c.j});`);
     }
   }
   lines.push(...storeBlock(frame, tile));
@@ -281,21 +338,29 @@ function storeBlock(frame: TileFrame, tile: DepthwiseTile): string[] {
   return lines;
 }
 
-/** Split of the weight-gradient reduction: workgroups per channel and lanes. */
+/**
+ * Split of the weight-gradient reduction. Tiled (GPUs): workgroup (channel, chunk),
+ * its lanes walking the channel's blocks and folding in shared memory. Register
+ * (llvmpipe): invocation (channel, part), neighbouring lanes on neighbouring channels,
+ * each lane walking every `chunks`-th block of its channel in registers; with one part
+ * a channel the lanes write dw themselves and no second pass runs.
+ */
 export interface WeightGradPlan {
   variant: KernelVariant;
   wg: number;
-  /** Workgroups per channel. */
+  /** Workgroups (tiled) or parts (register) per channel. */
   chunks: number;
-  /** Partials per (channel, tap) for pass 2. */
+  /** Partials per (channel, tap) for pass 2; 1 (register): dw is written directly. */
   partials: number;
 }
 
 /**
- * Weight gradient, pass 1: workgroup (channel c, chunk q); lane u of the channel
- * walks blocks u, u + U, ... over all N·blocks of the channel, accumulating the k²
- * tap sums. Writes partials[(c·k² + tap)·P + p]. Bindings: 0 x, 1 dy, 2 partials,
- * and 3 the channel records when x is read through `norm`.
+ * Weight gradient, pass 1. Tiled: workgroup (channel c, chunk q); lane u of the
+ * channel walks blocks u, u + U, ... over all N·blocks of the channel. Register:
+ * invocation c + C·u walks blocks u, u + P, ... of channel c. Either accumulates the
+ * k² tap sums and writes partials[(c·k² + tap)·P + p] (dw itself when P = 1).
+ * Bindings: 0 x, 1 dy, 2 partials (or dw), and 3 the channel records when x is read
+ * through `norm`.
  */
 export function depthwiseWeightGradWgsl(
   g: DepthwiseGeometry,
@@ -306,6 +371,7 @@ export function depthwiseWeightGradWgsl(
   const frame = frameOf(g, "forward");
   const contribs = forwardContributions(g, tile);
   const [bw, bh] = blockCounts(g.ho, g.wo, tile);
+  const fixed = staticOrigin(bw, bh);
   const blocks = bw * bh;
   const kk = g.k * g.k;
   const lanes = plan.chunks * plan.wg;
@@ -336,9 +402,10 @@ export function depthwiseWeightGradWgsl(
   }
   for (const [row, list] of byRow(contribs)) {
     const cols = [...new Set(list.map((c) => c.col))].sort((a, b) => a - b);
-    const xs = loadSourceRow(row, cols, frame, tile.vecLoad, lines, norm);
+    const xs = loadSourceRow(row, cols, frame, tile.vecLoad, lines, norm, fixed);
     for (const c of list) {
-      lines.push(`g${c.tap} = fma(${xs.get(c.col)}, d${c.i}_${c.j}, g${c.tap});`);
+      const x = xs.get(c.col);
+      if (x) lines.push(`g${c.tap} = fma(${x}, d${c.i}_${c.j}, g${c.tap});`);
     }
   }
   const decls = Array.from({ length: kk }, (_, t) => `var g${t} = 0.0;`).join(" ");
@@ -346,7 +413,34 @@ export function depthwiseWeightGradWgsl(
     `partials[(c * ${kk}u + ${t}) * ${plan.partials}u + ${p}]`;
   let write: string;
   if (plan.variant === "register") {
+    const parts = plan.chunks;
+    const lanesTotal = g.c * parts;
     write = Array.from({ length: kk }, (_, t) => `${slot(`${t}u`, "u")} = g${t};`).join("\n  ");
+    return `
+@group(0) @binding(0) var<storage, read> ${
+      tile.vecLoad ? "src4: array<vec4<f32>>" : "src: array<f32>"
+    };
+@group(0) @binding(1) var<storage, read> ${
+      tile.vecStore ? "dy4: array<vec4<f32>>" : "dy: array<f32>"
+    };
+@group(0) @binding(2) var<storage, read_write> partials: array<f32>;
+${sourceNormBindingWgsl(norm, 3)}
+@compute @workgroup_size(${plan.wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let gi = gid.x;
+  if (gi >= ${lanesTotal}u) { return; }
+  let c = gi % ${g.c}u;
+  let u = gi / ${g.c}u;
+  ${norm ? "let cp = chan[c];" : ""}
+  ${decls}
+  for (var m = u; m < ${g.n * blocks}u; m = m + ${parts}u) {
+    let tt = m % ${blocks}u;
+    let plane = (m / ${blocks}u) * ${g.c}u + c;
+    ${blockSetup(frame, tile, bw)}
+    ${lines.join("\n    ")}
+  }
+  ${write}
+}`;
   } else {
     // One barrier, then lanes < k² each fold one tap's wg values in a fixed order.
     const stores = Array.from({ length: kk }, (_, t) => `red[${t * plan.wg}u + lane] = g${t};`)

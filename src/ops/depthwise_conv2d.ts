@@ -107,6 +107,9 @@ export function depthwiseTile(
   const [srcW, dstW] = kind === "inputGrad" ? [g.wo, g.w] : [g.w, g.wo];
   const dstH = kind === "inputGrad" ? g.h : g.ho;
   const s = g.stride;
+  if (variant === "register" && dstH * dstW <= PLANE_BLOCK_ACCS) {
+    return fitTile(g, kind, dstH, dstW, srcW, dstW);
+  }
   if (variant === "register" && dstW <= ROW_BLOCK_MAX_W) {
     if (s === 1) {
       const th = [7, 4, 2].find((t) => dstH % t === 0 && t * dstW <= ROW_BLOCK_ACCS);
@@ -125,6 +128,8 @@ export function depthwiseTile(
 /** Widest plane that takes whole-row blocks on llvmpipe, and their most accumulators. */
 const ROW_BLOCK_MAX_W = 32;
 const ROW_BLOCK_ACCS = 56;
+/** Largest plane that one llvmpipe invocation takes whole (7×7, 4×4; 8×8 at most). */
+const PLANE_BLOCK_ACCS = 64;
 
 /** Completes a TH×TW choice with the vec4 flags its alignment allows. */
 export function fitTile(
@@ -136,11 +141,15 @@ export function fitTile(
   dstW = kind === "inputGrad" ? g.w : g.wo,
 ): DepthwiseTile {
   const s = g.stride;
-  if (kind === "inputGrad" && (th % s !== 0 || tw % s !== 0)) {
+  const dstH = kind === "inputGrad" ? g.h : g.ho;
+  // A block spanning the plane's height (width) has one origin, 0, whatever its size.
+  const wholeH = th >= dstH;
+  const wholeW = tw >= dstW;
+  if (kind === "inputGrad" && ((th % s !== 0 && !wholeH) || (tw % s !== 0 && !wholeW))) {
     throw new Error(`depthwiseConv2d: input-gradient block ${th}×${tw} must be a multiple of ${s}`);
   }
   // Source column origin: s·c0 (forward, dw) or c0 / s (input gradient).
-  const originAligned = kind === "inputGrad" ? tw % (4 * s) === 0 : tw % 4 === 0;
+  const originAligned = wholeW || (kind === "inputGrad" ? tw % (4 * s) === 0 : tw % 4 === 0);
   return {
     th,
     tw,
@@ -215,20 +224,36 @@ function checkDy(g: DepthwiseGeometry, dy: Tensor): void {
   }
 }
 
-/** Workgroups per channel for dw: enough groups to fill the device, ≥ 2 blocks a lane. */
-function weightGradPlan(g: DepthwiseGeometry, tile: DepthwiseTile, variant: KernelVariant) {
+/**
+ * The split of dw's reduction. Tiled: enough workgroups to fill the device, ≥ 2
+ * blocks a lane. Register: the fewest parts a channel that still give
+ * `DW_REGISTER_LANES` lanes, each walking ≥ `DW_REGISTER_MIN_BLOCKS` blocks, so
+ * that few partials are written and read again (one part: no second pass). A 4×4
+ * plane at batch 64 has 64 blocks a channel: with 64 lanes a channel, as the tiled
+ * split has, each lane wrote its 9 partials after one block.
+ */
+function weightGradPlan(
+  g: DepthwiseGeometry,
+  tile: DepthwiseTile,
+  variant: KernelVariant,
+): WeightGradPlan {
   const [bw, bh] = blockCounts(g.ho, g.wo, tile);
   const items = g.n * bw * bh;
-  const minGroups = variant === "register" ? 16 : 256;
-  const chunks = Math.max(1, Math.min(Math.ceil(minGroups / g.c), Math.floor(items / (WG * 2))));
-  const plan: WeightGradPlan = {
-    variant,
-    wg: WG,
-    chunks,
-    partials: variant === "register" ? chunks * WG : chunks,
-  };
-  return plan;
+  if (variant === "register") {
+    const parts = Math.max(
+      1,
+      Math.min(Math.ceil(DW_REGISTER_LANES / g.c), Math.floor(items / DW_REGISTER_MIN_BLOCKS)),
+    );
+    return { variant, wg: DW_REGISTER_WG, chunks: parts, partials: parts };
+  }
+  const chunks = Math.max(1, Math.min(Math.ceil(256 / g.c), Math.floor(items / (WG * 2))));
+  return { variant, wg: WG, chunks, partials: chunks };
 }
+
+/** Register dw: lanes to aim for (4 llvmpipe threads × 8 SIMD lanes × 8), workgroup. */
+const DW_REGISTER_LANES = 256;
+const DW_REGISTER_MIN_BLOCKS = 16;
+const DW_REGISTER_WG = 32;
 
 /**
  * dw [C, 1, k, k] from x (or act(bn(x)) with `norm`) and dy: a per-channel reduction
@@ -253,15 +278,20 @@ export function depthwiseConv2dBackwardWeight(
   if (g.c * plan.chunks > gpu.device.limits.maxComputeWorkgroupsPerDimension) {
     throw new Error(`depthwiseConv2d: ${g.c} channels exceed one dispatch dimension`);
   }
-  const partials = empty([g.c * kk * plan.partials], { name: "dwconv.dw.partials" });
+  const dw = empty(wShape, { name: "dwconv.dw" });
+  const direct = variant === "register" && plan.partials === 1;
+  const partials = direct ? dw : empty([g.c * kk * plan.partials], { name: "dwconv.dw.partials" });
   const k1 = gpu.kernel(
     `dwconv_dw:${geometryKey(g)}:${tileKey(t)}:${variant}:${plan.chunks}${normKey(norm)}`,
     () => depthwiseWeightGradWgsl(g, t, plan, norm),
   );
   const label = `depthwiseConv2d dw ${x.describe()} k${g.k} s${g.stride}`;
   const buffers = [x.buffer, dy.buffer, partials.buffer, ...(norm ? [norm.chan.buffer] : [])];
-  gpu.dispatch(k1, buffers, [g.c * plan.chunks], label);
-  const dw = empty(wShape, { name: "dwconv.dw" });
+  const groups = variant === "register"
+    ? Math.ceil((g.c * plan.chunks) / plan.wg)
+    : g.c * plan.chunks;
+  gpu.dispatch(k1, buffers, [groups], label);
+  if (direct) return dw;
   runPass2("dwconv_dw", g.c * kk, 1, plan, partials, [writeF32("dw", dw)], "dw[r] = s0;", {
     label,
   });
