@@ -49,6 +49,15 @@ export interface DepthwiseTile {
   vecLoad: boolean;
   /** Output rows are written (or, for dw, dy read) as vec4. */
   vecStore: boolean;
+  /**
+   * The block spans whole source rows that start 4-aligned in a plane of a multiple
+   * of 4 values: its source is one contiguous run, read as aligned vec4 whatever the
+   * row width (14- and 7-wide rows; a vec4 may hold the end of one row and the start
+   * of the next). Implies a vec4 source binding.
+   */
+  flatLoad: boolean;
+  /** Likewise for the destination block (output, or dy in the weight gradient). */
+  flatStore: boolean;
 }
 
 /** One multiply-add of a block: source (row, col) offset, tap, accumulator (i, j). */
@@ -223,6 +232,69 @@ function loadSourceRow(
   return exprs;
 }
 
+/**
+ * The loads of a block, row by row: `loadSourceRow`'s, or with `tile.flatLoad` aligned
+ * vec4 loads over the block's contiguous source, each emitted once for all rows (the
+ * plane and its size are multiples of 4, so a vec4 lies wholly inside or outside the
+ * plane, and outside it means padding rows). Expects `sr0` and `sbase` in scope.
+ */
+function sourceLoader(
+  frame: TileFrame,
+  tile: DepthwiseTile,
+  lines: string[],
+  norm: SourceNorm | undefined,
+  fixed: StaticOrigin,
+): (row: number, cols: readonly number[]) => Map<number, string | null> {
+  if (!tile.flatLoad) {
+    return (row, cols) => loadSourceRow(row, cols, frame, tile.vecLoad, lines, norm, fixed);
+  }
+  const plane = frame.srcH * frame.srcW;
+  if (fixed.row === null) {
+    lines.push(`let fb = sr0 * ${frame.srcW};`);
+    lines.push(`let fq = (sbase + fb) / 4;`);
+  } else {
+    lines.push(`let fq = sbase / 4;`);
+  }
+  const vecs = new Map<number, string | null>();
+  const id = (v: number) => (v < 0 ? `m${-v}` : `${v}`);
+  const vec = (q: number): string | null => {
+    if (vecs.has(q)) return vecs.get(q)!;
+    let name: string | null = `f_${id(q)}`;
+    const load = (i: string) => normalizedSourceWgsl(norm, `src4[u32(${i})]`, "vec4<f32>");
+    if (fixed.row !== null) {
+      const at = fixed.row * frame.srcW + 4 * q;
+      if (at < 0 || at >= plane) name = null;
+      else lines.push(`let ${name} = ${load(`fq + ${q}`)};`);
+    } else {
+      lines.push(`let ok_${name} = fb + ${4 * q} >= 0 && fb + ${4 * q} < ${plane};`);
+      lines.push(
+        `let ${name} = select(vec4<f32>(), ${
+          load(`select(0, fq + ${q}, ok_${name})`)
+        }, ok_${name});`,
+      );
+    }
+    vecs.set(q, name);
+    return name;
+  };
+  return (row, cols) => {
+    const exprs = new Map<number, string | null>();
+    for (const c of cols) {
+      const colOut = c < 0 || c >= frame.srcW;
+      const rowOut = fixed.row !== null &&
+        (fixed.row + row < 0 || fixed.row + row >= frame.srcH);
+      if (colOut || rowOut) {
+        exprs.set(c, null);
+        continue;
+      }
+      const f = row * frame.srcW + c;
+      const q = Math.floor(f / 4);
+      const v = vec(q);
+      exprs.set(c, v === null ? null : `${v}[${f - 4 * q}]`);
+    }
+    return exprs;
+  };
+}
+
 /** Groups contributions by source row, in ascending row order. */
 function byRow(contribs: readonly Contribution[]): [number, Contribution[]][] {
   const m = new Map<number, Contribution[]>();
@@ -247,8 +319,12 @@ function blockSetup(frame: TileFrame, tile: DepthwiseTile, blocksW: number): str
   let r0 = i32(by * ${tile.th}u);
   let c0 = i32(bx * ${tile.tw}u);
   let sr0 = ${originExpr("r0")};
-  let sc0 = ${originExpr("c0")};
-  let sbase = i32(plane * ${frame.srcH * frame.srcW}u);`;
+  let sc0 = ${originExpr("c0")};`;
+}
+
+/** The source plane's offset, from `plane`. */
+function planeBase(frame: TileFrame): string {
+  return `let sbase = i32(plane * ${frame.srcH * frame.srcW}u);`;
 }
 
 /** Number of TH×TW blocks across and down a destination plane. */
@@ -257,7 +333,10 @@ export function blockCounts(dstH: number, dstW: number, tile: DepthwiseTile): [n
 }
 
 /**
- * Forward ("forward") or input gradient ("inputGrad"): one invocation per block.
+ * Forward ("forward") or input gradient ("inputGrad"): one invocation per block of
+ * `images` planes of one channel (the same block in each), which loads the channel's
+ * weights (and record) once for all of them: on a 4×4 plane the 9 scalar weight
+ * loads otherwise cost more than the block's 4 vec4 loads and 4 vec4 stores.
  * Bindings: 0 source (x or dy), 1 weights [C·k·k], 2 destination (y or dx), and 3
  * the channel records when the forward reads its source through `norm`.
  */
@@ -268,26 +347,32 @@ export function depthwiseConvWgsl(
   grid: Grid1D,
   wg: number,
   norm?: SourceNorm,
+  images = 1,
 ): string {
   if (norm && kind !== "forward") throw new Error("depthwiseConvWgsl: only the forward normalises");
+  if (g.n % images !== 0) {
+    throw new Error(`depthwiseConvWgsl: ${images} images do not divide ${g.n}`);
+  }
   const frame = frameOf(g, kind);
   const contribs = kind === "forward"
     ? forwardContributions(g, tile)
     : inputGradContributions(g, tile);
   const [bw, bh] = blockCounts(frame.dstH, frame.dstW, tile);
   const fixed = staticOrigin(bw, bh);
-  const total = g.n * g.c * bw * bh;
+  const total = Math.ceil(g.n / images) * g.c * bw * bh;
   const kk = g.k * g.k;
-  const lines: string[] = [];
+  const head: string[] = [];
   const taps = [...new Set(contribs.map((c) => c.tap))].sort((a, b) => a - b);
-  for (const t of taps) lines.push(`let w${t} = wt[wbase + ${t}u];`);
+  for (const t of taps) head.push(`let w${t} = wt[wbase + ${t}u];`);
+  if (norm) head.push(`let cp = chan[ch];`);
+  const lines: string[] = [];
   for (let i = 0; i < tile.th; i++) {
     for (let j = 0; j < tile.tw; j++) lines.push(`var a${i}_${j} = 0.0;`);
   }
-  if (norm) lines.push(`let cp = chan[plane % ${g.c}u];`);
+  const loadRow = sourceLoader(frame, tile, lines, norm, fixed);
   for (const [row, list] of byRow(contribs)) {
     const cols = [...new Set(list.map((c) => c.col))].sort((a, b) => a - b);
-    const xs = loadSourceRow(row, cols, frame, tile.vecLoad, lines, norm, fixed);
+    const xs = loadRow(row, cols);
     for (const c of list) {
       const x = xs.get(c.col);
       if (x) lines.push(`a${c.i}_${c.j} = fma(${x}, w${c.tap}, a${c.i}_${c.j});`);
@@ -296,11 +381,11 @@ export function depthwiseConvWgsl(
   lines.push(...storeBlock(frame, tile));
   return `
 @group(0) @binding(0) var<storage, read> ${
-    tile.vecLoad ? "src4: array<vec4<f32>>" : "src: array<f32>"
+    tile.vecLoad || tile.flatLoad ? "src4: array<vec4<f32>>" : "src: array<f32>"
   };
 @group(0) @binding(1) var<storage, read> wt: array<f32>;
 @group(0) @binding(2) var<storage, read_write> ${
-    tile.vecStore ? "dst4: array<vec4<f32>>" : "dst: array<f32>"
+    tile.vecStore || tile.flatStore ? "dst4: array<vec4<f32>>" : "dst: array<f32>"
   };
 ${sourceNormBindingWgsl(norm, 3)}
 @compute @workgroup_size(${wg})
@@ -308,16 +393,33 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let gi = ${grid.index};
   if (gi >= ${total}u) { return; }
   let tt = gi % ${bw * bh}u;
-  let plane = gi / ${bw * bh}u;
-  let wbase = (plane % ${g.c}u) * ${kk}u;
+  let rest = gi / ${bw * bh}u;
+  let ch = rest % ${g.c}u;
+  let n0 = (rest / ${g.c}u) * ${images}u;
+  let wbase = ch * ${kk}u;
+  ${head.join("\n  ")}
   ${blockSetup(frame, tile, bw)}
-  ${lines.join("\n  ")}
+  for (var e = 0u; e < ${images}u; e = e + 1u) {
+    let plane = (n0 + e) * ${g.c}u + ch;
+    ${planeBase(frame)}
+    ${lines.join("\n    ")}
+  }
 }`;
 }
 
 /** Guarded stores of the accumulators a{i}_{j} into the destination plane. */
 function storeBlock(frame: TileFrame, tile: DepthwiseTile): string[] {
   const lines = [`let dbase = i32(plane * ${frame.dstH * frame.dstW}u);`];
+  if (tile.flatStore) {
+    // Whole rows, 4-aligned: the block is th·W contiguous values.
+    const acc = (f: number) => `a${Math.floor(f / frame.dstW)}_${f % frame.dstW}`;
+    lines.push(`let dq = (dbase + r0 * ${frame.dstW}) / 4;`);
+    for (let q = 0; q < (tile.th * frame.dstW) / 4; q++) {
+      const v = [0, 1, 2, 3].map((e) => acc(4 * q + e)).join(", ");
+      lines.push(`dst4[u32(dq + ${q})] = vec4<f32>(${v});`);
+    }
+    return lines;
+  }
   const rowGuard = frame.dstH % tile.th !== 0;
   const colGuard = frame.dstW % tile.tw !== 0;
   for (let i = 0; i < tile.th; i++) {
@@ -357,7 +459,8 @@ export interface WeightGradPlan {
 /**
  * Weight gradient, pass 1. Tiled: workgroup (channel c, chunk q); lane u of the
  * channel walks blocks u, u + U, ... over all N·blocks of the channel. Register:
- * invocation c + C·u walks blocks u, u + P, ... of channel c. Either accumulates the
+ * invocation c + C·u walks the u-th of P contiguous runs of channel c's blocks (a lane
+ * streams through consecutive memory; interleaved runs were slower on 14×14 planes). Either accumulates the
  * k² tap sums and writes partials[(c·k² + tap)·P + p] (dw itself when P = 1).
  * Bindings: 0 x, 1 dy, 2 partials (or dw), and 3 the channel records when x is read
  * through `norm`.
@@ -380,7 +483,17 @@ export function depthwiseWeightGradWgsl(
   lines.push(`let dbase = i32(plane * ${g.ho * g.wo}u);`);
   const rowGuard = g.ho % tile.th !== 0;
   const colGuard = g.wo % tile.tw !== 0;
-  for (let i = 0; i < tile.th; i++) {
+  if (tile.flatStore) {
+    lines.push(`let dq = (dbase + r0 * ${g.wo}) / 4;`);
+    for (let q = 0; q < (tile.th * g.wo) / 4; q++) {
+      lines.push(`let dv${q} = dy4[u32(dq + ${q})];`);
+      for (let e = 0; e < 4; e++) {
+        const f = 4 * q + e;
+        lines.push(`let d${Math.floor(f / g.wo)}_${f % g.wo} = dv${q}[${e}];`);
+      }
+    }
+  }
+  for (let i = 0; i < (tile.flatStore ? 0 : tile.th); i++) {
     const rowOk = rowGuard ? `r0 + ${i} < ${g.ho}` : "true";
     const at = `dbase + (r0 + ${i}) * ${g.wo} + c0`;
     if (tile.vecStore) {
@@ -400,9 +513,10 @@ export function depthwiseWeightGradWgsl(
       }
     }
   }
+  const loadRow = sourceLoader(frame, tile, lines, norm, fixed);
   for (const [row, list] of byRow(contribs)) {
     const cols = [...new Set(list.map((c) => c.col))].sort((a, b) => a - b);
-    const xs = loadSourceRow(row, cols, frame, tile.vecLoad, lines, norm, fixed);
+    const xs = loadRow(row, cols);
     for (const c of list) {
       const x = xs.get(c.col);
       if (x) lines.push(`g${c.tap} = fma(${x}, d${c.i}_${c.j}, g${c.tap});`);
@@ -418,10 +532,10 @@ export function depthwiseWeightGradWgsl(
     write = Array.from({ length: kk }, (_, t) => `${slot(`${t}u`, "u")} = g${t};`).join("\n  ");
     return `
 @group(0) @binding(0) var<storage, read> ${
-      tile.vecLoad ? "src4: array<vec4<f32>>" : "src: array<f32>"
+      tile.vecLoad || tile.flatLoad ? "src4: array<vec4<f32>>" : "src: array<f32>"
     };
 @group(0) @binding(1) var<storage, read> ${
-      tile.vecStore ? "dy4: array<vec4<f32>>" : "dy: array<f32>"
+      tile.vecStore || tile.flatStore ? "dy4: array<vec4<f32>>" : "dy: array<f32>"
     };
 @group(0) @binding(2) var<storage, read_write> partials: array<f32>;
 ${sourceNormBindingWgsl(norm, 3)}
@@ -433,10 +547,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let u = gi / ${g.c}u;
   ${norm ? "let cp = chan[c];" : ""}
   ${decls}
-  for (var m = u; m < ${g.n * blocks}u; m = m + ${parts}u) {
+  let m0 = u * ${Math.ceil((g.n * blocks) / parts)}u;
+  let m1 = min(m0 + ${Math.ceil((g.n * blocks) / parts)}u, ${g.n * blocks}u);
+  for (var m = m0; m < m1; m = m + 1u) {
     let tt = m % ${blocks}u;
     let plane = (m / ${blocks}u) * ${g.c}u + c;
     ${blockSetup(frame, tile, bw)}
+    ${planeBase(frame)}
     ${lines.join("\n    ")}
   }
   ${write}
@@ -455,10 +572,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   return `
 @group(0) @binding(0) var<storage, read> ${
-    tile.vecLoad ? "src4: array<vec4<f32>>" : "src: array<f32>"
+    tile.vecLoad || tile.flatLoad ? "src4: array<vec4<f32>>" : "src: array<f32>"
   };
 @group(0) @binding(1) var<storage, read> ${
-    tile.vecStore ? "dy4: array<vec4<f32>>" : "dy: array<f32>"
+    tile.vecStore || tile.flatStore ? "dy4: array<vec4<f32>>" : "dy: array<f32>"
   };
 @group(0) @binding(2) var<storage, read_write> partials: array<f32>;
 ${sourceNormBindingWgsl(norm, 3)}
@@ -474,6 +591,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let tt = m % ${blocks}u;
     let plane = (m / ${blocks}u) * ${g.c}u + c;
     ${blockSetup(frame, tile, bw)}
+    ${planeBase(frame)}
     ${lines.join("\n    ")}
   }
   ${write}

@@ -43,6 +43,8 @@ const cases: [number, number, number, number, number, 1 | 2][] = [
   // Enough blocks a channel that llvmpipe's dw splits each channel into parts.
   [4, 3, 28, 28, 3, 1],
   [40, 2, 4, 4, 3, 1],
+  // Enough planes that llvmpipe's forward and input gradient take 4 images a lane.
+  [16, 512, 4, 4, 3, 1],
 ];
 
 function referenceCase(n: number, c: number, h: number, w: number, k: number, s: number) {

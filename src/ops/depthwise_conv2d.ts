@@ -83,7 +83,8 @@ function geometryKey(g: DepthwiseGeometry): string {
 }
 
 function tileKey(t: DepthwiseTile): string {
-  return `${t.th}x${t.tw}${t.vecLoad ? "v" : "s"}${t.vecStore ? "v" : "s"}`;
+  return `${t.th}x${t.tw}${t.vecLoad ? "v" : "s"}${t.vecStore ? "v" : "s"}` +
+    `${t.flatLoad ? "f" : ""}${t.flatStore ? "F" : ""}`;
 }
 
 /**
@@ -111,11 +112,12 @@ export function depthwiseTile(
     return fitTile(g, kind, dstH, dstW, srcW, dstW);
   }
   if (variant === "register" && dstW <= ROW_BLOCK_MAX_W) {
-    if (s === 1) {
-      const th = [7, 4, 2].find((t) => dstH % t === 0 && t * dstW <= ROW_BLOCK_ACCS);
-      if (th) return fitTile(g, kind, th, dstW, srcW, dstW);
-    } else if (kind === "inputGrad" && dstW % s === 0 && dstH % s === 0) {
-      return fitTile(g, kind, s, dstW, srcW, dstW);
+    // Input-gradient blocks start on multiples of the stride.
+    const th = [7, 4, 2].find((t) =>
+      dstH % t === 0 && t * dstW <= ROW_BLOCK_ACCS && (kind !== "inputGrad" || t % s === 0)
+    );
+    if (th && (kind !== "inputGrad" || dstW % s === 0)) {
+      return fitTile(g, kind, th, dstW, srcW, dstW);
     }
   }
   let th = variant === "register" ? 4 : 2;
@@ -144,6 +146,9 @@ export function fitTile(
   const dstH = kind === "inputGrad" ? g.h : g.ho;
   // A block spanning the plane's height (width) has one origin, 0, whatever its size.
   const wholeH = th >= dstH;
+  const srcH = kind === "inputGrad" ? g.ho : g.h;
+  // How far the source row origin moves from one block down to the next.
+  const srcStep = kind === "inputGrad" ? th / s : th * s;
   const wholeW = tw >= dstW;
   if (kind === "inputGrad" && ((th % s !== 0 && !wholeH) || (tw % s !== 0 && !wholeW))) {
     throw new Error(`depthwiseConv2d: input-gradient block ${th}×${tw} must be a multiple of ${s}`);
@@ -155,8 +160,28 @@ export function fitTile(
     tw,
     vecLoad: srcW % 4 === 0 && originAligned,
     vecStore: dstW % 4 === 0 && tw % 4 === 0,
+    flatLoad: tw === dstW && (srcH * srcW) % 4 === 0 &&
+      (wholeH || (srcStep * srcW) % 4 === 0),
+    flatStore: tw === dstW && (th === dstH || (th < dstH && dstH % th === 0)) &&
+      (th * dstW) % 4 === 0 && (dstH * dstW) % 4 === 0,
   };
 }
+
+/**
+ * Images one forward or input-gradient invocation takes of its channel (llvmpipe): up
+ * to `CONV_IMAGES`, while at least `CONV_MIN_LANES` invocations remain.
+ */
+function imagesPerInvocation(g: DepthwiseGeometry, blocks: number, variant: KernelVariant) {
+  if (variant !== "register") return 1;
+  let images = 1;
+  while (
+    images < CONV_IMAGES && g.n % (2 * images) === 0 &&
+    (g.n / (2 * images)) * g.c * blocks >= CONV_MIN_LANES
+  ) images *= 2;
+  return images;
+}
+const CONV_IMAGES = 4;
+const CONV_MIN_LANES = 2048;
 
 function runConv(
   kind: "forward" | "inputGrad",
@@ -170,10 +195,11 @@ function runConv(
   const [dstH, dstW] = kind === "forward" ? [g.ho, g.wo] : [g.h, g.w];
   const dst = empty([g.n, g.c, dstH, dstW], { name: kind === "forward" ? "dwconv" : "dwconv.dx" });
   const [bw, bh] = blockCounts(dstH, dstW, tile);
-  const grid = grid1D(g.n * g.c * bw * bh, WG);
+  const images = imagesPerInvocation(g, bw * bh, kernelVariant());
+  const grid = grid1D(Math.ceil(g.n / images) * g.c * bw * bh, WG);
   const k = gpu.kernel(
-    `dwconv_${kind}:${geometryKey(g)}:${tileKey(tile)}${normKey(norm)}`,
-    () => depthwiseConvWgsl(g, kind, tile, grid, WG, norm),
+    `dwconv_${kind}:${geometryKey(g)}:${tileKey(tile)}:i${images}${normKey(norm)}`,
+    () => depthwiseConvWgsl(g, kind, tile, grid, WG, norm, images),
   );
   gpu.dispatch(
     k,
@@ -244,16 +270,19 @@ function weightGradPlan(
       1,
       Math.min(Math.ceil(DW_REGISTER_LANES / g.c), Math.floor(items / DW_REGISTER_MIN_BLOCKS)),
     );
-    return { variant, wg: DW_REGISTER_WG, chunks: parts, partials: parts };
+    // Narrower workgroups until there are enough to spread over llvmpipe's threads.
+    let wg = 32;
+    while (wg > 8 && Math.ceil((g.c * parts) / wg) < DW_REGISTER_GROUPS) wg /= 2;
+    return { variant, wg, chunks: parts, partials: parts };
   }
   const chunks = Math.max(1, Math.min(Math.ceil(256 / g.c), Math.floor(items / (WG * 2))));
   return { variant, wg: WG, chunks, partials: chunks };
 }
 
-/** Register dw: lanes to aim for (4 llvmpipe threads × 8 SIMD lanes × 8), workgroup. */
-const DW_REGISTER_LANES = 256;
-const DW_REGISTER_MIN_BLOCKS = 16;
-const DW_REGISTER_WG = 32;
+/** Register dw: lanes to aim for, fewest blocks a lane, fewest workgroups. */
+const DW_REGISTER_LANES = 512;
+const DW_REGISTER_MIN_BLOCKS = 8;
+const DW_REGISTER_GROUPS = 32;
 
 /**
  * dw [C, 1, k, k] from x (or act(bn(x)) with `norm`) and dy: a per-channel reduction
