@@ -4,15 +4,18 @@
  *
  * Every kernel here is register-blocked: an invocation owns a TH×TW block of its
  * output plane, loads the source rows that block needs once (as vec4 where the row
- * width allows), and unrolls all multiply-adds at generation time. The three
+ * width allows, or as one contiguous vec4 run where the block spans whole rows),
+ * leaves out at generation time the loads and multiply-adds that fall in the padding
+ * where the block's origin is known, and unrolls all multiply-adds. The three
  * kernels differ only in their "contributions" — which source value times which
  * weight (or output gradient) adds into which accumulator:
  * - forward:        y[i, j]  += x[s·i − p + a, s·j − p + b] · w[a, b]
  * - input gradient: dx[i, j] += dy[(i + p − a)/s, (j + p − b)/s] · w[a, b]
  *                   (only taps where both divisions are exact; a transposed conv)
  * - weight grad.:   dw[a, b] += x[s·i − p + a, s·j − p + b] · dy[i, j]
- *                   summed over the blocks of one channel by a workgroup, then
- *                   over workgroups by a deterministic second pass.
+ *                   summed over the blocks of one channel (by a workgroup on GPUs,
+ *                   by a few lanes on llvmpipe), then over those partial sums by
+ *                   a deterministic second pass (none where one lane has them all).
  * The forward and the weight gradient can read their source through a batch norm and
  * its activation (`SourceNorm`): every loaded value v becomes act(v·scale[c] +
  * shift[c]) from the channel records `chan[c] = (scale, shift, …)` of
@@ -21,8 +24,8 @@
  * pass that wrote it read and wrote every element.
  * The same register form serves llvmpipe and GPUs for forward and input gradient
  * (the op picks smaller blocks for GPUs; halos come from L1 there). The weight
- * gradient's in-workgroup fold differs: per-lane partials on llvmpipe (no
- * barriers), a shared-memory fold on GPUs.
+ * gradient's split differs: per-lane partials on llvmpipe (no barriers; neighbouring
+ * lanes on neighbouring channels), a shared-memory fold on GPUs.
  */
 import type { KernelVariant } from "../src/gpu/device.ts";
 import { normalizedSourceWgsl, type SourceNorm, sourceNormBindingWgsl } from "./batch_norm.ts";
