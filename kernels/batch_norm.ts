@@ -264,3 +264,77 @@ ${
   }
 }`;
 }
+
+/**
+ * Training-mode backward in one dispatch, for channels short enough that one
+ * invocation sums a whole channel (the 4×4 stage at batch 64: 256 vec4 a channel):
+ * the two sums of `BACKWARD_TERMS`, dγ and dβ as `backwardFinalize` writes them, then
+ * a second walk over the channel writing dx = a·dz + b·x + d, whose loads the first
+ * walk has just brought into the cache. One dispatch instead of two (sums, dx), and
+ * no coefficient records. Bindings: x, dy, chan, gamma, dgamma, dbeta, dx.
+ */
+export function backwardDirectWgsl(
+  act: BnActivation,
+  n: number,
+  c: number,
+  hw: number,
+  wg: number,
+): string {
+  const vec4 = hw % 4 === 0;
+  const t = vec4 ? "vec4<f32>" : "f32";
+  const per = vec4 ? hw / 4 : hw;
+  const m = n * hw;
+  /** Statements over every unit `i` of channel r, plane by plane (a short plane unrolled). */
+  const walk = (body: string) => {
+    const each = per <= 16
+      ? Array.from({ length: per }, (_, k) =>
+        `{
+      let i = o + ${k}u;
+      ${body}
+    }`).join("\n    ")
+      : `for (var i = o; i < o + ${per}u; i = i + 1u) {
+      ${body}
+    }`;
+    return `for (var p = 0u; p < ${n}u; p = p + 1u) {
+    let o = (p * ${c}u + r) * ${per}u;
+    ${each}
+  }`;
+  };
+  const fold = (v: string) => (vec4 ? `${v}.x + ${v}.y + ${v}.z + ${v}.w` : v);
+  return `
+alias Item = ${t};
+@group(0) @binding(0) var<storage, read> x: array<${t}>;
+@group(0) @binding(1) var<storage, read> dy: array<${t}>;
+@group(0) @binding(2) var<storage, read> chan: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> gamma: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dgamma: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dbeta: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dx: array<${t}>;
+@compute @workgroup_size(${wg})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let r = gid.x;
+  if (r >= ${c}u) { return; }
+  ${BACKWARD_PRELUDE}
+  var v0 = ${t}();
+  var v1 = ${t}();
+  ${
+    walk(`${backwardPerItem(act)}
+      v0 = v0 + (${BACKWARD_TERMS[0]});
+      v1 = v1 + (${BACKWARD_TERMS[1]});`)
+  }
+  let s0 = ${fold("v0")};
+  let s1 = ${fold("v1")};
+  let is = cp.w;
+  let dg = s1 * is;
+  dbeta[r] = s0;
+  dgamma[r] = dg;
+  let k = gamma[r] * is;
+  let ca = k;
+  let cb = -k * is * dg * ${f32(1 / m)};
+  let cd = k * (mu * is * dg - s0) * ${f32(1 / m)};
+  ${
+    walk(`${backwardPerItem(act)}
+      dx[i] = ca * dz + cb * xv + cd;`)
+  }
+}`;
+}

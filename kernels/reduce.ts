@@ -275,10 +275,35 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (r >= ${layout.rows}u) { return; }
   ${body.prelude ?? ""}
   ${sumDecls(body.terms.length, body.vec4)}
-  ${registerItemLoop(layout, body, "0u", `${layout.items}u`)}
+  ${directItemLoop(layout, body)}
   ${foldVec4(body.terms.length, body.vec4)}
   { ${body.finalize} }
 }`;
+}
+
+/** Longest segment a direct pass unrolls (a 4×4 plane is 4 vec4 items). */
+const DIRECT_UNROLL_SEG = 16;
+
+/**
+ * The direct pass's loop over a whole row. Rows of short segments (per-channel sums
+ * over 4×4 planes) go segment by segment with the segment's items unrolled: no
+ * division or modulo an item and no inner loop of a few iterations.
+ */
+function directItemLoop(layout: ReduceLayout, body: ReduceBody): string {
+  const seg = layout.segLen;
+  if (seg >= layout.items || seg > DIRECT_UNROLL_SEG || layout.items % seg !== 0) {
+    return registerItemLoop(layout, body, "0u", `${layout.items}u`);
+  }
+  const base = layout.rowStride === 0 ? "0u" : `r * ${layout.rowStride}u`;
+  const items = Array.from({ length: seg }, (_, k) =>
+    `{
+      let i = o + ${k}u;
+      ${sumUpdates(body)}
+    }`).join("\n    ");
+  return `for (var sg = 0u; sg < ${layout.items / seg}u; sg = sg + 1u) {
+    let o = ${base} + sg * ${layout.segStride}u;
+    ${items}
+  }`;
 }
 
 /** Bindings of the direct pass, in order (for the op that dispatches it). */

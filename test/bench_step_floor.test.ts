@@ -12,6 +12,7 @@ import {
   normaliseFusedLabels,
   stepWork,
   unitCosts,
+  withStep,
   workFloorMs,
 } from "../src/bench/step_floor.ts";
 import { mobileNetV2For28 } from "../src/space/builtins.ts";
@@ -150,4 +151,10 @@ Deno.test("step floor: the comparison sums minima and floors by family and judge
   assert.match(floorText(f), /within 1\.3×/);
   assert.match(floorText(slow), /above 1\.3×/);
   assert.match(floorText(f), /batch norm/);
+  const timed = withStep(f, 15, 12);
+  assert.equal(timed.step!.minimaMs, f.total.measuredMs);
+  assert.ok(Math.abs(timed.step!.gapMedianMs - 3.4) < 1e-12);
+  assert.ok(Math.abs(timed.step!.gapMinMs - 0.4) < 1e-12);
+  assert.equal(timed.step!.ratioMedian, 1.5);
+  assert.match(floorText(timed), /gap to the summed minima 3\.40 ms median, 0\.400 best/);
 });

@@ -20,6 +20,7 @@ const cases: { shape: number[]; offset: number }[] = [
   { shape: [3, 5, 12, 12], offset: 0 },
   { shape: [8, 3, 32, 32], offset: -1 },
   { shape: [2, 6, 10, 10], offset: 300 },
+  { shape: [16, 6, 4, 4], offset: 0.5 }, // direct sums over 16 short segments, unrolled
 ];
 
 const hostInputs = (shape: number[], offset: number) => bnHostInputs(shape, rng, { offset });

@@ -34,6 +34,17 @@ const cases: [number, number, number, number, number, 1 | 2][] = [
   [1, 4, 14, 14, 3, 1],
   [1, 2, 28, 28, 3, 1],
   [1, 2, 28, 28, 3, 2],
+  // Whole-plane blocks, whose padding is dropped at generation time: 4×4 (vec4 rows),
+  // 7×7 stride 2 (an odd input-gradient block), 8×8 k5, and 14×14 stride 2 (7×7 out).
+  [2, 6, 4, 4, 3, 1],
+  [2, 3, 7, 7, 3, 2],
+  [1, 3, 8, 8, 5, 1],
+  [2, 3, 14, 14, 3, 2],
+  // Enough blocks a channel that llvmpipe's dw splits each channel into parts.
+  [4, 3, 28, 28, 3, 1],
+  [40, 2, 4, 4, 3, 1],
+  // Enough planes that llvmpipe's forward and input gradient take 4 images a lane.
+  [16, 512, 4, 4, 3, 1],
 ];
 
 function referenceCase(n: number, c: number, h: number, w: number, k: number, s: number) {
@@ -79,7 +90,10 @@ gpuTest("depthwiseConv2d: every register block shape gives the same result", asy
     const r = referenceCase(n, c, h, w, k, s);
     const g = depthwiseGeometry(r.x.shape, r.wt.shape, { stride: s });
     const x = toGpu(r.x), wt = toGpu(r.wt), dy = toGpu(r.dy);
-    for (const [th, tw] of [[1, 1], [2, 2], [3, 5], [6, 8]]) {
+    // ... and blocks spanning the plane's width, height or both (their padding is
+    // dropped at generation time; any size is then a valid input-gradient block).
+    for (const [th, tw] of [[1, 1], [2, 2], [3, 5], [6, 8], [3, 12], [9, 4], [9, 12]]) {
+      const whole = (b: number, dst: number) => b % s === 0 || b >= dst;
       const outs = tidy(() => [
         depthwiseConv2dForward(x, wt, { stride: s }, fitTile(g, "forward", th, tw)),
         depthwiseConv2dBackwardWeight(
@@ -89,7 +103,7 @@ gpuTest("depthwiseConv2d: every register block shape gives the same result", asy
           { stride: s },
           fitTile(g, "weightGrad", th, tw),
         ),
-        ...(th % s === 0 && tw % s === 0
+        ...(whole(th, h) && whole(tw, w)
           ? [
             depthwiseConv2dBackwardInput(
               dy,

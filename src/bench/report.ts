@@ -435,7 +435,17 @@ export function floorText(f: StepFloor): string {
   );
   const verdict = `summed per-dispatch minima ÷ floor ${fmtRatio(f.total.ratio)}: ` +
     (f.withinBar ? `within ${f.bar}×` : `above ${f.bar}×`);
-  return `${head}\n${table}\n${verdict}`;
+  const lines = [head, table, verdict];
+  const s = f.step;
+  if (s) {
+    lines.push(
+      `step on the wall clock ${fmt(s.medianMs)} ms median, ${fmt(s.minMs)} best: ` +
+        `${fmtRatio(s.ratioMedian)} (best ${fmtRatio(s.ratioMin)}) the floor; gap to the ` +
+        `summed minima ${fmt(s.gapMedianMs)} ms median, ${fmt(s.gapMinMs)} best ` +
+        `(time between dispatches, or dispatches slower than their best)`,
+    );
+  }
+  return lines.join("\n");
 }
 
 /** Shares summed by the op's first word ("conv2d dx", "linear.dw" → "conv2d", "linear"). */

@@ -34,7 +34,7 @@ import {
 } from "./report.ts";
 import { fmt } from "../report/text_table.ts";
 import { type AccessCosts, measureAccessCosts } from "./access_costs.ts";
-import { compareWithFloor, stepWork, unitCosts } from "./step_floor.ts";
+import { compareWithFloor, stepWork, unitCosts, withStep } from "./step_floor.ts";
 import {
   type ConvShape,
   dedupeShapes,
@@ -464,11 +464,15 @@ const SECTIONS: Readonly<Record<SectionName, (ctx: Context) => Promise<void>>> =
       ? { costs: report.access, source: "this run's access section" }
       : opts.accessCosts;
     if (access && train.ops.length) {
-      train.floor = compareWithFloor(
-        stepWork(trainNetworkSpec(opts.trainWidth), opts.trainBatch),
-        unitCosts(access.costs, navigator.hardwareConcurrency || 1),
-        train.ops,
-        access.source,
+      train.floor = withStep(
+        compareWithFloor(
+          stepWork(trainNetworkSpec(opts.trainWidth), opts.trainBatch),
+          unitCosts(access.costs, navigator.hardwareConcurrency || 1),
+          train.ops,
+          access.source,
+        ),
+        train.stepMedianMs,
+        train.stepMinMs,
       );
     } else if (!access) {
       train.note = [

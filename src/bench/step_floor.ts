@@ -229,6 +229,43 @@ export interface StepFloor {
   total: FloorRow;
   bar: number;
   withinBar: boolean;
+  /** The wall-clock step against the summed minima and the floor (`withStep`). */
+  step?: StepGap;
+}
+
+/**
+ * The wall-clock step beside the floor: the gap between the step and its summed
+ * per-dispatch minima is time between the dispatches (host encoding and submits,
+ * synchronising dispatches waiting on each other) or dispatches slower than their best.
+ */
+export interface StepGap {
+  medianMs: number;
+  minMs: number;
+  /** Σ per-dispatch minima of the profiled step. */
+  minimaMs: number;
+  /** Median step − Σ minima, and best step − Σ minima. */
+  gapMedianMs: number;
+  gapMinMs: number;
+  /** Median and best step ÷ floor. */
+  ratioMedian: number;
+  ratioMin: number;
+}
+
+/** `floor` with the wall-clock step's gap added. */
+export function withStep(floor: StepFloor, medianMs: number, minMs: number): StepFloor {
+  const minimaMs = floor.total.measuredMs;
+  return {
+    ...floor,
+    step: {
+      medianMs,
+      minMs,
+      minimaMs,
+      gapMedianMs: medianMs - minimaMs,
+      gapMinMs: minMs - minimaMs,
+      ratioMedian: medianMs / floor.total.floorMs,
+      ratioMin: minMs / floor.total.floorMs,
+    },
+  };
 }
 
 /** Compares the floor of `work` with a profiled step's op shares, by family. */

@@ -11,6 +11,7 @@ import { ELEMENTWISE_WG, grid1D } from "../../kernels/common.ts";
 import {
   BACKWARD_PRELUDE,
   BACKWARD_TERMS,
+  backwardDirectWgsl,
   backwardFinalize,
   backwardPerItem,
   BN_RUN,
@@ -26,7 +27,7 @@ import {
   statsFinalize,
   statsPrelude,
 } from "../../kernels/batch_norm.ts";
-import type { ReduceLayout } from "../../kernels/reduce.ts";
+import { planReduce, type ReduceLayout } from "../../kernels/reduce.ts";
 import { record } from "../tensor/autograd.ts";
 import { empty } from "../tensor/creation.ts";
 import { engine } from "../tensor/engine.ts";
@@ -161,6 +162,22 @@ export function bnChannelRecords(
 }
 
 /**
+ * The workgroup size of the one-dispatch training backward (`backwardDirectWgsl`), or
+ * null where it does not apply: llvmpipe, and channels the sums would add up in one
+ * invocation each anyway (the reduction's direct plan; its workgroup size too).
+ */
+function directBackwardGroup(n: number, c: number, hw: number): number | null {
+  const variant = kernelVariant();
+  if (variant !== "register") return null;
+  const per = hw % 4 === 0 ? hw / 4 : hw;
+  const plan = planReduce(
+    { rows: c, items: n * per, segLen: per, rowStride: per, segStride: c * per },
+    variant,
+  );
+  return plan.mode === "direct" ? plan.wg : null;
+}
+
+/**
  * Gradients of act(bn(x)) from dy, the gradient of its output: the two per-channel
  * sums (dγ, dβ and the dx coefficients) and the element-wise dx pass. Returns
  * [dx, dgamma, dbeta], null where the input needs no gradient.
@@ -176,6 +193,25 @@ export function bnActBackward(
   const gpu = engine.gpu;
   const { chan, n, c, hw, m, training, op } = bn;
   const layout = channelLayout(n, c, hw);
+  const direct = training && x.requiresGrad ? directBackwardGroup(n, c, hw) : null;
+  if (direct) {
+    const dgamma = empty([c], { name: "bn.dgamma" });
+    const dbeta = empty([c], { name: "bn.dbeta" });
+    const dx = empty(x.shape, { name: "bn.dx" });
+    const k = gpu.kernel(
+      `bn_backward_dx:${act}:${n},${c},${hw}:${direct}`,
+      () => backwardDirectWgsl(act, n, c, hw, direct),
+    );
+    gpu.dispatch(
+      k,
+      [x.buffer, dy.buffer, chan.buffer, gamma.buffer, dgamma.buffer, dbeta.buffer, dx.buffer],
+      [Math.ceil(c / direct)],
+      `${op} backward ${x.describe()}`,
+    );
+    if (!gamma.requiresGrad) dgamma.dispose();
+    if (!beta.requiresGrad) dbeta.dispose();
+    return [dx, gamma.requiresGrad ? dgamma : null, beta.requiresGrad ? dbeta : null];
+  }
   const dgamma = empty([c], { name: "bn.dgamma" });
   const dbeta = empty([c], { name: "bn.dbeta" });
   const coef = empty([4 * c], { name: "bn.coef" }); // (a, b, d, 0): dx = a·dz + b·x + d

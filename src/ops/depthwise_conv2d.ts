@@ -83,7 +83,8 @@ function geometryKey(g: DepthwiseGeometry): string {
 }
 
 function tileKey(t: DepthwiseTile): string {
-  return `${t.th}x${t.tw}${t.vecLoad ? "v" : "s"}${t.vecStore ? "v" : "s"}`;
+  return `${t.th}x${t.tw}${t.vecLoad ? "v" : "s"}${t.vecStore ? "v" : "s"}` +
+    `${t.flatLoad ? "f" : ""}${t.flatStore ? "F" : ""}`;
 }
 
 /**
@@ -97,7 +98,11 @@ function tileKey(t: DepthwiseTile): string {
  * one thread and timestamps, MobileNetV2's stride-1 passes ran 15–37% faster
  * (e.g. 64×96×14×14 forward 7.2 → 5.4 ms, its weight gradient 10.7 → 7.2), and the
  * stride-2 input gradients with 2-row blocks 9–16% faster; stride-2 forward and
- * weight gradient were not (they keep 4×8).
+ * weight gradient were not then, but are since whole rows are read as contiguous vec4
+ * (`flatLoad`) and written as vec4 (`flatStore`): the 64×48×28×28 stride-2 forward
+ * ran 0.60–0.69× its 4×8 time, its weight gradient 0.43× (in-process A/B, minima).
+ * Planes of at most 64 outputs (7×7, 4×4) are one block, whose padding the generator
+ * drops (`StaticOrigin` in kernels/depthwise_conv2d.ts).
  */
 export function depthwiseTile(
   g: DepthwiseGeometry,
@@ -107,12 +112,16 @@ export function depthwiseTile(
   const [srcW, dstW] = kind === "inputGrad" ? [g.wo, g.w] : [g.w, g.wo];
   const dstH = kind === "inputGrad" ? g.h : g.ho;
   const s = g.stride;
+  if (variant === "register" && dstH * dstW <= PLANE_BLOCK_ACCS) {
+    return fitTile(g, kind, dstH, dstW, srcW, dstW);
+  }
   if (variant === "register" && dstW <= ROW_BLOCK_MAX_W) {
-    if (s === 1) {
-      const th = [7, 4, 2].find((t) => dstH % t === 0 && t * dstW <= ROW_BLOCK_ACCS);
-      if (th) return fitTile(g, kind, th, dstW, srcW, dstW);
-    } else if (kind === "inputGrad" && dstW % s === 0 && dstH % s === 0) {
-      return fitTile(g, kind, s, dstW, srcW, dstW);
+    // Input-gradient blocks start on multiples of the stride.
+    const th = [7, 4, 2].find((t) =>
+      dstH % t === 0 && t * dstW <= ROW_BLOCK_ACCS && (kind !== "inputGrad" || t % s === 0)
+    );
+    if (th && (kind !== "inputGrad" || dstW % s === 0)) {
+      return fitTile(g, kind, th, dstW, srcW, dstW);
     }
   }
   let th = variant === "register" ? 4 : 2;
@@ -125,6 +134,8 @@ export function depthwiseTile(
 /** Widest plane that takes whole-row blocks on llvmpipe, and their most accumulators. */
 const ROW_BLOCK_MAX_W = 32;
 const ROW_BLOCK_ACCS = 56;
+/** Largest plane that one llvmpipe invocation takes whole (7×7, 4×4; 8×8 at most). */
+const PLANE_BLOCK_ACCS = 64;
 
 /** Completes a TH×TW choice with the vec4 flags its alignment allows. */
 export function fitTile(
@@ -136,18 +147,48 @@ export function fitTile(
   dstW = kind === "inputGrad" ? g.w : g.wo,
 ): DepthwiseTile {
   const s = g.stride;
-  if (kind === "inputGrad" && (th % s !== 0 || tw % s !== 0)) {
+  const dstH = kind === "inputGrad" ? g.h : g.ho;
+  // A block spanning the plane's height (width) has one origin, 0, whatever its size.
+  const wholeH = th >= dstH;
+  const srcH = kind === "inputGrad" ? g.ho : g.h;
+  // How far the source row origin moves from one block down to the next.
+  const srcStep = kind === "inputGrad" ? th / s : th * s;
+  const wholeW = tw >= dstW;
+  if (kind === "inputGrad" && ((th % s !== 0 && !wholeH) || (tw % s !== 0 && !wholeW))) {
     throw new Error(`depthwiseConv2d: input-gradient block ${th}×${tw} must be a multiple of ${s}`);
   }
   // Source column origin: s·c0 (forward, dw) or c0 / s (input gradient).
-  const originAligned = kind === "inputGrad" ? tw % (4 * s) === 0 : tw % 4 === 0;
+  const originAligned = wholeW || (kind === "inputGrad" ? tw % (4 * s) === 0 : tw % 4 === 0);
   return {
     th,
     tw,
     vecLoad: srcW % 4 === 0 && originAligned,
     vecStore: dstW % 4 === 0 && tw % 4 === 0,
+    flatLoad: tw === dstW && (srcH * srcW) % 4 === 0 &&
+      (wholeH || (srcStep * srcW) % 4 === 0),
+    flatStore: tw === dstW && (th === dstH || (th < dstH && dstH % th === 0)) &&
+      (th * dstW) % 4 === 0 && (dstH * dstW) % 4 === 0,
   };
 }
+
+/**
+ * Images one forward or input-gradient invocation takes of its channel (llvmpipe): up
+ * to `CONV_IMAGES` where one block covers the plane (7×7, 4×4: there the 9 weight
+ * loads rival the block's own), while at least `CONV_MIN_LANES` invocations remain.
+ * On 28×28 planes (14 blocks a plane) 4 images a lane made the stride-2 input
+ * gradient 1.26× slower in an in-process A/B; 4×4 forwards ran 0.83–0.90×.
+ */
+function imagesPerInvocation(g: DepthwiseGeometry, blocks: number, variant: KernelVariant) {
+  if (variant !== "register" || blocks > 1) return 1;
+  let images = 1;
+  while (
+    images < CONV_IMAGES && g.n % (2 * images) === 0 &&
+    (g.n / (2 * images)) * g.c * blocks >= CONV_MIN_LANES
+  ) images *= 2;
+  return images;
+}
+const CONV_IMAGES = 4;
+const CONV_MIN_LANES = 2048;
 
 function runConv(
   kind: "forward" | "inputGrad",
@@ -161,10 +202,11 @@ function runConv(
   const [dstH, dstW] = kind === "forward" ? [g.ho, g.wo] : [g.h, g.w];
   const dst = empty([g.n, g.c, dstH, dstW], { name: kind === "forward" ? "dwconv" : "dwconv.dx" });
   const [bw, bh] = blockCounts(dstH, dstW, tile);
-  const grid = grid1D(g.n * g.c * bw * bh, WG);
+  const images = imagesPerInvocation(g, bw * bh, kernelVariant());
+  const grid = grid1D(Math.ceil(g.n / images) * g.c * bw * bh, WG);
   const k = gpu.kernel(
-    `dwconv_${kind}:${geometryKey(g)}:${tileKey(tile)}${normKey(norm)}`,
-    () => depthwiseConvWgsl(g, kind, tile, grid, WG, norm),
+    `dwconv_${kind}:${geometryKey(g)}:${tileKey(tile)}:i${images}${normKey(norm)}`,
+    () => depthwiseConvWgsl(g, kind, tile, grid, WG, norm, images),
   );
   gpu.dispatch(
     k,
@@ -215,20 +257,39 @@ function checkDy(g: DepthwiseGeometry, dy: Tensor): void {
   }
 }
 
-/** Workgroups per channel for dw: enough groups to fill the device, ≥ 2 blocks a lane. */
-function weightGradPlan(g: DepthwiseGeometry, tile: DepthwiseTile, variant: KernelVariant) {
+/**
+ * The split of dw's reduction. Tiled: enough workgroups to fill the device, ≥ 2
+ * blocks a lane. Register: the fewest parts a channel that still give
+ * `DW_REGISTER_LANES` lanes, each walking ≥ `DW_REGISTER_MIN_BLOCKS` blocks, so
+ * that few partials are written and read again (one part: no second pass). A 4×4
+ * plane at batch 64 has 64 blocks a channel: with 64 lanes a channel, as the tiled
+ * split has, each lane wrote its 9 partials after one block.
+ */
+function weightGradPlan(
+  g: DepthwiseGeometry,
+  tile: DepthwiseTile,
+  variant: KernelVariant,
+): WeightGradPlan {
   const [bw, bh] = blockCounts(g.ho, g.wo, tile);
   const items = g.n * bw * bh;
-  const minGroups = variant === "register" ? 16 : 256;
-  const chunks = Math.max(1, Math.min(Math.ceil(minGroups / g.c), Math.floor(items / (WG * 2))));
-  const plan: WeightGradPlan = {
-    variant,
-    wg: WG,
-    chunks,
-    partials: variant === "register" ? chunks * WG : chunks,
-  };
-  return plan;
+  if (variant === "register") {
+    const parts = Math.max(
+      1,
+      Math.min(Math.ceil(DW_REGISTER_LANES / g.c), Math.floor(items / DW_REGISTER_MIN_BLOCKS)),
+    );
+    // Narrower workgroups until there are enough to spread over llvmpipe's threads.
+    let wg = 32;
+    while (wg > 8 && Math.ceil((g.c * parts) / wg) < DW_REGISTER_GROUPS) wg /= 2;
+    return { variant, wg, chunks: parts, partials: parts };
+  }
+  const chunks = Math.max(1, Math.min(Math.ceil(256 / g.c), Math.floor(items / (WG * 2))));
+  return { variant, wg: WG, chunks, partials: chunks };
 }
+
+/** Register dw: lanes to aim for, fewest blocks a lane, fewest workgroups. */
+const DW_REGISTER_LANES = 512;
+const DW_REGISTER_MIN_BLOCKS = 8;
+const DW_REGISTER_GROUPS = 32;
 
 /**
  * dw [C, 1, k, k] from x (or act(bn(x)) with `norm`) and dy: a per-channel reduction
@@ -253,15 +314,20 @@ export function depthwiseConv2dBackwardWeight(
   if (g.c * plan.chunks > gpu.device.limits.maxComputeWorkgroupsPerDimension) {
     throw new Error(`depthwiseConv2d: ${g.c} channels exceed one dispatch dimension`);
   }
-  const partials = empty([g.c * kk * plan.partials], { name: "dwconv.dw.partials" });
+  const dw = empty(wShape, { name: "dwconv.dw" });
+  const direct = variant === "register" && plan.partials === 1;
+  const partials = direct ? dw : empty([g.c * kk * plan.partials], { name: "dwconv.dw.partials" });
   const k1 = gpu.kernel(
     `dwconv_dw:${geometryKey(g)}:${tileKey(t)}:${variant}:${plan.chunks}${normKey(norm)}`,
     () => depthwiseWeightGradWgsl(g, t, plan, norm),
   );
   const label = `depthwiseConv2d dw ${x.describe()} k${g.k} s${g.stride}`;
   const buffers = [x.buffer, dy.buffer, partials.buffer, ...(norm ? [norm.chan.buffer] : [])];
-  gpu.dispatch(k1, buffers, [g.c * plan.chunks], label);
-  const dw = empty(wShape, { name: "dwconv.dw" });
+  const groups = variant === "register"
+    ? Math.ceil((g.c * plan.chunks) / plan.wg)
+    : g.c * plan.chunks;
+  gpu.dispatch(k1, buffers, [groups], label);
+  if (direct) return dw;
   runPass2("dwconv_dw", g.c * kk, 1, plan, partials, [writeF32("dw", dw)], "dw[r] = s0;", {
     label,
   });
