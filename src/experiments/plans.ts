@@ -140,6 +140,7 @@ const ALGO_ARGS: Readonly<Record<string, readonly string[]>> = {
   "proxyless-rl": [
     ...["--warmup", "1", "--epochs", "2", "--lambda-rate", "0.1"],
     ...EARLIER_ALPHA_STEPS,
+    ...["--rl-estimator", "batch", "--rl-reward", "accuracy"], // ProxylessNAS's, as they ran
   ],
   spos: [
     "--epochs",

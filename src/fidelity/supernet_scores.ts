@@ -76,6 +76,10 @@ export function settingSearchConfig(
     // The α steps the recorded fidelity runs were measured with (the search's defaults
     // then); SPOS has none, and --quick keeps the search's smoke preset.
     ...(spos || cfg.quick ? {} : { archUpdateEvery: 3, archLr: 0.01 }),
+    // ProxylessNAS's REINFORCE step, as the recorded rl settings ran.
+    ...(setting.algo === "proxyless-rl"
+      ? { rlEstimator: "batch" as const, rlReward: "accuracy" as const }
+      : {}),
     out: settingLayout(cfg.out, setting).search,
     resume,
   });
