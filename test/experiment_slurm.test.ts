@@ -152,7 +152,9 @@ Deno.test({
       const warn = await client("scancel", ["--batch", "--signal=USR1", `${againId}_1`]);
       assert.equal(warn.code, 0, warn.stderr);
       // Requeued, the task waits out Slurm's own delay before a requeued job may start again
-      // (2 minutes, measured); as the cluster's operator, the test lets it start at once.
+      // (2 minutes, measured); as the cluster's operator, the test lets it start 3 s from now.
+      // Not at once: slurmd revoked the killed task's credential, at a resolution of seconds,
+      // and refuses a relaunch within the same second ("Job credential revoked").
       const requeued = Date.now() + 300_000;
       while (
         !/Restarts=1/.test((await client("scontrol", ["show", "job", `${againId}_1`])).stdout)
@@ -160,7 +162,7 @@ Deno.test({
         assert.ok(Date.now() < requeued, "the warned task did not requeue itself");
         await sleep(250);
       }
-      const now = await client("scontrol", ["update", `JobId=${againId}_1`, "StartTime=now"]);
+      const now = await client("scontrol", ["update", `JobId=${againId}_1`, "StartTime=now+3"]);
       assert.equal(now.code, 0, now.stderr);
       const gathered = await client(
         "sbatch",
