@@ -43,7 +43,7 @@ Deno.test("paired estimator: the context first, one variation per differing laye
     0.3,
     0.9,
   ]);
-  assert.deepEqual(g, [[0, 0], [0.1, 0, -0.1], [0, 0.2, 0, -0.2]].map((r) => r.map((v) => v)));
+  assert.deepEqual(g, [[0, 0], [0.1, 0, -0.1], [0, 0.2, 0, -0.2]]);
   throwsLine(() => pairedLossGradient([[0, 0]], [0], [1], [0.5]), /1 rewards for 1 context and 1/);
   const rng = new Rng(4);
   const alphas = [[0, 0, 0], [5, -5]];

@@ -18,7 +18,7 @@
  * weights of its standalone training with that seed) and the same batch order, so runs
  * differ only by their initial α and what it leads to.
  */
-import { DataLoader } from "../data/loader.ts";
+import type { DataLoader } from "../data/loader.ts";
 import { buildNetwork, type Network } from "../networks/network.ts";
 import { type Parameter, paramGroups } from "../nn/module.ts";
 import { Sgd } from "../nn/optimizers.ts";

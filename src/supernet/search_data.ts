@@ -70,8 +70,9 @@ export interface SupernetSchedule {
 
 /**
  * The loaders of a supernet run: training batches for the weight steps, held-out ones
- * (of `archBatch` images where given) for the architecture steps, each in its own seeded
- * order; whole batches only.
+ * (of `archBatch` images where given) for the architecture steps, shuffled by `seed` and
+ * `seed + 7`; whole batches only. Throws one line when an architecture step would take more
+ * images than the held-out split has.
  */
 export function supernetLoaders(
   train: Dataset,
@@ -84,6 +85,12 @@ export function supernetLoaders(
   },
 ): { trainLoader: DataLoader; valLoader: DataLoader } {
   const archBatch = cfg.archBatch || cfg.batchSize;
+  if (archBatch > val.length) {
+    throw new Error(
+      `an architecture step takes ${archBatch} held-out images but the held-out split has ` +
+        `${val.length}: lower --arch-batch (or --batch), or raise --val-images / --val-split`,
+    );
+  }
   return {
     trainLoader: new DataLoader(train, {
       batchSize: cfg.batchSize,
@@ -101,9 +108,8 @@ export function supernetLoaders(
 }
 
 /**
- * The loaders every supernet run uses (training batches shuffled by `seed`, held-out
- * batches by `seed + 7`, of `archBatch` images where given, whole batches only) and its
- * step counts: `warmupEpochs` weight-only epochs, then `epochs`.
+ * The loaders of a supernet run (`supernetLoaders`) and its step counts: `warmupEpochs`
+ * weight-only epochs, then `epochs`.
  */
 export function supernetSchedule(
   data: SupernetData,
@@ -116,13 +122,6 @@ export function supernetSchedule(
     epochs: number;
   },
 ): SupernetSchedule {
-  const archBatch = cfg.archBatch || cfg.batchSize;
-  if (archBatch > data.val.length) {
-    throw new Error(
-      `an architecture step takes ${archBatch} held-out images but the held-out split has ` +
-        `${data.val.length}: lower --arch-batch (or --batch), or raise --val-images / --val-split`,
-    );
-  }
   const { trainLoader, valLoader } = supernetLoaders(data.train, data.val, cfg);
   const stepsPerEpoch = trainLoader.stepsPerEpoch;
   return {

@@ -29,11 +29,6 @@ import { DEFAULT_CHECKPOINT_EVERY, parseCheckpointEvery } from "../util/checkpoi
 import { Rng } from "../util/rng.ts";
 import { type EpochRecord, train, type TrainConfig } from "./trainer.ts";
 
-/** A flag of the table that takes a value, with its default (as text) and help. */
-function valueFlag<D extends string, A extends string>(def: D, arg: A, help: string) {
-  return { type: "string", default: def, arg, help } as const;
-}
-
 /** The flags of `deno task train`, with their defaults and help. */
 export const TRAIN_COMMAND = {
   usage: "deno task train [--arch NETWORK] [--data DATA] [flags]",
@@ -51,11 +46,12 @@ export const TRAIN_COMMAND = {
       help: "built-in name (mobilenetv2-28, mobilenetv2, ...), a network spec JSON or a\n" +
         "ProxylessNAS net.config",
     },
-    data: valueFlag(
-      DEFAULT_DATA,
-      "DATA",
-      "fashion-mnist[:DIR], cifar10:DIR or imagenet:DIR (DIR/train/<class>/*, DIR/val/...)",
-    ),
+    data: {
+      type: "string",
+      default: DEFAULT_DATA,
+      arg: "DATA",
+      help: "fashion-mnist[:DIR], cifar10:DIR or imagenet:DIR (DIR/train/<class>/*, DIR/val/...)",
+    },
     "image-size": {
       type: "string",
       arg: "N",
@@ -63,26 +59,38 @@ export const TRAIN_COMMAND = {
       help: "side of the crops taken from image folders; must agree with the network's spec\n" +
         "(a net.config records none, so this sets it)",
     },
-    epochs: valueFlag("5", "N", "epochs to train"),
-    batch: valueFlag("128", "N", "images per step"),
-    "train-images": valueFlag(
-      "0",
-      "N",
-      "train on a seeded subset of N training images, the same every epoch (0: all)",
-    ),
-    lr: valueFlag("0.1", "LR", "peak learning rate"),
-    momentum: valueFlag("0.9", "M", "SGD (Nesterov) momentum"),
-    wd: valueFlag("5e-5", "WD", "weight decay of conv and linear weights"),
-    "label-smoothing": valueFlag("0.1", "E", "label smoothing"),
-    warmup: valueFlag("0.3", "EPOCHS", "linear warmup, in epochs"),
-    "val-split": valueFlag("0", "F", "fraction of the training set held out for validation"),
-    seed: valueFlag("0", "N", "seed of weights, shuffles and splits"),
-    out: valueFlag("runs/train", "DIR", "output folder"),
-    "log-every": valueFlag(
-      "20",
-      "N",
-      "steps between metric readbacks (each one waits for the GPU)",
-    ),
+    epochs: { type: "string", default: "5", arg: "N", help: "epochs to train" },
+    batch: { type: "string", default: "128", arg: "N", help: "images per step" },
+    "train-images": {
+      type: "string",
+      default: "0",
+      arg: "N",
+      help: "train on a seeded subset of N training images, the same every epoch (0: all)",
+    },
+    lr: { type: "string", default: "0.1", arg: "LR", help: "peak learning rate" },
+    momentum: { type: "string", default: "0.9", arg: "M", help: "SGD (Nesterov) momentum" },
+    wd: {
+      type: "string",
+      default: "5e-5",
+      arg: "WD",
+      help: "weight decay of conv and linear weights",
+    },
+    "label-smoothing": { type: "string", default: "0.1", arg: "E", help: "label smoothing" },
+    warmup: { type: "string", default: "0.3", arg: "EPOCHS", help: "linear warmup, in epochs" },
+    "val-split": {
+      type: "string",
+      default: "0",
+      arg: "F",
+      help: "fraction of the training set held out for validation",
+    },
+    seed: { type: "string", default: "0", arg: "N", help: "seed of weights, shuffles and splits" },
+    out: { type: "string", default: "runs/train", arg: "DIR", help: "output folder" },
+    "log-every": {
+      type: "string",
+      default: "20",
+      arg: "N",
+      help: "steps between metric readbacks (each one waits for the GPU)",
+    },
     "checkpoint-every": {
       type: "string",
       default: DEFAULT_CHECKPOINT_EVERY,
@@ -123,8 +131,18 @@ export const TRAIN_COMMAND = {
       help: "a smoke run: 1 epoch of at most 30 steps at batch 32, warmup 0.005 epochs,\n" +
         "tested on 8 batches (flags given as well still apply)",
     },
-    "max-steps": valueFlag("0", "N", "stop after N steps (0: no limit)"),
-    "eval-batches": valueFlag("0", "N", "evaluate on at most N batches (0: all)"),
+    "max-steps": {
+      type: "string",
+      default: "0",
+      arg: "N",
+      help: "stop after N steps (0: no limit)",
+    },
+    "eval-batches": {
+      type: "string",
+      default: "0",
+      arg: "N",
+      help: "evaluate on at most N batches (0: all)",
+    },
     "stop-after": {
       type: "string",
       default: "0",
