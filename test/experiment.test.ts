@@ -293,7 +293,7 @@ Deno.test({
 /** The value after `flag` in a list of flags. */
 const flagOf = (args: readonly string[], flag: string) => args[args.lastIndexOf(flag) + 1];
 
-Deno.test("search-vs-random: per seed and space, found, a draw at its MAdds and random search", () => {
+Deno.test("search-vs-random: per seed and space, G and RL found, a draw at each one's MAdds and random search", () => {
   const plan = EXPERIMENT_PLANS["search-vs-random"];
   assert.deepEqual(Object.keys(plan.spaces), ["learned", "manual"]);
   assert.equal(
@@ -302,26 +302,20 @@ Deno.test("search-vs-random: per seed and space, found, a draw at its MAdds and 
   );
   assert.equal(plan.spaces.manual, "baseline:compact-28");
   assert.deepEqual([...SEARCH_VS_RANDOM_SEEDS], [10, 11, 12, 13, 14, 15, 16, 17]);
-  assert.equal(plan.runs.length, 8 * 2 * 4);
+  assert.equal(plan.runs.length, 8 * 2 * 6);
   const runs = plan.runs as SearchTrainRun[];
   assert.ok(runs.every((r) => r.kind === "search-train"));
   // Seed by seed, both spaces: the first eight runs are already a comparison.
   assert.deepEqual(
-    runs.slice(0, 8).map((r) => `${r.algo}/${r.arm}/${r.seed}`),
-    [
-      "learned/found/10",
-      "learned/found-argmax/10",
-      "learned/random-draw/10",
-      "learned/random-search/10",
-      "manual/found/10",
-      "manual/found-argmax/10",
-      "manual/random-draw/10",
-      "manual/random-search/10",
-    ],
+    runs.slice(0, 12).map((r) => `${r.algo}/${r.arm}/${r.seed}`),
+    ["learned", "manual"].flatMap((space) =>
+      ["found", "found-argmax", "random-draw", "random-search", "found-rl", "random-draw-rl"]
+        .map((arm) => `${space}/${arm}/10`)
+    ),
   );
   for (const seed of SEARCH_VS_RANDOM_SEEDS) {
     const ofSeed = runs.filter((r) => r.seed === seed);
-    assert.equal(ofSeed.length, 8);
+    assert.equal(ofSeed.length, 12);
     // One training recipe and training seed for the whole set.
     for (const r of ofSeed) {
       assert.deepEqual(r.trainArgs, ofSeed[0].trainArgs, r.id);
@@ -330,19 +324,28 @@ Deno.test("search-vs-random: per seed and space, found, a draw at its MAdds and 
     }
     for (const [space, path] of Object.entries(plan.spaces)) {
       const arm = (name: string) => ofSeed.find((r) => r.algo === space && r.arm === name)!;
-      const [found, argmax, draw, random] = [
+      const [found, argmax, draw, random, foundRl, drawRl] = [
         "found",
         "found-argmax",
         "random-draw",
         "random-search",
+        "found-rl",
+        "random-draw-rl",
       ]
         .map(arm);
-      for (const r of [found, draw, random]) assert.equal(flagOf(r.searchArgs, "--space"), path);
-      assert.equal(flagOf(found.searchArgs, "--algo"), "proxyless-g");
-      assert.equal(flagOf(found.searchArgs, "--derive"), "scored");
-      for (const [i, arg] of DECIDING_SEARCH.entries()) {
-        assert.equal(found.searchArgs[found.searchArgs.indexOf(DECIDING_SEARCH[0]) + i], arg);
+      for (const r of [found, draw, random, foundRl, drawRl]) {
+        assert.equal(flagOf(r.searchArgs, "--space"), path);
       }
+      assert.equal(flagOf(found.searchArgs, "--algo"), "proxyless-g");
+      assert.equal(flagOf(foundRl.searchArgs, "--algo"), "proxyless-rl");
+      for (const search of [found, foundRl]) {
+        assert.equal(flagOf(search.searchArgs, "--derive"), "scored");
+        for (const [i, arg] of DECIDING_SEARCH.entries()) {
+          assert.equal(search.searchArgs[search.searchArgs.indexOf(DECIDING_SEARCH[0]) + i], arg);
+        }
+      }
+      assert.equal(drawRl.drawMatching, foundRl.id);
+      assert.equal(flagOf(drawRl.searchArgs, "--tolerance"), "0.03");
       // The argmax derivation of the same search, trained with the same recipe.
       assert.deepEqual(argmax.trainFrom, { run: found.id, network: "argmax/network.json" });
       assert.deepEqual(stagesOf("out", argmax).map((s) => s.name), ["train"]);
@@ -363,7 +366,7 @@ Deno.test("search-vs-random: per seed and space, found, a draw at its MAdds and 
 
 Deno.test("search-vs-random tables: primary and secondary comparisons per space, Holm in each", () => {
   const plan = EXPERIMENT_PLANS["search-vs-random"];
-  const top1: Record<string, number> = { found: 0.9, "found-argmax": 0.89 };
+  const top1: Record<string, number> = { found: 0.9, "found-argmax": 0.89, "found-rl": 0.91 };
   const rows = (plan.runs as SearchTrainRun[])
     .filter((r) => r.seed <= 14)
     .map((r) => ({
@@ -378,18 +381,21 @@ Deno.test("search-vs-random tables: primary and secondary comparisons per space,
     ...["learned", "manual"].flatMap((space) => [
       `${space}: found − random-draw [${seeds}]`,
       `${space}: found − random-search [${seeds}]`,
+      `${space}: found-rl − random-draw-rl [${seeds}]`,
+      `${space}: found-rl − random-search [${seeds}]`,
       `${space}: found-argmax − random-draw [${seeds}]`,
       `${space}: found-argmax − random-search [${seeds}]`,
       `${space}: found − found-argmax [${seeds}]`,
     ]),
   ]);
-  // Five pairs all of one sign: p = 2/2^5; Holm over the 4 primary comparisons, and over the
-  // 6 secondary ones apart.
+  // Five pairs all of one sign: p = 2/2^5; Holm over the 8 primary comparisons (G and RL,
+  // each against both baselines, in both spaces), and over the 6 secondary ones apart.
   for (const d of paired) {
     assert.equal(d.statistics!.p, 0.0625);
-    const primary = d.arm === "found" && d.baseline.startsWith("random");
+    const primary = d.arm.startsWith("found") && d.arm !== "found-argmax" &&
+      d.baseline.startsWith("random");
     assert.equal(d.family, primary ? "primary" : "secondary", `${d.arm} − ${d.baseline}`);
-    assert.equal(d.holmFamily, primary ? 4 : 6);
+    assert.equal(d.holmFamily, primary ? 8 : 6);
   }
   const md = tablesOf(rows, { comparisons: plan.comparisons, paired, armTitle: plan.armTitle });
   assert.match(md, /^\| network \| seeds \| test top-1 \(mean\)/m);
@@ -514,12 +520,12 @@ Deno.test("deno task experiment --list prints every run's commands, draws includ
   const r = await runScript("experiment.ts", "--list");
   assert.equal(r.code, 0, r.stderr);
   const plan = EXPERIMENT_PLANS["search-vs-random"];
-  assert.match(r.stdout, /^search-vs-random: Does the network G finds beat/m);
+  assert.match(r.stdout, /^search-vs-random: Do the networks G and RL find beat/m);
   for (const run of plan.runs) {
     assert.ok(r.stdout.includes(`  ${run.id}\n`), run.id);
     for (const command of Object.values(runCommands(`runs/experiments/${plan.name}`, run))) {
       assert.ok(r.stdout.includes(command), `${run.id}: ${command}`);
     }
   }
-  assert.equal((r.stdout.match(/deno task draw --space/g) ?? []).length, 16);
+  assert.equal((r.stdout.match(/deno task draw --space/g) ?? []).length, 32);
 });

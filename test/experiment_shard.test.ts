@@ -46,14 +46,14 @@ Deno.test("shards: every run of every plan on exactly one shard, for any count",
 Deno.test("shards: a random draw lands on the shard of the search it matches, after it", () => {
   const plan = EXPERIMENT_PLANS["search-vs-random"];
   const draws = plan.runs.filter(isDrawRun);
-  assert.equal(draws.length, 16);
-  // 64 runs; a draw and the argmax training go with their search: 32 groups, the default
+  assert.equal(draws.length, 32);
+  // 96 runs; a draw and the argmax training go with their search: 48 groups, the default
   // array size.
-  assert.equal(shardGroupCount(plan), 32);
+  assert.equal(shardGroupCount(plan), 48);
   for (const other of Object.values(EXPERIMENT_PLANS)) {
     if (other !== plan) assert.equal(shardGroupCount(other), other.runs.length, other.name);
   }
-  for (let count = 1; count <= 34; count++) {
+  for (let count = 1; count <= 50; count++) {
     for (let index = 0; index < count; index++) {
       const ids = selectRuns(plan, [], { index, count }).map((r) => r.id);
       for (const draw of draws.filter((d) => ids.includes(d.id))) {
@@ -62,15 +62,19 @@ Deno.test("shards: a random draw lands on the shard of the search it matches, af
       }
     }
   }
-  // Groups are dealt round-robin in the order of their first run: with 32 shards each
+  // Groups are dealt round-robin in the order of their first run: with 48 shards each
   // holds one group, the first the first search and its draw.
-  assert.deepEqual(selectRuns(plan, [], { index: 0, count: 32 }).map((r) => r.id), [
+  assert.deepEqual(selectRuns(plan, [], { index: 0, count: 48 }).map((r) => r.id), [
     "learned-found-seed10",
     "learned-found-argmax-seed10",
     "learned-random-draw-seed10",
   ]);
-  assert.deepEqual(selectRuns(plan, [], { index: 1, count: 32 }).map((r) => r.id), [
+  assert.deepEqual(selectRuns(plan, [], { index: 1, count: 48 }).map((r) => r.id), [
     "learned-random-search-seed10",
+  ]);
+  assert.deepEqual(selectRuns(plan, [], { index: 2, count: 48 }).map((r) => r.id), [
+    "learned-found-rl-seed10",
+    "learned-random-draw-rl-seed10",
   ]);
   // shardOf's groups: items named by a key share a shard; without keys, one item a group.
   const items = ["a1", "b1", "a2", "c1", "b2"];
@@ -344,9 +348,9 @@ Deno.test({
       assert.equal(written.code, 0, written.stderr);
       assert.match(
         written.stdout,
-        /job array 0-31: 32 shard\(s\) of search-vs-random's 64 run\(s\)/,
+        /job array 0-47: 48 shard\(s\) of search-vs-random's 96 run\(s\)/,
       );
-      assert.match(await Deno.readTextFile(file), /--shard "\$\{SLURM_ARRAY_TASK_ID\}\/32"/);
+      assert.match(await Deno.readTextFile(file), /--shard "\$\{SLURM_ARRAY_TASK_ID\}\/48"/);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -470,19 +470,21 @@ export const SEARCH_VS_RANDOM_SEEDS = [10, 11, 12, 13, 14, 15, 16, 17] as const;
 const DRAW_TOLERANCE = "0.03";
 
 /**
- * The deciding question: does the network G finds beat a uniform random draw of its space
- * at the same MAdds ±3% (`random-draw`, no supernet) and random search under the same cap
- * (`random-search`: the same supernet budget, single-path training, 96 paths scored)? `found`
- * is G with DECIDING_SEARCH and `--derive scored`; `found-argmax` trains the network the
- * argmax derivation gives from the same search (its argmax/network.json), so both
- * derivations are reported. In the learned space (evolve-seeds' seed 0) and the manual
- * one, 8 seeds fixed in advance; the networks of a seed train with the same recipe and
- * training seed, so the differences pair by seed within each space. Primary comparisons
- * (Holm over them): found − random-draw and found − random-search in each space; secondary:
- * the argmax derivation against the same two baselines. Arms are the methods and the
- * tables' sections the spaces. Ordered seed by seed, both spaces, so that a partial plan is
- * already a comparison; a draw and the argmax training follow the search they use (and
- * share its shard).
+ * The deciding question: does the network a search finds beat a uniform random draw of its
+ * space at the same MAdds ±3% (`random-draw`, no supernet) and random search under the same
+ * cap (`random-search`: the same supernet budget, single-path training, 96 paths scored)?
+ * `found` is G with DECIDING_SEARCH and `--derive scored`; `found-argmax` trains the network
+ * the argmax derivation gives from the same search (its argmax/network.json), so both
+ * derivations are reported. `found-rl` is REINFORCE with the same flags, the search that
+ * decides most layers at this budget (docs/experiments.md, "A search that decides"), with
+ * its own draw at its MAdds (`random-draw-rl`). In the learned space (evolve-seeds' seed 0)
+ * and the manual one, 8 seeds fixed in advance; the networks of a seed train with the same
+ * recipe and training seed, so the differences pair by seed within each space. Primary
+ * comparisons (Holm over them): each search against its draw and against random search, in
+ * each space; secondary: the argmax derivation against the same two baselines. Arms are the
+ * methods and the tables' sections the spaces. Ordered seed by seed, both spaces, so that a
+ * partial plan is already a comparison; a draw and the argmax training follow the search
+ * they use (and share its shard).
  */
 const SEARCH_VS_RANDOM: ExperimentPlan = (() => {
   const spaces = { learned: evolvedSpace(0), manual: MANUAL_SPACE };
@@ -524,18 +526,34 @@ const SEARCH_VS_RANDOM: ExperimentPlan = (() => {
           ],
         }),
       );
+      const foundRl = run("found-rl", {
+        searchArgs: [
+          ...["--space", path, "--algo", "proxyless-rl", "--seed", String(seed)],
+          ...DECIDING_SEARCH,
+          ...["--derive", "scored"],
+        ],
+      });
+      runs.push(
+        foundRl,
+        run("random-draw-rl", {
+          searchArgs: ["--space", path, "--tolerance", DRAW_TOLERANCE, "--seed", String(seed)],
+          drawMatching: foundRl.id,
+        }),
+      );
     }
   }
   return {
     name: "search-vs-random",
-    question: "Does the network G finds beat a random draw of its space at the same MAdds " +
-      "(±3%) and random search under the same cap, in the learned and the manual space (8 " +
-      "seeds, paired)?",
+    question: "Do the networks G and RL find beat a random draw of their space at the same " +
+      "MAdds (±3%) and random search under the same cap, in the learned and the manual space " +
+      "(8 seeds, paired)?",
     spaces,
     runs,
     comparisons: [
       { arm: "found", baseline: "random-draw" },
       { arm: "found", baseline: "random-search" },
+      { arm: "found-rl", baseline: "random-draw-rl" },
+      { arm: "found-rl", baseline: "random-search" },
       { arm: "found-argmax", baseline: "random-draw", family: "secondary" },
       { arm: "found-argmax", baseline: "random-search", family: "secondary" },
       { arm: "found", baseline: "found-argmax", family: "secondary" },
