@@ -97,3 +97,41 @@ gpuTest("Eq. 4 fitness gradient matches finite differences on a tiny supernet", 
   x.dispose();
   y.dispose();
 });
+
+gpuTest("idle paths run detached: the same gate gradients, nothing back through them", async () => {
+  const rng = new Rng(5);
+  const net = new TinySupernet(rng).eval();
+  upload(net.head.weight, Float32Array.from({ length: 40 }, () => rng.normal()));
+  const x = fromArray([4, 2, 6, 6], Float32Array.from({ length: 288 }, () => rng.normal()), {
+    persistent: true,
+  });
+  const y = fromArray([4], Int32Array.from([1, 0, 4, 2]), { persistent: true });
+  const gates = [0, 1, 0]; // full_v2: the drawn path's gate 1, every other path idle
+  const gateGradients = async (detachIdle: boolean) => {
+    net.mixed.gateGradients = true;
+    net.mixed.choose({ active: [0, 1, 2], gates, detachIdle });
+    for (const p of net.parameters()) {
+      p.tensor.grad?.dispose();
+      p.tensor.grad = null;
+    }
+    tidy(() => backward(softmaxCrossEntropy(net.forward(x), y)));
+    const idleWeight = net.mixed.candidates[0].parameters()[0].tensor;
+    return { g: [...await net.mixed.gateTensor()!.grad!.read()], idleGrad: idleWeight.grad };
+  };
+  const attached = await gateGradients(false);
+  const detached = await gateGradients(true);
+  const scale = Math.max(...attached.g.map(Math.abs));
+  assert.ok(scale > 1e-4, `gate gradients too small to compare: ${attached.g}`);
+  attached.g.forEach((g, k) =>
+    assert.ok(Math.abs(g - detached.g[k]) <= 1e-5 * scale, `∂L/∂g_${k}: ${g} vs ${detached.g[k]}`)
+  );
+  assert.notEqual(
+    attached.idleGrad,
+    null,
+    "attached: the idle path's weights get a (zero) gradient",
+  );
+  assert.equal(detached.idleGrad, null, "detached: no backward through the idle path");
+  net.dispose();
+  x.dispose();
+  y.dispose();
+});

@@ -77,6 +77,17 @@ export const RL_ESTIMATORS = ["batch", "paired"] as const;
 /** One of `RL_ESTIMATORS`. */
 export type RlEstimator = typeof RL_ESTIMATORS[number];
 
+/**
+ * Which binary gates the gradient search differentiates a step: two paths drawn ∝ p a layer
+ * (ProxylessNAS's `two` mode; the others keep their probabilities), or every candidate
+ * (its `full_v2` mode, the default of its ImageNet search): each candidate runs forward on
+ * the layer's input, the loss back-propagates through the drawn one only, and Eq. 4 takes
+ * the full softmax.
+ */
+export const GATE_PATHS = ["two", "all"] as const;
+/** One of `GATE_PATHS`. */
+export type GatePaths = typeof GATE_PATHS[number];
+
 /** The REINFORCE reward before the cost term: held-out top-1 (ProxylessNAS) or −cross-entropy. */
 export const RL_REWARDS = ["accuracy", "loss"] as const;
 /** One of `RL_REWARDS`. */
@@ -128,6 +139,8 @@ export interface SearchConfig extends SupernetRunSettings {
    * so this and the count of architecture steps are two prices for the same thing.
    */
   readonly archBatch: number;
+  /** The gradient search's gates differentiated a step. */
+  readonly gatePaths: GatePaths;
   /** Paths sampled per REINFORCE step. */
   readonly rlSamples: number;
   /** w of the REINFORCE baseline b ← b + w·(R̄ − b) (`batch` estimator). */
@@ -185,6 +198,7 @@ export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
   // architecture steps) 3 of 7 layers held their argmax over the last quarter, at 1 4 of 7
   // (docs/experiments.md, "A search that decides")
   archBatch: 0, // the weight steps' batch
+  gatePaths: "two",
   rlSamples: 4, // ProxylessNAS samples 10 paths a step (rl_batch_size); each is a forward,
   // so 4 keeps the RL search within ~1.5× the gradient search's time
   rlBaselineWeight: 0.99, // ProxylessNAS's rl_baseline_decay_weight
@@ -313,6 +327,12 @@ export const SEARCH_COMMAND: ConfigCommand<SearchConfig> = {
     ),
     warmup: num("warmupEpochs", "E", COUNT, "weight-only epochs first"),
     epochs: num("epochs", "E", POSITIVE, "epochs after the warm-up"),
+    "gate-paths": choice(
+      "gatePaths",
+      GATE_PATHS,
+      "proxyless-g: the gate gradients of two paths drawn a layer, or of every candidate\n" +
+        "(ProxylessNAS's full_v2: each runs forward, the drawn one backward)",
+    ),
     "rl-samples": num(
       "rlSamples",
       "N",
@@ -431,6 +451,9 @@ export function parseSearchArgs(
     if (values[flag] !== undefined && algo !== "proxyless-rl") {
       throw new Error(`--${flag} sets the proxyless-rl search; --algo is ${algo}`);
     }
+  }
+  if (values["gate-paths"] !== undefined && algo !== "proxyless-g") {
+    throw new Error(`--gate-paths sets the proxyless-g search; --algo is ${algo}`);
   }
   const config = {
     ...applyConfigArgs(SEARCH_COMMAND, values, searchDefaults(algo, !!values.quick)),

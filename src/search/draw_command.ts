@@ -295,6 +295,7 @@ export async function runDraw(
     notes: [drawSentence(record)],
     shortlist: null,
     randomLabels: false,
+    gateGradients: null,
     argmax: null,
     draw: { target, matched: cfg.match, tolerance: cfg.tolerance, draws: drawn.draws },
   };

@@ -11,6 +11,7 @@ import type { SearchSpaceSpec } from "../space/search_space_spec.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { Rng } from "../util/rng.ts";
 import type { LayerDecision } from "./architecture_logits.ts";
+import type { CandidateGateGradients } from "./gate_statistics.ts";
 import type { ScoredPath } from "./shortlist.ts";
 import type { SearchConfig } from "./config.ts";
 import type { PathScorer } from "./path_scorer.ts";
@@ -76,6 +77,8 @@ export interface SearchDriver {
   distribution(): number[][];
   /** How settled each layer's argmax is (searches that learn α), for the report. */
   decisions?(): LayerDecision[];
+  /** What the gradient search's gate gradients said, per layer and candidate. */
+  gateGradients?(): CandidateGateGradients[][];
   /** λ of Eq. 6 now (null without a cost term). */
   lambda(): number | null;
   /** After training: the network found. */

@@ -21,6 +21,7 @@ import { networkFromChoices, type SearchSpaceSpec } from "../space/search_space_
 import type { EvalResult } from "../train/evaluate.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
 import type { LayerDecision } from "./architecture_logits.ts";
+import type { CandidateGateGradients } from "./gate_statistics.ts";
 import type { ScoredPath } from "./shortlist.ts";
 import type { Derivation } from "./driver.ts";
 import type { LatencyTable } from "../latency/table.ts";
@@ -86,6 +87,8 @@ export interface SearchResult {
   readonly shortlist: readonly ScoredPath[] | null;
   /** Whether the search ran on random labels (its null model). */
   readonly randomLabels: boolean;
+  /** proxyless-g: its gate gradients per searchable layer and candidate; null otherwise. */
+  readonly gateGradients: CandidateGateGradients[][] | null;
   /**
    * `--derive scored`: the argmax derivation's network (written to argmax/), for
    * comparing the two derivations; null otherwise.
@@ -118,6 +121,7 @@ export function searchResult(args: {
   /** E_p[MAdds] at the end (null where there is no p). */
   expectedMAdds?: number | null;
   randomLabels?: boolean;
+  gateGradients?: CandidateGateGradients[][] | null;
   /** Every layer's choice for `derivation.argmax` (required when it is given). */
   argmaxFullChoices?: number[];
 }): SearchResult {
@@ -160,6 +164,7 @@ export function searchResult(args: {
     notes: derivation.notes,
     shortlist: derivation.shortlist ?? null,
     randomLabels: args.randomLabels ?? false,
+    gateGradients: args.gateGradients ?? null,
     argmax: alternative && argmaxNetwork
       ? {
         network: argmaxNetwork,

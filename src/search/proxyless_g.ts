@@ -11,11 +11,13 @@
  *
  * (dense over every candidate, as ProxylessNAS adds its expected-latency gradient),
  * steps Adam on α and rescales the active pair so that the other candidates keep
- * their probabilities. The found network is the argmax per layer, repaired under the
+ * their probabilities. With `--gate-paths all` (ProxylessNAS's full_v2) every candidate
+ * of a layer runs forward for its gate gradient, the drawn one backward, and Eq. 4 takes
+ * the full softmax with a dense step. The found network is the argmax per layer, repaired under the
  * cap when needed.
  */
 import type { Batch } from "../data/dataset.ts";
-import { updateAlphaFromGates } from "../supernet/alpha_update.ts";
+import { updateAlphaFromAllGates, updateAlphaFromGates } from "../supernet/alpha_update.ts";
 import { binaryGate, sampleActivePaths, softmax } from "../supernet/gates.ts";
 import { gateGradientStep } from "../supernet/supernet_steps.ts";
 import { archAdamOptions } from "../supernet/run_settings.ts";
@@ -26,11 +28,13 @@ import { deriveFromLogits } from "./derive_argmax.ts";
 import { deriveScored } from "./derive_scored.ts";
 import type { SearchContext, SearchDriver } from "./driver.ts";
 import { expectedCost } from "./expected_cost.ts";
+import { GateGradientStatistics, type GateStatisticsState } from "./gate_statistics.ts";
 
 /** Saved form of the gradient search. */
 interface ProxylessGState {
   logits: ArchitectureLogitsState;
   lambda: { lambda: number | null };
+  gates?: GateStatisticsState;
 }
 
 export function proxylessGradientSearch(ctx: SearchContext): SearchDriver {
@@ -38,17 +42,31 @@ export function proxylessGradientSearch(ctx: SearchContext): SearchDriver {
   const logits = new ArchitectureLogits(costs.choices, archAdamOptions(cfg));
   const eq6 = new Eq6Term(costTermOf(cfg), cfg.lambdaRate, ctx.cost.lambdaUnit);
   const mixed = costs.searchable.map((layer) => supernet.mixed.get(layer)!);
+  const gateStatistics = new GateGradientStatistics(costs.choices);
 
   return {
     trainingPath: () => logits.samplePath(rng),
 
     async archStep(batch: Batch) {
+      const allPaths = cfg.gatePaths === "all";
+      const gatesOf: number[][] = [];
       const active = logits.alphas.map((alpha, l) => {
         const p = softmax(alpha);
+        if (allPaths) {
+          // full_v2: one path drawn ∝ p runs with gate 1; every other candidate runs
+          // forward for its ∂L/∂g = Σ y_k ⊙ ∂L/∂y only.
+          const paths = alpha.map((_, i) => i);
+          const { gates } = binaryGate(p, paths, rng);
+          mixed[l].gateGradients = true;
+          mixed[l].choose({ active: paths, gates, detachIdle: true });
+          gatesOf[l] = gates;
+          return paths;
+        }
         const paths = sampleActivePaths(p, Math.min(2, alpha.length), rng);
         const { gates } = binaryGate(p, paths, rng);
         mixed[l].gateGradients = true;
-        mixed[l].choose({ active: paths, gates: paths.map((i) => gates[i]) });
+        gatesOf[l] = paths.map((i) => gates[i]);
+        mixed[l].choose({ active: paths, gates: gatesOf[l] });
         return paths;
       });
       const grads = await gateGradientStep(
@@ -60,33 +78,42 @@ export function proxylessGradientSearch(ctx: SearchContext): SearchDriver {
         ctx.valMetrics,
       );
       for (const m of mixed) m.gateGradients = false;
+      active.forEach((paths, l) => gateStatistics.add(l, paths, gatesOf[l], grads[l]));
       const cost = expectedCost(ctx.cost.model, logits.alphas); // Eq. 6's Cost(N) and ∂/∂α
       const scale = eq6.costScale(cost.value);
-      logits.alphas = logits.alphas.map((alpha, l) =>
-        updateAlphaFromGates({
+      logits.alphas = logits.alphas.map((alpha, l) => {
+        const update = {
           alpha,
-          active: active[l],
           gateGrads: grads[l],
           optimizer: logits.optimizers[l],
           extraGrad: cost.gradient[l].map((g) => scale * g),
-        })
-      );
+        };
+        return allPaths
+          ? updateAlphaFromAllGates(update)
+          : updateAlphaFromGates({ ...update, active: active[l] });
+      });
       eq6.update(cost.value);
       logits.recordStep();
     },
 
     distribution: () => logits.probabilities(),
     decisions: () => logits.decisions(),
+    gateGradients: () => gateStatistics.summary(),
     lambda: () => eq6.lambda,
     derive: () =>
       cfg.derive === "scored"
         ? deriveScored(ctx, logits.alphas)
         : Promise.resolve(deriveFromLogits(logits.alphas, ctx.cost.model, ctx.cost.max)),
-    getState: (): ProxylessGState => ({ logits: logits.getState(), lambda: eq6.getState() }),
+    getState: (): ProxylessGState => ({
+      logits: logits.getState(),
+      lambda: eq6.getState(),
+      gates: gateStatistics.getState(),
+    }),
     setState(state: unknown) {
       const s = state as ProxylessGState;
       logits.setState(s.logits);
       eq6.setState(s.lambda);
+      gateStatistics.setState(s.gates);
     },
   };
 }

@@ -37,6 +37,33 @@ export function decisionLine(result: SearchResult): string {
 }
 
 /**
+ * proxyless-g's gate gradients per layer and candidate: ∂L/∂g over the steps a candidate
+ * ran idle (mean, sd, count) and as the drawn path (mean). Eq. 4 raises α where the idle
+ * mean is most negative.
+ */
+function gateGradientSection(result: SearchResult): string[] {
+  if (!result.gateGradients) return [];
+  const g = (x: number) => x.toPrecision(3);
+  return [
+    "## Gate gradients",
+    "",
+    "∂L/∂g of each candidate over the architecture steps where it ran idle (gate 0: the " +
+    "first-order estimate of swapping it in; Eq. 4 favours the most negative mean) and " +
+    "where it was the drawn path (gate 1).",
+    "",
+    "| layer | candidate | idle mean | idle sd | idle steps | drawn mean | drawn steps |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    ...result.gateGradients.flatMap((layer, l) =>
+      layer.map((c, k) =>
+        `| ${result.layers[l].layer} | ${k + 1}/${layer.length} | ${g(c.idle.mean)} | ` +
+        `${g(c.idle.sd)} | ${c.idle.n} | ${c.drawn.n > 0 ? g(c.drawn.mean) : "–"} | ${c.drawn.n} |`
+      )
+    ),
+    "",
+  ];
+}
+
+/**
  * How the decision grew: per epoch with architecture steps, the layers (of those with a
  * choice) whose argmax had then held over the last `DECIDED_SHARE` of the steps so far —
  * what a shorter search of the same schedule would have decided, near enough.
@@ -192,6 +219,7 @@ export async function writeSearchReport(
       } | ${c.drawing ? `cells/${c.drawing}.png` : "–"} |`
     ),
     "",
+    ...gateGradientSection(result),
     "## Files",
     "",
     "- `network.json`: the network (for `deno task train --arch`, `inspect`, `export`)",

@@ -166,6 +166,15 @@ export function describeSearch(prepared: PreparedSearch): string[] {
       } a step, reward held-out ${cfg.rlReward === "loss" ? "−cross-entropy" : "top-1"}`,
     );
   }
+  if (cfg.algo === "proxyless-g") {
+    lines.push(
+      `gate gradients: ${
+        cfg.gatePaths === "all"
+          ? "every candidate a layer (each forward, the drawn one backward)"
+          : "two paths drawn a layer"
+      } a step`,
+    );
+  }
   if (latency) {
     lines.push(
       `cost: latency on ${latency.device.adapter} at batch ${latency.batch} ` +
@@ -331,6 +340,7 @@ async function deriveAndWrite(run: SearchRun): Promise<SearchResult> {
     decisions,
     expectedMAdds: run.learnsAlpha ? expectedUnder(costs.madds, driver.distribution()) : null,
     randomLabels: cfg.randomLabels,
+    gateGradients: driver.gateGradients?.() ?? null,
     argmaxFullChoices: derivation.argmax
       ? fullChoices(space, costs, derivation.argmax.path)
       : undefined,

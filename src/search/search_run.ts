@@ -108,6 +108,7 @@ const RESUME_KEYS = [
   "archBatch",
   "rlEstimator",
   "rlReward",
+  "gatePaths",
 ] as const;
 
 /** The supernet between epochs, for callers that measure it (`deno task fidelity`). */

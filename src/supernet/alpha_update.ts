@@ -50,3 +50,34 @@ export function updateAlphaFromGates(u: GateUpdate): number[] {
   }
   return rescaleActiveAlphas(alpha, after, active);
 }
+
+/** Inputs of `updateAlphaFromAllGates`. */
+export interface AllGatesUpdate {
+  readonly alpha: readonly number[];
+  /** ∂L/∂g of every path, in path order. */
+  readonly gateGrads: ArrayLike<number>;
+  readonly optimizer: ArchAdam;
+  /** ∂/∂α of further loss terms, over all K paths. */
+  readonly extraGrad?: readonly number[];
+}
+
+/**
+ * One architecture update from the gate gradients of every path (ProxylessNAS's full_v2):
+ * Eq. 4 over the full softmax and a dense step; no rescaling, since no path sat out.
+ * Returns the layer's new α.
+ */
+export function updateAlphaFromAllGates(u: AllGatesUpdate): number[] {
+  const { alpha, optimizer } = u;
+  if (u.gateGrads.length !== alpha.length) {
+    throw new RangeError(
+      `updateAlphaFromAllGates: ${alpha.length} paths, ${u.gateGrads.length} gate gradients`,
+    );
+  }
+  if (u.extraGrad && u.extraGrad.length !== alpha.length) {
+    throw new RangeError(
+      `updateAlphaFromAllGates: extra gradient has ${u.extraGrad.length} entries, α ${alpha.length}`,
+    );
+  }
+  const g = eq4Gradient(Array.from(u.gateGrads), softmax(alpha), alpha.map(() => 1));
+  return optimizer.step(alpha, g.map((gi, i) => gi + (u.extraGrad?.[i] ?? 0)));
+}

@@ -9,6 +9,7 @@ import { Module } from "../nn/module.ts";
 import { weightedSum } from "../ops/weighted_sum.ts";
 import { requireGrad } from "../tensor/autograd.ts";
 import { fromArray, upload } from "../tensor/creation.ts";
+import { noGrad } from "../tensor/engine.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 
 /** Which candidates run this step, and the gate value of each. */
@@ -17,6 +18,11 @@ export interface PathChoice {
   active: number[];
   /** Gate values for the active paths (binary gates: one 1 and zeros). */
   gates: number[];
+  /**
+   * Paths whose gate is 0 run forward without a graph: their ∂L/∂g is still taken, but
+   * nothing back-propagates through them (ProxylessNAS's full_v2 gates over every path).
+   */
+  detachIdle?: boolean;
 }
 
 /**
@@ -79,7 +85,11 @@ export class MixedLayer extends Module {
     if (active.length === 1 && gates[0] === 1 && !this.gateGradients) {
       return this.candidates[active[0]].forward(x);
     }
-    const ys = active.map((i) => this.candidates[i].forward(x));
+    const ys = active.map((i, j) =>
+      this.choice.detachIdle && gates[j] === 0
+        ? noGrad(() => this.candidates[i].forward(x))
+        : this.candidates[i].forward(x)
+    );
     let g = this.gateTensors.get(active.length);
     const values = Float32Array.from(gates);
     if (!g) {

@@ -1,0 +1,91 @@
+/**
+ * What the gradient search's gate gradients said, per candidate: the running mean and
+ * spread of ∂L/∂g_k over the architecture steps where candidate k ran idle (gate 0: the
+ * first-order estimate of what swapping it in would do) and where it was the drawn path
+ * (gate 1). A search whose α does not settle shows here whether its gradients were small,
+ * noisy or heavy-tailed, and which candidate they favoured (the most negative mean).
+ */
+
+/** Running sums of one candidate's gate gradients in one role. */
+interface Moments {
+  n: number;
+  sum: number;
+  sumSquares: number;
+}
+
+/** One candidate's summary. */
+export interface CandidateGateGradients {
+  /** Mean, standard deviation and count of ∂L/∂g over the steps it ran idle. */
+  readonly idle: { readonly mean: number; readonly sd: number; readonly n: number };
+  /** Mean and count over the steps it was the drawn path. */
+  readonly drawn: { readonly mean: number; readonly n: number };
+}
+
+/** Saved form (checkpoints). */
+export interface GateStatisticsState {
+  idle: Moments[][];
+  drawn: Moments[][];
+}
+
+const empty = (choices: readonly number[]): Moments[][] =>
+  choices.map((k) => Array.from({ length: k }, () => ({ n: 0, sum: 0, sumSquares: 0 })));
+
+function add(m: Moments, x: number): void {
+  m.n++;
+  m.sum += x;
+  m.sumSquares += x * x;
+}
+
+export class GateGradientStatistics {
+  private idle: Moments[][];
+  private drawn: Moments[][];
+
+  constructor(private readonly choices: readonly number[]) {
+    this.idle = empty(choices);
+    this.drawn = empty(choices);
+  }
+
+  /** One layer's step: the paths that ran, their gates (one 1) and ∂L/∂g of each. */
+  add(
+    layer: number,
+    active: readonly number[],
+    gates: readonly number[],
+    grads: ArrayLike<number>,
+  ) {
+    if (active.length !== gates.length || active.length !== grads.length) {
+      throw new RangeError(
+        `GateGradientStatistics: ${active.length} paths, ${gates.length} gates, ` +
+          `${grads.length} gradients`,
+      );
+    }
+    active.forEach((k, j) => add((gates[j] === 0 ? this.idle : this.drawn)[layer][k], grads[j]));
+  }
+
+  /** Per searchable layer, per candidate. */
+  summary(): CandidateGateGradients[][] {
+    return this.choices.map((_, l) =>
+      this.idle[l].map((m, k) => {
+        const mean = m.n > 0 ? m.sum / m.n : 0;
+        const d = this.drawn[l][k];
+        return {
+          idle: {
+            mean,
+            sd: m.n > 1 ? Math.sqrt(Math.max(0, m.sumSquares / m.n - mean * mean)) : 0,
+            n: m.n,
+          },
+          drawn: { mean: d.n > 0 ? d.sum / d.n : 0, n: d.n },
+        };
+      })
+    );
+  }
+
+  getState(): GateStatisticsState {
+    return structuredClone({ idle: this.idle, drawn: this.drawn });
+  }
+
+  /** Restores `state`; a checkpoint written without it starts the sums afresh. */
+  setState(state: GateStatisticsState | undefined): void {
+    this.idle = state ? structuredClone(state.idle) : empty(this.choices);
+    this.drawn = state ? structuredClone(state.drawn) : empty(this.choices);
+  }
+}
