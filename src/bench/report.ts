@@ -5,7 +5,7 @@
 import type { AccessCosts } from "./access_costs.ts";
 import type { LatencyReport } from "./latency_sections.ts";
 import type { OpShare } from "./dispatch_profiler.ts";
-import type { StepFloor } from "./step_floor.ts";
+import type { StepFloor, StepParts } from "./step_floor.ts";
 import type { SupernetPathResult } from "./supernet_path_report.ts";
 import {
   type ConvShape,
@@ -135,6 +135,8 @@ export interface TrainResult {
   stepMinMs: number;
   stepMedianMs: number;
   samplesMs: number[];
+  /** Where a timed step's wall clock went (medians over the repetitions). */
+  stepParts?: StepParts;
   imagesPerSecond: number;
   imagesPerSecondBest: number;
   /** Σ per-dispatch GPU time of one profiled step (timestamps), and its dispatches. */
@@ -444,6 +446,13 @@ export function floorText(f: StepFloor): string {
         `summed minima ${fmt(s.gapMedianMs)} ms median, ${fmt(s.gapMinMs)} best ` +
         `(time between dispatches, or dispatches slower than their best)`,
     );
+    if (s.parts) {
+      lines.push(
+        `of a step: ${fmt(s.parts.recordMs)} ms recording dispatches (JavaScript), ` +
+          `${fmt(s.parts.submitMs)} ms inside queue.submit (where lavapipe runs them), ` +
+          `${fmt(s.parts.waitMs)} ms waiting on the sync (medians)`,
+      );
+    }
   }
   return lines.join("\n");
 }

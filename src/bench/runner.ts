@@ -473,6 +473,7 @@ const SECTIONS: Readonly<Record<SectionName, (ctx: Context) => Promise<void>>> =
         ),
         train.stepMedianMs,
         train.stepMinMs,
+        train.stepParts,
       );
     } else if (!access) {
       train.note = [

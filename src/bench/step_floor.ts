@@ -249,10 +249,29 @@ export interface StepGap {
   /** Median and best step ÷ floor. */
   ratioMedian: number;
   ratioMin: number;
+  /** The step's wall clock by where it went, when the bench measured it. */
+  parts?: StepParts;
+}
+
+/**
+ * A timed step's wall clock in three parts, ms a step: recording its dispatches
+ * (JavaScript: ops, autograd, bind groups), inside `queue.submit` (lavapipe runs the
+ * recorded work there, on the calling thread), and waiting on the one sync of the
+ * repetition.
+ */
+export interface StepParts {
+  recordMs: number;
+  submitMs: number;
+  waitMs: number;
 }
 
 /** `floor` with the wall-clock step's gap added. */
-export function withStep(floor: StepFloor, medianMs: number, minMs: number): StepFloor {
+export function withStep(
+  floor: StepFloor,
+  medianMs: number,
+  minMs: number,
+  parts?: StepParts,
+): StepFloor {
   const minimaMs = floor.total.measuredMs;
   return {
     ...floor,
@@ -264,6 +283,7 @@ export function withStep(floor: StepFloor, medianMs: number, minMs: number): Ste
       gapMinMs: minMs - minimaMs,
       ratioMedian: medianMs / floor.total.floorMs,
       ratioMin: minMs / floor.total.floorMs,
+      ...(parts ? { parts } : {}),
     },
   };
 }
