@@ -164,4 +164,8 @@ Deno.test("step floor: the comparison sums minima and floors by family and judge
     floorText(split),
     /2\.00 ms recording dispatches \(JavaScript\), 12\.5 ms inside queue\.submit/,
   );
+  const own = withStep(f, 15, 12, undefined, [14, 13, 12.6]);
+  assert.equal(own.step!.profiledMedianMs, 13);
+  assert.match(floorText(own), /2\.00 ms of the median step lies between or around/);
+  assert.match(floorText(own), /1\.40 ms is dispatches slower than their best/);
 });

@@ -141,6 +141,8 @@ export interface TrainResult {
   imagesPerSecondBest: number;
   /** Σ per-dispatch GPU time of one profiled step (timestamps), and its dispatches. */
   profiledGpuMs?: number;
+  /** Each profiled step's own summed dispatch times (the minima mix the best of each). */
+  profiledStepMs?: number[];
   /** Profiled steps the per-dispatch minima were taken over. */
   profiledSteps?: number;
   dispatchesPerStep?: number;
@@ -446,6 +448,14 @@ export function floorText(f: StepFloor): string {
         `summed minima ${fmt(s.gapMedianMs)} ms median, ${fmt(s.gapMinMs)} best ` +
         `(time between dispatches, or dispatches slower than their best)`,
     );
+    if (s.profiledMedianMs !== undefined) {
+      lines.push(
+        `each profiled step's own summed dispatches: ${fmt(s.profiledMedianMs)} ms median, so ` +
+          `${fmt(s.medianMs - s.profiledMedianMs)} ms of the median step lies between or ` +
+          `around its dispatches and ${fmt(s.profiledMedianMs - s.minimaMs)} ms is dispatches ` +
+          `slower than their best (other load on the cores, cache state)`,
+      );
+    }
     if (s.parts) {
       lines.push(
         `of a step: ${fmt(s.parts.recordMs)} ms recording dispatches (JavaScript), ` +

@@ -474,6 +474,7 @@ const SECTIONS: Readonly<Record<SectionName, (ctx: Context) => Promise<void>>> =
         train.stepMedianMs,
         train.stepMinMs,
         train.stepParts,
+        train.profiledStepMs,
       );
     } else if (!access) {
       train.note = [

@@ -16,6 +16,7 @@
  */
 import type { AccessCosts } from "./access_costs.ts";
 import type { OpShare } from "./dispatch_profiler.ts";
+import { median } from "../gpu/timing.ts";
 import { convMacs, type ConvShape, networkConvShapes, outputShape } from "./shapes.ts";
 import { countNetwork } from "../space/counting.ts";
 import { hasResidual, irbMid, type NetworkSpec, outputSize } from "../space/network_spec.ts";
@@ -251,6 +252,12 @@ export interface StepGap {
   ratioMin: number;
   /** The step's wall clock by where it went, when the bench measured it. */
   parts?: StepParts;
+  /**
+   * Median over the profiled steps of each one's summed dispatch times: the gap splits
+   * at it into time around the dispatches (above it) and dispatches slower than their
+   * best (below it, down to the minima).
+   */
+  profiledMedianMs?: number;
 }
 
 /**
@@ -271,6 +278,7 @@ export function withStep(
   medianMs: number,
   minMs: number,
   parts?: StepParts,
+  profiledStepMs?: readonly number[],
 ): StepFloor {
   const minimaMs = floor.total.measuredMs;
   return {
@@ -284,6 +292,7 @@ export function withStep(
       ratioMedian: medianMs / floor.total.floorMs,
       ratioMin: minMs / floor.total.floorMs,
       ...(parts ? { parts } : {}),
+      ...(profiledStepMs?.length ? { profiledMedianMs: median(profiledStepMs) } : {}),
     },
   };
 }

@@ -180,6 +180,7 @@ export async function benchTrainStep(
       const times = minimumPerDispatch(runs);
       result.ops = opShares(times);
       result.profiledGpuMs = times.reduce((s, t) => s + t.ms, 0);
+      result.profiledStepMs = runs.map((run) => run.reduce((s, t) => s + t.ms, 0));
       result.dispatchesPerStep = times.length;
       result.profiledSteps = runs.length;
     } else if (opts.profile) {
