@@ -157,4 +157,15 @@ Deno.test("step floor: the comparison sums minima and floors by family and judge
   assert.ok(Math.abs(timed.step!.gapMinMs - 0.4) < 1e-12);
   assert.equal(timed.step!.ratioMedian, 1.5);
   assert.match(floorText(timed), /gap to the summed minima 3\.40 ms median, 0\.400 best/);
+  assert.doesNotMatch(floorText(timed), /queue\.submit/);
+  const split = withStep(f, 15, 12, { recordMs: 2, submitMs: 12.5, waitMs: 0.5 });
+  assert.deepEqual(split.step!.parts, { recordMs: 2, submitMs: 12.5, waitMs: 0.5 });
+  assert.match(
+    floorText(split),
+    /2\.00 ms recording dispatches \(JavaScript\), 12\.5 ms inside queue\.submit/,
+  );
+  const own = withStep(f, 15, 12, undefined, [14, 13, 12.6]);
+  assert.equal(own.step!.profiledMedianMs, 13);
+  assert.match(floorText(own), /2\.00 ms of the median step lies between or around/);
+  assert.match(floorText(own), /1\.40 ms is dispatches slower than their best/);
 });

@@ -28,8 +28,8 @@ const cases: [number, number, number, number, number, 1 | 2][] = [
   [2, 5, 9, 8, 5, 2],
   [1, 3, 6, 20, 7, 1],
   [2, 10, 4, 4, 3, 2],
-  // llvmpipe's whole-row blocks: one 7×7 block, 2×14 (scalar rows), 2×28 (vec4 rows),
-  // and 2-row input-gradient blocks of a stride-2 conv on a 28-wide plane.
+  // llvmpipe's whole-row blocks: one 7×7 block, 2×14 (scalar rows), 1×28 (vec4 rows;
+  // 2×28 for dw), and 2-row input-gradient blocks of a stride-2 conv on a 28-wide plane.
   [2, 3, 7, 7, 3, 1],
   [1, 4, 14, 14, 3, 1],
   [1, 2, 28, 28, 3, 1],

@@ -5,7 +5,7 @@
 import type { AccessCosts } from "./access_costs.ts";
 import type { LatencyReport } from "./latency_sections.ts";
 import type { OpShare } from "./dispatch_profiler.ts";
-import type { StepFloor } from "./step_floor.ts";
+import type { StepFloor, StepParts } from "./step_floor.ts";
 import type { SupernetPathResult } from "./supernet_path_report.ts";
 import {
   type ConvShape,
@@ -135,10 +135,14 @@ export interface TrainResult {
   stepMinMs: number;
   stepMedianMs: number;
   samplesMs: number[];
+  /** Where a timed step's wall clock went (medians over the repetitions). */
+  stepParts?: StepParts;
   imagesPerSecond: number;
   imagesPerSecondBest: number;
   /** Σ per-dispatch GPU time of one profiled step (timestamps), and its dispatches. */
   profiledGpuMs?: number;
+  /** Each profiled step's own summed dispatch times (the minima mix the best of each). */
+  profiledStepMs?: number[];
   /** Profiled steps the per-dispatch minima were taken over. */
   profiledSteps?: number;
   dispatchesPerStep?: number;
@@ -444,6 +448,21 @@ export function floorText(f: StepFloor): string {
         `summed minima ${fmt(s.gapMedianMs)} ms median, ${fmt(s.gapMinMs)} best ` +
         `(time between dispatches, or dispatches slower than their best)`,
     );
+    if (s.profiledMedianMs !== undefined) {
+      lines.push(
+        `each profiled step's own summed dispatches: ${fmt(s.profiledMedianMs)} ms median, so ` +
+          `${fmt(s.medianMs - s.profiledMedianMs)} ms of the median step lies between or ` +
+          `around its dispatches and ${fmt(s.profiledMedianMs - s.minimaMs)} ms is dispatches ` +
+          `slower than their best (other load on the cores, cache state)`,
+      );
+    }
+    if (s.parts) {
+      lines.push(
+        `of a step: ${fmt(s.parts.recordMs)} ms recording dispatches (JavaScript), ` +
+          `${fmt(s.parts.submitMs)} ms inside queue.submit (where lavapipe runs them), ` +
+          `${fmt(s.parts.waitMs)} ms waiting on the sync (medians)`,
+      );
+    }
   }
   return lines.join("\n");
 }

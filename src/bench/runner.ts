@@ -473,6 +473,8 @@ const SECTIONS: Readonly<Record<SectionName, (ctx: Context) => Promise<void>>> =
         ),
         train.stepMedianMs,
         train.stepMinMs,
+        train.stepParts,
+        train.profiledStepMs,
       );
     } else if (!access) {
       train.note = [

@@ -16,6 +16,7 @@
  */
 import type { AccessCosts } from "./access_costs.ts";
 import type { OpShare } from "./dispatch_profiler.ts";
+import { median } from "../gpu/timing.ts";
 import { convMacs, type ConvShape, networkConvShapes, outputShape } from "./shapes.ts";
 import { countNetwork } from "../space/counting.ts";
 import { hasResidual, irbMid, type NetworkSpec, outputSize } from "../space/network_spec.ts";
@@ -249,10 +250,36 @@ export interface StepGap {
   /** Median and best step ÷ floor. */
   ratioMedian: number;
   ratioMin: number;
+  /** The step's wall clock by where it went, when the bench measured it. */
+  parts?: StepParts;
+  /**
+   * Median over the profiled steps of each one's summed dispatch times: the gap splits
+   * at it into time around the dispatches (above it) and dispatches slower than their
+   * best (below it, down to the minima).
+   */
+  profiledMedianMs?: number;
+}
+
+/**
+ * A timed step's wall clock in three parts, ms a step: recording its dispatches
+ * (JavaScript: ops, autograd, bind groups), inside `queue.submit` (lavapipe runs the
+ * recorded work there, on the calling thread), and waiting on the one sync of the
+ * repetition.
+ */
+export interface StepParts {
+  recordMs: number;
+  submitMs: number;
+  waitMs: number;
 }
 
 /** `floor` with the wall-clock step's gap added. */
-export function withStep(floor: StepFloor, medianMs: number, minMs: number): StepFloor {
+export function withStep(
+  floor: StepFloor,
+  medianMs: number,
+  minMs: number,
+  parts?: StepParts,
+  profiledStepMs?: readonly number[],
+): StepFloor {
   const minimaMs = floor.total.measuredMs;
   return {
     ...floor,
@@ -264,6 +291,8 @@ export function withStep(floor: StepFloor, medianMs: number, minMs: number): Ste
       gapMinMs: minMs - minimaMs,
       ratioMedian: medianMs / floor.total.floorMs,
       ratioMin: minMs / floor.total.floorMs,
+      ...(parts ? { parts } : {}),
+      ...(profiledStepMs?.length ? { profiledMedianMs: median(profiledStepMs) } : {}),
     },
   };
 }

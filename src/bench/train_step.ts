@@ -2,7 +2,8 @@
  * Full training steps of a MobileNetV2-style network on 28×28×1 inputs: forward,
  * softmax cross-entropy, backward, SGD update, all recorded without host syncs.
  * Images/s come from the wall clock over several steps per repetition (one sync a
- * repetition, so host recording overlaps GPU work as in training); the share of
+ * repetition, as in training), split into recording, `queue.submit` (where lavapipe
+ * runs the work) and the sync's wait (`StepParts`); the share of
  * time per kernel from one separate step with a timestamp pair per dispatch.
  */
 import type { Gpu } from "../gpu/gpu.ts";
@@ -24,6 +25,7 @@ import {
   profileDispatches,
 } from "./dispatch_profiler.ts";
 import type { TrainResult } from "./report.ts";
+import type { StepParts } from "./step_floor.ts";
 import { median } from "../gpu/timing.ts";
 
 /** The PyTorch-CPU reference: a same-size MobileNetV2-style net, measured on this machine. */
@@ -120,12 +122,23 @@ export async function benchTrainStep(
       } ms; ${steps} step(s) a repetition`,
     );
     const samples: number[] = [];
+    const parts: StepParts[] = [];
     for (let r = 0; r < opts.reps; r++) {
       await gpu.sync();
+      const submit0 = gpu.submitMs;
       const t0 = performance.now();
       for (let s = 0; s < steps; s++) step();
+      const t1 = performance.now();
+      const submit1 = gpu.submitMs;
       await gpu.sync();
-      samples.push((performance.now() - t0) / steps);
+      const t2 = performance.now();
+      samples.push((t2 - t0) / steps);
+      const inSubmit = gpu.submitMs - submit0; // the sync's flush included
+      parts.push({
+        recordMs: (t1 - t0 - (submit1 - submit0)) / steps,
+        submitMs: inSubmit / steps,
+        waitMs: (t2 - t1 - (gpu.submitMs - submit1)) / steps,
+      });
       log(`train: repetition ${r + 1}/${opts.reps}: ${samples[r].toFixed(1)} ms a step`);
     }
     const stepMedianMs = median(samples);
@@ -145,6 +158,11 @@ export async function benchTrainStep(
       stepMinMs,
       stepMedianMs,
       samplesMs: samples,
+      stepParts: {
+        recordMs: median(parts.map((p) => p.recordMs)),
+        submitMs: median(parts.map((p) => p.submitMs)),
+        waitMs: median(parts.map((p) => p.waitMs)),
+      },
       imagesPerSecond: ips,
       imagesPerSecondBest: imagesPerSecond(opts.batch, stepMinMs),
       ops: [],
@@ -162,6 +180,7 @@ export async function benchTrainStep(
       const times = minimumPerDispatch(runs);
       result.ops = opShares(times);
       result.profiledGpuMs = times.reduce((s, t) => s + t.ms, 0);
+      result.profiledStepMs = runs.map((run) => run.reduce((s, t) => s + t.ms, 0));
       result.dispatchesPerStep = times.length;
       result.profiledSteps = runs.length;
     } else if (opts.profile) {

@@ -94,7 +94,8 @@ function tileKey(t: DepthwiseTile): string {
  *
  * llvmpipe, planes at most 32 wide: blocks of whole rows instead, as many rows as
  * divide the plane within 56 accumulators (7×7 → one 7×7 block, 14 → 2×14,
- * 28 → 2×28), so no block overhangs the plane and no column is loaded twice. With
+ * 28 → 2×28; 1×28 for stride-1 forwards and input gradients), so no block overhangs
+ * the plane and no column is loaded twice. With
  * one thread and timestamps, MobileNetV2's stride-1 passes ran 15–37% faster
  * (e.g. 64×96×14×14 forward 7.2 → 5.4 ms, its weight gradient 10.7 → 7.2), and the
  * stride-2 input gradients with 2-row blocks 9–16% faster; stride-2 forward and
@@ -117,8 +118,9 @@ export function depthwiseTile(
   }
   if (variant === "register" && dstW <= ROW_BLOCK_MAX_W) {
     // Input-gradient blocks start on multiples of the stride.
-    const th = [7, 4, 2].find((t) =>
-      dstH % t === 0 && t * dstW <= ROW_BLOCK_ACCS && (kind !== "inputGrad" || t % s === 0)
+    const accs = s === 1 && kind !== "weightGrad" ? ROW_BLOCK_ACCS_S1 : ROW_BLOCK_ACCS;
+    const th = [7, 4, 2, 1].find((t) =>
+      dstH % t === 0 && t * dstW <= accs && (kind !== "inputGrad" || t % s === 0)
     );
     if (th && (kind !== "inputGrad" || dstW % s === 0)) {
       return fitTile(g, kind, th, dstW, srcW, dstW);
@@ -131,9 +133,17 @@ export function depthwiseTile(
   return fitTile(g, kind, th, tw, srcW, dstW);
 }
 
-/** Widest plane that takes whole-row blocks on llvmpipe, and their most accumulators. */
+/**
+ * Widest plane that takes whole-row blocks on llvmpipe, and their most accumulators;
+ * stride-1 forwards and input gradients take at most `ROW_BLOCK_ACCS_S1`: on 28×28
+ * planes one row a block (28 accumulators and 3 source rows) ran 0.72–0.93× the
+ * time of two (the 64×16×28×28 forward) and 0.77–0.91× (its input gradient),
+ * interleaved in-process A/B, minima over 10 rounds; the weight gradient and the
+ * stride-2 passes were slower with fewer rows and keep 56.
+ */
 const ROW_BLOCK_MAX_W = 32;
 const ROW_BLOCK_ACCS = 56;
+const ROW_BLOCK_ACCS_S1 = 28;
 /** Largest plane that one llvmpipe invocation takes whole (7×7, 4×4; 8×8 at most). */
 const PLANE_BLOCK_ACCS = 64;
 
@@ -273,9 +283,10 @@ function weightGradPlan(
   const [bw, bh] = blockCounts(g.ho, g.wo, tile);
   const items = g.n * bw * bh;
   if (variant === "register") {
+    const lanes = bw * bh === 1 ? DW_REGISTER_LANES_PLANE : DW_REGISTER_LANES;
     const parts = Math.max(
       1,
-      Math.min(Math.ceil(DW_REGISTER_LANES / g.c), Math.floor(items / DW_REGISTER_MIN_BLOCKS)),
+      Math.min(Math.ceil(lanes / g.c), Math.floor(items / DW_REGISTER_MIN_BLOCKS)),
     );
     // Narrower workgroups until there are enough to spread over llvmpipe's threads.
     let wg = 32;
@@ -286,8 +297,15 @@ function weightGradPlan(
   return { variant, wg: WG, chunks, partials: chunks };
 }
 
-/** Register dw: lanes to aim for, fewest blocks a lane, fewest workgroups. */
+/**
+ * Register dw: lanes to aim for, fewest blocks a lane, fewest workgroups. Where one
+ * block covers the plane (4×4, 7×7) more lanes pay: at batch 64 a 4×4 channel's 64
+ * blocks in 8 parts instead of 2–3 ran 0.63–0.8× the time (pass 1, 192–480
+ * channels, interleaved in-process A/B, minima over 10 rounds; 7×7 neutral), while
+ * on 14×14 planes more parts than 6 were slower.
+ */
 const DW_REGISTER_LANES = 512;
+const DW_REGISTER_LANES_PLANE = 4096;
 const DW_REGISTER_MIN_BLOCKS = 8;
 const DW_REGISTER_GROUPS = 32;
 
