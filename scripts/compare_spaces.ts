@@ -11,6 +11,10 @@ import { compareSpaces, spaceOverlapMarkdown } from "../src/space/space_overlap.
 import { pairwiseOverlap, pairwiseOverlapMarkdown } from "../src/space/pairwise_overlap.ts";
 import { readSearchSpaceFile } from "../src/space/search_space_file.ts";
 import { spaceFigures, spaceFiguresMarkdown } from "../src/space/space_figures.ts";
+import {
+  stabilityAgainstNull,
+  stabilityAgainstNullMarkdown,
+} from "../src/space/stability_vs_null.ts";
 import { atomicWrite } from "../src/util/atomic_write.ts";
 import { parseCli, runCli } from "./_cli.ts";
 
@@ -36,6 +40,14 @@ const COMPARE = {
       help: "also each figure's mean and range over the pairs of spaces, as\n" +
         "deno task null-evolve reports its chance level",
     },
+    null: {
+      type: "string",
+      arg: "DIR",
+      defaultText: "none",
+      help: "also test the spaces given against the null spaces in DIR/*/search_space.json\n" +
+        "(deno task null-evolve's folders): each figure's mean over their pairs against\n" +
+        "every group of as many null spaces, one-sided p, Holm over the figures",
+    },
     figures: {
       type: "boolean",
       default: false,
@@ -44,6 +56,30 @@ const COMPARE = {
     },
   },
 } as const;
+
+/** The null spaces of a `deno task null-evolve` folder: DIR/<run>/search_space.json, by name. */
+async function readNullSpaces(dir: string) {
+  const runs: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) if (entry.isDirectory) runs.push(entry.name);
+  } catch (err) {
+    throw new Error(`--null ${dir}: ${(err as Error).message}`);
+  }
+  const spaces = [];
+  for (const run of runs.sort()) {
+    const file = `${dir}/${run}/search_space.json`;
+    try {
+      spaces.push(readSearchSpaceFile(await Deno.readTextFile(file), file));
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) continue; // not a null run's folder
+      throw err;
+    }
+  }
+  if (spaces.length === 0) {
+    throw new Error(`--null ${dir}: no */search_space.json; give deno task null-evolve's --out`);
+  }
+  return spaces;
+}
 
 await runCli("compare-spaces", async () => {
   const { values, positionals } = parseCli(COMPARE, Deno.args);
@@ -67,12 +103,17 @@ await runCli("compare-spaces", async () => {
   }
   const overlap = spaces.length >= 2 ? compareSpaces(spaces) : undefined;
   const pairs = values.pairs && spaces.length >= 2 ? pairwiseOverlap(spaces) : undefined;
+  const nullDir = values.null as string | undefined;
+  const againstNull = nullDir === undefined
+    ? undefined
+    : stabilityAgainstNull(spaces, await readNullSpaces(nullDir));
   const figures = values.figures
     ? spaces.map((space, i) => ({ name: positionals[i], figures: spaceFigures(space) }))
     : undefined;
   const markdown = [
     ...(overlap ? [spaceOverlapMarkdown(overlap, positionals)] : []),
     ...(pairs ? [pairwiseOverlapMarkdown(pairs, "Pair by pair")] : []),
+    ...(againstNull ? [stabilityAgainstNullMarkdown(againstNull)] : []),
     ...(figures
       ? [
         "What the cells are like (means of the layers)\n\n" +
@@ -88,6 +129,7 @@ await runCli("compare-spaces", async () => {
       spaces: positionals,
       ...overlap,
       ...(pairs ? { pairs } : {}),
+      ...(againstNull ? { againstNull: { null: nullDir, ...againstNull } } : {}),
       ...(figures ? { figures: figures.map((f) => f.figures) } : {}),
     };
     await atomicWrite(`${out}.json`, JSON.stringify(json, null, 1) + "\n");

@@ -70,3 +70,30 @@ Deno.test("compare-spaces prints the table, and needs two spaces", async () => {
   assert.equal(one.code, 1);
   assert.match(one.stderr, /^compare-spaces: give at least two search_space\.json files/);
 });
+
+Deno.test("compare-spaces --null: the spaces against every group of as many null spaces", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "compare-null-" });
+  try {
+    const text = await Deno.readTextFile(`${REPO_ROOT}/${LEARNED}`);
+    for (let s = 0; s < 10; s++) {
+      await Deno.mkdir(`${dir}/seed${s}`);
+      await Deno.writeTextFile(`${dir}/seed${s}/search_space.json`, text);
+    }
+    await Deno.writeTextFile(`${dir}/chance.json`, "{}"); // beside the runs, as null-evolve writes
+    const run = await runScript("compare_spaces.ts", LEARNED, LEARNED, "--null", dir);
+    assert.equal(run.code, 0, run.stderr);
+    // Every null group is the same space twice: all 45 groups as alike, p = 1, nothing beyond.
+    assert.match(run.stdout, /every group of 2 of the null spaces \(45 groups\)/);
+    assert.match(
+      run.stdout,
+      /\| TV edge ops \| 0\.00 \| 0\.00 \| 0\.00 – 0\.00 \| 45 of 45 \| 1\.000 \| 1\.000 \| no \|/,
+    );
+    const empty = await Deno.makeTempDir({ prefix: "compare-null-empty-" });
+    const none = await runScript("compare_spaces.ts", LEARNED, LEARNED, "--null", empty);
+    await Deno.remove(empty);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /^compare-spaces: --null .*: no \*\/search_space\.json/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
