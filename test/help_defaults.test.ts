@@ -4,11 +4,17 @@
  * the help names a variant such as `--quick`, in that variant's config).
  */
 import assert from "node:assert/strict";
+import { AUTOSPACE_COMMAND, parseAutospaceArgs } from "../src/autospace/config.ts";
 import { EVOLVE_COMMAND, EVOLVE_USAGE, parseEvolveArgs } from "../src/evolve/config.ts";
+import { FIDELITY_COMMAND, parseFidelityArgs } from "../src/fidelity/command.ts";
+import type { FidelityConfig } from "../src/fidelity/config.ts";
 import { parseRankArgs, RANK_COMMAND, RANK_USAGE } from "../src/rank/config.ts";
 import { parseSearchArgs, SEARCH_COMMAND, SEARCH_USAGE } from "../src/search/config.ts";
+import { DRAW_COMMAND, parseDrawArgs } from "../src/search/draw_command.ts";
+import { EXPORT_COMMAND, parseExportArgs } from "../src/train/export_command.ts";
 import { parseTrainArgs, TRAIN_COMMAND } from "../src/train/train_command.ts";
 import {
+  type CliCommand,
   type ConfigCommand,
   helpDefaults,
   helpText,
@@ -92,4 +98,88 @@ Deno.test("train --help: every default is the config train runs with", () => {
     assert.equal(Number(shown.get(flag)) || shown.get(flag), Number(value) || value, `--${flag}`);
   }
   assert.equal(shown.get("checkpoint-every"), formatCheckpointEvery(c.checkpointEvery));
+});
+
+/**
+ * A flag table's `--help` defaults against the values a parsed config holds, flag by
+ * flag (`expected`: the value, or per variant label the value under it); every flag
+ * with a default in the help must be named.
+ */
+function checkTable(
+  cmd: CliCommand,
+  expected: Record<string, unknown | Record<string, unknown>>,
+  variants: readonly string[] = [],
+): void {
+  const shown = helpDefaults(helpText(cmd));
+  assert.deepEqual([...shown.keys()].sort(), Object.keys(expected).sort(), "flags with defaults");
+  const text = (v: unknown) => Array.isArray(v) ? v.join(",") : String(v);
+  for (const [flag, value] of Object.entries(expected)) {
+    const perVariant = variants.length > 0 && typeof value === "object" && value !== null &&
+        !Array.isArray(value)
+      ? value as Record<string, unknown>
+      : { "": value };
+    const [first, ...others] = shown.get(flag)!.split("; ");
+    assert.equal(first, text(perVariant[""]), `--${flag}'s default in --help`);
+    for (const label of variants) {
+      if (!(label in perVariant) || text(perVariant[label]) === first) continue;
+      assert.ok(
+        others.includes(`${label}: ${text(perVariant[label])}`),
+        `--${flag} under ${label}`,
+      );
+    }
+  }
+}
+
+Deno.test("draw --help: every default is the config draw runs with", () => {
+  const c = parseDrawArgs(["--space", "baseline:compact-28", "--madds", "1M"]);
+  checkTable(DRAW_COMMAND, {
+    tolerance: c.tolerance,
+    seed: c.seed,
+    data: c.data,
+    backbone: c.backbone,
+    out: c.out,
+  });
+});
+
+Deno.test("export --help: every default is the request export runs with", () => {
+  const r = parseExportArgs(["--checkpoint", "c.onnx", "--out", "m.onnx"]);
+  checkTable(EXPORT_COMMAND, { arch: "the spec the checkpoint carries", batch: r.batch });
+  assert.equal(r.arch, undefined, "no --arch: the spec the checkpoint carries");
+});
+
+Deno.test("autospace --help: every default is the config autospace runs with", () => {
+  const c = parseAutospaceArgs([]);
+  checkTable(AUTOSPACE_COMMAND, { data: c.data, "madds-max": "none", out: c.out });
+  assert.equal(c.maddsMax, undefined, "no --madds-max: no cap");
+  assert.equal(c.search.maddsMax, null);
+});
+
+Deno.test("fidelity --help: every default is the config fidelity runs with, and --quick's", () => {
+  const config = (args: string[]): FidelityConfig => {
+    const request = parseFidelityArgs(args);
+    assert.ok(!request.reportOnly);
+    return request.config;
+  };
+  const [d, q] = [config([]), config(["--quick"])];
+  const both = (f: (c: FidelityConfig) => unknown) => ({ "": f(d), "--quick": f(q) });
+  checkTable(FIDELITY_COMMAND, {
+    space: both((c) => c.space),
+    data: both((c) => c.data),
+    networks: both((c) => c.networks),
+    "sample-seed": both((c) => c.sampleSeed),
+    settings: both((c) => c.settings.map((s) => s.name)),
+    seeds: both((c) => c.standalone.seeds),
+    "standalone-epochs": both((c) => c.standalone.epochs),
+    "standalone-images": both((c) => c.standalone.trainImages),
+    "test-images": both((c) => c.standalone.testImages),
+    "supernet-images": both((c) => c.supernet.trainImages),
+    "supernet-warmup": both((c) => c.supernet.warmupEpochs),
+    "supernet-epochs": both((c) => c.supernet.epochs),
+    "scored-epochs": both((c) => c.supernet.scoredEpochs),
+    "score-images": both((c) => c.supernet.scoreImages),
+    "top-k": both((c) => c.topK),
+    out: both((c) => c.out),
+  }, ["--quick"]);
+  const report = parseFidelityArgs(["--report-only"]);
+  assert.ok(report.reportOnly && report.out === d.out, "--report-only reads the default --out");
 });
