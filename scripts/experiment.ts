@@ -21,6 +21,7 @@ import { formatShard, parseShard } from "../src/experiments/shard.ts";
 import {
   arrayScript,
   checkSlurmOptions,
+  DEFAULT_TASK_RESOURCES,
   type SlurmJobOptions,
   submitCommands,
   summaryScript,
@@ -30,7 +31,8 @@ import { writeResults } from "../src/experiments/summary.ts";
 import { shutdownEngine } from "../src/tensor/init.ts";
 import { atomicWrite } from "../src/util/atomic_write.ts";
 import { pathExists } from "../src/util/output_folder.ts";
-import { cliNumber, parseCli, runCli } from "./_cli.ts";
+import { COUNT, POSITIVE } from "../src/util/cli_command.ts";
+import { cliNumber, cliOptionalNumber, parseCli, runCli } from "./_cli.ts";
 
 const EXPERIMENT = {
   usage: "deno task experiment PLAN [flags]",
@@ -88,13 +90,13 @@ const EXPERIMENT = {
     "gpus-per-task": {
       type: "string",
       arg: "G",
-      defaultText: "1",
+      defaultText: String(DEFAULT_TASK_RESOURCES.gpusPerTask),
       help: "with --slurm: GPUs per array task (--gres=gpu:G; 0: none)",
     },
     "cpus-per-task": {
       type: "string",
       arg: "C",
-      defaultText: "2",
+      defaultText: String(DEFAULT_TASK_RESOURCES.cpusPerTask),
       help: "with --slurm: CPUs per array task",
     },
     time: {
@@ -220,14 +222,10 @@ async function writeSlurmScripts(
     results: resolve(values.results!),
     file,
     partition: values.partition,
-    gpusPerTask: cliNumber("gpus-per-task", values["gpus-per-task"] ?? "1", {
-      integer: true,
-      min: 0,
-    }),
-    cpusPerTask: cliNumber("cpus-per-task", values["cpus-per-task"] ?? "2", {
-      integer: true,
-      min: 1,
-    }),
+    gpusPerTask: cliOptionalNumber("gpus-per-task", values["gpus-per-task"], COUNT) ??
+      DEFAULT_TASK_RESOURCES.gpusPerTask,
+    cpusPerTask: cliOptionalNumber("cpus-per-task", values["cpus-per-task"], POSITIVE) ??
+      DEFAULT_TASK_RESOURCES.cpusPerTask,
     time: values.time,
   };
   checkSlurmOptions(options);

@@ -6,6 +6,7 @@
  * carried tools: scripts/gpu_check.sh OUTDIR.
  */
 import { resolve } from "node:path";
+import { FASHION_MNIST_DEFAULT_DIR } from "../src/data/fashion_mnist.ts";
 import {
   DEFAULT_BUDGET_SECONDS,
   notPassed,
@@ -46,7 +47,7 @@ const GPU_CHECK = {
     data: {
       type: "string",
       arg: "DIR",
-      defaultText: "evolve's own (/usr/share/datasets/fashion-mnist)",
+      defaultText: `evolve's own (${FASHION_MNIST_DEFAULT_DIR})`,
       help: "Fashion-MNIST's folder for the evolve step",
     },
   },

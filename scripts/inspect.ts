@@ -34,6 +34,7 @@ import {
   type NetworkCount,
   PAPER_RAW_CELLS,
   PER_NODE_RAW_CELLS,
+  SEARCH_SPACE_CONFIG_BACKBONE,
   type SpaceLayerCount,
   writeCellDrawings,
 } from "../src/space/mod.ts";
@@ -58,7 +59,7 @@ const INSPECT = {
     backbone: {
       type: "string",
       arg: "NAME",
-      defaultText: "proxyless-224",
+      defaultText: SEARCH_SPACE_CONFIG_BACKBONE,
       help: "backbone of a SuperProxylessNASNets search-space config",
     },
   },

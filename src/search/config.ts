@@ -48,6 +48,7 @@ import {
   switchFlag,
   textFlag,
 } from "../util/cli_command.ts";
+import { SEARCH_SPACE_CONFIG_BACKBONE } from "../space/backbone.ts";
 import {
   DEFAULT_SUPERNET_SETTINGS,
   SUPERNET_FLAGS,
@@ -166,7 +167,7 @@ export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
   algo: "proxyless-g", // the paper's main search algorithm (§4, Tables 3 and 4)
   quick: false,
   space: "", // required: the point of the command is to search a given space
-  backbone: "proxyless-224", // the backbone of the released search_space.config
+  backbone: SEARCH_SPACE_CONFIG_BACKBONE,
   warmupEpochs: 1, // ProxylessNAS: 40 warm-up epochs, then 120 search epochs; here 1 + 4
   epochs: 4, // 1,200 weight steps with as many architecture steps at --arch-every 1
   lambda: null,
