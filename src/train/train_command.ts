@@ -5,6 +5,7 @@
  * script (scripts/train.ts) and `deno task autospace` call these.
  */
 import {
+  AUGMENTATION_DEFAULTS,
   augmentationOptions,
   type DataSpec,
   DEFAULT_DATA,
@@ -14,6 +15,7 @@ import {
   type OpenedData,
   parseDataSpec,
 } from "../data/data_spec.ts";
+import { DEFAULT_ERASE_PROB } from "../data/small_image_augmentation.ts";
 import { seededSubset } from "../data/split.ts";
 import { adaptSpecToData } from "../networks/adapt.ts";
 import { buildNetwork } from "../networks/network.ts";
@@ -28,6 +30,19 @@ import {
 import { DEFAULT_CHECKPOINT_EVERY, parseCheckpointEvery } from "../util/checkpoint_every.ts";
 import { Rng } from "../util/rng.ts";
 import { type EpochRecord, train, type TrainConfig } from "./trainer.ts";
+
+/** `--quick`'s settings, each where its flag is not given (given flags still win). */
+const QUICK_TRAIN = {
+  epochs: 1,
+  maxSteps: 30, // a few seconds of steps: the chain to model.onnx is what is checked
+  batchSize: 32,
+  // ~9 steps on Fashion-MNIST or CIFAR-10 at batch 32: the default 0.3 epochs (hundreds of
+  // steps) would keep all 30 steps at a small fraction of the learning rate.
+  warmupEpochs: 0.005,
+  evalBatches: 8, // 256 test images: enough to see that the network learned something
+  logEvery: 5,
+  checkpointEvery: { steps: 10 },
+} as const satisfies Partial<TrainConfig>;
 
 /** The flags of `deno task train`, with their defaults and help. */
 export const TRAIN_COMMAND = {
@@ -109,13 +124,15 @@ export const TRAIN_COMMAND = {
     "crop-pad": {
       type: "string",
       arg: "N",
-      defaultText: "fashion-mnist 2, cifar10 4",
+      defaultText: `fashion-mnist ${
+        AUGMENTATION_DEFAULTS["fashion-mnist"].cropPad
+      }, cifar10 ${AUGMENTATION_DEFAULTS.cifar10.cropPad}`,
       help: "zero padding before the random crop",
     },
     "erase-prob": {
       type: "string",
       arg: "P",
-      defaultText: "0.5",
+      defaultText: String(DEFAULT_ERASE_PROB),
       help: "probability of random erasing per image",
     },
     dropout: {
@@ -128,8 +145,9 @@ export const TRAIN_COMMAND = {
     quick: {
       type: "boolean",
       default: false,
-      help: "a smoke run: 1 epoch of at most 30 steps at batch 32, warmup 0.005 epochs,\n" +
-        "tested on 8 batches (flags given as well still apply)",
+      help: `a smoke run: ${QUICK_TRAIN.epochs} epoch of at most ${QUICK_TRAIN.maxSteps} steps ` +
+        `at batch ${QUICK_TRAIN.batchSize}, warmup ${QUICK_TRAIN.warmupEpochs} epochs,\n` +
+        `tested on ${QUICK_TRAIN.evalBatches} batches (flags given as well still apply)`,
     },
     "max-steps": {
       type: "string",
@@ -153,19 +171,6 @@ export const TRAIN_COMMAND = {
     quiet: { type: "boolean", default: false, help: "no progress lines" },
   },
 } as const satisfies CliCommand;
-
-/** `--quick`'s settings, each where its flag is not given (given flags still win). */
-const QUICK_TRAIN = {
-  epochs: 1,
-  maxSteps: 30, // a few seconds of steps: the chain to model.onnx is what is checked
-  batchSize: 32,
-  // ~9 steps on Fashion-MNIST or CIFAR-10 at batch 32: the default 0.3 epochs (hundreds of
-  // steps) would keep all 30 steps at a small fraction of the learning rate.
-  warmupEpochs: 0.005,
-  evalBatches: 8, // 256 test images: enough to see that the network learned something
-  logEvery: 5,
-  checkpointEvery: { steps: 10 },
-} as const satisfies Partial<TrainConfig>;
 
 /** The flag that sets each of `QUICK_TRAIN`'s fields. */
 const QUICK_FLAGS: Readonly<Record<keyof typeof QUICK_TRAIN, keyof typeof TRAIN_COMMAND.flags>> = {
