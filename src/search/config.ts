@@ -19,8 +19,8 @@
  *   space — and over a bisection on λ, which needs a full search per trial.
  * - `--madds-max C` is a hard cap on the derived network, and no more: α learns from the
  *   cross-entropy alone and the derivation keeps under the cap (the scored shortlist, or
- *   the argmax repaired). It used to be the target too; measured (docs/experiments.md, "A
- *   search that decides"), the adapted λ rose while the young supernet's E_p[MAdds] was
+ *   the argmax repaired). It is not a target as well: measured as one (docs/experiments.md,
+ *   "A search that decides"), the adapted λ rose while the young supernet's E_p[MAdds] was
  *   above the cap, pushed every layer to its cheapest candidates within the first
  *   architecture steps, and fell to 0 with p left there: the cap's network was chosen by
  *   the cost term's first minutes, not by accuracy.
