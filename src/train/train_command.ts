@@ -44,6 +44,16 @@ const QUICK_TRAIN = {
   checkpointEvery: { steps: 10 },
 } as const satisfies Partial<TrainConfig>;
 
+// Help text written from the values the run uses (typed, so that the table's type is fast).
+const CROP_PAD_DEFAULTS: string = `fashion-mnist ${
+  AUGMENTATION_DEFAULTS["fashion-mnist"].cropPad
+}, cifar10 ${AUGMENTATION_DEFAULTS.cifar10.cropPad}`;
+const ERASE_PROB_DEFAULT: string = String(DEFAULT_ERASE_PROB);
+const QUICK_HELP: string = `a smoke run: ${QUICK_TRAIN.epochs} epoch of at most ` +
+  `${QUICK_TRAIN.maxSteps} steps at batch ${QUICK_TRAIN.batchSize}, warmup ` +
+  `${QUICK_TRAIN.warmupEpochs} epochs,\ntested on ${QUICK_TRAIN.evalBatches} batches ` +
+  "(flags given as well still apply)";
+
 /** The flags of `deno task train`, with their defaults and help. */
 export const TRAIN_COMMAND = {
   usage: "deno task train [--arch NETWORK] [--data DATA] [flags]",
@@ -124,15 +134,13 @@ export const TRAIN_COMMAND = {
     "crop-pad": {
       type: "string",
       arg: "N",
-      defaultText: `fashion-mnist ${
-        AUGMENTATION_DEFAULTS["fashion-mnist"].cropPad
-      }, cifar10 ${AUGMENTATION_DEFAULTS.cifar10.cropPad}`,
+      defaultText: CROP_PAD_DEFAULTS,
       help: "zero padding before the random crop",
     },
     "erase-prob": {
       type: "string",
       arg: "P",
-      defaultText: String(DEFAULT_ERASE_PROB),
+      defaultText: ERASE_PROB_DEFAULT,
       help: "probability of random erasing per image",
     },
     dropout: {
@@ -145,9 +153,7 @@ export const TRAIN_COMMAND = {
     quick: {
       type: "boolean",
       default: false,
-      help: `a smoke run: ${QUICK_TRAIN.epochs} epoch of at most ${QUICK_TRAIN.maxSteps} steps ` +
-        `at batch ${QUICK_TRAIN.batchSize}, warmup ${QUICK_TRAIN.warmupEpochs} epochs,\n` +
-        `tested on ${QUICK_TRAIN.evalBatches} batches (flags given as well still apply)`,
+      help: QUICK_HELP,
     },
     "max-steps": {
       type: "string",
