@@ -13,6 +13,7 @@
 import { DEFAULT_DATA } from "../data/data_spec.ts";
 import type { SearchAlgorithm } from "../search/config.ts";
 import { parsePathSampling, type PathSampling } from "../supernet/path_sampling.ts";
+import { DEFAULT_SUPERNET_SETTINGS } from "../supernet/run_settings.ts";
 
 /** One supernet setting: the search loop and the weight-step path choice. */
 export interface SupernetSetting {
@@ -106,8 +107,9 @@ export const DEFAULT_FIDELITY_CONFIG: FidelityConfig = {
     seeds: [0, 1],
   },
   supernet: {
-    trainImages: 19_200, // the search's default: 300 steps an epoch at batch 64
-    batchSize: 64,
+    // The search's: 300 steps an epoch at batch 64.
+    trainImages: DEFAULT_SUPERNET_SETTINGS.trainImages,
+    batchSize: DEFAULT_SUPERNET_SETTINGS.batchSize,
     warmupEpochs: 1,
     epochs: 2, // 900 weight steps, 200 architecture steps (search defaults: 1 + 4)
     bnBatches: 8,
