@@ -6,8 +6,19 @@
 import assert from "node:assert/strict";
 import { AUTOSPACE_COMMAND, parseAutospaceArgs } from "../src/autospace/config.ts";
 import { EVOLVE_COMMAND, EVOLVE_USAGE, parseEvolveArgs } from "../src/evolve/config.ts";
+import {
+  NULL_EVOLVE_COMMAND,
+  NULL_EVOLVE_USAGE,
+  parseNullEvolveArgs,
+} from "../src/evolve/null_evolve_command.ts";
+import {
+  EXPERIMENT_COMMAND,
+  EXPERIMENT_USAGE,
+  parseExperimentArgs,
+} from "../src/experiments/command.ts";
 import { FIDELITY_COMMAND, parseFidelityArgs } from "../src/fidelity/command.ts";
 import type { FidelityConfig } from "../src/fidelity/config.ts";
+import { GPU_CHECK_COMMAND, GPU_CHECK_USAGE, parseGpuCheckArgs } from "../src/gpu_check/command.ts";
 import { parseRankArgs, RANK_COMMAND, RANK_USAGE } from "../src/rank/config.ts";
 import { parseSearchArgs, SEARCH_COMMAND, SEARCH_USAGE } from "../src/search/config.ts";
 import { DRAW_COMMAND, parseDrawArgs } from "../src/search/draw_command.ts";
@@ -69,6 +80,27 @@ Deno.test("rank --help: every default is the config rank runs with", () => {
   checkDefaults(RANK_COMMAND, RANK_USAGE, parseRankArgs([]), [
     ["--quick", parseRankArgs(["--quick"])],
   ]);
+});
+
+Deno.test("gpu-check --help: every default is the request gpu-check runs with", () => {
+  checkDefaults(GPU_CHECK_COMMAND, GPU_CHECK_USAGE, parseGpuCheckArgs([]), []);
+  assert.equal(parseGpuCheckArgs([]).data, undefined, "no --data: evolve's own");
+});
+
+Deno.test("null-evolve --help: every default is the request null-evolve runs with", () => {
+  checkDefaults(
+    NULL_EVOLVE_COMMAND,
+    NULL_EVOLVE_USAGE,
+    parseNullEvolveArgs(["runs/evolve", "--out", "runs/null"]),
+    [],
+  );
+});
+
+Deno.test("experiment --help: every default is the request experiment runs with", () => {
+  checkDefaults(EXPERIMENT_COMMAND, EXPERIMENT_USAGE, parseExperimentArgs(["tiny"]), []);
+  const request = parseExperimentArgs(["tiny"]);
+  assert.deepEqual(request.only, [], "no --only: every run");
+  assert.equal(request.shards, undefined, "no --shards: one per shard group");
 });
 
 Deno.test("train --help: every default is the config train runs with", () => {

@@ -249,6 +249,8 @@ export interface ConfigCommand<C> {
   /** What the task does, a few lines. */
   readonly summary: string;
   readonly flags: Readonly<Record<string, ConfigFlag<C>>>;
+  /** Whether the task takes positional arguments (named in `usage`). */
+  readonly positionals?: boolean;
   /** Extra text after the flags (environment, examples). */
   readonly notes?: string;
 }
@@ -308,11 +310,20 @@ export function readConfigArgs<C>(
   cmd: ConfigCommand<C>,
   args: readonly string[],
 ): Record<string, string | boolean | undefined> {
+  return readConfigLine(cmd, args).values;
+}
+
+/** `readConfigArgs`, and the positional arguments where the command takes them. */
+export function readConfigLine<C>(
+  cmd: ConfigCommand<C>,
+  args: readonly string[],
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   const flags: Record<string, CliFlag> = {};
   for (const [name, f] of Object.entries(cmd.flags)) {
     flags[name] = { type: f.arg === undefined ? "boolean" : "string", short: f.short, help: "" };
   }
-  return parseCommandArgs({ usage: cmd.usage, summary: "", flags }, args).values;
+  const line = { usage: cmd.usage, summary: "", flags, positionals: cmd.positionals };
+  return parseCommandArgs(line, args);
 }
 
 /** `base` with the field of every flag in `values` set from its text. */
