@@ -4,12 +4,10 @@
  * which reads no file.
  */
 import {
-  applyConfigArgs,
   type ConfigCommand,
   configHelp,
-  COUNT,
-  readConfigLine,
-  readNumber,
+  parseConfigLine,
+  readSeeds,
   textFlag,
 } from "../util/cli_command.ts";
 
@@ -27,16 +25,6 @@ export const DEFAULT_NULL_EVOLVE: NullEvolveRequest = {
   out: "",
   seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
 };
-
-/** Distinct seeds from a comma list; one line naming the flag otherwise. */
-function readSeeds(text: string, flag: string): number[] {
-  const seeds = text.split(",").map((s) => s.trim()).filter((s) => s !== "")
-    .map((s) => readNumber(flag, s, COUNT));
-  if (seeds.length === 0 || new Set(seeds).size !== seeds.length) {
-    throw new Error(`--${flag} must name distinct seeds, got "${text}"`);
-  }
-  return seeds;
-}
 
 /** The flags of `deno task null-evolve`. */
 export const NULL_EVOLVE_COMMAND: ConfigCommand<NullEvolveRequest> = {
@@ -59,11 +47,11 @@ export const NULL_EVOLVE_USAGE: string = configHelp(NULL_EVOLVE_COMMAND, DEFAULT
 
 /** Reads `deno task null-evolve` arguments; throws one line naming what is wrong. */
 export function parseNullEvolveArgs(args: readonly string[]): NullEvolveRequest {
-  const { values, positionals } = readConfigLine(NULL_EVOLVE_COMMAND, args);
+  const line = parseConfigLine(NULL_EVOLVE_COMMAND, args, DEFAULT_NULL_EVOLVE);
+  const { config: request, positionals } = line;
   if (positionals.length !== 1) {
     throw new Error("give one finished evolve run folder (it holds search_space.json)");
   }
-  const request = applyConfigArgs(NULL_EVOLVE_COMMAND, values, DEFAULT_NULL_EVOLVE);
   if (request.out.trim() === "") throw new Error("--out DIR is required");
   return { ...request, run: positionals[0] };
 }

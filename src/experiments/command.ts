@@ -4,14 +4,14 @@
  * `parseExperimentArgs`, which checks which flags go together and reads no file.
  */
 import {
-  applyConfigArgs,
   type ConfigCommand,
   type ConfigFlag,
   configHelp,
   COUNT,
   numberFlag,
+  parseConfigLine,
   POSITIVE,
-  readConfigLine,
+  readList,
   switchFlag,
   textFlag,
 } from "../util/cli_command.ts";
@@ -89,7 +89,7 @@ export const EXPERIMENT_COMMAND: ConfigCommand<ExperimentRequest> = {
       key: "only",
       arg: "ID,...",
       help: "run only these runs of the plan",
-      read: (list) => list.split(",").map((s) => s.trim()).filter(Boolean),
+      read: readList,
     }, "every run"),
     shard: optional(
       text(
@@ -146,8 +146,8 @@ const SLURM_ONLY = ["shards", "partition", "gpus-per-task", "cpus-per-task", "ti
  * is checked by `experimentPlan`.
  */
 export function parseExperimentArgs(args: readonly string[]): ExperimentRequest {
-  const { values, positionals } = readConfigLine(EXPERIMENT_COMMAND, args);
-  const request = applyConfigArgs(EXPERIMENT_COMMAND, values, DEFAULT_EXPERIMENT);
+  const line = parseConfigLine(EXPERIMENT_COMMAND, args, DEFAULT_EXPERIMENT);
+  const { config: request, given: values, positionals } = line;
   if (request.list) return request;
   if (positionals.length > 1) {
     throw new Error(`one plan at a time, got ${positionals.join(" ")}`);

@@ -5,7 +5,13 @@
  */
 import { parseDataSpec } from "../data/data_spec.ts";
 import { PATH_SAMPLING_MODES } from "../supernet/path_sampling.ts";
-import { type CliCommand, cliNumber, parseCommandArgs } from "../util/cli_command.ts";
+import {
+  type CliCommand,
+  cliNumber,
+  parseCommandArgs,
+  readList,
+  readSeeds,
+} from "../util/cli_command.ts";
 import {
   DEFAULT_FIDELITY_CONFIG as D,
   type FidelityConfig,
@@ -130,17 +136,12 @@ export function parseFidelityArgs(args: readonly string[]): FidelityRequest {
   const str = (name: keyof typeof FIDELITY_COMMAND.flags) => values[name] as string | undefined;
   const int = (name: keyof typeof FIDELITY_COMMAND.flags, fallback: number, min: number) =>
     str(name) === undefined ? fallback : cliNumber(name, str(name), { integer: true, min });
-  const list = (name: keyof typeof FIDELITY_COMMAND.flags) =>
-    str(name)!.split(",").map((p) => p.trim()).filter((p) => p !== "");
   const seeds = str("seeds") === undefined
     ? base.standalone.seeds
-    : list("seeds").map((p) => cliNumber("seeds", p, { integer: true, min: 0 }));
-  if (new Set(seeds).size !== seeds.length || seeds.length === 0) {
-    throw new Error(`--seeds must name distinct seeds, got "${str("seeds")}"`);
-  }
+    : readSeeds(str("seeds")!, "seeds");
   const settings = str("settings") === undefined
     ? base.settings
-    : list("settings").map(parseSetting);
+    : readList(str("settings")!).map(parseSetting);
   if (settings.length === 0) throw new Error("--settings must name at least one setting");
   const networks = int("networks", base.networks, 2);
   const cfg: FidelityConfig = {

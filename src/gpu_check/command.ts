@@ -5,11 +5,11 @@
  */
 import { FASHION_MNIST_DEFAULT_DIR } from "../data/fashion_mnist.ts";
 import {
-  applyConfigArgs,
   type ConfigCommand,
   configHelp,
   numberFlag,
-  readConfigArgs,
+  parseConfigLine,
+  readList,
   switchFlag,
   textFlag,
 } from "../util/cli_command.ts";
@@ -38,7 +38,7 @@ export const DEFAULT_GPU_CHECK: GpuCheckRequest = {
 
 /** Step names from a comma list; one line naming the known ones otherwise. */
 function readSteps(text: string, flag: string): string[] {
-  const steps = text.split(",").map((s) => s.trim()).filter(Boolean);
+  const steps = readList(text);
   const unknown = steps.find((s) => !STEP_NAMES.includes(s));
   if (unknown !== undefined || steps.length === 0) {
     throw new Error(`--${flag} takes names from ${STEP_NAMES.join(",")}, got "${text}"`);
@@ -86,9 +86,5 @@ export const GPU_CHECK_USAGE: string = configHelp(GPU_CHECK_COMMAND, DEFAULT_GPU
 
 /** Reads `deno task gpu-check` flags; throws one line naming the bad flag. */
 export function parseGpuCheckArgs(args: readonly string[]): GpuCheckRequest {
-  return applyConfigArgs(
-    GPU_CHECK_COMMAND,
-    readConfigArgs(GPU_CHECK_COMMAND, args),
-    DEFAULT_GPU_CHECK,
-  );
+  return parseConfigLine(GPU_CHECK_COMMAND, args, DEFAULT_GPU_CHECK).config;
 }

@@ -326,6 +326,37 @@ export function readConfigLine<C>(
   return parseCommandArgs(line, args);
 }
 
+/**
+ * Reads a command line by `cmd`: `base` with every given flag's field set, the flags as
+ * given (for checks of which go together) and the positional arguments.
+ */
+export function parseConfigLine<C>(
+  cmd: ConfigCommand<C>,
+  args: readonly string[],
+  base: C,
+): {
+  config: C;
+  given: Record<string, string | boolean | undefined>;
+  positionals: string[];
+} {
+  const { values, positionals } = readConfigLine(cmd, args);
+  return { config: applyConfigArgs(cmd, values, base), given: values, positionals };
+}
+
+/** The items of a comma list, trimmed, empty ones left out. */
+export function readList(text: string): string[] {
+  return text.split(",").map((item) => item.trim()).filter((item) => item !== "");
+}
+
+/** A comma list of distinct seeds (integers ≥ 0); one line naming the flag otherwise. */
+export function readSeeds(text: string, flag: string): number[] {
+  const seeds = readList(text).map((s) => readNumber(flag, s, COUNT));
+  if (seeds.length === 0 || new Set(seeds).size !== seeds.length) {
+    throw new Error(`--${flag} must name distinct seeds, got "${text}"`);
+  }
+  return seeds;
+}
+
 /** `base` with the field of every flag in `values` set from its text. */
 export function applyConfigArgs<C>(
   cmd: ConfigCommand<C>,
