@@ -22,6 +22,7 @@ import { GPU_CHECK_COMMAND, GPU_CHECK_USAGE, parseGpuCheckArgs } from "../src/gp
 import { parseRankArgs, RANK_COMMAND, RANK_USAGE } from "../src/rank/config.ts";
 import { parseSearchArgs, SEARCH_COMMAND, SEARCH_USAGE } from "../src/search/config.ts";
 import { DRAW_COMMAND, parseDrawArgs } from "../src/search/draw_command.ts";
+import { INSPECT_COMMAND, INSPECT_USAGE, parseInspectArgs } from "../src/space/inspect_command.ts";
 import { EXPORT_COMMAND, parseExportArgs } from "../src/train/export_command.ts";
 import { parseTrainArgs, TRAIN_COMMAND } from "../src/train/train_command.ts";
 import {
@@ -101,6 +102,13 @@ Deno.test("experiment --help: every default is the request experiment runs with"
   const request = parseExperimentArgs(["tiny"]);
   assert.deepEqual(request.only, [], "no --only: every run");
   assert.equal(request.shards, undefined, "no --shards: one per shard group");
+});
+
+Deno.test("inspect --help: every default is the request inspect runs with", () => {
+  const request = parseInspectArgs(["mobilenetv2-28"]);
+  checkDefaults(INSPECT_COMMAND, INSPECT_USAGE, request, []);
+  assert.equal(request.inputSize, undefined, "no --input: the spec's input size");
+  assert.equal(request.draw, undefined, "no --draw: nothing drawn");
 });
 
 Deno.test("train --help: every default is the config train runs with", () => {
