@@ -24,7 +24,12 @@ import { parseSearchArgs, SEARCH_COMMAND, SEARCH_USAGE } from "../src/search/con
 import { DRAW_COMMAND, parseDrawArgs } from "../src/search/draw_command.ts";
 import { INSPECT_COMMAND, INSPECT_USAGE, parseInspectArgs } from "../src/space/inspect_command.ts";
 import { EXPORT_COMMAND, parseExportArgs } from "../src/train/export_command.ts";
-import { parseTrainArgs, TRAIN_COMMAND } from "../src/train/train_command.ts";
+import {
+  parseTrainArgs,
+  parseTrainSettings,
+  TRAIN_COMMAND,
+  TRAIN_USAGE,
+} from "../src/train/train_command.ts";
 import {
   type CliCommand,
   type ConfigCommand,
@@ -32,7 +37,6 @@ import {
   helpText,
   shownDefault,
 } from "../src/util/cli_command.ts";
-import { formatCheckpointEvery } from "../src/util/checkpoint_every.ts";
 
 /** Checks each flag's `--help` default (and variants') against the parsed configs. */
 function checkDefaults<C>(
@@ -111,33 +115,23 @@ Deno.test("inspect --help: every default is the request inspect runs with", () =
   assert.equal(request.draw, undefined, "no --draw: nothing drawn");
 });
 
-Deno.test("train --help: every default is the config train runs with", () => {
-  const shown = helpDefaults(helpText(TRAIN_COMMAND));
-  const request = parseTrainArgs([]);
-  const c = request.config;
-  const expected: Record<string, string> = {
-    arch: request.arch,
-    data: request.dataText,
-    epochs: String(c.epochs),
-    batch: String(c.batchSize),
-    "train-images": String(request.trainImages),
-    lr: String(c.lr),
-    momentum: String(c.momentum),
-    wd: String(c.weightDecay),
-    "label-smoothing": String(c.labelSmoothing),
-    warmup: String(c.warmupEpochs),
-    "val-split": String(request.valSplit),
-    seed: String(c.seed),
-    out: c.outDir,
-    "log-every": String(c.logEvery),
-    "max-steps": String(c.maxSteps),
-    "eval-batches": String(c.evalBatches),
-    "stop-after": String(c.stopAfter),
-  };
-  for (const [flag, value] of Object.entries(expected)) {
-    assert.equal(Number(shown.get(flag)) || shown.get(flag), Number(value) || value, `--${flag}`);
-  }
-  assert.equal(shown.get("checkpoint-every"), formatCheckpointEvery(c.checkpointEvery));
+Deno.test("train --help: every default is the config train runs with, and --quick's", () => {
+  checkDefaults(TRAIN_COMMAND, TRAIN_USAGE, parseTrainSettings([]), [
+    ["--quick", parseTrainSettings(["--quick"])],
+  ]);
+  // The request the run is given carries the settings the help shows.
+  const settings = parseTrainSettings([]);
+  const { config } = parseTrainArgs([]);
+  assert.deepEqual(
+    [config.epochs, config.batchSize, config.lr, config.weightDecay, config.checkpointEvery],
+    [
+      settings.epochs,
+      settings.batchSize,
+      settings.lr,
+      settings.weightDecay,
+      settings.checkpointEvery,
+    ],
+  );
 });
 
 /**

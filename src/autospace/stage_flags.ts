@@ -42,7 +42,7 @@ function fromConfigFlags<C>(flags: Readonly<Record<string, ConfigFlag<C>>>): Sta
 const STAGE_FLAGS: Readonly<Record<StageName, StageFlagNames>> = {
   evolve: fromConfigFlags(EVOLVE_COMMAND.flags),
   search: fromConfigFlags(SEARCH_COMMAND.flags),
-  train: fromTable(TRAIN_COMMAND.flags),
+  train: fromConfigFlags(TRAIN_COMMAND.flags),
   export: fromTable(EXPORT_COMMAND.flags),
 };
 

@@ -6,6 +6,7 @@
 import {
   type ConfigCommand,
   configHelp,
+  optionalFlag,
   parseConfigLine,
   readSeeds,
   textFlag,
@@ -37,7 +38,7 @@ export const NULL_EVOLVE_COMMAND: ConfigCommand<NullEvolveRequest> = {
     "chance level for `deno task compare-spaces` of real runs.",
   positionals: true,
   flags: {
-    out: { ...textFlag("out", "DIR", "where the null spaces go"), defaultText: "required" },
+    out: optionalFlag(textFlag("out", "DIR", "where the null spaces go"), "required"),
     seeds: { key: "seeds", arg: "LIST", help: "seeds of the null runs", read: readSeeds },
   },
 };

@@ -5,10 +5,10 @@
  */
 import {
   type ConfigCommand,
-  type ConfigFlag,
   configHelp,
   COUNT,
   numberFlag,
+  optionalFlag,
   parseConfigLine,
   POSITIVE,
   readList,
@@ -62,11 +62,7 @@ export const DEFAULT_EXPERIMENT: ExperimentRequest = {
 const text = textFlag<ExperimentRequest>;
 const num = numberFlag<ExperimentRequest>;
 
-/** A flag without a default: `--help` says what its absence means. */
-const optional = (flag: ConfigFlag<ExperimentRequest>, absent: string) => ({
-  ...flag,
-  defaultText: absent,
-});
+const optional = optionalFlag<ExperimentRequest>;
 
 /** The flags of `deno task experiment`. */
 export const EXPERIMENT_COMMAND: ConfigCommand<ExperimentRequest> = {

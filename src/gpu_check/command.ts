@@ -8,6 +8,7 @@ import {
   type ConfigCommand,
   configHelp,
   numberFlag,
+  optionalFlag,
   parseConfigLine,
   readList,
   switchFlag,
@@ -74,10 +75,10 @@ export const GPU_CHECK_COMMAND: ConfigCommand<GpuCheckRequest> = {
       help: "the steps to run, in their own order",
       read: readSteps,
     },
-    data: {
-      ...textFlag<GpuCheckRequest>("data", "DIR", "Fashion-MNIST's folder for the evolve step"),
-      defaultText: `evolve's own (${FASHION_MNIST_DEFAULT_DIR})`,
-    },
+    data: optionalFlag(
+      textFlag("data", "DIR", "Fashion-MNIST's folder for the evolve step"),
+      `evolve's own (${FASHION_MNIST_DEFAULT_DIR})`,
+    ),
   },
 };
 

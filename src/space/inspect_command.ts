@@ -7,6 +7,7 @@ import {
   type ConfigCommand,
   configHelp,
   numberFlag,
+  optionalFlag,
   parseConfigLine,
   POSITIVE,
   switchFlag,
@@ -46,15 +47,15 @@ export const INSPECT_COMMAND: ConfigCommand<InspectRequest> = {
     "and totals of a network or search space; files are told apart by content.",
   positionals: true,
   flags: {
-    input: {
-      ...numberFlag<InspectRequest>("inputSize", "N", POSITIVE, "input side length to count at"),
-      defaultText: "the spec's input size; 224 for net.config files",
-    },
+    input: optionalFlag(
+      numberFlag("inputSize", "N", POSITIVE, "input side length to count at"),
+      "the spec's input size; 224 for net.config files",
+    ),
     json: switchFlag("json", "print the same as JSON"),
-    draw: {
-      ...textFlag<InspectRequest>("draw", "DIR", "draw every distinct cell as SVG and PNG in DIR"),
-      defaultText: "none",
-    },
+    draw: optionalFlag(
+      textFlag("draw", "DIR", "draw every distinct cell as SVG and PNG in DIR"),
+      "none",
+    ),
     backbone: textFlag(
       "backbone",
       "NAME",

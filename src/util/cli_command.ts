@@ -300,6 +300,11 @@ export function textFlag<C>(
   };
 }
 
+/** `flag` where its field has no default value: `--help` says what leaving it out means. */
+export function optionalFlag<C>(flag: ConfigFlag<C>, absent: string): ConfigFlag<C> {
+  return { ...flag, defaultText: absent };
+}
+
 /** A switch: given, it sets field `key` to true. */
 export function switchFlag<C>(key: keyof C & string, help: string): ConfigFlag<C> {
   return { key, help };
