@@ -21,7 +21,7 @@ import type { FidelityConfig } from "../src/fidelity/config.ts";
 import { GPU_CHECK_COMMAND, GPU_CHECK_USAGE, parseGpuCheckArgs } from "../src/gpu_check/command.ts";
 import { parseRankArgs, RANK_COMMAND, RANK_USAGE } from "../src/rank/config.ts";
 import { parseSearchArgs, SEARCH_COMMAND, SEARCH_USAGE } from "../src/search/config.ts";
-import { DRAW_COMMAND, parseDrawArgs } from "../src/search/draw_command.ts";
+import { DRAW_COMMAND, DRAW_USAGE, parseDrawArgs } from "../src/search/draw_command.ts";
 import { INSPECT_COMMAND, INSPECT_USAGE, parseInspectArgs } from "../src/space/inspect_command.ts";
 import { EXPORT_COMMAND, parseExportArgs } from "../src/train/export_command.ts";
 import {
@@ -165,14 +165,8 @@ function checkTable(
 }
 
 Deno.test("draw --help: every default is the config draw runs with", () => {
-  const c = parseDrawArgs(["--space", "baseline:compact-28", "--madds", "1M"]);
-  checkTable(DRAW_COMMAND, {
-    tolerance: c.tolerance,
-    seed: c.seed,
-    data: c.data,
-    backbone: c.backbone,
-    out: c.out,
-  });
+  const config = parseDrawArgs(["--space", "baseline:compact-28", "--madds", "1M"]);
+  checkDefaults(DRAW_COMMAND, DRAW_USAGE, config, []);
 });
 
 Deno.test("export --help: every default is the request export runs with", () => {
