@@ -23,7 +23,7 @@ import { parseRankArgs, RANK_COMMAND, RANK_USAGE } from "../src/rank/config.ts";
 import { parseSearchArgs, SEARCH_COMMAND, SEARCH_USAGE } from "../src/search/config.ts";
 import { DRAW_COMMAND, DRAW_USAGE, parseDrawArgs } from "../src/search/draw_command.ts";
 import { INSPECT_COMMAND, INSPECT_USAGE, parseInspectArgs } from "../src/space/inspect_command.ts";
-import { EXPORT_COMMAND, parseExportArgs } from "../src/train/export_command.ts";
+import { EXPORT_COMMAND, EXPORT_USAGE, parseExportArgs } from "../src/train/export_command.ts";
 import {
   parseTrainArgs,
   parseTrainSettings,
@@ -170,9 +170,9 @@ Deno.test("draw --help: every default is the config draw runs with", () => {
 });
 
 Deno.test("export --help: every default is the request export runs with", () => {
-  const r = parseExportArgs(["--checkpoint", "c.onnx", "--out", "m.onnx"]);
-  checkTable(EXPORT_COMMAND, { arch: "the spec the checkpoint carries", batch: r.batch });
-  assert.equal(r.arch, undefined, "no --arch: the spec the checkpoint carries");
+  const request = parseExportArgs(["--checkpoint", "c.onnx", "--out", "m.onnx"]);
+  checkDefaults(EXPORT_COMMAND, EXPORT_USAGE, request, []);
+  assert.equal(request.arch, undefined, "no --arch: the spec the checkpoint carries");
 });
 
 Deno.test("autospace --help: every default is the config autospace runs with", () => {
