@@ -4,7 +4,7 @@
  * the help names a variant such as `--quick`, in that variant's config).
  */
 import assert from "node:assert/strict";
-import { AUTOSPACE_COMMAND, parseAutospaceArgs } from "../src/autospace/config.ts";
+import { AUTOSPACE_COMMAND, AUTOSPACE_USAGE, parseAutospaceArgs } from "../src/autospace/config.ts";
 import { EVOLVE_COMMAND, EVOLVE_USAGE, parseEvolveArgs } from "../src/evolve/config.ts";
 import {
   NULL_EVOLVE_COMMAND,
@@ -176,10 +176,10 @@ Deno.test("export --help: every default is the request export runs with", () => 
 });
 
 Deno.test("autospace --help: every default is the config autospace runs with", () => {
-  const c = parseAutospaceArgs([]);
-  checkTable(AUTOSPACE_COMMAND, { data: c.data, "madds-max": "none", out: c.out });
-  assert.equal(c.maddsMax, undefined, "no --madds-max: no cap");
-  assert.equal(c.search.maddsMax, null);
+  const config = parseAutospaceArgs([]);
+  checkDefaults(AUTOSPACE_COMMAND, AUTOSPACE_USAGE, config, []);
+  assert.equal(config.maddsMax, undefined, "no --madds-max: no cap");
+  assert.equal(config.search.maddsMax, null);
 });
 
 Deno.test("fidelity --help: every default is the config fidelity runs with, and --quick's", () => {
