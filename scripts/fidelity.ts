@@ -7,15 +7,15 @@
  * run from its fidelity.json. Flags: src/fidelity/command.ts; defaults and their reasons:
  * src/fidelity/config.ts.
  */
-import { FIDELITY_COMMAND, parseFidelityArgs } from "../src/fidelity/command.ts";
+import { FIDELITY_USAGE, parseFidelityArgs } from "../src/fidelity/command.ts";
 import { checkFidelityOut, rewriteFidelityReport, runFidelity } from "../src/fidelity/fidelity.ts";
 import type { FidelityResult } from "../src/fidelity/result.ts";
 import { withInterval } from "../src/fidelity/report.ts";
 import { initEngine, shutdownEngine } from "../src/tensor/init.ts";
-import { helpText, runCli, wantsHelp } from "./_cli.ts";
+import { runCli, wantsHelp } from "./_cli.ts";
 
 if (wantsHelp(Deno.args)) {
-  console.log(helpText(FIDELITY_COMMAND));
+  console.log(FIDELITY_USAGE);
   Deno.exit(0);
 }
 

@@ -14,6 +14,7 @@ import { DEFAULT_DATA } from "../data/data_spec.ts";
 import type { SearchAlgorithm } from "../search/config.ts";
 import { parsePathSampling, type PathSampling } from "../supernet/path_sampling.ts";
 import { DEFAULT_SUPERNET_SETTINGS } from "../supernet/run_settings.ts";
+import { readList } from "../util/cli_command.ts";
 
 /** One supernet setting: the search loop and the weight-step path choice. */
 export interface SupernetSetting {
@@ -45,6 +46,13 @@ export function parseSetting(text: string): SupernetSetting {
     throw new Error(`--settings ${text}: SPOS has no architecture weights to sample ∝ p from`);
   }
   return { name: `${m[1]}-${m[2]}`, algo, pathSampling };
+}
+
+/** Settings from a comma list ("g-fair,spos-uniform"); one line when none or one is bad. */
+export function parseSettings(text: string): SupernetSetting[] {
+  const settings = readList(text).map(parseSetting);
+  if (settings.length === 0) throw new Error("--settings must name at least one setting");
+  return settings;
 }
 
 /** How every sampled network is trained alone (the ground truth). */

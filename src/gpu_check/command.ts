@@ -10,11 +10,10 @@ import {
   numberFlag,
   optionalFlag,
   parseConfigLine,
-  readList,
   switchFlag,
   textFlag,
 } from "../util/cli_command.ts";
-import { DEFAULT_BUDGET_SECONDS, STEP_NAMES } from "./check.ts";
+import { DEFAULT_BUDGET_SECONDS, parseStepList, STEP_NAMES } from "./check.ts";
 
 /** What `deno task gpu-check` was asked. */
 export interface GpuCheckRequest {
@@ -36,16 +35,6 @@ export const DEFAULT_GPU_CHECK: GpuCheckRequest = {
   steps: STEP_NAMES,
   data: undefined,
 };
-
-/** Step names from a comma list; one line naming the known ones otherwise. */
-function readSteps(text: string, flag: string): string[] {
-  const steps = readList(text);
-  const unknown = steps.find((s) => !STEP_NAMES.includes(s));
-  if (unknown !== undefined || steps.length === 0) {
-    throw new Error(`--${flag} takes names from ${STEP_NAMES.join(",")}, got "${text}"`);
-  }
-  return steps;
-}
 
 /** The flags of `deno task gpu-check`. */
 export const GPU_CHECK_COMMAND: ConfigCommand<GpuCheckRequest> = {
@@ -73,7 +62,7 @@ export const GPU_CHECK_COMMAND: ConfigCommand<GpuCheckRequest> = {
       key: "steps",
       arg: "LIST",
       help: "the steps to run, in their own order",
-      read: readSteps,
+      read: parseStepList,
     },
     data: optionalFlag(
       textFlag("data", "DIR", "Fashion-MNIST's folder for the evolve step"),
