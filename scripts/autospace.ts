@@ -4,13 +4,13 @@
  * OUT/report.md. Stage flags pass through as --STAGE.FLAG. Flags and defaults:
  * `deno task autospace --help` (src/autospace/config.ts); the work: src/autospace/.
  */
-import { AUTOSPACE_COMMAND, parseAutospaceArgs } from "../src/autospace/config.ts";
+import { AUTOSPACE_USAGE, parseAutospaceArgs } from "../src/autospace/config.ts";
 import { runAutospace } from "../src/autospace/pipeline.ts";
 import { shutdownEngine } from "../src/tensor/init.ts";
-import { helpText, runCli, wantsHelp } from "./_cli.ts";
+import { runCli, wantsHelp } from "./_cli.ts";
 
 if (wantsHelp(Deno.args)) {
-  console.log(helpText(AUTOSPACE_COMMAND));
+  console.log(AUTOSPACE_USAGE);
   Deno.exit(0);
 }
 

@@ -7,15 +7,15 @@
  */
 import {
   describeDraw,
-  DRAW_COMMAND,
+  DRAW_USAGE,
   parseDrawArgs,
   prepareDraw,
   runDraw,
 } from "../src/search/draw_command.ts";
-import { helpText, runCli, wantsHelp } from "./_cli.ts";
+import { runCli, wantsHelp } from "./_cli.ts";
 
 if (wantsHelp(Deno.args)) {
-  console.log(helpText(DRAW_COMMAND));
+  console.log(DRAW_USAGE);
   Deno.exit(0);
 }
 

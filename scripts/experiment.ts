@@ -8,6 +8,11 @@
  */
 import { resolve } from "node:path";
 import { mkdir } from "node:fs/promises";
+import {
+  EXPERIMENT_USAGE,
+  type ExperimentRequest,
+  parseExperimentArgs,
+} from "../src/experiments/command.ts";
 import { EXPERIMENT_PLANS, experimentPlan } from "../src/experiments/plans.ts";
 import {
   checkPlanFlags,
@@ -30,114 +35,31 @@ import { writeResults } from "../src/experiments/summary.ts";
 import { shutdownEngine } from "../src/tensor/init.ts";
 import { atomicWrite } from "../src/util/atomic_write.ts";
 import { pathExists } from "../src/util/output_folder.ts";
-import { cliNumber, parseCli, runCli } from "./_cli.ts";
+import { runCli, wantsHelp } from "./_cli.ts";
 
-const EXPERIMENT = {
-  usage: "deno task experiment PLAN [flags]",
-  summary: "Runs an experiment plan: for each of its runs, deno task search in a space, then\n" +
-    "deno task train of the found network (or deno task evolve), in one process; after every\n" +
-    "finished run it writes RESULTS/PLAN.json and RESULTS/PLAN.md (per algorithm and space:\n" +
-    "test top-1 mean and each seed, MAdds, params, search and training time) and copies each\n" +
-    "run's small files to RESULTS/PLAN/RUN/. On a cluster: --shard or --slurm (docs/cluster.md).\n" +
-    "Plans: " + Object.keys(EXPERIMENT_PLANS).join(", ") + ".",
-  positionals: true,
-  flags: {
-    out: {
-      type: "string",
-      arg: "DIR",
-      default: "runs/experiments",
-      help: "runs go to DIR/PLAN/RUN",
-    },
-    results: {
-      type: "string",
-      arg: "DIR",
-      default: "docs/results",
-      help: "where the tables and kept files go",
-    },
-    resume: {
-      type: "boolean",
-      default: false,
-      help: "continue: finished stages are skipped, an interrupted one resumes from its checkpoint",
-    },
-    only: { type: "string", arg: "ID,...", help: "run only these runs of the plan" },
-    shard: {
-      type: "string",
-      arg: "I/N",
-      help: "run only shard I of N: the runs k with k mod N = I, a draw with the search it\n" +
-        "matches (the tables are left to --summary-only); auto: I and N of a Slurm array\n" +
-        "task; auto/N: I from SLURM_ARRAY_TASK_ID or Kubernetes' JOB_COMPLETION_INDEX",
-    },
-    "summary-only": {
-      type: "boolean",
-      default: false,
-      help: "run nothing; rewrite the tables from the finished runs (gathers the shards)",
-    },
-    slurm: {
-      type: "string",
-      arg: "FILE",
-      help: "run nothing; write FILE, an sbatch job array (one task a shard), and\n" +
-        "FILE's .summary twin (the tables, after the array: afterok); print how to submit",
-    },
-    shards: {
-      type: "string",
-      arg: "N",
-      defaultText: "one per run, a draw counted with its search",
-      help: "with --slurm: array tasks",
-    },
-    partition: { type: "string", arg: "P", help: "with --slurm: the Slurm partition" },
-    "gpus-per-task": {
-      type: "string",
-      arg: "G",
-      defaultText: "1",
-      help: "with --slurm: GPUs per array task (--gres=gpu:G; 0: none)",
-    },
-    "cpus-per-task": {
-      type: "string",
-      arg: "C",
-      defaultText: "2",
-      help: "with --slurm: CPUs per array task",
-    },
-    time: {
-      type: "string",
-      arg: "T",
-      help: "with --slurm: time limit of an array task (e.g. 2:00:00)",
-    },
-    list: { type: "boolean", default: false, help: "print the plans, their runs and commands" },
-  },
-} as const;
-
-/** Flags that only --slurm reads. */
-const SLURM_ONLY = ["shards", "partition", "gpus-per-task", "cpus-per-task", "time"] as const;
+if (wantsHelp(Deno.args)) {
+  console.log(EXPERIMENT_USAGE);
+  Deno.exit(0);
+}
 
 await runCli("experiment", async () => {
-  const { values, positionals } = parseCli(EXPERIMENT, Deno.args);
-  if (values.list) {
+  const request = parseExperimentArgs(Deno.args);
+  if (request.list) {
     for (const plan of Object.values(EXPERIMENT_PLANS)) {
       console.log(`${plan.name}: ${plan.question}`);
       for (const run of plan.runs) {
-        const cmds = runCommands(`${values.out}/${plan.name}`, run);
+        const cmds = runCommands(`${request.out}/${plan.name}`, run);
         console.log(`  ${run.id}\n    ${Object.values(cmds).join("\n    ")}`);
       }
     }
     return;
   }
-  if (positionals.length > 1) {
-    throw new Error(`one plan at a time, got ${positionals.join(" ")}`);
-  }
-  const plan = experimentPlan(positionals[0]);
-  const planOut = `${values.out}/${plan.name}`;
-  const results = values.results!;
-  const modes = (["shard", "slurm", "summary-only"] as const).filter((m) => values[m]);
-  if (modes.length > 1) {
-    throw new Error(`--${modes[0]} and --${modes[1]} do not go together`);
-  }
-  if (values.slurm === undefined) {
-    const stray = SLURM_ONLY.find((flag) => values[flag] !== undefined);
-    if (stray) throw new Error(`--${stray} goes with --slurm FILE`);
-  }
-  const shard = values.shard === undefined
+  const plan = experimentPlan(request.plan);
+  const planOut = `${request.out}/${plan.name}`;
+  const results = request.results;
+  const shard = request.shard === undefined
     ? undefined
-    : parseShard(values.shard, (name) => Deno.env.get(name));
+    : parseShard(request.shard, (name) => Deno.env.get(name));
   const writeTables = async () => {
     const written = await writeResults(plan, planOut, results);
     console.log(
@@ -145,19 +67,19 @@ await runCli("experiment", async () => {
         `${results}/${plan.name}.md and .json`,
     );
   };
-  if (values["summary-only"]) {
+  if (request.summaryOnly) {
     checkPlanFlags(plan, planOut);
     await writeTables();
     return;
   }
-  if (values.slurm !== undefined) {
+  if (request.slurm !== undefined) {
     checkPlanFlags(plan, planOut);
-    await writeSlurmScripts(plan.name, plan.runs.length, shardGroupCount(plan), values);
+    await writeSlurmScripts(plan.name, plan.runs.length, shardGroupCount(plan), request);
     return;
   }
-  const only = values.only ? values.only.split(",").map((s) => s.trim()).filter(Boolean) : [];
+  const only = [...request.only];
   const selected = selectRuns(plan, only, shard);
-  if (!values.resume) {
+  if (!request.resume) {
     const started = [];
     for (const run of selected) {
       if (await pathExists(runLayout(planOut, run).root)) started.push(run.id);
@@ -172,7 +94,7 @@ await runCli("experiment", async () => {
   try {
     await runPlan(plan, {
       out: planOut,
-      resume: values.resume,
+      resume: request.resume,
       only,
       shard,
       // Shards run side by side: one --summary-only writes the tables once they are done.
@@ -196,39 +118,22 @@ async function writeSlurmScripts(
   runs: number,
   /** The plan's shard groups (runs, a draw counted with its search): the default --shards. */
   groups: number,
-  values: {
-    slurm?: string;
-    out?: string;
-    results?: string;
-    shards?: string;
-    partition?: string;
-    "gpus-per-task"?: string;
-    "cpus-per-task"?: string;
-    time?: string;
-  },
+  request: ExperimentRequest,
 ): Promise<void> {
-  const file = resolve(values.slurm!);
+  const file = resolve(request.slurm!);
   const options: SlurmJobOptions = {
     plan,
-    shards: values.shards === undefined
-      ? groups
-      : cliNumber("shards", values.shards, { integer: true, min: 1 }),
+    shards: request.shards ?? groups,
     runs,
     workdir: Deno.cwd(),
     deno: Deno.execPath(),
-    out: resolve(values.out!),
-    results: resolve(values.results!),
+    out: resolve(request.out),
+    results: resolve(request.results),
     file,
-    partition: values.partition,
-    gpusPerTask: cliNumber("gpus-per-task", values["gpus-per-task"] ?? "1", {
-      integer: true,
-      min: 0,
-    }),
-    cpusPerTask: cliNumber("cpus-per-task", values["cpus-per-task"] ?? "2", {
-      integer: true,
-      min: 1,
-    }),
-    time: values.time,
+    partition: request.partition,
+    gpusPerTask: request.gpusPerTask,
+    cpusPerTask: request.cpusPerTask,
+    time: request.time,
   };
   checkSlurmOptions(options);
   const array = arrayScript(options);
@@ -243,8 +148,8 @@ async function writeSlurmScripts(
     throw err;
   }
   console.log(
-    `experiment: wrote ${values.slurm} (job array 0-${options.shards - 1}: ${options.shards} ` +
-      `shard(s) of ${plan}'s ${runs} run(s)) and ${summaryScriptPath(values.slurm!)} ` +
+    `experiment: wrote ${request.slurm} (job array 0-${options.shards - 1}: ${options.shards} ` +
+      `shard(s) of ${plan}'s ${runs} run(s)) and ${summaryScriptPath(request.slurm!)} ` +
       `(the tables, once every shard succeeded); submit with:`,
   );
   for (const line of submitCommands(file)) console.log(`  ${line}`);

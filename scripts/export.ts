@@ -9,16 +9,16 @@
  * The work is in src/train/export_command.ts.
  */
 import {
-  EXPORT_COMMAND,
+  EXPORT_USAGE,
   openExport,
   parseExportArgs,
   writeExport,
 } from "../src/train/export_command.ts";
 import { initEngine, shutdownEngine } from "../src/tensor/init.ts";
-import { helpText, runCli, wantsHelp } from "./_cli.ts";
+import { runCli, wantsHelp } from "./_cli.ts";
 
 if (wantsHelp(Deno.args)) {
-  console.log(helpText(EXPORT_COMMAND));
+  console.log(EXPORT_USAGE);
   Deno.exit(0);
 }
 

@@ -4,114 +4,20 @@
  * each setting (search loop × weight-step path sampling), scores the networks in them
  * and reports Kendall τ / Spearman ρ with bootstrap intervals, the top-k overlap and the
  * noise ceiling of the seeds' mean; `--report-only` recomputes the statistics of a finished
- * run from its fidelity.json. Flags: `deno task fidelity --help`; defaults and their reasons:
+ * run from its fidelity.json. Flags: src/fidelity/command.ts; defaults and their reasons:
  * src/fidelity/config.ts.
  */
-import { parseDataSpec } from "../src/data/data_spec.ts";
-import {
-  DEFAULT_FIDELITY_CONFIG as D,
-  type FidelityConfig,
-  parseSetting,
-  quickFidelityConfig,
-  SETTING_ALGOS,
-} from "../src/fidelity/config.ts";
+import { FIDELITY_USAGE, parseFidelityArgs } from "../src/fidelity/command.ts";
 import { checkFidelityOut, rewriteFidelityReport, runFidelity } from "../src/fidelity/fidelity.ts";
 import type { FidelityResult } from "../src/fidelity/result.ts";
 import { withInterval } from "../src/fidelity/report.ts";
-import { PATH_SAMPLING_MODES } from "../src/supernet/path_sampling.ts";
 import { initEngine, shutdownEngine } from "../src/tensor/init.ts";
-import { cliNumber, parseCli, runCli } from "./_cli.ts";
+import { runCli, wantsHelp } from "./_cli.ts";
 
-const Q = quickFidelityConfig(D);
-const text = (v: unknown) => Array.isArray(v) ? v.join(",") : String(v);
-const opt = (arg: string, help: string, value: unknown, quick?: unknown) => ({
-  type: "string" as const,
-  arg,
-  help,
-  defaultText: `${text(value)}${quick === undefined ? "" : `; --quick: ${text(quick)}`}`,
-});
-
-const FIDELITY = {
-  usage: "deno task fidelity [--space SPACE] [flags]",
-  summary: "Measures how well supernet scores rank networks the way stand-alone training does:\n" +
-    "samples --networks networks across the space's MAdds range, trains each alone on every\n" +
-    "--seeds (the ground truth, trained once and reused), trains a supernet over the space per\n" +
-    "--settings entry and scores every network in it after each of its last epochs, then\n" +
-    "writes OUT/report.md, OUT/fidelity.json, OUT/scatter.png (Kendall τ, Spearman ρ with\n" +
-    "bootstrap intervals, top-k overlap, seed vs seed, and the noise ceiling of the seeds'\n" +
-    "mean, the target the scores are compared with).",
-  flags: {
-    space: opt("SPACE", "a learned search_space.json, a spec, or baseline:NAME", D.space),
-    data: opt("DATA", "fashion-mnist[:DIR] or cifar10:DIR", D.data),
-    networks: opt("N", "networks sampled from the space", D.networks, Q.networks),
-    "sample-seed": opt("N", "seed of the sample", D.sampleSeed),
-    settings: opt(
-      "LIST",
-      `supernet settings ALGO-MODE, ALGO in ${SETTING_ALGOS.join("/")}, MODE in\n` +
-        `${PATH_SAMPLING_MODES.join("/")} (deno task search --algo, --path-sampling)`,
-      D.settings.map((s) => s.name),
-      Q.settings.map((s) => s.name),
-    ),
-    seeds: opt("LIST", "seeds of the stand-alone trainings", D.standalone.seeds),
-    "standalone-epochs": opt("E", "epochs of each stand-alone training", D.standalone.epochs),
-    "standalone-images": opt(
-      "N",
-      "training images of each stand-alone training (a seeded subset per seed)",
-      D.standalone.trainImages,
-      Q.standalone.trainImages,
-    ),
-    "test-images": opt(
-      "N",
-      "test images of each stand-alone network",
-      D.standalone.testImages,
-      Q.standalone.testImages,
-    ),
-    "supernet-images": opt(
-      "N",
-      "training images of a supernet epoch",
-      D.supernet.trainImages,
-      Q.supernet.trainImages,
-    ),
-    "supernet-warmup": opt("E", "weight-only epochs first", D.supernet.warmupEpochs),
-    "supernet-epochs": opt(
-      "E",
-      "epochs after the warm-up",
-      D.supernet.epochs,
-      Q.supernet.epochs,
-    ),
-    "scored-epochs": opt(
-      "N",
-      "score the networks after each of the supernet's last N epochs",
-      D.supernet.scoredEpochs,
-      Q.supernet.scoredEpochs,
-    ),
-    "score-images": opt(
-      "N",
-      "held-out images each network is scored on in the supernet",
-      D.supernet.scoreImages,
-      Q.supernet.scoreImages,
-    ),
-    "top-k": opt("K", "k of the top-k overlap", D.topK, Q.topK),
-    out: opt("DIR", "output folder", D.out),
-    resume: {
-      type: "boolean" as const,
-      default: false,
-      help: "continue the run in OUT: finished trainings and settings are kept, new\n" +
-        "--settings are added",
-    },
-    quick: {
-      type: "boolean" as const,
-      default: false,
-      help: "a smoke run of a few minutes on tiny subsets",
-    },
-    "report-only": {
-      type: "boolean" as const,
-      default: false,
-      help: "train nothing: recompute every statistic of the run in --out from its\n" +
-        "fidelity.json and rewrite fidelity.json, report.md and the charts",
-    },
-  },
-} as const;
+if (wantsHelp(Deno.args)) {
+  console.log(FIDELITY_USAGE);
+  Deno.exit(0);
+}
 
 /** The figures a run ends with, one line each. */
 function printSummary(result: FidelityResult, out: string): void {
@@ -135,67 +41,12 @@ function printSummary(result: FidelityResult, out: string): void {
 }
 
 await runCli("fidelity", async () => {
-  const { values } = parseCli(FIDELITY, Deno.args);
-  if (values["report-only"]) {
-    const stray = (Object.keys(FIDELITY.flags) as (keyof typeof FIDELITY.flags)[])
-      .find((f) =>
-        f !== "out" && f !== "report-only" && values[f] !== undefined && values[f] !== false
-      );
-    if (stray) {
-      throw new Error(
-        `--report-only reads everything from OUT/fidelity.json; --${stray} does not go with it`,
-      );
-    }
-    const out = (values.out as string | undefined) ?? D.out;
-    printSummary(await rewriteFidelityReport(out), out);
+  const request = parseFidelityArgs(Deno.args);
+  if (request.reportOnly) {
+    printSummary(await rewriteFidelityReport(request.out), request.out);
     return;
   }
-  const base = values.quick ? Q : D;
-  const str = (name: keyof typeof FIDELITY.flags) => values[name] as string | undefined;
-  const int = (name: keyof typeof FIDELITY.flags, fallback: number, min: number) =>
-    str(name) === undefined ? fallback : cliNumber(name, str(name), { integer: true, min });
-  const list = (name: keyof typeof FIDELITY.flags) =>
-    str(name)!.split(",").map((p) => p.trim()).filter((p) => p !== "");
-  const seeds = str("seeds") === undefined
-    ? base.standalone.seeds
-    : list("seeds").map((p) => cliNumber("seeds", p, { integer: true, min: 0 }));
-  if (new Set(seeds).size !== seeds.length || seeds.length === 0) {
-    throw new Error(`--seeds must name distinct seeds, got "${str("seeds")}"`);
-  }
-  const settings = str("settings") === undefined
-    ? base.settings
-    : list("settings").map(parseSetting);
-  if (settings.length === 0) throw new Error("--settings must name at least one setting");
-  const networks = int("networks", base.networks, 2);
-  const cfg: FidelityConfig = {
-    ...base,
-    space: str("space") ?? base.space,
-    data: str("data") ?? base.data,
-    networks,
-    sampleSeed: int("sample-seed", base.sampleSeed, 0),
-    standalone: {
-      ...base.standalone,
-      seeds,
-      epochs: int("standalone-epochs", base.standalone.epochs, 1),
-      trainImages: int("standalone-images", base.standalone.trainImages, 1),
-      testImages: int("test-images", base.standalone.testImages, 1),
-    },
-    supernet: {
-      ...base.supernet,
-      trainImages: int("supernet-images", base.supernet.trainImages, 1),
-      warmupEpochs: int("supernet-warmup", base.supernet.warmupEpochs, 0),
-      epochs: int("supernet-epochs", base.supernet.epochs, 1),
-      scoredEpochs: int("scored-epochs", base.supernet.scoredEpochs, 1),
-      scoreImages: int("score-images", base.supernet.scoreImages, 1),
-    },
-    settings,
-    topK: int("top-k", base.topK, 1),
-    out: str("out") ?? base.out,
-    resume: values.resume,
-  };
-  if (cfg.topK > networks) throw new Error(`--top-k ${cfg.topK} must be <= --networks ${networks}`);
-  if (cfg.out.trim() === "") throw new Error("--out must name a folder, got an empty value");
-  parseDataSpec(cfg.data);
+  const cfg = request.config;
   await checkFidelityOut(cfg); // before the slow device start
   const gpu = await initEngine();
   console.log(

@@ -13,9 +13,7 @@
 import {
   baselineSpace,
   type BlockSpec,
-  BUILTIN_BACKBONES,
   builtinBackbone,
-  builtinTargets,
   type Cell,
   cellCost,
   cellId,
@@ -37,35 +35,13 @@ import {
   type SpaceLayerCount,
   writeCellDrawings,
 } from "../src/space/mod.ts";
-import { cliNumber, parseCli, runCli } from "./_cli.ts";
+import { INSPECT_USAGE, parseInspectArgs } from "../src/space/inspect_command.ts";
+import { runCli, wantsHelp } from "./_cli.ts";
 
-const INSPECT = {
-  usage: "deno task inspect <network|file|open-space> [--input N] [--json] [--draw DIR] " +
-    "[--backbone NAME]",
-  summary:
-    "Prints a per-layer table (shapes, op, params, MAdds with the ProxylessNAS convention)\n" +
-    "and totals of a network or search space; files are told apart by content.",
-  positionals: true,
-  flags: {
-    input: {
-      type: "string",
-      arg: "N",
-      defaultText: "the spec's input size; 224 for net.config files",
-      help: "input side length to count at",
-    },
-    json: { type: "boolean", default: false, help: "print the same as JSON" },
-    draw: { type: "string", arg: "DIR", help: "draw every distinct cell as SVG and PNG in DIR" },
-    backbone: {
-      type: "string",
-      arg: "NAME",
-      defaultText: "proxyless-224",
-      help: "backbone of a SuperProxylessNASNets search-space config",
-    },
-  },
-  notes: `built-ins: ${builtinTargets().join(", ")}, open-space\n` +
-    `backbones: ${Object.keys(BUILTIN_BACKBONES).join(", ")}`,
-} as const;
-const USAGE = `usage: ${INSPECT.usage}`;
+if (wantsHelp(Deno.args)) {
+  console.log(INSPECT_USAGE);
+  Deno.exit(0);
+}
 
 const describe = describeBlock;
 
@@ -245,20 +221,14 @@ function openSpaceText(report: Record<string, unknown>): string {
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseCli(INSPECT, Deno.args);
-  if (positionals.length !== 1) {
-    throw new Error(`expected one network, got ${positionals.length}. ${USAGE}`);
-  }
-  const target = positionals[0];
-  const inputSize = values.input === undefined
-    ? undefined
-    : cliNumber("input", values.input, { integer: true, min: 1 });
+  const request = parseInspectArgs(Deno.args);
+  const { target, inputSize } = request;
   if (target === "open-space") {
     const report = openSpaceReport();
-    console.log(values.json ? JSON.stringify(report, null, 2) : openSpaceText(report));
+    console.log(request.json ? JSON.stringify(report, null, 2) : openSpaceText(report));
     return;
   }
-  const loaded = await loadTarget(target, { backbone: values.backbone, inputSize });
+  const loaded = await loadTarget(target, { backbone: request.backbone, inputSize });
   let cells: DistinctCell[];
   let output: string;
   if (loaded.kind === "network") {
@@ -269,7 +239,7 @@ async function main(): Promise<void> {
       size = count.layers[index + 1].output[1];
       return item;
     }));
-    output = values.json
+    output = request.json
       ? JSON.stringify(
         {
           ...count,
@@ -290,7 +260,7 @@ async function main(): Promise<void> {
         size: layer.inputSize,
       }))
     ));
-    output = values.json
+    output = request.json
       ? JSON.stringify(
         {
           name: loaded.space.name,
@@ -319,10 +289,10 @@ async function main(): Promise<void> {
       : spaceText(loaded, layers, cells);
   }
   console.log(output);
-  if (values.draw !== undefined) {
-    const written = await draw(cells, values.draw);
-    const message = `drew ${written.length} distinct cell(s) in ${values.draw}`;
-    if (values.json) console.error(message);
+  if (request.draw !== undefined) {
+    const written = await draw(cells, request.draw);
+    const message = `drew ${written.length} distinct cell(s) in ${request.draw}`;
+    if (request.json) console.error(message);
     else console.log(message);
   }
 }

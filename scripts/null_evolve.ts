@@ -9,6 +9,7 @@
 import { evolveConfigFromJson } from "../src/evolve/config.ts";
 import type { RegenerationRecord } from "../src/evolve/history.ts";
 import { nullEvolution } from "../src/evolve/null_evolution.ts";
+import { NULL_EVOLVE_USAGE, parseNullEvolveArgs } from "../src/evolve/null_evolve_command.ts";
 import {
   makeSearchSpaceFile,
   readSearchSpaceFile,
@@ -16,27 +17,12 @@ import {
 } from "../src/space/search_space_file.ts";
 import { pairwiseOverlap, pairwiseOverlapMarkdown } from "../src/space/pairwise_overlap.ts";
 import { atomicWrite } from "../src/util/atomic_write.ts";
-import { cliNumber, parseCli, runCli } from "./_cli.ts";
+import { runCli, wantsHelp } from "./_cli.ts";
 
-const NULL_EVOLVE = {
-  usage: "deno task null-evolve RUN --out DIR [--seeds LIST]",
-  summary: "The evolution's null model for a finished run (RUN holds its search_space.json\n" +
-    "and history.jsonl): the same populations, tournaments, mutations and τ phases, with\n" +
-    "each supernet's α steps, taken from the run's history, given to random cells.\n" +
-    "Writes DIR/seedS/search_space.json (and initial_space.json, its initial populations)\n" +
-    "and DIR/chance.json, and prints how alike the null spaces are pair by pair: the\n" +
-    "chance level for `deno task compare-spaces` of real runs.",
-  positionals: true,
-  flags: {
-    out: { type: "string", arg: "DIR", help: "where the null spaces go (required)" },
-    seeds: {
-      type: "string",
-      arg: "LIST",
-      default: "0,1,2,3,4,5,6,7,8,9",
-      help: "seeds of the null runs",
-    },
-  },
-} as const;
+if (wantsHelp(Deno.args)) {
+  console.log(NULL_EVOLVE_USAGE);
+  Deno.exit(0);
+}
 
 async function readText(path: string, what: string): Promise<string> {
   try {
@@ -47,18 +33,7 @@ async function readText(path: string, what: string): Promise<string> {
 }
 
 await runCli("null-evolve", async () => {
-  const { values, positionals } = parseCli(NULL_EVOLVE, Deno.args);
-  if (positionals.length !== 1) {
-    throw new Error("give one finished evolve run folder (it holds search_space.json)");
-  }
-  const out = values.out as string | undefined;
-  if (out === undefined || out.trim() === "") throw new Error("--out DIR is required");
-  const seeds = (values.seeds as string).split(",").map((s) => s.trim()).filter((s) => s !== "")
-    .map((s) => cliNumber("seeds", s, { integer: true, min: 0 }));
-  if (seeds.length === 0 || new Set(seeds).size !== seeds.length) {
-    throw new Error(`--seeds must name distinct seeds, got "${values.seeds}"`);
-  }
-  const runDir = positionals[0];
+  const { run: runDir, out, seeds } = parseNullEvolveArgs(Deno.args);
   const spacePath = `${runDir}/search_space.json`;
   const space = readSearchSpaceFile(await readText(spacePath, "the run's space"), spacePath);
   const config = (space.meta as { config?: Record<string, unknown> } | undefined)?.config;

@@ -8,7 +8,7 @@
  */
 import { ensureVulkanAdapter } from "../src/setup/adapter.ts";
 import { ensureSlurm } from "../src/setup/slurm.ts";
-import { ensureFashionMnist } from "../src/data/mod.ts";
+import { ensureFashionMnist, FASHION_MNIST_DEFAULT_DIR } from "../src/data/mod.ts";
 import { parseCli, runCli } from "./_cli.ts";
 
 const SETUP = {
@@ -22,7 +22,7 @@ const SETUP = {
     data: {
       type: "boolean",
       default: false,
-      help: "also make sure Fashion-MNIST is in /usr/share/datasets/fashion-mnist\n" +
+      help: `also make sure Fashion-MNIST is in ${FASHION_MNIST_DEFAULT_DIR}\n` +
         "(Debian's dataset-fashion-mnist)",
     },
     slurm: {
@@ -49,8 +49,8 @@ await runCli("setup", async () => {
   );
   log(`setup: WebGPU adapter: ${adapter}`);
   if (values.data) {
-    await ensureFashionMnist("/usr/share/datasets/fashion-mnist");
-    log("setup: Fashion-MNIST present in /usr/share/datasets/fashion-mnist");
+    await ensureFashionMnist(FASHION_MNIST_DEFAULT_DIR);
+    log(`setup: Fashion-MNIST present in ${FASHION_MNIST_DEFAULT_DIR}`);
   }
   if (values.slurm) {
     const absent = await ensureSlurm(log, !values["no-install"]);

@@ -7,14 +7,14 @@ import {
   parseTrainArgs,
   prepareTraining,
   runTraining,
-  TRAIN_COMMAND,
+  TRAIN_USAGE,
 } from "../src/train/train_command.ts";
 import { initEngine, shutdownEngine } from "../src/tensor/init.ts";
 import { removeEmptyFoldersOnFailure } from "../src/util/output_folder.ts";
-import { helpText, runCli, wantsHelp } from "./_cli.ts";
+import { runCli, wantsHelp } from "./_cli.ts";
 
 if (wantsHelp(Deno.args)) {
-  console.log(helpText(TRAIN_COMMAND));
+  console.log(TRAIN_USAGE);
   Deno.exit(0);
 }
 

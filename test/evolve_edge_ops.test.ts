@@ -1,7 +1,7 @@
 /**
  * `deno task evolve --edge-ops`: the open space's vocabulary as a flag. New cells and
  * mutations draw only from the listed ops; the paper's five stay the default and are
- * left out of a run's JSON so that older runs read the same.
+ * left out of a run's JSON so that a run's JSON without the field reads the same.
  */
 import assert from "node:assert/strict";
 import { Rng } from "../src/util/rng.ts";

@@ -85,7 +85,7 @@ Deno.test("--fitness: parsed, one line naming the choices, kept in the run's con
     /^--fitness must be one of alpha, accuracy, mixed, got "nope"$/,
   );
   throwsLine(() => parseFitnessMode(""), /--fitness must be one of alpha, accuracy, mixed/);
-  // The default is left out of the config's JSON, so that older runs read the same.
+  // The default is left out of the config's JSON, so that JSON without the field reads the same.
   assert.equal("fitness" in evolveConfigToJson(DEFAULT_EVOLVE_CONFIG), false);
   const accuracy = parseEvolveArgs(["--fitness", "accuracy"]);
   assert.equal(evolveConfigToJson(accuracy).fitness, "accuracy");

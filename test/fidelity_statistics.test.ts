@@ -9,7 +9,6 @@ import {
   ceilingOf,
   meanOverSeeds,
   noiseCeiling,
-  pearson,
   RESAMPLES,
   topKOverlap,
 } from "../src/fidelity/statistics.ts";
@@ -17,7 +16,7 @@ import { parseSetting } from "../src/fidelity/config.ts";
 import { standaloneArgs, standaloneRequest } from "../src/fidelity/ground_truth.ts";
 import { parseTrainArgs } from "../src/train/train_command.ts";
 import { bootstrapInterval, quantile } from "../src/util/bootstrap.ts";
-import { kendallTau, spearman } from "../src/util/rank_correlation.ts";
+import { kendallTau, pearson, spearman } from "../src/util/rank_correlation.ts";
 import { Rng } from "../src/util/rng.ts";
 
 const close = (a: number, b: number, eps = 1e-12) =>

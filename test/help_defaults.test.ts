@@ -4,17 +4,38 @@
  * the help names a variant such as `--quick`, in that variant's config).
  */
 import assert from "node:assert/strict";
+import { AUTOSPACE_COMMAND, AUTOSPACE_USAGE, parseAutospaceArgs } from "../src/autospace/config.ts";
 import { EVOLVE_COMMAND, EVOLVE_USAGE, parseEvolveArgs } from "../src/evolve/config.ts";
+import {
+  NULL_EVOLVE_COMMAND,
+  NULL_EVOLVE_USAGE,
+  parseNullEvolveArgs,
+} from "../src/evolve/null_evolve_command.ts";
+import {
+  EXPERIMENT_COMMAND,
+  EXPERIMENT_USAGE,
+  parseExperimentArgs,
+} from "../src/experiments/command.ts";
+import {
+  FIDELITY_COMMAND,
+  FIDELITY_USAGE,
+  fidelityFlagsOf,
+  parseFidelityArgs,
+} from "../src/fidelity/command.ts";
+import type { FidelityConfig } from "../src/fidelity/config.ts";
+import { GPU_CHECK_COMMAND, GPU_CHECK_USAGE, parseGpuCheckArgs } from "../src/gpu_check/command.ts";
 import { parseRankArgs, RANK_COMMAND, RANK_USAGE } from "../src/rank/config.ts";
 import { parseSearchArgs, SEARCH_COMMAND, SEARCH_USAGE } from "../src/search/config.ts";
-import { parseTrainArgs, TRAIN_COMMAND } from "../src/train/train_command.ts";
+import { DRAW_COMMAND, DRAW_USAGE, parseDrawArgs } from "../src/search/draw_command.ts";
+import { INSPECT_COMMAND, INSPECT_USAGE, parseInspectArgs } from "../src/space/inspect_command.ts";
+import { EXPORT_COMMAND, EXPORT_USAGE, parseExportArgs } from "../src/train/export_command.ts";
 import {
-  type ConfigCommand,
-  helpDefaults,
-  helpText,
-  shownDefault,
-} from "../src/util/cli_command.ts";
-import { formatCheckpointEvery } from "../src/util/checkpoint_every.ts";
+  parseTrainArgs,
+  parseTrainSettings,
+  TRAIN_COMMAND,
+  TRAIN_USAGE,
+} from "../src/train/train_command.ts";
+import { type ConfigCommand, helpDefaults, shownDefault } from "../src/util/cli_command.ts";
 
 /** Checks each flag's `--help` default (and variants') against the parsed configs. */
 function checkDefaults<C>(
@@ -65,31 +86,83 @@ Deno.test("rank --help: every default is the config rank runs with", () => {
   ]);
 });
 
-Deno.test("train --help: every default is the config train runs with", () => {
-  const shown = helpDefaults(helpText(TRAIN_COMMAND));
-  const request = parseTrainArgs([]);
-  const c = request.config;
-  const expected: Record<string, string> = {
-    arch: request.arch,
-    data: request.dataText,
-    epochs: String(c.epochs),
-    batch: String(c.batchSize),
-    "train-images": String(request.trainImages),
-    lr: String(c.lr),
-    momentum: String(c.momentum),
-    wd: String(c.weightDecay),
-    "label-smoothing": String(c.labelSmoothing),
-    warmup: String(c.warmupEpochs),
-    "val-split": String(request.valSplit),
-    seed: String(c.seed),
-    out: c.outDir,
-    "log-every": String(c.logEvery),
-    "max-steps": String(c.maxSteps),
-    "eval-batches": String(c.evalBatches),
-    "stop-after": String(c.stopAfter),
+Deno.test("gpu-check --help: every default is the request gpu-check runs with", () => {
+  checkDefaults(GPU_CHECK_COMMAND, GPU_CHECK_USAGE, parseGpuCheckArgs([]), []);
+  assert.equal(parseGpuCheckArgs([]).data, undefined, "no --data: evolve's own");
+});
+
+Deno.test("null-evolve --help: every default is the request null-evolve runs with", () => {
+  checkDefaults(
+    NULL_EVOLVE_COMMAND,
+    NULL_EVOLVE_USAGE,
+    parseNullEvolveArgs(["runs/evolve", "--out", "runs/null"]),
+    [],
+  );
+});
+
+Deno.test("experiment --help: every default is the request experiment runs with", () => {
+  checkDefaults(EXPERIMENT_COMMAND, EXPERIMENT_USAGE, parseExperimentArgs(["tiny"]), []);
+  const request = parseExperimentArgs(["tiny"]);
+  assert.deepEqual(request.only, [], "no --only: every run");
+  assert.equal(request.shards, undefined, "no --shards: one per shard group");
+});
+
+Deno.test("inspect --help: every default is the request inspect runs with", () => {
+  const request = parseInspectArgs(["mobilenetv2-28"]);
+  checkDefaults(INSPECT_COMMAND, INSPECT_USAGE, request, []);
+  assert.equal(request.inputSize, undefined, "no --input: the spec's input size");
+  assert.equal(request.draw, undefined, "no --draw: nothing drawn");
+});
+
+Deno.test("train --help: every default is the config train runs with, and --quick's", () => {
+  checkDefaults(TRAIN_COMMAND, TRAIN_USAGE, parseTrainSettings([]), [
+    ["--quick", parseTrainSettings(["--quick"])],
+  ]);
+  // The request the run is given carries the settings the help shows.
+  const settings = parseTrainSettings([]);
+  const { config } = parseTrainArgs([]);
+  assert.deepEqual(
+    [config.epochs, config.batchSize, config.lr, config.weightDecay, config.checkpointEvery],
+    [
+      settings.epochs,
+      settings.batchSize,
+      settings.lr,
+      settings.weightDecay,
+      settings.checkpointEvery,
+    ],
+  );
+});
+
+Deno.test("draw --help: every default is the config draw runs with", () => {
+  const config = parseDrawArgs(["--space", "baseline:compact-28", "--madds", "1M"]);
+  checkDefaults(DRAW_COMMAND, DRAW_USAGE, config, []);
+});
+
+Deno.test("export --help: every default is the request export runs with", () => {
+  const request = parseExportArgs(["--checkpoint", "c.onnx", "--out", "m.onnx"]);
+  checkDefaults(EXPORT_COMMAND, EXPORT_USAGE, request, []);
+  assert.equal(request.arch, undefined, "no --arch: the spec the checkpoint carries");
+});
+
+Deno.test("autospace --help: every default is the config autospace runs with", () => {
+  const config = parseAutospaceArgs([]);
+  checkDefaults(AUTOSPACE_COMMAND, AUTOSPACE_USAGE, config, []);
+  assert.equal(config.maddsMax, undefined, "no --madds-max: no cap");
+  assert.equal(config.search.maddsMax, null);
+});
+
+Deno.test("fidelity --help: every default is the config fidelity runs with, and --quick's", () => {
+  const config = (args: string[]): FidelityConfig => {
+    const request = parseFidelityArgs(args);
+    assert.ok(!request.reportOnly);
+    return request.config;
   };
-  for (const [flag, value] of Object.entries(expected)) {
-    assert.equal(Number(shown.get(flag)) || shown.get(flag), Number(value) || value, `--${flag}`);
-  }
-  assert.equal(shown.get("checkpoint-every"), formatCheckpointEvery(c.checkpointEvery));
+  checkDefaults(FIDELITY_COMMAND, FIDELITY_USAGE, fidelityFlagsOf(config([])), [
+    ["--quick", fidelityFlagsOf(config(["--quick"]))],
+  ]);
+  const report = parseFidelityArgs(["--report-only"]);
+  assert.ok(
+    report.reportOnly && report.out === config([]).out,
+    "--report-only reads --out's default",
+  );
 });

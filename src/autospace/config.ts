@@ -12,7 +12,14 @@ import { DEFAULT_DATA, parseDataSpec } from "../data/data_spec.ts";
 import { parseSearchArgs, readMAdds, type SearchConfig } from "../search/config.ts";
 import { type ExportRequest, parseExportArgs } from "../train/export_command.ts";
 import { parseTrainArgs, type TrainRequest } from "../train/train_command.ts";
-import { type CliCommand, parseCommandArgs } from "../util/cli_command.ts";
+import {
+  type ConfigCommand,
+  configHelp,
+  optionalFlag,
+  parseConfigLine,
+  switchFlag,
+  textFlag,
+} from "../util/cli_command.ts";
 import { parseStageArgs, passableFlags, splitStageArgs, STAGES } from "./stage_flags.ts";
 
 /** Where each stage of a run writes, under the run's folder. */
@@ -72,8 +79,27 @@ function passThroughHelp(): string {
 /** The pass-through part of `--help`, built from each stage's own flag list. */
 const PASS_THROUGH_HELP: string = passThroughHelp();
 
-/** Autospace's own flags. */
-export const AUTOSPACE_COMMAND = {
+/** Autospace's own settings (each stage's are read by that stage's parser). */
+export interface AutospaceSettings {
+  readonly data: string;
+  /** `--madds-max` as given (the search parses it); undefined: no cap. */
+  readonly maddsMax: string | undefined;
+  readonly out: string;
+  readonly quick: boolean;
+  readonly resume: boolean;
+}
+
+/** `deno task autospace` without flags. */
+export const DEFAULT_AUTOSPACE_SETTINGS: AutospaceSettings = {
+  data: DEFAULT_DATA,
+  maddsMax: undefined,
+  out: "runs/autospace",
+  quick: false,
+  resume: false,
+};
+
+/** Autospace's own flags, each setting one field of `AutospaceSettings`. */
+export const AUTOSPACE_COMMAND: ConfigCommand<AutospaceSettings> = {
   usage: "deno task autospace [--data DATA] [--madds-max C] [--out DIR] [flags] [--STAGE.FLAG ...]",
   summary:
     "One command from data to a deployable network: evolve a search space (deno task evolve),\n" +
@@ -84,42 +110,37 @@ export const AUTOSPACE_COMMAND = {
     "adapter and the ONNX file. --resume continues an interrupted run: finished stages are\n" +
     "skipped, the one in progress continues from its checkpoint.",
   flags: {
-    data: {
-      type: "string",
-      default: DEFAULT_DATA,
-      arg: "DATA",
-      help: "fashion-mnist[:DIR], cifar10:DIR or imagenet:DIR, for every stage",
-    },
-    "madds-max": {
-      type: "string",
-      arg: "C",
-      defaultText: "none",
-      help: 'hard cap on the found network\'s MAdds ("10M", "300k"): the search\'s --madds-max',
-    },
-    out: { type: "string", default: "runs/autospace", arg: "DIR", help: "the run's folder" },
-    quick: {
-      type: "boolean",
-      default: false,
-      help: "a smoke run of a few minutes: every stage's --quick",
-    },
-    resume: {
-      type: "boolean",
-      default: false,
-      help: "continue the run in OUT: finished stages are skipped, the interrupted one\n" +
+    data: textFlag(
+      "data",
+      "DATA",
+      "fashion-mnist[:DIR], cifar10:DIR or imagenet:DIR, for every stage",
+      (text) => void parseDataSpec(text), // one line on a bad --data, before any stage
+    ),
+    "madds-max": optionalFlag(
+      textFlag(
+        "maddsMax",
+        "C",
+        'hard cap on the found network\'s MAdds ("10M", "300k"): the search\'s --madds-max',
+        (text, flag) => void readMAdds(flag, text),
+      ),
+      "none",
+    ),
+    out: textFlag("out", "DIR", "the run's folder"),
+    quick: switchFlag("quick", "a smoke run of a few minutes: every stage's --quick"),
+    resume: switchFlag(
+      "resume",
+      "continue the run in OUT: finished stages are skipped, the interrupted one\n" +
         "resumes from its checkpoint (the settings must be the ones it was started with)",
-    },
+    ),
   },
   notes: PASS_THROUGH_HELP,
-} as const satisfies CliCommand;
+};
+
+/** `deno task autospace --help`. */
+export const AUTOSPACE_USAGE: string = configHelp(AUTOSPACE_COMMAND, DEFAULT_AUTOSPACE_SETTINGS);
 
 /** A checked `deno task autospace` command line. */
-export interface AutospaceConfig {
-  readonly data: string;
-  /** `--madds-max` as given (the search parses it); undefined: no cap. */
-  readonly maddsMax: string | undefined;
-  readonly out: string;
-  readonly quick: boolean;
-  readonly resume: boolean;
+export interface AutospaceConfig extends AutospaceSettings {
   /** Every stage's settings, as its own parser read them (without `--resume`). */
   readonly evolve: EvolveConfig;
   readonly search: SearchConfig;
@@ -133,14 +154,11 @@ export interface AutospaceConfig {
  */
 export function parseAutospaceArgs(args: readonly string[]): AutospaceConfig {
   const split = splitStageArgs(args);
-  const { values } = parseCommandArgs(AUTOSPACE_COMMAND, split.own);
-  const out = values.out!.replace(/\/+$/, "");
+  const own = parseConfigLine(AUTOSPACE_COMMAND, split.own, DEFAULT_AUTOSPACE_SETTINGS).config;
+  const out = own.out.replace(/\/+$/, "");
   if (out.trim() === "") throw new Error("--out must name a folder, got an empty value");
   const paths = stageLayout(out);
-  const { quick } = values;
-  const data = values.data!;
-  parseDataSpec(data); // one line on a bad --data, before any stage
-  const maddsMax = values["madds-max"];
+  const { quick, data, maddsMax } = own;
   const cap = maddsMax === undefined ? null : readMAdds("madds-max", maddsMax);
   const { stages } = split;
   // Each stage's parser reads the user's --STAGE.FLAGs; what autospace sets is typed.
@@ -149,7 +167,7 @@ export function parseAutospaceArgs(args: readonly string[]): AutospaceConfig {
     maddsMax,
     out,
     quick,
-    resume: values.resume,
+    resume: own.resume,
     evolve: parseStageArgs(
       "evolve",
       stages.evolve,

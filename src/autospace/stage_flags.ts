@@ -9,7 +9,7 @@ import { EVOLVE_COMMAND } from "../evolve/config.ts";
 import { SEARCH_COMMAND } from "../search/config.ts";
 import { EXPORT_COMMAND } from "../train/export_command.ts";
 import { TRAIN_COMMAND } from "../train/train_command.ts";
-import type { CliFlag, ConfigFlag } from "../util/cli_command.ts";
+import type { ConfigFlag } from "../util/cli_command.ts";
 
 /** The stages, in the order they run. */
 export const STAGES = ["evolve", "search", "train", "export"] as const;
@@ -20,14 +20,6 @@ export type StageName = typeof STAGES[number];
 interface StageFlagNames {
   readonly values: readonly string[];
   readonly switches: readonly string[];
-}
-
-function fromTable(flags: Readonly<Record<string, CliFlag>>): StageFlagNames {
-  const names = Object.entries(flags);
-  return {
-    values: names.filter(([, f]) => f.type === "string").map(([name]) => name),
-    switches: names.filter(([, f]) => f.type === "boolean").map(([name]) => name),
-  };
 }
 
 function fromConfigFlags<C>(flags: Readonly<Record<string, ConfigFlag<C>>>): StageFlagNames {
@@ -42,8 +34,8 @@ function fromConfigFlags<C>(flags: Readonly<Record<string, ConfigFlag<C>>>): Sta
 const STAGE_FLAGS: Readonly<Record<StageName, StageFlagNames>> = {
   evolve: fromConfigFlags(EVOLVE_COMMAND.flags),
   search: fromConfigFlags(SEARCH_COMMAND.flags),
-  train: fromTable(TRAIN_COMMAND.flags),
-  export: fromTable(EXPORT_COMMAND.flags),
+  train: fromConfigFlags(TRAIN_COMMAND.flags),
+  export: fromConfigFlags(EXPORT_COMMAND.flags),
 };
 
 /**

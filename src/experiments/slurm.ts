@@ -40,6 +40,9 @@ export interface SlurmJobOptions {
   readonly time?: string;
 }
 
+/** An array task's resources where `--gpus-per-task` / `--cpus-per-task` are not given. */
+export const DEFAULT_TASK_RESOURCES = { gpusPerTask: 1, cpusPerTask: 2 } as const;
+
 /**
  * Seconds before a task's time limit that Slurm signals it: the run needs a step and a
  * checkpoint (seconds, even on the CPU adapter) and Slurm may signal up to a minute late

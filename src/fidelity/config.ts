@@ -13,6 +13,8 @@
 import { DEFAULT_DATA } from "../data/data_spec.ts";
 import type { SearchAlgorithm } from "../search/config.ts";
 import { parsePathSampling, type PathSampling } from "../supernet/path_sampling.ts";
+import { DEFAULT_SUPERNET_SETTINGS } from "../supernet/run_settings.ts";
+import { readList } from "../util/cli_command.ts";
 
 /** One supernet setting: the search loop and the weight-step path choice. */
 export interface SupernetSetting {
@@ -44,6 +46,13 @@ export function parseSetting(text: string): SupernetSetting {
     throw new Error(`--settings ${text}: SPOS has no architecture weights to sample ∝ p from`);
   }
   return { name: `${m[1]}-${m[2]}`, algo, pathSampling };
+}
+
+/** Settings from a comma list ("g-fair,spos-uniform"); one line when none or one is bad. */
+export function parseSettings(text: string): SupernetSetting[] {
+  const settings = readList(text).map(parseSetting);
+  if (settings.length === 0) throw new Error("--settings must name at least one setting");
+  return settings;
 }
 
 /** How every sampled network is trained alone (the ground truth). */
@@ -106,8 +115,9 @@ export const DEFAULT_FIDELITY_CONFIG: FidelityConfig = {
     seeds: [0, 1],
   },
   supernet: {
-    trainImages: 19_200, // the search's default: 300 steps an epoch at batch 64
-    batchSize: 64,
+    // The search's: 300 steps an epoch at batch 64.
+    trainImages: DEFAULT_SUPERNET_SETTINGS.trainImages,
+    batchSize: DEFAULT_SUPERNET_SETTINGS.batchSize,
     warmupEpochs: 1,
     epochs: 2, // 900 weight steps, 200 architecture steps (search defaults: 1 + 4)
     bnBatches: 8,

@@ -7,10 +7,11 @@
  * setting is compared against the same trainings.
  */
 import {
-  parseTrainArgs,
+  DEFAULT_TRAIN_SETTINGS,
   prepareTraining,
   runTraining,
   type TrainRequest,
+  trainRequest,
 } from "../train/train_command.ts";
 import { trainCheckpointPath } from "../train/trainer.ts";
 import { allPathsExist, pathExists } from "../util/output_folder.ts";
@@ -65,23 +66,19 @@ export function standaloneRequest(
   out: string,
   resume = false,
 ): TrainRequest {
-  const defaults = parseTrainArgs([]);
-  return {
-    ...defaults,
+  return trainRequest({
+    ...DEFAULT_TRAIN_SETTINGS,
     arch: networkFile,
     trainImages: recipe.trainImages,
-    config: {
-      ...defaults.config,
-      epochs: recipe.epochs,
-      batchSize: recipe.batchSize,
-      evalBatches: Math.ceil(recipe.testImages / recipe.batchSize),
-      seed,
-      checkpointEvery: { steps: 0 },
-      outDir: out,
-      quiet: true,
-      resume,
-    },
-  };
+    epochs: recipe.epochs,
+    batchSize: recipe.batchSize,
+    evalBatches: Math.ceil(recipe.testImages / recipe.batchSize),
+    seed,
+    checkpointEvery: { steps: 0 },
+    out,
+    quiet: true,
+    resume,
+  });
 }
 
 /** The test top-1 of a finished training (the last epoch of its metrics.jsonl). */

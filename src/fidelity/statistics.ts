@@ -15,7 +15,7 @@
  * τ = (2/π)·asin(c) and Spearman ρ = (6/π)·asin(c/2), the scales of the table.
  */
 import { bootstrapInterval, type Interval } from "../util/bootstrap.ts";
-import { kendallTau, spearman } from "../util/rank_correlation.ts";
+import { kendallTau, pearson, spearman } from "../util/rank_correlation.ts";
 
 /** Agreement of `scores` with `truth`. */
 export interface Agreement {
@@ -74,23 +74,6 @@ export function agreement(
 /** The mean over seeds of each network's accuracy ([network][seed] → [network]). */
 export function meanOverSeeds(bySeed: readonly (readonly number[])[]): number[] {
   return bySeed.map((row) => row.reduce((a, b) => a + b, 0) / row.length);
-}
-
-/** Pearson's correlation of two equally long lists (NaN when either is constant). */
-export function pearson(a: readonly number[], b: readonly number[]): number {
-  if (a.length !== b.length) throw new RangeError(`pearson: lengths ${a.length} ≠ ${b.length}`);
-  const n = a.length;
-  const ma = a.reduce((s, x) => s + x, 0) / n;
-  const mb = b.reduce((s, x) => s + x, 0) / n;
-  let cov = 0;
-  let va = 0;
-  let vb = 0;
-  for (let i = 0; i < n; i++) {
-    cov += (a[i] - ma) * (b[i] - mb);
-    va += (a[i] - ma) ** 2;
-    vb += (b[i] - mb) ** 2;
-  }
-  return cov / Math.sqrt(va * vb);
 }
 
 /** The ceiling of the mean of `seeds` seeds as a target, from one seed's reliability r. */

@@ -16,6 +16,7 @@
  */
 import { defaultBackend } from "../gpu/backend.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
+import { readList } from "../util/cli_command.ts";
 import { LogSink } from "./child.ts";
 import type { CheckStep, StepContext, StepOutcome } from "./step.ts";
 import { benchTargetsStep, benchTrainStep } from "./step_bench.ts";
@@ -80,6 +81,16 @@ export interface CheckSummary {
 
 /** The names a `--steps` list may use. */
 export const STEP_NAMES = CHECK_STEPS.map((s) => s.name);
+
+/** Step names from a comma list; one line naming the known ones otherwise. */
+export function parseStepList(text: string, flag: string): string[] {
+  const steps = readList(text);
+  const unknown = steps.find((s) => !STEP_NAMES.includes(s));
+  if (unknown !== undefined || steps.length === 0) {
+    throw new Error(`--${flag} takes names from ${STEP_NAMES.join(",")}, got "${text}"`);
+  }
+  return steps;
+}
 
 /** Runs the check; returns its summary (already written to OUT/gpu-check.json). */
 export async function runGpuCheck(options: CheckOptions): Promise<CheckSummary> {

@@ -16,6 +16,17 @@ export interface BatchNormTrainResult {
   varUnbiased: HostTensor;
 }
 
+/** x's [N, C, H, W], each of `perChannel` checked to be [C]; errors name `fn`. */
+function checkInputs(
+  fn: string,
+  x: HostTensor,
+  perChannel: Record<string, HostTensor>,
+): number[] {
+  const dims = assertRank(x, 4, `${fn}: x`);
+  for (const [name, t] of Object.entries(perChannel)) assertShape(t, [dims[1]], `${fn}: ${name}`);
+  return dims;
+}
+
 /**
  * y = gamma · (x − mean) · invStd + beta with per-channel batch statistics over
  * M = N·H·W values. Needs M > 1 (PyTorch refuses a single value per channel too).
@@ -26,9 +37,7 @@ export function batchNorm2dTrain(
   beta: HostTensor,
   eps: number,
 ): BatchNormTrainResult {
-  const [n, c, h, w] = assertRank(x, 4, "batchNorm2dTrain: x");
-  assertShape(gamma, [c], "batchNorm2dTrain: gamma");
-  assertShape(beta, [c], "batchNorm2dTrain: beta");
+  const [n, c, h, w] = checkInputs("batchNorm2dTrain", x, { gamma, beta });
   const m = n * h * w;
   if (m < 2) {
     throw new Error(
@@ -80,10 +89,7 @@ export function batchNorm2dBackward(
   invStd: HostTensor,
   dy: HostTensor,
 ): { dx: HostTensor; dgamma: HostTensor; dbeta: HostTensor } {
-  const [n, c, h, w] = assertRank(x, 4, "batchNorm2dBackward: x");
-  assertShape(gamma, [c], "batchNorm2dBackward: gamma");
-  assertShape(mean, [c], "batchNorm2dBackward: mean");
-  assertShape(invStd, [c], "batchNorm2dBackward: invStd");
+  const [n, c, h, w] = checkInputs("batchNorm2dBackward", x, { gamma, mean, invStd });
   assertShape(dy, x.shape, "batchNorm2dBackward: dy");
   const hw = h * w;
   const m = n * hw;
@@ -125,11 +131,12 @@ export function batchNorm2dEval(
   runningVar: HostTensor,
   eps: number,
 ): HostTensor {
-  const [n, c, h, w] = assertRank(x, 4, "batchNorm2dEval: x");
-  assertShape(gamma, [c], "batchNorm2dEval: gamma");
-  assertShape(beta, [c], "batchNorm2dEval: beta");
-  assertShape(runningMean, [c], "batchNorm2dEval: runningMean");
-  assertShape(runningVar, [c], "batchNorm2dEval: runningVar");
+  const [n, c, h, w] = checkInputs("batchNorm2dEval", x, {
+    gamma,
+    beta,
+    runningMean,
+    runningVar,
+  });
   const hw = h * w;
   const y = hostTensor(x.shape);
   for (let b = 0; b < n; b++) {

@@ -77,6 +77,36 @@ function convGeometry(
 }
 
 /**
+ * Calls `visit` with the flat x and w indices of every tap that output (n, o, i, j)
+ * sums, in the order c, a, b; taps outside the image (zero padding) are skipped.
+ */
+function forEachTap(
+  g: ConvGeometry,
+  n: number,
+  o: number,
+  i: number,
+  j: number,
+  visit: (xi: number, wi: number) => void,
+): void {
+  const group = Math.floor(o / g.coPerGroup);
+  for (let cl = 0; cl < g.cPerGroup; cl++) {
+    const c = group * g.cPerGroup + cl;
+    for (let a = 0; a < g.k; a++) {
+      const ih = i * g.stride - g.pad + a;
+      if (ih < 0 || ih >= g.inH) continue;
+      for (let b = 0; b < g.k; b++) {
+        const iw = j * g.stride - g.pad + b;
+        if (iw < 0 || iw >= g.inW) continue;
+        visit(
+          ((n * g.c + c) * g.inH + ih) * g.inW + iw,
+          ((o * g.cPerGroup + cl) * g.k + a) * g.k + b,
+        );
+      }
+    }
+  }
+}
+
+/**
  * y[n, o, i, j] = Σ_{c in group(o), a, b} x[n, c, i·s − pad + a, j·s − pad + b] · w[o, c', a, b],
  * reading zero outside the image (pad = (k − 1)/2).
  */
@@ -85,24 +115,12 @@ export function conv2d(x: HostTensor, w: HostTensor, opts: Conv2dOptions): HostT
   const y = hostTensor([g.n, g.co, g.outH, g.outW]);
   for (let n = 0; n < g.n; n++) {
     for (let o = 0; o < g.co; o++) {
-      const group = Math.floor(o / g.coPerGroup);
       for (let i = 0; i < g.outH; i++) {
         for (let j = 0; j < g.outW; j++) {
           let acc = 0;
-          for (let cl = 0; cl < g.cPerGroup; cl++) {
-            const c = group * g.cPerGroup + cl;
-            for (let a = 0; a < g.k; a++) {
-              const ih = i * g.stride - g.pad + a;
-              if (ih < 0 || ih >= g.inH) continue;
-              for (let b = 0; b < g.k; b++) {
-                const iw = j * g.stride - g.pad + b;
-                if (iw < 0 || iw >= g.inW) continue;
-                const xv = x.data[((n * g.c + c) * g.inH + ih) * g.inW + iw];
-                const wv = w.data[((o * g.cPerGroup + cl) * g.k + a) * g.k + b];
-                acc += xv * wv;
-              }
-            }
-          }
+          forEachTap(g, n, o, i, j, (xi, wi) => {
+            acc += x.data[xi] * w.data[wi];
+          });
           y.data[((n * g.co + o) * g.outH + i) * g.outW + j] = acc;
         }
       }
@@ -127,25 +145,13 @@ export function conv2dBackward(
   const dw = hostTensor(w.shape);
   for (let n = 0; n < g.n; n++) {
     for (let o = 0; o < g.co; o++) {
-      const group = Math.floor(o / g.coPerGroup);
       for (let i = 0; i < g.outH; i++) {
         for (let j = 0; j < g.outW; j++) {
           const dyv = dy.data[((n * g.co + o) * g.outH + i) * g.outW + j];
-          for (let cl = 0; cl < g.cPerGroup; cl++) {
-            const c = group * g.cPerGroup + cl;
-            for (let a = 0; a < g.k; a++) {
-              const ih = i * g.stride - g.pad + a;
-              if (ih < 0 || ih >= g.inH) continue;
-              for (let b = 0; b < g.k; b++) {
-                const iw = j * g.stride - g.pad + b;
-                if (iw < 0 || iw >= g.inW) continue;
-                const xi = ((n * g.c + c) * g.inH + ih) * g.inW + iw;
-                const wi = ((o * g.cPerGroup + cl) * g.k + a) * g.k + b;
-                dx.data[xi] += dyv * w.data[wi];
-                dw.data[wi] += dyv * x.data[xi];
-              }
-            }
-          }
+          forEachTap(g, n, o, i, j, (xi, wi) => {
+            dx.data[xi] += dyv * w.data[wi];
+            dw.data[wi] += dyv * x.data[xi];
+          });
         }
       }
     }

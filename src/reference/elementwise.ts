@@ -74,28 +74,31 @@ export function reduceToShape(dy: HostTensor, inShape: readonly number[]): HostT
   return out;
 }
 
-/** a + b with broadcasting. */
-export function add(a: HostTensor, b: HostTensor): HostTensor {
-  assertShape(a, a.shape, "add: a");
-  assertShape(b, b.shape, "add: b");
+/** `op` of the elements of `a` and `b` that broadcasting pairs up. */
+function broadcastBinary(
+  a: HostTensor,
+  b: HostTensor,
+  name: string,
+  op: (x: number, y: number) => number,
+): HostTensor {
+  assertShape(a, a.shape, `${name}: a`);
+  assertShape(b, b.shape, `${name}: b`);
   const shape = broadcastShapes(a.shape, b.shape);
   const ia = broadcastIndexMap(a.shape, shape);
   const ib = broadcastIndexMap(b.shape, shape);
   const y = hostTensor(shape);
-  for (let i = 0; i < y.data.length; i++) y.data[i] = a.data[ia[i]] + b.data[ib[i]];
+  for (let i = 0; i < y.data.length; i++) y.data[i] = op(a.data[ia[i]], b.data[ib[i]]);
   return y;
+}
+
+/** a + b with broadcasting. */
+export function add(a: HostTensor, b: HostTensor): HostTensor {
+  return broadcastBinary(a, b, "add", (x, y) => x + y);
 }
 
 /** a ⊙ b with broadcasting. */
 export function mul(a: HostTensor, b: HostTensor): HostTensor {
-  assertShape(a, a.shape, "mul: a");
-  assertShape(b, b.shape, "mul: b");
-  const shape = broadcastShapes(a.shape, b.shape);
-  const ia = broadcastIndexMap(a.shape, shape);
-  const ib = broadcastIndexMap(b.shape, shape);
-  const y = hostTensor(shape);
-  for (let i = 0; i < y.data.length; i++) y.data[i] = a.data[ia[i]] * b.data[ib[i]];
-  return y;
+  return broadcastBinary(a, b, "mul", (x, y) => x * y);
 }
 
 /** Gradients of add: da = reduce(dy), db = reduce(dy), each to its input's shape. */

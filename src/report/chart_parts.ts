@@ -29,6 +29,23 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
+/** Text centred on (x, y). */
+export function middleText(x: number, y: number, text: string | number): string {
+  return `<text x="${x}" y="${y}" text-anchor="middle">${escapeXml(String(text))}</text>`;
+}
+
+/** An axis label read bottom to top, centred on (x, y). */
+export function verticalText(x: number, y: number, text: string): string {
+  return `<text transform="translate(${x} ${y}) rotate(-90)" text-anchor="middle">${
+    escapeXml(text)
+  }</text>`;
+}
+
+/** The outline of a plot area. */
+export function plotFrame(x: number, y: number, width: number, height: number): string {
+  return `<rect x="${x}" y="${y}" width="${width}" height="${height}" fill="none" stroke="#333"/>`;
+}
+
 /** Writes `base.svg` and `base.png` (each atomically). */
 export async function writeSvgAndPng(base: string, svg: string): Promise<void> {
   await atomicWrite(`${base}.svg`, svg);

@@ -2,7 +2,15 @@
  * Line charts as SVG (rasterised to PNG by sharp): training curves, and the
  * supernet's loss over evolution (the paper's Figure 3).
  */
-import { escapeXml, niceTicks, PALETTE, writeSvgAndPng } from "./chart_parts.ts";
+import {
+  escapeXml,
+  middleText,
+  niceTicks,
+  PALETTE,
+  plotFrame,
+  verticalText,
+  writeSvgAndPng,
+} from "./chart_parts.ts";
 
 export interface Series {
   name: string;
@@ -49,21 +57,11 @@ export function lineChartSvg(series: readonly Series[], opts: ChartOptions): str
       `<text x="${m.left - 6}" y="${py(t) + 4}" text-anchor="end">${t}</text>`,
     );
   }
-  for (const t of niceTicks(x0, x1)) {
-    parts.push(
-      `<text x="${px(t)}" y="${H - m.bottom + 16}" text-anchor="middle">${t}</text>`,
-    );
-  }
+  for (const t of niceTicks(x0, x1)) parts.push(middleText(px(t), H - m.bottom + 16, t));
   parts.push(
-    `<rect x="${m.left}" y="${m.top}" width="${W - m.left - m.right}" height="${
-      H - m.top - m.bottom
-    }" fill="none" stroke="#333"/>`,
-    `<text x="${(m.left + W - m.right) / 2}" y="${H - 10}" text-anchor="middle">${
-      escapeXml(opts.xLabel)
-    }</text>`,
-    `<text transform="translate(16 ${H / 2}) rotate(-90)" text-anchor="middle">${
-      escapeXml(opts.yLabel)
-    }</text>`,
+    plotFrame(m.left, m.top, W - m.left - m.right, H - m.top - m.bottom),
+    middleText((m.left + W - m.right) / 2, H - 10, opts.xLabel),
+    verticalText(16, H / 2, opts.yLabel),
   );
   series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length];

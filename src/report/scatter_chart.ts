@@ -3,7 +3,15 @@
  * x range and a shared y range — e.g. a supernet's score of each network (x) against
  * its stand-alone accuracy (y), one panel per supernet setting.
  */
-import { escapeXml, niceTicks, PALETTE, writeSvgAndPng } from "./chart_parts.ts";
+import {
+  escapeXml,
+  middleText,
+  niceTicks,
+  PALETTE,
+  plotFrame,
+  verticalText,
+  writeSvgAndPng,
+} from "./chart_parts.ts";
 
 export interface ScatterPanel {
   /** The panel's title (a setting's name and its τ). */
@@ -44,16 +52,11 @@ export function scatterPanelsSvg(
     const [x0, x1] = range(panel.points.map((q) => q[0]));
     const px = (x: number) => ox + M.left + ((x - x0) / (x1 - x0)) * (PANEL_W - M.left - M.right);
     const py = (y: number) => H - M.bottom - ((y - y0) / (y1 - y0)) * (H - M.top - M.bottom);
+    const middle = ox + (M.left + PANEL_W - M.right) / 2;
     parts.push(
-      `<text x="${ox + (M.left + PANEL_W - M.right) / 2}" y="${M.top - 10}" text-anchor="middle">${
-        escapeXml(panel.title)
-      }</text>`,
-      `<rect x="${ox + M.left}" y="${M.top}" width="${PANEL_W - M.left - M.right}" height="${
-        H - M.top - M.bottom
-      }" fill="none" stroke="#333"/>`,
-      `<text x="${ox + (M.left + PANEL_W - M.right) / 2}" y="${H - 8}" text-anchor="middle">${
-        escapeXml(panel.xLabel)
-      }</text>`,
+      middleText(middle, M.top - 10, panel.title),
+      plotFrame(ox + M.left, M.top, PANEL_W - M.left - M.right, H - M.top - M.bottom),
+      middleText(middle, H - 8, panel.xLabel),
     );
     for (const t of niceTicks(y0, y1, 4)) {
       parts.push(
@@ -63,9 +66,7 @@ export function scatterPanelsSvg(
         `<text x="${ox + M.left - 4}" y="${py(t) + 4}" text-anchor="end">${t}</text>`,
       );
     }
-    for (const t of niceTicks(x0, x1, 3)) {
-      parts.push(`<text x="${px(t)}" y="${H - M.bottom + 14}" text-anchor="middle">${t}</text>`);
-    }
+    for (const t of niceTicks(x0, x1, 3)) parts.push(middleText(px(t), H - M.bottom + 14, t));
     const color = PALETTE[i % PALETTE.length];
     for (const [x, y] of panel.points) {
       if (!Number.isFinite(x + y)) continue;
@@ -77,9 +78,7 @@ export function scatterPanelsSvg(
     }
   });
   parts.push(
-    `<text transform="translate(14 ${H / 2}) rotate(-90)" text-anchor="middle">${
-      escapeXml(opts.yLabel)
-    }</text>`,
+    verticalText(14, H / 2, opts.yLabel),
     "</svg>",
   );
   return parts.join("\n");

@@ -147,7 +147,7 @@ export class ArchitectureLogits {
     });
     this.alphas = state.alphas.map((a) => [...a]);
     state.adam.forEach((s, l) => this.optimizers[l].setState(s));
-    // An older checkpoint knows no history: its argmax counts as new from here.
+    // A checkpoint without `leadership` records no lead: its argmax counts as new from here.
     const saved = state.leadership;
     this.steps = saved?.steps ?? state.adam[0]?.t ?? 0;
     this.leader = saved ? [...saved.leader] : this.alphas.map(argmax);

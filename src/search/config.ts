@@ -19,8 +19,8 @@
  *   space — and over a bisection on λ, which needs a full search per trial.
  * - `--madds-max C` is a hard cap on the derived network, and no more: α learns from the
  *   cross-entropy alone and the derivation keeps under the cap (the scored shortlist, or
- *   the argmax repaired). It used to be the target too; measured (docs/experiments.md, "A
- *   search that decides"), the adapted λ rose while the young supernet's E_p[MAdds] was
+ *   the argmax repaired). It is not a target as well: measured as one (docs/experiments.md,
+ *   "A search that decides"), the adapted λ rose while the young supernet's E_p[MAdds] was
  *   above the cap, pushed every layer to its cheapest candidates within the first
  *   architecture steps, and fell to 0 with p left there: the cap's network was chosen by
  *   the cost term's first minutes, not by accuracy.
@@ -48,6 +48,7 @@ import {
   switchFlag,
   textFlag,
 } from "../util/cli_command.ts";
+import { SEARCH_SPACE_CONFIG_BACKBONE } from "../space/backbone.ts";
 import {
   DEFAULT_SUPERNET_SETTINGS,
   SUPERNET_FLAGS,
@@ -179,7 +180,7 @@ export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
   algo: "proxyless-g", // the paper's main search algorithm (§4, Tables 3 and 4)
   quick: false,
   space: "", // required: the point of the command is to search a given space
-  backbone: "proxyless-224", // the backbone of the released search_space.config
+  backbone: SEARCH_SPACE_CONFIG_BACKBONE,
   warmupEpochs: 1, // ProxylessNAS: 40 warm-up epochs, then 120 search epochs; here 1 + 4
   epochs: 4, // 1,200 weight steps with as many architecture steps at --arch-every 1
   lambda: null,

@@ -20,8 +20,18 @@ import { countNetwork, formatMAdds, formatParams } from "../space/counting.ts";
 import { loadTarget } from "../space/load.ts";
 import { networkFromChoices, type SearchSpaceSpec } from "../space/search_space_spec.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
-import { type CliCommand, cliNumber, parseCommandArgs } from "../util/cli_command.ts";
-import { parseCount } from "../util/cli_command.ts";
+import {
+  type ConfigCommand,
+  configHelp,
+  COUNT,
+  numberFlag,
+  optionalFlag,
+  parseConfigLine,
+  parseCount,
+  readFolder,
+  readNumber,
+  textFlag,
+} from "../util/cli_command.ts";
 import { Rng } from "../util/rng.ts";
 import { DEFAULT_SEARCH_CONFIG } from "./config.ts";
 import {
@@ -41,50 +51,6 @@ import { fullChoices, type SpaceCosts, spaceCosts } from "./space_costs.ts";
 
 const percent = (fraction: number) => `${Number((100 * fraction).toFixed(2))}%`;
 
-/** The flags of `deno task draw`, with their defaults and help. */
-export const DRAW_COMMAND = {
-  usage: "deno task draw --space SPACE (--match NETWORK.json | --madds X) [flags]",
-  summary: "Draws a network of a search space uniformly at random among those whose MAdds lie\n" +
-    "within --tolerance of a target: --madds X, or the MAdds of a found network (--match, the\n" +
-    "network.json of deno task search). The space is fitted to --data as a search fits it.\n" +
-    "Writes OUT/network.json (for deno task train --arch), net.config, choices.json, cells/,\n" +
-    "draw.json (target, tolerance, draws, MAdds, params, choices), result.json and report.md.",
-  flags: {
-    space: {
-      type: "string",
-      arg: "SPACE",
-      help: "a learned search_space.json, a search_space.config or baseline:NAME (required)",
-    },
-    match: {
-      type: "string",
-      arg: "NETWORK.json",
-      help: "draw at this network's MAdds (counted on --data's images)",
-    },
-    madds: { type: "string", arg: "X", help: 'draw at X MAdds ("5M", "300k", 5000000)' },
-    tolerance: {
-      type: "string",
-      arg: "F",
-      default: String(DEFAULT_DRAW_TOLERANCE),
-      help: "the drawn network's MAdds lie within (1 ± F) × the target",
-    },
-    seed: { type: "string", arg: "N", default: "0", help: "seed of the draws" },
-    data: {
-      type: "string",
-      arg: "DATA",
-      default: DEFAULT_SEARCH_CONFIG.data,
-      help: "fashion-mnist[:DIR], cifar10:DIR or imagenet:DIR: the images the space is\n" +
-        "fitted to (their size and channels, the classes)",
-    },
-    backbone: {
-      type: "string",
-      arg: "NAME",
-      default: DEFAULT_SEARCH_CONFIG.backbone,
-      help: "backbone that a search_space.config is laid on",
-    },
-    out: { type: "string", arg: "DIR", default: "runs/draw", help: "output folder" },
-  },
-} as const satisfies CliCommand;
-
 /** What `deno task draw` was asked. */
 export interface DrawConfig {
   readonly space: string;
@@ -99,51 +65,118 @@ export interface DrawConfig {
   readonly out: string;
 }
 
+/** `deno task draw` without flags (a space and a target must be given). */
+export const DEFAULT_DRAW_CONFIG: DrawConfig = {
+  space: "",
+  backbone: DEFAULT_SEARCH_CONFIG.backbone,
+  match: null,
+  madds: null,
+  tolerance: DEFAULT_DRAW_TOLERANCE,
+  seed: 0,
+  data: DEFAULT_SEARCH_CONFIG.data,
+  out: "runs/draw",
+};
+
+/** A count of MAdds ("5M"); one line naming the flag otherwise. */
+function readMAddsTarget(text: string, flag: string): number {
+  const madds = parseCount(text);
+  if (madds === null) {
+    throw new Error(
+      `--${flag} must be a count of MAdds such as "5M", "300k" or 5000000, got "${text}"`,
+    );
+  }
+  return madds;
+}
+
+/** A fraction below 1; one line naming the flag otherwise. */
+function readTolerance(text: string, flag: string): number {
+  const tolerance = readNumber(flag, text, { min: 0 });
+  if (!(tolerance < 1)) {
+    throw new Error(`--${flag} must be below 1 (a fraction: 0.03 is ±3%), got ${tolerance}`);
+  }
+  return tolerance;
+}
+
+/** The flags of `deno task draw`, each setting one field of `DrawConfig`. */
+export const DRAW_COMMAND: ConfigCommand<DrawConfig> = {
+  usage: "deno task draw --space SPACE (--match NETWORK.json | --madds X) [flags]",
+  summary: "Draws a network of a search space uniformly at random among those whose MAdds lie\n" +
+    "within --tolerance of a target: --madds X, or the MAdds of a found network (--match, the\n" +
+    "network.json of deno task search). The space is fitted to --data as a search fits it.\n" +
+    "Writes OUT/network.json (for deno task train --arch), net.config, choices.json, cells/,\n" +
+    "draw.json (target, tolerance, draws, MAdds, params, choices), result.json and report.md.",
+  flags: {
+    space: optionalFlag(
+      textFlag(
+        "space",
+        "SPACE",
+        "a learned search_space.json, a search_space.config or baseline:NAME",
+      ),
+      "required",
+    ),
+    match: optionalFlag(
+      textFlag(
+        "match",
+        "NETWORK.json",
+        "draw at this network's MAdds (counted on --data's images)",
+        (
+          text,
+        ) => {
+          if (text.trim() === "") {
+            throw new Error("--match must name a network file, got an empty value");
+          }
+        },
+      ),
+      "none",
+    ),
+    madds: optionalFlag(
+      {
+        key: "madds",
+        arg: "X",
+        help: 'draw at X MAdds ("5M", "300k", 5000000)',
+        read: readMAddsTarget,
+      },
+      "none",
+    ),
+    tolerance: {
+      key: "tolerance",
+      arg: "F",
+      help: "the drawn network's MAdds lie within (1 ± F) × the target",
+      read: readTolerance,
+    },
+    seed: numberFlag("seed", "N", COUNT, "seed of the draws"),
+    data: textFlag(
+      "data",
+      "DATA",
+      "fashion-mnist[:DIR], cifar10:DIR or imagenet:DIR: the images the space is\n" +
+        "fitted to (their size and channels, the classes)",
+    ),
+    backbone: textFlag("backbone", "NAME", "backbone that a search_space.config is laid on"),
+    out: textFlag("out", "DIR", "output folder", (text, flag) => void readFolder(flag, text)),
+  },
+};
+
+/** `deno task draw --help`. */
+export const DRAW_USAGE: string = configHelp(DRAW_COMMAND, DEFAULT_DRAW_CONFIG);
+
 /** Reads `deno task draw` flags; one line naming the bad flag. Nothing is read from disk. */
 export function parseDrawArgs(args: readonly string[]): DrawConfig {
-  const { values } = parseCommandArgs(DRAW_COMMAND, args);
-  const space = values.space;
-  if (space === undefined || space.trim() === "") {
+  const line = parseConfigLine(DRAW_COMMAND, args, DEFAULT_DRAW_CONFIG);
+  const { config } = line;
+  if (config.space.trim() === "") {
     throw new Error(
       "--space is required: a learned search_space.json (deno task evolve), a " +
         "search_space.config, or baseline:compact-28 / baseline:proxyless-224",
     );
   }
-  if ((values.match === undefined) === (values.madds === undefined)) {
+  if ((config.match === null) === (config.madds === null)) {
     throw new Error(
       "give one target: --match NETWORK.json (a found network's MAdds) or --madds X" +
-        (values.match === undefined ? "" : ", not both"),
+        (config.match === null ? "" : ", not both"),
     );
   }
-  if (values.match !== undefined && values.match.trim() === "") {
-    throw new Error("--match must name a network file, got an empty value");
-  }
-  let madds: number | null = null;
-  if (values.madds !== undefined) {
-    madds = parseCount(values.madds);
-    if (madds === null) {
-      throw new Error(
-        `--madds must be a count of MAdds such as "5M", "300k" or 5000000, got "${values.madds}"`,
-      );
-    }
-  }
-  const tolerance = cliNumber("tolerance", values.tolerance, { min: 0 });
-  if (!(tolerance < 1)) {
-    throw new Error(`--tolerance must be below 1 (a fraction: 0.03 is ±3%), got ${tolerance}`);
-  }
-  const seed = cliNumber("seed", values.seed, { integer: true, min: 0 });
-  parseDataSpec(values.data!); // one line on a bad --data
-  if (values.out!.trim() === "") throw new Error("--out must name a folder, got an empty value");
-  return {
-    space,
-    backbone: values.backbone!,
-    match: values.match ?? null,
-    madds,
-    tolerance,
-    seed,
-    data: values.data!,
-    out: values.out!,
-  };
+  parseDataSpec(config.data); // one line on a bad --data
+  return config;
 }
 
 /** A draw checked and ready: the space fitted to the data, its costs and the target. */

@@ -20,32 +20,24 @@ import type { Batch } from "../data/dataset.ts";
 import { updateAlphaFromAllGates, updateAlphaFromGates } from "../supernet/alpha_update.ts";
 import { binaryGate, sampleActivePaths, softmax } from "../supernet/gates.ts";
 import { gateGradientStep } from "../supernet/supernet_steps.ts";
-import { archAdamOptions } from "../supernet/run_settings.ts";
-import { ArchitectureLogits, type ArchitectureLogitsState } from "./architecture_logits.ts";
-import { costTermOf } from "./config.ts";
-import { Eq6Term } from "./cost_term.ts";
-import { deriveFromLogits } from "./derive_argmax.ts";
-import { deriveScored } from "./derive_scored.ts";
 import type { SearchContext, SearchDriver } from "./driver.ts";
 import { expectedCost } from "./expected_cost.ts";
 import { GateGradientStatistics, type GateStatisticsState } from "./gate_statistics.ts";
+import { logitsDriver, type LogitsDriverState } from "./logits_driver.ts";
 
 /** Saved form of the gradient search. */
-interface ProxylessGState {
-  logits: ArchitectureLogitsState;
-  lambda: { lambda: number | null };
+interface ProxylessGState extends LogitsDriverState {
   gates?: GateStatisticsState;
 }
 
 export function proxylessGradientSearch(ctx: SearchContext): SearchDriver {
   const { cfg, costs, supernet, rng } = ctx;
-  const logits = new ArchitectureLogits(costs.choices, archAdamOptions(cfg));
-  const eq6 = new Eq6Term(costTermOf(cfg), cfg.lambdaRate, ctx.cost.lambdaUnit);
+  const { logits, eq6, parts } = logitsDriver(ctx);
   const mixed = costs.searchable.map((layer) => supernet.mixed.get(layer)!);
   const gateStatistics = new GateGradientStatistics(costs.choices);
 
   return {
-    trainingPath: () => logits.samplePath(rng),
+    ...parts,
 
     async archStep(batch: Batch) {
       const allPaths = cfg.gatePaths === "all";
@@ -96,14 +88,7 @@ export function proxylessGradientSearch(ctx: SearchContext): SearchDriver {
       logits.recordStep();
     },
 
-    distribution: () => logits.probabilities(),
-    decisions: () => logits.decisions(),
     gateGradients: () => gateStatistics.summary(),
-    lambda: () => eq6.lambda,
-    derive: () =>
-      cfg.derive === "scored"
-        ? deriveScored(ctx, logits.alphas)
-        : Promise.resolve(deriveFromLogits(logits.alphas, ctx.cost.model, ctx.cost.max)),
     getState: (): ProxylessGState => ({
       logits: logits.getState(),
       lambda: eq6.getState(),

@@ -20,28 +20,20 @@ import { softmaxCrossEntropy } from "../ops/cross_entropy.ts";
 import { noGrad, tidy } from "../tensor/engine.ts";
 import { MetricsAccumulator } from "../supernet/metrics_accumulator.ts";
 import { batchTensors } from "../supernet/supernet_steps.ts";
-import { archAdamOptions } from "../supernet/run_settings.ts";
-import { ArchitectureLogits, type ArchitectureLogitsState } from "./architecture_logits.ts";
-import { costTermOf } from "./config.ts";
-import { Eq6Term } from "./cost_term.ts";
-import { deriveFromLogits } from "./derive_argmax.ts";
-import { deriveScored } from "./derive_scored.ts";
 import type { SearchContext, SearchDriver } from "./driver.ts";
 import { expectedCost, pathCost } from "./expected_cost.ts";
+import { logitsDriver, type LogitsDriverState } from "./logits_driver.ts";
 import { drawAlternatives, pairedLossGradient, pairedPaths } from "./paired_reinforce.ts";
 import { Reinforce } from "./reinforce.ts";
 
 /** Saved form of the REINFORCE search. */
-interface ProxylessRlState {
-  logits: ArchitectureLogitsState;
-  lambda: { lambda: number | null };
+interface ProxylessRlState extends LogitsDriverState {
   baseline: { baseline: number | null };
 }
 
 export function proxylessReinforceSearch(ctx: SearchContext): SearchDriver {
   const { cfg, costs, supernet, rng } = ctx;
-  const logits = new ArchitectureLogits(costs.choices, archAdamOptions(cfg));
-  const eq6 = new Eq6Term(costTermOf(cfg), cfg.lambdaRate, ctx.cost.lambdaUnit);
+  const { logits, eq6, parts } = logitsDriver(ctx);
   const reinforce = new Reinforce({ baselineDecayWeight: cfg.rlBaselineWeight });
   // The paired estimator scores the context and at most one path a layer.
   const scored = cfg.rlEstimator === "paired" ? 1 + costs.choices.length : cfg.rlSamples;
@@ -73,7 +65,7 @@ export function proxylessReinforceSearch(ctx: SearchContext): SearchDriver {
   };
 
   return {
-    trainingPath: () => logits.samplePath(rng),
+    ...parts,
 
     async archStep(batch: Batch) {
       let grad: number[][];
@@ -95,13 +87,6 @@ export function proxylessReinforceSearch(ctx: SearchContext): SearchDriver {
       logits.recordStep();
     },
 
-    distribution: () => logits.probabilities(),
-    decisions: () => logits.decisions(),
-    lambda: () => eq6.lambda,
-    derive: () =>
-      cfg.derive === "scored"
-        ? deriveScored(ctx, logits.alphas)
-        : Promise.resolve(deriveFromLogits(logits.alphas, ctx.cost.model, ctx.cost.max)),
     getState: (): ProxylessRlState => ({
       logits: logits.getState(),
       lambda: eq6.getState(),

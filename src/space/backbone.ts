@@ -113,6 +113,9 @@ export function compactBackbone28(): Backbone {
   };
 }
 
+/** The backbone of the released search_space.config, where a config is read without one named. */
+export const SEARCH_SPACE_CONFIG_BACKBONE = "proxyless-224";
+
 /** Built-in backbones by name. */
 export const BUILTIN_BACKBONES: Readonly<Record<string, () => Backbone>> = {
   /** ImageNet: 224 → 112 (stem) → 56 → 28 → 14 → 7. */

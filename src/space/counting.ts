@@ -70,15 +70,18 @@ export interface CostPart extends Cost {
   part: string;
 }
 
-/** Costs of the parts of a cell with cin → cout, stride, on an h × w input (live edges only). */
-export function cellCostParts(
+/** A cell block as the cost functions take it: the cell, cin → cout, stride, on an h × w input. */
+export type CellPlacement = [
   cell: Cell,
   cin: number,
   cout: number,
   stride: number,
   h: number,
   w: number,
-): CostPart[] {
+];
+
+/** Costs of the parts of a cell with cin → cout, stride, on an h × w input (live edges only). */
+export function cellCostParts(...[cell, cin, cout, stride, h, w]: CellPlacement): CostPart[] {
   const plan = cellPlan(cell);
   if (plan.zero) return [];
   const mid = cin * cell.ratio;
@@ -103,27 +106,13 @@ export function cellCostParts(
 }
 
 /** Total cost of a cell block (the zero cell costs nothing). */
-export function cellCost(
-  cell: Cell,
-  cin: number,
-  cout: number,
-  stride: number,
-  h: number,
-  w: number,
-): Cost {
-  return cellCostParts(cell, cin, cout, stride, h, w).reduce(add, ZERO_COST);
+export function cellCost(...block: CellPlacement): Cost {
+  return cellCostParts(...block).reduce(add, ZERO_COST);
 }
 
 /** MAdds of a cell block on an h × w input. */
-export function cellMAdds(
-  cell: Cell,
-  cin: number,
-  cout: number,
-  stride: number,
-  h: number,
-  w: number,
-): number {
-  return cellCost(cell, cin, cout, stride, h, w).madds;
+export function cellMAdds(...block: CellPlacement): number {
+  return cellCost(...block).madds;
 }
 
 /** Conv+linear weights of a cell block (independent of the input size). */

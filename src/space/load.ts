@@ -4,7 +4,12 @@
  * a search-space spec or a learned search-space file. File kinds are told apart by
  * content, not by extension.
  */
-import { type Backbone, BUILTIN_BACKBONES, builtinBackbone } from "./backbone.ts";
+import {
+  type Backbone,
+  BUILTIN_BACKBONES,
+  builtinBackbone,
+  SEARCH_SPACE_CONFIG_BACKBONE,
+} from "./backbone.ts";
 import { baselineSpace } from "./baseline_space.ts";
 import { BUILTIN_NETWORKS, builtinNetwork } from "./builtins.ts";
 import type { Cell } from "./cell.ts";
@@ -39,7 +44,7 @@ export type Loaded =
 
 /** Options of `loadTarget`. */
 export interface LoadOptions {
-  /** Backbone for `SuperProxylessNASNets` configs (default "proxyless-224"). */
+  /** Backbone for `SuperProxylessNASNets` configs (default `SEARCH_SPACE_CONFIG_BACKBONE`). */
   backbone?: string;
   /** Input size for `net.config` files, which do not record one (default 224). */
   inputSize?: number;
@@ -78,7 +83,7 @@ export function loadJson(value: unknown, file: string, options: LoadOptions = {}
     }
     if (obj.format === undefined && obj.name === "SuperProxylessNASNets") {
       const entries = importSuperNetConfig(value);
-      const backbone = backboneNamed(options.backbone ?? "proxyless-224");
+      const backbone = backboneNamed(options.backbone ?? SEARCH_SPACE_CONFIG_BACKBONE);
       const space = spaceFromSuperNetConfig(entries, backbone);
       return { kind: "space", source: file, space, entries };
     }

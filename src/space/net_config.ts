@@ -142,7 +142,7 @@ export interface ImportNetConfigOptions {
  */
 export function importNetConfig(value: unknown, options: ImportNetConfigOptions = {}): NetworkSpec {
   const root = readObject(value, "");
-  readEnum(field(root, "name", ""), "name", ["ProxylessNASNets"], "network class");
+  readClass(root, "", ["ProxylessNASNets"], "network class");
   const first = readConvLayer(field(root, "first_conv", ""), "first_conv");
   const blocksPath = "blocks";
   let channels = first.cout;
@@ -165,12 +165,7 @@ export function importNetConfig(value: unknown, options: ImportNetConfigOptions 
   }
   const classifierPath = "classifier";
   const classifier = readObject(field(root, "classifier", ""), classifierPath);
-  readEnum(
-    field(classifier, "name", classifierPath),
-    at(classifierPath, "name"),
-    ["LinearLayer"],
-    "layer",
-  );
+  readClass(classifier, classifierPath, ["LinearLayer"], "layer");
   const inFeatures = readInt(
     field(classifier, "in_features", classifierPath),
     at(classifierPath, "in_features"),
@@ -215,7 +210,7 @@ function readBn(value: unknown, path: string): { momentum: number; eps: number }
 
 function readConvLayer(value: unknown, path: string) {
   const layer = readObject(value, path);
-  readEnum(field(layer, "name", path), at(path, "name"), ["ConvLayer"], "layer");
+  readClass(layer, path, ["ConvLayer"], "layer");
   const check = (key: string, expected: unknown) => {
     if (key in layer && layer[key] !== expected) {
       throw new SpecError(
@@ -244,22 +239,22 @@ function readConvLayer(value: unknown, path: string) {
   };
 }
 
+/** A net.config object's `name`: the Python class it stands for, one of `classes`. */
+function readClass<T extends string>(
+  obj: Record<string, unknown>,
+  path: string,
+  classes: readonly T[],
+  what = "layer",
+): T {
+  return readEnum(field(obj, "name", path), at(path, "name"), classes, what);
+}
+
 function readBlock(value: unknown, path: string, channels: number): BlockSpec {
   const wrapper = readObject(value, path);
-  readEnum(
-    field(wrapper, "name", path),
-    at(path, "name"),
-    ["MobileInvertedResidualBlock"],
-    "block class",
-  );
+  readClass(wrapper, path, ["MobileInvertedResidualBlock"], "block class");
   const convPath = at(path, "mobile_inverted_conv");
   const conv = readObject(field(wrapper, "mobile_inverted_conv", path), convPath);
-  const kind = readEnum(
-    field(conv, "name", convPath),
-    at(convPath, "name"),
-    ["MBInvertedConvLayer", "Motif", "ZeroLayer"] as const,
-    "layer",
-  );
+  const kind = readClass(conv, convPath, ["MBInvertedConvLayer", "Motif", "ZeroLayer"] as const);
   let block: BlockSpec;
   if (kind === "ZeroLayer") {
     const stride = readInt(field(conv, "stride", convPath), at(convPath, "stride"), 1, 2);
@@ -308,12 +303,7 @@ function readBlock(value: unknown, path: string, channels: number): BlockSpec {
   const shortcut = wrapper.shortcut ?? null;
   if (shortcut !== null) {
     const layer = readObject(shortcut, shortcutPath);
-    readEnum(
-      field(layer, "name", shortcutPath),
-      at(shortcutPath, "name"),
-      ["IdentityLayer"],
-      "shortcut",
-    );
+    readClass(layer, shortcutPath, ["IdentityLayer"], "shortcut");
   }
   const residual = block.type === "zero" || hasResidual(block);
   if ((shortcut !== null) !== residual) {

@@ -9,9 +9,8 @@
  * shape, in layer order (`spaceFromSuperNetConfig`).
  */
 import type { Backbone, LayerShape } from "./backbone.ts";
-import { allowsZero } from "./baseline_space.ts";
 import type { Cell } from "./cell.ts";
-import type { BlockSpec } from "./network_spec.ts";
+import { cellCandidates } from "./cell_candidates.ts";
 import { decodeMotifGraph, encodeMotifGraph } from "./net_config.ts";
 import { RATIOS } from "./ops.ts";
 import { type SearchSpaceSpec, spaceFromBackbone } from "./search_space_spec.ts";
@@ -83,16 +82,6 @@ export function spaceFromSuperNetConfig(
   }
   return spaceFromBackbone(backbone, (shape, index) => {
     const k = shapes.findIndex(({ layers }) => layers.includes(index));
-    const blocks: BlockSpec[] = entries[k].map((cell) => ({
-      type: "cell",
-      cin: shape.cin,
-      cout: shape.cout,
-      stride: shape.stride,
-      cell,
-    }));
-    if (options.includeZero !== false && allowsZero(shape)) {
-      blocks.push({ type: "zero", cin: shape.cin, cout: shape.cout, stride: shape.stride });
-    }
-    return blocks;
+    return cellCandidates(shape, entries[k], options.includeZero !== false);
   }, options.name ?? `${backbone.name}-autospace`);
 }

@@ -21,11 +21,10 @@
  * backbone's input size; `id` is `cellId(cell)`. The reader checks all of these.
  */
 import { type Backbone, backboneToJson, layerInputSizes, parseBackbone } from "./backbone.ts";
-import { allowsZero } from "./baseline_space.ts";
 import { cellId } from "./canonical.ts";
+import { cellCandidates } from "./cell_candidates.ts";
 import { type Cell, cellToJson, parseCell } from "./cell.ts";
 import { cellCost } from "./counting.ts";
-import type { BlockSpec } from "./network_spec.ts";
 import { type SearchSpaceSpec, spaceFromBackbone } from "./search_space_spec.ts";
 import {
   at,
@@ -220,16 +219,7 @@ export function searchSpaceFromFile(
   return spaceFromBackbone(file.backbone, (shape, index) => {
     const layer = file.layers.find((l) => l.layer === index);
     if (!layer) throw new SpecError("layers", `no cells for searchable layer ${index}`);
-    const blocks: BlockSpec[] = layer.cells.map(({ cell }) => ({
-      type: "cell",
-      cin: shape.cin,
-      cout: shape.cout,
-      stride: shape.stride,
-      cell,
-    }));
-    if (options.includeZero !== false && allowsZero(shape)) {
-      blocks.push({ type: "zero", cin: shape.cin, cout: shape.cout, stride: shape.stride });
-    }
-    return blocks;
+    const cells = layer.cells.map(({ cell }) => cell);
+    return cellCandidates(shape, cells, options.includeZero !== false);
   }, options.name ?? `${file.backbone.name}-learned`);
 }

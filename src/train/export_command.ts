@@ -11,31 +11,14 @@ import { loadTarget } from "../space/load.ts";
 import { type NetworkSpec, parseNetworkSpec } from "../space/network_spec.ts";
 import { withFile } from "../space/spec_error.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
-import { type CliCommand, parseCommandArgs } from "../util/cli_command.ts";
+import {
+  type ConfigCommand,
+  configHelp,
+  optionalFlag,
+  parseConfigLine,
+  textFlag,
+} from "../util/cli_command.ts";
 import { Rng } from "../util/rng.ts";
-
-/** The flags of `deno task export`, with their defaults and help. */
-export const EXPORT_COMMAND = {
-  usage: "deno task export --checkpoint CKPT.onnx --out MODEL.onnx [--arch NETWORK] [--batch N]",
-  summary: "Writes a deployment ONNX file (opset 13, BN folded into the convs) from a training\n" +
-    "checkpoint, atomically.",
-  flags: {
-    checkpoint: { type: "string", arg: "CKPT.onnx", help: "the checkpoint to read (required)" },
-    out: { type: "string", arg: "MODEL.onnx", help: "the model to write (required)" },
-    arch: {
-      type: "string",
-      arg: "NETWORK",
-      defaultText: "the spec the checkpoint carries",
-      help: "built-in name or network spec / net.config JSON the checkpoint was trained as",
-    },
-    batch: {
-      type: "string",
-      default: "dynamic",
-      arg: "N|dynamic",
-      help: "batch dimension of the model's input",
-    },
-  },
-} as const satisfies CliCommand;
 
 /** What `deno task export` was asked for. */
 export interface ExportRequest {
@@ -46,37 +29,70 @@ export interface ExportRequest {
   readonly batch: number | "dynamic";
 }
 
+/** `deno task export` without flags (the checkpoint and the model must be given). */
+export const DEFAULT_EXPORT_REQUEST: ExportRequest = {
+  checkpoint: "",
+  out: "",
+  arch: undefined,
+  batch: "dynamic",
+};
+
+function parseBatch(text: string, flag: string): number | "dynamic" {
+  if (text === "dynamic") return "dynamic";
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`--${flag} must be a positive integer or "dynamic", got "${text}"`);
+  }
+  return n;
+}
+
+/** The flags of `deno task export`, each setting one field of `ExportRequest`. */
+export const EXPORT_COMMAND: ConfigCommand<ExportRequest> = {
+  usage: "deno task export --checkpoint CKPT.onnx --out MODEL.onnx [--arch NETWORK] [--batch N]",
+  summary: "Writes a deployment ONNX file (opset 13, BN folded into the convs) from a training\n" +
+    "checkpoint, atomically.",
+  // Taken only to be refused in one line that shows the usage.
+  positionals: true,
+  flags: {
+    checkpoint: optionalFlag(
+      textFlag("checkpoint", "CKPT.onnx", "the checkpoint to read"),
+      "required",
+    ),
+    out: optionalFlag(textFlag("out", "MODEL.onnx", "the model to write"), "required"),
+    arch: optionalFlag(
+      textFlag(
+        "arch",
+        "NETWORK",
+        "built-in name or network spec / net.config JSON the checkpoint was trained as",
+      ),
+      "the spec the checkpoint carries",
+    ),
+    batch: {
+      key: "batch",
+      arg: "N|dynamic",
+      help: "batch dimension of the model's input",
+      read: parseBatch,
+    },
+  },
+};
+
+/** `deno task export --help`. */
+export const EXPORT_USAGE: string = configHelp(EXPORT_COMMAND, DEFAULT_EXPORT_REQUEST);
+
 /** Reads `deno task export` flags; throws one line naming the bad or missing flag. */
 export function parseExportArgs(
   args: readonly string[],
   set: { checkpoint?: string; out?: string } = {},
 ): ExportRequest {
-  const parsed = parseCommandArgs({ ...EXPORT_COMMAND, positionals: true }, args);
-  const { positionals } = parsed;
-  const values = {
-    ...parsed.values,
-    checkpoint: set.checkpoint ?? parsed.values.checkpoint,
-    out: set.out ?? parsed.values.out,
-  };
+  const line = parseConfigLine(EXPORT_COMMAND, args, DEFAULT_EXPORT_REQUEST);
+  const request = { ...line.config, ...set };
   const usage = `usage: ${EXPORT_COMMAND.usage}`;
-  if (positionals.length > 0) throw new Error(`unexpected argument "${positionals[0]}"; ${usage}`);
-  if (!values.checkpoint) throw new Error(`--checkpoint is required; ${usage}`);
-  if (!values.out) throw new Error(`--out is required; ${usage}`);
-  return {
-    checkpoint: values.checkpoint,
-    out: values.out,
-    arch: values.arch,
-    batch: parseBatch(values.batch!),
-  };
-}
-
-function parseBatch(text: string): number | "dynamic" {
-  if (text === "dynamic") return "dynamic";
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new Error(`--batch must be a positive integer or "dynamic", got "${text}"`);
+  if (line.positionals.length > 0) {
+    throw new Error(`unexpected argument "${line.positionals[0]}"; ${usage}`);
   }
-  return n;
+  if (!request.checkpoint) throw new Error(`--checkpoint is required; ${usage}`);
+  if (!request.out) throw new Error(`--out is required; ${usage}`);
+  return request;
 }
 
 /** A checkpoint read and checked, with the network it holds: nothing written yet. */

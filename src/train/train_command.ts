@@ -5,6 +5,7 @@
  * script (scripts/train.ts) and `deno task autospace` call these.
  */
 import {
+  AUGMENTATION_DEFAULTS,
   augmentationOptions,
   type DataSpec,
   DEFAULT_DATA,
@@ -14,145 +15,97 @@ import {
   type OpenedData,
   parseDataSpec,
 } from "../data/data_spec.ts";
+import { DEFAULT_ERASE_PROB } from "../data/small_image_augmentation.ts";
 import { seededSubset } from "../data/split.ts";
 import { adaptSpecToData } from "../networks/adapt.ts";
 import { buildNetwork } from "../networks/network.ts";
 import { loadTarget } from "../space/load.ts";
 import type { NetworkSpec } from "../space/network_spec.ts";
 import {
-  type CliCommand,
-  cliNumber,
-  cliOptionalNumber,
-  parseCommandArgs,
+  applyConfigArgs,
+  type ConfigCommand,
+  configHelp,
+  COUNT,
+  numberFlag,
+  optionalFlag,
+  POSITIVE,
+  readConfigArgs,
+  readFolder,
+  switchFlag,
+  textFlag,
 } from "../util/cli_command.ts";
-import { DEFAULT_CHECKPOINT_EVERY, parseCheckpointEvery } from "../util/checkpoint_every.ts";
+import {
+  type CheckpointEvery,
+  DEFAULT_CHECKPOINT_EVERY,
+  formatCheckpointEvery,
+  parseCheckpointEvery,
+} from "../util/checkpoint_every.ts";
 import { Rng } from "../util/rng.ts";
 import { type EpochRecord, train, type TrainConfig } from "./trainer.ts";
 
-/** The flags of `deno task train`, with their defaults and help. */
-export const TRAIN_COMMAND = {
-  usage: "deno task train [--arch NETWORK] [--data DATA] [flags]",
-  summary:
-    "Trains a network from scratch (SGD with Nesterov momentum, cosine learning rate with\n" +
-    "linear warmup, label smoothing) and writes OUT/metrics.jsonl, loss and accuracy curves,\n" +
-    "OUT/checkpoint.onnx (with its .state.json) and OUT/model.onnx (BN folded).\n" +
-    "SIGINT, SIGTERM or SIGUSR1 finish the current step, write the checkpoint and exit\n" +
-    "(130/143/138); --resume continues, ending as an uninterrupted run would.",
-  flags: {
-    arch: {
-      type: "string",
-      default: "mobilenetv2-28",
-      arg: "NETWORK",
-      help: "built-in name (mobilenetv2-28, mobilenetv2, ...), a network spec JSON or a\n" +
-        "ProxylessNAS net.config",
-    },
-    data: {
-      type: "string",
-      default: DEFAULT_DATA,
-      arg: "DATA",
-      help: "fashion-mnist[:DIR], cifar10:DIR or imagenet:DIR (DIR/train/<class>/*, DIR/val/...)",
-    },
-    "image-size": {
-      type: "string",
-      arg: "N",
-      defaultText: "the network's input size",
-      help: "side of the crops taken from image folders; must agree with the network's spec\n" +
-        "(a net.config records none, so this sets it)",
-    },
-    epochs: { type: "string", default: "5", arg: "N", help: "epochs to train" },
-    batch: { type: "string", default: "128", arg: "N", help: "images per step" },
-    "train-images": {
-      type: "string",
-      default: "0",
-      arg: "N",
-      help: "train on a seeded subset of N training images, the same every epoch (0: all)",
-    },
-    lr: { type: "string", default: "0.1", arg: "LR", help: "peak learning rate" },
-    momentum: { type: "string", default: "0.9", arg: "M", help: "SGD (Nesterov) momentum" },
-    wd: {
-      type: "string",
-      default: "5e-5",
-      arg: "WD",
-      help: "weight decay of conv and linear weights",
-    },
-    "label-smoothing": { type: "string", default: "0.1", arg: "E", help: "label smoothing" },
-    warmup: { type: "string", default: "0.3", arg: "EPOCHS", help: "linear warmup, in epochs" },
-    "val-split": {
-      type: "string",
-      default: "0",
-      arg: "F",
-      help: "fraction of the training set held out for validation",
-    },
-    seed: { type: "string", default: "0", arg: "N", help: "seed of weights, shuffles and splits" },
-    out: { type: "string", default: "runs/train", arg: "DIR", help: "output folder" },
-    "log-every": {
-      type: "string",
-      default: "20",
-      arg: "N",
-      help: "steps between metric readbacks (each one waits for the GPU)",
-    },
-    "checkpoint-every": {
-      type: "string",
-      default: DEFAULT_CHECKPOINT_EVERY,
-      arg: "DURATION|STEPS",
-      help: "how often a step checkpoint is written (what kill -9 can lose): wall time\n" +
-        "(90s, 5m, 1h; at least 20× a checkpoint's own cost) or steps (200); 0: only at\n" +
-        "the end of each epoch (and on SIGINT, SIGTERM or SIGUSR1, which always checkpoint)",
-    },
-    augment: {
-      type: "string",
-      arg: "LIST",
-      defaultText: "fashion-mnist: none; cifar10: crop,flip",
-      help: "training augmentation of fashion-mnist and cifar10: a comma list of crop, flip,\n" +
-        "erase, or none (image folders: random-resized-crop and flip)",
-    },
-    "crop-pad": {
-      type: "string",
-      arg: "N",
-      defaultText: "fashion-mnist 2, cifar10 4",
-      help: "zero padding before the random crop",
-    },
-    "erase-prob": {
-      type: "string",
-      arg: "P",
-      defaultText: "0.5",
-      help: "probability of random erasing per image",
-    },
-    dropout: {
-      type: "string",
-      arg: "P",
-      defaultText: "the spec's",
-      help: "dropout before the classifier, overriding the network's own",
-    },
-    resume: { type: "boolean", default: false, help: "continue from OUT/checkpoint.onnx" },
-    quick: {
-      type: "boolean",
-      default: false,
-      help: "a smoke run: 1 epoch of at most 30 steps at batch 32, warmup 0.005 epochs,\n" +
-        "tested on 8 batches (flags given as well still apply)",
-    },
-    "max-steps": {
-      type: "string",
-      default: "0",
-      arg: "N",
-      help: "stop after N steps (0: no limit)",
-    },
-    "eval-batches": {
-      type: "string",
-      default: "0",
-      arg: "N",
-      help: "evaluate on at most N batches (0: all)",
-    },
-    "stop-after": {
-      type: "string",
-      default: "0",
-      arg: "N",
-      help: "stop after N steps as an interruption would: a checkpoint there, then\n" +
-        "continue with --resume (for resume tests)",
-    },
-    quiet: { type: "boolean", default: false, help: "no progress lines" },
-  },
-} as const satisfies CliCommand;
+/** Every `deno task train` flag's value, one field a flag. */
+export interface TrainSettings {
+  readonly arch: string;
+  readonly data: string;
+  /** Side of the crops of image folders; undefined: the network's input size. */
+  readonly imageSize: number | undefined;
+  readonly epochs: number;
+  readonly batchSize: number;
+  /** Training images used (a seeded subset); 0 = all. */
+  readonly trainImages: number;
+  readonly lr: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly labelSmoothing: number;
+  readonly warmupEpochs: number;
+  readonly valSplit: number;
+  readonly seed: number;
+  readonly out: string;
+  readonly logEvery: number;
+  readonly checkpointEvery: CheckpointEvery;
+  /** `--augment` as given; undefined: the data kind's default. */
+  readonly augment: string | undefined;
+  readonly cropPad: number | undefined;
+  readonly eraseProb: number | undefined;
+  /** Dropout before the classifier; undefined: the spec's. */
+  readonly dropout: number | undefined;
+  readonly resume: boolean;
+  readonly quick: boolean;
+  readonly maxSteps: number;
+  readonly evalBatches: number;
+  readonly stopAfter: number;
+  readonly quiet: boolean;
+}
+
+/** `deno task train` without flags. */
+export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
+  arch: "mobilenetv2-28",
+  data: DEFAULT_DATA,
+  imageSize: undefined,
+  epochs: 5,
+  batchSize: 128,
+  trainImages: 0,
+  lr: 0.1,
+  momentum: 0.9,
+  weightDecay: 5e-5,
+  labelSmoothing: 0.1,
+  warmupEpochs: 0.3,
+  valSplit: 0,
+  seed: 0,
+  out: "runs/train",
+  logEvery: 20,
+  checkpointEvery: parseCheckpointEvery(DEFAULT_CHECKPOINT_EVERY),
+  augment: undefined,
+  cropPad: undefined,
+  eraseProb: undefined,
+  dropout: undefined,
+  resume: false,
+  quick: false,
+  maxSteps: 0,
+  evalBatches: 0,
+  stopAfter: 0,
+  quiet: false,
+};
 
 /** `--quick`'s settings, each where its flag is not given (given flags still win). */
 const QUICK_TRAIN = {
@@ -165,32 +118,144 @@ const QUICK_TRAIN = {
   evalBatches: 8, // 256 test images: enough to see that the network learned something
   logEvery: 5,
   checkpointEvery: { steps: 10 },
-} as const satisfies Partial<TrainConfig>;
+} as const satisfies Partial<TrainSettings>;
 
-/** The flag that sets each of `QUICK_TRAIN`'s fields. */
-const QUICK_FLAGS: Readonly<Record<keyof typeof QUICK_TRAIN, keyof typeof TRAIN_COMMAND.flags>> = {
-  epochs: "epochs",
-  maxSteps: "max-steps",
-  batchSize: "batch",
-  warmupEpochs: "warmup",
-  evalBatches: "eval-batches",
-  logEvery: "log-every",
-  checkpointEvery: "checkpoint-every",
+// Help text written from the values the run uses (typed, so that the table's type is fast).
+const CROP_PAD_DEFAULTS: string = `fashion-mnist ${
+  AUGMENTATION_DEFAULTS["fashion-mnist"].cropPad
+}, cifar10 ${AUGMENTATION_DEFAULTS.cifar10.cropPad}`;
+const ERASE_PROB_DEFAULT: string = String(DEFAULT_ERASE_PROB);
+const QUICK_HELP: string = `a smoke run: ${QUICK_TRAIN.epochs} epoch of at most ` +
+  `${QUICK_TRAIN.maxSteps} steps at batch ${QUICK_TRAIN.batchSize}, warmup ` +
+  `${QUICK_TRAIN.warmupEpochs} epochs,\ntested on ${QUICK_TRAIN.evalBatches} batches ` +
+  "(flags given as well still apply)";
+
+/** The settings `--quick` starts from. */
+export const QUICK_TRAIN_SETTINGS: TrainSettings = {
+  ...DEFAULT_TRAIN_SETTINGS,
+  ...QUICK_TRAIN,
+  quick: true,
 };
 
-/** `QUICK_TRAIN`'s fields whose flags `args` does not give. */
-function quickSettings(args: readonly string[]): Partial<TrainConfig> {
-  // The same table without defaults: what is set is what the user gave.
-  const flags = Object.fromEntries(
-    Object.entries(TRAIN_COMMAND.flags).map(([name, f]) => [name, { ...f, default: undefined }]),
-  ) as unknown as typeof TRAIN_COMMAND.flags;
-  const given = parseCommandArgs({ ...TRAIN_COMMAND, flags }, args).values;
-  return Object.fromEntries(
-    Object.entries(QUICK_TRAIN).filter(([key]) =>
-      given[QUICK_FLAGS[key as keyof typeof QUICK_TRAIN]] === undefined
+const num = numberFlag<TrainSettings>;
+const text = textFlag<TrainSettings>;
+const toggle = switchFlag<TrainSettings>;
+const optional = optionalFlag<TrainSettings>;
+
+/** The flags of `deno task train`, each setting one field of `TrainSettings`. */
+export const TRAIN_COMMAND: ConfigCommand<TrainSettings> = {
+  usage: "deno task train [--arch NETWORK] [--data DATA] [flags]",
+  summary:
+    "Trains a network from scratch (SGD with Nesterov momentum, cosine learning rate with\n" +
+    "linear warmup, label smoothing) and writes OUT/metrics.jsonl, loss and accuracy curves,\n" +
+    "OUT/checkpoint.onnx (with its .state.json) and OUT/model.onnx (BN folded).\n" +
+    "SIGINT, SIGTERM or SIGUSR1 finish the current step, write the checkpoint and exit\n" +
+    "(130/143/138); --resume continues, ending as an uninterrupted run would.",
+  flags: {
+    arch: text(
+      "arch",
+      "NETWORK",
+      "built-in name (mobilenetv2-28, mobilenetv2, ...), a network spec JSON or a\n" +
+        "ProxylessNAS net.config",
     ),
-  );
-}
+    data: text(
+      "data",
+      "DATA",
+      "fashion-mnist[:DIR], cifar10:DIR or imagenet:DIR (DIR/train/<class>/*, DIR/val/...)",
+    ),
+    "image-size": optional(
+      num(
+        "imageSize",
+        "N",
+        POSITIVE,
+        "side of the crops taken from image folders; must agree with the network's spec\n" +
+          "(a net.config records none, so this sets it)",
+      ),
+      "the network's input size",
+    ),
+    epochs: num("epochs", "N", POSITIVE, "epochs to train"),
+    batch: num("batchSize", "N", POSITIVE, "images per step"),
+    "train-images": num(
+      "trainImages",
+      "N",
+      COUNT,
+      "train on a seeded subset of N training images, the same every epoch (0: all)",
+    ),
+    lr: num("lr", "LR", { min: 0 }, "peak learning rate"),
+    momentum: num("momentum", "M", { min: 0, max: 0.999 }, "SGD (Nesterov) momentum"),
+    wd: num("weightDecay", "WD", { min: 0 }, "weight decay of conv and linear weights"),
+    "label-smoothing": num("labelSmoothing", "E", { min: 0, max: 1 }, "label smoothing"),
+    warmup: num("warmupEpochs", "EPOCHS", { min: 0 }, "linear warmup, in epochs"),
+    "val-split": num(
+      "valSplit",
+      "F",
+      { min: 0, max: 0.9 },
+      "fraction of the training set held out for validation",
+    ),
+    seed: num("seed", "N", COUNT, "seed of weights, shuffles and splits"),
+    out: text("out", "DIR", "output folder", (value, flag) => void readFolder(flag, value)),
+    "log-every": num(
+      "logEvery",
+      "N",
+      POSITIVE,
+      "steps between metric readbacks (each one waits for the GPU)",
+    ),
+    "checkpoint-every": {
+      key: "checkpointEvery",
+      arg: "DURATION|STEPS",
+      help: "how often a step checkpoint is written (what kill -9 can lose): wall time\n" +
+        "(90s, 5m, 1h; at least 20× a checkpoint's own cost) or steps (200); 0: only at\n" +
+        "the end of each epoch (and on SIGINT, SIGTERM or SIGUSR1, which always checkpoint)",
+      read: (value, flag) => parseCheckpointEvery(value, flag),
+      // As the flag takes it ("10" steps, "1m").
+      show: (every: CheckpointEvery) =>
+        "steps" in every ? String(every.steps) : formatCheckpointEvery(every),
+    },
+    augment: optional(
+      text(
+        "augment",
+        "LIST",
+        "training augmentation of fashion-mnist and cifar10: a comma list of crop, flip,\n" +
+          "erase, or none (image folders: random-resized-crop and flip)",
+      ),
+      "fashion-mnist: none; cifar10: crop,flip",
+    ),
+    "crop-pad": optional(
+      num("cropPad", "N", POSITIVE, "zero padding before the random crop"),
+      CROP_PAD_DEFAULTS,
+    ),
+    "erase-prob": optional(
+      num("eraseProb", "P", { min: 0, max: 1 }, "probability of random erasing per image"),
+      ERASE_PROB_DEFAULT,
+    ),
+    dropout: optional(
+      num(
+        "dropout",
+        "P",
+        { min: 0 },
+        "dropout before the classifier, overriding the network's own",
+      ),
+      "the spec's",
+    ),
+    resume: toggle("resume", "continue from OUT/checkpoint.onnx"),
+    quick: toggle("quick", QUICK_HELP),
+    "max-steps": num("maxSteps", "N", COUNT, "stop after N steps (0: no limit)"),
+    "eval-batches": num("evalBatches", "N", COUNT, "evaluate on at most N batches (0: all)"),
+    "stop-after": num(
+      "stopAfter",
+      "N",
+      COUNT,
+      "stop after N steps as an interruption would: a checkpoint there, then\n" +
+        "continue with --resume (for resume tests)",
+    ),
+    quiet: toggle("quiet", "no progress lines"),
+  },
+};
+
+/** `deno task train --help`. */
+export const TRAIN_USAGE: string = configHelp(TRAIN_COMMAND, DEFAULT_TRAIN_SETTINGS, [
+  ["--quick", QUICK_TRAIN_SETTINGS],
+]);
 
 /** Everything `deno task train` was asked for, checked, before anything is read. */
 export interface TrainRequest {
@@ -208,69 +273,66 @@ export interface TrainRequest {
   readonly config: TrainConfig;
 }
 
+/** What a caller fixes itself (autospace: the data, the network, the folder, `--quick`). */
+export type TrainSet = Partial<Pick<TrainSettings, "quick" | "data" | "arch" | "out">>;
+
+/** Reads `deno task train` flags into their settings; `set` over the flags. */
+export function parseTrainSettings(args: readonly string[], set: TrainSet = {}): TrainSettings {
+  const values = readConfigArgs(TRAIN_COMMAND, args);
+  const quick = values.quick === true || set.quick === true;
+  const base = quick ? QUICK_TRAIN_SETTINGS : DEFAULT_TRAIN_SETTINGS;
+  return { ...applyConfigArgs(TRAIN_COMMAND, values, base), ...set, quick };
+}
+
 /**
  * Reads `deno task train` flags (see `TRAIN_COMMAND`); `set` holds what a caller fixes
  * itself (autospace: the data, the network, the folder, `--quick`), over the flags.
  * Throws one line naming the bad flag; reads no file.
  */
-export function parseTrainArgs(
-  args: readonly string[],
-  set: { quick?: boolean; data?: string; arch?: string; out?: string } = {},
-): TrainRequest {
-  const parsed = parseCommandArgs(TRAIN_COMMAND, args).values;
-  const values = {
-    ...parsed,
-    data: set.data ?? parsed.data,
-    arch: set.arch ?? parsed.arch,
-    out: set.out ?? parsed.out,
-    quick: parsed.quick || !!set.quick,
-  };
-  const seed = cliNumber("seed", values.seed, { integer: true, min: 0 });
-  const imageSize = cliOptionalNumber("image-size", values["image-size"], {
-    integer: true,
-    min: 1,
-  });
-  const data = parseDataSpec(values.data!);
+export function parseTrainArgs(args: readonly string[], set: TrainSet = {}): TrainRequest {
+  return trainRequest(parseTrainSettings(args, set));
+}
+
+/** The request of checked settings: the data parsed, the augmentation resolved. */
+export function trainRequest(s: TrainSettings): TrainRequest {
+  const data = parseDataSpec(s.data);
   const augmentation = augmentationOptions(data.kind, {
-    names: values.augment,
-    cropPad: cliOptionalNumber("crop-pad", values["crop-pad"], { integer: true, min: 1 }),
-    eraseProb: cliOptionalNumber("erase-prob", values["erase-prob"], { min: 0, max: 1 }),
+    names: s.augment,
+    cropPad: s.cropPad,
+    eraseProb: s.eraseProb,
   });
-  const dropout = cliOptionalNumber("dropout", values.dropout, { min: 0 });
-  if (dropout !== undefined && dropout >= 1) {
-    throw new Error(`--dropout must be below 1, got ${dropout}`);
+  if (s.dropout !== undefined && s.dropout >= 1) {
+    throw new Error(`--dropout must be below 1, got ${s.dropout}`);
   }
   const config: TrainConfig = {
-    epochs: cliNumber("epochs", values.epochs, { integer: true, min: 1 }),
-    batchSize: cliNumber("batch", values.batch, { integer: true, min: 1 }),
-    lr: cliNumber("lr", values.lr, { min: 0 }),
-    momentum: cliNumber("momentum", values.momentum, { min: 0, max: 0.999 }),
+    epochs: s.epochs,
+    batchSize: s.batchSize,
+    lr: s.lr,
+    momentum: s.momentum,
     nesterov: true,
-    weightDecay: cliNumber("wd", values.wd, { min: 0 }),
-    labelSmoothing: cliNumber("label-smoothing", values["label-smoothing"], { min: 0, max: 1 }),
-    warmupEpochs: cliNumber("warmup", values.warmup, { min: 0 }),
-    seed,
-    outDir: values.out!,
-    logEvery: cliNumber("log-every", values["log-every"], { integer: true, min: 1 }),
-    checkpointEvery: parseCheckpointEvery(values["checkpoint-every"]!),
-    resume: values.resume,
-    maxSteps: cliNumber("max-steps", values["max-steps"], { integer: true, min: 0 }),
-    evalBatches: cliNumber("eval-batches", values["eval-batches"], { integer: true, min: 0 }),
-    stopAfter: cliNumber("stop-after", values["stop-after"], { integer: true, min: 0 }),
-    quiet: values.quiet,
-    ...(values.quick ? quickSettings(args) : {}),
+    weightDecay: s.weightDecay,
+    labelSmoothing: s.labelSmoothing,
+    warmupEpochs: s.warmupEpochs,
+    seed: s.seed,
+    outDir: s.out,
+    logEvery: s.logEvery,
+    checkpointEvery: s.checkpointEvery,
+    resume: s.resume,
+    maxSteps: s.maxSteps,
+    evalBatches: s.evalBatches,
+    stopAfter: s.stopAfter,
+    quiet: s.quiet,
   };
-  if (config.outDir.trim() === "") throw new Error("--out must name a folder, got an empty value");
   return {
-    arch: values.arch!,
-    dataText: values.data!,
+    arch: s.arch,
+    dataText: s.data,
     data,
-    imageSize,
-    valSplit: cliNumber("val-split", values["val-split"], { min: 0, max: 0.9 }),
-    trainImages: cliNumber("train-images", values["train-images"], { integer: true, min: 0 }),
+    imageSize: s.imageSize,
+    valSplit: s.valSplit,
+    trainImages: s.trainImages,
     augmentation,
-    dropout,
-    quick: values.quick,
+    dropout: s.dropout,
+    quick: s.quick,
     config,
   };
 }

@@ -103,7 +103,7 @@ interface Counters {
   globalStep: number;
   optimizerSteps: number;
   trainSums: number[];
-  /** The GPU's metric sums of the steps since the last readback (absent in older files). */
+  /** The GPU's metric sums of the steps since the last readback (absent: none pending). */
   pendingMetrics?: number[];
   history: EpochRecord[];
   configSeed: number;

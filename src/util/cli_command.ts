@@ -249,6 +249,8 @@ export interface ConfigCommand<C> {
   /** What the task does, a few lines. */
   readonly summary: string;
   readonly flags: Readonly<Record<string, ConfigFlag<C>>>;
+  /** Whether the task takes positional arguments (named in `usage`). */
+  readonly positionals?: boolean;
   /** Extra text after the flags (environment, examples). */
   readonly notes?: string;
 }
@@ -298,6 +300,11 @@ export function textFlag<C>(
   };
 }
 
+/** `flag` where its field has no default value: `--help` says what leaving it out means. */
+export function optionalFlag<C>(flag: ConfigFlag<C>, absent: string): ConfigFlag<C> {
+  return { ...flag, defaultText: absent };
+}
+
 /** A switch: given, it sets field `key` to true. */
 export function switchFlag<C>(key: keyof C & string, help: string): ConfigFlag<C> {
   return { key, help };
@@ -308,11 +315,51 @@ export function readConfigArgs<C>(
   cmd: ConfigCommand<C>,
   args: readonly string[],
 ): Record<string, string | boolean | undefined> {
+  return readConfigLine(cmd, args).values;
+}
+
+/** `readConfigArgs`, and the positional arguments where the command takes them. */
+export function readConfigLine<C>(
+  cmd: ConfigCommand<C>,
+  args: readonly string[],
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   const flags: Record<string, CliFlag> = {};
   for (const [name, f] of Object.entries(cmd.flags)) {
     flags[name] = { type: f.arg === undefined ? "boolean" : "string", short: f.short, help: "" };
   }
-  return parseCommandArgs({ usage: cmd.usage, summary: "", flags }, args).values;
+  const line = { usage: cmd.usage, summary: "", flags, positionals: cmd.positionals };
+  return parseCommandArgs(line, args);
+}
+
+/**
+ * Reads a command line by `cmd`: `base` with every given flag's field set, the flags as
+ * given (for checks of which go together) and the positional arguments.
+ */
+export function parseConfigLine<C>(
+  cmd: ConfigCommand<C>,
+  args: readonly string[],
+  base: C,
+): {
+  config: C;
+  given: Record<string, string | boolean | undefined>;
+  positionals: string[];
+} {
+  const { values, positionals } = readConfigLine(cmd, args);
+  return { config: applyConfigArgs(cmd, values, base), given: values, positionals };
+}
+
+/** The items of a comma list, trimmed, empty ones left out. */
+export function readList(text: string): string[] {
+  return text.split(",").map((item) => item.trim()).filter((item) => item !== "");
+}
+
+/** A comma list of distinct seeds (integers ≥ 0); one line naming the flag otherwise. */
+export function readSeeds(text: string, flag: string): number[] {
+  const seeds = readList(text).map((s) => readNumber(flag, s, COUNT));
+  if (seeds.length === 0 || new Set(seeds).size !== seeds.length) {
+    throw new Error(`--${flag} must name distinct seeds, got "${text}"`);
+  }
+  return seeds;
 }
 
 /** `base` with the field of every flag in `values` set from its text. */

@@ -1,6 +1,7 @@
 /**
- * Spearman's rank correlation: Pearson's correlation of the ranks (ties get the mean
- * of the ranks they span). 1 when two lists order their items the same way.
+ * Correlations of two lists: Pearson's; Spearman's rank correlation, Pearson's of the
+ * ranks (ties get the mean of the ranks they span), 1 when two lists order their items
+ * the same way; and Kendall's τ-b.
  */
 
 /** Ranks 0..n−1 by value, ties sharing their mean rank. */
@@ -16,22 +17,34 @@ export function ranks(values: readonly number[]): number[] {
   return out;
 }
 
-/** Spearman's ρ of two equally long lists (NaN when either is constant or shorter than 2). */
-export function spearman(a: readonly number[], b: readonly number[]): number {
-  if (a.length !== b.length) throw new RangeError(`spearman: lengths ${a.length} ≠ ${b.length}`);
-  const ra = ranks(a);
-  const rb = ranks(b);
-  const n = a.length;
-  const mean = (n - 1) / 2;
+/** Σ(a−ma)(b−mb) / √(Σ(a−ma)²·Σ(b−mb)²): Pearson's r about the means given. */
+function correlationAbout(a: readonly number[], b: readonly number[], ma: number, mb: number) {
   let cov = 0;
   let va = 0;
   let vb = 0;
-  for (let i = 0; i < n; i++) {
-    cov += (ra[i] - mean) * (rb[i] - mean);
-    va += (ra[i] - mean) ** 2;
-    vb += (rb[i] - mean) ** 2;
+  for (let i = 0; i < a.length; i++) {
+    cov += (a[i] - ma) * (b[i] - mb);
+    va += (a[i] - ma) ** 2;
+    vb += (b[i] - mb) ** 2;
   }
   return cov / Math.sqrt(va * vb);
+}
+
+/** Pearson's correlation of two equally long lists (NaN when either is constant). */
+export function pearson(a: readonly number[], b: readonly number[]): number {
+  if (a.length !== b.length) throw new RangeError(`pearson: lengths ${a.length} ≠ ${b.length}`);
+  const n = a.length;
+  const ma = a.reduce((s, x) => s + x, 0) / n;
+  const mb = b.reduce((s, x) => s + x, 0) / n;
+  return correlationAbout(a, b, ma, mb);
+}
+
+/** Spearman's ρ of two equally long lists (NaN when either is constant or shorter than 2). */
+export function spearman(a: readonly number[], b: readonly number[]): number {
+  if (a.length !== b.length) throw new RangeError(`spearman: lengths ${a.length} ≠ ${b.length}`);
+  // The mean of the ranks 0..n−1 is (n − 1)/2, ties included.
+  const mean = (a.length - 1) / 2;
+  return correlationAbout(ranks(a), ranks(b), mean, mean);
 }
 
 /**
