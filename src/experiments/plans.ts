@@ -504,20 +504,26 @@ const SEARCH_VS_RANDOM: ExperimentPlan = (() => {
         trainArgs,
         ...rest,
       });
-      const found = run("found", {
-        searchArgs: [
-          ...["--space", path, "--algo", "proxyless-g", "--seed", String(seed)],
-          ...DECIDING_SEARCH,
-          ...["--derive", "scored"],
-        ],
-      });
+      // A deciding search (`--derive scored`), and a uniform draw at its found network's MAdds.
+      const search = (arm: string, algo: string) =>
+        run(arm, {
+          searchArgs: [
+            ...["--space", path, "--algo", algo, "--seed", String(seed)],
+            ...DECIDING_SEARCH,
+            ...["--derive", "scored"],
+          ],
+        });
+      const drawAt = (arm: string, matched: SearchTrainRun) =>
+        run(arm, {
+          searchArgs: ["--space", path, "--tolerance", DRAW_TOLERANCE, "--seed", String(seed)],
+          drawMatching: matched.id,
+        });
+      const found = search("found", "proxyless-g");
+      const foundRl = search("found-rl", "proxyless-rl");
       runs.push(
         found,
         run("found-argmax", { trainFrom: { run: found.id, network: "argmax/network.json" } }),
-        run("random-draw", {
-          searchArgs: ["--space", path, "--tolerance", DRAW_TOLERANCE, "--seed", String(seed)],
-          drawMatching: found.id,
-        }),
+        drawAt("random-draw", found),
         run("random-search", {
           // The search's defaults train the supernet for as many weight steps as G's.
           searchArgs: [
@@ -525,20 +531,8 @@ const SEARCH_VS_RANDOM: ExperimentPlan = (() => {
             ...["--madds-max", cap],
           ],
         }),
-      );
-      const foundRl = run("found-rl", {
-        searchArgs: [
-          ...["--space", path, "--algo", "proxyless-rl", "--seed", String(seed)],
-          ...DECIDING_SEARCH,
-          ...["--derive", "scored"],
-        ],
-      });
-      runs.push(
         foundRl,
-        run("random-draw-rl", {
-          searchArgs: ["--space", path, "--tolerance", DRAW_TOLERANCE, "--seed", String(seed)],
-          drawMatching: foundRl.id,
-        }),
+        drawAt("random-draw-rl", foundRl),
       );
     }
   }

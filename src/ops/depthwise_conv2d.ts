@@ -270,7 +270,7 @@ function checkDy(g: DepthwiseGeometry, dy: Tensor): void {
 /**
  * The split of dw's reduction. Tiled: enough workgroups to fill the device, ≥ 2
  * blocks a lane. Register: the fewest parts a channel that still give
- * `DW_REGISTER_LANES` lanes, each walking ≥ `DW_REGISTER_MIN_BLOCKS` blocks, so
+ * `DW_REGISTER.lanes` lanes, each walking ≥ `DW_REGISTER.minBlocks` blocks, so
  * that few partials are written and read again (one part: no second pass). A 4×4
  * plane at batch 64 has 64 blocks a channel: with 64 lanes a channel, as the tiled
  * split has, each lane wrote its 9 partials after one block.
@@ -283,14 +283,14 @@ function weightGradPlan(
   const [bw, bh] = blockCounts(g.ho, g.wo, tile);
   const items = g.n * bw * bh;
   if (variant === "register") {
-    const lanes = bw * bh === 1 ? DW_REGISTER_LANES_PLANE : DW_REGISTER_LANES;
+    const lanes = bw * bh === 1 ? DW_REGISTER.lanesPlane : DW_REGISTER.lanes;
     const parts = Math.max(
       1,
-      Math.min(Math.ceil(lanes / g.c), Math.floor(items / DW_REGISTER_MIN_BLOCKS)),
+      Math.min(Math.ceil(lanes / g.c), Math.floor(items / DW_REGISTER.minBlocks)),
     );
     // Narrower workgroups until there are enough to spread over llvmpipe's threads.
     let wg = 32;
-    while (wg > 8 && Math.ceil((g.c * parts) / wg) < DW_REGISTER_GROUPS) wg /= 2;
+    while (wg > 8 && Math.ceil((g.c * parts) / wg) < DW_REGISTER.groups) wg /= 2;
     return { variant, wg, chunks: parts, partials: parts };
   }
   const chunks = Math.max(1, Math.min(Math.ceil(256 / g.c), Math.floor(items / (WG * 2))));
@@ -304,10 +304,7 @@ function weightGradPlan(
  * channels, interleaved in-process A/B, minima over 10 rounds; 7×7 neutral), while
  * on 14×14 planes more parts than 6 were slower.
  */
-const DW_REGISTER_LANES = 512;
-const DW_REGISTER_LANES_PLANE = 4096;
-const DW_REGISTER_MIN_BLOCKS = 8;
-const DW_REGISTER_GROUPS = 32;
+const DW_REGISTER = { lanes: 512, lanesPlane: 4096, minBlocks: 8, groups: 32 } as const;
 
 /**
  * dw [C, 1, k, k] from x (or act(bn(x)) with `norm`) and dy: a per-channel reduction

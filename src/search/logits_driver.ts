@@ -18,11 +18,24 @@ export interface LogitsDriverState {
   lambda: { lambda: number | null };
 }
 
-/** α, Eq. 6's term and the driver parts read from them, for a search on α. */
-export function logitsDriver(ctx: SearchContext): {
+/** A part of a search's own state, saved beside α and λ under its key in the checkpoint. */
+export interface StatePart {
+  getState(): unknown;
+  /** Receives what `getState` gave (undefined from a checkpoint written without the part). */
+  setState(state: never): void;
+}
+
+/**
+ * α, Eq. 6's term and the driver parts read from them, for a search on α; `own` holds the
+ * search's further state by checkpoint key (G's gate statistics, RL's baseline).
+ */
+export function logitsDriver(ctx: SearchContext, own: Record<string, StatePart> = {}): {
   logits: ArchitectureLogits;
   eq6: Eq6Term;
-  parts: Pick<SearchDriver, "trainingPath" | "distribution" | "decisions" | "lambda" | "derive">;
+  parts: Pick<
+    SearchDriver,
+    "trainingPath" | "distribution" | "decisions" | "lambda" | "derive" | "getState" | "setState"
+  >;
 } {
   const { cfg } = ctx;
   const logits = new ArchitectureLogits(ctx.costs.choices, archAdamOptions(cfg));
@@ -36,6 +49,17 @@ export function logitsDriver(ctx: SearchContext): {
       cfg.derive === "scored"
         ? deriveScored(ctx, logits.alphas)
         : Promise.resolve(deriveFromLogits(logits.alphas, ctx.cost.model, ctx.cost.max)),
+    getState: (): LogitsDriverState & Record<string, unknown> => ({
+      logits: logits.getState(),
+      lambda: eq6.getState(),
+      ...Object.fromEntries(Object.entries(own).map(([key, part]) => [key, part.getState()])),
+    }),
+    setState(state: unknown) {
+      const s = state as LogitsDriverState & Record<string, never>;
+      logits.setState(s.logits);
+      eq6.setState(s.lambda);
+      for (const [key, part] of Object.entries(own)) part.setState(s[key]);
+    },
   };
   return { logits, eq6, parts };
 }

@@ -22,19 +22,14 @@ import { binaryGate, sampleActivePaths, softmax } from "../supernet/gates.ts";
 import { gateGradientStep } from "../supernet/supernet_steps.ts";
 import type { SearchContext, SearchDriver } from "./driver.ts";
 import { expectedCost } from "./expected_cost.ts";
-import { GateGradientStatistics, type GateStatisticsState } from "./gate_statistics.ts";
-import { logitsDriver, type LogitsDriverState } from "./logits_driver.ts";
-
-/** Saved form of the gradient search. */
-interface ProxylessGState extends LogitsDriverState {
-  gates?: GateStatisticsState;
-}
+import { GateGradientStatistics } from "./gate_statistics.ts";
+import { logitsDriver } from "./logits_driver.ts";
 
 export function proxylessGradientSearch(ctx: SearchContext): SearchDriver {
   const { cfg, costs, supernet, rng } = ctx;
-  const { logits, eq6, parts } = logitsDriver(ctx);
-  const mixed = costs.searchable.map((layer) => supernet.mixed.get(layer)!);
   const gateStatistics = new GateGradientStatistics(costs.choices);
+  const { logits, eq6, parts } = logitsDriver(ctx, { gates: gateStatistics });
+  const mixed = costs.searchable.map((layer) => supernet.mixed.get(layer)!);
 
   return {
     ...parts,
@@ -89,16 +84,5 @@ export function proxylessGradientSearch(ctx: SearchContext): SearchDriver {
     },
 
     gateGradients: () => gateStatistics.summary(),
-    getState: (): ProxylessGState => ({
-      logits: logits.getState(),
-      lambda: eq6.getState(),
-      gates: gateStatistics.getState(),
-    }),
-    setState(state: unknown) {
-      const s = state as ProxylessGState;
-      logits.setState(s.logits);
-      eq6.setState(s.lambda);
-      gateStatistics.setState(s.gates);
-    },
   };
 }

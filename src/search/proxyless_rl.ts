@@ -22,19 +22,14 @@ import { MetricsAccumulator } from "../supernet/metrics_accumulator.ts";
 import { batchTensors } from "../supernet/supernet_steps.ts";
 import type { SearchContext, SearchDriver } from "./driver.ts";
 import { expectedCost, pathCost } from "./expected_cost.ts";
-import { logitsDriver, type LogitsDriverState } from "./logits_driver.ts";
+import { logitsDriver } from "./logits_driver.ts";
 import { drawAlternatives, pairedLossGradient, pairedPaths } from "./paired_reinforce.ts";
 import { Reinforce } from "./reinforce.ts";
 
-/** Saved form of the REINFORCE search. */
-interface ProxylessRlState extends LogitsDriverState {
-  baseline: { baseline: number | null };
-}
-
 export function proxylessReinforceSearch(ctx: SearchContext): SearchDriver {
   const { cfg, costs, supernet, rng } = ctx;
-  const { logits, eq6, parts } = logitsDriver(ctx);
   const reinforce = new Reinforce({ baselineDecayWeight: cfg.rlBaselineWeight });
+  const { logits, eq6, parts } = logitsDriver(ctx, { baseline: reinforce });
   // The paired estimator scores the context and at most one path a layer.
   const scored = cfg.rlEstimator === "paired" ? 1 + costs.choices.length : cfg.rlSamples;
   const sampleMetrics = Array.from(
@@ -87,17 +82,6 @@ export function proxylessReinforceSearch(ctx: SearchContext): SearchDriver {
       logits.recordStep();
     },
 
-    getState: (): ProxylessRlState => ({
-      logits: logits.getState(),
-      lambda: eq6.getState(),
-      baseline: reinforce.getState(),
-    }),
-    setState(state: unknown) {
-      const s = state as ProxylessRlState;
-      logits.setState(s.logits);
-      eq6.setState(s.lambda);
-      reinforce.setState(s.baseline);
-    },
     dispose() {
       for (const m of sampleMetrics) m.dispose();
     },
