@@ -14,210 +14,47 @@
  */
 import { dirname } from "node:path";
 import type { AccessCosts } from "../src/bench/access_costs.ts";
+import {
+  BENCH_USAGE,
+  type BenchRequest,
+  KERNEL_BATCH,
+  LATENCY_BATCH,
+  LATENCY_SPACE,
+  parseBenchArgs,
+  SUPERNET_PATH_SPACE,
+} from "../src/bench/command.ts";
 import type { LatencyBenchOptions } from "../src/bench/latency_sections.ts";
 import type { SupernetPathOptions } from "../src/bench/supernet_path.ts";
 import { type BenchOptions, runBench } from "../src/bench/runner.ts";
-import {
-  DEFAULT_SECTIONS,
-  parseSections,
-  type SectionName,
-  sectionsHelp,
-} from "../src/bench/sections.ts";
 import { defaultCachePath } from "../src/latency/cache.ts";
-import { DEFAULT_LATENCY_ROUNDS, DEFAULT_LATENCY_STATISTIC } from "../src/latency/table.ts";
 import { loadTarget } from "../src/space/load.ts";
 import type { SearchSpaceSpec } from "../src/space/search_space_spec.ts";
 import { initEngine, shutdownEngine } from "../src/tensor/init.ts";
 import { atomicWrite } from "../src/util/atomic_write.ts";
-import { oneOf } from "../src/util/cli_command.ts";
-import { cliNumber, cliOptionalNumber, parseCli, runCli } from "./_cli.ts";
+import { runCli, wantsHelp } from "./_cli.ts";
 
-/** The supernet-path section's default space: the evolution's learned space kept in docs. */
-const LEARNED_SPACE = "docs/runs/evolve-default/search_space.json";
-
-/** The latency batch when --batch is not given: the training batch of evolve and search. */
-const LATENCY_BATCH = 64;
-
-function defaultCachePathText(): string {
-  try {
-    return defaultCachePath();
-  } catch {
-    return "~/.cache/autospace/latency.json";
-  }
+if (wantsHelp(Deno.args)) {
+  console.log(BENCH_USAGE);
+  Deno.exit(0);
 }
 
-const BENCH = {
-  usage: "deno task bench [flags]",
-  summary: "Times every conv kernel, forward and backward, at the default supernet's and\n" +
-    "MobileNetV2-224's layer shapes, the target kernels, and full training steps; the\n" +
-    "latency sections time every candidate block of a search space (forward, eval mode)\n" +
-    "into a cached table, and check its predictions on sampled networks. Tables go to\n" +
-    "stdout, progress lines to stderr.",
-  flags: {
-    sections: {
-      type: "string",
-      default: DEFAULT_SECTIONS,
-      arg: "LIST",
-      help: sectionsHelp(),
-    },
-    batch: {
-      type: "string",
-      arg: "N",
-      defaultText: `32 for targets and supernet, ${LATENCY_BATCH} (the training batch) for latency`,
-      help: "batch of the targets and supernet sections, and of the latency table",
-    },
-    "mbv2-batch": {
-      type: "string",
-      arg: "N",
-      defaultText: "--batch, halved until every layer fits the adapter's storage-binding " +
-        "limit; 16 on lavapipe",
-      help: "MobileNetV2-224 batch",
-    },
-    "train-batch": { type: "string", default: "64", arg: "N", help: "training-step batch" },
-    "train-width": {
-      type: "string",
-      default: "0.5",
-      arg: "W",
-      help: "MobileNetV2 width of the training network (0.5: 12.9M MAdds, the closest to the\n" +
-        "PyTorch reference's 12.2M; 1.0 is mobilenetv2-28)",
-    },
-    reps: { type: "string", default: "5", arg: "N", help: "timed repetitions, ≥ 5" },
-    warmup: { type: "string", default: "1", arg: "N", help: "warm-up repetitions" },
-    "profile-steps": {
-      type: "string",
-      default: "5",
-      arg: "N",
-      help: "training steps profiled with a timestamp pair per dispatch; the per-kernel\n" +
-        "table takes each dispatch's minimum over them",
-    },
-    timer: {
-      type: "string",
-      default: "auto",
-      arg: "METHOD",
-      help: "auto (timestamps where the adapter has them), timestamp or wallclock",
-    },
-    variant: {
-      type: "string",
-      arg: "V",
-      defaultText: "by adapter",
-      help: "force the kernel family: register (CPU adapters) or tiled (GPUs)",
-    },
-    compare: {
-      type: "boolean",
-      default: false,
-      help: "also time the forward convs with tfjs-backend-webgpu (same adapter) and\n" +
-        "onnxruntime-node (CPU), and print ours ÷ theirs",
-    },
-    json: { type: "string", arg: "FILE", help: "write everything measured as JSON" },
-    "access-costs": {
-      type: "string",
-      arg: "FILE",
-      help: "train: access costs for the step's floor, from a --json file of --sections access\n" +
-        "(e.g. docs/results/access_costs.json); --sections access,train measures them instead",
-    },
-    "skip-timer-check": {
-      type: "boolean",
-      default: false,
-      help: "do not compare timestamps with the wall clock at the start",
-    },
-    seed: {
-      type: "string",
-      default: "1",
-      arg: "N",
-      help: "seed of the training-step data and weights, and of the networks latency-check\n" +
-        "samples",
-    },
-    space: {
-      type: "string",
-      arg: "S",
-      defaultText:
-        `baseline:compact-28 for the latency sections, ${LEARNED_SPACE} for supernet-path`,
-      help: "latency and supernet-path sections: the search space (baseline:compact-28,\n" +
-        "baseline:proxyless-224, a learned search_space.json, a search-space spec or config)",
-    },
-    pairs: {
-      type: "string",
-      default: "6",
-      arg: "N",
-      help: "supernet-path: fresh paths each timed against its own plain network (and per\n" +
-        "regeneration of the evolution)",
-    },
-    regenerations: {
-      type: "string",
-      default: "3",
-      arg: "N",
-      help: "supernet-path: regenerations of the evolution after its first",
-    },
-    networks: {
-      type: "string",
-      default: "12",
-      arg: "N",
-      help: "latency-check: networks sampled from the space, each measured whole at batch 1\n" +
-        "and at the latency batch",
-    },
-    "latency-cache": {
-      type: "string",
-      arg: "FILE",
-      defaultText: defaultCachePathText(),
-      help: "latency sections: cache of measured blocks, keyed by adapter, kernel family,\n" +
-        "timer and block/shape/batch; only missing entries are measured",
-    },
-    refresh: {
-      type: "boolean",
-      default: false,
-      help: "latency sections: measure every block again instead of reusing the cache",
-    },
-    rounds: {
-      type: "string",
-      default: String(DEFAULT_LATENCY_ROUNDS),
-      arg: "R",
-      help: "latency sections: measure every missing block (and every network) R times,\n" +
-        "round after round, and pool the repetitions (one pass is at the mercy of load drift)",
-    },
-    statistic: {
-      type: "string",
-      default: DEFAULT_LATENCY_STATISTIC,
-      arg: "S",
-      help: "latency: median or min over the pooled repetitions (latency-check reports both)",
-    },
-  },
-} as const;
-
-/** Flags only the latency sections read. */
-const LATENCY_FLAGS = ["latency-cache", "refresh"] as const;
-
 /** The latency sections' options; the space is loaded here, so a bad one fails first. */
-async function latencyOptions(
-  values: ReturnType<typeof parseCli<typeof BENCH.flags>>["values"],
-  sections: SectionName[],
-  seed: number,
-): Promise<LatencyBenchOptions | undefined> {
-  if (!sections.includes("latency") && !sections.includes("latency-check")) {
-    for (const flag of LATENCY_FLAGS) {
-      if (values[flag] !== undefined && values[flag] !== false) {
-        throw new Error(`--${flag} needs --sections latency or latency-check`);
-      }
-    }
-    return undefined;
-  }
-  const source = values.space ?? "baseline:compact-28";
-  const space = await loadSpace(source);
-  const statistic = oneOf("statistic", values.statistic!, ["median", "min"] as const);
-  const int = (flag: "networks" | "rounds", min: number) =>
-    cliNumber(flag, values[flag], { integer: true, min });
-  const batch = cliOptionalNumber("batch", values.batch, { integer: true, min: 1 }) ??
-    LATENCY_BATCH;
+async function latencyOptions(request: BenchRequest): Promise<LatencyBenchOptions | undefined> {
+  const { sections } = request;
+  if (!sections.includes("latency") && !sections.includes("latency-check")) return undefined;
+  const source = request.space ?? LATENCY_SPACE;
+  const batch = request.batch ?? LATENCY_BATCH;
   return {
-    space,
+    space: await loadSpace(source),
     source,
     batch,
     checkBatches: [...new Set([1, batch])],
-    networks: int("networks", 2),
-    cachePath: values["latency-cache"] ?? defaultCachePath(),
-    refresh: values.refresh,
-    rounds: int("rounds", 1),
-    seed,
-    statistic,
+    networks: request.networks,
+    cachePath: request.latencyCache ?? defaultCachePath(),
+    refresh: request.refresh,
+    rounds: request.rounds,
+    seed: request.seed,
+    statistic: request.statistic,
   };
 }
 
@@ -232,23 +69,19 @@ async function loadSpace(source: string): Promise<SearchSpaceSpec> {
 
 /** The supernet-path section's options; `--space` is loaded here so a bad one fails first. */
 async function supernetPathOptions(
-  values: ReturnType<typeof parseCli<typeof BENCH.flags>>["values"],
-  sections: SectionName[],
-  seed: number,
+  request: BenchRequest,
 ): Promise<SupernetPathOptions | undefined> {
-  if (!sections.includes("supernet-path")) return undefined;
-  const source = values.space ?? LEARNED_SPACE;
-  const int = (flag: "pairs" | "regenerations" | "reps" | "train-batch", min: number) =>
-    cliNumber(flag, values[flag], { integer: true, min });
+  if (!request.sections.includes("supernet-path")) return undefined;
+  const source = request.space ?? SUPERNET_PATH_SPACE;
   return {
     space: await loadSpace(source),
     source,
-    batch: int("train-batch", 2),
-    reps: int("reps", 1),
+    batch: request.trainBatch,
+    reps: request.reps,
     stepsPerRep: 2,
-    pairs: int("pairs", 1),
-    regenerations: int("regenerations", 0),
-    seed,
+    pairs: request.pairs,
+    regenerations: request.regenerations,
+    seed: request.seed,
   };
 }
 
@@ -262,67 +95,49 @@ async function readAccessCosts(path: string): Promise<{ costs: AccessCosts; sour
   return { costs, source: path };
 }
 
-async function parseOptions(args: string[]): Promise<{ opts: BenchOptions; json?: string }> {
-  const { values } = parseCli(BENCH, args);
-  const timer = oneOf("timer", values.timer!, ["auto", "timestamp", "wallclock"] as const);
-  const variant = values.variant === undefined
-    ? undefined
-    : oneOf("variant", values.variant, ["register", "tiled"] as const);
-  const width = cliNumber("train-width", values["train-width"], { min: 0.01, max: 4 });
+/** The runner's options from the request: files and spaces read, the adapter's env. */
+async function benchOptions(request: BenchRequest): Promise<BenchOptions> {
   let forceFallbackAdapter = false;
   try {
     forceFallbackAdapter = Deno.env.get("AUTOSPACE_ADAPTER") === "cpu";
   } catch { /* no env access: not forced */ }
-  const int = (flag: keyof typeof values, min: number) =>
-    cliNumber(flag, values[flag] as string, { integer: true, min });
-  const sections = parseSections(values.sections!);
-  const seed = int("seed", 0);
-  const spaceSections = ["latency", "latency-check", "supernet-path"] as const;
-  if (values["access-costs"] !== undefined && !sections.includes("train")) {
-    throw new Error("--access-costs needs --sections train");
-  }
-  if (values.space !== undefined && !spaceSections.some((s) => sections.includes(s))) {
-    throw new Error("--space needs --sections latency, latency-check or supernet-path");
-  }
   return {
-    json: values.json,
-    opts: {
-      sections,
-      batch: cliOptionalNumber("batch", values.batch, { integer: true, min: 1 }) ?? 32,
-      mbv2Batch: cliOptionalNumber("mbv2-batch", values["mbv2-batch"], { integer: true, min: 1 }),
-      trainBatch: int("train-batch", 2),
-      trainWidth: width,
-      reps: int("reps", 5),
-      warmup: int("warmup", 0),
-      profileSteps: int("profile-steps", 1),
-      timer,
-      compare: values.compare,
-      variant,
-      checkTimer: !values["skip-timer-check"],
-      seed,
-      forceFallbackAdapter,
-      accessCosts: values["access-costs"] === undefined
-        ? undefined
-        : await readAccessCosts(values["access-costs"]),
-      latency: await latencyOptions(values, sections, seed),
-      supernetPath: await supernetPathOptions(values, sections, seed),
-    },
+    sections: [...request.sections],
+    batch: request.batch ?? KERNEL_BATCH,
+    mbv2Batch: request.mbv2Batch ?? undefined,
+    trainBatch: request.trainBatch,
+    trainWidth: request.trainWidth,
+    reps: request.reps,
+    warmup: request.warmup,
+    profileSteps: request.profileSteps,
+    timer: request.timer,
+    compare: request.compare,
+    variant: request.variant ?? undefined,
+    checkTimer: !request.skipTimerCheck,
+    seed: request.seed,
+    forceFallbackAdapter,
+    accessCosts: request.accessCosts === null
+      ? undefined
+      : await readAccessCosts(request.accessCosts),
+    latency: await latencyOptions(request),
+    supernetPath: await supernetPathOptions(request),
   };
 }
 
 const encoder = new TextEncoder();
 await runCli("bench", async () => {
-  const parsed = await parseOptions(Deno.args);
+  const request = parseBenchArgs(Deno.args);
+  const opts = await benchOptions(request);
   try {
-    const gpu = await initEngine({ variant: parsed.opts.variant });
-    const report = await runBench(gpu, parsed.opts, {
+    const gpu = await initEngine({ variant: opts.variant });
+    const report = await runBench(gpu, opts, {
       print: (text) => console.log(text),
       progress: (line) => Deno.stderr.writeSync(encoder.encode(`  … ${line}\n`)),
     });
-    if (parsed.json) {
-      await Deno.mkdir(dirname(parsed.json), { recursive: true });
-      await atomicWrite(parsed.json, JSON.stringify(report, null, 2) + "\n");
-      console.log(`wrote ${parsed.json}`);
+    if (request.json !== null) {
+      await Deno.mkdir(dirname(request.json), { recursive: true });
+      await atomicWrite(request.json, JSON.stringify(report, null, 2) + "\n");
+      console.log(`wrote ${request.json}`);
     }
   } finally {
     await shutdownEngine().catch(() => undefined);

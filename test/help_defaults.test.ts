@@ -5,6 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { AUTOSPACE_COMMAND, AUTOSPACE_USAGE, parseAutospaceArgs } from "../src/autospace/config.ts";
+import {
+  BENCH_COMMAND,
+  BENCH_USAGE,
+  KERNEL_BATCH,
+  LATENCY_BATCH,
+  parseBenchArgs,
+} from "../src/bench/command.ts";
 import { EVOLVE_COMMAND, EVOLVE_USAGE, parseEvolveArgs } from "../src/evolve/config.ts";
 import {
   NULL_EVOLVE_COMMAND,
@@ -165,4 +172,18 @@ Deno.test("fidelity --help: every default is the config fidelity runs with, and 
     report.reportOnly && report.out === config([]).out,
     "--report-only reads --out's default",
   );
+});
+
+Deno.test("bench --help: every default is the request bench runs with", () => {
+  checkDefaults(BENCH_COMMAND, BENCH_USAGE, parseBenchArgs([]), []);
+  const request = parseBenchArgs([]);
+  assert.equal(request.batch, null, "no --batch: each section's own");
+  const shown = helpDefaults(BENCH_USAGE).get("batch")!;
+  assert.match(shown, new RegExp(`^${KERNEL_BATCH} for targets and supernet, ${LATENCY_BATCH} `));
+  assert.throws(
+    () => parseBenchArgs(["--sections", "targets", "--access-costs", "f.json"]),
+    /needs --sections train/,
+  );
+  assert.throws(() => parseBenchArgs(["--refresh"]), /--refresh needs --sections latency/);
+  assert.throws(() => parseBenchArgs(["--reps", "4"]), /--reps must be ≥ 5, got 4/);
 });
