@@ -15,47 +15,14 @@ import {
   stabilityAgainstNull,
   stabilityAgainstNullMarkdown,
 } from "../src/space/stability_vs_null.ts";
+import { COMPARE_USAGE, parseCompareArgs } from "../src/space/compare_command.ts";
 import { atomicWrite } from "../src/util/atomic_write.ts";
-import { parseCli, runCli } from "./_cli.ts";
+import { runCli, wantsHelp } from "./_cli.ts";
 
-const COMPARE = {
-  usage: "deno task compare-spaces SPACE.json SPACE.json [...] [--pairs] [--figures] [--out BASE]",
-  summary: "Compares learned search spaces (deno task evolve's search_space.json) layer by\n" +
-    "layer: cells shared by all, mean pairwise Jaccard overlap of the cell sets, and the\n" +
-    "total-variation distance between their mixes of edge ops, ratios and aggregations.\n" +
-    "With --figures, also what each space's cells are like (one space is enough): op mix\n" +
-    "of the live edges, ratios, product nodes, MAdds a cell, depth. A run's\n" +
-    "initial_space.json holds its initial populations.",
-  positionals: true,
-  flags: {
-    out: {
-      type: "string",
-      arg: "BASE",
-      defaultText: "none: print the table only",
-      help: "also write BASE.md and BASE.json",
-    },
-    pairs: {
-      type: "boolean",
-      default: false,
-      help: "also each figure's mean and range over the pairs of spaces, as\n" +
-        "deno task null-evolve reports its chance level",
-    },
-    null: {
-      type: "string",
-      arg: "DIR",
-      defaultText: "none",
-      help: "also test the spaces given against the null spaces in DIR/*/search_space.json\n" +
-        "(deno task null-evolve's folders): each figure's mean over their pairs against\n" +
-        "every group of as many null spaces, one-sided p, Holm over the figures",
-    },
-    figures: {
-      type: "boolean",
-      default: false,
-      help: "also each space's op mix of the live edges, ratios, product nodes, MAdds\n" +
-        "a cell and depth (the means of its layers)",
-    },
-  },
-} as const;
+if (wantsHelp(Deno.args)) {
+  console.log(COMPARE_USAGE);
+  Deno.exit(0);
+}
 
 /** The null spaces of a `deno task null-evolve` folder: DIR/<run>/search_space.json, by name. */
 async function readNullSpaces(dir: string) {
@@ -82,15 +49,8 @@ async function readNullSpaces(dir: string) {
 }
 
 await runCli("compare-spaces", async () => {
-  const { values, positionals } = parseCli(COMPARE, Deno.args);
-  const least = values.figures ? 1 : 2;
-  if (positionals.length < least) {
-    throw new Error(
-      values.figures
-        ? "give at least one search_space.json file"
-        : "give at least two search_space.json files to compare (or one with --figures)",
-    );
-  }
+  const request = parseCompareArgs(Deno.args);
+  const positionals = request.spaces;
   const spaces = [];
   for (const file of positionals) {
     let text: string;
@@ -102,12 +62,12 @@ await runCli("compare-spaces", async () => {
     spaces.push(readSearchSpaceFile(text, file));
   }
   const overlap = spaces.length >= 2 ? compareSpaces(spaces) : undefined;
-  const pairs = values.pairs && spaces.length >= 2 ? pairwiseOverlap(spaces) : undefined;
-  const nullDir = values.null as string | undefined;
-  const againstNull = nullDir === undefined
+  const pairs = request.pairs && spaces.length >= 2 ? pairwiseOverlap(spaces) : undefined;
+  const nullDir = request.null;
+  const againstNull = nullDir === null
     ? undefined
     : stabilityAgainstNull(spaces, await readNullSpaces(nullDir));
-  const figures = values.figures
+  const figures = request.figures
     ? spaces.map((space, i) => ({ name: positionals[i], figures: spaceFigures(space) }))
     : undefined;
   const markdown = [
@@ -122,8 +82,8 @@ await runCli("compare-spaces", async () => {
       : []),
   ].join("\n\n");
   console.log(markdown);
-  const out = values.out as string | undefined;
-  if (out !== undefined) {
+  const out = request.out;
+  if (out !== null) {
     await atomicWrite(`${out}.md`, markdown + "\n");
     const json = {
       spaces: positionals,

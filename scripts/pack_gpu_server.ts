@@ -10,52 +10,34 @@
  *   # on the server:
  *   tar xzf autospace-gpu.tar.gz && cd autospace-gpu && ./gpu-check.sh check-out
  */
-import { BUNDLE_FOLDER, packGpuBundle } from "../src/setup/gpu_bundle.ts";
+import { packGpuBundle } from "../src/setup/gpu_bundle.ts";
 import { DEVICE_TOOL_LIMIT_BYTES, writeGpuTools } from "../src/setup/gpu_tools.ts";
-import { parseCli, runCli } from "./_cli.ts";
+import { PACK_USAGE, parsePackArgs } from "../src/setup/pack_command.ts";
+import { runCli, wantsHelp } from "./_cli.ts";
 
-const PACK = {
-  usage: "deno task pack-gpu [--out FILE | --tools DIR]",
-  summary: "Packs an offline bundle for a headless GPU server: the project's tracked files, its\n" +
-    "linux-x64 npm packages, the Deno binary, Debian's Vulkan loader (libvulkan1) and a slice\n" +
-    `of Fashion-MNIST. On the server: tar xzf FILE && cd ${BUNDLE_FOLDER} && ./run.sh bench,\n` +
-    "or ./gpu-check.sh OUTDIR (the GPU check; docs/performance.md). Run scripts check for a\n" +
-    "Vulkan adapter first and say what to install when there is none.",
-  flags: {
-    out: {
-      type: "string",
-      default: "out/autospace-gpu.tar.gz",
-      arg: "FILE",
-      help: "the bundle to write",
-    },
-    tools: {
-      type: "string",
-      arg: "DIR",
-      help: "write the tools folder a checkout carries to a lent GPU machine instead\n" +
-        "(Deno and node_modules xz-compressed, libvulkan1, the data slice; e.g. .tools/gpu),\n" +
-        "for scripts/gpu_check.sh",
-    },
-  },
-} as const;
+if (wantsHelp(Deno.args)) {
+  console.log(PACK_USAGE);
+  Deno.exit(0);
+}
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
 await runCli("pack", async () => {
-  const { values } = parseCli(PACK, Deno.args);
+  const request = parsePackArgs(Deno.args);
   const log = (line: string) => console.log(line);
-  if (values.tools !== undefined) {
-    const { tools, tracked } = await writeGpuTools(values.tools, log);
+  if (request.tools !== null) {
+    const { tools, tracked } = await writeGpuTools(request.tools, log);
     const total = tools + tracked;
     console.log(
-      `pack: wrote ${values.tools} (${mib(tools)}; with the tracked files ${mib(total)}, ` +
+      `pack: wrote ${request.tools} (${mib(tools)}; with the tracked files ${mib(total)}, ` +
         `${total > DEVICE_TOOL_LIMIT_BYTES ? "OVER" : "within"} a device tool's ` +
         `${mib(DEVICE_TOOL_LIMIT_BYTES)}); there: bash scripts/gpu_check.sh OUTDIR`,
     );
     return;
   }
-  const size = await packGpuBundle(values.out!, log);
+  const size = await packGpuBundle(request.out, log);
   console.log(
-    `pack: wrote ${values.out} (${mib(size)}); on the server: tar xzf, then ` +
+    `pack: wrote ${request.out} (${mib(size)}); on the server: tar xzf, then ` +
       "./gpu-check.sh OUTDIR or ./run.sh bench",
   );
 });

@@ -9,51 +9,25 @@
 import { ensureVulkanAdapter } from "../src/setup/adapter.ts";
 import { ensureSlurm } from "../src/setup/slurm.ts";
 import { ensureFashionMnist, FASHION_MNIST_DEFAULT_DIR } from "../src/data/mod.ts";
-import { parseCli, runCli } from "./_cli.ts";
+import { parseSetupArgs, SETUP_USAGE } from "../src/setup/setup_command.ts";
+import { runCli, wantsHelp } from "./_cli.ts";
 
-const SETUP = {
-  usage: "deno task setup [--quiet] [--data] [--slurm] [--no-install]",
-  summary:
-    "Checks for a Vulkan WebGPU adapter (DENO_WEBGPU_BACKEND=vulkan, the backend every task\n" +
-    "uses on Linux) and installs mesa-vulkan-drivers with apt-get when there is none and it\n" +
-    "runs as root; otherwise prints one line saying what to install and exits 1.",
-  flags: {
-    quiet: { type: "boolean", default: false, help: "print only warnings and errors" },
-    data: {
-      type: "boolean",
-      default: false,
-      help: `also make sure Fashion-MNIST is in ${FASHION_MNIST_DEFAULT_DIR}\n` +
-        "(Debian's dataset-fashion-mnist)",
-    },
-    slurm: {
-      type: "boolean",
-      default: false,
-      help: "also install Slurm and munge when missing and root (for the cluster test);\n" +
-        "where it cannot, say why in one line and go on",
-    },
-    "no-install": {
-      type: "boolean",
-      default: false,
-      help: "never install packages: check, and say what is missing (GPU servers)",
-    },
-  },
-} as const;
+if (wantsHelp(Deno.args)) {
+  console.log(SETUP_USAGE);
+  Deno.exit(0);
+}
 
 await runCli("setup", async () => {
-  const { values } = parseCli(SETUP, Deno.args);
-  const log = values.quiet ? () => {} : (msg: string) => console.log(msg);
-  const adapter = await ensureVulkanAdapter(
-    log,
-    (msg) => console.error(msg),
-    !values["no-install"],
-  );
+  const request = parseSetupArgs(Deno.args);
+  const log = request.quiet ? () => {} : (msg: string) => console.log(msg);
+  const adapter = await ensureVulkanAdapter(log, (msg) => console.error(msg), !request.noInstall);
   log(`setup: WebGPU adapter: ${adapter}`);
-  if (values.data) {
+  if (request.data) {
     await ensureFashionMnist(FASHION_MNIST_DEFAULT_DIR);
     log(`setup: Fashion-MNIST present in ${FASHION_MNIST_DEFAULT_DIR}`);
   }
-  if (values.slurm) {
-    const absent = await ensureSlurm(log, !values["no-install"]);
+  if (request.slurm) {
+    const absent = await ensureSlurm(log, !request.noInstall);
     log(absent === null ? "setup: Slurm and munge present" : `setup: no Slurm cluster: ${absent}`);
   }
 });

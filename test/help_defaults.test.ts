@@ -35,6 +35,9 @@ import { parseRankArgs, RANK_COMMAND, RANK_USAGE } from "../src/rank/config.ts";
 import { parseSearchArgs, SEARCH_COMMAND, SEARCH_USAGE } from "../src/search/config.ts";
 import { DRAW_COMMAND, DRAW_USAGE, parseDrawArgs } from "../src/search/draw_command.ts";
 import { INSPECT_COMMAND, INSPECT_USAGE, parseInspectArgs } from "../src/space/inspect_command.ts";
+import { COMPARE_COMMAND, COMPARE_USAGE, parseCompareArgs } from "../src/space/compare_command.ts";
+import { PACK_COMMAND, PACK_USAGE, parsePackArgs } from "../src/setup/pack_command.ts";
+import { parseSetupArgs, SETUP_COMMAND, SETUP_USAGE } from "../src/setup/setup_command.ts";
 import { EXPORT_COMMAND, EXPORT_USAGE, parseExportArgs } from "../src/train/export_command.ts";
 import {
   parseTrainArgs,
@@ -186,4 +189,14 @@ Deno.test("bench --help: every default is the request bench runs with", () => {
   );
   assert.throws(() => parseBenchArgs(["--refresh"]), /--refresh needs --sections latency/);
   assert.throws(() => parseBenchArgs(["--reps", "4"]), /--reps must be ≥ 5, got 4/);
+});
+
+Deno.test("compare-spaces, pack-gpu and setup --help: every default is the request they run with", () => {
+  checkDefaults(COMPARE_COMMAND, COMPARE_USAGE, parseCompareArgs(["a.json", "b.json"]), []);
+  assert.deepEqual(parseCompareArgs(["a.json", "b.json"]).spaces, ["a.json", "b.json"]);
+  assert.throws(() => parseCompareArgs(["a.json"]), /give at least two search_space\.json/);
+  checkDefaults(PACK_COMMAND, PACK_USAGE, parsePackArgs([]), []);
+  assert.throws(() => parsePackArgs(["--out", "a.tgz", "--tools", "t"]), /not both/);
+  checkDefaults(SETUP_COMMAND, SETUP_USAGE, parseSetupArgs([]), []);
+  assert.equal(parseSetupArgs(["--no-install"]).noInstall, true);
 });
