@@ -9,6 +9,7 @@ import {
   EXPERIMENT_PLANS,
   type ExperimentPlan,
   experimentPlan,
+  LEARNED_VS_NULL_SEEDS,
   SEARCH_VS_RANDOM_SEEDS,
   type SearchTrainRun,
 } from "../src/experiments/plans.ts";
@@ -516,6 +517,67 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "a draw run with a target of its own: no match, its MAdds window, its row",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const planOut = await Deno.makeTempDir({ prefix: "experiment-own-draw-test-" });
+    try {
+      const draw: SearchTrainRun = {
+        kind: "search-train",
+        id: "manual-draw-seed3",
+        arm: "manual",
+        algo: "draw",
+        seed: 3,
+        searchArgs: ["--space", "baseline:compact-28", "--madds", "5M", "--tolerance", "0.015"],
+        draw: true,
+        trainArgs: ["--quick"],
+      };
+      checkPlanFlags({ name: "p", question: "q?", spaces: {}, runs: [draw] }, planOut);
+      const commands = runCommands(planOut, draw);
+      assert.equal(
+        commands.draw,
+        `deno task draw --space baseline:compact-28 --madds 5M --tolerance 0.015 ` +
+          `--out ${planOut}/${draw.id}/draw`,
+      );
+      const [first] = stagesOf(planOut, draw);
+      assert.equal(first.name, "draw");
+      await first.run(false, () => {});
+      const record = JSON.parse(await Deno.readTextFile(`${planOut}/${draw.id}/draw/draw.json`));
+      assert.equal(record.target, 5e6);
+      assert.ok(Math.abs(record.madds - 5e6) <= 0.015 * 5e6, `${record.madds}`);
+      for (const file of first.done) await Deno.stat(file);
+    } finally {
+      await Deno.remove(planOut, { recursive: true });
+    }
+  },
+});
+
+Deno.test("learned-vs-null-draws: per seed a draw of each space at 5M ±1.5%, one recipe", () => {
+  const plan = EXPERIMENT_PLANS["learned-vs-null-draws"];
+  assert.deepEqual([...LEARNED_VS_NULL_SEEDS], [20, 21, 22, 23, 24, 25, 26, 27]);
+  const runs = plan.runs as SearchTrainRun[];
+  assert.equal(runs.length, 16);
+  for (const seed of LEARNED_VS_NULL_SEEDS) {
+    const [learned, nul] = ["learned", "null"].map((arm) =>
+      runs.find((r) => r.seed === seed && r.arm === arm)!
+    );
+    assert.equal(flagOf(learned.searchArgs, "--space"), plan.spaces.learned);
+    assert.equal(flagOf(nul.searchArgs, "--space"), plan.spaces.null);
+    for (const r of [learned, nul]) {
+      assert.equal(r.draw, true);
+      assert.equal(r.drawMatching, undefined);
+      assert.equal(flagOf(r.searchArgs, "--madds"), "5M");
+      assert.equal(flagOf(r.searchArgs, "--tolerance"), "0.015");
+      assert.deepEqual(r.trainArgs, learned.trainArgs);
+      assert.equal(flagOf(r.trainArgs, "--seed"), String(seed));
+      assert.equal(flagOf(r.trainArgs, "--epochs"), "4");
+    }
+  }
+  assert.deepEqual(plan.comparisons, [{ arm: "learned", baseline: "null" }]);
+});
+
 Deno.test("deno task experiment --list prints every run's commands, draws included", async () => {
   const r = await runScript("experiment.ts", "--list");
   assert.equal(r.code, 0, r.stderr);
@@ -527,5 +589,6 @@ Deno.test("deno task experiment --list prints every run's commands, draws includ
       assert.ok(r.stdout.includes(command), `${run.id}: ${command}`);
     }
   }
-  assert.equal((r.stdout.match(/deno task draw --space/g) ?? []).length, 32);
+  // search-vs-random's 32 draws and learned-vs-null-draws' 16.
+  assert.equal((r.stdout.match(/deno task draw --space/g) ?? []).length, 48);
 });

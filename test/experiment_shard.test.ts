@@ -274,9 +274,10 @@ async function runArrayScript(signal: Deno.Signal | null, steps: number) {
       `${dir}/deno`,
       [
         "#!/bin/bash",
-        `echo "run: $*" >> ${log}`,
+        // The traps before the line the test waits for: a signal sent on seeing it finds them.
         `trap 'echo "run got TERM" >> ${log}; exit 143' TERM`,
         `trap 'echo "run got USR1" >> ${log}' USR1`,
+        `echo "run: $*" >> ${log}`,
         `for i in $(seq 1 ${steps}); do sleep 0.1; done`,
         `echo "run finished" >> ${log}`,
       ].join("\n") + "\n",

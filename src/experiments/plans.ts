@@ -40,6 +40,11 @@ export interface SearchTrainRun {
    * two in one shard, the draw after the search (src/experiments/shard.ts).
    */
   readonly drawMatching?: string;
+  /**
+   * The first stage is `deno task draw` with `searchArgs` (a target of its own, `--madds`)
+   * instead of a search; `drawMatching` implies a draw too.
+   */
+  readonly draw?: boolean;
   /** `deno task train` flags, less --arch, --out and --resume. */
   readonly trainArgs: readonly string[];
   /**
@@ -731,19 +736,61 @@ const FITNESS_VS_NULL: ExperimentPlan = {
   ),
 };
 
-export const EXPERIMENT_PLANS: Readonly<Record<string, ExperimentPlan>> = {
-  [SPACE_COMPARISON.name]: SPACE_COMPARISON,
-  [BEST_10M.name]: BEST_10M,
-  [BEST_10M_LONG.name]: BEST_10M_LONG,
-  [SPACE_LEARNING.name]: SPACE_LEARNING,
-  [EVOLVE_SEEDS.name]: EVOLVE_SEEDS,
-  [SPACE_COMPARISON_LONG.name]: SPACE_COMPARISON_LONG,
-  [SEARCH_VS_RANDOM.name]: SEARCH_VS_RANDOM,
-  [SEARCH_DECISION.name]: SEARCH_DECISION,
-  [SMOKE.name]: SMOKE,
-  [TINY.name]: TINY,
-  [FITNESS_VS_NULL.name]: FITNESS_VS_NULL,
-};
+/** The seeds of `learned-vs-null-draws`, fixed before any of its runs. */
+export const LEARNED_VS_NULL_SEEDS = [20, 21, 22, 23, 24, 25, 26, 27] as const;
+
+/** Both draws' target and window: each within ±1.5% of 5M MAdds, so within 3% of each other. */
+const EQUAL_MADDS_DRAW = ["--madds", "5M", "--tolerance", "0.015"];
+
+/**
+ * Are the cells evolution keeps better than its null's, in networks trained alone? A
+ * uniform draw of the learned space (evolve-seeds' seed 0: the α fitness at the default
+ * length) and one of its null space (`deno task null-evolve` of that run, seed 0: the
+ * same populations, tournaments and α step sizes given to random cells), both at 5M
+ * MAdds ±1.5%, trained alone with the long recipe and the seed's training seed; 8 seeds
+ * fixed in advance, paired by seed: learned − null. No supernet and no search: what is
+ * compared is the spaces' cells.
+ */
+const LEARNED_VS_NULL_DRAWS: ExperimentPlan = (() => {
+  const spaces = { learned: evolvedSpace(0), null: nullEvolvedSpace(0) };
+  return {
+    name: "learned-vs-null-draws",
+    question: "Do random networks of the learned space beat random networks of its null " +
+      "space at equal MAdds (5M ±1.5% each), trained alone (8 seeds, paired)?",
+    spaces,
+    runs: LEARNED_VS_NULL_SEEDS.flatMap((seed) =>
+      Object.entries(spaces).map(([arm, space]): SearchTrainRun => ({
+        kind: "search-train",
+        id: `${arm}-draw-seed${seed}`,
+        arm,
+        algo: "draw",
+        seed,
+        searchArgs: ["--space", space, ...EQUAL_MADDS_DRAW, "--seed", String(seed)],
+        draw: true,
+        trainArgs: [...LONG_RECIPE, "--seed", String(seed)],
+      }))
+    ),
+    comparisons: [{ arm: "learned", baseline: "null" }],
+    armTitle: "space",
+  };
+})();
+
+export const EXPERIMENT_PLANS: Readonly<Record<string, ExperimentPlan>> = Object.fromEntries(
+  [
+    SPACE_COMPARISON,
+    BEST_10M,
+    BEST_10M_LONG,
+    SPACE_LEARNING,
+    EVOLVE_SEEDS,
+    SPACE_COMPARISON_LONG,
+    SEARCH_VS_RANDOM,
+    SEARCH_DECISION,
+    SMOKE,
+    TINY,
+    FITNESS_VS_NULL,
+    LEARNED_VS_NULL_DRAWS,
+  ].map((plan) => [plan.name, plan]),
+);
 
 /** The plan called `name`, or one line listing the plans. */
 export function experimentPlan(name: string | undefined): ExperimentPlan {

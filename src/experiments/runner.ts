@@ -32,9 +32,14 @@ export function isTrainFromRun(
   return run.kind === "search-train" && run.trainFrom !== undefined;
 }
 
-/** Whether a run's first stage is a draw (`drawMatching`) rather than a search. */
+/** Whether a run's first stage is a draw at another run's MAdds (`drawMatching`). */
 export function isDrawRun(run: ExperimentRun): run is SearchTrainRun & { drawMatching: string } {
   return run.kind === "search-train" && run.drawMatching !== undefined;
+}
+
+/** Whether a run's first stage is a draw, matched or at its own target (`draw`). */
+export function drawsFirst(run: ExperimentRun): boolean {
+  return run.kind === "search-train" && (run.drawMatching !== undefined || run.draw === true);
 }
 
 /**
@@ -49,7 +54,7 @@ export function runLayout(planOut: string, run: ExperimentRun) {
     evolve: `${root}/evolve`,
     search: `${root}/search`,
     draw,
-    network: isDrawRun(run)
+    network: drawsFirst(run)
       ? `${draw}/network.json`
       : isTrainFromRun(run)
       ? `${planOut}/${run.trainFrom.run}/search/${run.trainFrom.network}`
@@ -69,7 +74,7 @@ export function matchedNetwork(planOut: string, run: SearchTrainRun & { drawMatc
  */
 export function stageDone(planOut: string, run: SearchTrainRun) {
   const p = runLayout(planOut, run);
-  const first = isDrawRun(run) ? p.draw : p.search;
+  const first = drawsFirst(run) ? p.draw : p.search;
   if (isTrainFromRun(run)) {
     return {
       search: [p.network],
@@ -81,7 +86,7 @@ export function stageDone(planOut: string, run: SearchTrainRun) {
       p.network,
       `${first}/result.json`,
       `${first}/report.md`,
-      ...(isDrawRun(run) ? [`${p.draw}/draw.json`] : []),
+      ...(drawsFirst(run) ? [`${p.draw}/draw.json`] : []),
     ],
     train: run.searchOnly ? [] : [`${p.train}/metrics.jsonl`, `${p.train}/model.onnx`],
   };
@@ -106,7 +111,7 @@ export function runCommands(planOut: string, run: ExperimentRun): Record<string,
   if (run.kind === "evolve") {
     return { evolve: ["deno task evolve", ...run.evolveArgs, "--out", p.evolve].join(" ") };
   }
-  if (isDrawRun(run)) {
+  if (drawsFirst(run)) {
     return {
       draw: ["deno task draw", ...drawArgs(planOut, run)].join(" "),
       train: ["deno task train --arch", p.network, ...run.trainArgs, "--out", p.train].join(" "),
@@ -119,12 +124,11 @@ export function runCommands(planOut: string, run: ExperimentRun): Record<string,
   return { search, train };
 }
 
-/** A draw run's `deno task draw` flags: the plan's, the matched network and --out. */
-function drawArgs(planOut: string, run: SearchTrainRun & { drawMatching: string }): string[] {
+/** A draw run's `deno task draw` flags: the plan's, the matched network if any, and --out. */
+function drawArgs(planOut: string, run: SearchTrainRun): string[] {
   return [
     ...run.searchArgs,
-    "--match",
-    matchedNetwork(planOut, run),
+    ...(isDrawRun(run) ? ["--match", matchedNetwork(planOut, run)] : []),
     "--out",
     runLayout(planOut, run).draw,
   ];
@@ -174,15 +178,15 @@ export function stagesOf(planOut: string, run: ExperimentRun): Stage[] {
     p.train,
     ...resumeFlag(resume),
   ];
-  const first: Stage = isDrawRun(run)
+  const first: Stage = drawsFirst(run)
     ? {
       name: "draw",
       done: done.search,
       checkpoint: null,
       check: () => void parseDrawArgs(drawArgs(planOut, run)),
       run: async (_resume, log) => {
-        const matched = matchedNetwork(planOut, run);
-        if (!(await pathExists(matched))) {
+        const matched = isDrawRun(run) ? matchedNetwork(planOut, run) : null;
+        if (matched !== null && !(await pathExists(matched))) {
           throw new Error(
             `run ${run.id} draws at the MAdds of run ${run.drawMatching}'s found network, ` +
               `but ${matched} is missing: run ${run.drawMatching} first`,
@@ -250,7 +254,7 @@ export function checkPlanFlags(plan: ExperimentPlan, out: string): void {
       if (isDrawRun(run)) {
         const at = plan.runs.findIndex((r) => r.id === run.drawMatching);
         const matched = plan.runs[at];
-        if (!matched || matched.kind !== "search-train" || isDrawRun(matched) || at > k) {
+        if (!matched || matched.kind !== "search-train" || drawsFirst(matched) || at > k) {
           throw new Error(
             `drawMatching ${run.drawMatching}: not a search run before it in the plan`,
           );
@@ -260,7 +264,7 @@ export function checkPlanFlags(plan: ExperimentPlan, out: string): void {
         const at = plan.runs.findIndex((r) => r.id === run.trainFrom.run);
         const source = plan.runs[at];
         if (
-          !source || source.kind !== "search-train" || isDrawRun(source) ||
+          !source || source.kind !== "search-train" || drawsFirst(source) ||
           isTrainFromRun(source) || at > k
         ) {
           throw new Error(`trainFrom ${run.trainFrom.run}: not a search run before it in the plan`);

@@ -38,8 +38,8 @@ import {
   type SearchRow,
 } from "./decision_summary.ts";
 import {
+  drawsFirst,
   evolveDone,
-  isDrawRun,
   isTrainFromRun,
   runCommands,
   runLayout,
@@ -79,8 +79,8 @@ export interface RunRow {
 
 /** What a draw run's row adds: the network matched, the window, the draws. */
 export interface DrawColumns {
-  /** The run whose found network's MAdds were the target. */
-  readonly matches: string;
+  /** The run whose found network's MAdds were the target; null: a target of its own. */
+  readonly matches: string | null;
   readonly targetMAdds: number;
   readonly tolerance: number;
   readonly draws: number;
@@ -170,7 +170,7 @@ export async function readRunRow(planOut: string, run: SearchTrainRun): Promise<
   const done = stageDone(planOut, run);
   if (!(await allPathsExist([...done.search, ...done.train]))) return null;
   const p = runLayout(planOut, run);
-  const drawn = isDrawRun(run);
+  const drawn = drawsFirst(run);
   const borrowed = isTrainFromRun(run); // another run's search wrote the network
   const firstStage = drawn
     ? p.draw
@@ -210,10 +210,10 @@ export async function readRunRow(planOut: string, run: SearchTrainRun): Promise<
     testTop1: last.test.top1,
     testTop5: last.test.top5,
     commands: runCommands(planOut, run),
-    ...(record && isDrawRun(run)
+    ...(record
       ? {
         draw: {
-          matches: run.drawMatching,
+          matches: run.drawMatching ?? null,
           targetMAdds: record.target,
           tolerance: record.tolerance,
           draws: record.draws,
@@ -563,13 +563,14 @@ function drawTable(rows: readonly RunRow[]): string[] {
   return [
     "## Random draws",
     "",
-    "Each a uniform draw of its space among the networks within the tolerance of the matched " +
-    "run's found network's MAdds (`deno task draw`); no supernet, so no search held-out top-1.",
+    "Each a uniform draw of its space among the networks within the tolerance of the target " +
+    "(the matched run's found network's MAdds, or the run's own `--madds`; `deno task draw`); " +
+    "no supernet, so no search held-out top-1.",
     "",
     "| run | matches | target MAdds | tolerance | drawn MAdds | draws |",
     "| --- | --- | --- | --- | --- | --- |",
     ...draws.map((r) =>
-      `| ${r.id} | ${r.draw!.matches} | ${millions(r.draw!.targetMAdds)} | ` +
+      `| ${r.id} | ${r.draw!.matches ?? "–"} | ${millions(r.draw!.targetMAdds)} | ` +
       `±${pct(r.draw!.tolerance, 1)} | ${millions(r.madds)} | ${r.draw!.draws} |`
     ),
     "",
