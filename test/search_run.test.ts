@@ -225,6 +225,12 @@ async function resumedMatches(algo: string, stops: string[]): Promise<string[]> 
     assert.ok(line && / --resume$/.test(line), `${algo}, ${stop}: ${out}`);
     said.push(line);
   }
+  if (algo === "proxyless-g") {
+    // Another arch lr would not end in the same files: refused in one line, nothing changed.
+    const other = await cli("search", [...common, "--arch-lr", "0.0123", "--out", cut, "--resume"]);
+    assert.equal(other.code, 1, other.out);
+    assert.match(other.err, /^search: --resume: .* was made with archLr [0-9.]+, not 0\.0123;/);
+  }
   const last = await cli("search", [...common, "--out", cut, "--resume"]);
   assert.equal(last.code, 0, last.out);
   const withoutTimes = async (dir: string) =>

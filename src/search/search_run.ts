@@ -109,6 +109,8 @@ const RESUME_KEYS = [
   "rlEstimator",
   "rlReward",
   "gatePaths",
+  "archLr",
+  "archUpdateEvery",
 ] as const;
 
 /** The supernet between epochs, for callers that measure it (`deno task fidelity`). */
