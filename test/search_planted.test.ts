@@ -56,6 +56,8 @@ Deno.test({
       assert.equal(layer.candidate, HEALTHY, "the derived network takes the decided candidate");
       assert.equal(result.decidedShare, 1);
       assert.match(run.stderr + run.stdout, /decided 1 of 1 layers/);
+      const report = await Deno.readTextFile(`${dir}/out/report.md`);
+      assert.match(report, /hold its argmax by chance: the same search with --random-labels/);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

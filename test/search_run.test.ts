@@ -200,6 +200,8 @@ Deno.test({
     assert.match(report, /\*\*Random labels\*\*/);
     assert.match(report, /Scored derivation: the best on held-out top-1 of the \d+ most probable/);
     assert.match(report, /Decision: decided/);
+    // The null itself: no advice to run the null.
+    assert.doesNotMatch(report, /hold its argmax by chance/);
     await Deno.remove(out, { recursive: true });
   },
 });

@@ -197,7 +197,11 @@ export async function writeSearchReport(
         ? ` Fewer than ${100 * DECIDED_LAYERS}% of the layers decided: the argmax of the ` +
           `others still moves, so their choice is not yet informed; search longer ` +
           `(--epochs) or with more held-out images per architecture step (--arch-batch).`
-        : ""),
+        : "") +
+      (result.randomLabels
+        ? ""
+        : " A layer can also hold its argmax by chance: the same search with --random-labels " +
+          "shows how many do at these settings."),
       "",
       ...decisionGrowth(history, result),
     ]),
