@@ -39,21 +39,15 @@ export function proxylessGradientSearch(ctx: SearchContext): SearchDriver {
       const gatesOf: number[][] = [];
       const active = logits.alphas.map((alpha, l) => {
         const p = softmax(alpha);
-        if (allPaths) {
-          // full_v2: one path drawn ∝ p runs with gate 1; every other candidate runs
-          // forward for its ∂L/∂g = Σ y_k ⊙ ∂L/∂y only.
-          const paths = alpha.map((_, i) => i);
-          const { gates } = binaryGate(p, paths, rng);
-          mixed[l].gateGradients = true;
-          mixed[l].choose({ active: paths, gates, detachIdle: true });
-          gatesOf[l] = gates;
-          return paths;
-        }
-        const paths = sampleActivePaths(p, Math.min(2, alpha.length), rng);
+        // full_v2: every candidate runs forward for its ∂L/∂g = Σ y_k ⊙ ∂L/∂y, and only the
+        // one drawn ∝ p (gate 1) backward; else two drawn ∝ p, one of them gated 1.
+        const paths = allPaths
+          ? alpha.map((_, i) => i)
+          : sampleActivePaths(p, Math.min(2, alpha.length), rng);
         const { gates } = binaryGate(p, paths, rng);
-        mixed[l].gateGradients = true;
         gatesOf[l] = paths.map((i) => gates[i]);
-        mixed[l].choose({ active: paths, gates: gatesOf[l] });
+        mixed[l].gateGradients = true;
+        mixed[l].choose({ active: paths, gates: gatesOf[l], detachIdle: allPaths });
         return paths;
       });
       const grads = await gateGradientStep(
