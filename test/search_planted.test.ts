@@ -56,8 +56,14 @@ Deno.test({
       assert.equal(layer.candidate, HEALTHY, "the derived network takes the decided candidate");
       assert.equal(result.decidedShare, 1);
       assert.match(run.stderr + run.stdout, /decided 1 of 1 layers/);
+      // The paired comparisons themselves say so: the healthy leader beats every rival.
+      const [evidence] = result.pairedEvidence.layers;
+      assert.equal(evidence.leader, HEALTHY, JSON.stringify(evidence));
+      assert.ok(evidence.informed, JSON.stringify(evidence));
+      assert.match(run.stderr + run.stdout, /informed 1 of 1/);
       const report = await Deno.readTextFile(`${dir}/out/report.md`);
       assert.match(report, /hold its argmax by chance: the same search with --random-labels/);
+      assert.match(report, /## What the paired comparisons say/);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

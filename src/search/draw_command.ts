@@ -329,6 +329,7 @@ export async function runDraw(
     shortlist: null,
     randomLabels: false,
     gateGradients: null,
+    pairedEvidence: null,
     argmax: null,
     draw: { target, matched: cfg.match, tolerance: cfg.tolerance, draws: drawn.draws },
   };

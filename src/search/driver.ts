@@ -12,6 +12,7 @@ import type { Tensor } from "../tensor/tensor.ts";
 import type { Rng } from "../util/rng.ts";
 import type { LayerDecision } from "./architecture_logits.ts";
 import type { CandidateGateGradients } from "./gate_statistics.ts";
+import type { PairedEvidenceSummary } from "./paired_evidence.ts";
 import type { ScoredPath } from "./shortlist.ts";
 import type { SearchConfig } from "./config.ts";
 import type { PathScorer } from "./path_scorer.ts";
@@ -79,6 +80,8 @@ export interface SearchDriver {
   decisions?(): LayerDecision[];
   /** What the gradient search's gate gradients said, per layer and candidate. */
   gateGradients?(): CandidateGateGradients[][];
+  /** What the paired search's comparisons say of each choice (null before any). */
+  pairedEvidence?(): PairedEvidenceSummary | null;
   /** λ of Eq. 6 now (null without a cost term). */
   lambda(): number | null;
   /** After training: the network found. */

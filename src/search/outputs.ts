@@ -22,6 +22,7 @@ import type { EvalResult } from "../train/evaluate.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
 import type { LayerDecision } from "./architecture_logits.ts";
 import type { CandidateGateGradients } from "./gate_statistics.ts";
+import type { PairedEvidenceSummary } from "./paired_evidence.ts";
 import type { ScoredPath } from "./shortlist.ts";
 import type { Derivation } from "./driver.ts";
 import type { LatencyTable } from "../latency/table.ts";
@@ -89,6 +90,8 @@ export interface SearchResult {
   readonly randomLabels: boolean;
   /** proxyless-g: its gate gradients per searchable layer and candidate; null otherwise. */
   readonly gateGradients: CandidateGateGradients[][] | null;
+  /** The paired RL search: each layer's leader tested against its rivals; null otherwise. */
+  readonly pairedEvidence: PairedEvidenceSummary | null;
   /**
    * `--derive scored`: the argmax derivation's network (written to argmax/), for
    * comparing the two derivations; null otherwise.
@@ -122,6 +125,7 @@ export function searchResult(args: {
   expectedMAdds?: number | null;
   randomLabels?: boolean;
   gateGradients?: CandidateGateGradients[][] | null;
+  pairedEvidence?: PairedEvidenceSummary | null;
   /** Every layer's choice for `derivation.argmax` (required when it is given). */
   argmaxFullChoices?: number[];
 }): SearchResult {
@@ -165,6 +169,7 @@ export function searchResult(args: {
     shortlist: derivation.shortlist ?? null,
     randomLabels: args.randomLabels ?? false,
     gateGradients: args.gateGradients ?? null,
+    pairedEvidence: args.pairedEvidence ?? null,
     argmax: alternative && argmaxNetwork
       ? {
         network: argmaxNetwork,

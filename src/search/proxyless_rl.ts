@@ -23,22 +23,29 @@ import { batchTensors } from "../supernet/supernet_steps.ts";
 import type { SearchContext, SearchDriver } from "./driver.ts";
 import { expectedCost, pathCost } from "./expected_cost.ts";
 import { logitsDriver } from "./logits_driver.ts";
+import { PairedEvidence } from "./paired_evidence.ts";
 import { drawAlternatives, pairedLossGradient, pairedPaths } from "./paired_reinforce.ts";
 import { Reinforce } from "./reinforce.ts";
 
 export function proxylessReinforceSearch(ctx: SearchContext): SearchDriver {
   const { cfg, costs, supernet, rng } = ctx;
   const reinforce = new Reinforce({ baselineDecayWeight: cfg.rlBaselineWeight });
-  const { logits, eq6, parts } = logitsDriver(ctx, { baseline: reinforce });
+  const paired = cfg.rlEstimator === "paired";
+  // What the paired comparisons say of each choice, tested at the end (report.md).
+  const evidence = paired ? new PairedEvidence(costs.choices) : null;
+  const { logits, eq6, parts } = logitsDriver(ctx, {
+    baseline: reinforce,
+    ...(evidence ? { evidence } : {}),
+  });
   // The paired estimator scores the context and at most one path a layer.
-  const scored = cfg.rlEstimator === "paired" ? 1 + costs.choices.length : cfg.rlSamples;
+  const scored = paired ? 1 + costs.choices.length : cfg.rlSamples;
   const sampleMetrics = Array.from(
     { length: scored },
     (_, k) => new MetricsAccumulator(`rl.sample${k}`),
   );
 
-  /** Runs `paths` on `batch` (forward only); their rewards, in one host sync. */
-  const rewards = async (paths: readonly (readonly number[])[], batch: Batch) => {
+  /** Runs `paths` on `batch` (forward only); their held-out losses and rewards, in one host sync. */
+  const evaluate = async (paths: readonly (readonly number[])[], batch: Batch) => {
     paths.forEach((path, k) => {
       ctx.choosePath(path);
       noGrad(() =>
@@ -53,10 +60,13 @@ export function proxylessReinforceSearch(ctx: SearchContext): SearchDriver {
       );
     });
     const metrics = await MetricsAccumulator.drainAll(sampleMetrics.slice(0, paths.length));
-    return paths.map((path, k) =>
-      (cfg.rlReward === "loss" ? -metrics[k].loss : metrics[k].top1) -
-      eq6.costLoss(pathCost(ctx.cost.model, path))
-    );
+    return {
+      losses: metrics.map((m) => m.loss),
+      rewards: paths.map((path, k) =>
+        (cfg.rlReward === "loss" ? -metrics[k].loss : metrics[k].top1) -
+        eq6.costLoss(pathCost(ctx.cost.model, path))
+      ),
+    };
   };
 
   return {
@@ -64,14 +74,15 @@ export function proxylessReinforceSearch(ctx: SearchContext): SearchDriver {
 
     async archStep(batch: Batch) {
       let grad: number[][];
-      if (cfg.rlEstimator === "paired") {
+      if (paired) {
         const context = logits.samplePath(rng);
         const alternatives = drawAlternatives(logits.alphas, context, rng);
-        const r = await rewards(pairedPaths(context, alternatives), batch);
-        grad = pairedLossGradient(logits.alphas, context, alternatives, r);
+        const { losses, rewards } = await evaluate(pairedPaths(context, alternatives), batch);
+        evidence!.record(logits.archSteps, logits.alphas, context, alternatives, losses);
+        grad = pairedLossGradient(logits.alphas, context, alternatives, rewards);
       } else {
         const paths = sampleMetrics.map(() => logits.samplePath(rng));
-        const r = await rewards(paths, batch);
+        const r = (await evaluate(paths, batch)).rewards;
         grad = reinforce.lossGradient(
           logits.alphas,
           paths.map((path, k) => ({ path, reward: r[k] })),
@@ -81,6 +92,8 @@ export function proxylessReinforceSearch(ctx: SearchContext): SearchDriver {
       eq6.update(expectedCost(ctx.cost.model, logits.alphas).value);
       logits.recordStep();
     },
+
+    pairedEvidence: evidence ? () => evidence.summary(logits.archSteps) : undefined,
 
     dispose() {
       for (const m of sampleMetrics) m.dispose();

@@ -10,6 +10,7 @@ import { atomicWrite } from "../util/atomic_write.ts";
 import type { EpochRecord, HistoryRecord, PathSearchRecord } from "./history.ts";
 import { DECIDED_SHARE, hasDecided, MIN_DECISION_STEPS } from "./architecture_logits.ts";
 import type { SearchResult } from "./outputs.ts";
+import { EVIDENCE_ALPHA, MIN_COMPARISONS } from "./paired_evidence.ts";
 import { formatMs } from "./space_costs.ts";
 
 function pct(v: number): string {
@@ -29,11 +30,63 @@ export function decisionLine(result: SearchResult): string {
   const tooFew = steps < MIN_DECISION_STEPS
     ? `; too few architecture steps to tell, under ${MIN_DECISION_STEPS}`
     : "";
+  const evidence = result.pairedEvidence;
+  const informed = evidence
+    ? `; informed ${evidence.layers.filter((e) => e.informed).length} of ${choosing.length} ` +
+      `(the last quarter's leader beat every rival on held-out loss, one-sided ` +
+      `${100 * EVIDENCE_ALPHA}% each)`
+    : "";
   return `decided ${decided} of ${choosing.length} layers (argmax held over the last ` +
-    `${100 * DECIDED_SHARE}% of ${steps} architecture steps; held for ${held} steps${tooFew}); ` +
+    `${100 * DECIDED_SHARE}% of ${steps} architecture steps; held for ${held} steps${tooFew})` +
+    `${informed}; ` +
     `found ${formatMAdds(result.madds)} MAdds, E_p[MAdds] ` +
     (result.expectedMAdds === null ? "–" : formatMAdds(result.expectedMAdds)) +
     (result.maddsMax === null ? "" : `, cap ${formatMAdds(result.maddsMax)}`);
+}
+
+/**
+ * The paired RL search's evidence per layer: the last quarter's leader against its
+ * weakest rival on held-out loss, and the window a pass would need at that effect.
+ */
+function pairedEvidenceSection(result: SearchResult): string[] {
+  const evidence = result.pairedEvidence;
+  if (!evidence) return [];
+  const g = (x: number) => (Number.isFinite(x) ? x.toPrecision(2) : "–");
+  const needed = evidence.layers.map((e) => e.windowStepsNeeded).filter((n) => n !== null);
+  return [
+    "## What the paired comparisons say",
+    "",
+    `Over the last ${evidence.windowSteps} of ${evidence.archSteps} architecture steps, each ` +
+    "layer's leader (its argmax when that window began) against every other candidate, on " +
+    "the held-out loss of paths that differ in that layer only (the cost term left out). " +
+    `A layer is informed when the leader's loss is lower than every rival's at one-sided ` +
+    `${100 * EVIDENCE_ALPHA}% (t-test over the window's comparisons; a rival compared fewer ` +
+    `than ${MIN_COMPARISONS} times fails). Below, the weakest of those tests: Δ is loss(leader) ` +
+    "− loss(rival), negative where the leader does better, with its 95% t-interval; " +
+    '"window needed" scales the window by (z/t)² to where that test would pass at the same ' +
+    "effect, blank where the leader is not ahead of that rival." +
+    (needed.length
+      ? ` The median over layers with a figure: ${
+        [...needed].sort((a, b) => a - b)[Math.floor((needed.length - 1) / 2)]
+      } steps of window, a search of about four times that.`
+      : ""),
+    "",
+    "| layer | leader | informed | weakest rival | comparisons | Δ loss [95% t-interval] | one-sided p | window needed |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...evidence.layers.flatMap((e, l) => {
+      const w = e.weakest;
+      const k = result.layers[l].candidates;
+      if (k < 2) return [];
+      return `| ${result.layers[l].layer} | ${e.leader + 1}/${k} | ${
+        e.informed ? "yes" : "no"
+      } | ` +
+        (w
+          ? `${w.candidate + 1}/${k} | ${w.n} | ${g(w.mean)} [${g(w.low)}, ${g(w.high)}] | ` +
+            `${w.p < 1e-4 ? "<0.0001" : w.p.toFixed(4)} | ${e.windowStepsNeeded ?? "–"} |`
+          : "– | – | – | – | – |");
+    }),
+    "",
+  ];
 }
 
 /**
@@ -224,6 +277,7 @@ export async function writeSearchReport(
     ),
     "",
     ...gateGradientSection(result),
+    ...pairedEvidenceSection(result),
     "## Files",
     "",
     "- `network.json`: the network (for `deno task train --arch`, `inspect`, `export`)",
