@@ -27,6 +27,11 @@ export interface SearchRow {
   readonly choices: number[];
   /** Share of the layers with a choice whose argmax held over the last quarter. */
   readonly decidedShare: number | null;
+  /**
+   * Paired RL: share of the layers with a choice whose last-quarter leader beat every
+   * rival on held-out loss (src/search/paired_evidence.ts); null for other searches.
+   */
+  readonly informedShare: number | null;
   /** Mean over the layers with a choice of H(p) / log K at the end. */
   readonly relativeEntropy: number | null;
   readonly archSteps: number | null;
@@ -59,6 +64,7 @@ export async function readSearchRow(
     path: result.layers.map((l) => l.candidate),
     choices: result.layers.map((l) => l.candidates),
     decidedShare: result.decidedShare ?? null,
+    informedShare: informedShare(result),
     relativeEntropy: deciding.length
       ? deciding.reduce((s, l) => s + l.decision!.relativeEntropy, 0) / deciding.length
       : null,
@@ -70,6 +76,12 @@ export async function readSearchRow(
     seconds: result.seconds,
     commands: runCommands(planOut, run),
   };
+}
+
+function informedShare(result: Pick<SearchResult, "pairedEvidence" | "layers">): number | null {
+  const evidence = result.pairedEvidence?.layers.filter((_, l) => result.layers[l].candidates > 1);
+  if (!evidence?.length) return null;
+  return evidence.filter((e) => e.informed).length / evidence.length;
 }
 
 /** The seed agreement of one algorithm in one arm, and against its null arm. */
@@ -136,14 +148,17 @@ export function decisionMarkdown(
     "## Does each search decide?",
     "",
     "Decided: the share of searchable layers whose argmax held over the last 25% of the " +
-    "architecture steps. Entropy: H(p) / log K at the end, mean over layers (1 = uniform). " +
+    "architecture steps. Informed (the paired RL search): the share whose leader over that " +
+    "quarter beat every rival on held-out loss in its paired comparisons, one-sided 5% each. " +
+    "Entropy: H(p) / log K at the end, mean over layers (1 = uniform). " +
     "Found and E_p: the derived network's MAdds and the expected MAdds under p.",
     "",
-    "| run | algorithm | arm | seed | labels | arch steps | decided | entropy | found | E_p | cap | held-out top-1 | path | seconds |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| run | algorithm | arm | seed | labels | arch steps | decided | informed | entropy | found | E_p | cap | held-out top-1 | path | seconds |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows.map((r) =>
       `| ${r.id} | ${r.algo} | ${r.arm} | ${r.seed} | ${r.randomLabels ? "random" : "true"} | ` +
-      `${r.archSteps ?? "–"} | ${pct(r.decidedShare, 0)} | ${pct(r.relativeEntropy)} | ` +
+      `${r.archSteps ?? "–"} | ${pct(r.decidedShare, 0)} | ${pct(r.informedShare, 0)} | ` +
+      `${pct(r.relativeEntropy)} | ` +
       `${millions(r.madds)} | ${millions(r.expectedMAdds)} | ${millions(r.maddsMax)} | ` +
       `${pct(r.heldOutTop1, 2)} | ${r.path.join(" ")} | ${Math.round(r.seconds)} |`
     ),
