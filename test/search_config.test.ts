@@ -36,6 +36,7 @@ Deno.test("search config: defaults per algorithm, out folder, quick preset, ever
       "algo",
       "backbone",
       "madds-max",
+      "madds-min",
       "madds-target",
       "lambda",
       "lambda-rate",
@@ -91,6 +92,18 @@ Deno.test("search config: bad values and combinations fail with one line naming 
   throwsLine(
     () => parseSearchArgs([...SPACE, "--madds-target", "12M", "--madds-max", "10M"]),
     /above --madds-max/,
+  );
+  assert.equal(
+    parseSearchArgs([...SPACE, "--madds-min", "5.8M", "--madds-max", "6M"]).maddsMin,
+    5.8e6,
+  );
+  throwsLine(
+    () => parseSearchArgs([...SPACE, "--madds-min", "7M", "--madds-max", "6M"]),
+    /--madds-min 7000000 is above --madds-max 6000000; the floor must lie at or below the cap/,
+  );
+  throwsLine(
+    () => parseSearchArgs([...SPACE, "--cost", "latency", "--madds-min", "5M"]),
+    /--madds-min bounds MAdds and has no latency form/,
   );
   throwsLine(
     () => parseSearchArgs([...SPACE, "--algo", "spos", "--population", "4", "--mutations", "3"]),

@@ -2,7 +2,7 @@
  * When a search has decided, and the scored derivation: the argmax tracking of
  * `ArchitectureLogits`, the gradient search's α update on a planted layer (one candidate
  * clearly better, the gate gradients noisy) deciding for it, and the shortlist of the most
- * probable paths under a cap against brute force.
+ * probable paths under a cap (and above a floor) against brute force.
  */
 import assert from "node:assert/strict";
 import { updateAlphaFromGates } from "../src/supernet/alpha_update.ts";
@@ -13,6 +13,7 @@ import {
   MIN_DECISION_STEPS,
 } from "../src/search/architecture_logits.ts";
 import { mostProbablePaths, scoreShortlist } from "../src/search/shortlist.ts";
+import { deriveFromLogits } from "../src/search/derive_argmax.ts";
 import { decidedByEpoch } from "../src/search/report.ts";
 import type { EpochRecord } from "../src/search/history.ts";
 import { pathCost } from "../src/search/expected_cost.ts";
@@ -139,6 +140,7 @@ function allPaths(choices: readonly number[]): number[][] {
 
 Deno.test("shortlist: the m most probable paths under a cap, as brute force finds them", () => {
   const rng = new Rng(7);
+  const branches = { kept: 0, moved: 0 };
   for (let trial = 0; trial < 20; trial++) {
     const choices = [3, 4, 2, 4];
     const alphas = choices.map((k) => Array.from({ length: k }, () => rng.normal()));
@@ -161,8 +163,33 @@ Deno.test("shortlist: the m most probable paths under a cap, as brute force find
       });
       const free = mostProbablePaths(alphas, model, Infinity, m);
       free.forEach((g, i) => assert.ok(Math.abs(g.logProbability - all[i].lp) < 1e-9));
+      // A band (--madds-min with --madds-max): the most probable paths between the two.
+      const floor = cap - 2 - rng.int(4);
+      const inBand = fitting.filter((x) => pathCost(model, x.path) >= floor);
+      const banded = mostProbablePaths(alphas, model, cap, m, floor);
+      assert.equal(banded.length, Math.min(m, inBand.length), `trial ${trial}: band`);
+      banded.forEach((g, i) => {
+        assert.ok(g.cost >= floor && g.cost <= cap);
+        assert.ok(Math.abs(g.logProbability - inBand[i].lp) < 1e-9, `trial ${trial}, band ${i}`);
+      });
+    }
+    // The argmax derivation keeps the argmax inside the band, else the band's most probable.
+    const floor = cap - 3;
+    const inBand = fitting.filter((x) => pathCost(model, x.path) >= floor);
+    if (inBand.length === 0) continue;
+    const derived = deriveFromLogits(alphas, model, cap, floor);
+    const argmax = all[0].path;
+    const argmaxCost = pathCost(model, argmax);
+    if (argmaxCost >= floor && argmaxCost <= cap) {
+      assert.deepEqual(derived.path, argmax);
+      branches.kept++;
+    } else {
+      branches.moved++;
+      assert.deepEqual(derived.path, inBand[0].path, `trial ${trial}`);
+      assert.match(derived.notes[0], /was (under the floor|over the cap); the most probable/);
     }
   }
+  assert.ok(branches.kept > 0 && branches.moved > 0, JSON.stringify(branches));
   assert.deepEqual(mostProbablePaths([[0, 0]], { fixed: 5, perLayer: [[1, 1]] }, 5, 3), []);
 });
 

@@ -297,7 +297,37 @@ Deno.test({
     assert.equal(network.code, 1);
     assert.equal(network.err.trim().split("\n").length, 1, network.err);
     assert.match(network.err, /is a network, not a search space/);
+    const band = await cli("search", [
+      ...["--space", "baseline:compact-28", "--madds-min", "999M", "--out", out],
+    ]);
+    assert.equal(band.code, 1);
+    assert.equal(band.err.trim().split("\n").length, 1, band.err);
+    assert.match(band.err, /^search: no network of baseline:compact-28 lies between --madds-min/);
     await assert.rejects(() => Deno.stat(out), Deno.errors.NotFound);
     await Deno.remove(dir, { recursive: true });
+  },
+});
+
+Deno.test({
+  name: "search with a band (--madds-min, --madds-max): the found network lies inside it",
+  ...opts,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "search_band_" });
+    try {
+      const run = await cli("search", [
+        ...["--space", "baseline:compact-28", ...TINY, "--seed", "2"],
+        ...["--madds-min", "5.7M", "--madds-max", "6M", "--out", dir],
+      ]);
+      assert.equal(run.code, 0, run.out);
+      const result = JSON.parse(await Deno.readTextFile(`${dir}/result.json`));
+      assert.ok(result.madds >= 5.7e6 && result.madds <= 6e6, `found ${result.madds}`);
+      assert.equal(result.maddsMin, 5.7e6);
+      for (const s of result.argmax ? [result.argmax.madds] : []) {
+        assert.ok(s >= 5.7e6 && s <= 6e6, `argmax derivation ${s}`);
+      }
+      assert.match(run.out, /floor 5\.7M, cap 6\.0M/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });

@@ -124,6 +124,11 @@ export interface SearchConfig extends SupernetRunSettings {
   readonly maddsTarget: number | null;
   /** Hard cap on the derived network's MAdds; null = none. */
   readonly maddsMax: number | null;
+  /**
+   * A floor under the found network's MAdds (null: none): with `--madds-max`, a band that
+   * networks compared across spaces at equal MAdds are derived in.
+   */
+  readonly maddsMin: number | null;
   /** `--cost`: MAdds, or the latency table of this adapter (src/latency/). */
   readonly cost: SearchCostKind;
   /** Milliseconds the gradient and RL searches aim the predicted latency at; null = none. */
@@ -186,6 +191,7 @@ export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
   lambda: null,
   maddsTarget: null,
   maddsMax: null,
+  maddsMin: null,
   cost: "madds", // the paper's cost; latency needs a measured table
   latencyTarget: null,
   latencyMax: null,
@@ -259,7 +265,10 @@ const toggle = switchFlag<SearchConfig>;
 const text = textFlag<SearchConfig>;
 
 /** A flag that takes a count of MAdds ("10M", "300k", 5000000); null (none) by default. */
-function maddsFlag(key: "maddsMax" | "maddsTarget", help: string): ConfigFlag<SearchConfig> {
+function maddsFlag(
+  key: "maddsMax" | "maddsMin" | "maddsTarget",
+  help: string,
+): ConfigFlag<SearchConfig> {
   return { key, arg: "C", help, read: (text, flag) => readMAdds(flag, text) };
 }
 
@@ -286,6 +295,11 @@ export const SEARCH_COMMAND: ConfigCommand<SearchConfig> = {
     quick: toggle("quick", "a smoke run on a tiny subset (seconds to minutes)"),
     backbone: text("backbone", "NAME", "backbone of a search_space.config"),
     "madds-max": maddsFlag("maddsMax", 'hard cap on the found network ("10M", "300k")'),
+    "madds-min": maddsFlag(
+      "maddsMin",
+      "floor under the found network: with --madds-max a band, for comparing\n" +
+        "spaces at equal MAdds (the derivation keeps the most probable network inside)",
+    ),
     "madds-target": maddsFlag("maddsTarget", "proxyless-g/rl: aim E[MAdds] at C, λ adapted"),
     cost: choice(
       "cost",
@@ -476,14 +490,20 @@ export function validateSearchConfig(config: SearchConfig): SearchConfig {
   // One cost at a time: a MAdds budget under --cost latency (or the reverse) would be
   // silently ignored by Eq. 6's term, so it is refused.
   const other = latency
-    ? [["--madds-max", config.maddsMax], ["--madds-target", config.maddsTarget]]
+    ? [
+      ["--madds-max", config.maddsMax],
+      ["--madds-min", config.maddsMin],
+      ["--madds-target", config.maddsTarget],
+    ]
     : [["--latency-max", config.latencyMax], ["--latency-target", config.latencyTarget]];
   for (const [flag, value] of other) {
     if (value === null) continue;
     throw new Error(
       latency
-        ? `${flag} budgets MAdds, but --cost latency budgets milliseconds; use ` +
-          `${flag === "--madds-max" ? "--latency-max" : "--latency-target"} MS instead`
+        ? flag === "--madds-min"
+          ? "--madds-min bounds MAdds and has no latency form; leave it out with --cost latency"
+          : `${flag} budgets MAdds, but --cost latency budgets milliseconds; use ` +
+            `${flag === "--madds-max" ? "--latency-max" : "--latency-target"} MS instead`
         : `${flag} needs --cost latency (the default cost is MAdds: use ` +
           `${flag === "--latency-max" ? "--madds-max" : "--madds-target"} there)`,
     );
@@ -495,6 +515,12 @@ export function validateSearchConfig(config: SearchConfig): SearchConfig {
     throw new Error(
       `--${unit}-target steers the proxyless-g and proxyless-rl searches; ${config.algo} ` +
         `scores paths on held-out accuracy under --${unit}-max (use that instead)`,
+    );
+  }
+  if (config.maddsMin !== null && config.maddsMax !== null && config.maddsMin > config.maddsMax) {
+    throw new Error(
+      `--madds-min ${config.maddsMin} is above --madds-max ${config.maddsMax}; the floor must ` +
+        "lie at or below the cap",
     );
   }
   if (target !== null && max !== null && target > max) {

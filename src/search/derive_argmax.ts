@@ -1,15 +1,18 @@
 /**
  * The network a ProxylessNAS search found: the most likely candidate of every layer
  * (argmax of α), brought under the cost cap (MAdds or latency) by `fitUnderCap` when it
- * is over (the switches that give up the least α per unit of cost saved), with each
+ * is over (the switches that give up the least α per unit of cost saved) or the most
+ * probable network between the floor and the cap when there is a floor (`--madds-min`)
+ * and the argmax lies outside that band, with each
  * chosen candidate's p, and a note when p is still so close to uniform that the argmax is
  * decided by small differences.
  */
 import { softmax } from "../supernet/gates.ts";
 import { relativeEntropy } from "./architecture_logits.ts";
-import { fitUnderCap } from "./cost_cap.ts";
-import { type CostModel, derivedPath } from "./expected_cost.ts";
+import { type FittedPath, fitUnderCap } from "./cost_cap.ts";
+import { type CostModel, derivedPath, pathCost } from "./expected_cost.ts";
 import type { Derivation } from "./driver.ts";
+import { mostProbablePaths } from "./shortlist.ts";
 
 /**
  * Above this mean H(p) / log K the search has not chosen: a layer of six candidates at 0.9
@@ -17,24 +20,40 @@ import type { Derivation } from "./driver.ts";
  */
 export const UNDECIDED_ENTROPY = 0.9;
 
-/** Argmax per layer under `maxCost` (Infinity for no cap). */
+/** Argmax per layer under `maxCost` (Infinity for no cap) and above `minCost`. */
 export function deriveFromLogits(
   alphas: readonly (readonly number[])[],
   madds: CostModel,
   maxCost: number,
+  minCost = 0,
 ): Derivation {
   const argmax = derivedPath(alphas);
-  const fitted = Number.isFinite(maxCost)
-    ? fitUnderCap(madds, argmax, maxCost, alphas)
-    : { path: argmax, changedLayers: [] as number[] };
-  const notes = fitted.changedLayers.length
-    ? [
-      `The argmax network was over the cap; the repair changed searchable layer(s) ` +
-      `${
-        fitted.changedLayers.join(", ")
-      } to cheaper candidates (least α given up per unit of cost saved).`,
-    ]
-    : [];
+  const argmaxCost = pathCost(madds, argmax);
+  let fitted: FittedPath = { path: argmax, cost: argmaxCost, changedLayers: [] };
+  const notes: string[] = [];
+  if (minCost > 0 && (argmaxCost < minCost || argmaxCost > maxCost)) {
+    const [inBand] = mostProbablePaths(alphas, madds, maxCost, 1, minCost);
+    if (!inBand) throw new Error("no network of the space lies between the floor and the cap");
+    fitted = {
+      path: inBand.path,
+      cost: inBand.cost,
+      changedLayers: inBand.path.flatMap((c, l) => (c === argmax[l] ? [] : [l])),
+    };
+    notes.push(
+      `The argmax network was ${argmaxCost < minCost ? "under the floor" : "over the cap"}; ` +
+        `the most probable network between the two changed searchable layer(s) ` +
+        `${fitted.changedLayers.join(", ")}.`,
+    );
+  } else if (Number.isFinite(maxCost)) {
+    fitted = fitUnderCap(madds, argmax, maxCost, alphas);
+    if (fitted.changedLayers.length) {
+      notes.push(
+        `The argmax network was over the cap; the repair changed searchable layer(s) ` +
+          `${fitted.changedLayers.join(", ")} to cheaper candidates (least α given up per ` +
+          `unit of cost saved).`,
+      );
+    }
+  }
   const undecided = relativeEntropy(alphas.map((a) => softmax(a)));
   if (undecided !== null && undecided >= UNDECIDED_ENTROPY) {
     notes.push(

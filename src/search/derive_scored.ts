@@ -19,7 +19,7 @@ import { mostProbablePaths, scoreShortlist } from "./shortlist.ts";
  */
 export async function deriveScored(ctx: SearchContext, alphas: Logits): Promise<Derivation> {
   const m = ctx.cfg.derivePaths;
-  const shortlist = mostProbablePaths(alphas, ctx.cost.model, ctx.cost.max, m);
+  const shortlist = mostProbablePaths(alphas, ctx.cost.model, ctx.cost.max, m, ctx.cost.min);
   const scorer = await ctx.scorer();
   const scored = await scoreShortlist(
     shortlist,
@@ -31,16 +31,18 @@ export async function deriveScored(ctx: SearchContext, alphas: Logits): Promise<
     b.path.every((c, l) => c === a[l]);
   const rank = shortlist.findIndex(same(best.path));
   const mostProbable = scored.find(same(shortlist[0].path))!;
-  const argmax = deriveFromLogits(alphas, ctx.cost.model, ctx.cost.max);
+  const argmax = deriveFromLogits(alphas, ctx.cost.model, ctx.cost.max, ctx.cost.min);
   const argmaxNotes = argmax.notes
-    .filter((n) => !n.startsWith("The argmax network was over the cap"));
+    .filter((n) => !n.startsWith("The argmax network was"));
   return {
     path: [...best.path],
     probabilities: best.path.map((i, l) => softmax(alphas[l])[i]),
     repairedLayers: [],
     notes: [
       `Scored derivation: the best on held-out top-1 of the ${shortlist.length} most probable ` +
-      `networks under the cap is the ${ordinal(rank + 1)} most probable ` +
+      `networks ${ctx.cost.min > 0 ? "between the floor and the cap" : "under the cap"} is the ${
+        ordinal(rank + 1)
+      } most probable ` +
       `(${pct(best.top1)}; the most probable one scored ${pct(mostProbable.top1)}).`,
       ...argmaxNotes,
     ],

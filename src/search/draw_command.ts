@@ -330,6 +330,7 @@ export async function runDraw(
     randomLabels: false,
     gateGradients: null,
     pairedEvidence: null,
+    maddsMin: null,
     argmax: null,
     draw: { target, matched: cfg.match, tolerance: cfg.tolerance, draws: drawn.draws },
   };

@@ -46,9 +46,9 @@ export function logitsDriver(ctx: SearchContext, own: Record<string, StatePart> 
     decisions: () => logits.decisions(),
     lambda: () => eq6.lambda,
     derive: () =>
-      cfg.derive === "scored"
-        ? deriveScored(ctx, logits.alphas)
-        : Promise.resolve(deriveFromLogits(logits.alphas, ctx.cost.model, ctx.cost.max)),
+      cfg.derive === "scored" ? deriveScored(ctx, logits.alphas) : Promise.resolve(
+        deriveFromLogits(logits.alphas, ctx.cost.model, ctx.cost.max, ctx.cost.min),
+      ),
     getState: (): LogitsDriverState & Record<string, unknown> => ({
       logits: logits.getState(),
       lambda: eq6.getState(),

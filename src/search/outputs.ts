@@ -58,6 +58,8 @@ export interface SearchResult {
   readonly madds: number;
   readonly params: number;
   readonly maddsMax: number | null;
+  /** `--madds-min`: the floor under the found network (null: none). */
+  readonly maddsMin: number | null;
   /** E_p[MAdds] at the end of the search (null where there is no p). */
   readonly expectedMAdds: number | null;
   /**
@@ -114,6 +116,7 @@ export function searchResult(args: {
   heldOut: EvalResult;
   heldOutImages: number;
   maddsMax: number | null;
+  maddsMin?: number | null;
   cost: SearchCost;
   /** The latency table (`--cost latency`), or null. */
   latency: Pick<LatencyTable, "batch" | "device"> | null;
@@ -151,6 +154,7 @@ export function searchResult(args: {
     madds: total.madds,
     params: total.weights,
     maddsMax: args.maddsMax,
+    maddsMin: args.maddsMin ?? null,
     expectedMAdds: args.expectedMAdds ?? null,
     decidedShare: args.decisions && choosing.length > 0
       ? choosing.filter((d) => d.decided).length / choosing.length

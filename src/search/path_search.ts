@@ -22,6 +22,8 @@ export interface PathSearchProblem {
   readonly cost: (path: Path) => number;
   /** Hard cap: no path costing more is scored or returned (Infinity for none). */
   readonly maxCost: number;
+  /** Floor: no path costing less is scored or returned (absent: none). */
+  readonly minCost?: number;
   /** The path's score, higher is better (e.g. held-out accuracy after BN recalibration). */
   readonly score: (path: Path) => Promise<number>;
   /**
@@ -178,9 +180,10 @@ export class ScoreLedger {
     return c;
   }
 
-  /** Whether the path costs at most the cap. */
+  /** Whether the path's cost lies between the floor and the cap. */
   fits(path: Path): boolean {
-    return this.cost(path) <= this.problem.maxCost;
+    const cost = this.cost(path);
+    return cost <= this.problem.maxCost && cost >= (this.problem.minCost ?? 0);
   }
 
   /** Whether the path was scored already. */

@@ -41,6 +41,7 @@ export function decisionLine(result: SearchResult): string {
     `${informed}; ` +
     `found ${formatMAdds(result.madds)} MAdds, E_p[MAdds] ` +
     (result.expectedMAdds === null ? "–" : formatMAdds(result.expectedMAdds)) +
+    (result.maddsMin === null ? "" : `, floor ${formatMAdds(result.maddsMin)}`) +
     (result.maddsMax === null ? "" : `, cap ${formatMAdds(result.maddsMax)}`);
 }
 
@@ -221,7 +222,11 @@ export async function writeSearchReport(
       : []),
     `Space: \`${result.space}\`. Found network: **${formatMAdds(result.madds)} MAdds**, ` +
     `**${formatParams(result.params)}** conv+linear weights` +
-    (result.maddsMax === null ? "" : ` (cap ${formatMAdds(result.maddsMax)})`) +
+    (result.maddsMax === null
+      ? ""
+      : result.maddsMin === null
+      ? ` (cap ${formatMAdds(result.maddsMax)})`
+      : ` (band ${formatMAdds(result.maddsMin)}–${formatMAdds(result.maddsMax)})`) +
     (result.latencyMs === null ? "" : `, **${formatMs(result.latencyMs)}** predicted latency` +
       (result.latencyMax === null ? "" : ` (cap ${formatMs(result.latencyMax)})`)) +
     `; held-out top-1 **${pct(result.heldOut.top1)}**, loss ${result.heldOut.loss.toFixed(4)} ` +

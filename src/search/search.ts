@@ -42,7 +42,15 @@ import {
   type TrainedSupernet,
 } from "./search_run.ts";
 import { loadSearchSpace } from "./space_input.ts";
-import { formatMs, fullChoices, latencyCost, maddsCost, spaceCosts } from "./space_costs.ts";
+import {
+  formatMs,
+  fullChoices,
+  latencyCost,
+  maddsCost,
+  type SpaceCosts,
+  spaceCosts,
+} from "./space_costs.ts";
+import { mostProbablePaths } from "./shortlist.ts";
 
 export { type PreparedSearch, searchCheckpointPath, type TrainedSupernet };
 
@@ -61,6 +69,26 @@ const measuredLatencyTable: LatencyTableSource = (space, batch) => {
     },
   });
 };
+
+/**
+ * `--madds-min`: some network of the space must lie between the floor and the cap (the
+ * space's dearest network when there is no cap), or the search would end with nothing
+ * to derive.
+ */
+function requireBand(costs: SpaceCosts, cfg: SearchConfig): void {
+  const min = cfg.maddsMin!;
+  const uniform = costs.choices.map((k) => new Array<number>(k).fill(0));
+  const [inBand] = mostProbablePaths(uniform, costs.madds, cfg.maddsMax ?? Infinity, 1, min);
+  if (inBand) return;
+  const dearest = costs.madds.fixed +
+    costs.madds.perLayer.reduce((sum, c) => sum + Math.max(...c), 0);
+  throw new Error(
+    `no network of ${cfg.space} lies between --madds-min ${formatMAdds(min)} and ` +
+      (cfg.maddsMax === null
+        ? `the dearest network (${formatMAdds(dearest)} MAdds); lower --madds-min`
+        : `--madds-max ${formatMAdds(cfg.maddsMax)}; widen the band`),
+  );
+}
 
 /**
  * Loads the space and the data and checks the budget flags against the space: a cap
@@ -90,7 +118,8 @@ export async function prepareSearch(
         `${cfg.space} (${formatMAdds(cheapest)} MAdds); aim at least that high`,
     );
   }
-  let cost = maddsCost(costs, cfg.maddsMax);
+  if (cfg.maddsMin !== null) requireBand(costs, cfg);
+  let cost = maddsCost(costs, cfg.maddsMax, cfg.maddsMin);
   let latency: LatencyTable | null = null;
   await requireResumable(cfg); // before the (possibly long) measurement
   if (cfg.cost === "latency") {
@@ -333,6 +362,7 @@ async function deriveAndWrite(run: SearchRun): Promise<SearchResult> {
     heldOut: heldOutResult,
     heldOutImages: pathScorer.images,
     maddsMax: cfg.maddsMax,
+    maddsMin: cfg.maddsMin,
     cost: ctx.cost,
     latency: prepared.latency,
     lambda: driver.lambda(),
@@ -347,6 +377,12 @@ async function deriveAndWrite(run: SearchRun): Promise<SearchResult> {
       : undefined,
   });
   const foundCost = pathCost(ctx.cost.model, derivation.path);
+  if (foundCost < ctx.cost.min) {
+    throw new Error(
+      `the found network (${ctx.cost.format(foundCost)}) is under the floor ` +
+        ctx.cost.format(ctx.cost.min),
+    );
+  }
   if (foundCost > ctx.cost.max) {
     throw new Error(
       `the found network (${ctx.cost.format(foundCost)}) is over the cap ` +

@@ -1,5 +1,6 @@
 /**
- * The shortlist of `--derive scored`: the m most probable paths under a cost cap, by a
+ * The shortlist of `--derive scored`: the m most probable paths under a cost cap (and
+ * above a floor, `--madds-min`), by a
  * beam search over the layers on the summed log p (log p differs from α by a per-layer
  * constant), keeping at each layer the `beam` best partial paths whose cost, with the
  * cheapest completion, still fits under the cap. Without a cap a beam of m is exact (a
@@ -23,22 +24,30 @@ export interface ShortlistedPath {
 }
 
 /**
- * The (up to) `m` most probable paths whose cost is ≤ `maxCost`, most probable first
- * (ties: the lower candidate indices first, so the order is deterministic).
+ * The (up to) `m` most probable paths whose cost is ≤ `maxCost` and ≥ `minCost`, most
+ * probable first (ties: the lower candidate indices first, so the order is deterministic).
  */
 export function mostProbablePaths(
   alphas: Logits,
   model: CostModel,
   maxCost: number,
   m: number,
+  minCost = 0,
 ): ShortlistedPath[] {
   if (!(Number.isInteger(m) && m >= 1)) throw new RangeError(`m must be >= 1, got ${m}`);
   const logP = alphas.map((a) => softmax(a).map((p) => Math.log(p)));
-  const cheapest = model.perLayer.map((c) => Math.min(...c));
-  // Cheapest completion after layer l (inclusive of l+1..end).
-  const tail = new Array<number>(cheapest.length + 1).fill(0);
-  for (let l = cheapest.length - 1; l >= 0; l--) tail[l] = tail[l + 1] + cheapest[l];
-  const beam = Number.isFinite(maxCost) ? m * SHORTLIST_BEAM_FACTOR : m;
+  // The cheapest and dearest completions after layer l (layers l+1..end).
+  const completion = (pick: (costs: readonly number[]) => number) => {
+    const tail = new Array<number>(model.perLayer.length + 1).fill(0);
+    for (let l = model.perLayer.length - 1; l >= 0; l--) {
+      tail[l] = tail[l + 1] + pick(model.perLayer[l]);
+    }
+    return tail;
+  };
+  const tail = completion((c) => Math.min(...c));
+  const dearestTail = completion((c) => Math.max(...c));
+  const bounded = Number.isFinite(maxCost) || minCost > 0;
+  const beam = bounded ? m * SHORTLIST_BEAM_FACTOR : m;
   let partial: { path: number[]; logProbability: number; cost: number }[] = [
     { path: [], logProbability: 0, cost: model.fixed },
   ];
@@ -47,7 +56,7 @@ export function mostProbablePaths(
     for (const prefix of partial) {
       logP[l].forEach((lp, i) => {
         const cost = prefix.cost + model.perLayer[l][i];
-        if (cost + tail[l + 1] > maxCost) return;
+        if (cost + tail[l + 1] > maxCost || cost + dearestTail[l + 1] < minCost) return;
         next.push({ path: [...prefix.path, i], logProbability: prefix.logProbability + lp, cost });
       });
     }

@@ -57,6 +57,7 @@ export function singlePathSearch(ctx: SearchContext, runner: PathSearchRunner): 
       choices: costs.choices,
       cost: (path) => pathCost(model, path),
       maxCost: max,
+      minCost: ctx.cost.min,
       score: async (path) => {
         const { top1 } = await scorer.evaluate(ctx.fullChoices(path));
         return top1 - lambdaPerCost * pathCost(model, path);

@@ -56,16 +56,23 @@ export interface SearchCost {
   readonly lambdaUnit: number;
   /** The hard cap on the found network (Infinity for none). */
   readonly max: number;
+  /** The floor under the found network (`--madds-min`; 0 for none). */
+  readonly min: number;
 }
 
-/** MAdds as the search's cost, capped at `max` (null: no cap). */
-export function maddsCost(costs: SpaceCosts, max: number | null): SearchCost {
+/** MAdds as the search's cost, capped at `max` and floored at `min` (null: none). */
+export function maddsCost(
+  costs: SpaceCosts,
+  max: number | null,
+  min: number | null = null,
+): SearchCost {
   return {
     name: "MAdds",
     format: (cost) => `${formatMAdds(cost)} MAdds`,
     model: costs.madds,
     lambdaUnit: 1e6,
     max: max ?? Infinity,
+    min: min ?? 0,
   };
 }
 
@@ -92,7 +99,14 @@ export function latencyCost(
     );
   }
   validateCostModel(model);
-  return { name: "latency", format: formatMs, model, lambdaUnit: 1, max: maxMs ?? Infinity };
+  return {
+    name: "latency",
+    format: formatMs,
+    model,
+    lambdaUnit: 1,
+    max: maxMs ?? Infinity,
+    min: 0,
+  };
 }
 
 /** The choice of every layer of the space (fixed layers 0) for a path over the searchable ones. */
