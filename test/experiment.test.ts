@@ -12,6 +12,7 @@ import {
   LEARNED_VS_NULL_SEEDS,
   SEARCH_VS_RANDOM_SEEDS,
   type SearchTrainRun,
+  SPACE_EQUAL_MADDS_SEEDS,
 } from "../src/experiments/plans.ts";
 import {
   checkPlanFlags,
@@ -571,6 +572,32 @@ Deno.test("learned-vs-null-draws: per seed a draw of each space at 5M ±1.5%, on
       assert.equal(flagOf(r.searchArgs, "--madds"), "5M");
       assert.equal(flagOf(r.searchArgs, "--tolerance"), "0.015");
       assert.deepEqual(r.trainArgs, learned.trainArgs);
+      assert.equal(flagOf(r.trainArgs, "--seed"), String(seed));
+      assert.equal(flagOf(r.trainArgs, "--epochs"), "4");
+    }
+  }
+  assert.deepEqual(plan.comparisons, [{ arm: "learned", baseline: "null" }]);
+});
+
+Deno.test("space-equal-madds: per seed each space searched into one band, one recipe", () => {
+  const plan = EXPERIMENT_PLANS["space-equal-madds"];
+  assert.deepEqual([...SPACE_EQUAL_MADDS_SEEDS], [30, 31, 32, 33, 34, 35, 36, 37]);
+  const runs = plan.runs as SearchTrainRun[];
+  assert.equal(runs.length, 24);
+  const seedsOfOtherPlans = [...SEARCH_VS_RANDOM_SEEDS, ...LEARNED_VS_NULL_SEEDS] as number[];
+  for (const seed of SPACE_EQUAL_MADDS_SEEDS) {
+    assert.ok(!seedsOfOtherPlans.includes(seed), `seed ${seed} is another plan's`);
+    const arms = ["learned", "manual", "null"].map((arm) =>
+      runs.find((r) => r.seed === seed && r.arm === arm)!
+    );
+    for (const r of arms) {
+      assert.equal(flagOf(r.searchArgs, "--space"), plan.spaces[r.arm]);
+      assert.equal(flagOf(r.searchArgs, "--algo"), "proxyless-rl");
+      assert.equal(flagOf(r.searchArgs, "--seed"), String(seed));
+      const [min, max] = ["--madds-min", "--madds-max"].map((f) => flagOf(r.searchArgs, f)!);
+      // Any two networks of the band lie within 3% of each other.
+      assert.ok(parseFloat(max) / parseFloat(min) <= 1.03, `${min}–${max}`);
+      assert.deepEqual(r.trainArgs, arms[0].trainArgs);
       assert.equal(flagOf(r.trainArgs, "--seed"), String(seed));
       assert.equal(flagOf(r.trainArgs, "--epochs"), "4");
     }

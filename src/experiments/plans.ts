@@ -775,6 +775,55 @@ const LEARNED_VS_NULL_DRAWS: ExperimentPlan = (() => {
   };
 })();
 
+/** The seeds of `space-equal-madds`, fixed before any of its runs. */
+export const SPACE_EQUAL_MADDS_SEEDS = [30, 31, 32, 33, 34, 35, 36, 37] as const;
+
+/**
+ * The band every arm's network is derived in: 5.83M–6M MAdds, so that any two of a seed's
+ * networks lie within 3% of each other (6 / 5.83 = 1.029).
+ */
+export const EQUAL_MADDS_BAND = ["--madds-min", "5.83M", "--madds-max", "6M"] as const;
+
+/**
+ * Does the learned space help, asked at equal MAdds: the learned space (evolve-seeds' seed
+ * 0, the α fitness at the default length), the manual one and the learned run's null
+ * space (its cells chosen at chance), each searched by the paired REINFORCE search, the
+ * one that decides most layers at the default budget (docs/experiments.md, "A search that
+ * decides"), with the default scored derivation inside `EQUAL_MADDS_BAND`; trained alone
+ * with the long recipe and the seed's training seed. 8 seeds fixed in advance, paired by
+ * seed: learned − manual, null − manual (every arm against the manual space) and learned −
+ * null, Holm over the three.
+ */
+const SPACE_EQUAL_MADDS: ExperimentPlan = (() => {
+  const spaces = {
+    learned: evolvedSpace(0),
+    manual: MANUAL_SPACE,
+    null: nullEvolvedSpace(0),
+  };
+  return {
+    name: "space-equal-madds",
+    question: "At equal MAdds (every network in 5.83M–6M), do networks found in the learned " +
+      "space beat those found in the manual space and in the learned run's null space (8 " +
+      "seeds, paired)?",
+    spaces,
+    runs: SPACE_EQUAL_MADDS_SEEDS.flatMap((seed) =>
+      Object.entries(spaces).map(([arm, space]): SearchTrainRun => ({
+        kind: "search-train",
+        id: `${arm}-proxyless-rl-seed${seed}`,
+        arm,
+        algo: "proxyless-rl",
+        seed,
+        searchArgs: [
+          ...["--space", space, "--algo", "proxyless-rl", "--seed", String(seed)],
+          ...EQUAL_MADDS_BAND,
+        ],
+        trainArgs: [...LONG_RECIPE, "--seed", String(seed)],
+      }))
+    ),
+    comparisons: [{ arm: "learned", baseline: "null" }],
+  };
+})();
+
 export const EXPERIMENT_PLANS: Readonly<Record<string, ExperimentPlan>> = Object.fromEntries(
   [
     SPACE_COMPARISON,
@@ -789,6 +838,7 @@ export const EXPERIMENT_PLANS: Readonly<Record<string, ExperimentPlan>> = Object
     TINY,
     FITNESS_VS_NULL,
     LEARNED_VS_NULL_DRAWS,
+    SPACE_EQUAL_MADDS,
   ].map((plan) => [plan.name, plan]),
 );
 
