@@ -48,6 +48,7 @@ function searchRow(arm: string, seed: number, path: number[], randomLabels = fal
     choices: [3, 3, 3, 3, 3, 3, 3],
     decidedShare: 6 / 7,
     informedShare: null,
+    windowNeeded: null,
     relativeEntropy: 0.8,
     archSteps: 1200,
     madds: 5.8e6,
@@ -79,11 +80,15 @@ Deno.test("seed agreement table: real against random labels, per layer, with the
   const md = decisionMarkdown(rows, [a]).join("\n");
   assert.match(
     md,
-    /\| manual-g-seed0 \| proxyless-g \| manual \| 0 \| true \| 1200 \| 86% \| – \|/,
+    /\| manual-g-seed0 \| proxyless-g \| manual \| 0 \| true \| 1200 \| 86% \| – \| – \|/,
   );
   assert.match(md, /\| manual-random-labels-g-seed1 \| .* \| random \|/);
-  const rl = { ...searchRow("manual", 3, [0, 0, 0, 0, 0, 0, 0]), informedShare: 5 / 7 };
-  assert.match(decisionMarkdown([rl], []).join("\n"), /\| 1200 \| 86% \| 71% \|/);
+  const rl = {
+    ...searchRow("manual", 3, [0, 0, 0, 0, 0, 0, 0]),
+    informedShare: 5 / 7,
+    windowNeeded: 1_450,
+  };
+  assert.match(decisionMarkdown([rl], []).join("\n"), /\| 1200 \| 86% \| 71% \| 1450 \|/);
   assert.match(md, /\| proxyless-g \| manual \| 0, 1, 2 \| 100\.0% \| 1\.00 1\.00/);
   // A null arm with one finished search: no comparison yet.
   const [b] = agreementRows(rows.slice(0, 4), { manual: "manual-random-labels" });

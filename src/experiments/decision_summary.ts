@@ -32,6 +32,12 @@ export interface SearchRow {
    * rival on held-out loss (src/search/paired_evidence.ts); null for other searches.
    */
   readonly informedShare: number | null;
+  /**
+   * Paired RL: the median over layers of the architecture steps a last-quarter window
+   * would need for the leader's weakest test to pass (layers where the leader trails that
+   * rival left out); null for other searches or where no layer has a figure.
+   */
+  readonly windowNeeded: number | null;
   /** Mean over the layers with a choice of H(p) / log K at the end. */
   readonly relativeEntropy: number | null;
   readonly archSteps: number | null;
@@ -65,6 +71,7 @@ export async function readSearchRow(
     choices: result.layers.map((l) => l.candidates),
     decidedShare: result.decidedShare ?? null,
     informedShare: informedShare(result),
+    windowNeeded: medianWindowNeeded(result),
     relativeEntropy: deciding.length
       ? deciding.reduce((s, l) => s + l.decision!.relativeEntropy, 0) / deciding.length
       : null,
@@ -82,6 +89,16 @@ function informedShare(result: Pick<SearchResult, "pairedEvidence" | "layers">):
   const evidence = result.pairedEvidence?.layers.filter((_, l) => result.layers[l].candidates > 1);
   if (!evidence?.length) return null;
   return evidence.filter((e) => e.informed).length / evidence.length;
+}
+
+function medianWindowNeeded(result: Pick<SearchResult, "pairedEvidence">): number | null {
+  const needed = (result.pairedEvidence?.layers ?? [])
+    .map((e) => e.windowStepsNeeded)
+    .filter((n): n is number => n !== null)
+    .sort((a, b) => a - b);
+  if (needed.length === 0) return null;
+  const mid = needed.length / 2;
+  return needed.length % 2 ? needed[Math.floor(mid)] : (needed[mid - 1] + needed[mid]) / 2;
 }
 
 /** The seed agreement of one algorithm in one arm, and against its null arm. */
@@ -149,15 +166,18 @@ export function decisionMarkdown(
     "",
     "Decided: the share of searchable layers whose argmax held over the last 25% of the " +
     "architecture steps. Informed (the paired RL search): the share whose leader over that " +
-    "quarter beat every rival on held-out loss in its paired comparisons, one-sided 5% each. " +
+    "quarter beat every rival on held-out loss in its paired comparisons, one-sided 5% each; " +
+    "window needed: the median over layers of the last-quarter window at which the weakest " +
+    "of those tests would pass at its measured effect (a search of four times that). " +
     "Entropy: H(p) / log K at the end, mean over layers (1 = uniform). " +
     "Found and E_p: the derived network's MAdds and the expected MAdds under p.",
     "",
-    "| run | algorithm | arm | seed | labels | arch steps | decided | informed | entropy | found | E_p | cap | held-out top-1 | path | seconds |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| run | algorithm | arm | seed | labels | arch steps | decided | informed | window needed | entropy | found | E_p | cap | held-out top-1 | path | seconds |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...rows.map((r) =>
       `| ${r.id} | ${r.algo} | ${r.arm} | ${r.seed} | ${r.randomLabels ? "random" : "true"} | ` +
       `${r.archSteps ?? "–"} | ${pct(r.decidedShare, 0)} | ${pct(r.informedShare, 0)} | ` +
+      `${r.windowNeeded ?? "–"} | ` +
       `${pct(r.relativeEntropy)} | ` +
       `${millions(r.madds)} | ${millions(r.expectedMAdds)} | ${millions(r.maddsMax)} | ` +
       `${pct(r.heldOutTop1, 2)} | ${r.path.join(" ")} | ${Math.round(r.seconds)} |`
