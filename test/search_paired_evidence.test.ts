@@ -4,7 +4,11 @@
  * however the blocks merged, and a checkpoint's state resumes to the same figures.
  */
 import assert from "node:assert/strict";
-import { MIN_COMPARISONS, PairedEvidence } from "../src/search/paired_evidence.ts";
+import {
+  medianWindowNeeded,
+  MIN_COMPARISONS,
+  PairedEvidence,
+} from "../src/search/paired_evidence.ts";
 import { Rng } from "../src/util/rng.ts";
 
 /**
@@ -112,4 +116,17 @@ Deno.test("paired evidence: too few comparisons test nothing; the window needed 
   }
   assert.equal(needed(0.05), 26, "an effect already resolved needs no more than the window");
   assert.equal(new PairedEvidence([2]).summary(10), null, "nothing recorded");
+});
+
+Deno.test("paired evidence: the median window needed leaves out layers without a figure", () => {
+  const layer = (windowStepsNeeded: number | null) => ({
+    leader: 0,
+    rivals: [],
+    informed: false,
+    weakest: null,
+    windowStepsNeeded,
+  });
+  assert.equal(medianWindowNeeded([layer(300), layer(null), layer(100), layer(5_000)]), 300);
+  assert.equal(medianWindowNeeded([layer(100), layer(301)]), 201);
+  assert.equal(medianWindowNeeded([layer(null)]), null);
 });

@@ -8,6 +8,7 @@
  * layers' differences (paired by layer; with 7 layers no p falls below 2/2^7 ≈ 0.016).
  */
 import type { SearchResult } from "../search/outputs.ts";
+import { medianWindowNeeded } from "../search/paired_evidence.ts";
 import { type SeedAgreement, seedAgreement } from "../search/seed_agreement.ts";
 import { allPathsExist } from "../util/output_folder.ts";
 import { type PairedStatistics, pairedStatistics, verdict } from "../util/paired_statistics.ts";
@@ -71,7 +72,7 @@ export async function readSearchRow(
     choices: result.layers.map((l) => l.candidates),
     decidedShare: result.decidedShare ?? null,
     informedShare: informedShare(result),
-    windowNeeded: medianWindowNeeded(result),
+    windowNeeded: result.pairedEvidence ? medianWindowNeeded(result.pairedEvidence.layers) : null,
     relativeEntropy: deciding.length
       ? deciding.reduce((s, l) => s + l.decision!.relativeEntropy, 0) / deciding.length
       : null,
@@ -89,16 +90,6 @@ function informedShare(result: Pick<SearchResult, "pairedEvidence" | "layers">):
   const evidence = result.pairedEvidence?.layers.filter((_, l) => result.layers[l].candidates > 1);
   if (!evidence?.length) return null;
   return evidence.filter((e) => e.informed).length / evidence.length;
-}
-
-function medianWindowNeeded(result: Pick<SearchResult, "pairedEvidence">): number | null {
-  const needed = (result.pairedEvidence?.layers ?? [])
-    .map((e) => e.windowStepsNeeded)
-    .filter((n): n is number => n !== null)
-    .sort((a, b) => a - b);
-  if (needed.length === 0) return null;
-  const mid = needed.length / 2;
-  return needed.length % 2 ? needed[Math.floor(mid)] : (needed[mid - 1] + needed[mid]) / 2;
 }
 
 /** The seed agreement of one algorithm in one arm, and against its null arm. */

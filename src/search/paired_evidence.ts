@@ -215,6 +215,20 @@ export class PairedEvidence {
   }
 }
 
+/**
+ * The median over `layers` of the window needed (rounded up; layers without a figure left
+ * out), or null where none has one.
+ */
+export function medianWindowNeeded(layers: readonly LayerEvidence[]): number | null {
+  const needed = layers.map((e) => e.windowStepsNeeded).filter((n) => n !== null)
+    .sort((a, b) => a - b);
+  if (needed.length === 0) return null;
+  const mid = needed.length / 2;
+  return needed.length % 2
+    ? needed[Math.floor(mid)]
+    : Math.ceil((needed[mid - 1] + needed[mid]) / 2);
+}
+
 /** The t-test of one rival from the sums of its n differences (loss_leader − loss_rival). */
 function rivalEvidence(
   candidate: number,

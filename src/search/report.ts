@@ -10,7 +10,7 @@ import { atomicWrite } from "../util/atomic_write.ts";
 import type { EpochRecord, HistoryRecord, PathSearchRecord } from "./history.ts";
 import { DECIDED_SHARE, hasDecided, MIN_DECISION_STEPS } from "./architecture_logits.ts";
 import type { SearchResult } from "./outputs.ts";
-import { EVIDENCE_ALPHA, MIN_COMPARISONS } from "./paired_evidence.ts";
+import { EVIDENCE_ALPHA, medianWindowNeeded, MIN_COMPARISONS } from "./paired_evidence.ts";
 import { formatMs } from "./space_costs.ts";
 
 function pct(v: number): string {
@@ -46,6 +46,25 @@ export function decisionLine(result: SearchResult): string {
 }
 
 /**
+ * When the paired comparisons back fewer than `DECIDED_LAYERS` of the layers: what the
+ * held argmaxes rest on, and the window the comparisons would need.
+ */
+function uninformedNote(result: SearchResult): string {
+  const evidence = result.pairedEvidence;
+  if (!evidence) return "";
+  const choosing = evidence.layers.filter((_, l) => result.layers[l].candidates > 1);
+  const informed = choosing.filter((e) => e.informed).length;
+  if (choosing.length === 0 || informed / choosing.length >= DECIDED_LAYERS) return "";
+  const median = medianWindowNeeded(choosing);
+  return ` The last quarter's comparisons back ${informed} of ${choosing.length} leaders: an ` +
+    "argmax held without them rests on the lead α built earlier" +
+    (median !== null
+      ? `; at the measured effects the median window needed is ${median} architecture steps ` +
+        "(see below)."
+      : ", and no leader is ahead of its weakest rival now.");
+}
+
+/**
  * The paired RL search's evidence per layer: the last quarter's leader against its
  * weakest rival on held-out loss, and the window a pass would need at that effect.
  */
@@ -53,7 +72,7 @@ function pairedEvidenceSection(result: SearchResult): string[] {
   const evidence = result.pairedEvidence;
   if (!evidence) return [];
   const g = (x: number) => (Number.isFinite(x) ? x.toPrecision(2) : "–");
-  const needed = evidence.layers.map((e) => e.windowStepsNeeded).filter((n) => n !== null);
+  const median = medianWindowNeeded(evidence.layers);
   return [
     "## What the paired comparisons say",
     "",
@@ -66,10 +85,9 @@ function pairedEvidenceSection(result: SearchResult): string[] {
     "− loss(rival), negative where the leader does better, with its 95% t-interval; " +
     '"window needed" scales the window by (z/t)² to where that test would pass at the same ' +
     "effect, blank where the leader is not ahead of that rival." +
-    (needed.length
-      ? ` The median over layers with a figure: ${
-        [...needed].sort((a, b) => a - b)[Math.floor((needed.length - 1) / 2)]
-      } steps of window, a search of about four times that.`
+    (median !== null
+      ? ` The median over layers with a figure: ${median} steps of window, a search of about ` +
+        "four times that."
       : ""),
     "",
     "| layer | leader | informed | weakest rival | comparisons | Δ loss [95% t-interval] | one-sided p | window needed |",
@@ -259,7 +277,8 @@ export async function writeSearchReport(
       (result.randomLabels
         ? ""
         : " A layer can also hold its argmax by chance: the same search with --random-labels " +
-          "shows how many do at these settings."),
+          "shows how many do at these settings.") +
+      uninformedNote(result),
       "",
       ...decisionGrowth(history, result),
     ]),
