@@ -64,18 +64,22 @@ async function searchFlags(): Promise<string[]> {
 }
 
 const searches = new Map<string, Promise<string>>();
-/** The results folder of one search with `searchFlags()`, run once for the whole file. */
-function searchOnce(algo: string): Promise<string> {
-  let run = searches.get(algo);
+/** The results folder of one search with `searchFlags()` (and `extra`), run once for the file. */
+function searchOnce(algo: string, extra: readonly string[] = []): Promise<string> {
+  const key = [algo, ...extra].join(" ");
+  let run = searches.get(key);
   if (!run) {
     run = (async () => {
       const out = await Deno.makeTempDir({ prefix: `search_${algo}_` });
       sharedDirs.push(out);
-      const result = await cli("search", [...await searchFlags(), "--algo", algo, "--out", out]);
+      const result = await cli("search", [
+        ...await searchFlags(),
+        ...["--algo", algo, ...extra, "--out", out],
+      ]);
       assert.equal(result.code, 0, result.out);
       return out;
     })();
-    searches.set(algo, run);
+    searches.set(key, run);
   }
   return run;
 }
@@ -211,9 +215,13 @@ Deno.test({
  * (src/util/interrupt.ts: exit code 143 after a checkpoint, then --resume), must end
  * with the same files. Returns the messages of the stops.
  */
-async function resumedMatches(algo: string, stops: string[]): Promise<string[]> {
-  const whole = await searchOnce(algo);
-  const common = [...await searchFlags(), "--algo", algo];
+async function resumedMatches(
+  algo: string,
+  stops: string[],
+  extra: readonly string[] = [],
+): Promise<string[]> {
+  const whole = await searchOnce(algo, extra);
+  const common = [...await searchFlags(), "--algo", algo, ...extra];
   const cut = await Deno.makeTempDir({ prefix: `search_cut_${algo}_` });
   const said: string[] = [];
   for (const [i, stop] of stops.entries()) {
@@ -243,9 +251,11 @@ async function resumedMatches(algo: string, stops: string[]): Promise<string[]> 
     const text = (dir: string) => Deno.readTextFile(`${dir}/${f}`);
     assert.equal(await text(cut), await text(whole), `${where}: ${f}`);
   }
-  const held = async (dir: string) =>
-    JSON.parse(await Deno.readTextFile(`${dir}/result.json`)).heldOut;
-  assert.deepEqual(await held(cut), await held(whole), where);
+  const result = async (dir: string) => JSON.parse(await Deno.readTextFile(`${dir}/result.json`));
+  const [cutResult, wholeResult] = [await result(cut), await result(whole)];
+  assert.deepEqual(cutResult.heldOut, wholeResult.heldOut, where);
+  // The paired search's comparisons are part of its state: the resumed evidence is the same.
+  assert.deepEqual(cutResult.pairedEvidence, wholeResult.pairedEvidence, where);
   await Deno.remove(cut, { recursive: true });
   return said;
 }
@@ -258,6 +268,24 @@ Deno.test({
     const step = Math.random() < 0.5 ? 1 : 3;
     const [said] = await resumedMatches("proxyless-g", [`SIGTERM@step:${step}`]);
     assert.match(said, new RegExp(`stopped after step ${step} of 4 \\(epoch \\d, 1/2\\)`));
+  },
+});
+
+Deno.test({
+  name: "search proxyless-rl: SIGTERM between architecture steps, then --resume: the same evidence",
+  ...opts,
+  fn: async () => {
+    // Seven search epochs of 2 steps after the warm-up's 2, an architecture step after each
+    // weight step from step 3: 14 of them, the last quarter's window from the 12th (step 14),
+    // so a stop at step 14 or 15 leaves some of the window's comparisons in the checkpoint.
+    const step = 14 + Math.floor(Math.random() * 2);
+    const extra = ["--epochs", "7", "--arch-every", "1"];
+    const [said] = await resumedMatches("proxyless-rl", [`SIGTERM@step:${step}`], extra);
+    assert.match(said, new RegExp(`stopped after step ${step} of 16`));
+    const result = JSON.parse(
+      await Deno.readTextFile(`${await searchOnce("proxyless-rl", extra)}/result.json`),
+    );
+    assert.ok(result.pairedEvidence?.windowSteps > 0, JSON.stringify(result.pairedEvidence));
   },
 });
 
