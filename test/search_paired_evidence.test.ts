@@ -44,6 +44,12 @@ Deno.test("paired evidence: a planted better candidate is informed, a coin flip 
     assert.ok(r.low < -0.05 && -0.05 < r.high, "the interval covers the planted effect");
   }
   assert.equal(noise.leader, 0);
+  // Each quarter on its own 100 steps: the planted layer informed in all four.
+  assert.deepEqual(s.informedByQuarter, [1, 1, 1, 1]);
+  // Quarters end at block edges (blocks of 8 steps here): they tile the run.
+  const windows = evidence.quarters(400).map((q) => q!.windowSteps);
+  assert.equal(windows.reduce((a, b) => a + b, 0), 400);
+  for (const w of windows) assert.ok(Math.abs(w - 100) < 8, `${windows}`);
 });
 
 Deno.test("paired evidence: on noise alone a layer is informed about 5% of the time", () => {

@@ -82,6 +82,12 @@ export interface PairedEvidenceSummary {
   readonly windowSteps: number;
   readonly archSteps: number;
   readonly layers: LayerEvidence[];
+  /**
+   * Layers informed in each quarter of the run, each quarter tested on its own comparisons
+   * with the leader at its start (null: a quarter without comparisons). The first
+   * quarter's leader is the argmax of untrained logits, index 0 by the tie.
+   */
+  readonly informedByQuarter: (number | null)[];
 }
 
 /** The one-sided level of each comparison. */
@@ -173,12 +179,45 @@ export class PairedEvidence {
 
   /** The window's tests after `archSteps` architecture steps; null before any comparison. */
   summary(archSteps: number): PairedEvidenceSummary | null {
-    const from = Math.ceil((1 - DECIDED_SHARE) * archSteps);
-    const inWindow = this.blocks.filter((b) => b.start >= from);
+    const last = this.windowSummary(
+      archSteps,
+      Math.ceil((1 - DECIDED_SHARE) * archSteps),
+      archSteps,
+    );
+    if (!last) return null;
+    const informedByQuarter = this.quarters(archSteps)
+      .map((q) => (q ? q.layers.filter((l) => l.informed).length : null));
+    return { ...last, informedByQuarter };
+  }
+
+  /**
+   * The same tests in each quarter of the run, each on its own comparisons with the leader
+   * at its start: whether the comparisons backed the leaders early in the run (when the
+   * candidates differ in how fast they learn) rather than at its end. Null for a quarter
+   * without comparisons.
+   */
+  quarters(archSteps: number): (Omit<PairedEvidenceSummary, "informedByQuarter"> | null)[] {
+    return [0, 1, 2, 3].map((q) =>
+      this.windowSummary(
+        archSteps,
+        Math.ceil((q / 4) * archSteps),
+        q === 3 ? archSteps : Math.ceil(((q + 1) / 4) * archSteps),
+      )
+    );
+  }
+
+  /** The tests over the blocks starting in [from, to) (to a block's edge). */
+  private windowSummary(
+    archSteps: number,
+    from: number,
+    to: number,
+  ): Omit<PairedEvidenceSummary, "informedByQuarter"> | null {
+    const inWindow = this.blocks.filter((b) => b.start >= from && b.start < to);
     if (inWindow.length === 0) return null;
     const pairs: Record<string, PairMoments> = {};
     for (const block of inWindow) addInto(pairs, block.pairs);
-    const windowSteps = archSteps - inWindow[0].start;
+    const next = this.blocks.find((b) => b.start >= to);
+    const windowSteps = Math.min(next?.start ?? archSteps, archSteps) - inWindow[0].start;
     const layers = this.choices.map((k, l): LayerEvidence => {
       const leader = inWindow[0].leaders[l];
       const rivals: RivalEvidence[] = [];

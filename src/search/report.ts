@@ -88,7 +88,10 @@ function pairedEvidenceSection(result: SearchResult): string[] {
     (median !== null
       ? ` The median over layers with a figure: ${median} steps of window, a search of about ` +
         "four times that."
-      : ""),
+      : "") +
+    " Layers informed in each quarter of the run, each on its own comparisons with the leader " +
+    "at its start (the first quarter's leader is untrained α's tie, candidate 1): " +
+    evidence.informedByQuarter.map((n) => (n === null ? "–" : String(n))).join(", ") + ".",
     "",
     "| layer | leader | informed | weakest rival | comparisons | Δ loss [95% t-interval] | one-sided p | window needed |",
     "| --- | --- | --- | --- | --- | --- | --- | --- |",
