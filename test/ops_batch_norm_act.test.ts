@@ -13,8 +13,18 @@ function hostAct(act: BnActivation, z: ref.HostTensor, dy: ref.HostTensor) {
   return { y: f.forward(z), dz: f.backward(z, dy) };
 }
 
-// H·W % 4 = 0 (vec4 passes) and not; direct (≤ 256 values a channel) and split.
-const shapes = [[2, 3, 4, 4], [3, 4, 7, 7], [4, 5, 12, 12]];
+// H·W % 4 = 0 (vec4 passes) and not; direct (≤ 256 values a channel) and split. Planes
+// of 7×7 and 5×5: the dx pass's vec4 groups that straddle two planes (register runs
+// of 8 groups, tiled runs of 4; a partial last run and whole runs), and the scalar
+// pass where the size is not a multiple of 4 or a run could span three planes.
+const shapes = [
+  [2, 3, 4, 4],
+  [3, 4, 7, 7],
+  [4, 5, 12, 12],
+  [16, 2, 7, 7],
+  [3, 5, 7, 7],
+  [4, 3, 5, 5],
+];
 const acts: BnActivation[] = ["relu6", "relu", "none", "silu"];
 
 for (const variant of ["register", "tiled"] as const) {

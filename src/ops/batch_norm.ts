@@ -19,6 +19,7 @@ import {
   bnElementwiseUnits,
   evalChannelWgsl,
   inputGradBindings,
+  inputGradInvocations,
   inputGradWgsl,
   normalizeWgsl,
   type SourceNorm,
@@ -238,7 +239,7 @@ export function bnActBackward(
   if (x.requiresGrad) {
     const out = empty(x.shape, { name: "bn.dx" });
     const run = BN_RUN[kernelVariant()];
-    const grid = grid1D(bnElementwiseUnits(x.size, hw, run).invocations, ELEMENTWISE_WG);
+    const grid = grid1D(inputGradInvocations(x.size, hw, run), ELEMENTWISE_WG);
     const k = gpu.kernel(
       `bn_dx:${act}:${training}:${n},${c},${hw}:${run}`,
       () => inputGradWgsl(act, training, x.size, c, hw, grid, ELEMENTWISE_WG, run),
