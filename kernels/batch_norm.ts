@@ -269,11 +269,7 @@ export function inputGradWgsl(
     training ? "let cf = coef[ch];" : "",
   ].join(" ");
   const h = elementwiseHead(size, c, hw, grid, wg, run, loads);
-  const types: Record<string, string> = { chan: "vec4<f32>", coef: "vec4<f32>" };
-  const decls = names.map((name, k) =>
-    `@group(0) @binding(${k}) var<storage, ${name === "dx" ? "read_write" : "read"}> ${name}: ` +
-    `array<${types[name] ?? h.type}>;`
-  ).join("\n");
+  const decls = inputGradDecls(names, h.type);
   return `
 ${decls}
 ${h.main}
@@ -283,6 +279,15 @@ ${
     dx[i] = ${training ? "cf.x * dz + cf.y * xv + cf.z" : "cp.x * dz"};`)
   }
 }`;
+}
+
+/** The dx pass's bindings: per-channel records as vec4, the tensors as `element`. */
+function inputGradDecls(names: readonly string[], element: string): string {
+  const types: Record<string, string> = { chan: "vec4<f32>", coef: "vec4<f32>" };
+  return names.map((name, k) =>
+    `@group(0) @binding(${k}) var<storage, ${name === "dx" ? "read_write" : "read"}> ${name}: ` +
+    `array<${types[name] ?? element}>;`
+  ).join("\n");
 }
 
 /**
@@ -304,11 +309,7 @@ function straddlingInputGradWgsl(
   const names = inputGradBindings(act, training);
   const groups = size / 4;
   const t = "vec4<f32>";
-  const types: Record<string, string> = { chan: t, coef: t };
-  const decls = names.map((name, k) =>
-    `@group(0) @binding(${k}) var<storage, ${name === "dx" ? "read_write" : "read"}> ${name}: ` +
-    `array<${types[name] ?? t}>;`
-  ).join("\n");
+  const decls = inputGradDecls(names, t);
   const readsChan = names.includes("chan");
   // Per-component record fields: plane A's below the first element of plane B. `cp`
   // becomes a (scale, shift) pair of vec4s so that `upstreamGrad` reads it unchanged.
