@@ -45,6 +45,7 @@ function searchRow(arm: string, seed: number, path: number[], randomLabels = fal
     seed,
     randomLabels,
     path,
+    argmaxPath: null,
     choices: [3, 3, 3, 3, 3, 3, 3],
     decidedShare: 6 / 7,
     informedShare: null,
@@ -89,8 +90,23 @@ Deno.test("seed agreement table: real against random labels, per layer, with the
     windowNeeded: 1_450,
   };
   assert.match(decisionMarkdown([rl], []).join("\n"), /\| 1200 \| 86% \| 71% \| 1450 \|/);
-  assert.match(md, /\| proxyless-g \| manual \| 0, 1, 2 \| 100\.0% \| 1\.00 1\.00/);
+  assert.match(md, /\| found \| proxyless-g \| manual \| 0, 1, 2 \| 100\.0% \| 1\.00 1\.00/);
   // A null arm with one finished search: no comparison yet.
   const [b] = agreementRows(rows.slice(0, 4), { manual: "manual-random-labels" });
   assert.equal(b.null, null);
+  // With α's argmax in every run, its agreement follows the found networks': here the
+  // argmaxes disagree in layer 0 where the found networks agree (the derivation chose alike).
+  const withArgmax = rows.map((r, i) => ({
+    ...r,
+    argmaxPath: [i % 3, ...r.path.slice(1)],
+  }));
+  const [found, argmax] = agreementRows(withArgmax, { manual: "manual-random-labels" });
+  assert.equal(found.choice, "found");
+  assert.equal(argmax.choice, "argmax");
+  assert.deepEqual(argmax.agreement.perLayer, [0, 1, 1, 1, 1, 1, 1]);
+  assert.deepEqual(argmax.null!.agreement.perLayer, [0, 0, 0, 0, 0, 0, 0]);
+  assert.match(
+    decisionMarkdown(withArgmax, [found, argmax]).join("\n"),
+    /\| argmax \| proxyless-g \| manual \| 0, 1, 2 \| 85\.7% \|/,
+  );
 });

@@ -22,8 +22,13 @@ export interface SearchRow {
   readonly algo: string;
   readonly seed: number;
   readonly randomLabels: boolean;
-  /** Candidate per searchable layer. */
+  /** Candidate per searchable layer of the found network. */
   readonly path: number[];
+  /**
+   * The argmax of α per searchable layer at the end (null for searches without α): what
+   * the architecture weights chose, before the derivation's cap and scoring.
+   */
+  readonly argmaxPath: number[] | null;
   /** Candidates per searchable layer. */
   readonly choices: number[];
   /** Share of the layers with a choice whose argmax held over the last quarter. */
@@ -69,6 +74,9 @@ export async function readSearchRow(
     seed: run.seed,
     randomLabels: result.randomLabels ?? false,
     path: result.layers.map((l) => l.candidate),
+    argmaxPath: result.layers.every((l) => l.decision)
+      ? result.layers.map((l) => l.decision!.argmax)
+      : null,
     choices: result.layers.map((l) => l.candidates),
     decidedShare: result.decidedShare ?? null,
     informedShare: informedShare(result),
@@ -92,8 +100,13 @@ function informedShare(result: Pick<SearchResult, "pairedEvidence" | "layers">):
   return evidence.filter((e) => e.informed).length / evidence.length;
 }
 
+/** Which network of a search the agreement is read on. */
+export type AgreedChoice = "found" | "argmax";
+
 /** The seed agreement of one algorithm in one arm, and against its null arm. */
 export interface AgreementRow {
+  /** The found networks, or α's argmax (`SearchRow.argmaxPath`). */
+  readonly choice: AgreedChoice;
   readonly algo: string;
   readonly arm: string;
   readonly seeds: number[];
@@ -112,6 +125,20 @@ export interface AgreementRow {
 export function agreementRows(
   rows: readonly SearchRow[],
   nullArms: Readonly<Record<string, string>>,
+): AgreementRow[] {
+  // α's argmax where every run of a group has one, after the found networks' rows.
+  const withArgmax = rows.filter((r) => r.argmaxPath !== null)
+    .map((r) => ({ ...r, path: r.argmaxPath! }));
+  return [
+    ...agreementRowsOf(rows, nullArms, "found"),
+    ...agreementRowsOf(withArgmax, nullArms, "argmax"),
+  ];
+}
+
+function agreementRowsOf(
+  rows: readonly SearchRow[],
+  nullArms: Readonly<Record<string, string>>,
+  choice: AgreedChoice,
 ): AgreementRow[] {
   const nullArmSet = new Set(Object.values(nullArms));
   const groups = new Map<string, SearchRow[]>();
@@ -139,7 +166,7 @@ export function agreementRows(
         ),
       };
     }
-    out.push({ algo, arm, seeds: group.map((r) => r.seed), agreement, null: nullPart });
+    out.push({ choice, algo, arm, seeds: group.map((r) => r.seed), agreement, null: nullPart });
   }
   return out;
 }
@@ -179,19 +206,22 @@ export function decisionMarkdown(
   lines.push(
     "## Do seeds agree?",
     "",
-    "Per layer, the share of seed pairs that chose the same candidate, mean over layers; " +
+    "Per layer, the share of seed pairs that chose the same candidate, mean over layers, in " +
+      "the found networks and in α's argmax at the end (before the derivation's cap and " +
+      "scoring); " +
       "chance = 1/K for independent uniform draws. Against the same searches on random labels " +
       "(what the cost term and the cells' speed of learning alone make seeds agree on): real − " +
       "null per layer, mean, t 95% interval over layers and the exact sign-flip p over layers.",
     "",
-    "| algorithm | arm | seeds | agreement | per layer | chance | null: seeds | null agreement | real − null | t 95% interval | p | verdict |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| choice | algorithm | arm | seeds | agreement | per layer | chance | null: seeds | null agreement | real − null | t 95% interval | p | verdict |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...agreements.map((a) => {
       const chance = a.agreement.uniformChance.reduce((s, v) => s + v, 0) /
         a.agreement.uniformChance.length;
       const perLayer = a.agreement.perLayer.map((v) => v.toFixed(2)).join(" ");
       const d = a.null?.difference;
-      return `| ${a.algo} | ${a.arm} | ${a.seeds.join(", ")} | ${pct(a.agreement.mean)} | ` +
+      return `| ${a.choice} | ${a.algo} | ${a.arm} | ${a.seeds.join(", ")} | ` +
+        `${pct(a.agreement.mean)} | ` +
         `${perLayer} | ${pct(chance)} | ${a.null ? a.null.seeds.join(", ") : "–"} | ` +
         `${a.null ? pct(a.null.agreement.mean) : "–"} | ${d ? signed(d.mean) : "–"} | ` +
         `${d ? `[${signed(d.tInterval.low)}, ${signed(d.tInterval.high)}]` : "–"} | ` +
