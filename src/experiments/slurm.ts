@@ -143,12 +143,15 @@ export function arrayScript(o: SlurmJobOptions): string {
     ...preamble(o),
     'child=""',
     'requeue=""',
-    'pass_term() { if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null || true; fi; }',
+    'pending=""',
+    // A signal between the launch and `child=$!` finds no child yet: kept, passed on below.
+    'pass_term() { if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null || true; else pending=1; fi; }',
     "trap 'requeue=1; pass_term' USR1",
     "trap 'pass_term' TERM INT",
     `"$DENO" task experiment ${o.plan} --shard "\${SLURM_ARRAY_TASK_ID}/${o.shards}" ` +
     `--resume --out ${shellQuote(o.out)} --results ${shellQuote(o.results)} &`,
     "child=$!",
+    'if [ -n "$pending" ]; then pass_term; fi',
     // A trapped signal ends `wait` early: wait on while the run is alive, then once more
     // for its own status in case it ended while the trap ran (127: already collected).
     "status=0",
