@@ -126,7 +126,7 @@ export function agreementRows(
   rows: readonly SearchRow[],
   nullArms: Readonly<Record<string, string>>,
 ): AgreementRow[] {
-  // α's argmax where every run of a group has one, after the found networks' rows.
+  // α's argmax of the runs that learn α (G and RL), after the found networks' rows.
   const withArgmax = rows.filter((r) => r.argmaxPath !== null)
     .map((r) => ({ ...r, path: r.argmaxPath! }));
   return [

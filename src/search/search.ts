@@ -51,6 +51,7 @@ import {
   spaceCosts,
 } from "./space_costs.ts";
 import { mostProbablePaths } from "./shortlist.ts";
+import { maddsRange } from "./equal_madds_draw.ts";
 
 export { type PreparedSearch, searchCheckpointPath, type TrainedSupernet };
 
@@ -80,8 +81,7 @@ function requireBand(costs: SpaceCosts, cfg: SearchConfig): void {
   const uniform = costs.choices.map((k) => new Array<number>(k).fill(0));
   const [inBand] = mostProbablePaths(uniform, costs.madds, cfg.maddsMax ?? Infinity, 1, min);
   if (inBand) return;
-  const dearest = costs.madds.fixed +
-    costs.madds.perLayer.reduce((sum, c) => sum + Math.max(...c), 0);
+  const dearest = maddsRange(costs.madds).max;
   throw new Error(
     `no network of ${cfg.space} lies between --madds-min ${formatMAdds(min)} and ` +
       (cfg.maddsMax === null
