@@ -18,6 +18,7 @@
 import type { Batch } from "../data/dataset.ts";
 import { softmaxCrossEntropy } from "../ops/cross_entropy.ts";
 import { noGrad, tidy } from "../tensor/engine.ts";
+import type { Tensor } from "../tensor/tensor.ts";
 import { MetricsAccumulator } from "../supernet/metrics_accumulator.ts";
 import { batchTensors } from "../supernet/supernet_steps.ts";
 import type { SearchContext, SearchDriver } from "./driver.ts";
@@ -44,21 +45,42 @@ export function proxylessReinforceSearch(ctx: SearchContext): SearchDriver {
     (_, k) => new MetricsAccumulator(`rl.sample${k}`),
   );
 
-  /** Runs `paths` on `batch` (forward only); their held-out losses and rewards, in one host sync. */
-  const evaluate = async (paths: readonly (readonly number[])[], batch: Batch) => {
-    paths.forEach((path, k) => {
-      ctx.choosePath(path);
-      noGrad(() =>
-        tidy(() => {
-          const { x, y } = batchTensors(batch, ctx.imageShape);
-          const logitsOut = supernet.forward(x);
-          const loss = softmaxCrossEntropy(logitsOut, y, { labelSmoothing: 0 });
-          sampleMetrics[k].add(loss, logitsOut, y);
-          // The held-out curve follows paths drawn from p: the paired step's context only.
-          if (k === 0 || cfg.rlEstimator === "batch") ctx.valMetrics.add(loss, logitsOut, y);
-        })
-      );
-    });
+  /**
+   * Runs `paths` on `batch` (forward only); their held-out losses and rewards, in one host
+   * sync. `sharedBefore[k]`, where given for k ≥ 1, is the backbone layer up to which path k
+   * runs exactly as path 0 does: it starts there from path 0's input to that layer (the
+   * same tensor the same layers would compute again) instead of from the image.
+   */
+  const evaluate = async (
+    paths: readonly (readonly number[])[],
+    batch: Batch,
+    sharedBefore: readonly number[] = [],
+  ) => {
+    const reused = new Set(sharedBefore.slice(1));
+    noGrad(() =>
+      tidy(() => {
+        const { x, y } = batchTensors(batch, ctx.imageShape);
+        const inputs = new Map<number, Tensor>();
+        paths.forEach((path, k) => {
+          ctx.choosePath(path);
+          // A path's intermediates are freed after it, except the inputs later paths reuse.
+          tidy(() => {
+            const start = k === 0 ? undefined : inputs.get(sharedBefore[k]);
+            const seeInput = k === 0 && reused.size > 0
+              ? (layer: number, t: Tensor) => reused.has(layer) && inputs.set(layer, t)
+              : undefined;
+            const logitsOut = start
+              ? supernet.forwardFrom(sharedBefore[k], start)
+              : supernet.forwardFrom(0, supernet.stem.forward(x), seeInput);
+            const loss = softmaxCrossEntropy(logitsOut, y, { labelSmoothing: 0 });
+            sampleMetrics[k].add(loss, logitsOut, y);
+            // The held-out curve follows paths drawn from p: the paired step's context only.
+            if (k === 0 || cfg.rlEstimator === "batch") ctx.valMetrics.add(loss, logitsOut, y);
+            return [...inputs.values()]; // handed to the step's scope, freed with it
+          });
+        });
+      })
+    );
     const metrics = await MetricsAccumulator.drainAll(sampleMetrics.slice(0, paths.length));
     return {
       losses: metrics.map((m) => m.loss),
@@ -77,7 +99,16 @@ export function proxylessReinforceSearch(ctx: SearchContext): SearchDriver {
       if (paired) {
         const context = logits.samplePath(rng);
         const alternatives = drawAlternatives(logits.alphas, context, rng);
-        const { losses, rewards } = await evaluate(pairedPaths(context, alternatives), batch);
+        // Each variation runs as the context does up to its switched layer: it starts there.
+        const switchedAt = alternatives.flatMap((
+          j,
+          l,
+        ) => (j === null ? [] : [costs.searchable[l]]));
+        const { losses, rewards } = await evaluate(
+          pairedPaths(context, alternatives),
+          batch,
+          [0, ...switchedAt],
+        );
         evidence!.record(logits.archSteps, logits.alphas, context, alternatives, losses);
         grad = pairedLossGradient(logits.alphas, context, alternatives, rewards);
       } else {

@@ -53,8 +53,28 @@ export class Supernet extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let y = this.stem.forward(x);
-    for (const layer of this.layers) y = layer.forward(y);
+    return this.forwardFrom(0, this.stem.forward(x));
+  }
+
+  /**
+   * Backbone layers `start`, `start + 1`, … and the head, on `input`, the input of layer
+   * `start`. `seeInput(i, t)` is shown each layer's input on the way: a caller that scores
+   * paths differing from one path only from some layer on reuses that path's inputs there
+   * instead of running the shared layers again (src/search/proxyless_rl.ts).
+   */
+  forwardFrom(
+    start: number,
+    input: Tensor,
+    seeInput?: (layer: number, input: Tensor) => void,
+  ): Tensor {
+    if (!Number.isInteger(start) || start < 0 || start > this.layers.length) {
+      throw new RangeError(`forwardFrom: layer ${start} is not in 0..${this.layers.length}`);
+    }
+    let y = input;
+    for (let i = start; i < this.layers.length; i++) {
+      seeInput?.(i, y);
+      y = this.layers[i].forward(y);
+    }
     if (this.featureMix) y = this.featureMix.forward(y);
     return this.classifier.forward(globalAvgPool(y));
   }
