@@ -4,8 +4,12 @@
  * overwrite, and resumes without redoing finished stages.
  */
 import assert from "node:assert/strict";
+import { DEFAULT_EVOLVE_CONFIG } from "../src/evolve/config.ts";
 import {
   DECIDING_SEARCH,
+  EVOLVE_CONFIRM_SEEDS,
+  EVOLVE_LENGTHS,
+  type EvolveRun,
   EXPERIMENT_PLANS,
   type ExperimentPlan,
   experimentPlan,
@@ -553,6 +557,24 @@ Deno.test({
       await Deno.remove(planOut, { recursive: true });
     }
   },
+});
+
+Deno.test("evolve-confirm and evolve-length: the default evolution on new seeds and longer", () => {
+  const confirm = EXPERIMENT_PLANS["evolve-confirm"].runs as EvolveRun[];
+  assert.deepEqual([...EVOLVE_CONFIRM_SEEDS], [3, 4, 5], "disjoint from the choosing seeds 0–2");
+  assert.deepEqual(confirm.map((r) => r.evolveArgs), [3, 4, 5].map((s) => ["--seed", String(s)]));
+  const lengths = EXPERIMENT_PLANS["evolve-length"].runs as EvolveRun[];
+  assert.deepEqual(
+    Object.values(EVOLVE_LENGTHS),
+    [2, 4].map((x) => x * DEFAULT_EVOLVE_CONFIG.epochs),
+    "2× and 4× the default's evolution epochs",
+  );
+  assert.deepEqual(
+    lengths.map((r) => `${r.arm}:${r.evolveArgs.join(" ")}`),
+    ["2x", "4x"].flatMap((arm) =>
+      [0, 1, 2].map((s) => `${arm}:--epochs ${EVOLVE_LENGTHS[arm as "2x" | "4x"]} --seed ${s}`)
+    ),
+  );
 });
 
 Deno.test("learned-vs-null-draws: per seed a draw of each space at 5M ±1.5%, one recipe", () => {

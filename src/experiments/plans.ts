@@ -736,6 +736,59 @@ const FITNESS_VS_NULL: ExperimentPlan = {
   ),
 };
 
+/** Confirmation seeds of the default evolution, disjoint from the seeds its figures were chosen on. */
+export const EVOLVE_CONFIRM_SEEDS = [3, 4, 5] as const;
+
+/**
+ * Does what the default evolution keeps beyond chance on seeds 0–2 (evolve-seeds,
+ * read against its null in docs/fidelity.md) hold on seeds it was not chosen on? evolve
+ * at its defaults on seeds 3–5; read against `deno task null-evolve` of the seed-3 run
+ * with `compare-spaces --null`, the same test as seeds 0–2's.
+ */
+const EVOLVE_CONFIRM: ExperimentPlan = {
+  name: "evolve-confirm",
+  question: "Do the default evolution's figures beyond chance on seeds 0–2 stay beyond chance " +
+    "on seeds 3–5?",
+  spaces: {},
+  armTitle: "setting",
+  runs: EVOLVE_CONFIRM_SEEDS.map((seed): EvolveRun => ({
+    kind: "evolve",
+    id: `default-seed${seed}`,
+    arm: "default",
+    algo: "evolve",
+    seed,
+    evolveArgs: ["--seed", String(seed)],
+  })),
+};
+
+/** Evolution lengths of `evolve-length`, in evolution epochs (the default's 6 is 1×). */
+export const EVOLVE_LENGTHS = { "2x": 12, "4x": 24 } as const;
+
+/**
+ * How long must the default evolution run for its choices to repeat? evolve at its
+ * defaults with 2× and 4× the evolution epochs (at the default f, 2× and 4× the
+ * regenerations), seeds 0–2; 1× is evolve-seeds. Each length's three spaces are read
+ * against the null of its seed-0 run (`null-evolve`, `compare-spaces --null`): the
+ * stability-vs-length curve of docs/fidelity.md. About 30 and 60 minutes a run alone.
+ */
+const EVOLVE_LENGTH: ExperimentPlan = {
+  name: "evolve-length",
+  question: "At 2× and 4× the default's regenerations, do the default evolution's cells, " +
+    "ratios and mixes repeat across seeds beyond its null?",
+  spaces: {},
+  armTitle: "length",
+  runs: Object.entries(EVOLVE_LENGTHS).flatMap(([length, epochs]) =>
+    [0, 1, 2].map((seed): EvolveRun => ({
+      kind: "evolve",
+      id: `${length}-seed${seed}`,
+      arm: length,
+      algo: "evolve",
+      seed,
+      evolveArgs: ["--epochs", String(epochs), "--seed", String(seed)],
+    }))
+  ),
+};
+
 /** The seeds of `learned-vs-null-draws`, fixed before any of its runs. */
 export const LEARNED_VS_NULL_SEEDS = [20, 21, 22, 23, 24, 25, 26, 27] as const;
 
@@ -837,6 +890,8 @@ export const EXPERIMENT_PLANS: Readonly<Record<string, ExperimentPlan>> = Object
     SMOKE,
     TINY,
     FITNESS_VS_NULL,
+    EVOLVE_CONFIRM,
+    EVOLVE_LENGTH,
     LEARNED_VS_NULL_DRAWS,
     SPACE_EQUAL_MADDS,
   ].map((plan) => [plan.name, plan]),
