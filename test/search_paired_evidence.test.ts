@@ -99,7 +99,8 @@ Deno.test("paired evidence: a resumed state gives the uninterrupted figures", ()
 Deno.test("paired evidence: too few comparisons test nothing; the window needed grows as t falls", () => {
   const evidence = new PairedEvidence([2]);
   for (let step = 0; step < 12; step++) {
-    evidence.record(step, [[1, 0]], [0], [step < 9 ? null : 1], [1, 2]);
+    const compared = step >= 9;
+    evidence.record(step, [[1, 0]], [0], [compared ? 1 : null], compared ? [1, 2] : [1]);
   }
   const few = evidence.summary(12)!.layers[0];
   assert.equal(few.weakest!.n, 3);

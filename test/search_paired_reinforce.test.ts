@@ -7,9 +7,13 @@
 import assert from "node:assert/strict";
 import {
   drawAlternatives,
+  everyAlternative,
+  everyCandidateLossGradient,
   pairedLossGradient,
   pairedPaths,
+  variationPaths,
 } from "../src/search/paired_reinforce.ts";
+import { PairedEvidence } from "../src/search/paired_evidence.ts";
 import { samplePath } from "../src/search/reinforce.ts";
 import { ArchitectureLogits } from "../src/search/architecture_logits.ts";
 import { softmax } from "../src/supernet/gates.ts";
@@ -34,6 +38,54 @@ Deno.test("paired estimator: its expectation over both draws is ∂E[R]/∂α", 
     const exact = -p[k] * (r - mean); // ∂(−E[R])/∂α_k
     assert.ok(Math.abs(expected[k] - exact) < 1e-12, `candidate ${k}: ${expected[k]} vs ${exact}`);
   });
+});
+
+Deno.test("paired-all: every candidate scored gives ∂E[R]/∂α exactly, whatever the context", () => {
+  const alphas = [[0.3, -0.2, 0.9, 0], [1, -1]];
+  const reward = [[0.61, 0.55, 0.7, 0.4], [0.2, 0.9]]; // each layer's R_k, the rest fixed
+  for (const context of [[0, 1], [2, 0], [3, 1]]) {
+    const variations = everyAlternative([4, 2], context);
+    assert.deepEqual(variations[0], [0, 1, 2, 3].filter((k) => k !== context[0]));
+    const paths = variationPaths(context, variations);
+    assert.equal(paths.length, 1 + 3 + 1);
+    // A path's reward is that of its one switched layer (the context's for the first).
+    const r = paths.map((path, k) => {
+      if (k === 0) return 0.5;
+      const l = path.findIndex((c, m) => c !== context[m]);
+      return reward[l][path[l]] - reward[l][context[l]] + 0.5;
+    });
+    const g = everyCandidateLossGradient(alphas, context, r);
+    alphas.forEach((alpha, l) => {
+      const p = softmax(alpha);
+      const rl = reward[l].map((x) => x - reward[l][context[l]] + 0.5);
+      const mean = rl.reduce((sum, x, k) => sum + p[k] * x, 0);
+      rl.forEach((x, k) => {
+        const exact = -p[k] * (x - mean);
+        assert.ok(Math.abs(g[l][k] - exact) < 1e-12, `layer ${l}, candidate ${k}`);
+      });
+    });
+  }
+  throwsLine(() => everyCandidateLossGradient(alphas, [0, 0], [1, 2]), /2 rewards for 5 paths/);
+});
+
+Deno.test("paired-all: every pair of a layer's candidates is one comparison a step", () => {
+  const evidence = new PairedEvidence([3]);
+  for (let step = 0; step < 40; step++) {
+    const context = [step % 3];
+    const variations = everyAlternative([3], context);
+    // Candidate 0 is better than 1 by 0.1 and than 2 by 0.2, with noise shared by the step.
+    const noise = (step % 5) * 0.01;
+    const losses = variationPaths(context, variations).map((path) => 1 + 0.1 * path[0] + noise);
+    evidence.recordVariations(step, [[1, 0, 0]], context, variations, losses);
+  }
+  const [layer] = evidence.summary(40)!.layers;
+  assert.equal(layer.leader, 0);
+  assert.deepEqual(layer.rivals.map((r) => r.n), [10, 10], "the window's 10 steps, each pair");
+  assert.deepEqual(layer.rivals.map((r) => Number(r.mean.toFixed(12))), [-0.1, -0.2]);
+  throwsLine(
+    () => evidence.recordVariations(40, [[1, 0, 0]], [0], [[1, 2]], [1, 1]),
+    /2 losses for 3 paths/,
+  );
 });
 
 Deno.test("paired estimator: the context first, one variation per differing layer", () => {

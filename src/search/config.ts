@@ -72,9 +72,10 @@ export type DeriveMode = typeof DERIVATIONS[number];
 /**
  * How the REINFORCE search estimates ∇E_p[R]: ProxylessNAS's batch of sampled paths with a
  * moving-average baseline, or one context path and a single-layer variation of it per layer
- * on the same images (src/search/paired_reinforce.ts).
+ * on the same images (src/search/paired_reinforce.ts), with one alternative drawn ∝ p per
+ * layer (`paired`) or every other candidate of every layer (`paired-all`).
  */
-export const RL_ESTIMATORS = ["batch", "paired"] as const;
+export const RL_ESTIMATORS = ["batch", "paired", "paired-all"] as const;
 /** One of `RL_ESTIMATORS`. */
 export type RlEstimator = typeof RL_ESTIMATORS[number];
 
@@ -365,7 +366,8 @@ export const SEARCH_COMMAND: ConfigCommand<SearchConfig> = {
       "rlEstimator",
       RL_ESTIMATORS,
       "proxyless-rl: --rl-samples paths and a baseline, or one path and a one-layer\n" +
-        "variation of it per layer on the same images",
+        "variation of it per layer on the same images (paired: one drawn alternative a\n" +
+        "layer; paired-all: every other candidate of every layer)",
     ),
     "rl-reward": choice("rlReward", RL_REWARDS, "proxyless-rl: held-out top-1 or -cross-entropy"),
     population: num("population", "N", POSITIVE, "SPOS: population"),

@@ -17,6 +17,7 @@
  */
 import { DECIDED_SHARE } from "./architecture_logits.ts";
 import type { Path } from "./expected_cost.ts";
+import { asVariations } from "./paired_reinforce.ts";
 import { LEVEL, studentTCdf, studentTQuantile } from "../util/paired_statistics.ts";
 
 /** Running sums of loss_lo − loss_hi for one layer's candidate pair (lo < hi). */
@@ -131,6 +132,47 @@ export class PairedEvidence {
     alternatives: readonly (number | null)[],
     losses: readonly number[],
   ): void {
+    this.recordVariations(step, alphas, context, asVariations(alternatives), losses);
+  }
+
+  /**
+   * One step that scored, per layer, the context with that layer switched to each of its
+   * `variations` (losses in `variationPaths` order, the context's first). Every pair of
+   * a layer's candidates measured in that step is one comparison: with one alternative a
+   * layer that is the context against it, with every alternative (`paired-all`) every pair.
+   */
+  recordVariations(
+    step: number,
+    alphas: readonly (readonly number[])[],
+    context: Path,
+    variations: readonly (readonly number[])[],
+    losses: readonly number[],
+  ): void {
+    const block = this.blockAt(step, alphas);
+    let next = 1;
+    variations.forEach((alternatives, l) => {
+      const measured = [{ k: context[l], loss: losses[0] }];
+      for (const j of alternatives) measured.push({ k: j, loss: losses[next++] });
+      for (let a = 0; a < measured.length; a++) {
+        for (let b = a + 1; b < measured.length; b++) {
+          const [lo, hi] = measured[a].k < measured[b].k
+            ? [measured[a], measured[b]]
+            : [measured[b], measured[a]];
+          const d = lo.loss - hi.loss; // loss_lo − loss_hi
+          const m = (block.pairs[pairKey(l, lo.k, hi.k)] ??= { n: 0, sum: 0, sumSquares: 0 });
+          m.n++;
+          m.sum += d;
+          m.sumSquares += d * d;
+        }
+      }
+    });
+    if (next !== losses.length) {
+      throw new RangeError(`PairedEvidence: ${losses.length} losses for ${next} paths`);
+    }
+  }
+
+  /** The block step `step` falls in, opened (with the leaders `alphas` give) if new. */
+  private blockAt(step: number, alphas: readonly (readonly number[])[]): Block {
     if (this.blocks.length > 0 && step < this.blocks[this.blocks.length - 1].start) {
       throw new RangeError(`PairedEvidence: step ${step} before the last block's start`);
     }
@@ -147,17 +189,7 @@ export class PairedEvidence {
         this.blocks.push(last);
       }
     }
-    let next = 1;
-    alternatives.forEach((j, l) => {
-      if (j === null) return;
-      const i = context[l];
-      const d = losses[0] - losses[next++]; // loss_i − loss_j
-      const signed = i < j ? d : -d; // loss_lo − loss_hi
-      const m = (last.pairs[pairKey(l, i, j)] ??= { n: 0, sum: 0, sumSquares: 0 });
-      m.n++;
-      m.sum += signed;
-      m.sumSquares += signed * signed;
-    });
+    return last;
   }
 
   /** Halves the block count: each even block absorbs the next; the block size doubles. */

@@ -15,6 +15,16 @@
  * only and see the same images, so the batch's difficulty and the other layers' draws
  * cancel from R_i − R_j, where the batch estimator's paths differ in every layer at once.
  * It costs 1 + (layers whose draw differs) forward passes a step.
+ *
+ * `--rl-estimator paired-all` scores, in the same context, every other candidate of every
+ * layer. Each layer's gradient is then the expectation over its own draw given the other
+ * layers' context, exactly,
+ *
+ *   ∂E[R]/∂α_l = Σ_k p_k R_k (e_k − p)   (R_{c_l}: the context's reward),
+ *
+ * still unbiased over contexts c ∝ p, and every pair of a layer's candidates is compared on
+ * every step instead of about 2·p_i·p_j of them. Each variation runs only from its switched
+ * layer on (src/search/proxyless_rl.ts), so a late layer's variations are cheap.
  */
 import { sampleActivePaths, softmax } from "../supernet/gates.ts";
 import type { Rng } from "../util/rng.ts";
@@ -32,13 +42,34 @@ export function drawAlternatives(alphas: Logits, context: Path, rng: Rng): (numb
   });
 }
 
-/** The paths a paired step scores: the context first, then one per layer with an alternative. */
-export function pairedPaths(context: Path, alternatives: readonly (number | null)[]): Path[] {
+/** Per layer, every candidate but the context's, in index order (`paired-all`). */
+export function everyAlternative(choices: readonly number[], context: Path): number[][] {
+  checkPath(choices, context, "everyAlternative");
+  return choices.map((k, l) =>
+    Array.from({ length: k }, (_, j) => j).filter((j) => j !== context[l])
+  );
+}
+
+/** Each layer's alternatives as a list (none where the draw was the context's). */
+export function asVariations(alternatives: readonly (number | null)[]): number[][] {
+  return alternatives.map((j) => (j === null ? [] : [j]));
+}
+
+/**
+ * The paths a step scores: the context first, then, layer by layer, the context with that
+ * layer switched to each of its `variations`.
+ */
+export function variationPaths(context: Path, variations: readonly (readonly number[])[]): Path[] {
   const paths: Path[] = [context];
-  alternatives.forEach((j, l) => {
-    if (j !== null) paths.push(context.map((c, m) => (m === l ? j : c)));
+  variations.forEach((alternatives, l) => {
+    for (const j of alternatives) paths.push(context.map((c, m) => (m === l ? j : c)));
   });
   return paths;
+}
+
+/** The paths a paired step scores: the context first, then one per layer with an alternative. */
+export function pairedPaths(context: Path, alternatives: readonly (number | null)[]): Path[] {
+  return variationPaths(context, asVariations(alternatives));
 }
 
 /**
@@ -70,5 +101,32 @@ export function pairedLossGradient(
     grad[i] -= half; // −½ (e_i − e_j)(R_i − R_j): a minimiser raises J
     grad[j] += half;
     return grad;
+  });
+}
+
+/**
+ * ∂(−J)/∂α for a minimiser from one `paired-all` step: `rewards` in `variationPaths` order
+ * for `everyAlternative(context)`. Per layer, −Σ_k p_k R_k (e_k − p) = −p ⊙ (R − p·R).
+ */
+export function everyCandidateLossGradient(
+  alphas: Logits,
+  context: Path,
+  rewards: readonly number[],
+): number[][] {
+  const expected = 1 + alphas.reduce((n, alpha) => n + alpha.length - 1, 0);
+  if (rewards.length !== expected) {
+    throw new RangeError(
+      `everyCandidateLossGradient: ${rewards.length} rewards for ${expected} paths`,
+    );
+  }
+  if (!rewards.every(Number.isFinite)) {
+    throw new RangeError(`everyCandidateLossGradient: non-finite reward in ${rewards.join(", ")}`);
+  }
+  let next = 1;
+  return alphas.map((alpha, l) => {
+    const p = softmax(alpha);
+    const r = alpha.map((_, k) => (k === context[l] ? rewards[0] : rewards[next++]));
+    const mean = p.reduce((sum, pk, k) => sum + pk * r[k], 0);
+    return p.map((pk, k) => -pk * (r[k] - mean));
   });
 }

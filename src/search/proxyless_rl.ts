@@ -12,7 +12,8 @@
  * accuracy for cross-entropy. `--rl-estimator batch` (ProxylessNAS's): `--rl-samples`
  * paths drawn from p = softmax(α), α moving along −mean_k (R_k − b)·∇ log p(path_k) with
  * the moving-average baseline b (src/search/reinforce.ts); `paired`: one context path
- * and one single-layer variation of it per layer (src/search/paired_reinforce.ts). Adam
+ * and one single-layer variation of it per layer (src/search/paired_reinforce.ts);
+ * `paired-all`: the context and every single-layer variation of it. Adam
  * steps α; all paths' metrics are read back in one host sync.
  */
 import type { Batch } from "../data/dataset.ts";
@@ -25,21 +26,31 @@ import type { SearchContext, SearchDriver } from "./driver.ts";
 import { expectedCost, pathCost } from "./expected_cost.ts";
 import { logitsDriver } from "./logits_driver.ts";
 import { PairedEvidence } from "./paired_evidence.ts";
-import { drawAlternatives, pairedLossGradient, pairedPaths } from "./paired_reinforce.ts";
+import {
+  asVariations,
+  drawAlternatives,
+  everyAlternative,
+  everyCandidateLossGradient,
+  pairedLossGradient,
+  variationPaths,
+} from "./paired_reinforce.ts";
 import { Reinforce } from "./reinforce.ts";
 
 export function proxylessReinforceSearch(ctx: SearchContext): SearchDriver {
   const { cfg, costs, supernet, rng } = ctx;
   const reinforce = new Reinforce({ baselineDecayWeight: cfg.rlBaselineWeight });
-  const paired = cfg.rlEstimator === "paired";
+  const paired = cfg.rlEstimator !== "batch";
+  const everyCandidate = cfg.rlEstimator === "paired-all";
   // What the paired comparisons say of each choice, tested at the end (report.md).
   const evidence = paired ? new PairedEvidence(costs.choices) : null;
   const { logits, eq6, parts } = logitsDriver(ctx, {
     baseline: reinforce,
     ...(evidence ? { evidence } : {}),
   });
-  // The paired estimator scores the context and at most one path a layer.
-  const scored = paired ? 1 + costs.choices.length : cfg.rlSamples;
+  // The paired estimators score the context and at most one path a layer, or every one.
+  const scored = !paired
+    ? cfg.rlSamples
+    : 1 + costs.choices.reduce((n, k) => n + (everyCandidate ? k - 1 : 1), 0);
   const sampleMetrics = Array.from(
     { length: scored },
     (_, k) => new MetricsAccumulator(`rl.sample${k}`),
@@ -98,19 +109,21 @@ export function proxylessReinforceSearch(ctx: SearchContext): SearchDriver {
       let grad: number[][];
       if (paired) {
         const context = logits.samplePath(rng);
-        const alternatives = drawAlternatives(logits.alphas, context, rng);
+        const drawn = everyCandidate ? null : drawAlternatives(logits.alphas, context, rng);
+        const variations = drawn ? asVariations(drawn) : everyAlternative(costs.choices, context);
         // Each variation runs as the context does up to its switched layer: it starts there.
-        const switchedAt = alternatives.flatMap((
-          j,
-          l,
-        ) => (j === null ? [] : [costs.searchable[l]]));
+        const switchedAt = variations.flatMap((alternatives, l) =>
+          alternatives.map(() => costs.searchable[l])
+        );
         const { losses, rewards } = await evaluate(
-          pairedPaths(context, alternatives),
+          variationPaths(context, variations),
           batch,
           [0, ...switchedAt],
         );
-        evidence!.record(logits.archSteps, logits.alphas, context, alternatives, losses);
-        grad = pairedLossGradient(logits.alphas, context, alternatives, rewards);
+        evidence!.recordVariations(logits.archSteps, logits.alphas, context, variations, losses);
+        grad = drawn
+          ? pairedLossGradient(logits.alphas, context, drawn, rewards)
+          : everyCandidateLossGradient(logits.alphas, context, rewards);
       } else {
         const paths = sampleMetrics.map(() => logits.samplePath(rng));
         const r = (await evaluate(paths, batch)).rewards;

@@ -191,6 +191,8 @@ export function describeSearch(prepared: PreparedSearch): string[] {
       `REINFORCE: ${
         cfg.rlEstimator === "paired"
           ? "one context path and a one-layer variation of it per layer"
+          : cfg.rlEstimator === "paired-all"
+          ? "one context path and every one-layer variation of it"
           : `${cfg.rlSamples} paths and a moving-average baseline`
       } a step, reward held-out ${cfg.rlReward === "loss" ? "−cross-entropy" : "top-1"}`,
     );
