@@ -344,6 +344,18 @@ const BEST_10M_LONG: ExperimentPlan = {
   }],
 };
 
+/** evolve at its defaults but `extra`, on `seed`: one run of arm `arm` (id `<arm>-seed<S>`). */
+function evolveRun(arm: string, seed: number, extra: readonly string[] = []): EvolveRun {
+  return {
+    kind: "evolve",
+    id: `${arm}-seed${seed}`,
+    arm,
+    algo: "evolve",
+    seed,
+    evolveArgs: [...extra, "--seed", String(seed)],
+  };
+}
+
 /**
  * What evolve learns with its defaults (uniform weight steps) on three seeds, plus one run
  * without the reference DAG (the paper's Table 5 ablation at this scale): about 15
@@ -355,22 +367,8 @@ const EVOLVE_SEEDS: ExperimentPlan = {
     "without the reference DAG?",
   spaces: {},
   runs: [
-    ...[0, 1, 2].map((seed): EvolveRun => ({
-      kind: "evolve",
-      id: `default-seed${seed}`,
-      arm: "default",
-      algo: "evolve",
-      seed,
-      evolveArgs: ["--seed", String(seed)],
-    })),
-    {
-      kind: "evolve",
-      id: "no-reference-seed0",
-      arm: "no-reference",
-      algo: "evolve",
-      seed: 0,
-      evolveArgs: ["--reference", "none", "--seed", "0"],
-    },
+    ...[0, 1, 2].map((seed) => evolveRun("default", seed)),
+    evolveRun("no-reference", 0, ["--reference", "none"]),
   ],
 };
 
@@ -725,14 +723,7 @@ const FITNESS_VS_NULL: ExperimentPlan = {
   spaces: {},
   armTitle: "fitness",
   runs: (["alpha", "accuracy"] as const).flatMap((fitness) =>
-    [0, 1, 2].map((seed): EvolveRun => ({
-      kind: "evolve",
-      id: `${fitness}-seed${seed}`,
-      arm: fitness,
-      algo: "evolve",
-      seed,
-      evolveArgs: ["--fitness", fitness, "--seed", String(seed)],
-    }))
+    [0, 1, 2].map((seed) => evolveRun(fitness, seed, ["--fitness", fitness]))
   ),
 };
 
@@ -751,14 +742,7 @@ const EVOLVE_CONFIRM: ExperimentPlan = {
     "on seeds 3–5?",
   spaces: {},
   armTitle: "setting",
-  runs: EVOLVE_CONFIRM_SEEDS.map((seed): EvolveRun => ({
-    kind: "evolve",
-    id: `default-seed${seed}`,
-    arm: "default",
-    algo: "evolve",
-    seed,
-    evolveArgs: ["--seed", String(seed)],
-  })),
+  runs: EVOLVE_CONFIRM_SEEDS.map((seed) => evolveRun("default", seed)),
 };
 
 /** Evolution lengths of `evolve-length`, in evolution epochs (the default's 6 is 1×). */
@@ -778,14 +762,7 @@ const EVOLVE_LENGTH: ExperimentPlan = {
   spaces: {},
   armTitle: "length",
   runs: Object.entries(EVOLVE_LENGTHS).flatMap(([length, epochs]) =>
-    [0, 1, 2].map((seed): EvolveRun => ({
-      kind: "evolve",
-      id: `${length}-seed${seed}`,
-      arm: length,
-      algo: "evolve",
-      seed,
-      evolveArgs: ["--epochs", String(epochs), "--seed", String(seed)],
-    }))
+    [0, 1, 2].map((seed) => evolveRun(length, seed, ["--epochs", String(epochs)]))
   ),
 };
 
