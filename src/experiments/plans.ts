@@ -478,8 +478,9 @@ const DRAW_TOLERANCE = "0.03";
  * cap (`random-search`: the same supernet budget, single-path training, 96 paths scored)?
  * `found` is G with DECIDING_SEARCH and `--derive scored`; `found-argmax` trains the network
  * the argmax derivation gives from the same search (its argmax/network.json), so both
- * derivations are reported. `found-rl` is REINFORCE with the same flags, the search that
- * decides most layers at this budget (docs/experiments.md, "A search that decides"), with
+ * derivations are reported. `found-rl` is REINFORCE with the same flags (its default
+ * estimator, `paired-all`: the one whose choices its own comparisons back at this budget;
+ * docs/experiments.md, "Every candidate, every step"), with
  * its own draw at its MAdds (`random-draw-rl`). In the learned space (evolve-seeds' seed 0)
  * and the manual one, 8 seeds fixed in advance; the networks of a seed train with the same
  * recipe and training seed, so the differences pair by seed within each space. Primary
@@ -563,17 +564,27 @@ const SEARCH_VS_RANDOM: ExperimentPlan = (() => {
 export const SEARCH_DECISION_SEEDS = [0, 1, 2] as const;
 
 /**
+ * The searches `search-decision` runs, by the label its tables give them: G, and REINFORCE
+ * with each paired estimator (`paired` was the default when its runs were made).
+ */
+const DECISION_SEARCHES: Readonly<Record<string, readonly string[]>> = {
+  "proxyless-g": ["--algo", "proxyless-g"],
+  "proxyless-rl": ["--algo", "proxyless-rl", "--rl-estimator", "paired"],
+  "proxyless-rl-all": ["--algo", "proxyless-rl", "--rl-estimator", "paired-all"],
+};
+
+/**
  * Does the default search decide, and do its seeds agree beyond what biases alone give?
- * G and RL with `deno task search`'s defaults under the 6M cap, in the learned space
- * (evolve-seeds' seed 0) and the manual one, three seeds each; and the same searches on
- * random labels (`--random-labels`: the cost term and the cells' speed of learning still
- * act, the data says nothing), whose seed agreement is the null. Search only: what is
- * measured is the search's own decision, not a trained network.
+ * G and RL (both paired estimators) with `deno task search`'s other defaults under the
+ * 6M cap, in the learned space (evolve-seeds' seed 0) and the manual one, three seeds
+ * each; and the same searches on random labels (`--random-labels`: the cost term and the
+ * cells' speed of learning still act, the data says nothing), whose seed agreement is the
+ * null. Search only: what is measured is the search's own decision, not a trained network.
  */
 const SEARCH_DECISION: ExperimentPlan = (() => {
   const spaces = { learned: evolvedSpace(0), manual: MANUAL_SPACE };
   const runs: ExperimentRun[] = [];
-  for (const algo of ["proxyless-g", "proxyless-rl"]) {
+  for (const [algo, flags] of Object.entries(DECISION_SEARCHES)) {
     for (const seed of SEARCH_DECISION_SEEDS) {
       for (const [arm, space] of Object.entries(spaces)) {
         for (const random of [false, true]) {
@@ -584,7 +595,7 @@ const SEARCH_DECISION: ExperimentPlan = (() => {
             algo,
             seed,
             searchArgs: [
-              ...["--space", space, "--algo", algo, "--seed", String(seed)],
+              ...["--space", space, ...flags, "--seed", String(seed)],
               ...DECIDING_SEARCH,
               ...(random ? ["--random-labels"] : []),
             ],
@@ -815,9 +826,10 @@ export const EQUAL_MADDS_BAND = ["--madds-min", "5.83M", "--madds-max", "6M"] as
 /**
  * Does the learned space help, asked at equal MAdds: the learned space (evolve-seeds' seed
  * 0, the α fitness at the default length), the manual one and the learned run's null
- * space (its cells chosen at chance), each searched by the paired REINFORCE search, the
- * one that decides most layers at the default budget (docs/experiments.md, "A search that
- * decides"), with the default scored derivation inside `EQUAL_MADDS_BAND`; trained alone
+ * space (its cells chosen at chance), each searched by REINFORCE at its defaults (the
+ * `paired-all` estimator, whose choices its own comparisons back at the default budget:
+ * docs/experiments.md, "Every candidate, every step"), with the default scored derivation
+ * inside `EQUAL_MADDS_BAND`; trained alone
  * with the long recipe and the seed's training seed. 8 seeds fixed in advance, paired by
  * seed: learned − manual, null − manual (every arm against the manual space) and learned −
  * null, Holm over the three.
