@@ -12,9 +12,21 @@ import {
   type SearchRow,
 } from "../src/experiments/decision_summary.ts";
 
-Deno.test("search-decision: G and RL, both spaces, three seeds, each with its random-label twin", () => {
+Deno.test("search-decision: G and both paired RL estimators, both spaces, three seeds, each with its random-label twin", () => {
   const plan = EXPERIMENT_PLANS["search-decision"];
-  assert.equal(plan.runs.length, 2 * 2 * SEARCH_DECISION_SEEDS.length * 2);
+  assert.equal(plan.runs.length, 3 * 2 * SEARCH_DECISION_SEEDS.length * 2);
+  // The RL runs say which estimator ran: `paired`'s finished runs keep the flag they ran with.
+  const estimators = new Map<string, string | null>();
+  for (const run of plan.runs) {
+    if (run.kind !== "search-train") continue;
+    const at = run.searchArgs.indexOf("--rl-estimator");
+    estimators.set(run.algo, at < 0 ? null : run.searchArgs[at + 1]);
+  }
+  assert.deepEqual(Object.fromEntries(estimators), {
+    "proxyless-g": null,
+    "proxyless-rl": "paired",
+    "proxyless-rl-all": "paired-all",
+  });
   for (const run of plan.runs) {
     assert.ok(run.kind === "search-train" && run.searchOnly, run.id);
     if (run.kind !== "search-train") continue;
