@@ -9,6 +9,7 @@ import {
   MIN_COMPARISONS,
   PairedEvidence,
 } from "../src/search/paired_evidence.ts";
+import { asVariations } from "../src/search/paired_reinforce.ts";
 import { Rng } from "../src/util/rng.ts";
 
 /**
@@ -24,7 +25,7 @@ function simulate(evidence: PairedEvidence, rng: Rng, from: number, to: number, 
     const alternatives = [1 + Math.floor(rng.next() * 2), 1];
     const base = 2 + 0.1 * rng.normal();
     const losses = [base, base + effect + 0.05 * rng.normal(), base + 0.05 * rng.normal()];
-    evidence.record(step, alphas, context, alternatives, losses);
+    evidence.record(step, alphas, context, asVariations(alternatives), losses);
     log.push({ step, layer: 0, other: alternatives[0], d: losses[0] - losses[1] });
     log.push({ step, layer: 1, other: 1, d: losses[0] - losses[2] });
   }
@@ -100,7 +101,7 @@ Deno.test("paired evidence: too few comparisons test nothing; the window needed 
   const evidence = new PairedEvidence([2]);
   for (let step = 0; step < 12; step++) {
     const compared = step >= 9;
-    evidence.record(step, [[1, 0]], [0], [compared ? 1 : null], compared ? [1, 2] : [1]);
+    evidence.record(step, [[1, 0]], [0], [compared ? [1] : []], compared ? [1, 2] : [1]);
   }
   const few = evidence.summary(12)!.layers[0];
   assert.equal(few.weakest!.n, 3);
@@ -112,7 +113,7 @@ Deno.test("paired evidence: too few comparisons test nothing; the window needed 
   const needed = (effect: number) => {
     const e = new PairedEvidence([2]);
     for (let step = 0; step < 104; step++) {
-      e.record(step, [[1, 0]], [0], [1], [1, 1 + effect + (step % 2 ? 0.05 : -0.05)]);
+      e.record(step, [[1, 0]], [0], [[1]], [1, 1 + effect + (step % 2 ? 0.05 : -0.05)]);
     }
     return e.summary(104)!.layers[0].windowStepsNeeded!;
   };

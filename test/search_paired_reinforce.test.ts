@@ -6,11 +6,11 @@
  */
 import assert from "node:assert/strict";
 import {
+  asVariations,
   drawAlternatives,
   everyAlternative,
   everyCandidateLossGradient,
   pairedLossGradient,
-  pairedPaths,
   variationPaths,
 } from "../src/search/paired_reinforce.ts";
 import { PairedEvidence } from "../src/search/paired_evidence.ts";
@@ -76,20 +76,24 @@ Deno.test("paired-all: every pair of a layer's candidates is one comparison a st
     // Candidate 0 is better than 1 by 0.1 and than 2 by 0.2, with noise shared by the step.
     const noise = (step % 5) * 0.01;
     const losses = variationPaths(context, variations).map((path) => 1 + 0.1 * path[0] + noise);
-    evidence.recordVariations(step, [[1, 0, 0]], context, variations, losses);
+    evidence.record(step, [[1, 0, 0]], context, variations, losses);
   }
   const [layer] = evidence.summary(40)!.layers;
   assert.equal(layer.leader, 0);
   assert.deepEqual(layer.rivals.map((r) => r.n), [10, 10], "the window's 10 steps, each pair");
   assert.deepEqual(layer.rivals.map((r) => Number(r.mean.toFixed(12))), [-0.1, -0.2]);
   throwsLine(
-    () => evidence.recordVariations(40, [[1, 0, 0]], [0], [[1, 2]], [1, 1]),
+    () => evidence.record(40, [[1, 0, 0]], [0], [[1, 2]], [1, 1]),
     /2 losses for 3 paths/,
   );
 });
 
 Deno.test("paired estimator: the context first, one variation per differing layer", () => {
-  assert.deepEqual(pairedPaths([0, 2, 1], [null, 0, 3]), [[0, 2, 1], [0, 0, 1], [0, 2, 3]]);
+  assert.deepEqual(variationPaths([0, 2, 1], asVariations([null, 0, 3])), [
+    [0, 2, 1],
+    [0, 0, 1],
+    [0, 2, 3],
+  ]);
   const g = pairedLossGradient([[0, 0], [0, 0, 0], [0, 0, 0, 0]], [0, 2, 1], [null, 0, 3], [
     0.5,
     0.3,
@@ -126,7 +130,7 @@ function plantedRun(margin: number, seed: number) {
     const reward = plantedRewards(rng, margin);
     const context = samplePath(logits.alphas, rng);
     const alternatives = drawAlternatives(logits.alphas, context, rng);
-    const r = pairedPaths(context, alternatives).map(reward);
+    const r = variationPaths(context, asVariations(alternatives)).map(reward);
     const grad = pairedLossGradient(logits.alphas, context, alternatives, r);
     logits.alphas = logits.alphas.map((a, l) => logits.optimizers[l].step(a, grad[l]));
     logits.recordStep();

@@ -17,7 +17,6 @@
  */
 import { DECIDED_SHARE } from "./architecture_logits.ts";
 import type { Path } from "./expected_cost.ts";
-import { asVariations } from "./paired_reinforce.ts";
 import { LEVEL, studentTCdf, studentTQuantile } from "../util/paired_statistics.ts";
 
 /** Running sums of loss_lo − loss_hi for one layer's candidate pair (lo < hi). */
@@ -121,27 +120,12 @@ export class PairedEvidence {
   constructor(private readonly choices: readonly number[]) {}
 
   /**
-   * One paired step (`step`: its index from 0): the logits before its update, its context
-   * path, each layer's alternative (null where it compared nothing) and the held-out
-   * losses in `pairedPaths` order (the context's first).
-   */
-  record(
-    step: number,
-    alphas: readonly (readonly number[])[],
-    context: Path,
-    alternatives: readonly (number | null)[],
-    losses: readonly number[],
-  ): void {
-    this.recordVariations(step, alphas, context, asVariations(alternatives), losses);
-  }
-
-  /**
    * One step that scored, per layer, the context with that layer switched to each of its
    * `variations` (losses in `variationPaths` order, the context's first). Every pair of
    * a layer's candidates measured in that step is one comparison: with one alternative a
    * layer that is the context against it, with every alternative (`paired-all`) every pair.
    */
-  recordVariations(
+  record(
     step: number,
     alphas: readonly (readonly number[])[],
     context: Path,

@@ -67,13 +67,8 @@ export function variationPaths(context: Path, variations: readonly (readonly num
   return paths;
 }
 
-/** The paths a paired step scores: the context first, then one per layer with an alternative. */
-export function pairedPaths(context: Path, alternatives: readonly (number | null)[]): Path[] {
-  return variationPaths(context, asVariations(alternatives));
-}
-
 /**
- * ∂(−J)/∂α for a minimiser from one paired step: `rewards` in `pairedPaths` order (the
+ * ∂(−J)/∂α for a minimiser from one paired step: `rewards` in `variationPaths` order (the
  * context's first). Layers without an alternative get a zero gradient.
  */
 export function pairedLossGradient(

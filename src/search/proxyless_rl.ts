@@ -87,7 +87,7 @@ export function proxylessReinforceSearch(ctx: SearchContext): SearchDriver {
             sampleMetrics[k].add(loss, logitsOut, y);
             // The held-out curve follows paths drawn from p: the paired step's context only.
             if (k === 0 || cfg.rlEstimator === "batch") ctx.valMetrics.add(loss, logitsOut, y);
-            return [...inputs.values()]; // handed to the step's scope, freed with it
+            return k === 0 ? [...inputs.values()] : []; // handed to the step's scope
           });
         });
       })
@@ -120,7 +120,7 @@ export function proxylessReinforceSearch(ctx: SearchContext): SearchDriver {
           batch,
           [0, ...switchedAt],
         );
-        evidence!.recordVariations(logits.archSteps, logits.alphas, context, variations, losses);
+        evidence!.record(logits.archSteps, logits.alphas, context, variations, losses);
         grad = drawn
           ? pairedLossGradient(logits.alphas, context, drawn, rewards)
           : everyCandidateLossGradient(logits.alphas, context, rewards);
