@@ -213,7 +213,7 @@ export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
   rlEstimator: "paired-all", // measured against its null (docs/experiments.md, "Every
   // candidate, every step"): in the manual space at this budget its last-quarter comparisons
   // backed the leader in 4 of 7 layers, 0 of 7 on random labels; `paired` (one drawn
-  // alternative a layer) backed none in any of its runs, at about half the time a search
+  // alternative a layer) backed none in any of its runs, at 1/2.9–1/2.7 of the time an epoch
   rlReward: "loss", // continuous, where top-1 on a batch of 64 moves in steps of 1.6%
   population: 16, // SPOS: 50 / 10 / 20 generations / 25+25; a third of the population and
   topK: 4, // a quarter of the generations keep its proportions at 96 scores
