@@ -9,8 +9,6 @@ import type { EvolutionRun } from "./run_state.ts";
 
 export class TrainingProgress {
   private readonly bar: Progress;
-  /** The step the bar counts from (a resumed run's restored position). */
-  private readonly startStep: number;
   private lastTrain = { loss: NaN, top1: NaN };
 
   constructor(private readonly run: EvolutionRun) {
@@ -19,8 +17,8 @@ export class TrainingProgress {
       total: run.schedule.totalSteps,
       unitsPerStep: run.cfg.batchSize,
       unitName: "img",
+      resumedAt: run.position.step,
     });
-    this.startStep = run.position.step;
   }
 
   /**
@@ -42,7 +40,7 @@ export class TrainingProgress {
 
   /** The bar after weight step `step`. */
   update(step: number): void {
-    this.bar.update(step - this.startStep, {
+    this.bar.update(step, {
       loss: this.lastTrain.loss,
       acc: this.lastTrain.top1,
       regen: String(this.run.regeneration), // a count: "regen 5", not formatNumber's "5.000"
@@ -52,7 +50,7 @@ export class TrainingProgress {
   /** The bar's last line, at the run's final step. */
   finish(): void {
     this.bar.update(
-      this.run.position.step - this.startStep,
+      this.run.position.step,
       { loss: this.lastTrain.loss, acc: this.lastTrain.top1 },
       true,
     );

@@ -272,8 +272,8 @@ async function trainSupernet(run: SearchRun, options: RunSearchOptions): Promise
     total: totalSteps,
     unitsPerStep: cfg.batchSize,
     unitName: "img",
+    resumedAt: position.step,
   });
-  const startStep = position.step;
   let lr = cfg.weightLr;
   let epochStart = performance.now();
   let lastLoss = NaN;
@@ -303,7 +303,7 @@ async function trainSupernet(run: SearchRun, options: RunSearchOptions): Promise
       if (step % cfg.logEvery === 0) {
         const window = await trainMetrics.drain();
         if (window.examples > 0) lastLoss = window.loss;
-        progress.update(step - startStep, { loss: lastLoss, lambda: driver.lambda() ?? "-" });
+        progress.update(step, { loss: lastLoss, lambda: driver.lambda() ?? "-" });
       }
       if (step % stepsPerEpoch === 0) {
         if (pathSampler.flush()) applyPendingUpdate(run.opt, lr); // checkpoints hold no half group
@@ -338,7 +338,7 @@ async function trainSupernet(run: SearchRun, options: RunSearchOptions): Promise
   if (options.derive === false) return true;
   const lastEpoch = run.history.findLast((r) => r.phase === "supernet");
   const finalLoss = lastEpoch?.phase === "supernet" ? lastEpoch.trainLoss : lastLoss;
-  progress.update(position.step - startStep, { loss: finalLoss }, true);
+  progress.update(position.step, { loss: finalLoss }, true);
   return true;
 }
 

@@ -10,6 +10,11 @@ export interface ProgressOptions {
   /** Units per step, for the rate (images per step). */
   unitsPerStep?: number;
   unitName?: string;
+  /**
+   * The step a resumed job starts from: the bar shows absolute steps of `total`, while
+   * the rate and the ETA count only the steps this process made.
+   */
+  resumedAt?: number;
   logEverySeconds?: number;
   write?: (line: string, final: boolean) => void;
 }
@@ -17,10 +22,11 @@ export interface ProgressOptions {
 export class Progress {
   private start = performance.now();
   private lastPrint = 0;
-  private done = 0;
+  private done: number;
   private readonly isTty: boolean;
 
   constructor(private opts: ProgressOptions) {
+    this.done = opts.resumedAt ?? 0;
     let tty = false;
     try {
       tty = Deno.stderr.isTerminal();
@@ -38,14 +44,14 @@ export class Progress {
     this.emit(this.render(fields, now), step >= this.opts.total || force);
   }
 
-  /** Elapsed seconds since the start. */
-  get elapsed(): number {
-    return (performance.now() - this.start) / 1000;
+  /** Steps this process has made (a resumed job's steps before it do not count). */
+  private get stepsHere(): number {
+    return this.done - (this.opts.resumedAt ?? 0);
   }
 
-  /** Units per second so far. */
-  get rate(): number {
-    return (this.done * (this.opts.unitsPerStep ?? 1)) / Math.max(this.elapsed, 1e-9);
+  /** Units per second over `elapsed` seconds. */
+  private rateOver(elapsed: number): number {
+    return (this.stepsHere * (this.opts.unitsPerStep ?? 1)) / Math.max(elapsed, 1e-9);
   }
 
   render(fields: Record<string, string | number>, now = performance.now()): string {
@@ -55,12 +61,12 @@ export class Progress {
     const width = 20;
     const filled = Math.round(frac * width);
     const bar = "#".repeat(filled) + "-".repeat(width - filled);
-    const eta = this.done > 0 ? (elapsed / this.done) * (total - this.done) : NaN;
+    const eta = this.stepsHere > 0 ? (elapsed / this.stepsHere) * (total - this.done) : NaN;
     const extra = Object.entries(fields)
       .map(([k, v]) => `${k} ${typeof v === "number" ? formatNumber(v) : v}`)
       .join("  ");
     const rate = this.opts.unitsPerStep
-      ? `  ${this.rate.toFixed(1)} ${this.opts.unitName ?? "items"}/s`
+      ? `  ${this.rateOver(elapsed).toFixed(1)} ${this.opts.unitName ?? "items"}/s`
       : "";
     return `${label} [${bar}] ${this.done}/${total}  ${extra}${rate}  ` +
       `elapsed ${formatDuration(elapsed)}  ETA ${formatDuration(eta)}`;
