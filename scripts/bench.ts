@@ -25,6 +25,7 @@ import {
 } from "../src/bench/command.ts";
 import type { LatencyBenchOptions } from "../src/bench/latency_sections.ts";
 import type { SupernetPathOptions } from "../src/bench/supernet_path.ts";
+import type { ForwardPassOptions } from "../src/bench/forward_pass.ts";
 import { type BenchOptions, runBench } from "../src/bench/runner.ts";
 import { defaultCachePath } from "../src/latency/cache.ts";
 import { loadTarget } from "../src/space/load.ts";
@@ -85,6 +86,23 @@ async function supernetPathOptions(
   };
 }
 
+/** The forward section's options (the same space as supernet-path's by default). */
+async function forwardPassOptions(
+  request: BenchRequest,
+): Promise<ForwardPassOptions | undefined> {
+  if (!request.sections.includes("forward")) return undefined;
+  const source = request.space ?? SUPERNET_PATH_SPACE;
+  return {
+    space: await loadSpace(source),
+    source,
+    batch: request.trainBatch,
+    reps: request.reps,
+    passesPerRep: 4,
+    profiledPasses: request.profileSteps,
+    seed: request.seed,
+  };
+}
+
 /** The access costs of a bench JSON (its `access`), or of a bare access-costs object. */
 async function readAccessCosts(path: string): Promise<{ costs: AccessCosts; source: string }> {
   const json = JSON.parse(await Deno.readTextFile(path));
@@ -121,6 +139,7 @@ async function benchOptions(request: BenchRequest): Promise<BenchOptions> {
       : await readAccessCosts(request.accessCosts),
     latency: await latencyOptions(request),
     supernetPath: await supernetPathOptions(request),
+    forward: await forwardPassOptions(request),
   };
 }
 

@@ -139,8 +139,8 @@ export const BENCH_COMMAND: cli.ConfigCommand<BenchRequest> = {
       "profileSteps",
       "N",
       POSITIVE,
-      "training steps profiled with a timestamp pair per dispatch; the per-kernel\n" +
-        "table takes each dispatch's minimum over them",
+      "training steps (forward: passes) profiled with a timestamp pair per dispatch;\n" +
+        "the per-kernel table takes each dispatch's minimum over them",
     ),
     timer: choice(
       "timer",
@@ -187,10 +187,10 @@ export const BENCH_COMMAND: cli.ConfigCommand<BenchRequest> = {
       text(
         "space",
         "S",
-        "latency and supernet-path sections: the search space (baseline:compact-28,\n" +
+        "latency, supernet-path and forward sections: the search space (baseline:compact-28,\n" +
           "baseline:proxyless-224, a learned search_space.json, a search-space spec or config)",
       ),
-      `${LATENCY_SPACE} for the latency sections, ${SUPERNET_PATH_SPACE} for supernet-path`,
+      `${LATENCY_SPACE} for the latency sections, ${SUPERNET_PATH_SPACE} for the others`,
     ),
     pairs: num(
       "pairs",
@@ -247,7 +247,7 @@ export const BENCH_USAGE: string = cli.configHelp(BENCH_COMMAND, DEFAULT_BENCH);
 /** Flags only the latency sections read. */
 const LATENCY_FLAGS = ["latency-cache", "refresh"] as const;
 /** Sections that read --space. */
-const SPACE_SECTIONS = ["latency", "latency-check", "supernet-path"] as const;
+const SPACE_SECTIONS = ["latency", "latency-check", "supernet-path", "forward"] as const;
 
 /** Reads `deno task bench` arguments; throws one line naming what is wrong. */
 export function parseBenchArgs(args: readonly string[]): BenchRequest {
@@ -264,7 +264,9 @@ export function parseBenchArgs(args: readonly string[]): BenchRequest {
     throw new Error("--access-costs needs --sections train");
   }
   if (request.space !== null && !SPACE_SECTIONS.some(has)) {
-    throw new Error("--space needs --sections latency, latency-check or supernet-path");
+    throw new Error(
+      "--space needs --sections latency, latency-check, supernet-path or forward",
+    );
   }
   return request;
 }

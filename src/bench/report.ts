@@ -7,6 +7,7 @@ import type { LatencyReport } from "./latency_sections.ts";
 import type { OpShare } from "./dispatch_profiler.ts";
 import type { StepFloor, StepParts } from "./step_floor.ts";
 import type { SupernetPathResult } from "./supernet_path_report.ts";
+import type { ForwardPassResult } from "./forward_pass.ts";
 import {
   type ConvShape,
   describeShape,
@@ -197,6 +198,8 @@ export interface BenchReport {
   train?: TrainResult;
   /** A path as a plain network and as supernet paths (section supernet-path). */
   supernetPath?: SupernetPathResult;
+  /** The training-mode forward of one path (section forward). */
+  forward?: ForwardPassResult;
   /** The latency table and the prediction check (sections latency, latency-check). */
   latency?: LatencyReport;
   compare?: { tfjs?: string; ort?: string };
@@ -393,27 +396,46 @@ export function trainText(t: TrainResult): string {
         `in ${t.dispatchesPerStep} dispatches, against ${fmt(t.stepMedianMs)} ms a step on the ` +
         `wall clock):`,
     );
-    lines.push(
-      "by op: " +
-        coarseShares(t.ops).map(([op, share]) => `${op} ${(100 * share).toFixed(1)}%`).join(", "),
-    );
-    const body = t.ops.map((o) => [
-      o.kernel,
-      o.op,
-      String(o.dispatches),
-      fmt(o.ms),
-      `${(100 * o.share).toFixed(1)}%`,
-    ]);
-    lines.push(formatTable(["kernel", "op", "dispatches", "ms", "share"], body, [
-      false,
-      false,
-      true,
-      true,
-      true,
-    ]));
+    lines.push(...opTable(t.ops));
   }
   if (t.floor) lines.push(floorText(t.floor));
   return lines.join("\n");
+}
+
+/** Per-op shares: one line by coarse op, then the table by kernel and op. */
+function opTable(ops: readonly OpShare[]): string[] {
+  const body = ops.map((o) => [
+    o.kernel,
+    o.op,
+    String(o.dispatches),
+    fmt(o.ms),
+    `${(100 * o.share).toFixed(1)}%`,
+  ]);
+  return [
+    "by op: " +
+    coarseShares(ops).map(([op, share]) => `${op} ${(100 * share).toFixed(1)}%`).join(", "),
+    formatTable(["kernel", "op", "dispatches", "ms", "share"], body, [
+      false,
+      false,
+      true,
+      true,
+      true,
+    ]),
+  ];
+}
+
+/** The forward section as text. */
+export function forwardText(f: ForwardPassResult): string {
+  return [
+    `path ${f.path.join(",")} (${fmt(f.madds / 1e6)}M MAdds): ${fmt(f.passMedianMs)} ms a pass ` +
+    `median, ${fmt(f.passMinMs)} ms best, ${f.dispatches} dispatches, ` +
+    `${fmt(f.passHostMs)} ms of it recording them`,
+    `each dispatch's minimum over ${f.profiledPasses} profiled passes: ${
+      fmt(f.profiledGpuMs)
+    } ms ` +
+    `of GPU time (wall median ÷ that: ${fmtRatio(f.passMedianMs / f.profiledGpuMs)})`,
+    ...opTable(f.ops),
+  ].join("\n");
 }
 
 /** The floor table: per family, the floor's parts, the summed minima and their ratio. */

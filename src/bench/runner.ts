@@ -22,6 +22,7 @@ import {
   type ConvResult,
   convResultBase,
   directionResult,
+  forwardText,
   judgeTarget,
   layerTable,
   type PeerResult,
@@ -58,6 +59,7 @@ import type { SectionName } from "./sections.ts";
 import { benchTrainStep, trainNetworkSpec } from "./train_step.ts";
 import { benchSupernetPath, type SupernetPathOptions } from "./supernet_path.ts";
 import { supernetPathText } from "./supernet_path_report.ts";
+import { benchForwardPass, type ForwardPassOptions } from "./forward_pass.ts";
 
 export interface BenchOptions {
   sections: SectionName[];
@@ -87,6 +89,8 @@ export interface BenchOptions {
   accessCosts?: { costs: AccessCosts; source: string };
   /** The space and sizes of the supernet-path section (needed only by it). */
   supernetPath?: SupernetPathOptions;
+  /** The space and sizes of the forward section (needed only by it). */
+  forward?: ForwardPassOptions;
 }
 
 /** Where text goes: tables to `print` (stdout), progress to `progress` (stderr). */
@@ -269,6 +273,7 @@ function emptyReport(gpu: Gpu, opts: BenchOptions): BenchReport {
       latency: opts.latency && { ...opts.latency, space: opts.latency.source },
       supernetPath: opts.supernetPath &&
         { ...opts.supernetPath, space: opts.supernetPath.source },
+      forward: opts.forward && { ...opts.forward, space: opts.forward.source },
     },
     machine: machineLoad(),
     sections: [],
@@ -496,6 +501,17 @@ const SECTIONS: Readonly<Record<SectionName, (ctx: Context) => Promise<void>>> =
     const load = result.loadavg ? `, load average ${result.loadavg[0].toFixed(2)}` : "";
     out.print(`\n== supernet path: ${result.space}, batch ${result.batch}${load} ==`);
     out.print(supernetPathText(result));
+  },
+
+  /** The training-mode forward of one path: the unit of REINFORCE's architecture steps. */
+  async forward({ gpu, opts, out, report }) {
+    if (!opts.forward) throw new Error("bench: the forward section needs a space");
+    report.forward = await benchForwardPass(gpu, opts.forward, out.progress);
+    out.print(
+      `\n== forward pass: ${report.forward.space}, batch ${report.forward.batch} ` +
+        `(training-mode batch norm, no gradient) ==`,
+    );
+    out.print(forwardText(report.forward));
   },
 
   /** What one access and one register block cost an invocation (the bound on every kernel). */

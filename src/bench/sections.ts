@@ -8,6 +8,7 @@ export const SECTION_NAMES = [
   "mbv2",
   "train",
   "supernet-path",
+  "forward",
   "latency",
   "latency-check",
 ] as const;
@@ -20,6 +21,7 @@ export const SECTION_HELP: Record<SectionName, string> = {
   mbv2: "every conv of MobileNetV2-1.0 at 224×224",
   train: "training steps of mobilenetv2-28, per-kernel table, the floor (with access costs)",
   "supernet-path": "a path of --space as a plain network and as supernet paths; regenerations",
+  forward: "training-mode forward passes of a path of --space (an architecture step's work)",
   latency: "per-block latency table of --space (cached)",
   "latency-check": "predicted vs measured latency of networks of --space",
   access: "cost of one memory access and of an empty dispatch",
