@@ -29,7 +29,7 @@ Deno.test("bench latency flags: bad space, statistic or stray flag is one clear 
     assert.equal(stray.code, 1);
     assert.match(
       stray.stderr,
-      /^bench: --space needs --sections latency, latency-check or supernet-path/,
+      /^bench: --space needs --sections latency, latency-check, supernet-path or forward/,
     );
     assert.equal(await Deno.stat(cache).then(() => true, () => false), false);
     const help = await bench("--help");
