@@ -68,7 +68,15 @@ export const STATS_TERMS = ["bnD", "bnD * bnD"];
  */
 export function statsFinalize(hw: number, m: number, eps: number, momentum: number): string {
   return `let bnK = xs[r * ${hw}u];
-  let dMean = s0 * ${f32(1 / m)};
+  ${shiftedStatsFinalize(m, eps, momentum)}`;
+}
+
+/**
+ * `statsFinalize` for any shift: channel r's record and running statistics from
+ * s0 = Σ(x−K), s1 = Σ(x−K)² over its m values, with the shift K in `bnK`.
+ */
+export function shiftedStatsFinalize(m: number, eps: number, momentum: number): string {
+  return `let dMean = s0 * ${f32(1 / m)};
   let mu = bnK + dMean;
   let varB = max(s1 * ${f32(1 / m)} - dMean * dMean, 0.0);
   let is = 1.0 / sqrt(varB + ${f32(eps)});

@@ -94,6 +94,11 @@ export interface StripConvSpec {
    * (binding 3: the channel records of kernels/batch_norm.ts; padding stays 0).
    */
   norm?: BnActivation;
+  /**
+   * Also write each strip's per-channel statistics for the batch norm that reads dst
+   * (binding 3, or 4 after a norm's channel records; layout in `stripStatisticsWgsl`).
+   */
+  statistics?: boolean;
 }
 
 export const STRIP_WG = 64;
@@ -165,6 +170,11 @@ export function stripConvWgsl(s: StripConvSpec, groupsX: number): string {
   L.push(`@group(0) @binding(2) var<storage, read_write> dst: array<${vecType(s.vwOut)}>;`);
   const norm = s.norm ? { act: s.norm } : undefined;
   if (norm) L.push(sourceNormBindingWgsl(norm, 3));
+  if (s.statistics) {
+    L.push(
+      `@group(0) @binding(${norm ? 4 : 3}) var<storage, read_write> stats: array<vec4<f32>>;`,
+    );
+  }
   L.push(`@compute @workgroup_size(${s.wg})`);
   L.push(`fn main(@builtin(local_invocation_id) lid: vec3<u32>,`);
   L.push(`        @builtin(workgroup_id) wid: vec3<u32>) {`);
@@ -274,9 +284,50 @@ export function stripConvWgsl(s: StripConvSpec, groupsX: number): string {
       }
     }
   }
+  if (s.statistics) L.push(...stripStatisticsWgsl(s, "    "));
   L.push(`  }`);
   L.push(`}`);
   return L.join("\n");
+}
+
+/**
+ * The statistics epilogue: for each of the block's channels, the mean of the strip's
+ * pixels and the sum of squared deviations from it (M2), which the batch norm merges
+ * (kernels/bn_partial_stats.ts) instead of reading dst again. One pass over the
+ * accumulators, shifted by the strip's first pixel (a sample of the strip, so
+ * M2 = Σd² − (Σd)²/n does not cancel the way unshifted sums would). Four channels share
+ * a vec4: stats[quad·S + strip] = means, stats[(C/4 + quad)·S + strip] = M2,
+ * S = `stripCount`. Pixels past the end of a row (a short last strip) are left out.
+ */
+function stripStatisticsWgsl(s: StripConvSpec, ind: string): string[] {
+  const { p, ob } = s;
+  const strips = stripCount(s);
+  const quads = s.cOut / 4;
+  const ragged = s.dstW % p !== 0;
+  const L: string[] = [];
+  L.push(
+    ragged
+      ? `${ind}let stN = f32(min(${p}u, ${s.dstW}u - ow0));`
+      : `${ind}let stN = ${p.toFixed(1)};`,
+  );
+  for (let q = 0; q < ob / 4; q++) {
+    const quad = `o0 / 4u + ${q}u`;
+    L.push(`${ind}if (${quad} < ${quads}u) {`);
+    L.push(`${ind}  var sd = vec4<f32>(0.0);`);
+    L.push(`${ind}  var sq = vec4<f32>(0.0);`);
+    for (let t = 1; t < p; t++) {
+      const d = `acc${q}_${t} - acc${q}_0`;
+      const v = ragged ? `select(vec4<f32>(0.0), ${d}, ow0 + ${t}u < ${s.dstW}u)` : d;
+      L.push(`${ind}  { let d = ${v}; sd = sd + d; sq = fma(d, d, sq); }`);
+    }
+    L.push(`${ind}  let dm = sd / stN;`);
+    L.push(`${ind}  stats[(${quad}) * ${strips}u + sIdx] = acc${q}_0 + dm;`);
+    L.push(
+      `${ind}  stats[(${quads}u + ${quad}) * ${strips}u + sIdx] = max(sq - sd * dm, vec4<f32>(0.0));`,
+    );
+    L.push(`${ind}}`);
+  }
+  return L;
 }
 
 /** Strip length and the vector widths of source loads and destination stores. */

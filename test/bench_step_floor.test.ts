@@ -115,6 +115,7 @@ Deno.test("step floor: profiled kernels fall into the floor's families", () => {
   assert.equal(kernelFloorFamily("gemm"), "conv");
   assert.equal(kernelFloorFamily("dwconv_forward"), "depthwise");
   assert.equal(kernelFloorFamily("bn_stats"), "batch norm");
+  assert.equal(kernelFloorFamily("bn_stats_partials"), "batch norm"); // statistics from conv partials
   assert.equal(kernelFloorFamily("sgd"), "optimizer");
   assert.equal(kernelFloorFamily("avgpool"), "other");
 });

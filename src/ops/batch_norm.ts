@@ -28,12 +28,14 @@ import {
   statsFinalize,
   statsPrelude,
 } from "../../kernels/batch_norm.ts";
+import { partialStatsWgsl, partialStatsWorkgroup } from "../../kernels/bn_partial_stats.ts";
 import { planReduce, type ReduceLayout } from "../../kernels/reduce.ts";
 import { record } from "../tensor/autograd.ts";
 import { empty } from "../tensor/creation.ts";
 import { engine } from "../tensor/engine.ts";
 import { shapeStr, type Tensor } from "../tensor/tensor.ts";
 import { type BoundDecl, kernelVariant, readF32, runReduction, writeF32 } from "./reduce.ts";
+import { stripPartialsOf } from "./strip_partials.ts";
 
 export type { BnActivation };
 
@@ -109,7 +111,8 @@ export interface BnChannels {
 
 /**
  * The channel records of act(bn(x)): training computes the batch statistics (one
- * pass over x) and updates the running buffers in place; eval reads the running
+ * pass over x, or a merge of the partials the conv that produced x wrote, src/ops/
+ * strip_partials.ts) and updates the running buffers in place; eval reads the running
  * statistics. `chan` is an intermediate like any other (tidy frees it).
  */
 export function bnChannelRecords(
@@ -130,7 +133,28 @@ export function bnChannelRecords(
   );
   const gpu = engine.gpu;
   const chan = empty([4 * c], { name: "bn.chan" }); // (scale, shift, mean, invStd) a channel
-  if (training) {
+  const partials = training ? stripPartialsOf(x) : null;
+  if (partials && partials.c === c) {
+    const wg = partialStatsWorkgroup(partials.strips);
+    const { strips, stripLen, rowLen } = partials;
+    const k = gpu.kernel(
+      `bn_stats_partials:${c},${strips},${stripLen},${rowLen}:${m}:${eps}:${momentum}:${wg}`,
+      () => partialStatsWgsl(partials, m, eps, momentum, wg),
+    );
+    gpu.dispatch(
+      k,
+      [
+        partials.stats.buffer,
+        gamma.buffer,
+        beta.buffer,
+        chan.buffer,
+        runningMean.buffer,
+        runningVar.buffer,
+      ],
+      [c / 4],
+      `${op} statistics from partials ${x.describe()}`,
+    );
+  } else if (training) {
     runReduction({
       key: `bn_stats:${hw}:${m}:${eps}:${momentum}`,
       layout: channelLayout(n, c, hw),

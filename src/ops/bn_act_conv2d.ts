@@ -32,16 +32,22 @@ export function bnActConv2d(
   runningMean: Tensor,
   runningVar: Tensor,
   w: Tensor,
-  opts: BatchNormOptions & { act: BnActivation; stride: 1 | 2; variant?: KernelVariant },
+  opts: BatchNormOptions & {
+    act: BnActivation;
+    stride: 1 | 2;
+    variant?: KernelVariant;
+    /** A training-mode batch norm reads the output (`Conv2dOptions.statistics`). */
+    statistics?: boolean;
+  },
 ): Tensor {
   const bn = bnChannelRecords(x, gamma, beta, runningMean, runningVar, opts);
   const norm = { act: opts.act, chan: bn.chan };
-  const { stride, variant } = opts;
+  const { stride, variant, statistics = false } = opts;
   const needsBn = x.requiresGrad || gamma.requiresGrad || beta.requiresGrad;
   // The input gradient's weight packing is made with the forward's only when it is used.
   const { y, inputGrad } = needsBn
-    ? conv2dWithInputGrad(x, w, stride, variant, norm)
-    : { y: conv2dForward(x, w, stride, variant, norm), inputGrad: null };
+    ? conv2dWithInputGrad(x, w, stride, variant, norm, statistics)
+    : { y: conv2dForward(x, w, stride, variant, norm, statistics), inputGrad: null };
   const op = `${bn.op}→conv2d`;
   return record(y, op, [x, gamma, beta, w], (dy) => {
     let bnGrads: (Tensor | null)[] = [null, null, null];

@@ -56,6 +56,7 @@ import { empty } from "../tensor/creation.ts";
 import { engine } from "../tensor/engine.ts";
 import { sameShape, shapeStr, type Tensor } from "../tensor/tensor.ts";
 import type { NormalizedSource } from "./batch_norm.ts";
+import { attachStripPartials } from "./strip_partials.ts";
 
 /** Options of `conv2d`. */
 export interface Conv2dOptions {
@@ -64,6 +65,11 @@ export interface Conv2dOptions {
   groups?: number;
   /** Overrides `gpu.info.variant` (tests run both). */
   variant?: KernelVariant;
+  /**
+   * A training-mode batch norm reads the output: where the kernel can, the forward
+   * also writes its per-channel statistics partials (src/ops/strip_partials.ts).
+   */
+  statistics?: boolean;
 }
 
 const KERNEL_SIZES = [1, 3, 5, 7];
@@ -192,18 +198,53 @@ interface StripPlan {
   /** Output channels per packed weight block. */
   ob: number;
   dispatches: StripDispatch[][];
+  /** Where the statistics epilogue's partials lie, when the dispatches write them. */
+  statistics: StripLayout | null;
 }
+
+/** The strips of a forward plan's output, as its statistics partials index them. */
+interface StripLayout {
+  strips: number;
+  stripLen: number;
+  rowLen: number;
+}
+
+/**
+ * Whether a forward's strips write statistics partials: planes of at least
+ * STATISTICS_MIN_PLANE pixels, channels in whole vec4 quads, and every output value
+ * final in one dispatch (a reduction split over uniform-buffer parts adds into dst, so
+ * no single dispatch sees the sums).
+ */
+function statisticsFit(g: ConvShape, chunks: readonly StripConvSpec[]): boolean {
+  return g.ho * g.wo >= STATISTICS_MIN_PLANE && g.co % 4 === 0 &&
+    chunks.every((s) => !s.accumulate);
+}
+
+/**
+ * Smallest output plane whose forward writes statistics partials. In an in-process A/B
+ * of a MobileNetV2 training step (per-dispatch minima, a loaded host), each 4×4 layer
+ * gained nothing or lost up to 0.4 ms (its statistics pass is one short vec4 walk a
+ * plane), while 7×7 to 28×28 layers saved 0.15–2 ms each.
+ */
+const STATISTICS_MIN_PLANE = 49;
 
 const stripPlans = new Map<string, StripPlan>();
 
-function stripPlan(kind: "fwd" | "dx", g: ConvShape, norm?: NormalizedSource): StripPlan {
-  const planKey = `${kind}:${shapeKey(g)}${normKey(norm)}`;
+function stripPlan(
+  kind: "fwd" | "dx",
+  g: ConvShape,
+  norm?: NormalizedSource,
+  statistics = false,
+): StripPlan {
+  const planKey = `${kind}:${shapeKey(g)}${normKey(norm)}${statistics ? ":stats" : ""}`;
   let plan = stripPlans.get(planKey);
   if (plan) return plan;
   const specs = kind === "fwd"
     ? [{ ...forwardStripSpec(g), ...(norm ? { norm: norm.act } : {}) }]
     : inputGradStripSpecs(g);
-  const chunked = specs.map((s) => chunkByUniform(s));
+  let chunked: StripConvSpec[][] = specs.map((s) => chunkByUniform(s));
+  const withStats = statistics && kind === "fwd" && statisticsFit(g, chunked[0]);
+  if (withStats) chunked = chunked.map((chunks) => chunks.map((s) => ({ ...s, statistics: true })));
   const dispatches = chunked[0].map((_, ci) =>
     chunked.map((chunks) => {
       const spec = fitStripWorkgroup(chunks[ci]);
@@ -215,7 +256,12 @@ function stripPlan(kind: "fwd" | "dx", g: ConvShape, norm?: NormalizedSource): S
       };
     })
   );
-  plan = { ob: specs[0].ob, dispatches };
+  const s0 = specs[0];
+  plan = {
+    ob: s0.ob,
+    dispatches,
+    statistics: withStats ? { strips: stripCount(s0), stripLen: s0.p, rowLen: s0.dstW } : null,
+  };
   stripPlans.set(planKey, plan);
   return plan;
 }
@@ -232,6 +278,7 @@ function runStrips(
   dst: Tensor,
   label: string,
   norm?: NormalizedSource,
+  stats?: Tensor,
 ) {
   const gpu = engine.gpu;
   plan.dispatches.forEach((group, ci) => {
@@ -244,7 +291,13 @@ function runStrips(
     }
     for (const { spec, key, groups } of group) {
       const kernel = gpu.kernel(key, () => stripConvWgsl(spec, groups[0]));
-      const buffers = [src.buffer, weights, dst.buffer, ...(norm ? [norm.chan.buffer] : [])];
+      const buffers = [
+        src.buffer,
+        weights,
+        dst.buffer,
+        ...(norm ? [norm.chan.buffer] : []),
+        ...(stats ? [stats.buffer] : []),
+      ];
       gpu.dispatch(kernel, buffers, groups, label);
     }
   });
@@ -310,12 +363,24 @@ function sumPartials(partial: Tensor, slots: number, dw: Tensor): void {
   gpu.dispatch(kernel, [partial.buffer, dw.buffer], grid.groups, `conv2d dW sum ${dw.describe()}`);
 }
 
+/**
+ * The partials buffer of a forward plan that writes statistics, kept beside `y`
+ * (src/ops/strip_partials.ts); undefined where the plan writes none.
+ */
+function statisticsPartials(plan: StripPlan, y: Tensor): Tensor | undefined {
+  if (!plan.statistics) return undefined;
+  const c = y.shape[1];
+  const stats = empty([2 * c * plan.statistics.strips], { name: "conv2d.stats" });
+  attachStripPartials(y, { stats, c, ...plan.statistics });
+  return stats;
+}
+
 // ---------------------------------------------------------------- public ops
 
 /**
  * y = conv(x, w): x [N, C, H, W], w [Co, C, k, k] → y [N, Co, Ho, Wo]. No autograd
  * (see `conv2d`). `variant` overrides the adapter's kernel family; with `norm`, the conv
- * of act(bn(x)).
+ * of act(bn(x)); with `statistics`, y may carry its batch-norm partials.
  */
 export function conv2dForward(
   x: Tensor,
@@ -323,6 +388,7 @@ export function conv2dForward(
   stride: number,
   variant?: KernelVariant,
   norm?: NormalizedSource,
+  statistics = false,
 ): Tensor {
   const g = conv2dGeometry("conv2d", x.shape, w.shape, stride);
   assertF32("conv2d", x, w);
@@ -336,9 +402,9 @@ export function conv2dForward(
     gpu.dispatch(kernel, buffers, groups, label);
     return y;
   }
-  const plan = stripPlan("fwd", g, norm);
+  const plan = stripPlan("fwd", g, norm, statistics);
   const packed = packWeights(w, plan.ob, false);
-  runStrips(plan, x, packed, y, label, norm);
+  runStrips(plan, x, packed, y, label, norm, statisticsPartials(plan, y));
   packed.dispose();
   return y;
 }
@@ -347,6 +413,7 @@ export function conv2dForward(
  * The forward and, for the backward, `inputGrad(dy)` (the gradient with respect to
  * the conv's input, act(bn(x)) with `norm`). The register form packs the weights for
  * both in one dispatch and keeps the transposed packing until `inputGrad` frees it.
+ * `statistics` as in `conv2dForward`.
  */
 export function conv2dWithInputGrad(
   x: Tensor,
@@ -354,20 +421,22 @@ export function conv2dWithInputGrad(
   stride: number,
   variant?: KernelVariant,
   norm?: NormalizedSource,
+  statistics = false,
 ): { y: Tensor; inputGrad: (dy: Tensor) => Tensor } {
   if (pickVariant(variant) === "tiled") {
     return {
-      y: conv2dForward(x, w, stride, variant, norm),
+      y: conv2dForward(x, w, stride, variant, norm, statistics),
       inputGrad: (dy) => conv2dBackwardInput(dy, w, x.shape, stride, variant),
     };
   }
   const g = conv2dGeometry("conv2d", x.shape, w.shape, stride);
   assertF32("conv2d", x, w);
-  const fwd = stripPlan("fwd", g, norm);
+  const fwd = stripPlan("fwd", g, norm, statistics);
   const dx = stripPlan("dx", g);
   const [packed, packedT] = packWeightsPair(w, fwd.ob, dx.ob);
   const y = empty([g.n, g.co, g.ho, g.wo], { name: "conv2d" });
-  runStrips(fwd, x, packed, y, `conv2d ${x.describe()} ${w.describe()} s${stride}`, norm);
+  const label = `conv2d ${x.describe()} ${w.describe()} s${stride}`;
+  runStrips(fwd, x, packed, y, label, norm, statisticsPartials(fwd, y));
   packed.dispose();
   const inputGrad = (dy: Tensor) => {
     checkInputGradShapes(g, dy, x.shape, w.shape);
@@ -476,16 +545,16 @@ export function conv2dBackwardWeight(
  * backward gives dx when x needs a gradient and dW when w does.
  */
 export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions): Tensor {
-  const { stride, variant } = opts;
+  const { stride, variant, statistics = false } = opts;
   conv2dGeometry("conv2d", x.shape, w.shape, stride, opts.groups ?? 1);
   if (x.requiresGrad && pickVariant(variant) === "register") {
-    const { y, inputGrad } = conv2dWithInputGrad(x, w, stride, variant);
+    const { y, inputGrad } = conv2dWithInputGrad(x, w, stride, variant, undefined, statistics);
     return record(y, "conv2d", [x, w], (dy) => [
       inputGrad(dy),
       w.requiresGrad ? conv2dBackwardWeight(x, dy, w.shape, stride, variant) : null,
     ]);
   }
-  const y = conv2dForward(x, w, stride, variant);
+  const y = conv2dForward(x, w, stride, variant, undefined, statistics);
   return record(y, "conv2d", [x, w], (dy) => [
     x.requiresGrad ? conv2dBackwardInput(dy, w, x.shape, stride, variant) : null,
     w.requiresGrad ? conv2dBackwardWeight(x, dy, w.shape, stride, variant) : null,
