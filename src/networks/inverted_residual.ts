@@ -49,7 +49,7 @@ export class InvertedResidual extends Module {
       // The expand layer's BN + activation are applied as the depthwise conv loads
       // its input (src/ops/bn_act_depthwise.ts), so their output is never written.
       const { conv, bn, act } = this.expand;
-      pre = bn.forwardActDepthwise(conv.forward(x), act, dw.conv);
+      pre = bn.forwardActDepthwise(conv.forward(x, { statistics: bn.training }), act, dw.conv);
     } else {
       pre = dw.conv.forward(x);
     }
@@ -60,7 +60,8 @@ export class InvertedResidual extends Module {
     } else {
       // The depthwise layer's BN + activation are applied as the project conv loads its
       // input (src/ops/bn_act_conv2d.ts).
-      y = p.bn.forwardAct(dw.bn.forwardActConv(pre, dw.act, p.conv), p.act);
+      const statistics = p.bn.training;
+      y = p.bn.forwardAct(dw.bn.forwardActConv(pre, dw.act, p.conv, { statistics }), p.act);
     }
     return this.residual ? add(y, x) : y;
   }

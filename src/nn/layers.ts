@@ -50,10 +50,14 @@ export class Conv2d extends Module {
     return this.weight.shape[2];
   }
 
-  forward(x: Tensor): Tensor {
+  /**
+   * `statistics`: a training-mode batch norm reads the output, so a dense conv writes
+   * its per-channel partials where it can (src/ops/strip_partials.ts).
+   */
+  forward(x: Tensor, { statistics = false } = {}): Tensor {
     return this.depthwise
       ? depthwiseConv2d(x, this.weight, { stride: this.stride })
-      : conv2d(x, this.weight, { stride: this.stride });
+      : conv2d(x, this.weight, { stride: this.stride, statistics });
   }
 }
 
@@ -141,9 +145,9 @@ export class BatchNorm2d extends Module {
 
   /**
    * conv(act(bn(x))) for a dense 1×1 stride-1 `conv`, with act(bn(x)) never written (the
-   * same values and gradients as `conv.forward(this.forwardAct(x, act))`).
+   * same values and gradients as `conv.forward(this.forwardAct(x, act), {statistics})`).
    */
-  forwardActConv(x: Tensor, act: Activation, conv: Conv2d): Tensor {
+  forwardActConv(x: Tensor, act: Activation, conv: Conv2d, { statistics = false } = {}): Tensor {
     if (conv.depthwise || conv.kernel !== 1 || conv.stride !== 1) {
       throw new Error("BatchNorm2d.forwardActConv: conv is not a dense 1×1 stride-1 conv");
     }
@@ -155,7 +159,7 @@ export class BatchNorm2d extends Module {
         this.runningMean,
         this.runningVar,
         conv.weight,
-        { training: this.training, momentum, eps: this.eps, act, stride: 1 },
+        { training: this.training, momentum, eps: this.eps, act, stride: 1, statistics },
       )
     );
   }
@@ -232,7 +236,7 @@ export class ConvBnAct extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return this.bn.forwardAct(this.conv.forward(x), this.act);
+    return this.bn.forwardAct(this.conv.forward(x, { statistics: this.bn.training }), this.act);
   }
 }
 
