@@ -164,7 +164,7 @@ export function bnElementwiseUnits(
  * channel and first unit and runs `loads`; `each(body)` repeats `body` for the
  * run's units with `i` the unit's index (skipping those past the plane's end).
  */
-function elementwiseHead(
+export function elementwiseHead(
   size: number,
   c: number,
   hw: number,

@@ -10,7 +10,8 @@
  */
 import { type BatchNormSettings, ConvBnAct } from "../nn/layers.ts";
 import { Module } from "../nn/module.ts";
-import { add, mul } from "../ops/elementwise.ts";
+import { mul } from "../ops/elementwise.ts";
+import { normalizedSum, type SumTerm } from "../ops/normalized_sum.ts";
 import { subsample2x } from "../ops/shape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { Rng } from "../util/rng.ts";
@@ -96,22 +97,31 @@ export class CellBlock extends Module {
     const values = new Map<number, Tensor>();
     values.set(0, this.expand ? this.expand.forward(x) : x);
     for (const node of this.plan.nodes) {
+      const passThrough = (e: { from: number; strided: boolean }) => {
+        const input = values.get(e.from)!;
+        return e.strided && this.spec.stride === 2 ? subsample2x(input) : input;
+      };
+      if (node.aggregation !== "product" && node.inputs.length > 1) {
+        // One pass adds the edges' outputs, their batch norms applied as it reads them.
+        const terms = node.inputs.map((e): SumTerm => {
+          const conv = this.edges.get(`${e.from}-${e.to}`);
+          return conv ? conv.forwardTerm(values.get(e.from)!) : { x: passThrough(e) };
+        });
+        values.set(node.node, normalizedSum(terms));
+        continue;
+      }
       let acc: Tensor | null = null;
       for (const e of node.inputs) {
-        const input = values.get(e.from)!;
         const conv = this.edges.get(`${e.from}-${e.to}`);
-        const out = conv
-          ? conv.forward(input)
-          : e.strided && this.spec.stride === 2
-          ? subsample2x(input)
-          : input;
-        acc = acc === null ? out : node.aggregation === "product" ? mul(acc, out) : add(acc, out);
+        const out = conv ? conv.forward(values.get(e.from)!) : passThrough(e);
+        acc = acc === null ? out : mul(acc, out);
       }
       values.set(node.node, acc!);
     }
     let y = values.get(3)!;
     if (this.se) y = this.se.forward(y);
-    y = this.project!.forward(y);
-    return this.residual ? add(y, x) : y;
+    // The projection's batch norm is applied as the residual is added.
+    if (this.residual) return normalizedSum([this.project!.forwardTerm(y), { x }]);
+    return this.project!.forward(y);
   }
 }

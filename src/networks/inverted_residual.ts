@@ -5,7 +5,7 @@
  */
 import { type BatchNormSettings, ConvBnAct } from "../nn/layers.ts";
 import { Module } from "../nn/module.ts";
-import { add } from "../ops/elementwise.ts";
+import { normalizedSum } from "../ops/normalized_sum.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { Rng } from "../util/rng.ts";
 import { hasResidual, type InvertedResidualBlock, irbMid } from "../space/network_spec.ts";
@@ -53,16 +53,16 @@ export class InvertedResidual extends Module {
     } else {
       pre = dw.conv.forward(x);
     }
-    let y: Tensor;
     const p = this.project;
-    if (this.se) {
-      y = p.forward(this.se.forward(dw.bn.forwardAct(pre, dw.act)));
-    } else {
-      // The depthwise layer's BN + activation are applied as the project conv loads its
-      // input (src/ops/bn_act_conv2d.ts).
-      const statistics = p.bn.training;
-      y = p.bn.forwardAct(dw.bn.forwardActConv(pre, dw.act, p.conv, { statistics }), p.act);
-    }
-    return this.residual ? add(y, x) : y;
+    const statistics = p.bn.training;
+    // The depthwise layer's BN + activation are applied as the project conv loads its
+    // input (src/ops/bn_act_conv2d.ts), unless SE sits between them.
+    const projected = this.se
+      ? p.conv.forward(this.se.forward(dw.bn.forwardAct(pre, dw.act)), { statistics })
+      : dw.bn.forwardActConv(pre, dw.act, p.conv, { statistics });
+    // With a residual, the projection's BN is applied as the input is added to it.
+    return this.residual
+      ? normalizedSum([p.bn.term(projected, p.act), { x }])
+      : p.bn.forwardAct(projected, p.act);
   }
 }

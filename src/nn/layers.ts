@@ -5,10 +5,11 @@
  */
 import { conv2d } from "../ops/conv2d.ts";
 import { depthwiseConv2d } from "../ops/depthwise_conv2d.ts";
-import { batchNormAct, type BnActivation } from "../ops/batch_norm.ts";
+import { batchNormAct, type BnActivation, bnChannelRecords } from "../ops/batch_norm.ts";
 import { bnActConv2d } from "../ops/bn_act_conv2d.ts";
 import { bnActDepthwiseConv2d } from "../ops/bn_act_depthwise.ts";
 import { dropout } from "../ops/dropout.ts";
+import type { SumTerm } from "../ops/normalized_sum.ts";
 import { linear } from "../ops/linear.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { Rng } from "../util/rng.ts";
@@ -164,8 +165,30 @@ export class BatchNorm2d extends Module {
     );
   }
 
+  /**
+   * act(bn(x)) as a term of `normalizedSum` (src/ops/normalized_sum.ts): the batch
+   * statistics are taken (and the running buffers updated) now, the normalised tensor
+   * is never written.
+   */
+  term(x: Tensor, act: Activation): SumTerm {
+    return this.withCollector((momentum) => ({
+      x,
+      norm: {
+        gamma: this.gamma,
+        beta: this.beta,
+        act,
+        records: bnChannelRecords(x, this.gamma, this.beta, this.runningMean, this.runningVar, {
+          training: this.training,
+          momentum,
+          eps: this.eps,
+          act,
+        }),
+      },
+    }));
+  }
+
   /** Runs a forward with the statistics collector's hooks around it (training only). */
-  private withCollector(run: (momentum: number) => Tensor): Tensor {
+  private withCollector<T>(run: (momentum: number) => T): T {
     const collector = this.training ? statisticsCollector : null;
     collector?.before(this);
     const y = run(collector ? 1 : this.momentum);
@@ -237,6 +260,11 @@ export class ConvBnAct extends Module {
 
   forward(x: Tensor): Tensor {
     return this.bn.forwardAct(this.conv.forward(x, { statistics: this.bn.training }), this.act);
+  }
+
+  /** The forward as a term of `normalizedSum`: its batch norm's output is not written. */
+  forwardTerm(x: Tensor): SumTerm {
+    return this.bn.term(this.conv.forward(x, { statistics: this.bn.training }), this.act);
   }
 }
 
