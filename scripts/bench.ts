@@ -68,38 +68,43 @@ async function loadSpace(source: string): Promise<SearchSpaceSpec> {
   return loaded.space;
 }
 
-/** The supernet-path section's options; `--space` is loaded here so a bad one fails first. */
-async function supernetPathOptions(
-  request: BenchRequest,
-): Promise<SupernetPathOptions | undefined> {
-  if (!request.sections.includes("supernet-path")) return undefined;
+/**
+ * What a supernet section shares: its space (`--space`, else the learned space kept in
+ * docs, loaded here so a bad one fails first), batch, repetitions and seed.
+ */
+async function supernetSectionBase(request: BenchRequest) {
   const source = request.space ?? SUPERNET_PATH_SPACE;
   return {
     space: await loadSpace(source),
     source,
     batch: request.trainBatch,
     reps: request.reps,
-    stepsPerRep: 2,
-    pairs: request.pairs,
-    regenerations: request.regenerations,
     seed: request.seed,
   };
 }
 
-/** The forward section's options (the same space as supernet-path's by default). */
+/** The supernet-path section's options. */
+async function supernetPathOptions(
+  request: BenchRequest,
+): Promise<SupernetPathOptions | undefined> {
+  if (!request.sections.includes("supernet-path")) return undefined;
+  return {
+    ...await supernetSectionBase(request),
+    stepsPerRep: 2,
+    pairs: request.pairs,
+    regenerations: request.regenerations,
+  };
+}
+
+/** The forward section's options. */
 async function forwardPassOptions(
   request: BenchRequest,
 ): Promise<ForwardPassOptions | undefined> {
   if (!request.sections.includes("forward")) return undefined;
-  const source = request.space ?? SUPERNET_PATH_SPACE;
   return {
-    space: await loadSpace(source),
-    source,
-    batch: request.trainBatch,
-    reps: request.reps,
+    ...await supernetSectionBase(request),
     passesPerRep: 4,
     profiledPasses: request.profileSteps,
-    seed: request.seed,
   };
 }
 
