@@ -6,13 +6,11 @@
  */
 import assert from "node:assert/strict";
 import {
-  asVariations,
   drawAlternatives,
-  everyAlternative,
   everyCandidateLossGradient,
   pairedLossGradient,
-  variationPaths,
 } from "../src/search/paired_reinforce.ts";
+import { asVariations, everyAlternative, variationPaths } from "../src/supernet/variation_paths.ts";
 import { PairedEvidence } from "../src/search/paired_evidence.ts";
 import { samplePath } from "../src/search/reinforce.ts";
 import { ArchitectureLogits } from "../src/search/architecture_logits.ts";

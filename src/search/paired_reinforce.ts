@@ -42,31 +42,6 @@ export function drawAlternatives(alphas: Logits, context: Path, rng: Rng): (numb
   });
 }
 
-/** Per layer, every candidate but the context's, in index order (`paired-all`). */
-export function everyAlternative(choices: readonly number[], context: Path): number[][] {
-  checkPath(choices, context, "everyAlternative");
-  return choices.map((k, l) =>
-    Array.from({ length: k }, (_, j) => j).filter((j) => j !== context[l])
-  );
-}
-
-/** Each layer's alternatives as a list (none where the draw was the context's). */
-export function asVariations(alternatives: readonly (number | null)[]): number[][] {
-  return alternatives.map((j) => (j === null ? [] : [j]));
-}
-
-/**
- * The paths a step scores: the context first, then, layer by layer, the context with that
- * layer switched to each of its `variations`.
- */
-export function variationPaths(context: Path, variations: readonly (readonly number[])[]): Path[] {
-  const paths: Path[] = [context];
-  variations.forEach((alternatives, l) => {
-    for (const j of alternatives) paths.push(context.map((c, m) => (m === l ? j : c)));
-  });
-  return paths;
-}
-
 /**
  * ∂(−J)/∂α for a minimiser from one paired step: `rewards` in `variationPaths` order (the
  * context's first). Layers without an alternative get a zero gradient.

@@ -27,13 +27,11 @@ import { expectedCost, pathCost } from "./expected_cost.ts";
 import { logitsDriver } from "./logits_driver.ts";
 import { PairedEvidence } from "./paired_evidence.ts";
 import {
-  asVariations,
   drawAlternatives,
-  everyAlternative,
   everyCandidateLossGradient,
   pairedLossGradient,
-  variationPaths,
 } from "./paired_reinforce.ts";
+import { asVariations, everyAlternative, variationPaths } from "../supernet/variation_paths.ts";
 import { Reinforce } from "./reinforce.ts";
 
 export function proxylessReinforceSearch(ctx: SearchContext): SearchDriver {
