@@ -17,7 +17,7 @@ import { evolveWith } from "../src/evolve/evolve.ts";
 import { alphaStarOf, parseFitnessMode } from "../src/evolve/fitness_mode.ts";
 import type { RegenerationRecord } from "../src/evolve/history.ts";
 import { alphaStepsOf } from "../src/evolve/null_evolution.ts";
-import { creditCells, type PathMeasurement } from "../src/evolve/path_credit.ts";
+import { creditCells, creditPairedCells, type PathMeasurement } from "../src/evolve/path_credit.ts";
 import type { EvolutionRun } from "../src/evolve/run_state.ts";
 import type { CellBlock } from "../src/networks/cell_block.ts";
 import { Module } from "../src/nn/module.ts";
@@ -64,12 +64,47 @@ Deno.test("creditCells: each path's advantage over the mean, in loss spreads, ti
   throwsLine(() => creditCells(measured, [2], eta), /path 0 has 2 layers, expected 1/);
 });
 
+Deno.test("creditPairedCells: each cell against its layer's others in the same step", () => {
+  // Two layers of 3 and 2 cells; a step is the context and its 2 + 1 variations.
+  const step = (context: number[], losses: number[]): PathMeasurement[] =>
+    [
+      context,
+      ...[0, 1, 2].filter((k) => k !== context[0]).map((k) => [k, context[1]]),
+      [context[0], 1 - context[1]],
+    ].map((path, i) => ({ path, loss: losses[i], top1: 1 - losses[i] / 4 }));
+  // Layer 0's cell 2 is 0.3 worse than its others in every context; layer 1's cells equal.
+  // Contexts differ in level by a whole loss unit: the pairing takes that out.
+  const measured = [
+    ...step([0, 0], [1.0, 1.0, 1.3, 1.0]), // context, [1,0], [2,0], [0,1]
+    ...step([1, 1], [2.0, 2.0, 2.3, 2.0]), // context, [0,1], [2,1], [1,0]
+    ...step([2, 0], [3.3, 3.0, 3.0, 3.3]), // context, [0,0], [1,0], [2,1]
+  ];
+  const eta = 0.03;
+  const [layer0, layer1] = creditPairedCells(measured, [3, 2], eta);
+  // Layer 0, every step: losses (L, L, L + 0.3), mean L + 0.1; deviations −0.1, −0.1, +0.2.
+  const spread = Math.sqrt((3 * (0.01 + 0.01 + 0.04)) / (3 * 2 + 3 * 1));
+  close(layer0[2].step, (eta * 3 * -0.2) / spread, "the worse cell");
+  close(layer0[0].step, (eta * 3 * 0.1) / spread, "a better cell");
+  close(layer0.reduce((s, c) => s + c.step, 0), 0, "a layer's steps sum to zero");
+  for (const c of layer1) close(c.step, 0, "equal cells");
+  assert.deepEqual(layer0.map((c) => c.paths), [3, 3, 3]);
+  close(layer0[2].loss, (1.3 + 2.3 + 3.3) / 3, "the cell's mean loss");
+  // The same comparisons at another loss level give the same steps.
+  const shifted = measured.map((m) => ({ ...m, loss: m.loss + 7 }));
+  close(creditPairedCells(shifted, [3, 2], eta)[0][2].step, layer0[2].step, "level-free");
+  throwsLine(() => creditPairedCells(measured.slice(1), [3, 2], eta), /not a whole number/);
+  const scrambled = [...measured];
+  scrambled[1] = { ...scrambled[1], path: [2, 1] };
+  throwsLine(() => creditPairedCells(scrambled, [3, 2], eta), /not a one-layer variation/);
+});
+
 Deno.test("alphaStarOf: Eq. 4's α, the fitness plus the credit, or the mean of both steps", () => {
   const start = [0.5, -0.25];
   const trained = [0.7, -0.45];
   const accuracy = [-0.1, 0.3];
   assert.deepEqual(alphaStarOf("alpha", start, trained, accuracy), trained);
   assert.deepEqual(alphaStarOf("accuracy", start, trained, accuracy), [0.4, -0.25 + 0.3]);
+  assert.deepEqual(alphaStarOf("paired", start, trained, accuracy), [0.4, -0.25 + 0.3]);
   const mixed = alphaStarOf("mixed", start, trained, accuracy);
   close(mixed[0], 0.5 + (0.2 - 0.1) / 2, "mixed 0");
   close(mixed[1], -0.25 + (-0.2 + 0.3) / 2, "mixed 1");
@@ -82,9 +117,9 @@ Deno.test("--fitness: parsed, one line naming the choices, kept in the run's con
   assert.equal(parseEvolveArgs(["--fitness=mixed"]).fitness, "mixed");
   throwsLine(
     () => parseEvolveArgs(["--fitness", "nope"]),
-    /^--fitness must be one of alpha, accuracy, mixed, got "nope"$/,
+    /^--fitness must be one of alpha, accuracy, mixed, paired, got "nope"$/,
   );
-  throwsLine(() => parseFitnessMode(""), /--fitness must be one of alpha, accuracy, mixed/);
+  throwsLine(() => parseFitnessMode(""), /--fitness must be one of alpha, accuracy, mixed, paired/);
   // The default is left out of the config's JSON, so that JSON without the field reads the same.
   assert.equal("fitness" in evolveConfigToJson(DEFAULT_EVOLVE_CONFIG), false);
   const accuracy = parseEvolveArgs(["--fitness", "accuracy"]);
@@ -96,7 +131,10 @@ Deno.test("--fitness: parsed, one line naming the choices, kept in the run's con
 Deno.test("evolve --fitness nope: one line naming the choices, exit 1", async () => {
   const run = await runScript("evolve.ts", "--fitness", "nope");
   assert.equal(run.code, 1);
-  assert.equal(run.stderr, 'evolve: --fitness must be one of alpha, accuracy, mixed, got "nope"');
+  assert.equal(
+    run.stderr,
+    'evolve: --fitness must be one of alpha, accuracy, mixed, paired, got "nope"',
+  );
 });
 
 /**
@@ -165,56 +203,59 @@ function plantZeroCells(crippled: Set<string>): (run: EvolutionRun) => void {
 /** The small runs below: 16 images a step, a fitness step after every weight step. */
 const SMALL_RUN = ["--quick", "--val-images", "48", "--batch", "16", "--arch-every", "1"];
 
-gpuTest("--fitness accuracy: cells that output zeros fall in fitness and leave", async () => {
-  // K = 3 of 6 cells, 2 of them crippled: every warm-up supernet trains a healthy path.
-  const out = await Deno.makeTempDir({ prefix: "evolve_crippled_" });
-  const crippled = new Set<string>();
-  const cfg = parseEvolveArgs([
-    ...SMALL_RUN,
-    ...["--train-images", "128", "-K", "3", "-f", "3", "--epochs", "2", "--seed", "0"],
-    ...["--fitness", "accuracy", "--out", out],
-  ]);
-  const { history } = await evolveWith(cfg, {
-    data: brightnessData(128, 5),
-    prepare: plantZeroCells(crippled),
-  }, () => {});
-  assert.equal(crippled.size, 2);
-  // The first layer's folds that compared paths (the warm-up supernet's measured one).
-  const compared = history.map((line) => line.layers[0].folded ?? [])
-    .filter((fold) => fold.reduce((n, f) => n + (f.paths ?? 0), 0) >= 2);
-  const of = (bad: boolean) => compared.flat().filter((f) => crippled.has(f.id) === bad && f.paths);
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const [bad, good] = [of(true), of(false)];
-  assert.ok(bad.length >= 2 && good.length >= 8, `${bad.length} and ${good.length} folds`);
-  // The supernet sees them: their paths' held-out loss is the higher...
-  assert.ok(
-    mean(bad.map((f) => f.loss!)) > mean(good.map((f) => f.loss!)) + 0.2,
-    `held-out loss ${mean(bad.map((f) => f.loss!))} vs ${mean(good.map((f) => f.loss!))}`,
-  );
-  // ...so they fall in fitness: every fold of a crippled cell beside healthy ones is its
-  // supernet's lowest, and below zero...
-  for (const fold of compared) {
-    for (const f of fold.filter((f) => crippled.has(f.id) && f.paths)) {
-      if (fold.every((g) => g === f || crippled.has(g.id))) continue;
-      assert.ok(f.delta < 0, `δ ${f.delta}: ${JSON.stringify(fold)}`);
-      assert.ok(fold.every((g) => g === f || g.delta > f.delta), JSON.stringify(fold));
+for (const mode of ["accuracy", "paired"] as const) {
+  gpuTest(`--fitness ${mode}: cells that output zeros fall in fitness and leave`, async () => {
+    // K = 3 of 6 cells, 2 of them crippled: every warm-up supernet trains a healthy path.
+    const out = await Deno.makeTempDir({ prefix: "evolve_crippled_" });
+    const crippled = new Set<string>();
+    const cfg = parseEvolveArgs([
+      ...SMALL_RUN,
+      ...["--train-images", "128", "-K", "3", "-f", "3", "--epochs", "2", "--seed", "0"],
+      ...["--fitness", mode, "--out", out],
+    ]);
+    const { history } = await evolveWith(cfg, {
+      data: brightnessData(128, 5),
+      prepare: plantZeroCells(crippled),
+    }, () => {});
+    assert.equal(crippled.size, 2);
+    // The first layer's folds that compared paths (the warm-up supernet's measured one).
+    const compared = history.map((line) => line.layers[0].folded ?? [])
+      .filter((fold) => fold.reduce((n, f) => n + (f.paths ?? 0), 0) >= 2);
+    const of = (bad: boolean) =>
+      compared.flat().filter((f) => crippled.has(f.id) === bad && f.paths);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const [bad, good] = [of(true), of(false)];
+    assert.ok(bad.length >= 2 && good.length >= 8, `${bad.length} and ${good.length} folds`);
+    // The supernet sees them: their paths' held-out loss is the higher...
+    assert.ok(
+      mean(bad.map((f) => f.loss!)) > mean(good.map((f) => f.loss!)) + 0.2,
+      `held-out loss ${mean(bad.map((f) => f.loss!))} vs ${mean(good.map((f) => f.loss!))}`,
+    );
+    // ...so they fall in fitness: every fold of a crippled cell beside healthy ones is its
+    // supernet's lowest, and below zero...
+    for (const fold of compared) {
+      for (const f of fold.filter((f) => crippled.has(f.id) && f.paths)) {
+        if (fold.every((g) => g === f || crippled.has(g.id))) continue;
+        assert.ok(f.delta < 0, `δ ${f.delta}: ${JSON.stringify(fold)}`);
+        assert.ok(fold.every((g) => g === f || g.delta > f.delta), JSON.stringify(fold));
+      }
     }
-  }
-  assert.ok(mean(bad.map((f) => f.delta)) < 0 && mean(good.map((f) => f.delta)) > 0);
-  // ...and leave: the learned space keeps none of them.
-  const space = JSON.parse(await Deno.readTextFile(`${out}/search_space.json`));
-  const kept = space.layers[0].cells.map((c: { id: string }) => c.id);
-  assert.equal(kept.length, 3);
-  assert.ok(kept.every((id: string) => !crippled.has(id)), `kept ${kept.join(", ")}`);
-  await Deno.remove(out, { recursive: true });
-});
+    assert.ok(mean(bad.map((f) => f.delta)) < 0 && mean(good.map((f) => f.delta)) > 0);
+    // ...and leave: the learned space keeps none of them.
+    const space = JSON.parse(await Deno.readTextFile(`${out}/search_space.json`));
+    const kept = space.layers[0].cells.map((c: { id: string }) => c.id);
+    assert.equal(kept.length, 3);
+    assert.ok(kept.every((id: string) => !crippled.has(id)), `kept ${kept.join(", ")}`);
+    await Deno.remove(out, { recursive: true });
+  });
+}
 
 /** History lines without their wall-clock seconds. */
 function withoutSeconds(history: readonly RegenerationRecord[]) {
   return history.map(({ seconds: _, ...line }) => line);
 }
 
-for (const mode of ["accuracy", "mixed"] as const) {
+for (const mode of ["accuracy", "mixed", "paired"] as const) {
   gpuTest(`--fitness ${mode}: --resume ends where an uninterrupted run does`, async () => {
     // 4 steps an epoch: warm-up to step 4, regenerations at 5, 7, 9 and 11; the cut run
     // stops at 10, between two regenerations, with a path measured and not yet folded, and

@@ -276,8 +276,9 @@ export const EVOLVE_COMMAND: ConfigCommand<EvolveConfig> = {
         "fitness",
         FITNESS_MODES,
         "what a cell's trained score α* measures: alpha (Eq. 4's binary-gate logit, the\n" +
-          "paper), accuracy (held-out loss of single paths through the cell), or mixed (the\n" +
-          "mean of the two steps)",
+          "paper), accuracy (held-out loss of single paths through the cell), mixed (the\n" +
+          "mean of the two steps), or paired (held-out loss against the layer's other cells\n" +
+          "in the same network and batch)",
         "MODE",
       ),
       read: (text: string) => parseFitnessMode(text),

@@ -18,7 +18,8 @@
  *   fitness steps (held-out split, src/evolve/fitness_step.ts), by `--fitness`: binary
  *   gates, ∂L/∂g from the GPU, Eq. 4 on the host with its compensation factor, Adam on
  *   α (`alpha`, the paper); or single paths' held-out losses credited to their cells
- *   (`accuracy`, src/evolve/path_credit.ts); or both (`mixed`).
+ *   (`accuracy`, src/evolve/path_credit.ts); or both (`mixed`); or every sampled cell
+ *   of every layer against its layer's others in one context (`paired`).
  *   write (src/evolve/learned_space.ts): the initial populations at the start
  *   (initial_space.json); at the end a last Eq. 5 fold, then the top-K cells of each
  *   layer as the learned search space, and the report.
@@ -26,8 +27,8 @@
  * Host syncs: one per Eq. 4 fitness step (the gate gradients of all layers in one read,
  * because the next step's path sampling needs the new p on the host), one per
  * `logEvery` weight steps for metrics, and one per regeneration for the held-out
- * metrics and, under `--fitness accuracy|mixed`, one more for the paths' losses. Weight
- * steps and `accuracy`'s fitness steps never wait.
+ * metrics and, under `--fitness accuracy|mixed|paired`, one more for the paths' losses.
+ * Weight steps and the fitness steps of `accuracy` and `paired` never wait.
  */
 import { checkpointEveryOf } from "../supernet/run_settings.ts";
 import { runStepLoop, type StepLoopEnd } from "../supernet/step_loop.ts";

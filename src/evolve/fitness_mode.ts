@@ -9,6 +9,12 @@
  *   (path_credit.ts); α* = α + δ_acc, the cell's fitness moved by its credit. Eq. 4 does
  *   not run: α stays at the fitness through the interval, so a `--path-sampling
  *   proportional` weight step still draws ∝ softmax(fitness).
+ * - `paired`: the accuracy credit from paired comparisons. Each fitness step draws a
+ *   context path and runs it with each layer switched to each of its other sampled
+ *   cells, all on one held-out batch (path_credit.ts, `creditPairedCells`): a cell is
+ *   compared with its layer's others in the same network on the same images, as
+ *   REINFORCE's `paired-all` estimator compares candidates. α* = α + δ_paired; Eq. 4
+ *   does not run.
  * - `mixed`: both. The fitness steps are Eq. 4's binary-gate steps, whose forward is the
  *   single path of the gates that are on, so that path's loss is credited to its cells
  *   at no extra cost; α* = α + (δ_α + δ_acc) / 2, the mean of the two steps, where
@@ -22,7 +28,7 @@
  */
 
 /** The fitness modes, default first. */
-export const FITNESS_MODES = ["alpha", "accuracy", "mixed"] as const;
+export const FITNESS_MODES = ["alpha", "accuracy", "mixed", "paired"] as const;
 /** One of `FITNESS_MODES`. */
 export type FitnessMode = typeof FITNESS_MODES[number];
 
@@ -36,7 +42,7 @@ export function parseFitnessMode(text: string): FitnessMode {
 
 /** Whether the fitness steps train α by Eq. 4 (binary gates and their gradients). */
 export function trainsAlpha(mode: FitnessMode): boolean {
-  return mode !== "accuracy";
+  return mode === "alpha" || mode === "mixed";
 }
 
 /** Whether the fitness steps credit single paths' held-out losses to their cells. */
@@ -65,6 +71,7 @@ export function alphaStarOf(
     case "alpha":
       return [...trained];
     case "accuracy":
+    case "paired":
       return start.map((a, k) => a + accuracy[k]);
     case "mixed":
       return start.map((a, k) => a + ((trained[k] - a) + accuracy[k]) / 2);

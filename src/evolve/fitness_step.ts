@@ -11,11 +11,15 @@
  * - `accuracy`: one path, a sampled cell per layer in balanced order (each cell of a
  *   layer once per K steps), forward only on the held-out batch; its loss is credited to
  *   its cells. No gradient, no host sync: the losses are read at the regeneration.
+ * - `paired`: that path as a context, and the context with each layer switched to each
+ *   of its other sampled cells, all on the one held-out batch, each variation started at
+ *   its switched layer: 1 + Σ(K − 1) partial passes, credited by `creditPairedCells`.
  */
 import type { Batch } from "../data/dataset.ts";
 import { updateAlphaFromGates } from "../supernet/alpha_update.ts";
 import { binaryGate, sampleActivePaths, softmax } from "../supernet/gates.ts";
-import { gateGradientStep, pathLossStep } from "../supernet/supernet_steps.ts";
+import { gateGradientStep, pairedLossStep, pathLossStep } from "../supernet/supernet_steps.ts";
+import { everyAlternative, variationPaths } from "../supernet/variation_paths.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { compensationFactors } from "./compensation.ts";
 import { type EvolutionRun, mixedLayerOf } from "./run_state.ts";
@@ -39,6 +43,8 @@ export async function fitnessStep(
 ): Promise<void> {
   if (run.cfg.fitness === "accuracy") {
     pathCreditStep(run, batch);
+  } else if (run.cfg.fitness === "paired") {
+    pairedCreditStep(run, batch);
   } else {
     await gateStep(run, batch, globalIterations, run.cfg.fitness === "mixed");
   }
@@ -94,16 +100,44 @@ async function gateStep(
   });
 }
 
-/** `--fitness accuracy`: one single path's held-out loss, credited to its cells. */
-function pathCreditStep(run: EvolutionRun, batch: Batch): void {
-  const { path } = run.creditOrder.next(run.rng);
+/** Puts each mixed layer on its cell of `path`, gate 1, no gate gradients. */
+function choosePath(run: EvolutionRun, path: readonly number[]): void {
   run.layers.forEach((s, l) => {
     const mixed = mixedLayerOf(run, s);
     mixed.gateGradients = false;
     mixed.choose({ active: [path[l]], gates: [1] });
   });
+}
+
+/** `--fitness accuracy`: one single path's held-out loss, credited to its cells. */
+function pathCreditStep(run: EvolutionRun, batch: Batch): void {
+  const { path } = run.creditOrder.next(run.rng);
+  choosePath(run, path);
   pathLossStep(run.supernet, batch, run.data.val.shape, [
     run.valMetrics,
     run.credits.open(path),
   ]);
+}
+
+/** `--fitness paired`: a context path and every one-layer variation of it, credited. */
+function pairedCreditStep(run: EvolutionRun, batch: Batch): void {
+  const { path: context } = run.creditOrder.next(run.rng);
+  const candidates = run.layers.map((s) => s.sampled.length);
+  const variations = everyAlternative(candidates, context);
+  const paths = variationPaths(context, variations);
+  // Each variation starts at its switched layer's backbone index.
+  const startAt = [0, ...variations.flatMap((others, l) => others.map(() => run.layers[l].layer))];
+  const slots = paths.map((path) => run.credits.open(path));
+  pairedLossStep(
+    run.supernet,
+    paths,
+    startAt,
+    (path) => choosePath(run, path),
+    batch,
+    run.data.val.shape,
+    (k, loss, logits, labels) => {
+      slots[k].add(loss, logits, labels);
+      if (k === 0) run.valMetrics.add(loss, logits, labels);
+    },
+  );
 }

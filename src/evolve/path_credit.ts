@@ -94,6 +94,85 @@ export function creditCells(
 }
 
 /**
+ * `--fitness paired`: credits from paired steps (fitness_step.ts). Each step measured a
+ * context path and then, layer by layer, the context with that layer switched to each
+ * other sampled cell (`variationPaths` order), all on one held-out batch; so in each step
+ * every layer has the loss of every one of its cells in the same context. A cell's
+ * advantage in a step is its layer's mean loss there less its own, and
+ *
+ *   δ_k = η · Σ_t (L̄_{l,t} − L_{k,t}) / σ
+ *
+ * where σ is the pooled spread of the cells' losses about their layer's mean, over the
+ * interval's steps: each comparison is between networks that differ in one layer and see
+ * the same images, so the other layers' draws and the batch's difficulty cancel, where
+ * the single-path credit (`creditCells`) leaves both in its noise. Every cell is measured
+ * in every step, so the steps of a layer sum to zero. A ledger that is not a whole number
+ * of steps is an error (a step records all its paths at once).
+ */
+export function creditPairedCells(
+  measured: readonly PathMeasurement[],
+  candidates: readonly number[],
+  eta: number,
+): CellCredit[][] {
+  const perStep = 1 + candidates.reduce((n, k) => n + k - 1, 0);
+  if (measured.length % perStep !== 0) {
+    throw new RangeError(
+      `creditPairedCells: ${measured.length} paths is not a whole number of steps of ${perStep}`,
+    );
+  }
+  const steps = measured.length / perStep;
+  // losses[l][k][t]: cell k of layer l in step t.
+  const losses = candidates.map((k) => Array.from({ length: k }, () => [] as number[]));
+  const top1s = candidates.map((k) => Array.from({ length: k }, () => [] as number[]));
+  for (let t = 0; t < steps; t++) {
+    const step = measured.slice(t * perStep, (t + 1) * perStep);
+    const context = step[0].path;
+    candidates.forEach((_, l) => {
+      losses[l][context[l]].push(step[0].loss);
+      top1s[l][context[l]].push(step[0].top1);
+    });
+    for (const m of step.slice(1)) {
+      const switched = m.path.findIndex((c, l) => c !== context[l]);
+      if (switched < 0 || m.path.some((c, l) => l !== switched && c !== context[l])) {
+        throw new RangeError(
+          `creditPairedCells: path [${m.path}] of step ${t} is not a one-layer variation of ` +
+            `[${context}]`,
+        );
+      }
+      losses[switched][m.path[switched]].push(m.loss);
+      top1s[switched][m.path[switched]].push(m.top1);
+    }
+  }
+  // The pooled within-step spread: each layer's losses about their step's mean.
+  let squares = 0;
+  let freedom = 0;
+  const layerMeans = losses.map((cells) =>
+    Array.from({ length: steps }, (_, t) => cells.reduce((s, c) => s + c[t], 0) / cells.length)
+  );
+  losses.forEach((cells, l) => {
+    if (cells.length < 2) return;
+    for (let t = 0; t < steps; t++) {
+      for (const c of cells) squares += (c[t] - layerMeans[l][t]) ** 2;
+      freedom += cells.length - 1;
+    }
+  });
+  const spread = freedom > 0 ? Math.sqrt(squares / freedom) : 0;
+  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return losses.map((cells, l) =>
+    cells.map((own, k) => {
+      if (steps === 0) return { paths: 0, loss: NaN, top1: NaN, step: 0 };
+      const advantage = own.reduce((s, v, t) => s + layerMeans[l][t] - v, 0);
+      return {
+        paths: steps,
+        loss: mean(own),
+        top1: mean(top1s[l][k]),
+        step: spread > 0 ? (eta * advantage) / spread : 0,
+      };
+    })
+  );
+}
+
+/**
  * The paths measured since the last regeneration: the host keeps each path's candidates,
  * the GPU its loss and top-1 (one metrics slot per path, reused from interval to
  * interval).

@@ -16,7 +16,7 @@ import { useReferenceAt } from "./config.ts";
 import { updateFitness } from "./fitness.ts";
 import { alphaStarOf } from "./fitness_mode.ts";
 import type { FoldRecord, LayerRegenerationRecord } from "./history.ts";
-import { creditCells, type PathMeasurement } from "./path_credit.ts";
+import { creditCells, creditPairedCells, type PathMeasurement } from "./path_credit.ts";
 import { stepPopulation } from "./population_step.ts";
 import { type EvolutionRun, mixedLayerOf } from "./run_state.ts";
 
@@ -35,13 +35,19 @@ export function trainedScores(
   run: EvolutionRun,
   measured: readonly PathMeasurement[],
 ): { alphaStar: number[]; folded: FoldRecord[] }[] {
-  const credits = creditCells(measured, run.layers.map((s) => s.sampled.length), run.cfg.archLr);
+  const credit = run.cfg.fitness === "paired" ? creditPairedCells : creditCells;
+  const credits = credit(measured, run.layers.map((s) => s.sampled.length), run.cfg.archLr);
   return run.layers.map((s, l) => {
     const start = s.sampled.map((id) => s.population.require(id).fitness);
-    const credit = credits[l];
-    const alphaStar = alphaStarOf(run.cfg.fitness, start, s.alpha, credit.map((c) => c.step));
+    const cellCredits = credits[l];
+    const alphaStar = alphaStarOf(
+      run.cfg.fitness,
+      start,
+      s.alpha,
+      cellCredits.map((c) => c.step),
+    );
     const folded = s.sampled.map((id, k): FoldRecord => {
-      const { paths, loss, top1 } = credit[k];
+      const { paths, loss, top1 } = cellCredits[k];
       return { id, delta: alphaStar[k] - start[k], ...(paths > 0 ? { paths, loss, top1 } : {}) };
     });
     return { alphaStar, folded };
@@ -50,7 +56,8 @@ export function trainedScores(
 
 /**
  * Regenerates every layer and counts the regeneration; `first`: no supernet to fold yet.
- * `measured`: the paths measured since the last regeneration (`--fitness accuracy|mixed`).
+ * `measured`: the paths measured since the last regeneration (`--fitness accuracy|mixed|
+ * paired`).
  */
 export function regenerate(
   run: EvolutionRun,

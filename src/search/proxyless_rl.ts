@@ -17,11 +17,8 @@
  * steps α; all paths' metrics are read back in one host sync.
  */
 import type { Batch } from "../data/dataset.ts";
-import { softmaxCrossEntropy } from "../ops/cross_entropy.ts";
-import { noGrad, tidy } from "../tensor/engine.ts";
-import type { Tensor } from "../tensor/tensor.ts";
 import { MetricsAccumulator } from "../supernet/metrics_accumulator.ts";
-import { batchTensors } from "../supernet/supernet_steps.ts";
+import { pairedLossStep } from "../supernet/supernet_steps.ts";
 import type { SearchContext, SearchDriver } from "./driver.ts";
 import { expectedCost, pathCost } from "./expected_cost.ts";
 import { logitsDriver } from "./logits_driver.ts";
@@ -65,30 +62,18 @@ export function proxylessReinforceSearch(ctx: SearchContext): SearchDriver {
     batch: Batch,
     sharedBefore: readonly number[] = [],
   ) => {
-    const reused = new Set(sharedBefore.slice(1));
-    noGrad(() =>
-      tidy(() => {
-        const { x, y } = batchTensors(batch, ctx.imageShape);
-        const inputs = new Map<number, Tensor>();
-        paths.forEach((path, k) => {
-          ctx.choosePath(path);
-          // A path's intermediates are freed after it, except the inputs later paths reuse.
-          tidy(() => {
-            const start = k === 0 ? undefined : inputs.get(sharedBefore[k]);
-            const seeInput = k === 0 && reused.size > 0
-              ? (layer: number, t: Tensor) => reused.has(layer) && inputs.set(layer, t)
-              : undefined;
-            const logitsOut = start
-              ? supernet.forwardFrom(sharedBefore[k], start)
-              : supernet.forwardFrom(0, supernet.stem.forward(x), seeInput);
-            const loss = softmaxCrossEntropy(logitsOut, y, { labelSmoothing: 0 });
-            sampleMetrics[k].add(loss, logitsOut, y);
-            // The held-out curve follows paths drawn from p: the paired step's context only.
-            if (k === 0 || cfg.rlEstimator === "batch") ctx.valMetrics.add(loss, logitsOut, y);
-            return k === 0 ? [...inputs.values()] : []; // handed to the step's scope
-          });
-        });
-      })
+    pairedLossStep(
+      supernet,
+      paths,
+      sharedBefore,
+      (path) => ctx.choosePath(path),
+      batch,
+      ctx.imageShape,
+      (k, loss, logitsOut, y) => {
+        sampleMetrics[k].add(loss, logitsOut, y);
+        // The held-out curve follows paths drawn from p: the paired step's context only.
+        if (k === 0 || cfg.rlEstimator === "batch") ctx.valMetrics.add(loss, logitsOut, y);
+      },
     );
     const metrics = await MetricsAccumulator.drainAll(sampleMetrics.slice(0, paths.length));
     return {

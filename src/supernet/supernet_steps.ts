@@ -7,7 +7,9 @@
  *   backward with the weights frozen (their gradients are never computed), and read
  *   every mixed layer's ∂L/∂g in one host sync;
  * - a path-loss step on a held-out batch: forward the chosen path only, no gradients,
- *   its loss and accuracy added to metrics on the GPU (no host sync).
+ *   its loss and accuracy added to metrics on the GPU (no host sync);
+ * - a paired-loss step: the same for a context path and its one-layer variations
+ *   (variation_paths.ts), each variation started at its switched layer.
  */
 import type { Batch, ImageShape } from "../data/dataset.ts";
 import type { Module } from "../nn/module.ts";
@@ -19,6 +21,7 @@ import { noGrad, tidy } from "../tensor/engine.ts";
 import { readAll, type Tensor } from "../tensor/tensor.ts";
 import { MetricsAccumulator } from "./metrics_accumulator.ts";
 import type { MixedLayer } from "./mixed_layer.ts";
+import type { Supernet } from "./supernet.ts";
 
 /** The images and labels of a batch as tensors (inside a tidy scope). */
 export function batchTensors(batch: Batch, shape: ImageShape): { x: Tensor; y: Tensor } {
@@ -116,6 +119,46 @@ export function pathLossStep(
       const logits = net.forward(x);
       const loss = softmaxCrossEntropy(logits, y, { labelSmoothing: 0 });
       for (const m of metrics) m.add(loss, logits, y);
+    })
+  );
+}
+
+/**
+ * Runs `paths` on `batch` without gradients, each chosen in turn by `choose`: path 0
+ * whole, and path k ≥ 1 — which runs as path 0 does up to backbone layer `startAt[k]`
+ * — from path 0's input to that layer (the tensor the same layers would compute again)
+ * instead of from the image. `measure(k, loss, logits, labels)` adds path k's batch to
+ * its metrics (inside the step's scope; no host sync).
+ */
+export function pairedLossStep(
+  supernet: Supernet,
+  paths: readonly (readonly number[])[],
+  startAt: readonly number[],
+  choose: (path: readonly number[]) => void,
+  batch: Batch,
+  shape: ImageShape,
+  measure: (k: number, loss: Tensor, logits: Tensor, labels: Tensor) => void,
+): void {
+  const reused = new Set(startAt.slice(1));
+  noGrad(() =>
+    tidy(() => {
+      const { x, y } = batchTensors(batch, shape);
+      const inputs = new Map<number, Tensor>();
+      paths.forEach((path, k) => {
+        choose(path);
+        // A path's intermediates are freed after it, except the inputs later paths reuse.
+        tidy(() => {
+          const start = k === 0 ? undefined : inputs.get(startAt[k]);
+          const seeInput = k === 0 && reused.size > 0
+            ? (layer: number, t: Tensor) => reused.has(layer) && inputs.set(layer, t)
+            : undefined;
+          const logits = start
+            ? supernet.forwardFrom(startAt[k], start)
+            : supernet.forwardFrom(0, supernet.stem.forward(x), seeInput);
+          measure(k, softmaxCrossEntropy(logits, y, { labelSmoothing: 0 }), logits, y);
+          return k === 0 ? [...inputs.values()] : []; // handed to the step's scope
+        });
+      });
     })
   );
 }
