@@ -577,6 +577,16 @@ Deno.test("evolve-confirm and evolve-length: the default evolution on new seeds 
   );
 });
 
+Deno.test("fitness-vs-null: the accuracy and paired fitness on seeds 0–2, ids kept", () => {
+  const runs = EXPERIMENT_PLANS["fitness-vs-null"].runs as EvolveRun[];
+  assert.deepEqual(
+    runs.map((r) => `${r.id}:${r.evolveArgs.join(" ")}`),
+    ["accuracy", "paired"].flatMap((f) =>
+      [0, 1, 2].map((s) => `${f}-seed${s}:--fitness ${f} --seed ${s}`)
+    ),
+  );
+});
+
 Deno.test("learned-vs-null-draws: per seed a draw of each space at 5M ±1.5%, one recipe", () => {
   const plan = EXPERIMENT_PLANS["learned-vs-null-draws"];
   assert.deepEqual([...LEARNED_VS_NULL_SEEDS], [20, 21, 22, 23, 24, 25, 26, 27]);

@@ -721,7 +721,9 @@ const TINY: ExperimentPlan = {
 /**
  * Does an evolution beat its null with another fitness? evolve at its defaults with the
  * supernet's held-out losses of single paths through each cell (`--fitness accuracy`),
- * seeds 0–2: about 15–25 minutes a run alone on 2 cores. The paper's fitness (`alpha`,
+ * seeds 0–2: about 15–25 minutes a run alone on 2 cores; and with each cell compared
+ * against its layer's others in one context (`--fitness paired`, the comparison that
+ * made REINFORCE's choices informed), seeds 0–2, about twice as long. The paper's fitness (`alpha`,
  * the default: Eq. 4's α folded by Eq. 5) on the same seeds is evolve-seeds' default runs,
  * the same command. Each arm's spaces are read against each other and against
  * `deno task null-evolve` of its seed-0 run (`compare-spaces --null`, docs/fidelity.md),
@@ -729,11 +731,14 @@ const TINY: ExperimentPlan = {
  */
 const FITNESS_VS_NULL: ExperimentPlan = {
   name: "fitness-vs-null",
-  question: "With the supernet's held-out path losses as fitness, does evolve keep cells " +
-    "and ratios more alike across seeds than its null runs do (the α fitness: evolve-seeds)?",
+  question: "With the supernet's held-out path losses as fitness (single paths, or paired " +
+    "within a context), does evolve keep cells and ratios more alike across seeds than its " +
+    "null runs do (the α fitness: evolve-seeds)?",
   spaces: {},
   armTitle: "fitness",
-  runs: [0, 1, 2].map((seed) => evolveRun("accuracy", seed, ["--fitness", "accuracy"])),
+  runs: (["accuracy", "paired"] as const).flatMap((fitness) =>
+    [0, 1, 2].map((seed) => evolveRun(fitness, seed, ["--fitness", fitness]))
+  ),
 };
 
 /** Confirmation seeds of the default evolution, disjoint from the seeds its figures were chosen on. */
