@@ -9,7 +9,7 @@ import {
   MIN_COMPARISONS,
   PairedEvidence,
 } from "../src/search/paired_evidence.ts";
-import { asVariations } from "../src/search/paired_reinforce.ts";
+import { asVariations } from "../src/supernet/variation_paths.ts";
 import { Rng } from "../src/util/rng.ts";
 
 /**
