@@ -73,6 +73,12 @@ Deno.test("shards: a random draw lands on the shard of the search it matches, af
     "learned-random-search-seed10",
   ]);
   assert.deepEqual(selectRuns(plan, [], { index: 2, count: 48 }).map((r) => r.id), [
+    "manual-found-seed10",
+    "manual-found-argmax-seed10",
+    "manual-random-draw-seed10",
+  ]);
+  // G's groups (32) come before the RL searches and their draws.
+  assert.deepEqual(selectRuns(plan, [], { index: 32, count: 48 }).map((r) => r.id), [
     "learned-found-rl-seed10",
     "learned-random-draw-rl-seed10",
   ]);
