@@ -9,6 +9,7 @@ import { runCommands, stageDone, stagesOf } from "../src/experiments/runner.ts";
 import {
   agreementRows,
   decisionMarkdown,
+  nullContrastRows,
   type SearchRow,
 } from "../src/experiments/decision_summary.ts";
 
@@ -60,6 +61,8 @@ function searchRow(arm: string, seed: number, path: number[], randomLabels = fal
     argmaxPath: null,
     choices: [3, 3, 3, 3, 3, 3, 3],
     decidedShare: 6 / 7,
+    decidedLayers: [true, true, true, true, true, true, false],
+    informedLayers: null,
     informedShare: null,
     windowNeeded: null,
     relativeEntropy: 0.8,
@@ -121,4 +124,40 @@ Deno.test("seed agreement table: real against random labels, per layer, with the
     decisionMarkdown(withArgmax, [found, argmax]).join("\n"),
     /\| argmax \| proxyless-g \| manual \| 0, 1, 2 \| 85\.7% \|/,
   );
+});
+
+Deno.test("null contrast: held and informed layers against the random-label twins, by seed and layer", () => {
+  const informed = (seed: number, layers: boolean[], random = false): SearchRow => ({
+    ...searchRow(random ? "manual-random-labels" : "manual", seed, [0, 0, 0, 0, 0, 0, 0], random),
+    algo: "proxyless-rl-all",
+    informedLayers: layers,
+    informedShare: layers.filter(Boolean).length / layers.length,
+  });
+  const T = true, F = false;
+  const rows = [
+    informed(0, [T, F, T, F, T, F, F]),
+    informed(1, [T, T, F, T, F, F, T]),
+    informed(2, [F, F, F, F, F, F, F]), // its twin has not finished: left out
+    informed(0, [F, F, F, F, F, F, F], true),
+    informed(1, [F, F, F, F, F, F, F], true),
+  ];
+  const contrasts = nullContrastRows(rows, { manual: "manual-random-labels" });
+  assert.deepEqual(contrasts.map((c) => c.figure), ["held", "informed"]);
+  const [held, inf] = contrasts;
+  // Every run holds 6 of 7 (the helper's decidedLayers): no difference at all.
+  assert.deepEqual([held.real, held.null, held.units], [12, 12, 14]);
+  assert.equal(held.difference!.mean, 0);
+  assert.deepEqual(inf.seeds, [0, 1]);
+  assert.deepEqual([inf.real, inf.null, inf.units], [7, 0, 14]);
+  // Seven units +1, seven 0: the exact sign-flip p is 2/2^7.
+  assert.equal(inf.difference!.p, 2 / 128);
+  assert.equal(inf.difference!.resolved, true);
+  const md = decisionMarkdown(rows, [], contrasts).join("\n");
+  assert.match(md, /## Does it decide more than its null\?/);
+  assert.match(
+    md,
+    /\| proxyless-rl-all \| manual \| informed \| 0, 1 \| 14 \| 7 \| 0 \| \+50\.0 \| \[\+20\.0, \+80\.0\] \| 0\.0156 \| resolved, above 0 \|/,
+  );
+  // A twin whose layers differ in number is not paired; no twin arm, no row.
+  assert.deepEqual(nullContrastRows(rows, {}), []);
 });

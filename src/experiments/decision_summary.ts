@@ -6,6 +6,8 @@
  * the same searches on random labels (the plan's `nullArms`), whose agreement is what the
  * biases alone give. Real − null is tested per layer: a two-sided sign-flip test over the
  * layers' differences (paired by layer; with 7 layers no p falls below 2/2^7 ≈ 0.016).
+ * Each search's held and informed layers are also set against its own twin's, seed by
+ * seed and layer by layer (`nullContrastRows`).
  */
 import type { SearchResult } from "../search/outputs.ts";
 import { medianWindowNeeded } from "../search/paired_evidence.ts";
@@ -33,6 +35,10 @@ export interface SearchRow {
   readonly choices: number[];
   /** Share of the layers with a choice whose argmax held over the last quarter. */
   readonly decidedShare: number | null;
+  /** Per layer with a choice, in layer order: whether its argmax held (null: no α). */
+  readonly decidedLayers: boolean[] | null;
+  /** Per layer with a choice: whether the paired comparisons backed its leader. */
+  readonly informedLayers: boolean[] | null;
   /**
    * Paired RL: share of the layers with a choice whose last-quarter leader beat every
    * rival on held-out loss (src/search/paired_evidence.ts); null for other searches.
@@ -79,6 +85,10 @@ export async function readSearchRow(
       : null,
     choices: result.layers.map((l) => l.candidates),
     decidedShare: result.decidedShare ?? null,
+    decidedLayers: result.layers.every((l) => l.decision)
+      ? result.layers.filter((l) => l.candidates > 1).map((l) => l.decision!.decided)
+      : null,
+    informedLayers: informedLayers(result),
     informedShare: informedShare(result),
     windowNeeded: result.pairedEvidence ? medianWindowNeeded(result.pairedEvidence.layers) : null,
     relativeEntropy: deciding.length
@@ -94,10 +104,14 @@ export async function readSearchRow(
   };
 }
 
-function informedShare(result: Pick<SearchResult, "pairedEvidence" | "layers">): number | null {
+function informedLayers(result: Pick<SearchResult, "pairedEvidence" | "layers">): boolean[] | null {
   const evidence = result.pairedEvidence?.layers.filter((_, l) => result.layers[l].candidates > 1);
-  if (!evidence?.length) return null;
-  return evidence.filter((e) => e.informed).length / evidence.length;
+  return evidence?.length ? evidence.map((e) => e.informed) : null;
+}
+
+function informedShare(result: Pick<SearchResult, "pairedEvidence" | "layers">): number | null {
+  const layers = informedLayers(result);
+  return layers ? layers.filter(Boolean).length / layers.length : null;
 }
 
 /** Which network of a search the agreement is read on. */
@@ -171,6 +185,73 @@ function agreementRowsOf(
   return out;
 }
 
+/** Which per-layer verdict a contrast with the null counts. */
+export type ContrastFigure = "held" | "informed";
+
+/**
+ * One algorithm in one space against its random-label twins, seed by seed: per searchable
+ * layer of each seed paired with its twin, 1 where the verdict holds, real − null.
+ */
+export interface NullContrastRow {
+  readonly algo: string;
+  readonly arm: string;
+  readonly nullArm: string;
+  readonly figure: ContrastFigure;
+  /** Seeds with both runs finished (and the figure recorded in both). */
+  readonly seeds: number[];
+  /** Layers where the verdict holds, summed over those seeds: real, and null. */
+  readonly real: number;
+  readonly null: number;
+  /** (seed, layer) units. */
+  readonly units: number;
+  /** Of the per-unit differences (each −1, 0 or 1); null with fewer than 2 units. */
+  readonly difference: PairedStatistics | null;
+}
+
+/**
+ * Held and informed layers of every algorithm × real arm against its twins on random
+ * labels (the plan's `nullArms`), paired by seed and layer. A layer of one search and
+ * that layer of its twin form a unit; the sign-flip test over the units treats layers as
+ * separate decisions, as the agreement table does.
+ */
+export function nullContrastRows(
+  rows: readonly SearchRow[],
+  nullArms: Readonly<Record<string, string>>,
+): NullContrastRow[] {
+  const out: NullContrastRow[] = [];
+  const keys = [...new Set(rows.map((r) => `${r.algo}\u0000${r.arm}`))];
+  for (const key of keys) {
+    const [algo, arm] = key.split("\u0000");
+    const nullArm = nullArms[arm];
+    if (!nullArm) continue;
+    for (const figure of ["held", "informed"] as const) {
+      const layersOf = (r: SearchRow) => figure === "held" ? r.decidedLayers : r.informedLayers;
+      const twinOf = (r: SearchRow) =>
+        rows.find((n) => n.algo === algo && n.arm === nullArm && n.seed === r.seed && layersOf(n));
+      const pairs = rows
+        .filter((r) => r.algo === algo && r.arm === arm && layersOf(r) && twinOf(r))
+        .map((r) => ({ seed: r.seed, real: layersOf(r)!, null: layersOf(twinOf(r)!)! }))
+        .filter((p) => p.real.length === p.null.length);
+      if (pairs.length === 0) continue;
+      const deltas = pairs.flatMap((p) => p.real.map((v, l) => Number(v) - Number(p.null[l])));
+      const count = (side: "real" | "null") =>
+        pairs.reduce((n, p) => n + p[side].filter(Boolean).length, 0);
+      out.push({
+        algo,
+        arm,
+        nullArm,
+        figure,
+        seeds: pairs.map((p) => p.seed),
+        real: count("real"),
+        null: count("null"),
+        units: deltas.length,
+        difference: deltas.length >= 2 ? pairedStatistics(deltas) : null,
+      });
+    }
+  }
+  return out;
+}
+
 const pct = (v: number | null, digits = 1) => v === null ? "–" : `${(100 * v).toFixed(digits)}%`;
 const millions = (v: number | null) => v === null ? "–" : `${(v / 1e6).toFixed(2)}M`;
 
@@ -178,6 +259,7 @@ const millions = (v: number | null) => v === null ? "–" : `${(v / 1e6).toFixed
 export function decisionMarkdown(
   rows: readonly SearchRow[],
   agreements: readonly AgreementRow[],
+  contrasts: readonly NullContrastRow[] = [],
 ): string[] {
   const lines = [
     "## Does each search decide?",
@@ -202,6 +284,7 @@ export function decisionMarkdown(
     ),
     "",
   ];
+  if (contrasts.length > 0) lines.push(...contrastMarkdown(contrasts));
   if (agreements.length === 0) return lines;
   lines.push(
     "## Do seeds agree?",
@@ -230,6 +313,36 @@ export function decisionMarkdown(
     "",
   );
   return lines;
+}
+
+/** The held and informed layers against the random-label twins, as a Markdown section. */
+function contrastMarkdown(contrasts: readonly NullContrastRow[]): string[] {
+  return [
+    "## Does it decide more than its null?",
+    "",
+    "Each search against its twin on random labels (the same seed, space and settings), " +
+    "layer by layer: held = the argmax held over the last quarter, informed = the " +
+    "last-quarter comparisons backed the leader. Per (seed, layer) unit 1 where the verdict " +
+    "holds; real − null per unit, its mean in percentage points of the layers, the t 95% " +
+    "interval and the " +
+    "two-sided sign-flip p over the units (exact up to 20 units, else 20,000 random sign " +
+    "patterns). Layers of one search share its supernet; the test counts them as separate " +
+    "decisions, as the agreement table does.",
+    "",
+    "| algorithm | arm | figure | seeds | units | real | null | real − null | t 95% interval | p | verdict |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...contrasts.map((c) => {
+      const d = c.difference;
+      const p = d
+        ? `${Number(d.p.toPrecision(3))}${d.pMethod === "exact" ? "" : " (Monte Carlo)"}`
+        : "–";
+      return `| ${c.algo} | ${c.arm} | ${c.figure} | ${c.seeds.join(", ")} | ${c.units} | ` +
+        `${c.real} | ${c.null} | ${d ? signed(d.mean) : "–"} | ` +
+        `${d ? `[${signed(d.tInterval.low)}, ${signed(d.tInterval.high)}]` : "–"} | ${p} | ` +
+        `${d ? verdict(d) : "–"} |`;
+    }),
+    "",
+  ];
 }
 
 function signed(v: number): string {

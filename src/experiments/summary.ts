@@ -34,6 +34,8 @@ import {
   type AgreementRow,
   agreementRows,
   decisionMarkdown,
+  type NullContrastRow,
+  nullContrastRows,
   readSearchRow,
   type SearchRow,
 } from "./decision_summary.ts";
@@ -160,6 +162,8 @@ export interface PlanResults {
   readonly searches?: SearchRow[];
   /** Their seed agreement per algorithm and arm, against the null arms. */
   readonly agreements?: AgreementRow[];
+  /** Their held and informed layers against the null arms' twins, seed by seed. */
+  readonly contrasts?: NullContrastRow[];
 }
 
 /**
@@ -398,7 +402,13 @@ export async function collectResults(plan: ExperimentPlan, planOut: string): Pro
     paired: pairedDifferences(groups, plan.comparisons),
     ...(hasEvolutions ? { evolutions } : {}),
     ...(plan.armTitle ? { armTitle: plan.armTitle } : {}),
-    ...(hasSearches ? { searches, agreements: agreementRows(searches, plan.nullArms ?? {}) } : {}),
+    ...(hasSearches
+      ? {
+        searches,
+        agreements: agreementRows(searches, plan.nullArms ?? {}),
+        contrasts: nullContrastRows(searches, plan.nullArms ?? {}),
+      }
+      : {}),
   };
 }
 
@@ -433,7 +443,11 @@ export function resultsMarkdown(results: PlanResults): string {
     "",
   ];
   if (results.evolutions) lines.push(...evolutionTable(results.evolutions));
-  if (results.searches) lines.push(...decisionMarkdown(results.searches, results.agreements ?? []));
+  if (results.searches) {
+    lines.push(
+      ...decisionMarkdown(results.searches, results.agreements ?? [], results.contrasts ?? []),
+    );
+  }
   for (const algo of [...new Set(results.groups.map((g) => g.algo))]) {
     const groups = results.groups.filter((g) => g.algo === algo);
     lines.push(
