@@ -241,6 +241,14 @@ for (const mode of ["accuracy", "paired"] as const) {
       }
     }
     assert.ok(mean(bad.map((f) => f.delta)) < 0 && mean(good.map((f) => f.delta)) > 0);
+    // The fitness evidence of that layer sees it too: in the paired steps the crippled
+    // cells' losses stand apart, beyond noise, in some interval.
+    if (mode === "paired") {
+      const ps = history.flatMap((line) => line.layers[0].evidence?.p ?? []);
+      assert.ok(ps.length >= 3 && ps.some((p) => p < 0.05), `evidence p ${ps}`);
+    } else {
+      assert.ok(history.every((line) => line.layers.every((l) => !l.evidence)));
+    }
     // ...and leave: the learned space keeps none of them.
     const space = JSON.parse(await Deno.readTextFile(`${out}/search_space.json`));
     const kept = space.layers[0].cells.map((c: { id: string }) => c.id);
@@ -303,3 +311,30 @@ for (const mode of ["accuracy", "mixed", "paired"] as const) {
     await Deno.remove(cut, { recursive: true });
   });
 }
+
+gpuTest("fitness evidence: the gate steps' comparisons survive a resume mid-interval", async () => {
+  // K = 3, a regeneration at step 5 and one at 11 after 6 gate steps (6 comparisons of
+  // 3 cells a layer: a test with 3 residual degrees of freedom); the cut run stops at 8.
+  const args = [...SMALL_RUN, "--train-images", "64", "-K", "3", "-f", "6", "--epochs", "4"];
+  const data = brightnessData(64, 7);
+  const whole = await Deno.makeTempDir({ prefix: "evolve_evidence_whole_" });
+  const cut = await Deno.makeTempDir({ prefix: "evolve_evidence_cut_" });
+  const run = (more: string[]) =>
+    evolveWith(parseEvolveArgs([...args, ...more]), { data }, () => {});
+  const a = await run(["--out", whole]);
+  await run(["--out", cut, "--stop-after", "8"]);
+  const b = await run(["--out", cut, "--resume"]);
+  assert.deepEqual(withoutSeconds(b.history), withoutSeconds(a.history));
+  const tested = a.history.flatMap((line) => line.layers.flatMap((l) => l.evidence ?? []));
+  assert.ok(tested.length >= 1, "no layer was tested");
+  for (const e of tested) {
+    assert.equal(e.steps, 6);
+    assert.equal(e.comparisons, 6);
+    assert.ok(e.p >= 0 && e.p <= 1 && e.df2 >= 1);
+  }
+  const report = await Deno.readTextFile(`${whole}/report.md`);
+  assert.match(report, /## Does the fitness tell the cells apart\?/);
+  assert.match(report, /Layer intervals passing at 5%: \d+ of \d+/);
+  await Deno.remove(whole, { recursive: true });
+  await Deno.remove(cut, { recursive: true });
+});

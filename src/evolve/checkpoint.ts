@@ -39,6 +39,12 @@ interface EvolveCheckpointState {
     adamStep: number;
     /** Adam's first moment (read as zeros where a checkpoint has none). */
     adamM?: number[];
+    /**
+     * The gate steps' comparisons since the last regeneration, [a, b, d] each, and their
+     * steps (absent: none, as in checkpoints made before they were kept).
+     */
+    comparisons?: [number, number, number][];
+    comparedSteps?: number;
   }[];
   bank: { layer: number; id: string; cell: CellJson }[];
   config: Record<string, unknown>;
@@ -103,6 +109,8 @@ export async function saveEvolveCheckpoint(
         adamV: adam.v,
         adamStep: adam.t,
         adamM: adam.m,
+        comparisons: s.comparisons.map((c): [number, number, number] => [c.a, c.b, c.d]),
+        comparedSteps: s.comparedSteps,
       };
     }),
     bank: run.bank.builtBlocks().map(({ layer, id, cell }) => ({
@@ -176,6 +184,8 @@ export async function restoreEvolveCheckpoint(run: EvolutionRun): Promise<StepPo
       v: saved.adamV,
       t: saved.adamStep,
     });
+    s.comparisons = (saved.comparisons ?? []).map(([a, b, d]) => ({ a, b, d }));
+    s.comparedSteps = saved.comparedSteps ?? 0;
   }
   // Rebuild every block ever built, in order: that recreates the same shared modules,
   // whose saved weights then overwrite the fresh ones.

@@ -80,7 +80,14 @@ async function gateStep(
     metrics,
   );
   run.layers.forEach((s, li) => {
-    const { active } = choices[li];
+    const { active, on } = choices[li];
+    // Each idle cell against the drawn one: ∂L/∂g_idle − ∂L/∂g_drawn estimates the loss
+    // change of swapping it in (fitness_evidence.ts).
+    const drawn = active.indexOf(on);
+    active.forEach((cell, j) => {
+      if (j !== drawn) s.comparisons.push({ a: cell, b: on, d: grads[li][j] - grads[li][drawn] });
+    });
+    s.comparedSteps++;
     // Eq. 4 without the factor on the gradient: Adam would cancel a constant factor,
     // so it scales the step instead (same direction, n/n′ times longer for rarely
     // trained cells).

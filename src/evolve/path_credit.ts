@@ -31,6 +31,7 @@
  * The losses stay on the GPU: each path adds its batch to its own metrics slot, and the
  * regeneration reads all slots in one host sync.
  */
+import type { CellComparison } from "./fitness_evidence.ts";
 import { MetricsAccumulator, type MetricsSnapshot } from "../supernet/metrics_accumulator.ts";
 
 /** `PathCredits.snapshot()`: each recorded path and its slot's sums. */
@@ -94,6 +95,65 @@ export function creditCells(
 }
 
 /**
+ * The paired steps of an interval, by layer and cell: `losses[l][k][t]` and `top1s`, the
+ * loss and top-1 of cell k of layer l in step t, and each step's context path. Throws one
+ * line where the ledger is not a whole number of steps or a path is not a one-layer
+ * variation of its step's context.
+ */
+function pairedLosses(measured: readonly PathMeasurement[], candidates: readonly number[]) {
+  const perStep = 1 + candidates.reduce((n, k) => n + k - 1, 0);
+  if (measured.length % perStep !== 0) {
+    throw new RangeError(
+      `creditPairedCells: ${measured.length} paths is not a whole number of steps of ${perStep}`,
+    );
+  }
+  const steps = measured.length / perStep;
+  const losses = candidates.map((k) => Array.from({ length: k }, () => [] as number[]));
+  const top1s = candidates.map((k) => Array.from({ length: k }, () => [] as number[]));
+  const contexts: (readonly number[])[] = [];
+  for (let t = 0; t < steps; t++) {
+    const step = measured.slice(t * perStep, (t + 1) * perStep);
+    const context = step[0].path;
+    contexts.push(context);
+    candidates.forEach((_, l) => {
+      losses[l][context[l]].push(step[0].loss);
+      top1s[l][context[l]].push(step[0].top1);
+    });
+    for (const m of step.slice(1)) {
+      const switched = m.path.findIndex((c, l) => c !== context[l]);
+      if (switched < 0 || m.path.some((c, l) => l !== switched && c !== context[l])) {
+        throw new RangeError(
+          `creditPairedCells: path [${m.path}] of step ${t} is not a one-layer variation of ` +
+            `[${context}]`,
+        );
+      }
+      losses[switched][m.path[switched]].push(m.loss);
+      top1s[switched][m.path[switched]].push(m.top1);
+    }
+  }
+  return { steps, losses, top1s, contexts };
+}
+
+/**
+ * `--fitness paired`: each layer's comparisons over an interval (fitness_evidence.ts):
+ * every other cell against the step's context cell, d = its loss less the context's.
+ */
+export function pairedComparisons(
+  measured: readonly PathMeasurement[],
+  candidates: readonly number[],
+): { steps: number; comparisons: CellComparison[][] } {
+  const { steps, losses, contexts } = pairedLosses(measured, candidates);
+  const comparisons = losses.map((cells, l) =>
+    contexts.flatMap((context, t) =>
+      cells.flatMap((own, k) =>
+        k === context[l] ? [] : [{ a: k, b: context[l], d: own[t] - cells[context[l]][t] }]
+      )
+    )
+  );
+  return { steps, comparisons };
+}
+
+/**
  * `--fitness paired`: credits from paired steps (fitness_step.ts). Each step measured a
  * context path and then, layer by layer, the context with that layer switched to each
  * other sampled cell (`variationPaths` order), all on one held-out batch; so in each step
@@ -114,35 +174,7 @@ export function creditPairedCells(
   candidates: readonly number[],
   eta: number,
 ): CellCredit[][] {
-  const perStep = 1 + candidates.reduce((n, k) => n + k - 1, 0);
-  if (measured.length % perStep !== 0) {
-    throw new RangeError(
-      `creditPairedCells: ${measured.length} paths is not a whole number of steps of ${perStep}`,
-    );
-  }
-  const steps = measured.length / perStep;
-  // losses[l][k][t]: cell k of layer l in step t.
-  const losses = candidates.map((k) => Array.from({ length: k }, () => [] as number[]));
-  const top1s = candidates.map((k) => Array.from({ length: k }, () => [] as number[]));
-  for (let t = 0; t < steps; t++) {
-    const step = measured.slice(t * perStep, (t + 1) * perStep);
-    const context = step[0].path;
-    candidates.forEach((_, l) => {
-      losses[l][context[l]].push(step[0].loss);
-      top1s[l][context[l]].push(step[0].top1);
-    });
-    for (const m of step.slice(1)) {
-      const switched = m.path.findIndex((c, l) => c !== context[l]);
-      if (switched < 0 || m.path.some((c, l) => l !== switched && c !== context[l])) {
-        throw new RangeError(
-          `creditPairedCells: path [${m.path}] of step ${t} is not a one-layer variation of ` +
-            `[${context}]`,
-        );
-      }
-      losses[switched][m.path[switched]].push(m.loss);
-      top1s[switched][m.path[switched]].push(m.top1);
-    }
-  }
+  const { steps, losses, top1s } = pairedLosses(measured, candidates);
   // The pooled within-step spread: each layer's losses about their step's mean.
   let squares = 0;
   let freedom = 0;

@@ -16,7 +16,13 @@ import { useReferenceAt } from "./config.ts";
 import { updateFitness } from "./fitness.ts";
 import { alphaStarOf } from "./fitness_mode.ts";
 import type { FoldRecord, LayerRegenerationRecord } from "./history.ts";
-import { creditCells, creditPairedCells, type PathMeasurement } from "./path_credit.ts";
+import { type FitnessEvidence, fitnessEvidence } from "./fitness_evidence.ts";
+import {
+  creditCells,
+  creditPairedCells,
+  pairedComparisons,
+  type PathMeasurement,
+} from "./path_credit.ts";
 import { stepPopulation } from "./population_step.ts";
 import { type EvolutionRun, mixedLayerOf } from "./run_state.ts";
 
@@ -55,6 +61,26 @@ export function trainedScores(
 }
 
 /**
+ * Each layer's fitness evidence over the interval that ends now (fitness_evidence.ts):
+ * the gate steps' comparisons (`alpha`, `mixed`) or the paired steps' (`paired`); none
+ * for `accuracy`, whose single paths compare no two cells on one batch.
+ */
+function intervalEvidence(
+  run: EvolutionRun,
+  measured: readonly PathMeasurement[],
+): (FitnessEvidence | null)[] {
+  if (run.cfg.fitness === "accuracy") return run.layers.map(() => null);
+  if (run.cfg.fitness === "paired") {
+    const { steps, comparisons } = pairedComparisons(
+      measured,
+      run.layers.map((s) => s.sampled.length),
+    );
+    return comparisons.map((c) => fitnessEvidence(c, steps));
+  }
+  return run.layers.map((s) => fitnessEvidence(s.comparisons, s.comparedSteps));
+}
+
+/**
  * Regenerates every layer and counts the regeneration; `first`: no supernet to fold yet.
  * `measured`: the paths measured since the last regeneration (`--fitness accuracy|mixed|
  * paired`).
@@ -73,6 +99,7 @@ export function regenerate(
     );
   const stats: LayerRegenerationRecord[] = [];
   const folds = first ? null : trainedScores(run, measured);
+  const evidence = first ? null : intervalEvidence(run, measured);
   run.layers.forEach((s, li) => {
     const pop = s.population;
     const fold = folds?.[li];
@@ -94,6 +121,9 @@ export function regenerate(
     s.sampled = winners;
     s.alpha = winners.map((id) => pop.require(id).fitness);
     s.adam = new ArchAdam(winners.length, run.archOptions);
+    s.comparisons = [];
+    s.comparedSteps = 0;
+    const layerEvidence = evidence?.[li];
     stats.push({
       layer: s.layer,
       sampled: winners.map((id, i) => ({ id, alpha: s.alpha[i] })),
@@ -102,6 +132,7 @@ export function regenerate(
       evicted: evicted.length,
       ...(fold ? { folded: fold.folded } : {}),
       members: pop.entries().map((e) => [e.id, e.fitness, e.trainedIterations, e.timesSampled]),
+      ...(layerEvidence ? { evidence: layerEvidence } : {}),
     });
   });
   // The new candidates start a new balanced order of measured paths.

@@ -1,7 +1,8 @@
 /**
  * What an evolution run leaves besides the search space: the supernet's loss and
  * accuracy curves over the run (the paper's Figure 3), drawings of the winning cells
- * (Figure 4), and a Markdown summary of which cells won in which layers.
+ * (Figure 4), and a Markdown summary of which cells won in which layers and whether the
+ * fitness steps told the cells apart.
  */
 import type { Cell } from "../space/cell.ts";
 import { formatCell } from "../space/cell.ts";
@@ -9,6 +10,7 @@ import { writeCellDrawings } from "../space/draw_cell.ts";
 import { formatMAdds } from "../space/counting.ts";
 import { writeLineChart } from "../report/line_chart.ts";
 import { atomicWrite } from "../util/atomic_write.ts";
+import { fitnessEvidenceMarkdown } from "./fitness_evidence.ts";
 import type { RegenerationRecord } from "./history.ts";
 
 export interface LayerWinners {
@@ -75,6 +77,12 @@ export async function writeEvolveReport(
       } |`
     ),
     "",
+    ...fitnessEvidenceMarkdown(
+      history.map((r) => ({
+        regeneration: r.regeneration,
+        layers: r.layers.map((l) => l.evidence),
+      })),
+    ),
   ];
   await atomicWrite(`${out}/report.md`, lines.join("\n"));
 }

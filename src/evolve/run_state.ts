@@ -22,6 +22,7 @@ import { openSupernetData, type SupernetData, supernetSchedule } from "../supern
 import { Supernet } from "../supernet/supernet.ts";
 import { Rng } from "../util/rng.ts";
 import { type EvolveConfig, referenceCellOf } from "./config.ts";
+import type { CellComparison } from "./fitness_evidence.ts";
 import type { RegenerationRecord } from "./history.ts";
 import { PathCredits } from "./path_credit.ts";
 import type { LayerPopulation, LayerPopulationShape } from "./population.ts";
@@ -39,6 +40,12 @@ export interface LayerState {
   alpha: number[];
   /** Adam on α, restarted at every regeneration (lazy: only the active paths step). */
   adam: ArchAdam;
+  /**
+   * Eq. 4's fitness steps since the last regeneration, as comparisons of two sampled
+   * cells each (fitness_evidence.ts), and the steps they came from.
+   */
+  comparisons: CellComparison[];
+  comparedSteps: number;
 }
 
 /** Weight steps of the run, from the loader's epoch length. */
@@ -126,6 +133,8 @@ export async function openEvolution(
     sampled: [],
     alpha: [],
     adam: new ArchAdam(0, archOptions),
+    comparisons: [],
+    comparedSteps: 0,
   }));
 
   const { trainLoader, heldOut, stepsPerEpoch, totalSteps, warmupSteps } = supernetSchedule(

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import {
+  type CellComparison,
+  fitnessEvidence,
+  fQuantileUpper,
+  fUpperTail,
+} from "../src/evolve/fitness_evidence.ts";
+import { studentTCdf } from "../src/util/paired_statistics.ts";
+import { Rng } from "../src/util/rng.ts";
+
+Deno.test("F distribution: F(1, d) is t², F(2, ∞) has an exponential tail", () => {
+  for (const [t, d] of [[1.5, 7], [2.2, 30], [0.4, 3]]) {
+    const twoSided = 2 * (1 - studentTCdf(t, d));
+    assert.ok(Math.abs(fUpperTail(t * t, 1, d) - twoSided) < 1e-10, `t ${t}, df ${d}`);
+  }
+  assert.ok(Math.abs(fUpperTail(3, 2, 1e7) - Math.exp(-3)) < 1e-5);
+  const q = fQuantileUpper(0.05, 4, 60);
+  assert.ok(Math.abs(fUpperTail(q, 4, 60) - 0.05) < 1e-9);
+  assert.ok(Math.abs(q - 2.525) < 1e-3, `F(4, 60) 95%: ${q}`); // tables: 2.53
+});
+
+/** `steps` steps, each comparing two distinct cells of `effects` drawn at random. */
+function comparisons(
+  effects: readonly number[],
+  steps: number,
+  noise: number,
+  seed: number,
+  offset = 0,
+): CellComparison[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: steps }, () => {
+    const a = rng.int(effects.length);
+    const b = (a + 1 + rng.int(effects.length - 1)) % effects.length;
+    return { a, b, d: offset + effects[a] - effects[b] + noise * rng.normal() };
+  });
+}
+
+Deno.test("fitness evidence: planted effects pass, noise passes at its level, a shared shift is not an effect", () => {
+  const planted = fitnessEvidence(comparisons([0, 0.1, 0.2, 0.3], 200, 0.05, 1), 200)!;
+  assert.equal(planted.cells, 4);
+  assert.equal(planted.df1, 3);
+  assert.equal(planted.df2, 200 - 4);
+  assert.ok(planted.p < 1e-10, `p ${planted.p}`);
+  assert.ok(planted.stepsNeeded! < 20, `needed ${planted.stepsNeeded}`);
+  // Pure noise, with and without a shift every comparison shares: p uniform, so about 5%
+  // of replicates below 0.05.
+  for (const offset of [0, -0.1]) {
+    let below = 0;
+    for (let seed = 0; seed < 300; seed++) {
+      const e = fitnessEvidence(comparisons([0, 0, 0, 0, 0], 80, 0.05, 100 + seed, offset), 80)!;
+      if (e.p < 0.05) below++;
+    }
+    assert.ok(below >= 5 && below <= 30, `offset ${offset}: ${below} of 300 below 0.05`);
+  }
+  // A small effect (about 270 comparisons needed): one interval's projection is noisy
+  // (null where it measured no effect), its median over intervals asks for more steps.
+  const needed = Array.from({ length: 11 }, (_, i) => {
+    const e = fitnessEvidence(comparisons([0, 0.004, 0.008, 0.012], 100, 0.05, 7 + i), 100)!;
+    return e.stepsNeeded ?? Infinity;
+  }).sort((x, y) => x - y);
+  assert.ok(needed[5] > 100, `median ${needed[5]} of ${needed}`);
+  // Two comparisons of each: too few for a test; and one cell pair's shift is the intercept.
+  assert.equal(fitnessEvidence([], 0), null);
+  assert.equal(fitnessEvidence([{ a: 0, b: 1, d: 0.1 }, { a: 0, b: 1, d: 0.2 }], 2), null);
+});
+
+Deno.test("fitness evidence: steps needed scale with the steps the comparisons came from", () => {
+  const cs = comparisons([0, 0.02, 0.04], 300, 0.1, 3);
+  const perStep = fitnessEvidence(cs, 300)!;
+  const sixPerStep = fitnessEvidence(cs, 50)!; // the same comparisons, six a step
+  assert.equal(perStep.p, sixPerStep.p);
+  assert.ok(perStep.stepsNeeded !== null);
+  assert.ok(Math.abs(sixPerStep.stepsNeeded! - perStep.stepsNeeded! / 6) <= 1);
+});
