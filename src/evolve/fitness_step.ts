@@ -82,7 +82,7 @@ async function gateStep(
   run.layers.forEach((s, li) => {
     const { active, on } = choices[li];
     // Each idle cell against the drawn one: ∂L/∂g_idle − ∂L/∂g_drawn estimates the loss
-    // change of swapping it in (fitness_evidence.ts).
+    // change of swapping it in (src/supernet/comparison_evidence.ts).
     const drawn = active.indexOf(on);
     active.forEach((cell, j) => {
       if (j !== drawn) s.comparisons.push({ a: cell, b: on, d: grads[li][j] - grads[li][drawn] });

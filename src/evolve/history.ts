@@ -2,7 +2,7 @@
  * history.jsonl of an evolution: one line per regeneration (Figure 2), with the
  * supernet's loss and accuracy since the previous one and every layer's population.
  */
-import type { FitnessEvidence } from "./fitness_evidence.ts";
+import type { ComparisonEvidence } from "../supernet/comparison_evidence.ts";
 
 /** What Eq. 5 folded into one cell of the last supernet. */
 export interface FoldRecord {
@@ -31,11 +31,11 @@ export interface LayerRegenerationRecord {
   /** The whole population after the regeneration: [id, α, n′, times sampled]. */
   members: [string, number, number, number][];
   /**
-   * Whether the last supernet's fitness steps told its cells apart (fitness_evidence.ts;
+   * Whether the last supernet's fitness steps told its cells apart (src/supernet/comparison_evidence.ts;
    * `--fitness alpha|mixed|paired`, absent on the first regeneration and on lines written
    * before it was kept).
    */
-  evidence?: FitnessEvidence;
+  evidence?: ComparisonEvidence;
 }
 
 /** One line of history.jsonl: the state after a regeneration. */

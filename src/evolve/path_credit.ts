@@ -31,7 +31,7 @@
  * The losses stay on the GPU: each path adds its batch to its own metrics slot, and the
  * regeneration reads all slots in one host sync.
  */
-import type { CellComparison } from "./fitness_evidence.ts";
+import type { CandidateComparison } from "../supernet/comparison_evidence.ts";
 import { MetricsAccumulator, type MetricsSnapshot } from "../supernet/metrics_accumulator.ts";
 
 /** `PathCredits.snapshot()`: each recorded path and its slot's sums. */
@@ -135,13 +135,13 @@ function pairedLosses(measured: readonly PathMeasurement[], candidates: readonly
 }
 
 /**
- * `--fitness paired`: each layer's comparisons over an interval (fitness_evidence.ts):
+ * `--fitness paired`: each layer's comparisons over an interval (src/supernet/comparison_evidence.ts):
  * every other cell against the step's context cell, d = its loss less the context's.
  */
 export function pairedComparisons(
   measured: readonly PathMeasurement[],
   candidates: readonly number[],
-): { steps: number; comparisons: CellComparison[][] } {
+): { steps: number; comparisons: CandidateComparison[][] } {
   const { steps, losses, contexts } = pairedLosses(measured, candidates);
   const comparisons = losses.map((cells, l) =>
     contexts.flatMap((context, t) =>

@@ -16,7 +16,7 @@ import { useReferenceAt } from "./config.ts";
 import { updateFitness } from "./fitness.ts";
 import { alphaStarOf } from "./fitness_mode.ts";
 import type { FoldRecord, LayerRegenerationRecord } from "./history.ts";
-import { type FitnessEvidence, fitnessEvidence } from "./fitness_evidence.ts";
+import { type ComparisonEvidence, comparisonEvidence } from "../supernet/comparison_evidence.ts";
 import {
   creditCells,
   creditPairedCells,
@@ -61,23 +61,23 @@ export function trainedScores(
 }
 
 /**
- * Each layer's fitness evidence over the interval that ends now (fitness_evidence.ts):
+ * Each layer's fitness evidence over the interval that ends now (src/supernet/comparison_evidence.ts):
  * the gate steps' comparisons (`alpha`, `mixed`) or the paired steps' (`paired`); none
  * for `accuracy`, whose single paths compare no two cells on one batch.
  */
 function intervalEvidence(
   run: EvolutionRun,
   measured: readonly PathMeasurement[],
-): (FitnessEvidence | null)[] {
+): (ComparisonEvidence | null)[] {
   if (run.cfg.fitness === "accuracy") return run.layers.map(() => null);
   if (run.cfg.fitness === "paired") {
     const { steps, comparisons } = pairedComparisons(
       measured,
       run.layers.map((s) => s.sampled.length),
     );
-    return comparisons.map((c) => fitnessEvidence(c, steps));
+    return comparisons.map((c) => comparisonEvidence(c, steps));
   }
-  return run.layers.map((s) => fitnessEvidence(s.comparisons, s.comparedSteps));
+  return run.layers.map((s) => comparisonEvidence(s.comparisons, s.comparedSteps));
 }
 
 /**

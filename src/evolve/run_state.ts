@@ -22,7 +22,7 @@ import { openSupernetData, type SupernetData, supernetSchedule } from "../supern
 import { Supernet } from "../supernet/supernet.ts";
 import { Rng } from "../util/rng.ts";
 import { type EvolveConfig, referenceCellOf } from "./config.ts";
-import type { CellComparison } from "./fitness_evidence.ts";
+import type { CandidateComparison } from "../supernet/comparison_evidence.ts";
 import type { RegenerationRecord } from "./history.ts";
 import { PathCredits } from "./path_credit.ts";
 import type { LayerPopulation, LayerPopulationShape } from "./population.ts";
@@ -42,9 +42,9 @@ export interface LayerState {
   adam: ArchAdam;
   /**
    * Eq. 4's fitness steps since the last regeneration, as comparisons of two sampled
-   * cells each (fitness_evidence.ts), and the steps they came from.
+   * cells each (src/supernet/comparison_evidence.ts), and the steps they came from.
    */
-  comparisons: CellComparison[];
+  comparisons: CandidateComparison[];
   comparedSteps: number;
 }
 

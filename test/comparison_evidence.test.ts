@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import {
-  type CellComparison,
-  fitnessEvidence,
+  type CandidateComparison,
+  comparisonEvidence,
   fQuantileUpper,
   fUpperTail,
-} from "../src/evolve/fitness_evidence.ts";
+} from "../src/supernet/comparison_evidence.ts";
+import { binomialUpperTail } from "../src/evolve/fitness_evidence.ts";
 import { studentTCdf } from "../src/util/paired_statistics.ts";
 import { Rng } from "../src/util/rng.ts";
 
@@ -26,7 +27,7 @@ function comparisons(
   noise: number,
   seed: number,
   offset = 0,
-): CellComparison[] {
+): CandidateComparison[] {
   const rng = new Rng(seed);
   return Array.from({ length: steps }, () => {
     const a = rng.int(effects.length);
@@ -36,7 +37,7 @@ function comparisons(
 }
 
 Deno.test("fitness evidence: planted effects pass, noise passes at its level, a shared shift is not an effect", () => {
-  const planted = fitnessEvidence(comparisons([0, 0.1, 0.2, 0.3], 200, 0.05, 1), 200)!;
+  const planted = comparisonEvidence(comparisons([0, 0.1, 0.2, 0.3], 200, 0.05, 1), 200)!;
   assert.equal(planted.cells, 4);
   assert.equal(planted.df1, 3);
   assert.equal(planted.df2, 200 - 4);
@@ -47,7 +48,7 @@ Deno.test("fitness evidence: planted effects pass, noise passes at its level, a 
   for (const offset of [0, -0.1]) {
     let below = 0;
     for (let seed = 0; seed < 300; seed++) {
-      const e = fitnessEvidence(comparisons([0, 0, 0, 0, 0], 80, 0.05, 100 + seed, offset), 80)!;
+      const e = comparisonEvidence(comparisons([0, 0, 0, 0, 0], 80, 0.05, 100 + seed, offset), 80)!;
       if (e.p < 0.05) below++;
     }
     assert.ok(below >= 5 && below <= 30, `offset ${offset}: ${below} of 300 below 0.05`);
@@ -55,20 +56,27 @@ Deno.test("fitness evidence: planted effects pass, noise passes at its level, a 
   // A small effect (about 270 comparisons needed): one interval's projection is noisy
   // (null where it measured no effect), its median over intervals asks for more steps.
   const needed = Array.from({ length: 11 }, (_, i) => {
-    const e = fitnessEvidence(comparisons([0, 0.004, 0.008, 0.012], 100, 0.05, 7 + i), 100)!;
+    const e = comparisonEvidence(comparisons([0, 0.004, 0.008, 0.012], 100, 0.05, 7 + i), 100)!;
     return e.stepsNeeded ?? Infinity;
   }).sort((x, y) => x - y);
   assert.ok(needed[5] > 100, `median ${needed[5]} of ${needed}`);
   // Two comparisons of each: too few for a test; and one cell pair's shift is the intercept.
-  assert.equal(fitnessEvidence([], 0), null);
-  assert.equal(fitnessEvidence([{ a: 0, b: 1, d: 0.1 }, { a: 0, b: 1, d: 0.2 }], 2), null);
+  assert.equal(comparisonEvidence([], 0), null);
+  assert.equal(comparisonEvidence([{ a: 0, b: 1, d: 0.1 }, { a: 0, b: 1, d: 0.2 }], 2), null);
 });
 
 Deno.test("fitness evidence: steps needed scale with the steps the comparisons came from", () => {
   const cs = comparisons([0, 0.02, 0.04], 300, 0.1, 3);
-  const perStep = fitnessEvidence(cs, 300)!;
-  const sixPerStep = fitnessEvidence(cs, 50)!; // the same comparisons, six a step
+  const perStep = comparisonEvidence(cs, 300)!;
+  const sixPerStep = comparisonEvidence(cs, 50)!; // the same comparisons, six a step
   assert.equal(perStep.p, sixPerStep.p);
   assert.ok(perStep.stepsNeeded !== null);
   assert.ok(Math.abs(sixPerStep.stepsNeeded! - perStep.stepsNeeded! / 6) <= 1);
+});
+
+Deno.test("evolve report's binomial tail: P(X ≥ k) for the layers passing at 5%", () => {
+  assert.equal(binomialUpperTail(0, 10, 0.05), 1);
+  assert.ok(Math.abs(binomialUpperTail(1, 10, 0.05) - (1 - 0.95 ** 10)) < 1e-12);
+  assert.ok(Math.abs(binomialUpperTail(3, 20, 0.05) - 0.07548) < 1e-4);
+  assert.equal(binomialUpperTail(21, 20, 0.05), 0);
 });
