@@ -55,7 +55,7 @@ export function fitnessEvidenceMarkdown(history: readonly RegenerationEvidence[]
     "",
     "Per layer and regeneration interval, the fitness steps' comparisons of its sampled " +
     "cells (gate gradients, or the paired losses) fitted as cell effects; F test against " +
-    "noise (fitness_evidence.ts). Where fewer layers pass at 5% than noise alone would let " +
+    "noise (src/supernet/comparison_evidence.ts). Where fewer layers pass at 5% than noise alone would let " +
     "through, the tournaments selected on noise. Steps needed: the fitness steps an interval " +
     "would need for the expected F to reach the 5% critical value at the measured effect " +
     "(one interval's projection is noisy; read the median).",
