@@ -8,6 +8,7 @@ import { updateAlphaFromAllGates } from "../src/supernet/alpha_update.ts";
 import { ArchAdam } from "../src/supernet/arch_optimizer.ts";
 import { eq4Gradient, softmax } from "../src/supernet/gates.ts";
 import { GateGradientStatistics } from "../src/search/gate_statistics.ts";
+import { Rng } from "../src/util/rng.ts";
 import { parseSearchArgs } from "../src/search/config.ts";
 
 const OPTIONS = { lr: 0.01, beta1: 0, beta2: 0.999, eps: 1e-8 };
@@ -57,6 +58,38 @@ Deno.test("gate statistics: mean and spread of ∂L/∂g while idle, mean while 
   again.setState(undefined);
   assert.equal(again.summary()[0][2].idle.n, 0);
   assert.throws(() => stats.add(0, [0, 1], [1], [0, 0]), /2 paths, 1 gates, 2 gradients/);
+});
+
+Deno.test("gate statistics: the last quarter's idle − drawn comparisons, tested, resumable", () => {
+  // Candidate 0 is better than 1 and 2 by 0.5 (its idle gradient that much lower), under
+  // noise 0.05; 400 steps of one layer, the first 300 with no difference at all.
+  const stats = new GateGradientStatistics([3]);
+  const rng = new Rng(4);
+  const effect = [-0.5, 0, 0];
+  for (let step = 0; step < 400; step++) {
+    const [i, j] = [rng.int(3), rng.int(2)];
+    const other = (i + 1 + j) % 3;
+    const g = (k: number) => (step >= 300 ? effect[k] : 0) + 0.05 * rng.normal();
+    stats.add(0, [i, other], [0, 1], [g(i), g(other)]);
+  }
+  const [e] = stats.evidence();
+  assert.equal(e!.steps, 100); // the last quarter of 400
+  assert.equal(e!.comparisons, 100);
+  assert.ok(e!.p < 1e-6, `p ${e!.p}`);
+  // Over the first three quarters alone there is nothing to find.
+  const early = new GateGradientStatistics([3]);
+  early.setState({
+    ...stats.getState(),
+    comparisons: [stats.getState().comparisons![0].filter(([step]) => step < 300)],
+    steps: [300],
+  });
+  assert.ok(early.evidence()[0]!.p > 0.01, `p ${early.evidence()[0]!.p}`);
+  // Resumable: a checkpoint's state gives the same test; none gives none.
+  const again = new GateGradientStatistics([3]);
+  again.setState(stats.getState());
+  assert.deepEqual(again.evidence(), stats.evidence());
+  again.setState(undefined);
+  assert.deepEqual(again.evidence(), [null]);
 });
 
 Deno.test("--gate-paths: two by default, all on request, refused for other algorithms", () => {

@@ -329,6 +329,7 @@ export async function runDraw(
     shortlist: null,
     randomLabels: false,
     gateGradients: null,
+    gateEvidence: null,
     pairedEvidence: null,
     maddsMin: null,
     argmax: null,

@@ -5,6 +5,7 @@
  * algorithm is one file (proxyless_g.ts, proxyless_rl.ts, spos.ts, random.ts).
  */
 import type { Batch, ImageShape } from "../data/dataset.ts";
+import type { ComparisonEvidence } from "../supernet/comparison_evidence.ts";
 import type { MetricsAccumulator } from "../supernet/metrics_accumulator.ts";
 import type { Supernet } from "../supernet/supernet.ts";
 import type { SearchSpaceSpec } from "../space/search_space_spec.ts";
@@ -80,6 +81,8 @@ export interface SearchDriver {
   decisions?(): LayerDecision[];
   /** What the gradient search's gate gradients said, per layer and candidate. */
   gateGradients?(): CandidateGateGradients[][];
+  /** Whether its last quarter's gate comparisons told each layer's candidates apart. */
+  gateEvidence?(): (ComparisonEvidence | null)[];
   /** What the paired search's comparisons say of each choice (null before any). */
   pairedEvidence?(): PairedEvidenceSummary | null;
   /** λ of Eq. 6 now (null without a cost term). */

@@ -3,8 +3,12 @@
  * spread of ∂L/∂g_k over the architecture steps where candidate k ran idle (gate 0: the
  * first-order estimate of what swapping it in would do) and where it was the drawn path
  * (gate 1). A search whose α does not settle shows here whether its gradients were small,
- * noisy or heavy-tailed, and which candidate they favoured (the most negative mean).
+ * noisy or heavy-tailed, and which candidate they favoured (the most negative mean). Each
+ * step's idle − drawn differences are also kept as comparisons, so that the last quarter's
+ * can be tested for candidates told apart (src/supernet/comparison_evidence.ts).
  */
+import { type ComparisonEvidence, comparisonEvidence } from "../supernet/comparison_evidence.ts";
+import { DECIDED_SHARE } from "./architecture_logits.ts";
 
 /** Running sums of one candidate's gate gradients in one role. */
 interface Moments {
@@ -25,6 +29,10 @@ export interface CandidateGateGradients {
 export interface GateStatisticsState {
   idle: Moments[][];
   drawn: Moments[][];
+  /** Per layer, [step, idle candidate, drawn candidate, ∂L/∂g idle − drawn] (absent: none). */
+  comparisons?: [number, number, number, number][][];
+  /** Per layer, the steps added (absent: none). */
+  steps?: number[];
 }
 
 const empty = (choices: readonly number[]): Moments[][] =>
@@ -39,10 +47,14 @@ function add(m: Moments, x: number): void {
 export class GateGradientStatistics {
   private idle: Moments[][];
   private drawn: Moments[][];
+  private comparisons: [number, number, number, number][][];
+  private steps: number[];
 
   constructor(private readonly choices: readonly number[]) {
     this.idle = empty(choices);
     this.drawn = empty(choices);
+    this.comparisons = choices.map(() => []);
+    this.steps = choices.map(() => 0);
   }
 
   /** One layer's step: the paths that ran, their gates (one 1) and ∂L/∂g of each. */
@@ -59,6 +71,27 @@ export class GateGradientStatistics {
       );
     }
     active.forEach((k, j) => add((gates[j] === 0 ? this.idle : this.drawn)[layer][k], grads[j]));
+    const drawn = gates.indexOf(1);
+    const step = this.steps[layer]++;
+    if (drawn < 0) return;
+    active.forEach((k, j) => {
+      if (j !== drawn) {
+        this.comparisons[layer].push([step, k, active[drawn], grads[j] - grads[drawn]]);
+      }
+    });
+  }
+
+  /**
+   * Per searchable layer, the test of its last `share` of steps' comparisons (the window
+   * the decision is read over); null where they are too few for it.
+   */
+  evidence(share = DECIDED_SHARE): (ComparisonEvidence | null)[] {
+    return this.choices.map((_, l) => {
+      const from = Math.floor(this.steps[l] * (1 - share));
+      const window = this.comparisons[l].filter(([step]) => step >= from)
+        .map(([, a, b, d]) => ({ a, b, d }));
+      return comparisonEvidence(window, this.steps[l] - from);
+    });
   }
 
   /** Per searchable layer, per candidate. */
@@ -80,12 +113,21 @@ export class GateGradientStatistics {
   }
 
   getState(): GateStatisticsState {
-    return structuredClone({ idle: this.idle, drawn: this.drawn });
+    return structuredClone({
+      idle: this.idle,
+      drawn: this.drawn,
+      comparisons: this.comparisons,
+      steps: this.steps,
+    });
   }
 
   /** Restores `state`; a checkpoint written without it starts the sums afresh. */
   setState(state: GateStatisticsState | undefined): void {
     this.idle = state ? structuredClone(state.idle) : empty(this.choices);
     this.drawn = state ? structuredClone(state.drawn) : empty(this.choices);
+    this.comparisons = state?.comparisons
+      ? structuredClone(state.comparisons)
+      : this.choices.map(() => []);
+    this.steps = state?.steps ? [...state.steps] : this.choices.map(() => 0);
   }
 }

@@ -6,6 +6,7 @@
  * and cost), `cells/` (a drawing of every chosen cell) and `result.json` (the numbers
  * of the found network).
  */
+import type { ComparisonEvidence } from "../supernet/comparison_evidence.ts";
 import { countNetwork, formatMAdds, formatParams } from "../space/counting.ts";
 import { fileSafe, writeCellDrawings } from "../space/draw_cell.ts";
 import { exportNetConfig } from "../space/net_config.ts";
@@ -92,6 +93,11 @@ export interface SearchResult {
   readonly randomLabels: boolean;
   /** proxyless-g: its gate gradients per searchable layer and candidate; null otherwise. */
   readonly gateGradients: CandidateGateGradients[][] | null;
+  /**
+   * proxyless-g: per searchable layer, whether the last quarter's gate comparisons told
+   * its candidates apart (null in a layer with too few; null for other searches).
+   */
+  readonly gateEvidence: (ComparisonEvidence | null)[] | null;
   /** The paired RL search: each layer's leader tested against its rivals; null otherwise. */
   readonly pairedEvidence: PairedEvidenceSummary | null;
   /**
@@ -128,6 +134,7 @@ export function searchResult(args: {
   expectedMAdds?: number | null;
   randomLabels?: boolean;
   gateGradients?: CandidateGateGradients[][] | null;
+  gateEvidence?: (ComparisonEvidence | null)[] | null;
   pairedEvidence?: PairedEvidenceSummary | null;
   /** Every layer's choice for `derivation.argmax` (required when it is given). */
   argmaxFullChoices?: number[];
@@ -173,6 +180,7 @@ export function searchResult(args: {
     shortlist: derivation.shortlist ?? null,
     randomLabels: args.randomLabels ?? false,
     gateGradients: args.gateGradients ?? null,
+    gateEvidence: args.gateEvidence ?? null,
     pairedEvidence: args.pairedEvidence ?? null,
     argmax: alternative && argmaxNetwork
       ? {

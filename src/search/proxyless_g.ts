@@ -78,5 +78,6 @@ export function proxylessGradientSearch(ctx: SearchContext): SearchDriver {
     },
 
     gateGradients: () => gateStatistics.summary(),
+    gateEvidence: () => gateStatistics.evidence(),
   };
 }

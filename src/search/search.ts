@@ -373,6 +373,7 @@ async function deriveAndWrite(run: SearchRun): Promise<SearchResult> {
     expectedMAdds: run.learnsAlpha ? expectedUnder(costs.madds, driver.distribution()) : null,
     randomLabels: cfg.randomLabels,
     gateGradients: driver.gateGradients?.() ?? null,
+    gateEvidence: driver.gateEvidence?.() ?? null,
     pairedEvidence: driver.pairedEvidence?.() ?? null,
     argmaxFullChoices: derivation.argmax
       ? fullChoices(space, costs, derivation.argmax.path)
