@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  blockEvidence,
   type CandidateComparison,
   comparisonEvidence,
   fQuantileUpper,
@@ -41,7 +42,7 @@ Deno.test("fitness evidence: planted effects pass, noise passes at its level, a 
   assert.equal(planted.cells, 4);
   assert.equal(planted.df1, 3);
   assert.equal(planted.df2, 200 - 4);
-  assert.ok(planted.p < 1e-10, `p ${planted.p}`);
+  assert.equal(planted.p, 1 / 1000); // no relabelling comes near: the least p there is
   assert.ok(planted.stepsNeeded! < 20, `needed ${planted.stepsNeeded}`);
   // Pure noise, with and without a shift every comparison shares: p uniform, so about 5%
   // of replicates below 0.05.
@@ -79,4 +80,42 @@ Deno.test("evolve report's binomial tail: P(X ≥ k) for the layers passing at 5
   assert.ok(Math.abs(binomialUpperTail(1, 10, 0.05) - (1 - 0.95 ** 10)) < 1e-12);
   assert.ok(Math.abs(binomialUpperTail(3, 20, 0.05) - 0.07548) < 1e-4);
   assert.equal(binomialUpperTail(21, 20, 0.05), 0);
+});
+
+Deno.test("comparison evidence: heavy-tailed noise passes at its level, by relabelling", () => {
+  // Gate gradients have heavy tails: noise as a ratio of normals (Cauchy), no effect.
+  let below = 0;
+  for (let seed = 0; seed < 200; seed++) {
+    const rng = new Rng(500 + seed);
+    const cs = Array.from({ length: 10 }, () => {
+      const a = rng.int(4);
+      const b = (a + 1 + rng.int(3)) % 4;
+      return { a, b, d: -0.1 + 0.05 * rng.normal() / Math.abs(rng.normal()) };
+    });
+    const e = comparisonEvidence(cs, 10);
+    if (e && e.p < 0.05) below++;
+  }
+  assert.ok(below <= 20, `${below} of 200 below 0.05`);
+});
+
+Deno.test("block evidence: a crippled candidate stands out of per-step shifts; noise does not", () => {
+  const table = (seed: number, effects: number[], steps: number) => {
+    const rng = new Rng(seed);
+    return Array.from({ length: steps }, () => {
+      const shift = 2 * rng.normal(); // the step's batch: large, shared by its candidates
+      return effects.map((e) => shift + e + 0.05 * rng.normal());
+    });
+  };
+  const crippled = blockEvidence(table(1, [0, 0, 0.3, 0], 10))!;
+  assert.deepEqual([crippled.steps, crippled.cells, crippled.comparisons], [10, 4, 30]);
+  assert.deepEqual([crippled.df1, crippled.df2], [3, 27]);
+  assert.equal(crippled.p, 1 / 1000);
+  assert.ok(crippled.stepsNeeded! <= 3, `${crippled.stepsNeeded}`);
+  let below = 0;
+  for (let seed = 0; seed < 200; seed++) {
+    if (blockEvidence(table(100 + seed, [0, 0, 0, 0], 10))!.p < 0.05) below++;
+  }
+  assert.ok(below >= 3 && below <= 20, `${below} of 200 below 0.05`);
+  assert.equal(blockEvidence([[1, 2, 3]]), null); // one step: no residual
+  assert.equal(blockEvidence([[1, 2], [1]]), null); // not complete blocks
 });

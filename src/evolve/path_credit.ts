@@ -31,7 +31,6 @@
  * The losses stay on the GPU: each path adds its batch to its own metrics slot, and the
  * regeneration reads all slots in one host sync.
  */
-import type { CandidateComparison } from "../supernet/comparison_evidence.ts";
 import { MetricsAccumulator, type MetricsSnapshot } from "../supernet/metrics_accumulator.ts";
 
 /** `PathCredits.snapshot()`: each recorded path and its slot's sums. */
@@ -96,7 +95,7 @@ export function creditCells(
 
 /**
  * The paired steps of an interval, by layer and cell: `losses[l][k][t]` and `top1s`, the
- * loss and top-1 of cell k of layer l in step t, and each step's context path. Throws one
+ * loss and top-1 of cell k of layer l in step t. Throws one
  * line where the ledger is not a whole number of steps or a path is not a one-layer
  * variation of its step's context.
  */
@@ -110,11 +109,9 @@ function pairedLosses(measured: readonly PathMeasurement[], candidates: readonly
   const steps = measured.length / perStep;
   const losses = candidates.map((k) => Array.from({ length: k }, () => [] as number[]));
   const top1s = candidates.map((k) => Array.from({ length: k }, () => [] as number[]));
-  const contexts: (readonly number[])[] = [];
   for (let t = 0; t < steps; t++) {
     const step = measured.slice(t * perStep, (t + 1) * perStep);
     const context = step[0].path;
-    contexts.push(context);
     candidates.forEach((_, l) => {
       losses[l][context[l]].push(step[0].loss);
       top1s[l][context[l]].push(step[0].top1);
@@ -131,26 +128,20 @@ function pairedLosses(measured: readonly PathMeasurement[], candidates: readonly
       top1s[switched][m.path[switched]].push(m.top1);
     }
   }
-  return { steps, losses, top1s, contexts };
+  return { steps, losses, top1s };
 }
 
 /**
- * `--fitness paired`: each layer's comparisons over an interval (src/supernet/comparison_evidence.ts):
- * every other cell against the step's context cell, d = its loss less the context's.
+ * `--fitness paired`: each layer's losses over an interval as a table of steps × cells
+ * (every cell measured in every step on the step's batch), for the block test of
+ * src/supernet/comparison_evidence.ts.
  */
-export function pairedComparisons(
+export function pairedLossTables(
   measured: readonly PathMeasurement[],
   candidates: readonly number[],
-): { steps: number; comparisons: CandidateComparison[][] } {
-  const { steps, losses, contexts } = pairedLosses(measured, candidates);
-  const comparisons = losses.map((cells, l) =>
-    contexts.flatMap((context, t) =>
-      cells.flatMap((own, k) =>
-        k === context[l] ? [] : [{ a: k, b: context[l], d: own[t] - cells[context[l]][t] }]
-      )
-    )
-  );
-  return { steps, comparisons };
+): number[][][] {
+  const { steps, losses } = pairedLosses(measured, candidates);
+  return losses.map((cells) => Array.from({ length: steps }, (_, t) => cells.map((c) => c[t])));
 }
 
 /**

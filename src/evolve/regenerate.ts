@@ -16,11 +16,15 @@ import { useReferenceAt } from "./config.ts";
 import { updateFitness } from "./fitness.ts";
 import { alphaStarOf } from "./fitness_mode.ts";
 import type { FoldRecord, LayerRegenerationRecord } from "./history.ts";
-import { type ComparisonEvidence, comparisonEvidence } from "../supernet/comparison_evidence.ts";
+import {
+  blockEvidence,
+  type ComparisonEvidence,
+  comparisonEvidence,
+} from "../supernet/comparison_evidence.ts";
 import {
   creditCells,
   creditPairedCells,
-  pairedComparisons,
+  pairedLossTables,
   type PathMeasurement,
 } from "./path_credit.ts";
 import { stepPopulation } from "./population_step.ts";
@@ -71,11 +75,8 @@ function intervalEvidence(
 ): (ComparisonEvidence | null)[] {
   if (run.cfg.fitness === "accuracy") return run.layers.map(() => null);
   if (run.cfg.fitness === "paired") {
-    const { steps, comparisons } = pairedComparisons(
-      measured,
-      run.layers.map((s) => s.sampled.length),
-    );
-    return comparisons.map((c) => comparisonEvidence(c, steps));
+    return pairedLossTables(measured, run.layers.map((s) => s.sampled.length))
+      .map((table) => blockEvidence(table));
   }
   return run.layers.map((s) => comparisonEvidence(s.comparisons, s.comparedSteps));
 }
