@@ -8,9 +8,9 @@
  * squares with an intercept (a shift every comparison shares, such as the gate gradients'
  * common term, which Eq. 4's softmax cancels), and the F statistic asks whether they
  * explain more than noise would: where they do not, what the window's steps moved, they
- * moved on noise. Its p comes from relabelling, not from the F table: gate gradients are
- * heavy-tailed, and with a few comparisons a candidate the F table would count outliers
- * that the fit gives to one candidate as effects. Where every candidate is measured in
+ * moved on noise. Its p comes from relabelling, not from the F table, which assumes
+ * normal noise: gate gradients are heavy-tailed, and with a few comparisons a candidate
+ * the table's level is not the test's. Where every candidate is measured in
  * every step (the paired steps), the steps are blocks and the test is the two-way layout's
  * (`blockEvidence`), relabelled within each step.
  *
