@@ -80,6 +80,9 @@ Deno.test("evolve report's binomial tail: P(X ≥ k) for the layers passing at 5
   assert.ok(Math.abs(binomialUpperTail(1, 10, 0.05) - (1 - 0.95 ** 10)) < 1e-12);
   assert.ok(Math.abs(binomialUpperTail(3, 20, 0.05) - 0.07548) < 1e-4);
   assert.equal(binomialUpperTail(21, 20, 0.05), 0);
+  // Small tails keep their digits: P(X ≥ 20) of 20 is q^20.
+  assert.ok(Math.abs(binomialUpperTail(20, 20, 0.05) / 0.05 ** 20 - 1) < 1e-9);
+  assert.ok(binomialUpperTail(255, 413, 0.05) < binomialUpperTail(89, 413, 0.05));
 });
 
 Deno.test("comparison evidence: heavy-tailed noise passes at its level, by relabelling", () => {

@@ -4,18 +4,25 @@
  * or the paired steps' (`paired`), one test per layer and regeneration interval.
  */
 import { type ComparisonEvidence, EVIDENCE_LEVEL } from "../supernet/comparison_evidence.ts";
+import { logGamma } from "../util/paired_statistics.ts";
 
-/** P(X ≥ k) for X ~ Binomial(n, q). */
+/**
+ * P(X ≥ k) for X ~ Binomial(n, q), summed over the tail itself (1 − the rest loses the
+ * small tails to rounding).
+ */
 export function binomialUpperTail(k: number, n: number, q: number): number {
   if (k <= 0) return 1;
   if (k > n) return 0;
-  let term = Math.pow(1 - q, n); // P(X = 0)
-  let below = 0;
-  for (let i = 0; i < k; i++) {
-    below += term;
+  const logTerm = (i: number) =>
+    logGamma(n + 1) - logGamma(i + 1) - logGamma(n - i + 1) + i * Math.log(q) +
+    (n - i) * Math.log(1 - q);
+  let term = Math.exp(logTerm(k));
+  let tail = 0;
+  for (let i = k; i <= n && term > 0; i++) {
+    tail += term;
     term *= ((n - i) / (i + 1)) * (q / (1 - q));
   }
-  return Math.max(0, 1 - below);
+  return Math.min(1, tail);
 }
 
 /** One regeneration's evidence, layer by layer (null: no test for that layer). */
