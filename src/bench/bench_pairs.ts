@@ -7,6 +7,7 @@
  * times, the summed per-dispatch minima per op family and per kernel, and each family's
  * ratio to the floor measured in the same run.
  */
+import { median } from "../gpu/timing.ts";
 import { type PairedStatistics, pairedStatistics } from "../util/paired_statistics.ts";
 
 /** One number a bench JSON holds, named the same across runs. */
@@ -138,12 +139,6 @@ export function pairFigures(
     });
   }
   return paired;
-}
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** Three significant digits, a true minus sign. */

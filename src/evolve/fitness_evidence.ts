@@ -3,6 +3,7 @@
  * (src/supernet/comparison_evidence.ts): the gate steps' comparisons (`alpha`, `mixed`)
  * or the paired steps' (`paired`), one test per layer and regeneration interval.
  */
+import { median } from "../gpu/timing.ts";
 import { type ComparisonEvidence, EVIDENCE_LEVEL } from "../supernet/comparison_evidence.ts";
 import { logGamma } from "../util/paired_statistics.ts";
 
@@ -29,12 +30,6 @@ export function binomialUpperTail(k: number, n: number, q: number): number {
 export interface RegenerationEvidence {
   readonly regeneration: number;
   readonly layers: readonly (ComparisonEvidence | null | undefined)[];
-}
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /**

@@ -4,6 +4,7 @@
  * entropy of p per layer, SPOS's and random search's best score per population, and a
  * table of the chosen candidate of every searchable layer.
  */
+import { median } from "../gpu/timing.ts";
 import { EVIDENCE_LEVEL } from "../supernet/comparison_evidence.ts";
 import { writeLineChart } from "../report/line_chart.ts";
 import { formatMAdds, formatParams } from "../space/counting.ts";
@@ -149,10 +150,8 @@ function gateEvidenceSection(result: SearchResult): string[] {
   if (!evidence || evidence.every((e) => e === null)) return [];
   const tested = evidence.filter((e) => e !== null);
   const passed = tested.filter((e) => e.p < EVIDENCE_LEVEL).length;
-  const needed = tested.flatMap((e) => e.stepsNeeded ?? []).sort((a, b) => a - b);
-  const median = needed.length
-    ? (needed[(needed.length - 1) >> 1] + needed[needed.length >> 1]) / 2
-    : null;
+  const needed = tested.flatMap((e) => e.stepsNeeded ?? []);
+  const middle = needed.length ? median(needed) : null;
   return [
     "Over the last quarter of the architecture steps, each idle candidate's ∂L/∂g less the " +
     "drawn one's, a first-order comparison of the two, fitted as candidate effects with a " +
@@ -160,7 +159,7 @@ function gateEvidenceSection(result: SearchResult): string[] {
     "needed: the last-quarter steps at which the expected F would reach the 5% critical " +
     "value at the measured effect (blank where no effect beyond noise was measured). " +
     `Layers told apart at 5%: ${passed} of ${tested.length}` +
-    (median === null ? "." : `; median window needed ${Math.round(median)} steps.`),
+    (middle === null ? "." : `; median window needed ${Math.round(middle)} steps.`),
     "",
     "| layer | comparisons | F | df | p | window needed |",
     "| --- | --- | --- | --- | --- | --- |",
