@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { updateAlphaFromAllGates } from "../src/supernet/alpha_update.ts";
 import { ArchAdam } from "../src/supernet/arch_optimizer.ts";
 import { eq4Gradient, softmax } from "../src/supernet/gates.ts";
-import { GateGradientStatistics } from "../src/search/gate_statistics.ts";
+import { GateGradientStatistics, gatePairComparisons } from "../src/search/gate_statistics.ts";
 import { Rng } from "../src/util/rng.ts";
 import { parseSearchArgs } from "../src/search/config.ts";
 
@@ -90,6 +90,13 @@ Deno.test("gate statistics: the last quarter's idle − drawn comparisons, teste
   assert.deepEqual(again.evidence(), stats.evidence());
   again.setState(undefined);
   assert.deepEqual(again.evidence(), [null]);
+});
+
+Deno.test("gate pair comparisons: ∂L/∂g_a − ∂L/∂g_b for every pair of the active paths", () => {
+  assert.deepEqual(gatePairComparisons([4, 1], [-0.25, 0.5]), [{ a: 4, b: 1, d: -0.75 }]);
+  const all = gatePairComparisons([0, 1, 2], Float32Array.of(1, 2, 4));
+  assert.deepEqual(all, [{ a: 0, b: 1, d: -1 }, { a: 0, b: 2, d: -3 }, { a: 1, b: 2, d: -2 }]);
+  assert.throws(() => gatePairComparisons([0, 1], [1]), /2 paths, 1 gradients/);
 });
 
 Deno.test("--gate-paths: two by default, all on request, refused for other algorithms", () => {

@@ -97,6 +97,44 @@ Deno.test("paired evidence: a resumed state gives the uninterrupted figures", ()
   assert.deepEqual(resumed.summary(900), whole.summary(900));
 });
 
+Deno.test("paired evidence: comparisons given directly test as the losses they difference", () => {
+  // The same steps, once as losses of variations and once as (a, b, loss_a − loss_b).
+  const fromLosses = new PairedEvidence([3, 2]);
+  const log = simulate(fromLosses, new Rng(21), 0, 300, 0.03);
+  const fromDifferences = new PairedEvidence([3, 2], "gate gradients");
+  const alphas = [[1, 0, 0], [0.5, 0]];
+  for (let step = 0; step < 300; step++) {
+    const [l0, l1] = log.filter((e) => e.step === step);
+    // Half of them with the pair the other way round and the sign turned.
+    const first = step % 2 ? { a: 0, b: l0.other, d: l0.d } : { a: l0.other, b: 0, d: -l0.d };
+    fromDifferences.recordComparisons(step, alphas, [[first], [{ a: 0, b: 1, d: l1.d }]]);
+  }
+  const [a, b] = [fromLosses.summary(300)!, fromDifferences.summary(300)!];
+  assert.equal(a.basis, "loss");
+  assert.equal(b.basis, "gate gradients");
+  const close = (x: number, y: number) => Math.abs(x - y) <= 1e-12 * Math.max(1, Math.abs(x));
+  a.layers.forEach((la, l) => {
+    const lb = b.layers[l];
+    assert.equal(lb.leader, la.leader);
+    assert.equal(lb.informed, la.informed);
+    assert.equal(lb.windowStepsNeeded, la.windowStepsNeeded);
+    la.rivals.forEach((r, i) => {
+      assert.equal(lb.rivals[i].n, r.n);
+      assert.ok(close(lb.rivals[i].mean, r.mean) && close(lb.rivals[i].p, r.p), `layer ${l}`);
+    });
+  });
+  assert.equal(a.layers[0].informed, true, "the planted layer");
+  assert.throws(() => fromDifferences.recordComparisons(300, alphas, [[]]), /for 1 layers, not 2/);
+  assert.throws(
+    () => fromDifferences.recordComparisons(300, alphas, [[{ a: 1, b: 1, d: 0 }], []]),
+    /layer 0 comparison 1 vs 1/,
+  );
+  assert.throws(
+    () => fromDifferences.recordComparisons(300, alphas, [[{ a: 0, b: 1, d: NaN }], []]),
+    /comparison 0 vs 1 of NaN/,
+  );
+});
+
 Deno.test("paired evidence: too few comparisons test nothing; the window needed grows as t falls", () => {
   const evidence = new PairedEvidence([2]);
   for (let step = 0; step < 12; step++) {

@@ -119,6 +119,11 @@ Deno.test({
           assert.equal(choice.decision, null);
         }
       }
+      if (algo === "proxyless-g") {
+        // G's leaders tested on its own gate gradients, layer by layer.
+        assert.equal(result.pairedEvidence.basis, "gate gradients");
+        assert.equal(result.pairedEvidence.layers.length, costs.searchable.length);
+      }
       if (algo.startsWith("proxyless")) {
         assert.ok(result.decidedShare >= 0 && result.decidedShare <= 1, `${algo}: decided share`);
         assert.ok(Number.isFinite(result.expectedMAdds), `${algo}: E_p[MAdds] beside the found`);

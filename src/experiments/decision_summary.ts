@@ -265,8 +265,10 @@ export function decisionMarkdown(
     "## Does each search decide?",
     "",
     "Decided: the share of searchable layers whose argmax held over the last 25% of the " +
-    "architecture steps. Informed (the paired RL search): the share whose leader over that " +
-    "quarter beat every rival on held-out loss in its paired comparisons, one-sided 5% each; " +
+    "architecture steps. Informed: the share whose leader over that quarter beat every " +
+    "rival, one-sided 5% each, on held-out loss in the paired RL search's comparisons, or on " +
+    "G's gate-gradient differences (their first-order estimate; G runs from before these " +
+    "were kept show –); " +
     "window needed: the median over layers of the last-quarter window at which the weakest " +
     "of those tests would pass at its measured effect (a search of four times that). " +
     "Entropy: H(p) / log K at the end, mean over layers (1 = uniform). " +

@@ -7,7 +7,11 @@
  * step's idle − drawn differences are also kept as comparisons, so that the last quarter's
  * can be tested for candidates told apart (src/supernet/comparison_evidence.ts).
  */
-import { type ComparisonEvidence, comparisonEvidence } from "../supernet/comparison_evidence.ts";
+import {
+  type CandidateComparison,
+  type ComparisonEvidence,
+  comparisonEvidence,
+} from "../supernet/comparison_evidence.ts";
 import { DECIDED_SHARE } from "./architecture_logits.ts";
 
 /** Running sums of one candidate's gate gradients in one role. */
@@ -42,6 +46,28 @@ function add(m: Moments, x: number): void {
   m.n++;
   m.sum += x;
   m.sumSquares += x * x;
+}
+
+/**
+ * Every pair of one layer's active candidates in one step as a comparison: ∂L/∂g_a −
+ * ∂L/∂g_b = ⟨∂L/∂y, y_a − y_b⟩, the first-order estimate of loss_a − loss_b on the step's
+ * batch (both gates' gradients are taken at the same drawn network). Two active paths
+ * give one pair; `--gate-paths all` gives every pair of the layer.
+ */
+export function gatePairComparisons(
+  active: readonly number[],
+  grads: ArrayLike<number>,
+): CandidateComparison[] {
+  if (active.length !== grads.length) {
+    throw new RangeError(`gatePairComparisons: ${active.length} paths, ${grads.length} gradients`);
+  }
+  const out: CandidateComparison[] = [];
+  for (let i = 0; i < active.length; i++) {
+    for (let j = i + 1; j < active.length; j++) {
+      out.push({ a: active[i], b: active[j], d: grads[i] - grads[j] });
+    }
+  }
+  return out;
 }
 
 export class GateGradientStatistics {

@@ -14,9 +14,16 @@
  * what the data says. The window's leader was chosen on earlier comparisons, but it
  * also survived the window's, which biases its tests a little in its favour: the
  * random-label twin of a search (`--random-labels`) measures that chance level.
+ *
+ * The gradient search (proxyless_g.ts) feeds the same tests from its gate gradients
+ * (`recordComparisons`): in one architecture step two active candidates' ∂L/∂g differ by
+ * ⟨∂L/∂y, y_a − y_b⟩, the first-order estimate of loss_a − loss_b on that held-out batch.
+ * Its "informed" asks the same question of those estimates, and its window needed says how
+ * long G would have to run for its own signal to single out the leader.
  */
 import { DECIDED_SHARE } from "./architecture_logits.ts";
 import type { Path } from "./expected_cost.ts";
+import type { CandidateComparison } from "../supernet/comparison_evidence.ts";
 import { LEVEL, studentTCdf, studentTQuantile } from "../util/paired_statistics.ts";
 
 /** Running sums of loss_lo − loss_hi for one layer's candidate pair (lo < hi). */
@@ -76,8 +83,16 @@ export interface LayerEvidence {
   readonly windowStepsNeeded: number | null;
 }
 
+/**
+ * What the comparisons measure: held-out losses of paths (the paired REINFORCE search) or
+ * gate-gradient differences, their first-order estimate (the gradient search).
+ */
+export type EvidenceBasis = "loss" | "gate gradients";
+
 /** The window's figures for every searchable layer. */
 export interface PairedEvidenceSummary {
+  /** Absent in results written before the gradient search kept them: "loss". */
+  readonly basis?: EvidenceBasis;
   /** Architecture steps in the window (the last quarter, to a block's edge). */
   readonly windowSteps: number;
   readonly archSteps: number;
@@ -113,11 +128,23 @@ function addInto(into: Record<string, PairMoments>, from: Record<string, PairMom
   }
 }
 
+/** Adds d = loss_a − loss_b to the block's sums of layer `l`'s pair, kept as loss_lo − loss_hi. */
+function addComparison(block: Block, l: number, a: number, b: number, d: number): void {
+  const m = (block.pairs[pairKey(l, a, b)] ??= { n: 0, sum: 0, sumSquares: 0 });
+  const lowFirst = a < b ? d : -d;
+  m.n++;
+  m.sum += lowFirst;
+  m.sumSquares += lowFirst * lowFirst;
+}
+
 export class PairedEvidence {
   private blockSize = 1;
   private blocks: Block[] = [];
 
-  constructor(private readonly choices: readonly number[]) {}
+  constructor(
+    private readonly choices: readonly number[],
+    private readonly basis: EvidenceBasis = "loss",
+  ) {}
 
   /**
    * One step that scored, per layer, the context with that layer switched to each of its
@@ -139,20 +166,44 @@ export class PairedEvidence {
       for (const j of alternatives) measured.push({ k: j, loss: losses[next++] });
       for (let a = 0; a < measured.length; a++) {
         for (let b = a + 1; b < measured.length; b++) {
-          const [lo, hi] = measured[a].k < measured[b].k
-            ? [measured[a], measured[b]]
-            : [measured[b], measured[a]];
-          const d = lo.loss - hi.loss; // loss_lo − loss_hi
-          const m = (block.pairs[pairKey(l, lo.k, hi.k)] ??= { n: 0, sum: 0, sumSquares: 0 });
-          m.n++;
-          m.sum += d;
-          m.sumSquares += d * d;
+          addComparison(
+            block,
+            l,
+            measured[a].k,
+            measured[b].k,
+            measured[a].loss - measured[b].loss,
+          );
         }
       }
     });
     if (next !== losses.length) {
       throw new RangeError(`PairedEvidence: ${losses.length} losses for ${next} paths`);
     }
+  }
+
+  /**
+   * One step's comparisons given directly, per layer: each `d` estimates loss_a − loss_b
+   * (the gradient search's gate-gradient differences).
+   */
+  recordComparisons(
+    step: number,
+    alphas: readonly (readonly number[])[],
+    comparisons: readonly (readonly CandidateComparison[])[],
+  ): void {
+    if (comparisons.length !== this.choices.length) {
+      throw new RangeError(
+        `PairedEvidence: comparisons for ${comparisons.length} layers, not ${this.choices.length}`,
+      );
+    }
+    const block = this.blockAt(step, alphas);
+    comparisons.forEach((list, l) => {
+      for (const { a, b, d } of list) {
+        if (a === b || !Number.isFinite(d)) {
+          throw new RangeError(`PairedEvidence: layer ${l} comparison ${a} vs ${b} of ${d}`);
+        }
+        addComparison(block, l, a, b, d);
+      }
+    });
   }
 
   /** The block step `step` falls in, opened (with the leaders `alphas` give) if new. */
@@ -195,15 +246,13 @@ export class PairedEvidence {
 
   /** The window's tests after `archSteps` architecture steps; null before any comparison. */
   summary(archSteps: number): PairedEvidenceSummary | null {
-    const last = this.windowSummary(
-      archSteps,
-      Math.ceil((1 - DECIDED_SHARE) * archSteps),
-      archSteps,
-    );
+    // At least the last step, so that a run of under four steps still reports its layers.
+    const from = Math.min(Math.ceil((1 - DECIDED_SHARE) * archSteps), archSteps - 1);
+    const last = this.windowSummary(archSteps, from, archSteps);
     if (!last) return null;
     const informedByQuarter = this.quarters(archSteps)
       .map((q) => (q ? q.layers.filter((l) => l.informed).length : null));
-    return { ...last, informedByQuarter };
+    return { basis: this.basis, ...last, informedByQuarter };
   }
 
   /**

@@ -14,7 +14,8 @@
  * their probabilities. With `--gate-paths all` (ProxylessNAS's full_v2) every candidate
  * of a layer runs forward for its gate gradient, the drawn one backward, and Eq. 4 takes
  * the full softmax with a dense step. The found network is the argmax per layer, repaired under the
- * cap when needed.
+ * cap when needed. The gate gradients' pairwise differences also feed the paired search's
+ * leader tests (src/search/paired_evidence.ts): whether G's own signal backs its argmax.
  */
 import type { Batch } from "../data/dataset.ts";
 import { updateAlphaFromAllGates, updateAlphaFromGates } from "../supernet/alpha_update.ts";
@@ -22,13 +23,15 @@ import { binaryGate, sampleActivePaths, softmax } from "../supernet/gates.ts";
 import { gateGradientStep } from "../supernet/supernet_steps.ts";
 import type { SearchContext, SearchDriver } from "./driver.ts";
 import { expectedCost } from "./expected_cost.ts";
-import { GateGradientStatistics } from "./gate_statistics.ts";
+import { GateGradientStatistics, gatePairComparisons } from "./gate_statistics.ts";
 import { logitsDriver } from "./logits_driver.ts";
+import { PairedEvidence } from "./paired_evidence.ts";
 
 export function proxylessGradientSearch(ctx: SearchContext): SearchDriver {
   const { cfg, costs, supernet, rng } = ctx;
   const gateStatistics = new GateGradientStatistics(costs.choices);
-  const { logits, eq6, parts } = logitsDriver(ctx, { gates: gateStatistics });
+  const evidence = new PairedEvidence(costs.choices, "gate gradients");
+  const { logits, eq6, parts } = logitsDriver(ctx, { gates: gateStatistics, evidence });
   const mixed = costs.searchable.map((layer) => supernet.mixed.get(layer)!);
 
   return {
@@ -60,6 +63,12 @@ export function proxylessGradientSearch(ctx: SearchContext): SearchDriver {
       );
       for (const m of mixed) m.gateGradients = false;
       active.forEach((paths, l) => gateStatistics.add(l, paths, gatesOf[l], grads[l]));
+      // Before α moves: the leaders a step is tested against are the argmaxes it began with.
+      evidence.recordComparisons(
+        logits.archSteps,
+        logits.alphas,
+        active.map((paths, l) => gatePairComparisons(paths, grads[l])),
+      );
       const cost = expectedCost(ctx.cost.model, logits.alphas); // Eq. 6's Cost(N) and ∂/∂α
       const scale = eq6.costScale(cost.value);
       logits.alphas = logits.alphas.map((alpha, l) => {
@@ -79,5 +88,6 @@ export function proxylessGradientSearch(ctx: SearchContext): SearchDriver {
 
     gateGradients: () => gateStatistics.summary(),
     gateEvidence: () => gateStatistics.evidence(),
+    pairedEvidence: () => evidence.summary(logits.archSteps),
   };
 }

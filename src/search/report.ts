@@ -12,7 +12,12 @@ import { atomicWrite } from "../util/atomic_write.ts";
 import type { EpochRecord, HistoryRecord, PathSearchRecord } from "./history.ts";
 import { DECIDED_SHARE, hasDecided, MIN_DECISION_STEPS } from "./architecture_logits.ts";
 import type { SearchResult } from "./outputs.ts";
-import { EVIDENCE_ALPHA, medianWindowNeeded, MIN_COMPARISONS } from "./paired_evidence.ts";
+import {
+  EVIDENCE_ALPHA,
+  medianWindowNeeded,
+  MIN_COMPARISONS,
+  type PairedEvidenceSummary,
+} from "./paired_evidence.ts";
 import { formatMs } from "./space_costs.ts";
 
 function pct(v: number): string {
@@ -35,8 +40,8 @@ export function decisionLine(result: SearchResult): string {
   const evidence = result.pairedEvidence;
   const informed = evidence
     ? `; informed ${evidence.layers.filter((e) => e.informed).length} of ${choosing.length} ` +
-      `(the last quarter's leader beat every rival on held-out loss, one-sided ` +
-      `${100 * EVIDENCE_ALPHA}% each)`
+      `(the last quarter's leader beat every rival on ${basisWords(evidence).short}, ` +
+      `one-sided ${100 * EVIDENCE_ALPHA}% each)`
     : "";
   return `decided ${decided} of ${choosing.length} layers (argmax held over the last ` +
     `${100 * DECIDED_SHARE}% of ${steps} architecture steps; held for ${held} steps${tooFew})` +
@@ -45,6 +50,20 @@ export function decisionLine(result: SearchResult): string {
     (result.expectedMAdds === null ? "–" : formatMAdds(result.expectedMAdds)) +
     (result.maddsMin === null ? "" : `, floor ${formatMAdds(result.maddsMin)}`) +
     (result.maddsMax === null ? "" : `, cap ${formatMAdds(result.maddsMax)}`);
+}
+
+/** How a search's leader tests name what they compared. */
+function basisWords(evidence: PairedEvidenceSummary): { short: string; long: string } {
+  return (evidence.basis ?? "loss") === "loss"
+    ? {
+      short: "held-out loss",
+      long: "the held-out loss of paths that differ in that layer only",
+    }
+    : {
+      short: "its gate gradients' estimate of held-out loss",
+      long: "the gate gradients of candidates active in the same step (∂L/∂g_a − ∂L/∂g_b, " +
+        "the first-order estimate of loss_a − loss_b on that held-out batch)",
+    };
 }
 
 /**
@@ -67,8 +86,8 @@ function uninformedNote(result: SearchResult): string {
 }
 
 /**
- * The paired RL search's evidence per layer: the last quarter's leader against its
- * weakest rival on held-out loss, and the window a pass would need at that effect.
+ * The paired RL search's (or G's gate-gradient) evidence per layer: the last quarter's
+ * leader against its weakest rival, and the window a pass would need at that effect.
  */
 function pairedEvidenceSection(result: SearchResult): string[] {
   const evidence = result.pairedEvidence;
@@ -76,11 +95,13 @@ function pairedEvidenceSection(result: SearchResult): string[] {
   const g = (x: number) => (Number.isFinite(x) ? x.toPrecision(2) : "–");
   const median = medianWindowNeeded(evidence.layers);
   return [
-    "## What the paired comparisons say",
+    (evidence.basis ?? "loss") === "loss"
+      ? "## What the paired comparisons say"
+      : "## What the gate gradients say of the leaders",
     "",
     `Over the last ${evidence.windowSteps} of ${evidence.archSteps} architecture steps, each ` +
     "layer's leader (its argmax when that window began) against every other candidate, on " +
-    "the held-out loss of paths that differ in that layer only (the cost term left out). " +
+    `${basisWords(evidence).long} (the cost term left out). ` +
     `A layer is informed when the leader's loss is lower than every rival's at one-sided ` +
     `${100 * EVIDENCE_ALPHA}% (t-test over the window's comparisons; a rival compared fewer ` +
     `than ${MIN_COMPARISONS} times fails). Below, the weakest of those tests: Δ is loss(leader) ` +
