@@ -101,10 +101,11 @@ Deno.test("gate pair comparisons: ∂L/∂g_a − ∂L/∂g_b for every pair of 
 
 Deno.test("--gate-paths: two by default, all on request, refused for other algorithms", () => {
   const base = ["--space", "baseline:compact-28"];
-  assert.equal(parseSearchArgs(base).gatePaths, "two");
-  assert.equal(parseSearchArgs([...base, "--gate-paths", "all"]).gatePaths, "all");
+  const g = [...base, "--algo", "proxyless-g"];
+  assert.equal(parseSearchArgs(g).gatePaths, "two");
+  assert.equal(parseSearchArgs([...g, "--gate-paths", "all"]).gatePaths, "all");
   assert.throws(
-    () => parseSearchArgs([...base, "--algo", "proxyless-rl", "--gate-paths", "all"]),
+    () => parseSearchArgs([...base, "--gate-paths", "all"]),
     /--gate-paths sets the proxyless-g search; --algo is proxyless-rl/,
   );
   assert.throws(() => parseSearchArgs([...base, "--gate-paths", "three"]), /gate-paths/);

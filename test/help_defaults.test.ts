@@ -81,7 +81,7 @@ Deno.test("search --help: every default is the config search runs with, per algo
   const space = ["--space", "baseline:compact-28"];
   checkDefaults(SEARCH_COMMAND, SEARCH_USAGE, parseSearchArgs(space), [
     // --algo selects the variant; the help shows the other flags' spos/random defaults.
-    ["spos/random", { ...parseSearchArgs([...space, "--algo", "spos"]), algo: "proxyless-g" }],
+    ["spos/random", { ...parseSearchArgs([...space, "--algo", "spos"]), algo: "proxyless-rl" }],
     ["--quick", parseSearchArgs([...space, "--quick"])],
   ]);
   assert.deepEqual(

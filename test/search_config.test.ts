@@ -17,8 +17,10 @@ Deno.test("search config: defaults per algorithm, out folder, quick preset, ever
   assert.deepEqual(g, {
     ...DEFAULT_SEARCH_CONFIG,
     space: "baseline:compact-28",
-    out: "runs/search-proxyless-g",
+    out: "runs/search-proxyless-rl",
   });
+  assert.equal(g.algo, "proxyless-rl", "the default search is REINFORCE");
+  assert.equal(g.rlEstimator, "paired-all", "over every candidate a step");
   assert.equal(g.archBeta1, 0);
   const spos = parseSearchArgs([...SPACE, "--algo", "spos"]);
   assert.equal(spos.warmupEpochs, 0);

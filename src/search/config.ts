@@ -183,7 +183,10 @@ export interface SearchConfig extends SupernetRunSettings {
 /** The CPU default (see the module comment). */
 export const DEFAULT_SEARCH_CONFIG: SearchConfig = {
   ...DEFAULT_SUPERNET_SETTINGS, // data, subsets, optimisers, path sampling, bookkeeping
-  algo: "proxyless-g", // the paper's main search algorithm (§4, Tables 3 and 4)
+  // REINFORCE over every candidate a step: at this budget the search whose choices its own
+  // comparisons back (docs/experiments.md, "A search that decides"). The paper's main search,
+  // ProxylessNAS's gradient (`proxyless-g`), does not single out a leader here.
+  algo: "proxyless-rl",
   quick: false,
   space: "", // required: the point of the command is to search a given space
   backbone: SEARCH_SPACE_CONFIG_BACKBONE,

@@ -1,5 +1,5 @@
 /**
- * ProxylessNAS's gradient search (`--algo proxyless-g`, the default): weight steps on
+ * ProxylessNAS's gradient search (`--algo proxyless-g`, the paper's): weight steps on
  * the training split each run one path (uniform by default; ProxylessNAS draws it ∝ p =
  * softmax(α), `--path-sampling proportional`); after the warm-up, every
  * `--arch-every` weight steps an architecture step on a held-out batch runs two paths

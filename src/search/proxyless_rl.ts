@@ -1,5 +1,5 @@
 /**
- * ProxylessNAS's REINFORCE search (`--algo proxyless-rl`): weight steps as in the
+ * ProxylessNAS's REINFORCE search (`--algo proxyless-rl`, the default): weight steps as in the
  * gradient search (one path a training batch, drawn by `--path-sampling`); after the
  * warm-up, every `--arch-every` weight steps an architecture step runs sampled paths on
  * one held-out batch (forward only, BN on the batch's statistics) and rewards each with
