@@ -311,20 +311,20 @@ Deno.test("search-vs-random: per seed and space, G and RL found, a draw at each 
   assert.equal(plan.runs.length, 8 * 2 * 6);
   const runs = plan.runs as SearchTrainRun[];
   assert.ok(runs.every((r) => r.kind === "search-train"));
-  // G and its baselines first, seed by seed and both spaces: the first eight runs are
-  // already a comparison; then the RL searches and their draws, seed by seed.
-  const gArms = ["found", "found-argmax", "random-draw", "random-search"];
+  // The default search (RL) and both its baselines first, seed by seed and both spaces: the
+  // first six runs are already a comparison; then G's searches, argmaxes and draws.
+  const rlArms = ["found-rl", "random-draw-rl", "random-search"];
   assert.deepEqual(
-    runs.slice(0, 8 * 2 * 4).map((r) => `${r.algo}/${r.arm}/${r.seed}`),
+    runs.slice(0, 8 * 2 * 3).map((r) => `${r.algo}/${r.arm}/${r.seed}`),
     SEARCH_VS_RANDOM_SEEDS.flatMap((seed) =>
-      ["learned", "manual"].flatMap((space) => gArms.map((arm) => `${space}/${arm}/${seed}`))
+      ["learned", "manual"].flatMap((space) => rlArms.map((arm) => `${space}/${arm}/${seed}`))
     ),
   );
   assert.deepEqual(
-    runs.slice(8 * 2 * 4).map((r) => `${r.algo}/${r.arm}/${r.seed}`),
+    runs.slice(8 * 2 * 3).map((r) => `${r.algo}/${r.arm}/${r.seed}`),
     SEARCH_VS_RANDOM_SEEDS.flatMap((seed) =>
       ["learned", "manual"].flatMap((space) =>
-        ["found-rl", "random-draw-rl"].map((arm) => `${space}/${arm}/${seed}`)
+        ["found", "found-argmax", "random-draw"].map((arm) => `${space}/${arm}/${seed}`)
       )
     ),
   );

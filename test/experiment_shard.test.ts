@@ -65,22 +65,21 @@ Deno.test("shards: a random draw lands on the shard of the search it matches, af
   // Groups are dealt round-robin in the order of their first run: with 48 shards each
   // holds one group, the first the first search and its draw.
   assert.deepEqual(selectRuns(plan, [], { index: 0, count: 48 }).map((r) => r.id), [
-    "learned-found-seed10",
-    "learned-found-argmax-seed10",
-    "learned-random-draw-seed10",
+    "learned-found-rl-seed10",
+    "learned-random-draw-rl-seed10",
   ]);
   assert.deepEqual(selectRuns(plan, [], { index: 1, count: 48 }).map((r) => r.id), [
     "learned-random-search-seed10",
   ]);
   assert.deepEqual(selectRuns(plan, [], { index: 2, count: 48 }).map((r) => r.id), [
-    "manual-found-seed10",
-    "manual-found-argmax-seed10",
-    "manual-random-draw-seed10",
+    "manual-found-rl-seed10",
+    "manual-random-draw-rl-seed10",
   ]);
-  // G's groups (32) come before the RL searches and their draws.
+  // The default search's groups and random search (32) come before G's.
   assert.deepEqual(selectRuns(plan, [], { index: 32, count: 48 }).map((r) => r.id), [
-    "learned-found-rl-seed10",
-    "learned-random-draw-rl-seed10",
+    "learned-found-seed10",
+    "learned-found-argmax-seed10",
+    "learned-random-draw-seed10",
   ]);
   // shardOf's groups: items named by a key share a shard; without keys, one item a group.
   const items = ["a1", "b1", "a2", "c1", "b2"];

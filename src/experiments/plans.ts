@@ -486,18 +486,18 @@ const DRAW_TOLERANCE = "0.03";
  * recipe and training seed, so the differences pair by seed within each space. Primary
  * comparisons (Holm over them): each search against its draw and against random search, in
  * each space; secondary: the argmax derivation against the same two baselines. Arms are the
- * methods and the tables' sections the spaces. G's runs and their baselines come first,
- * seed by seed and both spaces, so that a partial plan is already a comparison and G's is
- * whole after about half the plan's hours (an RL search costs about four G searches); the
- * RL searches and their draws follow, seed by seed. A draw and the argmax training follow
- * the search they use (and share its shard).
+ * methods and the tables' sections the spaces. The default search's runs (RL) and both its
+ * baselines come first, seed by seed and both spaces, so that a partial plan is already a
+ * comparison of the search `deno task search` runs; G's searches, their argmax trainings
+ * and their draws follow, seed by seed. A draw and the argmax training follow the search
+ * they use (and share its shard).
  */
 const SEARCH_VS_RANDOM: ExperimentPlan = (() => {
   const spaces = { learned: evolvedSpace(0), manual: MANUAL_SPACE };
   const cap = flagValue(DECIDING_SEARCH, "--madds-max");
   if (cap === undefined) throw new Error("DECIDING_SEARCH must set --madds-max");
-  const gRuns: ExperimentRun[] = [];
   const rlRuns: ExperimentRun[] = [];
+  const gRuns: ExperimentRun[] = [];
   for (const seed of SEARCH_VS_RANDOM_SEEDS) {
     const trainArgs = [...LONG_RECIPE, "--seed", String(seed)];
     for (const [space, path] of Object.entries(spaces)) {
@@ -527,22 +527,25 @@ const SEARCH_VS_RANDOM: ExperimentPlan = (() => {
         });
       const found = search("found", "proxyless-g");
       const foundRl = search("found-rl", "proxyless-rl");
-      gRuns.push(
-        found,
-        run("found-argmax", { trainFrom: { run: found.id, network: "argmax/network.json" } }),
-        drawAt("random-draw", found),
+      rlRuns.push(
+        foundRl,
+        drawAt("random-draw-rl", foundRl),
         run("random-search", {
-          // The search's defaults train the supernet for as many weight steps as G's.
+          // The search's defaults train the supernet for as many weight steps as G's and RL's.
           searchArgs: [
             ...["--space", path, "--algo", "random", "--seed", String(seed)],
             ...["--madds-max", cap],
           ],
         }),
       );
-      rlRuns.push(foundRl, drawAt("random-draw-rl", foundRl));
+      gRuns.push(
+        found,
+        run("found-argmax", { trainFrom: { run: found.id, network: "argmax/network.json" } }),
+        drawAt("random-draw", found),
+      );
     }
   }
-  const runs = [...gRuns, ...rlRuns];
+  const runs = [...rlRuns, ...gRuns];
   return {
     name: "search-vs-random",
     question: "Do the networks G and RL find beat a random draw of their space at the same " +
