@@ -11,6 +11,7 @@ import {
   conv2dBackwardInput,
   conv2dBackwardWeight,
   conv2dForward,
+  withReusedWeightPacks,
 } from "../src/ops/conv2d.ts";
 import {
   conv2d as refConv2d,
@@ -22,6 +23,7 @@ import { fromArray, zeros } from "../src/tensor/creation.ts";
 import { readAll } from "../src/tensor/tensor.ts";
 import { Rng } from "../src/util/rng.ts";
 import type { KernelVariant } from "../src/gpu/device.ts";
+import type { Gpu } from "../src/gpu/gpu.ts";
 import { convShape } from "../kernels/conv2d.ts";
 import {
   chunkByUniform,
@@ -124,6 +126,45 @@ for (const variant of ["register", "tiled"] as const) {
     assert.deepEqual(da, db);
   });
 }
+
+/** What `fn` returns and the weight packings it dispatched. */
+function countingPacks<T>(gpu: Gpu, fn: () => T): { result: T; packs: number } {
+  let packs = 0;
+  const dispatch = gpu.dispatch;
+  gpu.dispatch = (kernel, buffers, groups, label) => {
+    if (label?.startsWith("conv2d pack")) packs++;
+    return dispatch.call(gpu, kernel, buffers, groups, label);
+  };
+  try {
+    return { result: fn(), packs };
+  } finally {
+    gpu.dispatch = dispatch;
+  }
+}
+
+gpuTest(
+  "conv2d: inside withReusedWeightPacks each weight is packed once, the outputs unchanged",
+  async (gpu) => {
+    const rng = new Rng(5);
+    const x = toGpu(randomHost([2, 8, 9, 9], rng), "x");
+    const w1 = toGpu(randomHost([12, 8, 3, 3], rng), "w1");
+    const w2 = toGpu(randomHost([8, 8, 1, 1], rng), "w2");
+    const three = () => [conv2dForward(x, w1, 1), conv2dForward(x, w2, 2), conv2dForward(x, w1, 1)];
+    const outside = countingPacks(gpu, three);
+    assert.equal(outside.packs, 3, "outside: one packing a conv");
+    const inside = countingPacks(
+      gpu,
+      () => withReusedWeightPacks(() => withReusedWeightPacks(three)),
+    );
+    assert.equal(inside.packs, 2, "inside, nested too: one packing a weight");
+    assert.deepEqual(await readAll(inside.result), await readAll(outside.result), "bit for bit");
+    // After the scope the packings are gone: packed afresh again.
+    assert.equal(
+      countingPacks(gpu, () => three().forEach((t) => t.dispose())).packs,
+      3,
+    );
+  },
+);
 
 gpuTest("conv2d: bad shapes and options throw one clear error", () => {
   const x = zeros([2, 3, 8, 8]);

@@ -53,7 +53,7 @@ import type { KernelVariant } from "../gpu/device.ts";
 import type { Bindable, Gpu } from "../gpu/gpu.ts";
 import { record } from "../tensor/autograd.ts";
 import { empty } from "../tensor/creation.ts";
-import { engine } from "../tensor/engine.ts";
+import { engine, keep } from "../tensor/engine.ts";
 import { sameShape, shapeStr, type Tensor } from "../tensor/tensor.ts";
 import type { NormalizedSource } from "./batch_norm.ts";
 import { attachStripPartials } from "./strip_partials.ts";
@@ -166,6 +166,35 @@ function packWeightsPair(w: Tensor, blockFwd: number, blockDx: number): [Tensor,
   const label = `conv2d pack ${w.describe()} (forward and input gradient)`;
   gpu.dispatch(kernel, [w.buffer, packed.buffer, packedT.buffer], grid.groups, label);
   return [packed, packedT];
+}
+
+/** The forward packings kept by `withReusedWeightPacks`, by weight and block; null outside. */
+let reusedPacks: Map<string, Tensor> | null = null;
+
+/**
+ * Runs `fn` with every conv weight's forward packing made once and reused, for work in
+ * which no weight changes: an architecture step's forward passes, which otherwise repack
+ * each conv's weights in every pass (37 passes a step for paired-all in the manual space).
+ * The packings are freed when `fn` returns; a nested call shares the outer one's.
+ */
+export function withReusedWeightPacks<T>(fn: () => T): T {
+  if (reusedPacks) return fn();
+  reusedPacks = new Map();
+  try {
+    return fn();
+  } finally {
+    for (const packed of reusedPacks.values()) packed.dispose();
+    reusedPacks = null;
+  }
+}
+
+/** The forward packing of w: reused inside `withReusedWeightPacks`, else made for one use. */
+function forwardPack(w: Tensor, block: number): { packed: Tensor; owned: boolean } {
+  if (!reusedPacks) return { packed: packWeights(w, block, false), owned: true };
+  const key = `${w.id}:${block}`;
+  let packed = reusedPacks.get(key);
+  if (!packed) reusedPacks.set(key, packed = keep(packWeights(w, block, false)));
+  return { packed, owned: false };
 }
 
 /** Repacks w into blocks of `block` output channels (see packWeightsWgsl). */
@@ -403,9 +432,9 @@ export function conv2dForward(
     return y;
   }
   const plan = stripPlan("fwd", g, norm, statistics);
-  const packed = packWeights(w, plan.ob, false);
+  const { packed, owned } = forwardPack(w, plan.ob);
   runStrips(plan, x, packed, y, label, norm, statisticsPartials(plan, y));
-  packed.dispose();
+  if (owned) packed.dispose();
   return y;
 }
 

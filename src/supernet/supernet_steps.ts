@@ -14,6 +14,7 @@
 import type { Batch, ImageShape } from "../data/dataset.ts";
 import type { Module } from "../nn/module.ts";
 import type { Sgd } from "../nn/optimizers.ts";
+import { withReusedWeightPacks } from "../ops/conv2d.ts";
 import { softmaxCrossEntropy } from "../ops/cross_entropy.ts";
 import { backward } from "../tensor/autograd.ts";
 import { fromArray } from "../tensor/creation.ts";
@@ -140,25 +141,28 @@ export function pairedLossStep(
   measure: (k: number, loss: Tensor, logits: Tensor, labels: Tensor) => void,
 ): void {
   const reused = new Set(startAt.slice(1));
+  // No weight changes in between: every conv's weights are packed once for all the paths.
   noGrad(() =>
-    tidy(() => {
-      const { x, y } = batchTensors(batch, shape);
-      const inputs = new Map<number, Tensor>();
-      paths.forEach((path, k) => {
-        choose(path);
-        // A path's intermediates are freed after it, except the inputs later paths reuse.
-        tidy(() => {
-          const start = k === 0 ? undefined : inputs.get(startAt[k]);
-          const seeInput = k === 0 && reused.size > 0
-            ? (layer: number, t: Tensor) => reused.has(layer) && inputs.set(layer, t)
-            : undefined;
-          const logits = start
-            ? supernet.forwardFrom(startAt[k], start)
-            : supernet.forwardFrom(0, supernet.stem.forward(x), seeInput);
-          measure(k, softmaxCrossEntropy(logits, y, { labelSmoothing: 0 }), logits, y);
-          return k === 0 ? [...inputs.values()] : []; // handed to the step's scope
+    withReusedWeightPacks(() =>
+      tidy(() => {
+        const { x, y } = batchTensors(batch, shape);
+        const inputs = new Map<number, Tensor>();
+        paths.forEach((path, k) => {
+          choose(path);
+          // A path's intermediates are freed after it, except the inputs later paths reuse.
+          tidy(() => {
+            const start = k === 0 ? undefined : inputs.get(startAt[k]);
+            const seeInput = k === 0 && reused.size > 0
+              ? (layer: number, t: Tensor) => reused.has(layer) && inputs.set(layer, t)
+              : undefined;
+            const logits = start
+              ? supernet.forwardFrom(startAt[k], start)
+              : supernet.forwardFrom(0, supernet.stem.forward(x), seeInput);
+            measure(k, softmaxCrossEntropy(logits, y, { labelSmoothing: 0 }), logits, y);
+            return k === 0 ? [...inputs.values()] : []; // handed to the step's scope
+          });
         });
-      });
-    })
+      })
+    )
   );
 }
