@@ -174,7 +174,7 @@ let reusedPacks: Map<string, Tensor> | null = null;
 /**
  * Runs `fn` with every conv weight's forward packing made once and reused, for work in
  * which no weight changes: an architecture step's forward passes, which otherwise repack
- * each conv's weights in every pass (37 passes a step for paired-all in the manual space).
+ * each conv's weights in every pass (39 passes a step for paired-all in the manual space).
  * The packings are freed when `fn` returns; a nested call shares the outer one's.
  */
 export function withReusedWeightPacks<T>(fn: () => T): T {
