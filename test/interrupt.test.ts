@@ -1,7 +1,7 @@
 /**
  * The interruption flag and the step-checkpoint schedule, without a GPU: a real signal
- * sent to this process sets the flag (and nothing else while a watch is open), nested
- * watches share it, the last one to end clears it; `--checkpoint-every` reads steps and
+ * sent to a process sets the flag (and nothing else while a watch is open), nested
+ * watches share it, the last one to end clears it; a test's in-process plan lands where asked; `--checkpoint-every` reads steps and
  * durations, and a timed checkpoint waits at least 20× its own cost.
  */
 import assert from "node:assert/strict";
@@ -10,6 +10,9 @@ import {
   exitCodeOf,
   InterruptedError,
   interruptRequested,
+  planTestSignals,
+  TEST_SIGNAL_ENV,
+  testSignalPoint,
   watchInterrupts,
 } from "../src/util/interrupt.ts";
 import {
@@ -20,30 +23,70 @@ import {
 import { resumeCommand } from "../scripts/_cli.ts";
 import { throwsLine } from "./_helpers.ts";
 
-Deno.test({
-  name: "interrupt: a signal sets the flag while watched; nested watches share it",
-  sanitizeOps: false,
-  fn: async () => {
-    assert.equal(interruptRequested(), null);
+/**
+ * Runs `body` in a fresh Deno process with interrupt.ts imported as `I`: a real signal sent to
+ * the test runner would reach every watching module that `deno test --parallel` runs beside
+ * this one.
+ */
+async function inOwnProcess(body: string): Promise<{ code: number; stdout: string }> {
+  const module = new URL("../src/util/interrupt.ts", import.meta.url).href;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", `import * as I from "${module}";\n${body}`],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stdout: new TextDecoder().decode(out.stdout) };
+}
+
+Deno.test("interrupt: a real signal sets the flag while watched; nested watches share it", async () => {
+  const { code, stdout } = await inOwnProcess(`
+    const seen = [I.interruptRequested()];
     {
-      using _outer = watchInterrupts("test");
+      using _outer = I.watchInterrupts("test");
       {
-        using _inner = watchInterrupts("inner");
+        using _inner = I.watchInterrupts("inner");
         Deno.kill(Deno.pid, "SIGTERM");
         const end = performance.now() + 2_000;
-        while ((await checkInterrupt()) === null && performance.now() < end) {
+        while ((await I.checkInterrupt()) === null && performance.now() < end) {
           await new Promise((r) => setTimeout(r, 5));
         }
-        assert.equal(interruptRequested(), "SIGTERM");
+        seen.push(I.interruptRequested());
       }
-      assert.equal(interruptRequested(), "SIGTERM", "the outer watch still holds it");
+      seen.push(I.interruptRequested());
     }
-    assert.equal(interruptRequested(), null, "cleared when the last watch ends");
-    assert.equal(exitCodeOf("SIGINT"), 130);
-    assert.equal(exitCodeOf("SIGTERM"), 143);
-    assert.equal(exitCodeOf("SIGUSR1"), 138);
-    assert.equal(new InterruptedError("SIGTERM", "stopped").exitCode, 143);
-  },
+    seen.push(I.interruptRequested());
+    console.log(JSON.stringify(seen));
+  `);
+  assert.equal(code, 0);
+  assert.deepEqual(
+    JSON.parse(stdout),
+    [null, "SIGTERM", "SIGTERM", null],
+    "unset, set, kept by the outer watch, cleared when the last watch ends",
+  );
+  assert.equal(exitCodeOf("SIGINT"), 130);
+  assert.equal(exitCodeOf("SIGTERM"), 143);
+  assert.equal(exitCodeOf("SIGUSR1"), 138);
+  assert.equal(new InterruptedError("SIGTERM", "stopped").exitCode, 143);
+});
+
+Deno.test("interrupt: an in-process plan lands at its point without a signal or the environment", async () => {
+  {
+    using _plan = planTestSignals("SIGUSR1@step:3");
+    using _watch = watchInterrupts("test");
+    const seen = [];
+    for (let step = 1; step <= 4; step++) {
+      testSignalPoint("step", step);
+      seen.push(await checkInterrupt());
+    }
+    assert.deepEqual(seen, [null, null, "SIGUSR1", "SIGUSR1"]);
+    assert.equal(Deno.env.get(TEST_SIGNAL_ENV), undefined);
+  }
+  assert.equal(interruptRequested(), null);
+  {
+    using _plan = planTestSignals("SIGKILL@step:1");
+    assert.throws(() => watchInterrupts("test"), /SIGKILL cannot be delivered in-process/);
+  }
+  assert.throws(() => planTestSignals("SIGTERM@now"), /is not SIGNAL@POINT:N/);
 });
 
 Deno.test("--checkpoint-every: steps, durations, 0, and one line for anything else", () => {

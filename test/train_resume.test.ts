@@ -12,7 +12,7 @@ import { SubsetDataset } from "../src/data/split.ts";
 import { buildNetwork } from "../src/networks/network.ts";
 import type { NetworkSpec } from "../src/space/network_spec.ts";
 import { type EpochRecord, train, type TrainConfig } from "../src/train/trainer.ts";
-import { InterruptedError, TEST_SIGNAL_ENV } from "../src/util/interrupt.ts";
+import { InterruptedError, planTestSignals } from "../src/util/interrupt.ts";
 import { Rng } from "../src/util/rng.ts";
 
 const spec: NetworkSpec = {
@@ -61,14 +61,10 @@ function config(outDir: string, extra: Partial<TrainConfig> = {}): TrainConfig {
 const metrics = (h: EpochRecord[]) =>
   h.map((r) => [r.epoch, r.steps, r.trainLoss, r.trainTop1, r.test.loss, r.test.top1]);
 
-/** Runs `fn` with a test signal planned (see TEST_SIGNAL_ENV), and the plan removed after. */
+/** Runs `fn` with a test signal planned in-process (see planTestSignals), removed after. */
 async function withSignals<T>(plan: string, fn: () => Promise<T>): Promise<T> {
-  Deno.env.set(TEST_SIGNAL_ENV, plan);
-  try {
-    return await fn();
-  } finally {
-    Deno.env.delete(TEST_SIGNAL_ENV);
-  }
+  using _plan = planTestSignals(plan);
+  return await fn();
 }
 
 /** A step of from..to that is not an epoch's end (6 steps an epoch), drawn anew each run. */

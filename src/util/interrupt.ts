@@ -78,6 +78,10 @@ interface WatchState {
   counts: Map<string, number>;
   /** A test signal was sent and has not reached its listener yet. */
   selfSignalled: boolean;
+  /** A plan given in-process (`planTestSignals`), which takes the environment's place. */
+  inProcessPlan: string | null;
+  /** The plan in force came in-process: its signals go straight to the listener. */
+  synthetic: boolean;
 }
 
 const state: WatchState = {
@@ -92,6 +96,8 @@ const state: WatchState = {
   plan: [],
   counts: new Map(),
   selfSignalled: false,
+  inProcessPlan: null,
+  synthetic: false,
 };
 
 /** The first signal received while a run watches, or null (see `checkInterrupt`). */
@@ -140,7 +146,11 @@ export function watchInterrupts(label: string): Disposable {
   if (state.watchers === 0) {
     state.label = label;
     state.received = null;
-    state.plan = parseSignalPlan(Deno.env.get(TEST_SIGNAL_ENV) ?? "");
+    state.synthetic = state.inProcessPlan !== null;
+    state.plan = parseSignalPlan(state.inProcessPlan ?? Deno.env.get(TEST_SIGNAL_ENV) ?? "");
+    if (state.synthetic && state.plan.some((p) => p.signal === "SIGKILL")) {
+      throw new Error("planTestSignals: SIGKILL cannot be delivered in-process; use a subprocess");
+    }
     state.counts.clear();
     for (const signal of INTERRUPT_SIGNALS) {
       const listener = () => onSignal(signal);
@@ -231,7 +241,8 @@ export function untrackTempFile(path: string): void {
  * point (a step that is not a boundary, the middle of a checkpoint write, an evaluation);
  * points: `step:N` (the run's N-th step, or the first step after it), `eval:N` and
  * `write:N` (the N-th evaluation batch or file write since the run began or the previous
- * point fired).
+ * point fired). A subprocess reads it from its environment; tests inside the test runner's
+ * process plan with `planTestSignals` instead.
  */
 export const TEST_SIGNAL_ENV = "AUTOSPACE_TEST_SIGNAL";
 
@@ -281,6 +292,12 @@ export function testSignalPoint(kind: SignalPointKind, step?: number): void {
   if (next && next.kind === kind && next.at <= n) {
     next.fired = true;
     state.counts.clear(); // the next point counts from here
+    if (state.synthetic) {
+      // A second signal would exit the process: an in-process plan stops at the first.
+      if (state.received !== null) throw new Error("planTestSignals: one signal a run");
+      onSignal(next.signal as InterruptSignal); // SIGKILL was refused when the watch began
+      return;
+    }
     state.selfSignalled = state.received === null && next.signal !== "SIGKILL";
     if (state.received !== null) {
       // A second signal: past the window in which it would count as the first one again.
@@ -289,4 +306,21 @@ export function testSignalPoint(kind: SignalPointKind, step?: number): void {
     }
     Deno.kill(Deno.pid, next.signal);
   }
+}
+
+/**
+ * Plans test signals for the runs this process starts until disposed, as `TEST_SIGNAL_ENV`
+ * would, without touching the environment or the process's signals: each is handed to the
+ * listener as if it had arrived. Tests that run beside others in one process (`deno test
+ * --parallel` runs modules as workers of one process, sharing its environment and its
+ * signals) use this; a real signal's delivery is tested in subprocesses.
+ */
+export function planTestSignals(plan: string): Disposable {
+  parseSignalPlan(plan); // a bad plan fails here, not inside the run
+  state.inProcessPlan = plan;
+  return {
+    [Symbol.dispose]() {
+      state.inProcessPlan = null;
+    },
+  };
 }
