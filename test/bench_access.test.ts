@@ -24,6 +24,12 @@ gpuTest("bench access: every case runs and reports a finite cost", async (gpu) =
     assert.ok(Number.isFinite(r.nsPerIteration) && r.nsPerIteration > 0, r.name);
   }
   assert.equal(rows[0].nsAboveLoop, 0);
+  assert.deepEqual(rows.slice(-4).map((r) => r.name), [
+    "storage load vec4, 8 MiB",
+    "storage store vec4, 8 MiB",
+    "storage load vec4, 64 MiB",
+    "storage store vec4, 64 MiB",
+  ]);
   const blocks = rows.filter((r) => r.name.startsWith("block"));
   assert.deepEqual(blocks.map((r) => r.macsPerIteration), [64, 128, 256]);
   assert.ok(Number.isFinite(costs.emptyDispatchUs) && costs.emptyDispatchUs > 0);

@@ -14,6 +14,8 @@ function trainJson(stepMs: number, depthwiseMs: number, withNormalise: boolean) 
     measuredMs,
     floorMs,
     ratio: measuredMs / floorMs,
+    sizedFloorMs: undefined as number | undefined,
+    sizedRatio: undefined as number | undefined,
   });
   return {
     train: {
@@ -36,6 +38,18 @@ Deno.test("bench pairs: figures of a train section, kernels summed by name", () 
   assert.equal(value("train: step median ÷ floor"), 2);
   assert.equal(value("train: depthwise ÷ floor"), 2);
   assert.equal(value("train: kernel conv2d_strip, ms"), 150);
+  assert.equal(
+    value("train: depthwise ÷ floor by size"),
+    undefined,
+    "older JSON: no floor by size",
+  );
+  const sized = trainJson(300, 20, true);
+  sized.train.floor.total = { ...sized.train.floor.total, sizedFloorMs: 200, sizedRatio: 0.85 };
+  sized.train.floor.rows[1] = { ...sized.train.floor.rows[1], sizedFloorMs: 16, sizedRatio: 1.25 };
+  const bySize = benchFigures(sized, "s.json");
+  const sizedValue = (name: string) => bySize.find((f) => f.name === name)?.value;
+  assert.equal(sizedValue("train: step median ÷ floor by size"), 1.5);
+  assert.equal(sizedValue("train: depthwise ÷ floor by size"), 1.25);
   assert.throws(() => benchFigures({ access: {} }, "x.json"), /x\.json: no train or forward/);
   const broken = trainJson(300, 20, true);
   (broken.train as Record<string, unknown>).stepMedianMs = "slow";

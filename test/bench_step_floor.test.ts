@@ -5,6 +5,7 @@ import type { OpShare } from "../src/bench/dispatch_profiler.ts";
 import { floorText } from "../src/bench/report.ts";
 import { networkConvShapes, outputShape } from "../src/bench/shapes.ts";
 import {
+  accessLevel,
   compareWithFloor,
   FLOOR_FAMILIES,
   type FloorWork,
@@ -62,6 +63,7 @@ Deno.test("step floor: a piece of work costs its MACs or its accesses, whichever
     macs,
     loads,
     stores,
+    bytes: 4 * (loads + stores),
   });
   assert.equal(workFloorMs(w(1e7, 1e5, 1e5), u), 1); // MACs: 1e6 ns
   assert.equal(workFloorMs(w(1e5, 1e6, 1e6), u), 3); // accesses: 3e6 ns
@@ -99,7 +101,14 @@ Deno.test("step floor: the step's work follows the network's convs, batch norms 
     const fusedBn = fusedLayer(s.label);
     assert.equal(bn[i].loads, (fusedBn ? 5 : 6) * size(s), s.label);
     assert.equal(bn[i].stores, (fusedBn ? 1 : 2) * size(s), s.label);
+    assert.equal(bn[i].bytes, 4 * 3 * size(s), "its largest pass: x and dy read, dx written");
   });
+  const stemForward = work.find((w) => w.name === "stem forward")!;
+  const stemWeights = stem.cout * stem.cin * stem.k * stem.k;
+  assert.equal(
+    stemForward.bytes,
+    4 * (batch * stem.cin * stem.h * stem.w + size(stem) + stemWeights),
+  );
   const unfused = stepWork(spec, batch, false).filter((w) => w.family === "batch norm");
   const fusedElements = shapes.filter((s) => fusedLayer(s.label)).reduce((a, s) => a + size(s), 0);
   const stores = (ws: FloorWork[]) => ws.reduce((a, w) => a + w.stores, 0);
@@ -123,8 +132,8 @@ Deno.test("step floor: profiled kernels fall into the floor's families", () => {
 Deno.test("step floor: the comparison sums minima and floors by family and judges the total", () => {
   const u = { nsPerMac: 1, nsPerLoad: 1, nsPerStore: 1, dispatchUs: 1000, parallel: 1 };
   const work: FloorWork[] = [
-    { family: "conv", name: "a", macs: 4e6, loads: 0, stores: 0 }, // 4 ms
-    { family: "batch norm", name: "b", macs: 0, loads: 1e6, stores: 1e6 }, // 2 ms
+    { family: "conv", name: "a", macs: 4e6, loads: 0, stores: 0, bytes: 0 }, // 4 ms
+    { family: "batch norm", name: "b", macs: 0, loads: 1e6, stores: 1e6, bytes: 8e6 }, // 2 ms
   ];
   const op = (kernel: string, dispatches: number, ms: number): OpShare => ({
     kernel,
@@ -169,4 +178,46 @@ Deno.test("step floor: the comparison sums minima and floors by family and judge
   assert.equal(own.step!.profiledMedianMs, 13);
   assert.match(floorText(own), /2\.00 ms of the median step lies between or around/);
   assert.match(floorText(own), /1\.40 ms is dispatches slower than their best/);
+  assert.doesNotMatch(floorText(own), /floor by size/, "in-cache costs only: no second floor");
+
+  // With costs by size, the 8 MB batch norm pass streams at the 8 MiB level's 2 ns.
+  const levels = [
+    { bytes: 2 ** 16, nsPerLoad: 1, nsPerStore: 1 },
+    { bytes: 2 ** 23, nsPerLoad: 2, nsPerStore: 2 },
+    { bytes: 2 ** 26, nsPerLoad: 8, nsPerStore: 8 },
+  ];
+  const bySize = compareWithFloor(work, { ...u, levels }, ops, "test");
+  assert.equal(bySize.total.floorMs, 10, "the in-cache floor is unchanged");
+  const bnBySize = bySize.rows.find((r) => r.family === "batch norm")!;
+  assert.equal(bnBySize.sizedFloorMs, 4 + 1); // 2e6 accesses at 2 ns + its dispatch
+  assert.ok(Math.abs(bnBySize.sizedRatio! - 3.6 / 5) < 1e-12);
+  assert.equal(bySize.rows[0].sizedFloorMs, 7, "MAC-bound work keeps its floor");
+  assert.equal(bySize.total.sizedFloorMs, 12);
+  const timedBySize = withStep(bySize, 15, 12);
+  assert.equal(timedBySize.step!.ratioMedianSized, 15 / 12);
+  assert.match(floorText(timedBySize), /floor by size ms/);
+  assert.match(floorText(timedBySize), /8 MiB: 2\.00 ns a loaded/);
+  assert.match(floorText(timedBySize), /1\.25× the floor by size/);
+});
+
+Deno.test("step floor: a pass's data picks the access cost measured nearest its size", () => {
+  const levels = [64 * 2 ** 10, 8 * 2 ** 20, 64 * 2 ** 20].map((bytes, i) => ({
+    bytes,
+    nsPerLoad: i,
+    nsPerStore: i,
+  }));
+  const at = (bytes: number) => accessLevel(levels, bytes).nsPerLoad;
+  assert.deepEqual([0, 2 ** 10, 600 * 2 ** 10, 800 * 2 ** 10].map(at), [0, 0, 0, 1]);
+  assert.deepEqual([20 * 2 ** 20, 24 * 2 ** 20, 2 ** 31].map(at), [1, 2, 2]);
+  // The streaming rows become levels after the in-cache one; without them, none.
+  const streamed = costs(1);
+  streamed.rows.push(
+    { name: "storage load vec4, 8 MiB", nsPerIteration: 8.1, nsAboveLoop: 8 },
+    { name: "storage store vec4, 8 MiB", nsPerIteration: 12.1, nsAboveLoop: 12 },
+  );
+  assert.deepEqual(unitCosts(streamed, 2).levels, [
+    { bytes: 2 ** 16, nsPerLoad: 0.3, nsPerStore: 0.35 },
+    { bytes: 2 ** 23, nsPerLoad: 1, nsPerStore: 1.5 },
+  ]);
+  assert.equal(unitCosts(costs(1), 2).levels, undefined);
 });

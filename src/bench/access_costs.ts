@@ -4,7 +4,10 @@
  * every invocation of 64 workgroups of 64; an iteration does one access of the kind
  * named (unrolled 8 times, so that loop overhead is shared), and the empty loop is
  * measured too so that its cost can be taken off. Buffers are 64 KiB, so the data
- * stays in cache and only instruction cost shows.
+ * stays in a core's cache and only instruction cost shows. The streaming cases walk a
+ * larger buffer once a dispatch, each workgroup its own contiguous run: 8 MiB (beyond a
+ * core's L2, inside the shared last-level cache of the machines measured here) and 64 MiB
+ * (beyond it), the sizes a training step's activations have at batch 64.
  *
  * On llvmpipe an invocation is one lane of an 8-wide vector, and Mesa 22.3 turns
  * every storage-buffer load or store into a loop over the lanes with a branch per
@@ -49,6 +52,10 @@ const GROUPS = 64;
 const STEPS = 256;
 const UNROLL = 8;
 const VEC4S = 4096; // 64 KiB of vec4 (the uniform-buffer limit)
+/** The streaming cases' buffer sizes, in bytes (64 groups × 64 lanes × steps × 16 bytes). */
+export const STREAM_BYTES = [8 * 2 ** 20, 64 * 2 ** 20] as const;
+/** The in-cache cases' buffer size, in bytes. */
+export const IN_CACHE_BYTES = 16 * VEC4S;
 
 interface Case {
   name: string;
@@ -58,7 +65,20 @@ interface Case {
   before?: string;
   after?: string;
   macs?: number;
+  /** Streams buffers of this many bytes instead of the 64 KiB ones. */
+  streamBytes?: number;
 }
+
+/** Steps a lane takes through a streamed buffer of `bytes`. */
+const streamSteps = (bytes: number) => bytes / (16 * GROUPS * WG);
+
+/** A streaming case's name, e.g. "storage load vec4, 8 MiB". */
+export function streamCaseName(access: "load" | "store", bytes: number): string {
+  return `storage ${access} vec4, ${bytes / 2 ** 20} MiB`;
+}
+
+/** A lane's vec4 at step `i` of its workgroup's contiguous run of `steps`. */
+const streamIndex = (steps: number) => `(wid.x * ${steps}u + i) * 64u + lid`;
 
 /** The register-block case: P pixels (P/4 storage vec4) × C channels (C/4 uniform vec4). */
 function blockCase(p: number, c: number): Case {
@@ -102,9 +122,25 @@ const CASES: readonly Case[] = [
   blockCase(16, 4),
   blockCase(16, 8),
   blockCase(16, 16),
+  ...STREAM_BYTES.flatMap((bytes): Case[] => [
+    {
+      name: streamCaseName("load", bytes),
+      step: `acc += src[${streamIndex(streamSteps(bytes))}];`,
+      streamBytes: bytes,
+    },
+    {
+      name: streamCaseName("store", bytes),
+      step: `dst[${streamIndex(streamSteps(bytes))}] = acc; acc += vec4<f32>(1.0);`,
+      streamBytes: bytes,
+    },
+  ]),
 ];
 
+/** Steps a lane takes in case `c`. */
+const caseSteps = (c: Case) => c.streamBytes ? streamSteps(c.streamBytes) : STEPS;
+
 function caseWgsl(c: Case): string {
+  const sink = `${c.streamBytes ? "" : `${VEC4S}u + `}wid.x * ${WG}u + lid`;
   const steps = Array.from(
     { length: UNROLL },
     (_, u) => `{ let i = ii * ${UNROLL}u + ${u}u; ${c.step} }`,
@@ -118,13 +154,13 @@ function caseWgsl(c: Case): string {
 fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
   var acc = vec4<f32>();
   ${c.before ?? ""}
-  for (var ii = 0u; ii < ${STEPS / UNROLL}u; ii++) {
+  for (var ii = 0u; ii < ${caseSteps(c) / UNROLL}u; ii++) {
     ${steps}
   }
   ${c.after ?? ""}
   // Never true; it keeps every binding in the pipeline's automatic layout.
   if (acc.x == 1234.5) {
-    dst[${VEC4S}u + wid.x * ${WG}u + lid] = acc + src[0] + vec4<f32>(srcf[0]) + uni[0];
+    dst[${sink}] = acc + src[0] + vec4<f32>(srcf[0]) + uni[0];
   }
 }`;
 }
@@ -159,7 +195,7 @@ export async function measureAccessCosts(
   timing: TimingOptions,
 ): Promise<AccessCosts> {
   const usage = GPUBufferUsage.STORAGE;
-  const bytes = 16 * VEC4S;
+  const bytes = IN_CACHE_BYTES;
   const src = gpu.device.createBuffer({ size: bytes, usage, label: "bench.access.src" });
   const uni = gpu.device.createBuffer({
     size: bytes,
@@ -171,18 +207,28 @@ export async function measureAccessCosts(
     usage,
     label: "bench.access.dst",
   });
+  // One pair of the largest size serves every streaming case (each reads its own prefix).
+  const streamBytes = Math.max(...STREAM_BYTES);
+  const streamSrc = gpu.device.createBuffer({
+    size: streamBytes,
+    usage,
+    label: "bench.access.stream",
+  });
+  const streamDst = gpu.device.createBuffer({
+    size: streamBytes,
+    usage,
+    label: "bench.access.stream.dst",
+  });
   const rows: AccessCost[] = [];
   try {
     for (const c of CASES) {
       const kernel = gpu.kernel(`bench_access:${c.name}`, () => caseWgsl(c));
       const label = `bench access ${c.name}`;
-      const t = await timer.time(
-        () => gpu.dispatch(kernel, [src, src, uni, dst], [GROUPS], label),
-        timing,
-      );
+      const buffers = c.streamBytes ? [streamSrc, src, uni, streamDst] : [src, src, uni, dst];
+      const t = await timer.time(() => gpu.dispatch(kernel, buffers, [GROUPS], label), timing);
       rows.push({
         name: c.name,
-        nsPerIteration: (t.minMs * 1e6) / (GROUPS * WG * STEPS),
+        nsPerIteration: (t.minMs * 1e6) / (GROUPS * WG * caseSteps(c)),
         nsAboveLoop: 0,
         macsPerIteration: c.macs,
       });
@@ -197,5 +243,7 @@ export async function measureAccessCosts(
     src.destroy();
     uni.destroy();
     dst.destroy();
+    streamSrc.destroy();
+    streamDst.destroy();
   }
 }

@@ -28,6 +28,9 @@ interface FloorRow {
   measuredMs: number;
   ratio: number;
   floorMs: number;
+  /** The floor by size (bench JSON that has the streaming access costs). */
+  sizedFloorMs?: number;
+  sizedRatio?: number;
 }
 
 /** Σ of the per-dispatch minima by kernel name (ops split by op name share a kernel). */
@@ -54,11 +57,20 @@ function trainFigures(train: Record<string, unknown>): BenchFigure[] {
       { name: "train: step median ÷ floor", value: figures[0].value / floor.total.floorMs },
       { name: "train: Σ minima ÷ floor", value: floor.total.ratio },
     );
+    if (floor.total.sizedFloorMs) {
+      figures.push({
+        name: "train: step median ÷ floor by size",
+        value: figures[0].value / floor.total.sizedFloorMs,
+      });
+    }
     for (const row of floor.rows) {
       figures.push(
         { name: `train: ${row.family}, ms`, value: row.measuredMs },
         { name: `train: ${row.family} ÷ floor`, value: row.ratio },
       );
+      if (row.sizedRatio !== undefined) {
+        figures.push({ name: `train: ${row.family} ÷ floor by size`, value: row.sizedRatio });
+      }
     }
   }
   return [...figures, ...kernelFigures("train", (train.ops ?? []) as OpRow[])];

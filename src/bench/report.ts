@@ -209,6 +209,11 @@ export interface BenchReport {
 // ---------------------------------------------------------------------------
 // Text tables
 
+/** A buffer size as KiB or MiB. */
+function fmtBytes(bytes: number): string {
+  return bytes >= 2 ** 20 ? `${bytes / 2 ** 20} MiB` : `${bytes / 2 ** 10} KiB`;
+}
+
 /** "1.23×" or "–". */
 export function fmtRatio(v: number | undefined): string {
   return v === undefined || !Number.isFinite(v) ? "–" : `${fmt(v)}×`;
@@ -445,6 +450,7 @@ export function floorText(f: StepFloor): string {
     `${fmt(1 / u.nsPerMac)} GMAC/s, ${fmt(u.nsPerLoad)} ns a loaded and ` +
     `${fmt(u.nsPerStore)} ns a stored f32 on the whole adapter, ${u.parallel} measured ` +
     `rate(s) at once; ${fmt(u.dispatchUs)} µs a dispatch):`;
+  const sized = f.total.sizedFloorMs !== undefined;
   const body = [...f.rows, f.total].map((r) => [
     r.family,
     String(r.dispatches),
@@ -453,20 +459,37 @@ export function floorText(f: StepFloor): string {
     fmt(r.floorMs),
     fmt(r.measuredMs),
     fmtRatio(r.ratio),
+    ...(sized ? [fmt(r.sizedFloorMs ?? 0), fmtRatio(r.sizedRatio ?? 0)] : []),
   ]);
   const table = formatTable(
-    ["family", "dispatches", "work floor ms", "dispatch floor ms", "floor ms", "Σ minima ms", "÷"],
+    [
+      ...["family", "dispatches", "work floor ms", "dispatch floor ms", "floor ms"],
+      ...["Σ minima ms", "÷", ...(sized ? ["floor by size ms", "÷ by size"] : [])],
+    ],
     body,
-    [false, true, true, true, true, true, true],
+    [false, true, true, true, true, true, true, ...(sized ? [true, true] : [])],
   );
   const verdict = `summed per-dispatch minima ÷ floor ${fmtRatio(f.total.ratio)}: ` +
     (f.withinBar ? `within ${f.bar}×` : `above ${f.bar}×`);
   const lines = [head, table, verdict];
+  const levels = u.levels;
+  if (levels) {
+    lines.push(
+      "floor by size: each piece's accesses at the cost of streaming data of its size (" +
+        levels.map((l) =>
+          `${fmtBytes(l.bytes)}: ${fmt(l.nsPerLoad)} ns a loaded, ${
+            fmt(l.nsPerStore)
+          } ns a stored f32`
+        ).join("; ") + "; the nearest size on a log scale)",
+    );
+  }
   const s = f.step;
   if (s) {
     lines.push(
       `step on the wall clock ${fmt(s.medianMs)} ms median, ${fmt(s.minMs)} best: ` +
-        `${fmtRatio(s.ratioMedian)} (best ${fmtRatio(s.ratioMin)}) the floor; gap to the ` +
+        `${fmtRatio(s.ratioMedian)} (best ${fmtRatio(s.ratioMin)}) the floor` +
+        (s.ratioMedianSized ? `, ${fmtRatio(s.ratioMedianSized)} the floor by size` : "") +
+        `; gap to the ` +
         `summed minima ${fmt(s.gapMedianMs)} ms median, ${fmt(s.gapMinMs)} best ` +
         `(time between dispatches, or dispatches slower than their best)`,
     );

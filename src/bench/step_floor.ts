@@ -14,7 +14,7 @@
  * The costs are one invocation's; when they were measured with fewer llvmpipe threads
  * than cores (`LP_NUM_THREADS=1`), that many measured rates run side by side.
  */
-import type { AccessCosts } from "./access_costs.ts";
+import { type AccessCosts, IN_CACHE_BYTES, STREAM_BYTES, streamCaseName } from "./access_costs.ts";
 import type { OpShare } from "./dispatch_profiler.ts";
 import { median } from "../gpu/timing.ts";
 import { convMacs, type ConvShape, networkConvShapes, outputShape } from "./shapes.ts";
@@ -40,6 +40,19 @@ export interface UnitCosts {
   dispatchUs: number;
   /** How many measured rates run at once: cores ÷ the threads they were measured with. */
   parallel: number;
+  /**
+   * Access costs by the size of the data streamed, smallest first (the in-cache costs
+   * above at 64 KiB, then the streaming cases'); absent in access costs measured before
+   * those cases existed.
+   */
+  levels?: readonly AccessLevel[];
+}
+
+/** What one f32 read or written costs when a pass streams `bytes` of data. */
+export interface AccessLevel {
+  bytes: number;
+  nsPerLoad: number;
+  nsPerStore: number;
 }
 
 /** The access costs as unit costs of a `cores`-core machine. */
@@ -53,13 +66,35 @@ export function unitCosts(access: AccessCosts, cores: number): UnitCosts {
   if (blocks.length === 0) throw new Error("step floor: the access costs have no register block");
   const parallel = Math.max(1, Math.floor(cores / (access.threads ?? 1)));
   const nsPerMac = Math.min(...blocks.map((r) => r.nsAboveLoop / r.macsPerIteration!));
+  const perF32 = (r: { nsAboveLoop: number }) => r.nsAboveLoop / 4 / parallel;
+  const inCache: AccessLevel = {
+    bytes: IN_CACHE_BYTES,
+    nsPerLoad: perF32(row("storage load vec4")),
+    nsPerStore: perF32(row("storage store vec4")),
+  };
+  const streamed = STREAM_BYTES.flatMap((bytes): AccessLevel[] => {
+    const load = access.rows.find((r) => r.name === streamCaseName("load", bytes));
+    const store = access.rows.find((r) => r.name === streamCaseName("store", bytes));
+    return load && store ? [{ bytes, nsPerLoad: perF32(load), nsPerStore: perF32(store) }] : [];
+  });
   return {
     nsPerMac: nsPerMac / parallel,
-    nsPerLoad: row("storage load vec4").nsAboveLoop / 4 / parallel,
-    nsPerStore: row("storage store vec4").nsAboveLoop / 4 / parallel,
+    nsPerLoad: inCache.nsPerLoad,
+    nsPerStore: inCache.nsPerStore,
     dispatchUs: access.emptyDispatchUs,
     parallel,
+    ...(streamed.length ? { levels: [inCache, ...streamed] } : {}),
   };
+}
+
+/**
+ * The measured level for a pass over `bytes`: the one whose size is nearest on a log
+ * scale (with 64 KiB, 8 MiB and 64 MiB measured, the boundaries fall at 0.7 MiB and
+ * 22.6 MiB, near a core's L2 and the shared last-level cache of the machines measured).
+ */
+export function accessLevel(levels: readonly AccessLevel[], bytes: number): AccessLevel {
+  const distance = (l: AccessLevel) => Math.abs(Math.log(Math.max(bytes, 1) / l.bytes));
+  return levels.reduce((best, l) => distance(l) < distance(best) ? l : best);
 }
 
 /** One piece of a step's work: multiply-adds and f32 elements read and written. */
@@ -69,11 +104,22 @@ export interface FloorWork {
   macs: number;
   loads: number;
   stores: number;
+  /**
+   * Bytes one pass of it walks (its distinct inputs and outputs): what decides the cache
+   * level its accesses come from in the floor by size.
+   */
+  bytes: number;
 }
 
-/** Milliseconds one piece of work takes at least: its MACs or its accesses, the larger. */
-export function workFloorMs(w: FloorWork, u: UnitCosts): number {
-  return Math.max(w.macs * u.nsPerMac, w.loads * u.nsPerLoad + w.stores * u.nsPerStore) / 1e6;
+/**
+ * Milliseconds one piece of work takes at least: its MACs or its accesses, the larger;
+ * `bySize`: its accesses at the cost measured for data of its size (`accessLevel`)
+ * instead of in cache.
+ */
+export function workFloorMs(w: FloorWork, u: UnitCosts, bySize = false): number {
+  const level = bySize && u.levels ? accessLevel(u.levels, w.bytes) : u;
+  return Math.max(w.macs * u.nsPerMac, w.loads * level.nsPerLoad + w.stores * level.nsPerStore) /
+    1e6;
 }
 
 /**
@@ -110,14 +156,16 @@ function convWork(s: ConvShape, family: FloorFamily): FloorWork[] {
   const input = s.n * s.cin * s.h * s.w;
   const output = outputShape(s).reduce((a, b) => a * b, 1);
   const weights = s.cout * s.k * s.k * (s.kind === "depthwise" ? 1 : s.cin);
+  const bytes = 4 * (input + output + weights);
   const work: FloorWork[] = [
-    { family, name: `${s.label} forward`, macs, loads: input + weights, stores: output },
+    { family, name: `${s.label} forward`, macs, loads: input + weights, stores: output, bytes },
     {
       family,
       name: `${s.label} weight gradient`,
       macs,
       loads: input + output,
       stores: weights,
+      bytes,
     },
   ];
   if (s.label !== "stem") {
@@ -127,6 +175,7 @@ function convWork(s: ConvShape, family: FloorFamily): FloorWork[] {
       macs,
       loads: output + weights,
       stores: input,
+      bytes,
     });
   }
   return work;
@@ -142,6 +191,7 @@ function bnWork(s: ConvShape, normaliseFused: boolean): FloorWork {
     macs: 0,
     loads: output * passes.reduce((a, p) => a + p.loads, 0),
     stores: output * passes.reduce((a, p) => a + p.stores, 0),
+    bytes: 4 * output * Math.max(...passes.map((p) => p.loads + p.stores)),
   };
 }
 
@@ -171,16 +221,19 @@ export function stepWork(spec: NetworkSpec, batch: number, fused = true): FloorW
       macs: 0,
       loads: 4 * elements,
       stores: 2 * elements,
+      bytes: 4 * 3 * elements, // a pass reads two tensors and writes one
     });
   });
   const last = shapes[shapes.length - 1];
   const [, features, ho, wo] = outputShape(last);
+  const pooled = batch * features * ho * wo + batch * features;
   work.push({
     family: "other",
     name: "global average pool and its gradient",
     macs: 0,
-    loads: batch * features * ho * wo + batch * features,
-    stores: batch * features * ho * wo + batch * features,
+    loads: pooled,
+    stores: pooled,
+    bytes: 4 * pooled,
   });
   const linear = features * spec.classes;
   for (const direction of ["forward", "input gradient", "weight gradient"]) {
@@ -190,10 +243,18 @@ export function stepWork(spec: NetworkSpec, batch: number, fused = true): FloorW
       macs: batch * linear,
       loads: batch * features + linear,
       stores: batch * spec.classes,
+      bytes: 4 * (batch * features + linear + batch * spec.classes),
     });
   }
   const params = countNetwork(spec).total.params;
-  work.push({ family: "optimizer", name: "sgd", macs: 0, loads: 3 * params, stores: 2 * params });
+  work.push({
+    family: "optimizer",
+    name: "sgd",
+    macs: 0,
+    loads: 3 * params,
+    stores: 2 * params,
+    bytes: 4 * 3 * params, // weights, gradients, momenta
+  });
   return work;
 }
 
@@ -219,6 +280,12 @@ export interface FloorRow {
   measuredMs: number;
   /** measured ÷ floor. */
   ratio: number;
+  /**
+   * The floor with each piece's accesses at the cost measured for data of its size
+   * (`workFloorMs(…, true)`), and measured ÷ it; where the access costs have sizes.
+   */
+  sizedFloorMs?: number;
+  sizedRatio?: number;
 }
 
 /** The floor of a step beside its profile (the bench's `train.floor`). */
@@ -250,6 +317,8 @@ export interface StepGap {
   /** Median and best step ÷ floor. */
   ratioMedian: number;
   ratioMin: number;
+  /** Median step ÷ the floor by size, where there is one. */
+  ratioMedianSized?: number;
   /** The step's wall clock by where it went, when the bench measured it. */
   parts?: StepParts;
   /**
@@ -291,6 +360,9 @@ export function withStep(
       gapMinMs: minMs - minimaMs,
       ratioMedian: medianMs / floor.total.floorMs,
       ratioMin: minMs / floor.total.floorMs,
+      ...(floor.total.sizedFloorMs
+        ? { ratioMedianSized: medianMs / floor.total.sizedFloorMs }
+        : {}),
       ...(parts ? { parts } : {}),
       ...(profiledStepMs?.length ? { profiledMedianMs: median(profiledStepMs) } : {}),
     },
@@ -304,12 +376,17 @@ export function compareWithFloor(
   ops: readonly OpShare[],
   source: string,
 ): StepFloor {
+  const sized = units.levels !== undefined;
   const rows: FloorRow[] = FLOOR_FAMILIES.map((family) => {
     const mine = ops.filter((o) => kernelFloorFamily(o.kernel) === family);
     const dispatches = mine.reduce((a, o) => a + o.dispatches, 0);
-    const workMs = work.filter((w) => w.family === family)
-      .reduce((a, w) => a + workFloorMs(w, units), 0);
-    return row(family, dispatches, workMs, dispatches * units.dispatchUs / 1000, mine);
+    const pieces = work.filter((w) => w.family === family);
+    const floorOf = (bySize: boolean) =>
+      pieces.reduce((a, w) => a + workFloorMs(w, units, bySize), 0);
+    const sizedWorkMs = sized ? floorOf(true) : undefined;
+    return row(family, dispatches, floorOf(false), dispatches * units.dispatchUs / 1000, mine, {
+      sizedWorkMs,
+    });
   });
   const sum = (f: (r: FloorRow) => number) => rows.reduce((a, r) => a + f(r), 0);
   const total = row(
@@ -318,6 +395,7 @@ export function compareWithFloor(
     sum((r) => r.workMs),
     sum((r) => r.dispatchMs),
     ops,
+    { sizedWorkMs: sized ? sum((r) => r.sizedFloorMs! - r.dispatchMs) : undefined },
   );
   return { units, source, rows, total, bar: FLOOR_BAR, withinBar: total.ratio <= FLOOR_BAR };
 }
@@ -328,9 +406,12 @@ function row(
   workMs: number,
   dispatchMs: number,
   ops: readonly OpShare[],
+  { sizedWorkMs }: { sizedWorkMs?: number },
 ): FloorRow {
   const floorMs = workMs + dispatchMs;
   const measuredMs = ops.reduce((a, o) => a + o.ms, 0);
+  const ratioTo = (floor: number) => floor > 0 ? measuredMs / floor : 0;
+  const sizedFloorMs = sizedWorkMs === undefined ? undefined : sizedWorkMs + dispatchMs;
   return {
     family,
     dispatches,
@@ -338,6 +419,7 @@ function row(
     dispatchMs,
     floorMs,
     measuredMs,
-    ratio: floorMs > 0 ? measuredMs / floorMs : 0,
+    ratio: ratioTo(floorMs),
+    ...(sizedFloorMs === undefined ? {} : { sizedFloorMs, sizedRatio: ratioTo(sizedFloorMs) }),
   };
 }
