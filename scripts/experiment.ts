@@ -13,16 +13,17 @@ import {
   type ExperimentRequest,
   parseExperimentArgs,
 } from "../src/experiments/command.ts";
-import { EXPERIMENT_PLANS, experimentPlan } from "../src/experiments/plans.ts";
+import { EXPERIMENT_PLANS, experimentPlan, type ExperimentRun } from "../src/experiments/plans.ts";
 import {
   checkPlanFlags,
-  runCommands,
-  runLayout,
   runPlan,
   selectRuns,
+  shardGroup,
   shardGroupCount,
 } from "../src/experiments/runner.ts";
+import { runCommands, runLayout } from "../src/experiments/run_layout.ts";
 import { formatShard, parseShard } from "../src/experiments/shard.ts";
+import { keptOnly, restoreKeptRuns } from "../src/experiments/kept_runs.ts";
 import {
   arrayScript,
   checkSlurmOptions,
@@ -67,8 +68,20 @@ await runCli("experiment", async () => {
         `${results}/${plan.name}.md and .json`,
     );
   };
+  const keptPlanDir = `${results}/${plan.name}`;
+  // Runs the results folder kept as finished count as done where the runs folder lacks them.
+  const restore = async (runs: readonly ExperimentRun[]) => {
+    const restored = await restoreKeptRuns(runs, planOut, keptPlanDir);
+    if (restored.length > 0) {
+      console.log(
+        `experiment: ${restored.length} finished run(s) restored from ${keptPlanDir} into ` +
+          `${planOut}: ${restored.join(", ")}`,
+      );
+    }
+  };
   if (request.summaryOnly) {
     checkPlanFlags(plan, planOut);
+    await restore(plan.runs);
     await writeTables();
     return;
   }
@@ -90,6 +103,19 @@ await runCli("experiment", async () => {
           `them, or choose another --out`,
       );
     }
+    const kept = await keptOnly(selected, planOut, keptPlanDir);
+    if (kept.length > 0) {
+      throw new Error(
+        `${keptPlanDir} holds finished runs of ${plan.name} (${
+          kept.map((r) => r.id).join(", ")
+        }); ` +
+          `add --resume to continue the plan from them, or choose another --results`,
+      );
+    }
+  } else {
+    // A draw reads its matched search's network, a training its source search's.
+    const sources = new Set(selected.map(shardGroup));
+    await restore(plan.runs.filter((r) => sources.has(r.id) || selected.includes(r)));
   }
   try {
     await runPlan(plan, {

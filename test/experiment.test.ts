@@ -18,13 +18,8 @@ import {
   type SearchTrainRun,
   SPACE_EQUAL_MADDS_SEEDS,
 } from "../src/experiments/plans.ts";
-import {
-  checkPlanFlags,
-  matchedNetwork,
-  runCommands,
-  runLayout,
-  stagesOf,
-} from "../src/experiments/runner.ts";
+import { checkPlanFlags, stagesOf } from "../src/experiments/runner.ts";
+import { matchedNetwork, runCommands, runLayout } from "../src/experiments/run_layout.ts";
 import {
   type EvolveRow,
   groupRows,
@@ -254,7 +249,8 @@ Deno.test("experiment tables: evolutions get their own table, a missing accuracy
 });
 
 Deno.test({
-  name: "deno task experiment smoke: runs, refuses to overwrite, resumes without redoing",
+  name: "deno task experiment smoke: runs, refuses to overwrite, resumes without redoing, " +
+    "also from the results folder alone",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
@@ -285,6 +281,28 @@ Deno.test({
       const resumed = await runScript("experiment.ts", ...args, "--resume");
       assert.equal(resumed.code, 0, resumed.stderr);
       assert.equal((resumed.stdout.match(/done earlier, skipped/g) ?? []).length, 4);
+      assert.equal(await Deno.readTextFile(`${dir}/results/smoke.md`), table);
+
+      // A new machine: the runs folder is gone, the results folder kept each run's small files.
+      await Deno.remove(`${dir}/runs`, { recursive: true });
+      const fresh = await runScript("experiment.ts", ...args);
+      assert.notEqual(fresh.code, 0);
+      assert.match(
+        fresh.stderr,
+        /results\/smoke holds finished runs of smoke \(learned-spos-seed0, manual-spos-seed0\); add --resume/,
+      );
+      const restored = await runScript("experiment.ts", ...args, "--resume");
+      assert.equal(restored.code, 0, restored.stderr);
+      assert.match(restored.stdout, /2 finished run\(s\) restored from \S*results\/smoke/);
+      assert.equal(
+        (restored.stdout.match(/restored from the results folder; skipped/g) ?? []).length,
+        2,
+      );
+      assert.doesNotMatch(restored.stdout, /: (search|train)( \(resuming\))?$/m, "nothing reran");
+      await Deno.remove(`${dir}/runs`, { recursive: true });
+      const summary = await runScript("experiment.ts", ...args, "--summary-only");
+      assert.equal(summary.code, 0, summary.stderr);
+      assert.match(summary.stdout, /2\/2 runs finished/);
       assert.equal(await Deno.readTextFile(`${dir}/results/smoke.md`), table);
 
       const unknown = await runScript("experiment.ts", ...args, "--resume", "--only", "x");

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { EXPERIMENT_PLANS, SEARCH_DECISION_SEEDS } from "../src/experiments/plans.ts";
-import { runCommands, stageDone, stagesOf } from "../src/experiments/runner.ts";
+import { stagesOf } from "../src/experiments/runner.ts";
+import { runCommands, stageDone } from "../src/experiments/run_layout.ts";
 import {
   agreementRows,
   decisionMarkdown,

@@ -6,12 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { EXPERIMENT_PLANS } from "../src/experiments/plans.ts";
-import {
-  checkPlanFlags,
-  isDrawRun,
-  selectRuns,
-  shardGroupCount,
-} from "../src/experiments/runner.ts";
+import { checkPlanFlags, selectRuns, shardGroupCount } from "../src/experiments/runner.ts";
+import { isDrawRun } from "../src/experiments/run_layout.ts";
 import { parseShard, shardOf } from "../src/experiments/shard.ts";
 import {
   arrayScript,

@@ -79,7 +79,8 @@ export const EXPERIMENT_COMMAND: ConfigCommand<ExperimentRequest> = {
     results: text("results", "DIR", "where the tables and kept files go"),
     resume: switchFlag(
       "resume",
-      "continue: finished stages are skipped, an interrupted one resumes from its checkpoint",
+      "continue: finished stages are skipped, an interrupted one resumes from its checkpoint;\n" +
+        "runs that --results kept as finished (a new machine) are restored from there, not rerun",
     ),
     only: optional({
       key: "only",
@@ -99,7 +100,8 @@ export const EXPERIMENT_COMMAND: ConfigCommand<ExperimentRequest> = {
     ),
     "summary-only": switchFlag(
       "summaryOnly",
-      "run nothing; rewrite the tables from the finished runs (gathers the shards)",
+      "run nothing; rewrite the tables from the finished runs (gathers the shards; runs\n" +
+        "kept in --results count as finished)",
     ),
     slurm: optional(
       text(

@@ -15,7 +15,7 @@ import { type SeedAgreement, seedAgreement } from "../search/seed_agreement.ts";
 import { allPathsExist } from "../util/output_folder.ts";
 import { type PairedStatistics, pairedStatistics, verdict } from "../util/paired_statistics.ts";
 import type { SearchTrainRun } from "./plans.ts";
-import { runCommands, runLayout, stageDone } from "./runner.ts";
+import { runCommands, runLayout, stageDone } from "./run_layout.ts";
 
 /** One finished search-only run. */
 export interface SearchRow {

@@ -22,117 +22,19 @@ import { parseTrainArgs, prepareTraining, runTraining } from "../train/train_com
 import { trainCheckpointPath } from "../train/trainer.ts";
 import { checkInterrupt, InterruptedError, watchInterrupts } from "../util/interrupt.ts";
 import { allPathsExist, pathExists } from "../util/output_folder.ts";
-import type { EvolveRun, ExperimentPlan, ExperimentRun, SearchTrainRun } from "./plans.ts";
+import type { ExperimentPlan, ExperimentRun } from "./plans.ts";
+import {
+  drawArgs,
+  drawsFirst,
+  evolveDone,
+  isDrawRun,
+  isTrainFromRun,
+  matchedNetwork,
+  runLayout,
+  stageDone,
+} from "./run_layout.ts";
 import { formatShard, type Shard, shardOf } from "./shard.ts";
-
-/** Whether a run trains a network another run's search wrote (`trainFrom`): no first stage. */
-export function isTrainFromRun(
-  run: ExperimentRun,
-): run is SearchTrainRun & { trainFrom: { run: string; network: string } } {
-  return run.kind === "search-train" && run.trainFrom !== undefined;
-}
-
-/** Whether a run's first stage is a draw at another run's MAdds (`drawMatching`). */
-export function isDrawRun(run: ExperimentRun): run is SearchTrainRun & { drawMatching: string } {
-  return run.kind === "search-train" && run.drawMatching !== undefined;
-}
-
-/** Whether a run's first stage is a draw, matched or at its own target (`draw`). */
-export function drawsFirst(run: ExperimentRun): boolean {
-  return run.kind === "search-train" && (run.drawMatching !== undefined || run.draw === true);
-}
-
-/**
- * Where a run's stages write, inside the plan's folder; `network` is what the training
- * trains: the search's found network, or a draw run's drawn one.
- */
-export function runLayout(planOut: string, run: ExperimentRun) {
-  const root = `${planOut}/${run.id}`;
-  const draw = `${root}/draw`;
-  return {
-    root,
-    evolve: `${root}/evolve`,
-    search: `${root}/search`,
-    draw,
-    network: drawsFirst(run)
-      ? `${draw}/network.json`
-      : isTrainFromRun(run)
-      ? `${planOut}/${run.trainFrom.run}/search/${run.trainFrom.network}`
-      : `${root}/search/network.json`,
-    train: `${root}/train`,
-  };
-}
-
-/** The found network a draw run draws at the MAdds of: its matched run's search output. */
-export function matchedNetwork(planOut: string, run: SearchTrainRun & { drawMatching: string }) {
-  return `${planOut}/${run.drawMatching}/search/network.json`;
-}
-
-/**
- * The files each stage writes last: all present means the stage finished. `search` is
- * the first stage's: the search's, or a draw run's draw.
- */
-export function stageDone(planOut: string, run: SearchTrainRun) {
-  const p = runLayout(planOut, run);
-  const first = drawsFirst(run) ? p.draw : p.search;
-  if (isTrainFromRun(run)) {
-    return {
-      search: [p.network],
-      train: [`${p.train}/metrics.jsonl`, `${p.train}/model.onnx`],
-    };
-  }
-  return {
-    search: [
-      p.network,
-      `${first}/result.json`,
-      `${first}/report.md`,
-      ...(drawsFirst(run) ? [`${p.draw}/draw.json`] : []),
-    ],
-    train: run.searchOnly ? [] : [`${p.train}/metrics.jsonl`, `${p.train}/model.onnx`],
-  };
-}
-
-/** The files an evolution writes last. */
-export function evolveDone(planOut: string, run: EvolveRun): string[] {
-  const p = runLayout(planOut, run);
-  return [`${p.evolve}/search_space.json`, `${p.evolve}/report.md`];
-}
-
-/** Every file that says `run` is finished. */
-export function runDone(planOut: string, run: ExperimentRun): string[] {
-  if (run.kind === "evolve") return evolveDone(planOut, run);
-  const done = stageDone(planOut, run);
-  return [...done.search, ...done.train];
-}
-
-/** The commands a run amounts to, as a user would type them. */
-export function runCommands(planOut: string, run: ExperimentRun): Record<string, string> {
-  const p = runLayout(planOut, run);
-  if (run.kind === "evolve") {
-    return { evolve: ["deno task evolve", ...run.evolveArgs, "--out", p.evolve].join(" ") };
-  }
-  if (drawsFirst(run)) {
-    return {
-      draw: ["deno task draw", ...drawArgs(planOut, run)].join(" "),
-      train: ["deno task train --arch", p.network, ...run.trainArgs, "--out", p.train].join(" "),
-    };
-  }
-  const train = ["deno task train --arch", p.network, ...run.trainArgs, "--out", p.train].join(" ");
-  if (isTrainFromRun(run)) return { train };
-  const search = ["deno task search", ...run.searchArgs, "--out", p.search].join(" ");
-  if (run.searchOnly) return { search };
-  return { search, train };
-}
-
-/** A draw run's `deno task draw` flags: the plan's, the matched network if any, and --out. */
-function drawArgs(planOut: string, run: SearchTrainRun): string[] {
-  return [
-    ...run.searchArgs,
-    ...(isDrawRun(run) ? ["--match", matchedNetwork(planOut, run)] : []),
-    "--out",
-    runLayout(planOut, run).draw,
-  ];
-}
+import { restoredRun, runFinished } from "./kept_runs.ts";
 
 /** One stage of a run: where it writes, how to tell it finished, and how to run it. */
 export interface Stage {
@@ -328,6 +230,10 @@ export async function runPlan(plan: ExperimentPlan, opts: RunnerOptions): Promis
   using _watch = watchInterrupts("experiment");
   for (const [index, run] of selected.entries()) {
     const tag = `[${index + 1}/${selected.length}] ${run.id}`;
+    if (await restoredRun(opts.out, run)) {
+      opts.log(`experiment: ${tag}: finished, restored from the results folder; skipped`);
+      continue;
+    }
     for (const stage of stagesOf(opts.out, run)) {
       const signal = await checkInterrupt();
       if (signal) {
@@ -345,7 +251,7 @@ export async function runPlan(plan: ExperimentPlan, opts: RunnerOptions): Promis
       await gpu.sync();
       gpu.pool.trim();
     }
-    if (!(await allPathsExist(runDone(opts.out, run)))) {
+    if (!(await runFinished(opts.out, run))) {
       // A stage stopped early (--stop-after in the plan's flags): continue with --resume.
       opts.log(`experiment: ${tag}: stopped before its end; continue with --resume`);
       return ran;

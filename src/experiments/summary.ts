@@ -30,6 +30,7 @@ import {
   verdict,
 } from "../util/paired_statistics.ts";
 import type { ArmComparison, EvolveRun, ExperimentPlan, SearchTrainRun } from "./plans.ts";
+import { KEPT_FILES, runFinished } from "./kept_runs.ts";
 import {
   type AgreementRow,
   agreementRows,
@@ -39,14 +40,7 @@ import {
   readSearchRow,
   type SearchRow,
 } from "./decision_summary.ts";
-import {
-  drawsFirst,
-  evolveDone,
-  isTrainFromRun,
-  runCommands,
-  runLayout,
-  stageDone,
-} from "./runner.ts";
+import { drawsFirst, evolveDone, isTrainFromRun, runCommands, runLayout } from "./run_layout.ts";
 
 /** One finished run. */
 export interface RunRow {
@@ -171,8 +165,7 @@ export interface PlanResults {
  * a draw, not a search) has no held-out accuracy and no p (null), and the draw's columns.
  */
 export async function readRunRow(planOut: string, run: SearchTrainRun): Promise<RunRow | null> {
-  const done = stageDone(planOut, run);
-  if (!(await allPathsExist([...done.search, ...done.train]))) return null;
+  if (!(await runFinished(planOut, run))) return null;
   const p = runLayout(planOut, run);
   const drawn = drawsFirst(run);
   const borrowed = isTrainFromRun(run); // another run's search wrote the network
@@ -598,27 +591,6 @@ function spreadOf(values: readonly number[]): number {
 function signedPoints(delta: number): string {
   return `${delta >= 0 ? "+" : "−"}${Math.abs(100 * delta).toFixed(2)} points`;
 }
-
-/** The small files of a finished run that the results folder keeps, by kind of run. */
-const KEPT_FILES = {
-  "search-train": [
-    "search/result.json",
-    "search/network.json",
-    "search/report.md",
-    "search/history.jsonl",
-    "search/choices.json",
-    // The argmax derivation's network beside a scored one (absent otherwise).
-    "search/argmax/network.json",
-    "search/argmax/choices.json",
-    // A draw run's first stage (absent files are skipped).
-    "draw/result.json",
-    "draw/network.json",
-    "draw/report.md",
-    "draw/draw.json",
-    "train/metrics.jsonl",
-  ],
-  evolve: ["evolve/search_space.json", "evolve/history.jsonl", "evolve/report.md"],
-} as const;
 
 /** Writes RESULTS/PLAN.json, RESULTS/PLAN.md and RESULTS/PLAN/RUN/... (finished runs). */
 export async function writeResults(
