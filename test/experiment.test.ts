@@ -260,6 +260,7 @@ Deno.test({
       const first = await runScript("experiment.ts", ...args);
       assert.equal(first.code, 0, first.stderr);
       assert.match(first.stdout, /2\/2 runs finished/);
+      assert.match(first.stdout, /1 of 2 runs done; about \S+ left at this process's pace/);
       const table = await Deno.readTextFile(`${dir}/results/smoke.md`);
       assert.match(table, /\| learned \| 0 \|/);
       assert.match(table, /\| manual \| 0 \|/);

@@ -35,6 +35,7 @@ import {
 } from "./run_layout.ts";
 import { formatShard, type Shard, shardOf } from "./shard.ts";
 import { restoredRun, runFinished } from "./kept_runs.ts";
+import { estimateText, StageClock, stageKind } from "./plan_eta.ts";
 
 /** One stage of a run: where it writes, how to tell it finished, and how to run it. */
 export interface Stage {
@@ -225,6 +226,7 @@ export async function runPlan(plan: ExperimentPlan, opts: RunnerOptions): Promis
       gpu.info.description,
   );
   let ran = 0;
+  const clock = new StageClock();
   // A signal inside a stage stops it after its checkpoint (InterruptedError); between
   // stages, before the next one.
   using _watch = watchInterrupts("experiment");
@@ -246,7 +248,9 @@ export async function runPlan(plan: ExperimentPlan, opts: RunnerOptions): Promis
       const resume = opts.resume && stage.checkpoint !== null &&
         await pathExists(stage.checkpoint);
       opts.log(`experiment: ${tag}: ${stage.name}${resume ? " (resuming)" : ""}`);
+      const started = performance.now();
       await stage.run(resume, opts.log);
+      if (!resume) clock.record(stageKind(run, stage.name), (performance.now() - started) / 1000);
       ran++;
       await gpu.sync();
       gpu.pool.trim();
@@ -257,6 +261,25 @@ export async function runPlan(plan: ExperimentPlan, opts: RunnerOptions): Promis
       return ran;
     }
     await opts.afterRun();
+    const left = await stagesLeft(opts.out, selected.slice(index + 1));
+    if (left.length > 0) {
+      opts.log(
+        `experiment: ${index + 1} of ${selected.length} runs done; ` +
+          estimateText(clock.estimate(left)),
+      );
+    }
   }
   return ran;
+}
+
+/** The kinds of the stages `runs` still have to run (finished and restored ones have none). */
+async function stagesLeft(planOut: string, runs: readonly ExperimentRun[]): Promise<string[]> {
+  const left: string[] = [];
+  for (const run of runs) {
+    if (await runFinished(planOut, run)) continue;
+    for (const stage of stagesOf(planOut, run)) {
+      if (!(await allPathsExist(stage.done))) left.push(stageKind(run, stage.name));
+    }
+  }
+  return left;
 }
