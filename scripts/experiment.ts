@@ -69,6 +69,16 @@ await runCli("experiment", async () => {
     );
   };
   const keptPlanDir = `${results}/${plan.name}`;
+  const [outPath, keptPath] = [resolve(planOut), resolve(keptPlanDir)];
+  if (
+    outPath === keptPath || `${outPath}/`.startsWith(`${keptPath}/`) ||
+    `${keptPath}/`.startsWith(`${outPath}/`)
+  ) {
+    throw new Error(
+      `--out ${request.out} and --results ${results} overlap (${planOut}, ${keptPlanDir}): ` +
+        `the results folder keeps copies of finished runs; give them separate folders`,
+    );
+  }
   // Runs the results folder kept as finished count as done where the runs folder lacks them.
   const restore = async (runs: readonly ExperimentRun[]) => {
     const restored = await restoreKeptRuns(runs, planOut, keptPlanDir);

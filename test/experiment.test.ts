@@ -306,6 +306,10 @@ Deno.test({
       assert.match(summary.stdout, /2\/2 runs finished/);
       assert.equal(await Deno.readTextFile(`${dir}/results/smoke.md`), table);
 
+      const same = await runScript("experiment.ts", "smoke", "--out", dir, "--results", dir);
+      assert.notEqual(same.code, 0);
+      assert.match(same.stderr, /--out .* and --results .* overlap/);
+
       const unknown = await runScript("experiment.ts", ...args, "--resume", "--only", "x");
       assert.notEqual(unknown.code, 0);
       assert.match(unknown.stderr, /--only x: not a run of smoke/);

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
 import {
+  keepRunFiles,
   keptOnly,
   RESTORED_MARKER,
   restoreKeptRuns,
@@ -72,6 +73,35 @@ Deno.test("kept runs: restored into an empty runs folder in plan order, marked, 
     assert.ok(!(await runFinished(out, search)), "kept files alone are not a finished run");
     for (const f of runDone(out, search)) await write(f);
     assert.ok(await runFinished(out, search), "its own last files are");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("kept runs: an argmax training kept before its search's own training finished", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kept-runs-" });
+  try {
+    const out = `${dir}/runs/plan`;
+    const kept = `${dir}/results/plan`;
+    for (const f of ["result.json", "network.json", "report.md", "argmax/network.json"]) {
+      await write(`${out}/found/search/${f}`);
+    }
+    await write(`${out}/found/train/metrics.jsonl`); // its training still running
+    for (const f of runDone(out, argmax)) await write(f);
+    assert.ok(await runFinished(out, argmax));
+    assert.ok(!(await runFinished(out, search)));
+
+    await keepRunFiles(argmax, out, kept);
+    await Deno.stat(`${kept}/found/search/argmax/network.json`); // its network came along
+    await assert.rejects(
+      Deno.stat(`${kept}/found/train/metrics.jsonl`),
+      "not the search's training",
+    );
+
+    const fresh = `${dir}/fresh/plan`;
+    assert.deepEqual(await restoreKeptRuns([search, argmax], fresh, kept), ["argmax"]);
+    assert.ok(await runFinished(fresh, argmax));
+    assert.ok(!(await runFinished(fresh, search)), "the search is still to finish");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

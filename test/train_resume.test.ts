@@ -1,6 +1,6 @@
 /**
- * Training from scratch: checkpoints, and a run stopped (--stop-after, then real SIGTERMs
- * at a random step and during an evaluation) and resumed each time ending with the same
+ * Training from scratch: checkpoints, and a run stopped (--stop-after, then SIGTERMs
+ * planned in-process at a random step and during an evaluation) and resumed each time ending with the same
  * metrics and model.onnx as an uninterrupted one (same seed), on a small subset of
  * Fashion-MNIST, with every source of training randomness on: shuffling, crop, flip,
  * random erasing, and dropout before the classifier.

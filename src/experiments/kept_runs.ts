@@ -9,7 +9,7 @@ import { copyFile, mkdir } from "node:fs/promises";
 import { atomicWrite } from "../util/atomic_write.ts";
 import { allPathsExist, pathExists } from "../util/output_folder.ts";
 import type { ExperimentRun } from "./plans.ts";
-import { runDone, runLayout } from "./run_layout.ts";
+import { isTrainFromRun, runDone, runLayout } from "./run_layout.ts";
 
 /** The small files of a finished run that the results folder keeps, by kind of run. */
 export const KEPT_FILES = {
@@ -31,6 +31,43 @@ export const KEPT_FILES = {
   ],
   evolve: ["evolve/search_space.json", "evolve/history.jsonl", "evolve/report.md"],
 } as const;
+
+/** The kept files of a search (what a `trainFrom` run's network comes with). */
+const SEARCH_FILES = KEPT_FILES["search-train"].filter((f) => f.startsWith("search/"));
+
+/** Copies those of `files` that exist under `from` to the same paths under `to`. */
+async function copyFiles(from: string, to: string, files: readonly string[]): Promise<void> {
+  for (const file of files) {
+    if (!(await pathExists(`${from}/${file}`))) continue; // history.jsonl of a short run
+    const target = `${to}/${file}`;
+    await mkdir(target.slice(0, target.lastIndexOf("/")), { recursive: true });
+    await copyFile(`${from}/${file}`, target);
+  }
+}
+
+/**
+ * Copies a finished run's kept files from `planOut` into `keptPlanDir` (RESULTS/PLAN); a
+ * run that trains another run's network takes that run's search files along, so that it
+ * can be restored before the other run has finished.
+ */
+export async function keepRunFiles(
+  run: ExperimentRun,
+  planOut: string,
+  keptPlanDir: string,
+): Promise<void> {
+  await copyFiles(
+    runLayout(planOut, run).root,
+    runLayout(keptPlanDir, run).root,
+    KEPT_FILES[run.kind],
+  );
+  if (isTrainFromRun(run)) {
+    await copyFiles(
+      `${planOut}/${run.trainFrom.run}`,
+      `${keptPlanDir}/${run.trainFrom.run}`,
+      SEARCH_FILES,
+    );
+  }
+}
 
 /** The file in a run's folder that says its files were restored from the results folder. */
 export const RESTORED_MARKER = "restored.json";
@@ -84,10 +121,15 @@ export async function restoreKeptRuns(
   for (const run of await keptOnly(runs, planOut, keptPlanDir)) {
     const from = runLayout(keptPlanDir, run).root;
     const to = runLayout(planOut, run).root;
-    for (const file of KEPT_FILES[run.kind]) {
-      if (!(await pathExists(`${from}/${file}`))) continue;
-      await mkdir(`${to}/${file}`.slice(0, `${to}/${file}`.lastIndexOf("/")), { recursive: true });
-      await copyFile(`${from}/${file}`, `${to}/${file}`);
+    await copyFiles(from, to, KEPT_FILES[run.kind]);
+    const network = runLayout(planOut, run).network;
+    if (isTrainFromRun(run) && !(await pathExists(network))) {
+      // Its source's search, kept with it, where the source has not finished here.
+      await copyFiles(
+        `${keptPlanDir}/${run.trainFrom.run}`,
+        `${planOut}/${run.trainFrom.run}`,
+        SEARCH_FILES,
+      );
     }
     await atomicWrite(
       `${to}/${RESTORED_MARKER}`,

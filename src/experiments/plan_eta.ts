@@ -1,17 +1,20 @@
 /**
  * How long the rest of a plan will take, from the stages this process has run: each
- * stage kind (a search of one `--algo`, a draw, a training, an evolution) costs what its
+ * stage kind (a search of one algorithm and arm, a draw, a training, an evolution) costs what its
  * kind cost on average here. Resumed stages ran only part of their work and are not
  * counted; kinds not run yet are reported as such rather than guessed.
  */
 import { formatDuration } from "../util/progress.ts";
 import type { ExperimentRun } from "./plans.ts";
 
-/** A stage kind: "search proxyless-rl", "search random", "draw", "train", "evolve". */
+/**
+ * A stage kind: "search (proxyless-rl-all, learned)" (a search by the run's algorithm and
+ * arm: one `--algo` costs very differently by estimator and space), "draw", "train",
+ * "evolve".
+ */
 export function stageKind(run: ExperimentRun, stage: string): string {
   if (stage !== "search" || run.kind !== "search-train") return stage;
-  const at = run.searchArgs.lastIndexOf("--algo");
-  return `search ${at >= 0 ? run.searchArgs[at + 1] : "proxyless-rl"}`;
+  return `search (${run.algo}, ${run.arm})`;
 }
 
 /** What the rest is estimated to take. */
@@ -51,7 +54,7 @@ export class StageClock {
   }
 }
 
-/** "about 31h20m left", with the stages not timed yet: "(+ 8 search random not timed yet)". */
+/** "about 31h20m left", with the stages not timed yet: "(+ 8 draw, not timed yet)". */
 export function estimateText(e: PlanEstimate): string {
   const untimed = Object.entries(e.untimed).map(([kind, n]) => `${n} ${kind}`);
   if (e.seconds === 0 && untimed.length > 0) {

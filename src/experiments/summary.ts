@@ -11,7 +11,7 @@
  * runs/ is gone. Only files are read, so shards that ran anywhere on a shared filesystem
  * are gathered by one `--summary-only`.
  */
-import { copyFile, mkdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import type { RegenerationRecord } from "../evolve/evolve.ts";
 import { relativeEntropy } from "../search/architecture_logits.ts";
 import type { EpochRecord as SearchEpochRecord, HistoryRecord } from "../search/history.ts";
@@ -30,7 +30,7 @@ import {
   verdict,
 } from "../util/paired_statistics.ts";
 import type { ArmComparison, EvolveRun, ExperimentPlan, SearchTrainRun } from "./plans.ts";
-import { KEPT_FILES, runFinished } from "./kept_runs.ts";
+import { keepRunFiles, runFinished } from "./kept_runs.ts";
 import {
   type AgreementRow,
   agreementRows,
@@ -602,13 +602,7 @@ export async function writeResults(
   await mkdir(resultsDir, { recursive: true });
   for (const row of [...results.runs, ...(results.evolutions ?? []), ...(results.searches ?? [])]) {
     const run = plan.runs.find((r) => r.id === row.id)!;
-    const root = runLayout(planOut, run).root;
-    for (const file of KEPT_FILES[run.kind]) {
-      if (!(await pathExists(`${root}/${file}`))) continue; // history.jsonl of a short run
-      const target = `${resultsDir}/${plan.name}/${run.id}/${file}`;
-      await mkdir(target.slice(0, target.lastIndexOf("/")), { recursive: true });
-      await copyFile(`${root}/${file}`, target);
-    }
+    await keepRunFiles(run, planOut, `${resultsDir}/${plan.name}`);
   }
   await atomicWrite(`${resultsDir}/${plan.name}.json`, JSON.stringify(results, null, 2) + "\n");
   await atomicWrite(`${resultsDir}/${plan.name}.md`, resultsMarkdown(results));

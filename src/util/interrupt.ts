@@ -144,13 +144,11 @@ function nextTurn(): Promise<void> {
  */
 export function watchInterrupts(label: string): Disposable {
   if (state.watchers === 0) {
+    const plan = parseSignalPlan(state.inProcessPlan ?? Deno.env.get(TEST_SIGNAL_ENV) ?? "");
     state.label = label;
     state.received = null;
     state.synthetic = state.inProcessPlan !== null;
-    state.plan = parseSignalPlan(state.inProcessPlan ?? Deno.env.get(TEST_SIGNAL_ENV) ?? "");
-    if (state.synthetic && state.plan.some((p) => p.signal === "SIGKILL")) {
-      throw new Error("planTestSignals: SIGKILL cannot be delivered in-process; use a subprocess");
-    }
+    state.plan = plan;
     state.counts.clear();
     for (const signal of INTERRUPT_SIGNALS) {
       const listener = () => onSignal(signal);
@@ -295,7 +293,7 @@ export function testSignalPoint(kind: SignalPointKind, step?: number): void {
     if (state.synthetic) {
       // A second signal would exit the process: an in-process plan stops at the first.
       if (state.received !== null) throw new Error("planTestSignals: one signal a run");
-      onSignal(next.signal as InterruptSignal); // SIGKILL was refused when the watch began
+      onSignal(next.signal as InterruptSignal); // planTestSignals refuses SIGKILL
       return;
     }
     state.selfSignalled = state.received === null && next.signal !== "SIGKILL";
@@ -316,7 +314,10 @@ export function testSignalPoint(kind: SignalPointKind, step?: number): void {
  * signals) use this; a real signal's delivery is tested in subprocesses.
  */
 export function planTestSignals(plan: string): Disposable {
-  parseSignalPlan(plan); // a bad plan fails here, not inside the run
+  // A bad plan fails here, not inside the run.
+  if (parseSignalPlan(plan).some((p) => p.signal === "SIGKILL")) {
+    throw new Error("planTestSignals: SIGKILL cannot be delivered in-process; use a subprocess");
+  }
   state.inProcessPlan = plan;
   return {
     [Symbol.dispose]() {
