@@ -24,9 +24,12 @@ import { LLVMPIPE_THREADS_ENV } from "../gpu/llvmpipe_threads.ts";
 /** One measured case. */
 export interface AccessCost {
   name: string;
-  /** Nanoseconds per invocation and iteration, the empty dispatch's fixed cost taken off. */
+  /** Wall-clock nanoseconds per invocation and iteration. */
   nsPerIteration: number;
-  /** The same less the empty loop's: the access (or block) itself. */
+  /**
+   * The same less the empty loop's, both less the empty dispatch's fixed cost: the access
+   * (or block) itself.
+   */
   nsAboveLoop: number;
   /** Multiply-adds an iteration does (register-block cases), for GMAC/s. */
   macsPerIteration?: number;
@@ -230,15 +233,17 @@ export async function measureAccessCosts(
     }
     const empty = gpu.kernel("bench_access:empty dispatch", () => EMPTY_WGSL);
     const t = await timer.time(() => gpu.dispatch(empty, [dst], [1], "bench access empty"), timing);
-    // The dispatch's fixed cost off first: cases of other step counts spread it differently.
+    const iterations = (c: Case) => GROUPS * WG * caseSteps(c);
+    // Per iteration above the empty loop's, each with the dispatch's fixed cost taken off
+    // first: cases of other step counts would spread it differently.
+    const work = (ms: number, c: Case) => ((ms - t.minMs) * 1e6) / iterations(c);
+    const loop = work(timed[0].ms, timed[0].c);
     const rows: AccessCost[] = timed.map(({ c, ms }) => ({
       name: c.name,
-      nsPerIteration: (Math.max(0, ms - t.minMs) * 1e6) / (GROUPS * WG * caseSteps(c)),
-      nsAboveLoop: 0,
+      nsPerIteration: (ms * 1e6) / iterations(c),
+      nsAboveLoop: work(ms, c) - loop,
       macsPerIteration: c.macs,
     }));
-    const loop = rows[0].nsPerIteration;
-    for (const r of rows) r.nsAboveLoop = r.nsPerIteration - loop;
     return { rows, emptyDispatchUs: t.minMs * 1000, threads: llvmpipeThreads() };
   } finally {
     await gpu.sync();
