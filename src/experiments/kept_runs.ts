@@ -35,6 +35,10 @@ export const KEPT_FILES = {
 /** The kept files of a search (what a `trainFrom` run's network comes with). */
 const SEARCH_FILES = KEPT_FILES["search-train"].filter((f) => f.startsWith("search/"));
 
+/** The folder of the run whose search a `trainFrom` run trains, inside `planDir`. */
+const sourceRoot = (planDir: string, run: { trainFrom: { run: string } }) =>
+  `${planDir}/${run.trainFrom.run}`;
+
 /** Copies those of `files` that exist under `from` to the same paths under `to`. */
 async function copyFiles(from: string, to: string, files: readonly string[]): Promise<void> {
   for (const file of files) {
@@ -61,11 +65,7 @@ export async function keepRunFiles(
     KEPT_FILES[run.kind],
   );
   if (isTrainFromRun(run)) {
-    await copyFiles(
-      `${planOut}/${run.trainFrom.run}`,
-      `${keptPlanDir}/${run.trainFrom.run}`,
-      SEARCH_FILES,
-    );
+    await copyFiles(sourceRoot(planOut, run), sourceRoot(keptPlanDir, run), SEARCH_FILES);
   }
 }
 
@@ -120,16 +120,11 @@ export async function restoreKeptRuns(
   // In plan order: a search is restored before the draw or training that reads its network.
   for (const run of await keptOnly(runs, planOut, keptPlanDir)) {
     const from = runLayout(keptPlanDir, run).root;
-    const to = runLayout(planOut, run).root;
+    const { root: to, network } = runLayout(planOut, run);
     await copyFiles(from, to, KEPT_FILES[run.kind]);
-    const network = runLayout(planOut, run).network;
     if (isTrainFromRun(run) && !(await pathExists(network))) {
       // Its source's search, kept with it, where the source has not finished here.
-      await copyFiles(
-        `${keptPlanDir}/${run.trainFrom.run}`,
-        `${planOut}/${run.trainFrom.run}`,
-        SEARCH_FILES,
-      );
+      await copyFiles(sourceRoot(keptPlanDir, run), sourceRoot(planOut, run), SEARCH_FILES);
     }
     await atomicWrite(
       `${to}/${RESTORED_MARKER}`,
