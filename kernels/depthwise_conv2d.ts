@@ -29,6 +29,7 @@
  */
 import type { KernelVariant } from "../src/gpu/device.ts";
 import { normalizedSourceWgsl, type SourceNorm, sourceNormBindingWgsl } from "./batch_norm.ts";
+import type { StripPartialsLayout } from "./bn_partial_stats.ts";
 import type { Grid1D } from "./common.ts";
 
 /** Shapes of one depthwise convolution. */
@@ -351,8 +352,12 @@ export function depthwiseConvWgsl(
   wg: number,
   norm?: SourceNorm,
   images = 1,
+  statistics?: StripPartialsLayout,
 ): string {
   if (norm && kind !== "forward") throw new Error("depthwiseConvWgsl: only the forward normalises");
+  if (statistics && kind !== "forward") {
+    throw new Error("depthwiseConvWgsl: only the forward writes statistics");
+  }
   if (g.n % images !== 0) {
     throw new Error(`depthwiseConvWgsl: ${images} images do not divide ${g.n}`);
   }
@@ -382,6 +387,7 @@ export function depthwiseConvWgsl(
     }
   }
   lines.push(...storeBlock(frame, tile));
+  if (statistics) lines.push(...blockStatisticsWgsl(tile));
   return `
 @group(0) @binding(0) var<storage, read> ${
     tile.vecLoad || tile.flatLoad ? "src4: array<vec4<f32>>" : "src: array<f32>"
@@ -391,6 +397,11 @@ export function depthwiseConvWgsl(
     tile.vecStore || tile.flatStore ? "dst4: array<vec4<f32>>" : "dst: array<f32>"
   };
 ${sourceNormBindingWgsl(norm, 3)}
+${
+    statistics
+      ? `@group(0) @binding(${norm ? 4 : 3}) var<storage, read_write> stats: array<f32>;`
+      : ""
+  }
 @compute @workgroup_size(${wg})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let gi = ${grid.index};
@@ -402,12 +413,52 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let wbase = ch * ${kk}u;
   ${head.join("\n  ")}
   ${blockSetup(frame, tile, bw)}
+  ${statistics ? "var stK = 0.0;\n  var sd = 0.0;\n  var sq = 0.0;" : ""}
   for (var e = 0u; e < ${images}u; e = e + 1u) {
     let plane = (n0 + e) * ${g.c}u + ch;
     ${planeBase(frame)}
     ${lines.join("\n    ")}
   }
+  ${statistics ? writeStatisticsWgsl(statistics, tile, images, bw * bh) : ""}
 }`;
+}
+
+/**
+ * The statistics epilogue of a forward block (for the batch norm that reads its
+ * output: kernels/bn_partial_stats.ts merges the partials instead of a pass over y).
+ * Each image's block adds its values' deviations from a shift, the first value the
+ * invocation produced (a sample of the channel, as the statistics pass shifts by one,
+ * so Σd² − (Σd)²/n does not cancel the way unshifted sums would).
+ */
+function blockStatisticsWgsl(tile: DepthwiseTile): string[] {
+  const lines = ["if (e == 0u) { stK = a0_0; }"];
+  for (let i = 0; i < tile.th; i++) {
+    for (let j = 0; j < tile.tw; j++) {
+      lines.push(`{ let d = a${i}_${j} - stK; sd = sd + d; sq = fma(d, d, sq); }`);
+    }
+  }
+  return lines;
+}
+
+/**
+ * Writes the invocation's partial: the mean and M2 of its `images` blocks, at strip
+ * (image group · blocks a plane + block) of its channel, in the layout the merge reads
+ * (vec4 over four channels: stats[quad·S + strip] the means, stats[(C/4 + quad)·S +
+ * strip] the M2s).
+ */
+function writeStatisticsWgsl(
+  layout: StripPartialsLayout,
+  tile: DepthwiseTile,
+  images: number,
+  blocks: number,
+): string {
+  const n = images * tile.th * tile.tw;
+  const { c, strips } = layout;
+  return `let strip = (n0 / ${images}u) * ${blocks}u + tt;
+  let dm = sd / ${n.toFixed(1)};
+  let lane = ch % 4u;
+  stats[((ch / 4u) * ${strips}u + strip) * 4u + lane] = stK + dm;
+  stats[((${c / 4}u + ch / 4u) * ${strips}u + strip) * 4u + lane] = max(sq - sd * dm, 0.0);`;
 }
 
 /** Guarded stores of the accumulators a{i}_{j} into the destination plane. */

@@ -7,12 +7,15 @@
  * stride 2, a partial channel block, a large offset (where E[x²] − E[x]² of unshifted
  * sums would lose the variance), and the fallbacks: channels not in vec4 quads, planes
  * under 7×7, the tiled kernels, eval mode, and partials freed before the batch norm ran.
+ * The depthwise forward's partials (one a lane, over its blocks of one or several
+ * images) are checked the same way.
  */
 import assert from "node:assert/strict";
 import { assertClose, gpuTest, toGpu } from "./_helpers.ts";
 import * as ref from "../src/reference/mod.ts";
 import { batchNormAct } from "../src/ops/batch_norm.ts";
 import { conv2d } from "../src/ops/conv2d.ts";
+import { depthwiseConv2d } from "../src/ops/depthwise_conv2d.ts";
 import { withKernelVariant } from "../src/ops/reduce.ts";
 import { stripPartialsOf } from "../src/ops/strip_partials.ts";
 import { backward, requireGrad } from "../src/tensor/autograd.ts";
@@ -23,9 +26,11 @@ import { Rng } from "../src/util/rng.ts";
 const rng = new Rng(41);
 
 interface Case {
-  /** Conv input [N, C, H, W], output channels, kernel, stride. */
+  /** Conv input [N, C, H, W], output channels (C for a depthwise conv), kernel, stride. */
   x: number[];
   co: number;
+  /** A depthwise conv (groups = C) instead of a dense one. */
+  depthwise?: boolean;
   k: number;
   stride: 1 | 2;
   /** Added to every input value (and so, through the weights, to every output). */
@@ -51,11 +56,28 @@ const cases: Case[] = [
   { x: [8, 8, 4, 4], co: 16, k: 1, stride: 1, offset: 0, partials: false },
 ];
 
+/**
+ * Depthwise convs: whole-row blocks (14×14, 28×28 → 14×14), whole-plane blocks (7×7
+ * and 5×5; at 64×64 and 64×128 several images a lane, whose partial spans them all),
+ * and the fallbacks: channels not in quads, blocks that overhang a 36-wide plane.
+ */
+const depthwiseCases: Case[] = [
+  { x: [4, 8, 14, 14], co: 8, k: 3, stride: 1, offset: 0, partials: true, depthwise: true },
+  { x: [2, 12, 28, 28], co: 12, k: 3, stride: 2, offset: 0.5, partials: true, depthwise: true },
+  { x: [3, 4, 5, 5], co: 4, k: 5, stride: 1, offset: 0, partials: true, depthwise: true },
+  { x: [64, 64, 7, 7], co: 64, k: 3, stride: 1, offset: 0, partials: true, depthwise: true },
+  { x: [64, 128, 4, 4], co: 128, k: 3, stride: 1, offset: 0, partials: true, depthwise: true },
+  { x: [4, 8, 14, 14], co: 8, k: 3, stride: 1, offset: 60, partials: true, depthwise: true },
+  { x: [2, 6, 14, 14], co: 6, k: 3, stride: 1, offset: 0, partials: false, depthwise: true },
+  { x: [2, 4, 36, 36], co: 4, k: 3, stride: 1, offset: 0, partials: false, depthwise: true },
+];
+
 /** The inputs of one case on the host: conv input and weights, BN's parameters. */
 function hostCase(c: Case) {
   const x = ref.randomHost(c.x, rng, 1);
   for (let i = 0; i < x.data.length; i++) x.data[i] = Math.fround(x.data[i] + c.offset);
-  const w = ref.randomHost([c.co, c.x[1], c.k, c.k], rng, 1 / Math.sqrt(c.x[1] * c.k * c.k));
+  const cin = c.depthwise ? 1 : c.x[1];
+  const w = ref.randomHost([c.co, cin, c.k, c.k], rng, 1 / Math.sqrt(cin * c.k * c.k));
   return {
     x,
     w,
@@ -91,7 +113,10 @@ async function runGpu(
   try {
     const out = withKernelVariant(variant, () =>
       tidy(() => {
-        const y = conv2d(x, w, { stride: c.stride, variant, statistics: opts.training });
+        const statistics = opts.training;
+        const y = c.depthwise
+          ? depthwiseConv2d(x, w, { stride: c.stride, statistics })
+          : conv2d(x, w, { stride: c.stride, variant, statistics });
         carried = stripPartialsOf(y) !== null;
         if (opts.freePartials) stripPartialsOf(y)?.stats.dispose();
         const z = batchNormAct(y, gamma, beta, runMean, runVar, { ...opts, act: "relu6" });
@@ -121,7 +146,7 @@ async function assertTrainingCase(
   freePartials = false,
 ): Promise<boolean> {
   const h = hostCase(c);
-  const conv = { stride: c.stride, groups: 1 };
+  const conv = { stride: c.stride, groups: c.depthwise ? c.x[1] : 1 };
   const eps = 1e-5;
   const momentum = 0.3;
   const y = ref.conv2d(h.x, h.w, conv);
@@ -133,7 +158,8 @@ async function assertTrainingCase(
   const bnGrads = ref.batchNorm2dBackward(y, h.gamma, bn.mean, bn.invStd, dz);
   const convGrads = ref.conv2dBackward(h.x, h.w, bnGrads.dx, conv);
   ref.updateRunningStats(h.runMean, h.runVar, bn.mean, bn.varUnbiased, momentum);
-  const what = `${variant} ${c.x} → ${c.co} k${c.k} s${c.stride} offset ${c.offset}`;
+  const what = `${variant} ${c.depthwise ? "depthwise " : ""}${c.x} → ${c.co} k${c.k} ` +
+    `s${c.stride} offset ${c.offset}`;
   assertClose(g.z, out.data, `output ${what}`);
   assertClose(g.rm, h.runMean.data, `running mean ${what}`);
   assertClose(g.rv, h.runVar.data, `running var ${what}`);
@@ -154,6 +180,20 @@ gpuTest(
     }
   },
 );
+
+gpuTest(
+  "depthwiseConv2d → batchNormAct: statistics from the blocks' partials match the reference",
+  async () => {
+    for (const c of depthwiseCases) {
+      const carried = await assertTrainingCase("register", c);
+      assert.equal(carried, c.partials, `partials written for depthwise ${c.x} k${c.k}`);
+    }
+  },
+);
+
+gpuTest("depthwiseConv2d → batchNormAct (tiled): no partials, the statistics pass", async () => {
+  assert.equal(await assertTrainingCase("tiled", depthwiseCases[0]), false);
+}, { slowOnGl: true });
 
 gpuTest("conv2d → batchNormAct: freed partials fall back to the statistics pass", async () => {
   assert.equal(await assertTrainingCase("register", cases[0], true), true);

@@ -49,9 +49,12 @@ export class InvertedResidual extends Module {
       // The expand layer's BN + activation are applied as the depthwise conv loads
       // its input (src/ops/bn_act_depthwise.ts), so their output is never written.
       const { conv, bn, act } = this.expand;
-      pre = bn.forwardActDepthwise(conv.forward(x, { statistics: bn.training }), act, dw.conv);
+      const statistics = dw.bn.training;
+      pre = bn.forwardActDepthwise(conv.forward(x, { statistics: bn.training }), act, dw.conv, {
+        statistics,
+      });
     } else {
-      pre = dw.conv.forward(x);
+      pre = dw.conv.forward(x, { statistics: dw.bn.training });
     }
     const p = this.project;
     const statistics = p.bn.training;

@@ -52,12 +52,12 @@ export class Conv2d extends Module {
   }
 
   /**
-   * `statistics`: a training-mode batch norm reads the output, so a dense conv writes
-   * its per-channel partials where it can (src/ops/strip_partials.ts).
+   * `statistics`: a training-mode batch norm reads the output, so the conv writes its
+   * per-channel partials where it can (src/ops/strip_partials.ts).
    */
   forward(x: Tensor, { statistics = false } = {}): Tensor {
     return this.depthwise
-      ? depthwiseConv2d(x, this.weight, { stride: this.stride })
+      ? depthwiseConv2d(x, this.weight, { stride: this.stride, statistics })
       : conv2d(x, this.weight, { stride: this.stride, statistics });
   }
 }
@@ -127,9 +127,14 @@ export class BatchNorm2d extends Module {
 
   /**
    * conv(act(bn(x))) for a depthwise `conv`, with act(bn(x)) never written (the
-   * same values and gradients as `conv.forward(this.forwardAct(x, act))`).
+   * same values and gradients as `conv.forward(this.forwardAct(x, act), {statistics})`).
    */
-  forwardActDepthwise(x: Tensor, act: Activation, conv: Conv2d): Tensor {
+  forwardActDepthwise(
+    x: Tensor,
+    act: Activation,
+    conv: Conv2d,
+    { statistics = false } = {},
+  ): Tensor {
     if (!conv.depthwise) throw new Error("BatchNorm2d.forwardActDepthwise: conv is not depthwise");
     return this.withCollector((momentum) =>
       bnActDepthwiseConv2d(
@@ -139,7 +144,14 @@ export class BatchNorm2d extends Module {
         this.runningMean,
         this.runningVar,
         conv.weight,
-        { training: this.training, momentum, eps: this.eps, act, stride: conv.stride },
+        {
+          training: this.training,
+          momentum,
+          eps: this.eps,
+          act,
+          stride: conv.stride,
+          statistics,
+        },
       )
     );
   }

@@ -41,7 +41,7 @@ export function bnActDepthwiseConv2d(
   const bn = bnChannelRecords(x, gamma, beta, runningMean, runningVar, opts);
   const norm = { act: opts.act, chan: bn.chan };
   const dw = { stride: opts.stride };
-  const y = depthwiseConv2dForward(x, w, dw, undefined, norm);
+  const y = depthwiseConv2dForward(x, w, { ...dw, statistics: opts.statistics }, undefined, norm);
   const op = `${bn.op}→depthwiseConv2d`;
   return record(y, op, [x, gamma, beta, w], (dy) => {
     const needsBn = x.requiresGrad || gamma.requiresGrad || beta.requiresGrad;
