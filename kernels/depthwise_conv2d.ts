@@ -21,7 +21,9 @@
  * shift[c]) from the channel records `chan[c] = (scale, shift, …)` of
  * kernels/batch_norm.ts, and padding stays 0. The normalised activation is then never
  * written: on llvmpipe a storage access costs as much as ~100 multiply-adds, and the
- * pass that wrote it read and wrote every element.
+ * pass that wrote it read and wrote every element. Likewise the forward can write its
+ * own output's batch-norm statistics partials as it stores each block
+ * (`blockStatisticsWgsl`), so the batch norm that follows does not read the output again.
  * The same register form serves llvmpipe and GPUs for forward and input gradient
  * (the op picks smaller blocks for GPUs; halos come from L1 there). The weight
  * gradient's split differs: per-lane partials on llvmpipe (no barriers; neighbouring
