@@ -26,6 +26,7 @@ import {
 import type { LatencyBenchOptions } from "../src/bench/latency_sections.ts";
 import type { SupernetPathOptions } from "../src/bench/supernet_path.ts";
 import type { ForwardPassOptions } from "../src/bench/forward_pass.ts";
+import type { TrainNetwork } from "../src/bench/train_step.ts";
 import { type BenchOptions, runBench } from "../src/bench/runner.ts";
 import { defaultCachePath } from "../src/latency/cache.ts";
 import { loadTarget } from "../src/space/load.ts";
@@ -108,6 +109,16 @@ async function forwardPassOptions(
   };
 }
 
+/** The training section's network: `--train-arch` loaded (a bad one fails first), else none. */
+async function trainNetwork(request: BenchRequest): Promise<TrainNetwork | undefined> {
+  if (request.trainArch === null || !request.sections.includes("train")) return undefined;
+  const loaded = await loadTarget(request.trainArch);
+  if (loaded.kind !== "network") {
+    throw new Error(`--train-arch ${request.trainArch} is a search space, not a network`);
+  }
+  return { spec: loaded.spec, source: request.trainArch };
+}
+
 /** The access costs of a bench JSON (its `access`), or of a bare access-costs object. */
 async function readAccessCosts(path: string): Promise<{ costs: AccessCosts; source: string }> {
   const json = JSON.parse(await Deno.readTextFile(path));
@@ -130,6 +141,7 @@ async function benchOptions(request: BenchRequest): Promise<BenchOptions> {
     mbv2Batch: request.mbv2Batch ?? undefined,
     trainBatch: request.trainBatch,
     trainWidth: request.trainWidth,
+    trainNetwork: await trainNetwork(request),
     reps: request.reps,
     warmup: request.warmup,
     profileSteps: request.profileSteps,

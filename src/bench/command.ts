@@ -32,6 +32,8 @@ export interface BenchRequest {
   readonly mbv2Batch: number | null;
   readonly trainBatch: number;
   readonly trainWidth: number;
+  /** The training section's network instead of MobileNetV2 at `trainWidth`; null: that. */
+  readonly trainArch: string | null;
   readonly reps: number;
   readonly warmup: number;
   readonly profileSteps: number;
@@ -62,6 +64,7 @@ export const DEFAULT_BENCH: BenchRequest = {
   mbv2Batch: null,
   trainBatch: 64,
   trainWidth: 0.5, // 12.9M MAdds, the closest to the PyTorch yardstick's 12.2M
+  trainArch: null,
   reps: 5,
   warmup: 1,
   profileSteps: 5,
@@ -132,6 +135,16 @@ export const BENCH_COMMAND: cli.ConfigCommand<BenchRequest> = {
       { min: 0.01, max: 4 },
       "MobileNetV2 width of the training network (0.5: 12.9M MAdds, the closest to the\n" +
         "PyTorch reference's 12.2M; 1.0 is mobilenetv2-28)",
+    ),
+    "train-arch": optional(
+      text(
+        "trainArch",
+        "NET",
+        "train section: the network to time instead of MobileNetV2 (a network.json, a\n" +
+          "net.config or a built-in such as mobilenetv2-28); the floor table is for\n" +
+          "networks of inverted-residual blocks only",
+      ),
+      "MobileNetV2 at --train-width",
     ),
     reps: num("reps", "N", { integer: true, min: 5 }, "timed repetitions, ≥ 5"),
     warmup: num("warmup", "N", COUNT, "warm-up repetitions"),
@@ -262,6 +275,12 @@ export function parseBenchArgs(args: readonly string[]): BenchRequest {
   }
   if (request.accessCosts !== null && !has("train")) {
     throw new Error("--access-costs needs --sections train");
+  }
+  if (request.trainArch !== null && !has("train")) {
+    throw new Error("--train-arch needs --sections train");
+  }
+  if (request.trainArch !== null && given["train-width"] !== undefined) {
+    throw new Error("--train-arch and --train-width are two networks; give one");
   }
   if (request.space !== null && !SPACE_SECTIONS.some(has)) {
     throw new Error(

@@ -35,7 +35,7 @@ import {
 } from "./report.ts";
 import { fmt } from "../report/text_table.ts";
 import { type AccessCosts, measureAccessCosts } from "./access_costs.ts";
-import { compareWithFloor, stepWork, unitCosts, withStep } from "./step_floor.ts";
+import { compareWithFloor, floorModels, stepWork, unitCosts, withStep } from "./step_floor.ts";
 import {
   type ConvShape,
   dedupeShapes,
@@ -56,7 +56,7 @@ import {
   type TimingOptions,
 } from "../gpu/timing.ts";
 import type { SectionName } from "./sections.ts";
-import { benchTrainStep, trainNetworkSpec } from "./train_step.ts";
+import { benchTrainStep, type TrainNetwork, trainNetworkSpec } from "./train_step.ts";
 import { benchSupernetPath, type SupernetPathOptions } from "./supernet_path.ts";
 import { supernetPathText } from "./supernet_path_report.ts";
 import { benchForwardPass, type ForwardPassOptions } from "./forward_pass.ts";
@@ -69,6 +69,8 @@ export interface BenchOptions {
   mbv2Batch?: number;
   trainBatch: number;
   trainWidth: number;
+  /** `--train-arch`: the training section's network instead of MobileNetV2. */
+  trainNetwork?: TrainNetwork;
   reps: number;
   warmup: number;
   /** Training steps profiled per dispatch (the train section's table takes minima over them). */
@@ -461,6 +463,7 @@ const SECTIONS: Readonly<Record<SectionName, (ctx: Context) => Promise<void>>> =
     const train = await benchTrainStep(gpu, {
       batch: opts.trainBatch,
       width: opts.trainWidth,
+      network: opts.trainNetwork,
       reps: opts.reps,
       warmup: Math.max(2, opts.warmup), // the first step compiles every pipeline
       minRepMs: 1000,
@@ -471,10 +474,12 @@ const SECTIONS: Readonly<Record<SectionName, (ctx: Context) => Promise<void>>> =
     const access = report.access
       ? { costs: report.access, source: "this run's access section" }
       : opts.accessCosts;
-    if (access && train.ops.length) {
+    const spec = opts.trainNetwork?.spec ?? trainNetworkSpec(opts.trainWidth);
+    const modelled = floorModels(spec);
+    if (access && train.ops.length && modelled) {
       train.floor = withStep(
         compareWithFloor(
-          stepWork(trainNetworkSpec(opts.trainWidth), opts.trainBatch),
+          stepWork(spec, opts.trainBatch),
           unitCosts(access.costs, navigator.hardwareConcurrency || 1),
           train.ops,
           access.source,
@@ -484,6 +489,11 @@ const SECTIONS: Readonly<Record<SectionName, (ctx: Context) => Promise<void>>> =
         train.stepParts,
         train.profiledStepMs,
       );
+    } else if (!modelled) {
+      train.note = [
+        train.note,
+        "floor: modelled for networks of inverted-residual blocks only (this one has cells)",
+      ].filter(Boolean).join("; ");
     } else if (!access) {
       train.note = [
         train.note,
@@ -492,7 +502,11 @@ const SECTIONS: Readonly<Record<SectionName, (ctx: Context) => Promise<void>>> =
       ].filter(Boolean).join("; ");
     }
     report.train = train;
-    out.print(`\n== training step: MobileNetV2-style, 28×28, batch ${opts.trainBatch} ==`);
+    const { size, channels } = spec.input;
+    const what = opts.trainNetwork ? opts.trainNetwork.source : "MobileNetV2-style";
+    out.print(
+      `\n== training step: ${what}, ${size}×${size}×${channels}, batch ${opts.trainBatch} ==`,
+    );
     out.print(trainText(train));
   },
 

@@ -196,6 +196,14 @@ function bnWork(s: ConvShape, normaliseFused: boolean): FloorWork {
 }
 
 /**
+ * Whether `stepWork` models `spec`'s step: its passes are those of inverted-residual
+ * blocks (and skipped layers); a cell's node sums, products and shared inputs are not.
+ */
+export function floorModels(spec: NetworkSpec): boolean {
+  return spec.blocks.every((b) => b.type === "inverted_residual" || b.type === "zero");
+}
+
+/**
  * Every piece of work of one SGD training step of `spec` at `batch`: convs, their
  * batch norms, residual adds (forward add, backward accumulate), global pooling, the
  * classifier, and the optimizer (read weight, gradient, momentum; write weight,

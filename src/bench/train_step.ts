@@ -35,10 +35,19 @@ export const PYTORCH_REFERENCE = {
   madds: 12.2e6,
 };
 
+/** A network given to the training section instead of MobileNetV2 (`--train-arch`). */
+export interface TrainNetwork {
+  spec: NetworkSpec;
+  /** How it was given (a file or a built-in's name). */
+  source: string;
+}
+
 export interface TrainBenchOptions {
   batch: number;
   /** MobileNetV2 width multiplier (0.5: 12.9M MAdds, the nearest to the reference's 12.2M). */
   width: number;
+  /** Another network to time instead (its own input size, channels and classes). */
+  network?: TrainNetwork;
   reps: number;
   warmup: number;
   /** A repetition runs enough steps to last this long. */
@@ -79,7 +88,7 @@ export async function benchTrainStep(
   opts: TrainBenchOptions,
   log: (line: string) => void,
 ): Promise<TrainResult> {
-  const spec = trainNetworkSpec(opts.width);
+  const spec = opts.network?.spec ?? trainNetworkSpec(opts.width);
   const count = countNetwork(spec);
   const rng = new Rng(opts.seed);
   const net = buildNetwork(spec, rng);
@@ -88,12 +97,16 @@ export async function benchTrainStep(
     momentum: 0.9,
     nesterov: true,
   });
-  const pixels = opts.batch * 28 * 28;
+  const { channels, size } = spec.input;
+  const pixels = opts.batch * channels * size * size;
   const images = new Float32Array(pixels);
   for (let i = 0; i < pixels; i++) images[i] = rng.uniform(-1, 1);
   const labels = new Int32Array(opts.batch);
-  for (let i = 0; i < opts.batch; i++) labels[i] = rng.int(10);
-  const x = fromArray([opts.batch, 1, 28, 28], images, { name: "bench.images", persistent: true });
+  for (let i = 0; i < opts.batch; i++) labels[i] = rng.int(spec.classes);
+  const x = fromArray([opts.batch, channels, size, size], images, {
+    name: "bench.images",
+    persistent: true,
+  });
   const y = fromArray([opts.batch], labels, { name: "bench.labels", persistent: true });
   const step = () =>
     tidy(() => {
@@ -146,11 +159,12 @@ export async function benchTrainStep(
     const ips = imagesPerSecond(opts.batch, stepMedianMs);
     const result: TrainResult = {
       network: spec.name,
-      description: `${spec.name} (MobileNetV2 width ${opts.width}, 28×28×1, stem stride 1, ` +
-        `${(count.total.madds / 1e6).toFixed(1)}M MAdds, ${
-          (count.total.weights / 1e6).toFixed(2)
-        }M ` +
-        `weights), SGD Nesterov momentum 0.9, softmax cross-entropy`,
+      ...(opts.network ? { arch: opts.network.source } : {}),
+      description: `${spec.name} (${
+        opts.network ? opts.network.source : `MobileNetV2 width ${opts.width}, stem stride 1`
+      }, ${size}×${size}×${channels}, ${(count.total.madds / 1e6).toFixed(1)}M MAdds, ${
+        (count.total.weights / 1e6).toFixed(2)
+      }M weights), SGD Nesterov momentum 0.9, softmax cross-entropy`,
       madds: count.total.madds,
       weights: count.total.weights,
       batch: opts.batch,
