@@ -4,7 +4,12 @@
  * every k both have. Prints a markdown table; `--out BASE` also writes BASE.md and
  * BASE.json.
  */
-import { benchFigures, pairedFiguresMarkdown, pairFigures } from "../src/bench/bench_pairs.ts";
+import {
+  benchFigures,
+  pairedFiguresMarkdown,
+  pairFigures,
+  withSum,
+} from "../src/bench/bench_pairs.ts";
 import { atomicWrite } from "../src/util/atomic_write.ts";
 import { parseCli, runCli } from "./_cli.ts";
 
@@ -33,6 +38,12 @@ const BENCH_PAIRS = {
       arg: "REGEX",
       help: "only the figures whose name matches (e.g. 'floor|step')",
     },
+    sum: {
+      type: "string",
+      arg: "NAME=REGEX",
+      help: "add the figure 'sum: NAME', each run's total of the ms figures matching REGEX\n" +
+        "(e.g. 'dw+stats=kernel (dwconv_forward|bn_stats|bn_stats_partials),')",
+    },
     out: { type: "string", arg: "BASE", help: "also write BASE.md and BASE.json" },
   },
 } as const;
@@ -48,14 +59,29 @@ async function runNumbers(dir: string, prefix: string): Promise<Set<number>> {
   return found;
 }
 
-async function readFigures(file: string) {
+async function readFigures(file: string, sum?: { name: string; pattern: RegExp }) {
   let json: unknown;
   try {
     json = JSON.parse(await Deno.readTextFile(file));
   } catch (err) {
     throw new Error(`${file}: ${(err as Error).message}`);
   }
-  return benchFigures(json, file);
+  const figures = benchFigures(json, file);
+  return sum ? withSum(figures, sum.name, sum.pattern) : figures;
+}
+
+/** `--sum NAME=REGEX`, read. */
+function parseSum(text: string | undefined): { name: string; pattern: RegExp } | undefined {
+  if (text === undefined) return undefined;
+  const at = text.indexOf("=");
+  if (at <= 0 || at === text.length - 1) {
+    throw new Error(`--sum ${text}: give NAME=REGEX, e.g. 'dw=kernel dwconv'`);
+  }
+  try {
+    return { name: text.slice(0, at), pattern: new RegExp(text.slice(at + 1)) };
+  } catch (err) {
+    throw new Error(`--sum ${text}: ${(err as Error).message}`);
+  }
 }
 
 await runCli("bench-pairs", async () => {
@@ -70,6 +96,7 @@ await runCli("bench-pairs", async () => {
   } catch (err) {
     throw new Error(`--figures ${values.figures}: ${(err as Error).message}`);
   }
+  const sum = parseSum(values.sum);
   const [b, a] = await Promise.all([runNumbers(dir, before), runNumbers(dir, after)]).catch(
     (err) => {
       throw new Error(`${dir}: ${(err as Error).message}`);
@@ -83,8 +110,8 @@ await runCli("bench-pairs", async () => {
     );
   }
   const figures = pairFigures(
-    await Promise.all(ks.map((k) => readFigures(`${dir}/${before}_${k}.json`))),
-    await Promise.all(ks.map((k) => readFigures(`${dir}/${after}_${k}.json`))),
+    await Promise.all(ks.map((k) => readFigures(`${dir}/${before}_${k}.json`, sum))),
+    await Promise.all(ks.map((k) => readFigures(`${dir}/${after}_${k}.json`, sum))),
   ).filter((f) => !keep || keep.test(f.name));
   const header = `${after} − ${before}, ${ks.length} pairs (k = ${ks.join(", ")}) in ${dir}` +
     (unpaired.length

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { benchFigures, pairedFiguresMarkdown, pairFigures } from "../src/bench/bench_pairs.ts";
+import {
+  benchFigures,
+  pairedFiguresMarkdown,
+  pairFigures,
+  withSum,
+} from "../src/bench/bench_pairs.ts";
 
 /** A bench JSON's train section as `deno task bench --sections access,train` writes it. */
 function trainJson(stepMs: number, depthwiseMs: number, withNormalise: boolean) {
@@ -109,4 +114,15 @@ Deno.test("deno task bench-pairs: one line naming what is missing", async () => 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("bench pairs: --sum adds each run's total of the matching ms figures", () => {
+  const figures = benchFigures(trainJson(300, 20, true), "b");
+  const summed = withSum(figures, "dw+bn", /kernel (dwconv_forward|bn_normalize),/);
+  assert.deepEqual(summed.slice(0, figures.length), figures);
+  assert.deepEqual(summed.at(-1), { name: "sum: dw+bn, ms", value: 25 });
+  // A kernel a run lacks adds nothing; ratios (not ms figures) never count.
+  const without = withSum(benchFigures(trainJson(300, 20, false), "a"), "dw+bn", /dwconv|bn_/);
+  assert.equal(without.at(-1)!.value, 20);
+  assert.equal(withSum(figures, "ratios", /÷/).at(-1)!.value, 0);
 });

@@ -105,6 +105,20 @@ export function benchFigures(json: unknown, file: string): BenchFigure[] {
   return figures;
 }
 
+/**
+ * `figures` with one more: `sum: NAME, ms`, the total of the ms figures whose name matches
+ * `pattern` (a kernel a run lacks adds 0). It pairs like any figure, so a change that moves
+ * time from one kernel to another is judged by what it does to their sum.
+ */
+export function withSum(
+  figures: readonly BenchFigure[],
+  name: string,
+  pattern: RegExp,
+): BenchFigure[] {
+  const parts = figures.filter((f) => f.name.endsWith(", ms") && pattern.test(f.name));
+  return [...figures, { name: `sum: ${name}, ms`, value: parts.reduce((t, f) => t + f.value, 0) }];
+}
+
 /** One figure across the pairs: each form's values in pair order, and their statistics. */
 export interface PairedFigure {
   readonly name: string;
