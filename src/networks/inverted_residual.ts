@@ -45,16 +45,15 @@ export class InvertedResidual extends Module {
   forward(x: Tensor): Tensor {
     const dw = this.depthwise;
     let pre: Tensor; // the depthwise conv's output, before its BN
+    const dwStatistics = { statistics: dw.bn.training };
     if (this.expand) {
       // The expand layer's BN + activation are applied as the depthwise conv loads
       // its input (src/ops/bn_act_depthwise.ts), so their output is never written.
       const { conv, bn, act } = this.expand;
-      const statistics = dw.bn.training;
-      pre = bn.forwardActDepthwise(conv.forward(x, { statistics: bn.training }), act, dw.conv, {
-        statistics,
-      });
+      const expanded = conv.forward(x, { statistics: bn.training });
+      pre = bn.forwardActDepthwise(expanded, act, dw.conv, dwStatistics);
     } else {
-      pre = dw.conv.forward(x, { statistics: dw.bn.training });
+      pre = dw.conv.forward(x, dwStatistics);
     }
     const p = this.project;
     const statistics = p.bn.training;

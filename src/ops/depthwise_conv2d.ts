@@ -225,8 +225,11 @@ function runConv(
   const layout = statistics && kind === "forward"
     ? statisticsLayout(g, tile, images, variant)
     : null;
-  const stats = layout ? empty([2 * g.c * layout.strips], { name: "dwconv.stats" }) : null;
-  if (layout && stats) attachStripPartials(dst, { stats, ...layout });
+  let stats: Tensor | null = null;
+  if (layout) {
+    stats = empty([2 * g.c * layout.strips], { name: "dwconv.stats" });
+    attachStripPartials(dst, { stats, ...layout });
+  }
   const grid = grid1D(Math.ceil(g.n / images) * g.c * bw * bh, WG);
   const k = gpu.kernel(
     `dwconv_${kind}:${geometryKey(g)}:${tileKey(tile)}:i${images}${normKey(norm)}` +
