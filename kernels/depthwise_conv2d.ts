@@ -355,6 +355,7 @@ export function depthwiseConvWgsl(
   norm?: SourceNorm,
   images = 1,
   statistics?: StripPartialsLayout,
+  accumulate = false,
 ): string {
   if (norm && kind !== "forward") throw new Error("depthwiseConvWgsl: only the forward normalises");
   if (statistics && kind !== "forward") {
@@ -388,7 +389,7 @@ export function depthwiseConvWgsl(
       if (x) lines.push(`a${c.i}_${c.j} = fma(${x}, w${c.tap}, a${c.i}_${c.j});`);
     }
   }
-  lines.push(...storeBlock(frame, tile));
+  lines.push(...storeBlock(frame, tile, accumulate));
   if (statistics) lines.push(...blockStatisticsWgsl(tile));
   return `
 @group(0) @binding(0) var<storage, read> ${
@@ -463,16 +464,20 @@ function writeStatisticsWgsl(
   stats[((${c / 4}u + ch / 4u) * ${strips}u + strip) * 4u + lane] = max(sq - sd * dm, 0.0);`;
 }
 
-/** Guarded stores of the accumulators a{i}_{j} into the destination plane. */
-function storeBlock(frame: TileFrame, tile: DepthwiseTile): string[] {
+/**
+ * Guarded stores of the accumulators a{i}_{j} into the destination plane; with
+ * `accumulate`, added to what the destination holds.
+ */
+function storeBlock(frame: TileFrame, tile: DepthwiseTile, accumulate: boolean): string[] {
   const lines = [`let dbase = i32(plane * ${frame.dstH * frame.dstW}u);`];
+  const put = (d: string, value: string) => `${d} = ${accumulate ? `${d} + ` : ""}${value};`;
   if (tile.flatStore) {
     // Whole rows, 4-aligned: the block is th·W contiguous values.
     const acc = (f: number) => `a${Math.floor(f / frame.dstW)}_${f % frame.dstW}`;
     lines.push(`let dq = (dbase + r0 * ${frame.dstW}) / 4;`);
     for (let q = 0; q < (tile.th * frame.dstW) / 4; q++) {
       const v = [0, 1, 2, 3].map((e) => acc(4 * q + e)).join(", ");
-      lines.push(`dst4[u32(dq + ${q})] = vec4<f32>(${v});`);
+      lines.push(put(`dst4[u32(dq + ${q})]`, `vec4<f32>(${v})`));
     }
     return lines;
   }
@@ -488,8 +493,8 @@ function storeBlock(frame: TileFrame, tile: DepthwiseTile): string[] {
         ? `vec4<f32>(a${i}_${j}, a${i}_${j + 1}, a${i}_${j + 2}, a${i}_${j + 3})`
         : `a${i}_${j}`;
       const store = tile.vecStore
-        ? `dst4[u32((${at}) / 4 + ${j / 4})] = ${value};`
-        : `dst[u32(${at} + ${j})] = ${value};`;
+        ? put(`dst4[u32((${at}) / 4 + ${j / 4})]`, value)
+        : put(`dst[u32(${at} + ${j})]`, value);
       lines.push(conds.length ? `if (${conds.join(" && ")}) { ${store} }` : store);
     }
   }

@@ -259,8 +259,12 @@ const STATISTICS_MIN_PLANE = 49;
 
 const stripPlans = new Map<string, StripPlan>();
 
+/**
+ * The strip dispatches of a forward or an input gradient. `kind` "dx+" is the input
+ * gradient added into an existing tensor (every chunk adds its part into dst).
+ */
 function stripPlan(
-  kind: "fwd" | "dx",
+  kind: "fwd" | "dx" | "dx+",
   g: ConvShape,
   norm?: NormalizedSource,
   statistics = false,
@@ -272,6 +276,11 @@ function stripPlan(
     ? [{ ...forwardStripSpec(g), ...(norm ? { norm: norm.act } : {}) }]
     : inputGradStripSpecs(g);
   let chunked: StripConvSpec[][] = specs.map((s) => chunkByUniform(s));
+  if (kind === "dx+") {
+    // Rows no tap reaches (a 1×1 stride-2 conv's odd rows) would add zeros: skipped.
+    chunked = chunked.filter((chunks) => chunks[0].rowTaps.count > 0)
+      .map((chunks) => chunks.map((s) => ({ ...s, accumulate: true })));
+  }
   const withStats = statistics && kind === "fwd" && statisticsFit(g, chunked[0]);
   if (withStats) chunked = chunked.map((chunks) => chunks.map((s) => ({ ...s, statistics: true })));
   const dispatches = chunked[0].map((_, ci) =>
@@ -451,7 +460,7 @@ export function conv2dWithInputGrad(
   variant?: KernelVariant,
   norm?: NormalizedSource,
   statistics = false,
-): { y: Tensor; inputGrad: (dy: Tensor) => Tensor } {
+): { y: Tensor; inputGrad: (dy: Tensor, into?: Tensor) => Tensor } {
   if (pickVariant(variant) === "tiled") {
     return {
       y: conv2dForward(x, w, stride, variant, norm, statistics),
@@ -467,14 +476,25 @@ export function conv2dWithInputGrad(
   const label = `conv2d ${x.describe()} ${w.describe()} s${stride}`;
   runStrips(fwd, x, packed, y, label, norm, statisticsPartials(fwd, y));
   packed.dispose();
-  const inputGrad = (dy: Tensor) => {
+  const inputGrad = (dy: Tensor, into?: Tensor) => {
     checkInputGradShapes(g, dy, x.shape, w.shape);
-    const out = empty(x.shape, { name: "conv2d.dx" });
-    runStrips(dx, dy, packedT, out, `conv2d dx ${dy.describe()} ${w.describe()} s${stride}`);
+    if (into) checkInto(into, x.shape);
+    const out = into ?? empty(x.shape, { name: "conv2d.dx" });
+    const plan = into ? stripPlan("dx+", g) : dx;
+    runStrips(plan, dy, packedT, out, `conv2d dx ${dy.describe()} ${w.describe()} s${stride}`);
     packedT.dispose();
     return out;
   };
   return { y, inputGrad };
+}
+
+/** A tensor the input gradient adds into must have the input's shape. */
+function checkInto(into: Tensor, xShape: readonly number[]): void {
+  if (!sameShape(into.shape, xShape)) {
+    throw new Error(
+      `conv2d input gradient: cannot add into ${shapeStr(into.shape)}, x is ${shapeStr(xShape)}`,
+    );
+  }
 }
 
 function checkInputGradShapes(
@@ -578,8 +598,8 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions): Tensor {
   conv2dGeometry("conv2d", x.shape, w.shape, stride, opts.groups ?? 1);
   if (x.requiresGrad && pickVariant(variant) === "register") {
     const { y, inputGrad } = conv2dWithInputGrad(x, w, stride, variant, undefined, statistics);
-    return record(y, "conv2d", [x, w], (dy) => [
-      inputGrad(dy),
+    return record(y, "conv2d", [x, w], (dy, into) => [
+      inputGrad(dy, into[0]),
       w.requiresGrad ? conv2dBackwardWeight(x, dy, w.shape, stride, variant) : null,
     ]);
   }

@@ -215,10 +215,21 @@ function runConv(
   tile: DepthwiseTile,
   norm?: NormalizedSource,
   statistics = false,
+  into?: Tensor,
 ): Tensor {
   const gpu = engine.gpu;
   const [dstH, dstW] = kind === "forward" ? [g.ho, g.wo] : [g.h, g.w];
-  const dst = empty([g.n, g.c, dstH, dstW], { name: kind === "forward" ? "dwconv" : "dwconv.dx" });
+  if (
+    into && (into.shape.length !== 4 || into.shape.some((d, i) => d !== [g.n, g.c, dstH, dstW][i]))
+  ) {
+    throw new Error(
+      `depthwiseConv2d ${kind}: cannot add into ${shapeStr(into.shape)}, the output is ${
+        shapeStr([g.n, g.c, dstH, dstW])
+      }`,
+    );
+  }
+  const dst = into ??
+    empty([g.n, g.c, dstH, dstW], { name: kind === "forward" ? "dwconv" : "dwconv.dx" });
   const [bw, bh] = blockCounts(dstH, dstW, tile);
   const variant = kernelVariant();
   const images = imagesPerInvocation(g, bw * bh, variant);
@@ -233,8 +244,8 @@ function runConv(
   const grid = grid1D(Math.ceil(g.n / images) * g.c * bw * bh, WG);
   const k = gpu.kernel(
     `dwconv_${kind}:${geometryKey(g)}:${tileKey(tile)}:i${images}${normKey(norm)}` +
-      (layout ? ":stats" : ""),
-    () => depthwiseConvWgsl(g, kind, tile, grid, WG, norm, images, layout ?? undefined),
+      (layout ? ":stats" : "") + (into ? ":add" : ""),
+    () => depthwiseConvWgsl(g, kind, tile, grid, WG, norm, images, layout ?? undefined, !!into),
   );
   gpu.dispatch(
     k,
@@ -297,18 +308,23 @@ export function depthwiseConv2dForward(
   return runConv("forward", g, x, w, t, norm, opts.statistics);
 }
 
-/** dx from dy [N, C, Ho, Wo] and w; `xShape` is the forward input's shape. */
+/**
+ * dx from dy [N, C, Ho, Wo] and w; `xShape` is the forward input's shape. With `into`,
+ * dx is added into that tensor (of x's shape), which is returned.
+ */
 export function depthwiseConv2dBackwardInput(
   dy: Tensor,
   w: Tensor,
   xShape: readonly number[],
   opts: DepthwiseOptions = {},
   tile?: DepthwiseTile,
+  into?: Tensor,
 ): Tensor {
   checkF32("depthwiseConv2d backward", dy, w);
   const g = depthwiseGeometry(xShape, w.shape, opts);
   checkDy(g, dy);
-  return runConv("inputGrad", g, dy, w, tile ?? depthwiseTile(g, "inputGrad", kernelVariant()));
+  const t = tile ?? depthwiseTile(g, "inputGrad", kernelVariant());
+  return runConv("inputGrad", g, dy, w, t, undefined, false, into);
 }
 
 function checkDy(g: DepthwiseGeometry, dy: Tensor): void {
@@ -410,8 +426,10 @@ export function depthwiseConv2dBackwardWeight(
 export function depthwiseConv2d(x: Tensor, w: Tensor, opts: DepthwiseOptions = {}): Tensor {
   const y = depthwiseConv2dForward(x, w, opts);
   const stride = { stride: opts.stride };
-  return record(y, "depthwiseConv2d", [x, w], (dy) => [
-    x.requiresGrad ? depthwiseConv2dBackwardInput(dy, w, x.shape, stride) : null,
+  return record(y, "depthwiseConv2d", [x, w], (dy, into) => [
+    x.requiresGrad
+      ? depthwiseConv2dBackwardInput(dy, w, x.shape, stride, undefined, into[0])
+      : null,
     w.requiresGrad ? depthwiseConv2dBackwardWeight(x, dy, w.shape, stride) : null,
   ]);
 }

@@ -16,7 +16,7 @@ export function record(
   output: Tensor,
   op: string,
   inputs: readonly Tensor[],
-  backward: (gradOutput: Tensor) => readonly (Tensor | null)[],
+  backward: GradNode["backward"],
 ): Tensor {
   if (!engine.gradEnabled || !inputs.some((t) => t.requiresGrad)) return output;
   const node: GradNode = { op, inputs, backward };
@@ -67,10 +67,21 @@ export function backward(root: Tensor, seed?: Tensor): void {
         drop(g);
         continue;
       }
-      const inputGrads = t.node.backward(g);
-      t.node.inputs.forEach((input, k) => {
+      const inputs = t.node.inputs;
+      // A gradient this backward may add into in place: summed already, held by
+      // nothing else, and for an input the op takes once.
+      const into = inputs.map((input, k) => {
+        const prev = grads.get(input);
+        const owned = prev && refs.get(prev) === 1 && !prev.persistent && prev !== g;
+        return owned && inputs.indexOf(input) === k && inputs.lastIndexOf(input) === k
+          ? prev
+          : undefined;
+      });
+      const inputGrads = t.node.backward(g, into);
+      inputs.forEach((input, k) => {
         const gi = inputGrads[k];
         if (!gi || !input.requiresGrad) return;
+        if (gi === into[k]) return; // added in place
         let prev = grads.get(input);
         if (!prev) {
           grads.set(input, gi);

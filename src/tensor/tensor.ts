@@ -12,7 +12,12 @@ export type DType = "f32" | "i32";
 export interface GradNode {
   readonly op: string;
   readonly inputs: readonly Tensor[];
-  backward(gradOutput: Tensor): readonly (Tensor | null)[];
+  /**
+   * ∂L/∂output → ∂L/∂inputs. `into[k]`, where set, is the gradient already summed for
+   * input k; an op that can add its own into it in place (the dx of a conv, in the
+   * conv's store) returns that same tensor, which saves autograd a pass that adds two.
+   */
+  backward(gradOutput: Tensor, into: readonly (Tensor | undefined)[]): readonly (Tensor | null)[];
 }
 
 let nextTensorId = 1;
