@@ -79,56 +79,22 @@ function referenceGradient(
   return sum;
 }
 
+const dense = (k: number, stride: 1 | 2, co: number): Reader => ({ kind: "dense", k, stride, co });
+const depthwise = (k: number, stride: 1 | 2): Reader => ({ kind: "depthwise", k, stride });
+
 const CASES: { x: [number, number, number, number]; readers: Reader[] }[] = [
   // dense dx into dense dx: 1×1 (flat strips), 3×3 stride 2 (one dispatch per row parity)
-  {
-    x: [2, 8, 8, 8],
-    readers: [{ kind: "dense", k: 1, stride: 1, co: 12 }, {
-      kind: "dense",
-      k: 3,
-      stride: 2,
-      co: 8,
-    }],
-  },
+  { x: [2, 8, 8, 8], readers: [dense(1, 1, 12), dense(3, 2, 8)] },
   // 1×1 stride 2: the odd rows of its dx get no tap and must keep the first gradient
-  {
-    x: [2, 6, 6, 6],
-    readers: [{ kind: "depthwise", k: 3, stride: 1 }, {
-      kind: "dense",
-      k: 1,
-      stride: 2,
-      co: 10,
-    }],
-  },
-  // depthwise into depthwise on 4×4 planes (whole-plane flat vec4 stores)
-  {
-    x: [4, 8, 4, 4],
-    readers: [{ kind: "dense", k: 1, stride: 1, co: 8 }, { kind: "depthwise", k: 3, stride: 1 }],
-  },
+  { x: [2, 6, 6, 6], readers: [depthwise(3, 1), dense(1, 2, 10)] },
+  // depthwise into dense on 4×4 planes (whole-plane flat vec4 stores)
+  { x: [4, 8, 4, 4], readers: [dense(1, 1, 8), depthwise(3, 1)] },
   // 7×7 planes (scalar stores), stride 2 and a 5×5 kernel
-  {
-    x: [2, 8, 7, 7],
-    readers: [{ kind: "depthwise", k: 5, stride: 1 }, { kind: "depthwise", k: 3, stride: 2 }],
-  },
-  // 16×16 planes (vec4 row stores), a reduction split over uniform-buffer parts
-  {
-    x: [2, 4, 16, 16],
-    readers: [{ kind: "depthwise", k: 3, stride: 2 }, {
-      kind: "dense",
-      k: 3,
-      stride: 1,
-      co: 4,
-    }],
-  },
-  {
-    x: [1, 90, 5, 6],
-    readers: [{ kind: "dense", k: 1, stride: 1, co: 8 }, {
-      kind: "dense",
-      k: 7,
-      stride: 1,
-      co: 8,
-    }],
-  },
+  { x: [2, 8, 7, 7], readers: [depthwise(5, 1), depthwise(3, 2)] },
+  // 16×16 planes (vec4 row stores)
+  { x: [2, 4, 16, 16], readers: [depthwise(3, 2), dense(3, 1, 4)] },
+  // a dense reduction split over uniform-buffer parts, every part adding into dx
+  { x: [1, 90, 5, 6], readers: [dense(1, 1, 8), dense(7, 1, 8)] },
 ];
 
 for (const { x: xShape, readers } of CASES) {
