@@ -215,6 +215,18 @@ Deno.test("conv2d plans: stride-2 input gradient visits exactly the taps that hi
   assert.deepEqual(specs[0].colTaps[1].map((t) => t.b), [0, 2]);
 });
 
+Deno.test("conv2d plans: 1×1 convs take the 16–32-channel block that computes fewest extra channels", () => {
+  const blocks = (x: number[], w: number[]) => {
+    const g = convShape(x, w, 1);
+    return [forwardStripSpec(g), ...inputGradStripSpecs(g)].map((s) => s.ob);
+  };
+  assert.deepEqual(blocks([64, 40, 7, 7], [40, 40, 1, 1]), [20, 20]); // 2 blocks, not 3 of 16
+  assert.deepEqual(blocks([64, 40, 7, 7], [120, 40, 1, 1]), [24, 20]); // 5 × 24; dx 2 × 20
+  assert.deepEqual(blocks([64, 96, 7, 7], [16, 96, 1, 1]), [16, 32]);
+  assert.deepEqual(blocks([64, 8, 7, 7], [40, 8, 1, 1]), [16, 8]); // an 8-channel reduction keeps 16
+  assert.deepEqual(blocks([64, 40, 7, 7], [40, 40, 3, 3]), [8, 8]); // k×k convs are unchanged
+});
+
 Deno.test("conv2d plans: weights are split into uniform-buffer chunks that cover every block", () => {
   const spec = forwardStripSpec(convShape([2, 64, 8, 8], [40, 64, 3, 3], 1));
   const chunks = chunkByUniform(spec);
