@@ -19,7 +19,7 @@ import { attachStripPartials } from "./strip_partials.ts";
 import { record } from "../tensor/autograd.ts";
 import { empty } from "../tensor/creation.ts";
 import { engine } from "../tensor/engine.ts";
-import { shapeStr, type Tensor } from "../tensor/tensor.ts";
+import { sameShape, shapeStr, type Tensor } from "../tensor/tensor.ts";
 import { kernelVariant, runPass2, writeF32 } from "./reduce.ts";
 
 export type { DepthwiseTile };
@@ -219,17 +219,15 @@ function runConv(
 ): Tensor {
   const gpu = engine.gpu;
   const [dstH, dstW] = kind === "forward" ? [g.ho, g.wo] : [g.h, g.w];
-  if (
-    into && (into.shape.length !== 4 || into.shape.some((d, i) => d !== [g.n, g.c, dstH, dstW][i]))
-  ) {
+  const dstShape = [g.n, g.c, dstH, dstW];
+  if (into && !sameShape(into.shape, dstShape)) {
     throw new Error(
       `depthwiseConv2d ${kind}: cannot add into ${shapeStr(into.shape)}, the output is ${
-        shapeStr([g.n, g.c, dstH, dstW])
+        shapeStr(dstShape)
       }`,
     );
   }
-  const dst = into ??
-    empty([g.n, g.c, dstH, dstW], { name: kind === "forward" ? "dwconv" : "dwconv.dx" });
+  const dst = into ?? empty(dstShape, { name: kind === "forward" ? "dwconv" : "dwconv.dx" });
   const [bw, bh] = blockCounts(dstH, dstW, tile);
   const variant = kernelVariant();
   const images = imagesPerInvocation(g, bw * bh, variant);
